@@ -1,0 +1,3 @@
+from .post_cards import register
+
+__all__ = ["register"]

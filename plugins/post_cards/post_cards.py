@@ -1,0 +1,133 @@
+"""Card fields for every article: a tag-label line and a one-line summary.
+
+Templates read `article.tag_label` and `article.one_line_summary`; this plugin
+computes them once per article, after the article generator has every post.
+"""
+
+import html
+import re
+
+from bs4 import BeautifulSoup
+from pelican import signals
+
+DEFAULTS = {
+    # Joins the tags on the card's label line: "llm / go / devops".
+    "tag_separator": " / ",
+    # Longest one-line summary, in characters, before it is cut at a word.
+    # The seed's longest summary is 266 characters; 320 keeps all ten whole.
+    "summary_max_chars": 320,
+    # How many opening sentences stand in for a missing Summary.
+    "fallback_sentences": 2,
+}
+
+ELLIPSIS = "…"
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“‘(])")
+# Block elements whose text must not run into the next block's text.
+_BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "td", "th", "br")
+# Parts of a body that are not prose, left out when the body stands in for a summary.
+_NOT_PROSE = (
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "pre",
+    "table",
+    "figure",
+    "nav",
+    "script",
+    "style",
+)
+
+
+def settings_for(settings):
+    """The plugin's settings: defaults overlaid with the site's POST_CARDS dict."""
+    return {**DEFAULTS, **(settings.get("POST_CARDS") or {})}
+
+
+def tag_label(tags, separator=DEFAULTS["tag_separator"]):
+    """Join tag names in the author's order: ["llm", "go"] -> "llm / go"."""
+    return separator.join(str(tag).strip() for tag in tags or () if str(tag).strip())
+
+
+def plain_text(markup, skip=()):
+    """HTML or text -> one line of plain text: tags stripped, entities decoded,
+    whitespace collapsed. Elements named in `skip` are dropped with their text."""
+    if not markup:
+        return ""
+    soup = BeautifulSoup(str(markup), "html.parser")
+    for element in soup.find_all(skip) if skip else ():
+        element.decompose()
+    for block in soup.find_all(_BLOCKS):
+        block.insert_after(" ")
+    text = html.unescape(soup.get_text())
+    return " ".join(text.split())
+
+
+def shorten(text, max_chars):
+    """Cut `text` to at most `max_chars` characters at a word boundary, adding "…"."""
+    if max_chars <= 0 or len(text) <= max_chars:
+        return text
+    room = max_chars - len(ELLIPSIS)
+    cut = text[: room + 1]
+    space = cut.rfind(" ")
+    head = cut[:space] if space > 0 else text[:room]
+    return head.rstrip(" ,;:–—-") + ELLIPSIS
+
+
+def opening_sentences(text, count):
+    """The first `count` sentences of plain `text`."""
+    sentences = _SENTENCE_END.split(text)
+    return " ".join(sentences[:count])
+
+
+def one_line_summary(summary, body, max_chars=DEFAULTS["summary_max_chars"], sentences=2):
+    """The card's summary: the Summary metadata, or else the body's opening
+    sentences; always plain text on one line, at most `max_chars` long."""
+    text = plain_text(summary)
+    if not text:
+        text = opening_sentences(plain_text(body, skip=_NOT_PROSE), sentences)
+    return shorten(text, max_chars)
+
+
+def annotate(content, options):
+    """Set the card fields on one article or page."""
+    content.tag_label = tag_label(
+        [tag.name for tag in getattr(content, "tags", None) or ()],
+        options["tag_separator"],
+    )
+    summary = content.metadata.get("summary")
+    content.one_line_summary = one_line_summary(
+        summary,
+        None if summary else content.content,
+        int(options["summary_max_chars"]),
+        int(options["fallback_sentences"]),
+    )
+
+
+def annotate_articles(generator):
+    """Every article, draft and hidden post gets its card fields."""
+    options = settings_for(generator.settings)
+    for article in (
+        *generator.articles,
+        *generator.translations,
+        *generator.drafts,
+        *generator.drafts_translations,
+        *generator.hidden_articles,
+        *generator.hidden_translations,
+    ):
+        annotate(article, options)
+
+
+def annotate_pages(generator):
+    """Pages get the same fields, for their meta description."""
+    options = settings_for(generator.settings)
+    for page in (*generator.pages, *generator.hidden_pages, *generator.draft_pages):
+        annotate(page, options)
+
+
+def register():
+    # Articles are complete (tags, summary metadata) once their generator finishes.
+    signals.article_generator_finalized.connect(annotate_articles)
+    signals.page_generator_finalized.connect(annotate_pages)

@@ -1,0 +1,20 @@
+"""Production overrides for `invoke publish` (Netlify runs this)."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pelicanconf import *
+
+# Netlify sets URL for production and DEPLOY_PRIME_URL for previews.
+SITEURL = os.environ.get("SITEURL", "https://example.netlify.app").rstrip("/")
+RELATIVE_URLS = False
+
+FEED_DOMAIN = SITEURL
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+FEED_ALL_RSS = "feeds/all.rss.xml"
+TAG_FEED_ATOM = "feeds/tag-{slug}.atom.xml"
+TAG_FEED_RSS = "feeds/tag-{slug}.rss.xml"
+RSS_FEED_SUMMARY_ONLY = False
+
+DELETE_OUTPUT_DIRECTORY = True
