@@ -73,6 +73,9 @@ AUTHORS_SAVE_AS = ""
 CATEGORY_SAVE_AS = ""
 CATEGORIES_SAVE_AS = ""
 DEFAULT_CATEGORY = "posts"
+# Pelican only assigns DEFAULT_CATEGORY when category pages are written, and its
+# draft writer needs a category: give every post one through metadata.
+DEFAULT_METADATA = {"category": DEFAULT_CATEGORY}
 
 DIRECT_TEMPLATES = ["index", "tags", "archives", "404"]
 DEFAULT_PAGINATION = 20

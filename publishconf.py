@@ -18,3 +18,7 @@ TAG_FEED_RSS = "feeds/tag-{slug}.rss.xml"
 RSS_FEED_SUMMARY_ONLY = False
 
 DELETE_OUTPUT_DIRECTORY = True
+
+# Drafts are for the preview only.
+DRAFT_SAVE_AS = ""
+DRAFT_PAGE_SAVE_AS = ""
