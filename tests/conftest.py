@@ -85,3 +85,97 @@ def copy_data(name, dest):
 
 def chrome_path():
     return os.environ.get("CHROME_PATH") or "/usr/bin/chromium"
+
+
+# Chromium flags for this machine: no sandbox as root, and no background
+# traffic to the outside network (the network is closed here).
+CHROME_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (never a downloaded browser).
+
+    Without a browser: a clear failure under CI, a skip with the reason locally.
+    """
+    path = chrome_path()
+    if not os.path.exists(path):
+        message = f"No Chromium at {path}: apt-get install chromium, or set CHROME_PATH"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=path, args=CHROME_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def route_site(context, output, origin, headers=None):
+    """Answer every request to `origin` from the files in `output`, the way a
+    static host would (index.html for folders, 404.html for missing files), with
+    `headers` added to each response. Requests to any other origin are aborted,
+    so a page that reaches outside the site fails its test."""
+    output = Path(output)
+    origin = origin.rstrip("/")
+
+    def handle(route):
+        url = route.request.url
+        if not url.startswith(origin + "/") and url != origin:
+            return route.abort()
+        path = url[len(origin) :].split("?", 1)[0].split("#", 1)[0] or "/"
+        from urllib.parse import unquote
+
+        target = output / unquote(path).lstrip("/")
+        if target.is_dir():
+            target = target / "index.html"
+        status = 200
+        if not target.is_file():
+            status, target = 404, output / "404.html"
+        return route.fulfill(
+            status=status,
+            body=target.read_bytes(),
+            content_type=_content_type(target),
+            headers={**(headers or {}), "content-type": _content_type(target)},
+        )
+
+    context.route("**/*", handle)
+
+
+def _content_type(path):
+    import mimetypes
+
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return (
+        f"{kind}; charset=utf-8"
+        if kind.startswith("text/") or kind.endswith(("xml", "json", "javascript"))
+        else kind
+    )
+
+
+@pytest.fixture
+def open_page(browser):
+    """open_page(output, path, origin=..., **context options) -> a Playwright page
+    showing that built page; the context closes after the test."""
+    contexts = []
+
+    def open_(output, path="/", origin="http://blog.test", headers=None, **options):
+        context = browser.new_context(**options)
+        contexts.append(context)
+        route_site(context, output, origin, headers)
+        page = context.new_page()
+        page.goto(origin + path)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
