@@ -78,6 +78,26 @@ def test(c, args=""):
     c.run(f"{sys.executable} -m pytest {args}", pty=False)
 
 
+@task(
+    help={
+        "posts": "Posts in the synthetic corpus (default 1000)",
+        "runs": "Runs of each contender (default 3)",
+        "json": "Print the report as JSON instead of a table",
+        "seed": "Seed of the synthetic corpus (default 7)",
+    }
+)
+def bench(c, posts=1000, runs=3, json=False, seed=7):
+    """Time our builds and the preview against vanilla Pelican on a synthetic corpus."""
+    import json as json_module  # noqa: PLC0415
+
+    from sitetools.bench import format_table, run_benchmark  # noqa: PLC0415
+
+    report = run_benchmark(
+        int(posts), int(runs), int(seed), log=lambda line: print(line, file=sys.stderr)
+    )
+    print(json_module.dumps(report, indent=2) if json else format_table(report))
+
+
 @task
 def lint(c):
     """Check code style and formatting with ruff."""

@@ -72,41 +72,58 @@ def _swap_in(staging: Path, output: Path):
         shutil.rmtree(previous, ignore_errors=True)
 
 
+class SiteBuilder:
+    """Builds one site again and again: the preview keeps one for its life.
+
+    `build()` is all-or-nothing like the module-level `build()`; `changed`
+    names the files that changed since the last call (None: unknown).
+    """
+
+    def __init__(self, config="pelicanconf.py", output=None, overrides=None):
+        self.config = config
+        self.overrides = dict(overrides or {})
+        self.output = Path(output) if output else None
+
+    def build(self, changed=None):
+        """Build the site; raise BuildError and leave the output alone on problems."""
+        from pelican import Pelican  # noqa: PLC0415
+        from pelican.log import LimitFilter  # noqa: PLC0415
+
+        settings = load_settings(self.config, self.overrides)
+        output = Path(self.output or settings["OUTPUT_PATH"]).resolve()
+        output.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".output-staging-", dir=output.parent))
+        settings["OUTPUT_PATH"] = str(staging)
+        settings["DELETE_OUTPUT_DIRECTORY"] = False
+
+        # Pelican drops repeated warnings for the life of the process; a new build
+        # must hear them again.
+        LimitFilter._raised_messages.clear()
+        collector = _ProblemCollector()
+        root_logger = logging.getLogger()
+        root_logger.addHandler(collector)
+        started = time.perf_counter()
+        try:
+            Pelican(settings).run()
+        except Exception as error:  # a plugin or Pelican itself gave up
+            problems = getattr(error, "problems", None) or [f"{type(error).__name__}: {error}"]
+            collector.errors.extend(problems)
+        finally:
+            root_logger.removeHandler(collector)
+
+        if collector.errors:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise BuildError(collector.errors)
+        _swap_in(staging, output)
+        return BuildResult(output, time.perf_counter() - started, collector.warnings)
+
+
 def build(config="pelicanconf.py", output=None, overrides=None):
     """Build the site into `output` (default: the settings' OUTPUT_PATH).
 
     Raises BuildError listing every problem; `output` is then left untouched.
     """
-    from pelican import Pelican  # noqa: PLC0415
-    from pelican.log import LimitFilter  # noqa: PLC0415
-
-    settings = load_settings(config, overrides)
-    output = Path(output or settings["OUTPUT_PATH"]).resolve()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".output-staging-", dir=output.parent))
-    settings["OUTPUT_PATH"] = str(staging)
-    settings["DELETE_OUTPUT_DIRECTORY"] = False
-
-    # Pelican drops repeated warnings for the life of the process; a new build
-    # must hear them again.
-    LimitFilter._raised_messages.clear()
-    collector = _ProblemCollector()
-    root_logger = logging.getLogger()
-    root_logger.addHandler(collector)
-    started = time.perf_counter()
-    try:
-        Pelican(settings).run()
-    except Exception as error:  # a plugin or Pelican itself gave up
-        problems = getattr(error, "problems", None) or [f"{type(error).__name__}: {error}"]
-        collector.errors.extend(problems)
-    finally:
-        root_logger.removeHandler(collector)
-
-    if collector.errors:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise BuildError(collector.errors)
-    _swap_in(staging, output)
-    return BuildResult(output, time.perf_counter() - started, collector.warnings)
+    return SiteBuilder(config, output, overrides).build()
 
 
 def clean_stale_staging(parent: Path):

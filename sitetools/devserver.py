@@ -20,7 +20,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from .build import BuildError, build
+from .build import BuildError, SiteBuilder
 
 RELOAD_PATH = "/__preview/reload.js"
 EVENTS_PATH = "/__preview/events"
@@ -172,10 +172,10 @@ def make_handler(state, output, stylesheet):
     return Handler
 
 
-def rebuild(settings_file, output, state):
+def rebuild(builder, state, changed=None):
     """One build; the result (good or failed) goes to every open page."""
     try:
-        result = build(settings_file, output)
+        result = builder.build(changed=changed)
     except BuildError as error:
         print(error, file=sys.stderr, flush=True)
         state.finished(error.problems)
@@ -185,7 +185,7 @@ def rebuild(settings_file, output, state):
     return True
 
 
-def watch(root, settings_file, output, state, stop):
+def watch(root, builder, state, stop):
     """Rebuild on every change under the watched paths; restart on code changes."""
     import watchfiles  # noqa: PLC0415
 
@@ -196,7 +196,7 @@ def watch(root, settings_file, output, state, stop):
             if any(path.suffix == ".py" for path in changed):
                 print("Plugin code changed: restarting the preview", flush=True)
                 os.execv(sys.executable, [sys.executable, *sys.argv])
-        rebuild(settings_file, output, state)
+        rebuild(builder, state, changed)
 
 
 def serve(root, settings_file, output, host="127.0.0.1", port=8000):
@@ -204,15 +204,14 @@ def serve(root, settings_file, output, host="127.0.0.1", port=8000):
     root = Path(root)
     output = Path(output)
     state = PreviewState()
-    rebuild(settings_file, output, state)
+    builder = SiteBuilder(settings_file, output)
+    rebuild(builder, state)
     output.mkdir(parents=True, exist_ok=True)
     handler = make_handler(state, output, "/theme/css/main.css")
     server = http.server.ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     stop = threading.Event()
-    watcher = threading.Thread(
-        target=watch, args=(root, settings_file, output, state, stop), daemon=True
-    )
+    watcher = threading.Thread(target=watch, args=(root, builder, state, stop), daemon=True)
     watcher.start()
     print(f"Preview on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
     try:
