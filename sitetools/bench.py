@@ -513,7 +513,7 @@ def worker(kind, corpus, work):
         content = work / "content"
         shutil.copytree(corpus, content)
         builder = SiteBuilder(
-            "pelicanconf.py", output, {"PATH": str(content), "CACHE_PATH": str(cache)}
+            "pelicanconf.py", output, {"PATH": str(content), "CACHE_PATH": str(cache)}, warm=True
         )
         builder.build()  # the preview's first build, when `invoke serve` starts
         posts = sorted((content / "posts").glob("*.md"))

@@ -7,12 +7,17 @@ the output, collects every error logged during the run, and swaps the staging
 folder in only when there were none: `output/` always holds the last good build.
 """
 
+import contextlib
 import logging
 import shutil
+import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from . import progress
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,8 +65,9 @@ def load_settings(config="pelicanconf.py", overrides=None):
     return read_settings(str(path), override=dict(overrides or {}))
 
 
-def _swap_in(staging: Path, output: Path):
-    """Replace `output` by `staging` with two renames on one file system."""
+def _swap_in(staging: Path, output: Path, background=False):
+    """Replace `output` by `staging` with two renames on one file system; the
+    old output is deleted afterwards, in a thread when `background` is set."""
     previous = None
     if output.exists():
         previous = Path(tempfile.mkdtemp(prefix=".output-previous-", dir=output.parent))
@@ -69,7 +75,43 @@ def _swap_in(staging: Path, output: Path):
         output.rename(previous)
     staging.rename(output)
     if previous is not None:
-        shutil.rmtree(previous, ignore_errors=True)
+        if background:
+            threading.Thread(target=shutil.rmtree, args=(previous, True), daemon=True).start()
+        else:
+            shutil.rmtree(previous, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _showing_progress(stream):
+    """Feed Pelican's signals for one build to a status line on `stream`."""
+    from pelican import signals  # noqa: PLC0415
+
+    bar = progress.Progress(stream)
+    receivers = {
+        signals.article_generator_preread: lambda _sender, **_: bar.step("reading sources"),
+        signals.page_generator_preread: lambda _sender, **_: bar.step("reading pages"),
+        signals.all_generators_finalized: lambda _sender, **_: bar.update("running plugins"),
+        signals.content_written: lambda _sender, **_: bar.step("writing pages"),
+        signals.feed_written: lambda _sender, **_: bar.step("writing feeds"),
+        # Pelican prints its summary right after: leave it a clean line.
+        signals.finalized: lambda _sender, **_: bar.close(),
+    }
+    for signal, receiver in receivers.items():
+        signal.connect(receiver, weak=False)
+    progress.install(bar)
+    try:
+        yield bar
+    finally:
+        progress.install(None)
+        for signal, receiver in receivers.items():
+            signal.disconnect(receiver)
+        bar.close()
+
+
+def _invalidates_cache(path):
+    """A change that can alter what Pelican's readers make of the sources:
+    settings and plugin code."""
+    return Path(path).suffix == ".py"
 
 
 class SiteBuilder:
@@ -77,12 +119,34 @@ class SiteBuilder:
 
     `build()` is all-or-nothing like the module-level `build()`; `changed`
     names the files that changed since the last call (None: unknown).
+
+    With `warm=True` (the preview) the builder keeps what a rebuild can reuse:
+    Pelican's content cache of read sources (trusted only after a build in
+    this process, and dropped when settings or plugin code change), and the
+    old output is deleted in the background.
     """
 
-    def __init__(self, config="pelicanconf.py", output=None, overrides=None):
+    def __init__(self, config="pelicanconf.py", output=None, overrides=None, warm=False):
+        self.progress_stream = None  # where the status line goes (default stdout)
         self.config = config
         self.overrides = dict(overrides or {})
         self.output = Path(output) if output else None
+        self.warm = warm
+        self._cache_trusted = False
+
+    def _warm_settings(self, settings, changed):
+        trusted = (
+            self._cache_trusted
+            and changed is not None
+            and not any(_invalidates_cache(path) for path in changed)
+        )
+        settings.update(
+            CACHE_CONTENT=True,
+            CONTENT_CACHING_LAYER="reader",
+            LOAD_CONTENT_CACHE=trusted,
+            GZIP_CACHE=False,
+            CHECK_MODIFIED_METHOD="md5",
+        )
 
     def build(self, changed=None):
         """Build the site; raise BuildError and leave the output alone on problems."""
@@ -90,6 +154,8 @@ class SiteBuilder:
         from pelican.log import LimitFilter  # noqa: PLC0415
 
         settings = load_settings(self.config, self.overrides)
+        if self.warm:
+            self._warm_settings(settings, changed)
         output = Path(self.output or settings["OUTPUT_PATH"]).resolve()
         output.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".output-staging-", dir=output.parent))
@@ -104,17 +170,21 @@ class SiteBuilder:
         root_logger.addHandler(collector)
         started = time.perf_counter()
         try:
-            Pelican(settings).run()
+            with _showing_progress(self.progress_stream or sys.stdout):
+                Pelican(settings).run()
         except Exception as error:  # a plugin or Pelican itself gave up
             problems = getattr(error, "problems", None) or [f"{type(error).__name__}: {error}"]
             collector.errors.extend(problems)
         finally:
             root_logger.removeHandler(collector)
 
+        # After a good build the content cache on disk matches these settings;
+        # a failed build leaves it as trustworthy as it was when loaded.
+        self._cache_trusted = self.warm and (not collector.errors or settings["LOAD_CONTENT_CACHE"])
         if collector.errors:
             shutil.rmtree(staging, ignore_errors=True)
             raise BuildError(collector.errors)
-        _swap_in(staging, output)
+        _swap_in(staging, output, background=self.warm)
         return BuildResult(output, time.perf_counter() - started, collector.warnings)
 
 

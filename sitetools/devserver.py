@@ -204,7 +204,7 @@ def serve(root, settings_file, output, host="127.0.0.1", port=8000):
     root = Path(root)
     output = Path(output)
     state = PreviewState()
-    builder = SiteBuilder(settings_file, output)
+    builder = SiteBuilder(settings_file, output, warm=True)
     rebuild(builder, state)
     output.mkdir(parents=True, exist_ok=True)
     handler = make_handler(state, output, "/theme/css/main.css")

@@ -7,6 +7,9 @@ write into the working tree.
 import json
 import os
 import shutil
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,23 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 SHARED_SEED = ROOT.parent / "shared" / "seed" / "listing.json"
 VENDORED_SEED = DATA / "seed-listing.json"
+
+
+def run_python(code, timeout=300):
+    """Run `code` in a fresh interpreter at the project root and return its
+    stdout. A fresh process has no thread left by other tests (Playwright's,
+    say), so the build may fork workers there as it does in a real run."""
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
 
 
 def build_site(tmp_path_factory, name, config="pelicanconf.py", **overrides):

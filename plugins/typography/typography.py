@@ -2,9 +2,9 @@
 
 Pelican's own TYPOGRIFY runs after its content cache and once per page read,
 and it feeds raw title text into HTML. Here article bodies are typogrified
-through a cache keyed by the body's hash, and titles get a Jinja filter,
-`smart`, that escapes the text first and then typogrifies it, so a title can
-curl its quotes but never inject markup.
+through a cache keyed by the body's hash (what a cold build lacks, on every
+CPU), and titles get a Jinja filter, `smart`, that escapes the text first and
+then typogrifies it, so a title can curl its quotes but never inject markup.
 """
 
 import functools
@@ -19,6 +19,9 @@ from markupsafe import Markup
 from pelican import signals
 from typogrify.filters import typogrify
 
+from sitetools.parallel import parallel_map
+from sitetools.progress import report
+
 logger = logging.getLogger(__name__)
 
 DEFAULTS = {
@@ -26,6 +29,8 @@ DEFAULTS = {
     "ignore_tags": ["kbd", "script", "style", "math"],
     # File under CACHE_PATH that keeps typogrified bodies between builds.
     "cache_file": "typography.pickle",
+    # Worker processes for bodies the cache lacks; 0 uses every CPU.
+    "workers": 0,
 }
 
 _cache = {}
@@ -96,24 +101,46 @@ def add_filter(generator):
     generator.env.filters["smart"] = smart_text
 
 
+def typeset_missing(bodies, ignore_tags, workers=0):
+    """Typogrify the bodies the cache lacks, on every CPU, into the cache."""
+    missing = {digest(body, ignore_tags): body for body in bodies}
+    missing = [(key, body) for key, body in missing.items() if key not in _cache]
+    results = parallel_map(
+        lambda index: typeset_html(missing[index][1], ignore_tags),
+        len(missing),
+        workers,
+        progress=lambda done, total: report("typesetting", done, total),
+    )
+    for (key, _), result in zip(missing, results, strict=True):
+        _cache[key] = result
+    if missing:
+        _cache_state["dirty"] = True
+
+
 def typeset_contents(generator):
     """Typogrify the body of every article or page the generator read."""
     _load_cache(generator.settings)
-    ignore = tuple(settings_for(generator.settings)["ignore_tags"])
-    for attribute in (
-        "articles",
-        "translations",
-        "drafts",
-        "drafts_translations",
-        "hidden_articles",
-        "hidden_translations",
-        "pages",
-        "hidden_pages",
-        "draft_pages",
-    ):
-        for content in getattr(generator, attribute, ()):
-            if content._content:
-                content._content = cached_typeset(content._content, ignore)
+    options = settings_for(generator.settings)
+    ignore = tuple(options["ignore_tags"])
+    contents = [
+        content
+        for attribute in (
+            "articles",
+            "translations",
+            "drafts",
+            "drafts_translations",
+            "hidden_articles",
+            "hidden_translations",
+            "pages",
+            "hidden_pages",
+            "draft_pages",
+        )
+        for content in getattr(generator, attribute, ())
+        if content._content
+    ]
+    typeset_missing([content._content for content in contents], ignore, int(options["workers"]))
+    for content in contents:
+        content._content = cached_typeset(content._content, ignore)
 
 
 def save_cache(pelican):

@@ -1,0 +1,3 @@
+from .read_ahead import register
+
+__all__ = ["register"]

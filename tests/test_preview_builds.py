@@ -1,0 +1,115 @@
+"""SiteBuilder, as the preview uses it (warm=True) and as `invoke build` does:
+each rebuild shows the edit, never keeps stale pages, never destroys the last
+good output, and a settings change is never served from the content cache."""
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from sitetools.bench import edit_text, write_corpus
+from sitetools.build import ROOT, BuildError, SiteBuilder
+
+POSTS = 30
+
+
+def page(output, slug):
+    return (Path(output) / "posts" / slug / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(params=[True, False], ids=["preview", "cold"])
+def site(request, tmp_path):
+    """A 30-post site and the builder that rebuilds it."""
+    content = write_corpus(tmp_path / "content", POSTS)
+    builder = SiteBuilder(
+        "pelicanconf.py",
+        tmp_path / "output",
+        {"PATH": str(content), "CACHE_PATH": str(tmp_path / "cache")},
+        warm=request.param,
+    )
+    builder.build()
+    return builder, content, tmp_path / "output"
+
+
+def test_an_edit_shows_in_the_rebuild(site):
+    builder, content, output = site
+    post = sorted((content / "posts").glob("*.md"))[7]
+    post.write_text(edit_text(post.read_text("utf-8"), "first-edit"), "utf-8")
+    builder.build(changed=[post])
+    assert "first-edit" in page(output, post.stem)
+    post.write_text(edit_text(post.read_text("utf-8"), "second-edit"), "utf-8")
+    builder.build(changed=[post])
+    assert "second-edit" in page(output, post.stem), "the second edit was not rebuilt"
+    others = [p for p in sorted((content / "posts").glob("*.md")) if p != post]
+    assert all("-edit" not in page(output, p.stem) for p in others)
+
+
+def test_a_renamed_post_leaves_no_stale_page(site):
+    builder, content, output = site
+    post = sorted((content / "posts").glob("*.md"))[3]
+    text = re.sub(r"^Slug: .*$", "Slug: a-new-name", post.read_text("utf-8"), flags=re.M)
+    renamed = post.with_name("a-new-name.md")
+    post.unlink()
+    renamed.write_text(text, "utf-8")
+    builder.build(changed=[post, renamed])
+    assert (output / "posts" / "a-new-name" / "index.html").is_file()
+    assert not (output / "posts" / post.stem).exists(), "the old URL survived the rename"
+
+
+def test_a_failed_rebuild_keeps_the_last_good_output(site):
+    builder, content, output = site
+    before = {p: p.read_bytes() for p in output.rglob("*") if p.is_file()}
+    post = sorted((content / "posts").glob("*.md"))[5]
+    good = post.read_text("utf-8")
+    post.write_text(re.sub(r"^Date: .*$", "Date: soon", good, flags=re.M), "utf-8")
+    with pytest.raises(BuildError) as failure:
+        builder.build(changed=[post])
+    assert any(post.name in line for line in failure.value.problems)
+    after = {p: p.read_bytes() for p in output.rglob("*") if p.is_file()}
+    assert after == before, "a failed build changed output/"
+    post.write_text(edit_text(good, "fixed-again"), "utf-8")
+    builder.build(changed=[post])
+    assert "fixed-again" in page(output, post.stem)
+
+
+def _settings_file(folder, permalink):
+    """A settings file in `folder` that is pelicanconf with one reader setting."""
+    path = folder / "benchconf.py"
+    path.write_text(
+        textwrap.dedent(
+            f"""
+            import sys
+            sys.path.insert(0, {str(ROOT)!r})
+            from pelicanconf import *
+            THEME = {str(ROOT / "theme")!r}
+            PLUGIN_PATHS = [{str(ROOT / "plugins")!r}]
+            MARKDOWN = {{**MARKDOWN, "extension_configs": {{
+                **MARKDOWN["extension_configs"],
+                "markdown.extensions.toc": {{"permalink": {permalink}}},
+            }}}}
+            """
+        ),
+        "utf-8",
+    )
+    return path
+
+
+def test_a_settings_change_is_not_served_from_the_content_cache(tmp_path):
+    content = write_corpus(tmp_path / "content", POSTS)
+    config = _settings_file(tmp_path, permalink=False)
+    builder = SiteBuilder(
+        str(config),
+        tmp_path / "output",
+        {"PATH": str(content), "CACHE_PATH": str(tmp_path / "cache")},
+        warm=True,
+    )
+    builder.build()
+    slug = sorted((content / "posts").glob("*.md"))[0].stem
+    assert "headerlink" not in page(tmp_path / "output", slug)
+    builder.build(changed=[])  # a warm rebuild: served from the cache
+    _settings_file(tmp_path, permalink=True)
+    builder.build(changed=[config])
+    assert "headerlink" in page(tmp_path / "output", slug), (
+        "the new Markdown settings were not applied: the page came from the cache"
+    )
