@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import random
+import resource
 import shutil
 import signal
 import socket
@@ -323,7 +324,7 @@ def check_targets(rows, targets=TARGETS):
     return results
 
 
-def make_row(name, label, seconds, peak_rss_kib, pages, *, baseline=None):
+def make_row(name, label, seconds, peak_rss_kib, pages, *, baseline=None, cpu_seconds=()):
     """One contender's figures from its samples; `baseline` is vanilla's row."""
     timing = summarize(seconds)
     peak_mib = max(peak_rss_kib) / 1024 if peak_rss_kib else None
@@ -331,6 +332,7 @@ def make_row(name, label, seconds, peak_rss_kib, pages, *, baseline=None):
         "name": name,
         "label": label,
         "seconds": timing,
+        "cpu_seconds": statistics.median(cpu_seconds) if cpu_seconds else None,
         "peak_rss_mib": peak_mib,
         "pages": pages,
         "ms_per_page": timing["median"] * 1000 / pages if pages else None,
@@ -353,11 +355,15 @@ def format_table(report):
         f"{report['machine']['cpus']} CPUs, Pelican {report['machine']['pelican']}, "
         f"Python {report['machine']['python']}"
     )
+    load = report["machine"].get("load_average")
+    if load:
+        header += f"\nLoad average (1 min) {load[0]:.1f} before, {load[1]:.1f} after"
     columns = (
         ("contender", "<", 34),
         ("median", ">", 8),
         ("min", ">", 8),
         ("max", ">", 8),
+        ("CPU", ">", 8),
         ("peak RSS", ">", 9),
         ("pages", ">", 6),
         ("ms/page", ">", 8),
@@ -372,6 +378,7 @@ def format_table(report):
             _fmt(row["seconds"]["median"], ".2f", " s"),
             _fmt(row["seconds"]["min"], ".2f", " s"),
             _fmt(row["seconds"]["max"], ".2f", " s"),
+            _fmt(row.get("cpu_seconds"), ".2f", " s"),
             _fmt(row["peak_rss_mib"], ".0f", " MiB"),
             _fmt(row["pages"], "d"),
             _fmt(row["ms_per_page"], ".2f"),
@@ -409,6 +416,7 @@ class Sample:
     seconds: float
     peak_rss_kib: int
     pages: int
+    cpu_seconds: float | None = None  # CPU time of the process(es) measured
 
 
 @dataclass
@@ -431,19 +439,22 @@ def _child_env():
     return env
 
 
-def _wait(process, timeout):
-    """Wait for `process` and return its peak RSS in KiB (its own or its
-    largest descendant's, as the kernel reports through wait4)."""
+def _wait(process, timeout, kill_after=False):
+    """Wait for `process`; return its resource usage as the kernel reports it
+    through wait4: peak RSS (its own or its largest descendant's) and CPU time.
+    Past `timeout` it is killed; that raises TimeoutError unless `kill_after`."""
     deadline = time.monotonic() + timeout
     while True:
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if pid:
             process.returncode = os.waitstatus_to_exitcode(status)
-            return usage.ru_maxrss
+            return usage
         if time.monotonic() > deadline:
             process.kill()
             pid, status, usage = os.wait4(process.pid, 0)
             process.returncode = os.waitstatus_to_exitcode(status)
+            if kill_after:
+                return usage
             raise TimeoutError(f"{process.args} took longer than {timeout} s")
         time.sleep(0.002)
 
@@ -473,14 +484,26 @@ def run_worker(kind, corpus, work, timeout=1800):
         process = subprocess.Popen(
             command, cwd=ROOT, env=_child_env(), stdout=handle, stderr=subprocess.STDOUT
         )
-        peak = _wait(process, timeout)
+        usage = _wait(process, timeout)
         elapsed = time.perf_counter() - started
     if process.returncode != 0:
         tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
         raise RuntimeError(f"The {kind} build failed (exit {process.returncode}):\n{tail}")
     result = json.loads(result_file.read_text(encoding="utf-8"))
     seconds = result.get("seconds", elapsed)
-    return Sample(seconds=seconds, peak_rss_kib=peak, pages=count_pages(work / "output"))
+    return Sample(
+        seconds=seconds,
+        peak_rss_kib=usage.ru_maxrss,
+        pages=count_pages(work / "output"),
+        cpu_seconds=result.get("cpu_seconds", usage.ru_utime + usage.ru_stime),
+    )
+
+
+def _cpu_time():
+    """CPU seconds used so far by this process and the workers it waited for."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def worker(kind, corpus, work):
@@ -520,9 +543,10 @@ def worker(kind, corpus, work):
         edited = posts[len(posts) // 2]
         token = f"edited-{time.time_ns()}"
         edited.write_text(edit_text(edited.read_text(encoding="utf-8"), token), "utf-8")
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu_time()
         builder.build(changed=[edited])
         result["seconds"] = time.perf_counter() - started
+        result["cpu_seconds"] = _cpu_time() - cpu
         page = output / "posts" / edited.stem / "index.html"
         if token not in page.read_text(encoding="utf-8"):
             raise RuntimeError(f"The rebuild did not show the edit to {edited.name}")
@@ -593,7 +617,7 @@ def measure_save_to_served(work, timeout=120):
             stdout=handle,
             stderr=subprocess.STDOUT,
         )
-    peak = None
+    usage = None
     try:
         _poll(port, url, "</html>", timeout)
         original = post.read_text(encoding="utf-8")
@@ -611,18 +635,15 @@ def measure_save_to_served(work, timeout=120):
         post.write_text(edit_text(original, token), encoding="utf-8")
         _poll(port, url, token, timeout)
         seconds = time.perf_counter() - started
-    except BaseException:
-        process.kill()
-        process.wait()
-        raise
     finally:
         if process.returncode is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                peak = _wait(process, 30)
-            except TimeoutError:
-                peak = None
-    return Sample(seconds=seconds, peak_rss_kib=peak or 0, pages=count_pages(project / "output"))
+            process.send_signal(signal.SIGINT)  # Ctrl+C, as the author stops it
+            usage = _wait(process, 15, kill_after=True)
+    return Sample(
+        seconds=seconds,
+        peak_rss_kib=usage.ru_maxrss if usage else 0,
+        pages=count_pages(project / "output"),
+    )
 
 
 def launch_preview(port):
@@ -650,6 +671,7 @@ def run_benchmark(posts=1000, runs=3, seed=DEFAULT_SEED, log=None, keep=None):
     try:
         corpus = write_corpus(base / "corpus", posts, seed)
         measurements = Measurements()
+        load_before = os.getloadavg()[0]
         say(f"Corpus: {posts} posts in {corpus}")
         # The warm production builds share one cache, filled by an untimed build.
         warm_cache_home = base / "warm"
@@ -666,12 +688,15 @@ def run_benchmark(posts=1000, runs=3, seed=DEFAULT_SEED, log=None, keep=None):
                 else:
                     sample = run_worker(name, corpus, work)
                 measurements.add(name, sample)
+                cpu = "" if sample.cpu_seconds is None else f" (CPU {sample.cpu_seconds:.2f} s)"
                 say(
-                    f"run {number}/{runs}  {LABELS[name]:<34} {sample.seconds:7.2f} s  "
+                    f"run {number}/{runs}  {LABELS[name]:<34} {sample.seconds:7.2f} s{cpu}  "
                     f"{sample.peak_rss_kib / 1024:6.0f} MiB  {sample.pages} pages"
                 )
                 shutil.rmtree(work, ignore_errors=True)
-        return build_report(measurements, posts, runs, seed)
+        report = build_report(measurements, posts, runs, seed)
+        report["machine"]["load_average"] = [load_before, os.getloadavg()[0]]
+        return report
     finally:
         if not keep:
             shutil.rmtree(base, ignore_errors=True)
@@ -692,6 +717,7 @@ def build_report(measurements, posts, runs, seed):
             [sample.peak_rss_kib for sample in samples if sample.peak_rss_kib],
             max(sample.pages for sample in samples),
             baseline=vanilla,
+            cpu_seconds=[s.cpu_seconds for s in samples if s.cpu_seconds is not None],
         )
         if name == "vanilla":
             vanilla = row
