@@ -58,3 +58,19 @@ def test_missing_bodies_are_typeset_on_workers_like_one_by_one():
     assert report["same"], "a worker typeset a body differently"
     assert "&#8220;quoted&#8221;" in report["first"]
     assert report["dirty"], "new entries must be saved"
+
+
+def test_titles_and_summaries_are_kept_in_the_cache_for_the_next_build(tmp_path):
+    """The `smart` texts of a build are typeset ahead and saved with the bodies,
+    so a warm build renders without typogrifying a title again."""
+    import pickle
+
+    from plugins.typography.typography import SMART, digest, smart_html
+    from sitetools.bench import make_post, write_corpus
+    from sitetools.build import build
+
+    content = write_corpus(tmp_path / "content", 3)
+    build("pelicanconf.py", tmp_path / "out", {"PATH": str(content), "CACHE_PATH": str(tmp_path)})
+    cache = pickle.loads((tmp_path / "typography.pickle").read_bytes())
+    title = make_post(1).text.splitlines()[0].removeprefix("Title: ")
+    assert cache.get(digest(title, SMART)) == smart_html(title), "title missing from the cache"

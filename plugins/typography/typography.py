@@ -7,7 +7,6 @@ CPU), and titles get a Jinja filter, `smart`, that escapes the text first and
 then typogrifies it, so a title can curl its quotes but never inject markup.
 """
 
-import functools
 import hashlib
 import html
 import logging
@@ -31,7 +30,13 @@ DEFAULTS = {
     "cache_file": "typography.pickle",
     # Worker processes for bodies the cache lacks; 0 uses every CPU.
     "workers": 0,
+    # Attributes that templates pass through `smart`: typeset ahead, with the
+    # bodies, so that rendering finds them done.
+    "smart_attributes": ["title", "one_line_summary"],
 }
+
+# Stands for the ignore tags in the cache keys of `smart` texts.
+SMART = ("\x01smart",)
 
 _cache = {}
 _used = set()
@@ -55,13 +60,24 @@ def typeset_html(markup, ignore_tags=()):
     return typogrify(markup, list(ignore_tags))
 
 
-@functools.lru_cache(maxsize=4096)
+def smart_html(text):
+    """Plain text -> typogrified HTML that holds no markup but typogrify's own
+    spans and entities: <, > and & are escaped first."""
+    return typeset_html(html.escape(str(text), quote=False))
+
+
 def smart_text(text):
-    """Plain text -> safe, typogrified HTML. Escapes <, > and & first, so the
-    result holds no markup but typogrify's own spans and entities."""
+    """The `smart` filter: smart_html through the cross-build cache, as Markup."""
     if text is None:
         return Markup("")
-    return Markup(typeset_html(html.escape(str(text), quote=False)))
+    text = str(text)
+    key = digest(text, SMART)
+    _used.add(key)
+    result = _cache.get(key)
+    if result is None:
+        result = _cache[key] = smart_html(text)
+        _cache_state["dirty"] = True
+    return Markup(result)
 
 
 def digest(markup, ignore_tags):
@@ -101,12 +117,14 @@ def add_filter(generator):
     generator.env.filters["smart"] = smart_text
 
 
-def typeset_missing(bodies, ignore_tags, workers=0):
-    """Typogrify the bodies the cache lacks, on every CPU, into the cache."""
+def typeset_missing(bodies, ignore_tags, workers=0, typeset=None):
+    """Typogrify the bodies the cache lacks, on every CPU, into the cache.
+    `typeset(text)` defaults to typeset_html with `ignore_tags`."""
+    typeset = typeset or (lambda text: typeset_html(text, ignore_tags))
     missing = {digest(body, ignore_tags): body for body in bodies}
     missing = [(key, body) for key, body in missing.items() if key not in _cache]
     results = parallel_map(
-        lambda index: typeset_html(missing[index][1], ignore_tags),
+        lambda index: typeset(missing[index][1]),
         len(missing),
         workers,
         progress=lambda done, total: report("typesetting", done, total),
@@ -143,6 +161,33 @@ def typeset_contents(generator):
         content._content = cached_typeset(content._content, ignore)
 
 
+def typeset_smart_attributes(generators):
+    """Typeset ahead every text that templates will pass through `smart`."""
+    for generator in generators:
+        if hasattr(generator, "settings"):
+            settings = generator.settings
+            break
+    else:
+        return
+    _load_cache(settings)
+    options = settings_for(settings)
+    names = options["smart_attributes"]
+    texts = {
+        str(value)
+        for generator in generators
+        for attribute in ("articles", "drafts", "hidden_articles", "pages", "hidden_pages")
+        for content in getattr(generator, attribute, ())
+        for value in (getattr(content, name, None) for name in names)
+        if value
+    }
+    typeset_missing(sorted(texts), SMART, int(options["workers"]), typeset=smart_html)
+
+
+def start_build(_pelican):
+    """What the previous build used says nothing about this one."""
+    _used.clear()
+
+
 def save_cache(pelican):
     """Write the cache back, keeping only the bodies this build used, when it
     added or dropped any."""
@@ -154,8 +199,11 @@ def save_cache(pelican):
             kept = {key: _cache[key] for key in _used}
             pickle.dump(kept, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
-    # Autoreload runs the handlers again: start the next build from the file.
-    _cache_state.update(path=None, dirty=False)
+        _cache_state["dirty"] = False
+    # The entries are pure functions of their keys, so the next build in this
+    # process (the preview's) starts from memory, with what this one used.
+    for key in set(_cache) - _used:
+        del _cache[key]
 
 
 def register():
@@ -164,5 +212,10 @@ def register():
     # Bodies are final once each generator has read every source.
     signals.article_generator_finalized.connect(typeset_contents)
     signals.page_generator_finalized.connect(typeset_contents)
+    # Each build records afresh which cached texts it uses.
+    signals.initialized.connect(start_build)
+    # Titles and summaries are final once every generator is: typeset them
+    # ahead on every CPU rather than one by one as templates render.
+    signals.all_generators_finalized.connect(typeset_smart_attributes)
     # Persist what this build typogrified.
     signals.finalized.connect(save_cache)
