@@ -14,10 +14,12 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import progress
+from .reuse import PageReuse, only_sources_changed
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +39,7 @@ class BuildResult:
     output: Path
     seconds: float
     warnings: list = field(default_factory=list)
+    reused: int = 0  # pages linked unchanged from the previous build
 
 
 class _ProblemCollector(logging.Handler):
@@ -122,8 +125,9 @@ class SiteBuilder:
 
     With `warm=True` (the preview) the builder keeps what a rebuild can reuse:
     Pelican's content cache of read sources (trusted only after a build in
-    this process, and dropped when settings or plugin code change), and the
-    old output is deleted in the background.
+    this process, and dropped when settings or plugin code change); the pages
+    of posts an edit cannot have changed (sitetools.reuse); and the old output
+    is deleted in the background.
     """
 
     def __init__(self, config="pelicanconf.py", output=None, overrides=None, warm=False):
@@ -133,6 +137,7 @@ class SiteBuilder:
         self.output = Path(output) if output else None
         self.warm = warm
         self._cache_trusted = False
+        self._reuse = PageReuse()
 
     def _warm_settings(self, settings, changed):
         trusted = (
@@ -145,8 +150,8 @@ class SiteBuilder:
             CONTENT_CACHING_LAYER="reader",
             LOAD_CONTENT_CACHE=trusted,
             GZIP_CACHE=False,
-            CHECK_MODIFIED_METHOD="md5",
         )
+        return trusted
 
     def build(self, changed=None):
         """Build the site; raise BuildError and leave the output alone on problems."""
@@ -154,8 +159,8 @@ class SiteBuilder:
         from pelican.log import LimitFilter  # noqa: PLC0415
 
         settings = load_settings(self.config, self.overrides)
-        if self.warm:
-            self._warm_settings(settings, changed)
+        trusted = self._warm_settings(settings, changed) if self.warm else False
+        reuse_pages = trusted and only_sources_changed(changed, settings["PATH"])
         output = Path(self.output or settings["OUTPUT_PATH"]).resolve()
         output.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".output-staging-", dir=output.parent))
@@ -170,7 +175,10 @@ class SiteBuilder:
         root_logger.addHandler(collector)
         started = time.perf_counter()
         try:
-            with _showing_progress(self.progress_stream or sys.stdout):
+            with (
+                _showing_progress(self.progress_stream or sys.stdout),
+                self._reuse.during_build(output, reuse_pages) if self.warm else nullcontext(),
+            ):
                 Pelican(settings).run()
         except Exception as error:  # a plugin or Pelican itself gave up
             problems = getattr(error, "problems", None) or [f"{type(error).__name__}: {error}"]
@@ -183,9 +191,17 @@ class SiteBuilder:
         self._cache_trusted = self.warm and (not collector.errors or settings["LOAD_CONTENT_CACHE"])
         if collector.errors:
             shutil.rmtree(staging, ignore_errors=True)
+            self._reuse.forget()
             raise BuildError(collector.errors)
         _swap_in(staging, output, background=self.warm)
-        return BuildResult(output, time.perf_counter() - started, collector.warnings)
+        if self.warm:
+            self._reuse.keep(output)
+        return BuildResult(
+            output,
+            time.perf_counter() - started,
+            collector.warnings,
+            reused=self._reuse.reused if self.warm and reuse_pages else 0,
+        )
 
 
 def build(config="pelicanconf.py", output=None, overrides=None):

@@ -113,3 +113,105 @@ def test_a_settings_change_is_not_served_from_the_content_cache(tmp_path):
     assert "headerlink" in page(tmp_path / "output", slug), (
         "the new Markdown settings were not applied: the page came from the cache"
     )
+
+
+def _site_files(output):
+    from tests.test_read_ahead import _files
+
+    return _files(output)
+
+
+def _cold_build(content, base):
+    """A full build of `content` by a fresh, cold builder."""
+    return SiteBuilder(
+        "pelicanconf.py", base / "cold-output", {"PATH": str(content), "CACHE_PATH": str(base)}
+    ).build()
+
+
+@pytest.fixture
+def preview(tmp_path):
+    content = write_corpus(tmp_path / "content", POSTS)
+    builder = SiteBuilder(
+        "pelicanconf.py",
+        tmp_path / "output",
+        {"PATH": str(content), "CACHE_PATH": str(tmp_path / "cache")},
+        warm=True,
+    )
+    builder.build()
+    return builder, content, tmp_path / "output"
+
+
+def test_pages_reused_after_an_edit_match_a_full_build(preview, tmp_path):
+    builder, content, output = preview
+    posts = sorted((content / "posts").glob("*.md"))
+    body_edit = posts[4]
+    body_edit.write_text(edit_text(body_edit.read_text("utf-8"), "body-only"), "utf-8")
+    result = builder.build(changed=[body_edit])
+    assert result.reused == POSTS, (
+        f"reused {result.reused} pages, expected every other post + About"
+    )
+    assert "body-only" in page(output, body_edit.stem)
+    assert _site_files(output) == _site_files(_cold_build(content, tmp_path / "a").output)
+
+    title_edit = posts[9]
+    text = re.sub(
+        r"^Title: .*$", "Title: Renamed in listings", title_edit.read_text("utf-8"), flags=re.M
+    )
+    title_edit.write_text(text, "utf-8")
+    result = builder.build(changed=[title_edit])
+    assert result.reused == 0, "a title shows on other pages: nothing may be reused"
+    assert _site_files(output) == _site_files(_cold_build(content, tmp_path / "b").output)
+
+
+def _a_plugin_that_rewrites_pages(path, context):
+    pass
+
+
+def test_no_reuse_when_a_plugin_listens_for_written_pages(preview):
+    from pelican import signals
+
+    builder, content, _output = preview
+    post = sorted((content / "posts").glob("*.md"))[2]
+    post.write_text(edit_text(post.read_text("utf-8"), "listened"), "utf-8")
+    signals.content_written.connect(_a_plugin_that_rewrites_pages)
+    try:
+        result = builder.build(changed=[post])
+    finally:
+        signals.content_written.disconnect(_a_plugin_that_rewrites_pages)
+    assert result.reused == 0, "a page was reused behind a content_written receiver's back"
+
+
+def test_no_reuse_when_the_output_was_replaced_meanwhile(preview, tmp_path):
+    import shutil
+
+    builder, content, output = preview
+    shutil.copytree(output, tmp_path / "elsewhere")
+    shutil.rmtree(output)
+    (tmp_path / "elsewhere").rename(output)  # as another build would
+    post = sorted((content / "posts").glob("*.md"))[2]
+    post.write_text(edit_text(post.read_text("utf-8"), "after-replace"), "utf-8")
+    assert builder.build(changed=[post]).reused == 0
+
+
+@pytest.mark.parametrize(
+    ("relative", "expected"),
+    [
+        ("content/posts/a.md", True),
+        ("content/pages/about.md", True),
+        ("content/images/chart.png", False),
+        ("theme/templates/article.html", False),
+        ("pelicanconf.py", False),
+        ("elsewhere/posts/a.md", False),
+    ],
+)
+def test_only_content_sources_allow_reuse(tmp_path, relative, expected):
+    from sitetools.reuse import only_sources_changed
+
+    assert only_sources_changed([tmp_path / relative], tmp_path / "content") is expected
+
+
+def test_an_unknown_change_allows_no_reuse(tmp_path):
+    from sitetools.reuse import only_sources_changed
+
+    assert not only_sources_changed(None, tmp_path)
+    assert not only_sources_changed([], tmp_path)
