@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import progress
+from .feeds_aside import feeds_aside
+from .feeds_aside import usable as feeds_aside_usable
 from .reuse import PageReuse, only_sources_changed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,6 +113,38 @@ def _showing_progress(stream):
         bar.close()
 
 
+@contextlib.contextmanager
+def _providing_writer(reuse_writer, aside):
+    """Give Pelican our writer for this build: the page-reusing one when the
+    preview can reuse pages, with feeds written aside when that is safe."""
+    from pelican import signals  # noqa: PLC0415
+    from pelican.writers import Writer  # noqa: PLC0415
+
+    def writer_for(_pelican):
+        base = (reuse_writer() if reuse_writer else None) or Writer
+        if feeds_aside_usable():
+            return aside.writer_class(base)
+        return None if base is Writer else base
+
+    signals.get_writer.connect(writer_for, weak=False)
+    try:
+        yield
+    finally:
+        signals.get_writer.disconnect(writer_for)
+
+
+def _reset_sitemap_plugin():
+    """pelican-sitemap keeps the Pelican instance it serves in a module-level
+    object and forgets it only when that build reaches `finalized`: after a
+    build that raised, every later build in the process (the preview's) would
+    write no sitemap. Start each build with it clean."""
+    sitemap = sys.modules.get("pelican.plugins.sitemap.sitemap")
+    generator = getattr(sitemap, "generator", None)
+    if generator is not None:
+        generator._main_pelican = None
+        generator.page_queue = []
+
+
 def _invalidates_cache(path):
     """A change that can alter what Pelican's readers make of the sources:
     settings and plugin code."""
@@ -170,14 +204,18 @@ class SiteBuilder:
         # Pelican drops repeated warnings for the life of the process; a new build
         # must hear them again.
         LimitFilter._raised_messages.clear()
+        _reset_sitemap_plugin()
         collector = _ProblemCollector()
         root_logger = logging.getLogger()
         root_logger.addHandler(collector)
         started = time.perf_counter()
         try:
+            reusing = self._reuse.during_build(output, reuse_pages) if self.warm else nullcontext()
             with (
                 _showing_progress(self.progress_stream or sys.stdout),
-                self._reuse.during_build(output, reuse_pages) if self.warm else nullcontext(),
+                reusing as reuse_writer,
+                feeds_aside() as aside,
+                _providing_writer(reuse_writer, aside),
             ):
                 Pelican(settings).run()
         except Exception as error:  # a plugin or Pelican itself gave up

@@ -40,6 +40,7 @@ class Progress:
         self.delay = DELAY if delay is None else delay
         self.clock = clock
         self.active = enabled(stream, environ)
+        self.pid = os.getpid()  # a forked child of the build draws nothing
         self.started = clock()
         self.drawn_at = None
         self.phase, self.done, self.total = "starting", None, None
@@ -48,7 +49,7 @@ class Progress:
         """Set the phase (and how far along it is); redraw if it is time."""
         changed = phase != self.phase
         self.phase, self.done, self.total = phase, done, total
-        if not self.active:
+        if not self.active or os.getpid() != self.pid:
             return
         now = self.clock()
         if now - self.started < self.delay:
@@ -70,7 +71,7 @@ class Progress:
 
     def close(self):
         """Clear the status line, if one was drawn, and draw no more."""
-        if self.drawn_at is not None:
+        if self.drawn_at is not None and os.getpid() == self.pid:
             self.stream.write(CLEAR)
             self.stream.flush()
         self.active = False

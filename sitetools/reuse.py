@@ -192,8 +192,9 @@ class PageReuse:
 
     @contextlib.contextmanager
     def during_build(self, output, allowed):
-        """Fingerprint this build's content, and reuse pages when `allowed`
-        and the output folder is still the one the last good build made."""
+        """Fingerprint this build's content; `writer_base()` then gives the
+        writer class that reuses pages, when `allowed` and the output folder
+        is still the one the last good build made (else None)."""
         usable = allowed and self.previous is not None and self._same_output(output)
         seen = {"generators": (), "current": None}
         counter = {"reused": 0}
@@ -201,7 +202,7 @@ class PageReuse:
         def remember_generators(generators):
             seen["generators"] = generators
 
-        def writer_for(_pelican):
+        def writer_base():
             seen["current"] = fingerprints(seen["generators"])
             if not (usable and listeners_only_read()):
                 return None
@@ -209,12 +210,10 @@ class PageReuse:
             return reusing_writer(output, unchanged, counter) if unchanged else None
 
         signals.all_generators_finalized.connect(remember_generators, weak=False)
-        signals.get_writer.connect(writer_for, weak=False)
         try:
-            yield seen
+            yield writer_base
         finally:
             signals.all_generators_finalized.disconnect(remember_generators)
-            signals.get_writer.disconnect(writer_for)
             self.reused = counter["reused"]
             self.pending = seen["current"]
 
