@@ -14,9 +14,11 @@ rendered as usual.
 
 It is only used when it is safe: in a warm builder, after a good build in the
 same process into the same output folder, when every changed file is a content
-source (no template, setting, plugin or static file), and when everything
-listening to `content_written` only reads (the sitemap's queue, our progress
-line): reused pages are announced on that signal as if written.
+source (no template, setting, plugin or static file), and when every receiver
+of `content_written`, the writers' `*_finalized` and `finalized` is known to
+leave written pages alone (KNOWN_RECEIVERS: a plugin that rewrote pages would
+rewrite a reused one twice). Reused pages are announced on `content_written`
+as if written, for the sitemap.
 """
 
 import contextlib
@@ -30,12 +32,25 @@ from pelican import signals
 from pelican.utils import get_relative_path, path_to_url, sanitised_join
 from pelican.writers import Writer
 
-# content_written receivers that only read what they are told.
-READ_ONLY_RECEIVERS = {
-    "pelican.plugins.sitemap.sitemap.SitemapGenerator.queue_page",
+# What listens to these signals may read or rewrite the written pages, and a
+# reused page was already rewritten by last build's: reuse needs to know every
+# receiver of them to leave pages alone. Add a plugin's receiver here once it
+# is known to only read (or to not touch pages at all).
+KNOWN_RECEIVERS = {
+    "content_written": {
+        "pelican.plugins.sitemap.sitemap.SitemapGenerator.queue_page",
+    },
+    "article_writer_finalized": set(),
+    "page_writer_finalized": set(),
+    "pelican_finalized": {
+        "pelican.plugins.sitemap.sitemap.SitemapGenerator.finalize",
+        "typography.typography.save_cache",
+        "read_ahead.read_ahead.reset",
+        "url_memo.url_memo.stop_writing",
+    },
 }
-# Modules whose content_written receivers only read (our progress line).
-READ_ONLY_MODULES = {"sitetools.build"}
+# Our own build machinery (the progress line, joining the feeds' child).
+KNOWN_MODULES = ("sitetools.",)
 
 SOURCE_SUFFIXES = {".md", ".markdown", ".mkd", ".mdown", ".rst", ".html", ".htm"}
 
@@ -109,14 +124,13 @@ def _live(signal):
 
 
 def listeners_only_read():
-    """True when every content_written receiver is known to only read."""
-    for receiver in _live(signals.content_written):
-        name = _receiver_name(receiver)
-        known = name in READ_ONLY_RECEIVERS or any(
-            name.startswith(f"{module}.") for module in READ_ONLY_MODULES
-        )
-        if not known:
-            return False
+    """True when every receiver of the signals around written pages is known
+    to leave them alone."""
+    for signal_name, known in KNOWN_RECEIVERS.items():
+        for receiver in _live(signals.signal(signal_name)):
+            name = _receiver_name(receiver)
+            if name not in known and not name.startswith(KNOWN_MODULES):
+                return False
     return True
 
 

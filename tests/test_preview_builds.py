@@ -163,22 +163,24 @@ def test_pages_reused_after_an_edit_match_a_full_build(preview, tmp_path):
     assert _site_files(output) == _site_files(_cold_build(content, tmp_path / "b").output)
 
 
-def _a_plugin_that_rewrites_pages(path, context):
+def _a_plugin_that_rewrites_pages(*_args, **_kwargs):
     pass
 
 
-def test_no_reuse_when_a_plugin_listens_for_written_pages(preview):
+@pytest.mark.parametrize("signal_name", ["content_written", "pelican_finalized"])
+def test_no_reuse_when_an_unknown_plugin_may_touch_written_pages(preview, signal_name):
     from pelican import signals
 
     builder, content, _output = preview
     post = sorted((content / "posts").glob("*.md"))[2]
     post.write_text(edit_text(post.read_text("utf-8"), "listened"), "utf-8")
-    signals.content_written.connect(_a_plugin_that_rewrites_pages)
+    signal = signals.signal(signal_name)
+    signal.connect(_a_plugin_that_rewrites_pages)
     try:
         result = builder.build(changed=[post])
     finally:
-        signals.content_written.disconnect(_a_plugin_that_rewrites_pages)
-    assert result.reused == 0, "a page was reused behind a content_written receiver's back"
+        signal.disconnect(_a_plugin_that_rewrites_pages)
+    assert result.reused == 0, f"a page was reused behind a {signal_name} receiver's back"
 
 
 def test_no_reuse_when_the_output_was_replaced_meanwhile(preview, tmp_path):
