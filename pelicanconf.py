@@ -28,7 +28,7 @@ THEME = "theme"
 THEME_STATIC_DIR = "theme"
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["typography", "post_cards", "pelican.plugins.sitemap", "fingerprint"]
+PLUGINS = ["typography", "post_cards", "pelican.plugins.sitemap", "fingerprint", "redirects"]
 
 # Typogrify runs in the local `typography` plugin (cached, and title-safe), not in
 # Pelican's reader, which would feed unescaped HTML into titles.
@@ -107,6 +107,9 @@ POST_CARDS = {"tag_separator": " / ", "summary_max_chars": 320}
 # Theme CSS, JS and fonts are also written as assets/<path>.<hash>.<ext>;
 # templates link them with {{ asset("css/main.css") }}.
 FINGERPRINT = {"output_dir": "assets", "hash_chars": 10}
+
+# Netlify's _redirects, from content/redirects.txt plus the feed aliases.
+REDIRECTS = {"file": "redirects.txt", "feed_aliases": ("/feed", "/rss", "/atom.xml")}
 
 RELATIVE_URLS = True
 LOAD_CONTENT_CACHE = False
