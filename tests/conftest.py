@@ -123,8 +123,10 @@ def browser():
 def route_site(context, output, origin, headers=None):
     """Answer every request to `origin` from the files in `output`, the way a
     static host would (index.html for folders, 404.html for missing files), with
-    `headers` added to each response. Requests to any other origin are aborted,
-    so a page that reaches outside the site fails its test."""
+    `headers` added to each response: a dict for every path, or a function of
+    the request path returning one (to serve what netlify.toml declares). Requests
+    to any other origin are aborted, so a page that reaches outside the site fails
+    its test."""
     output = Path(output)
     origin = origin.rstrip("/")
 
@@ -141,11 +143,12 @@ def route_site(context, output, origin, headers=None):
         status = 200
         if not target.is_file():
             status, target = 404, output / "404.html"
+        extra = headers(path) if callable(headers) else headers
         return route.fulfill(
             status=status,
             body=target.read_bytes(),
             content_type=_content_type(target),
-            headers={**(headers or {}), "content-type": _content_type(target)},
+            headers={**(extra or {}), "content-type": _content_type(target)},
         )
 
     context.route("**/*", handle)
