@@ -182,7 +182,7 @@ def test_duplicate_slug_names_both_files():
 
 def test_empty_body_is_an_error_for_a_published_post_only():
     source = parse("Title: A\nDate: 2026-01-01\n\n\n")
-    assert fields(check_body(source, "article", "published")) == [(4, "body")]
+    assert fields(check_body(source, "article", "published")) == [(3, "body")]
     assert check_body(source, "article", "draft") == []
     assert check_body(source, "page", "published") == []
 

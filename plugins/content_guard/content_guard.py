@@ -327,7 +327,7 @@ def check_body(source, kind, status):
     if kind == "article" and status == "published" and not source.body.strip():
         return [
             Problem(
-                source.body_line,
+                max(source.body_line - 1, 1),  # the blank line that ends the header
                 "body",
                 "a published post has no body; write it below the header's blank line, "
                 "or set 'Status: draft'",
