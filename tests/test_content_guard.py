@@ -113,6 +113,12 @@ def test_required_fields_missing_or_empty():
     assert "empty" in problems[0].message and "missing" in problems[1].message
 
 
+def test_a_misspelled_required_key_is_reported_once():
+    raw = b"Title: A\nDate: 2026-01-01\nTag: x\n\nBody\n"
+    checked = check_source(raw, "article", "a.md", ".", options())
+    assert fields(checked.problems) == [(3, "Tag")]
+
+
 @pytest.mark.parametrize(
     ("header", "expected"),
     [
@@ -286,7 +292,6 @@ def test_check_source_collects_every_problem_of_a_file(tmp_path):
     raw = b"Title: A\nDate: 2026-13-01\nTag: x\nStatus: gone\n\n<script>\n"
     checked = check_source(raw, "article", tmp_path / "a.md", tmp_path, options())
     assert fields(checked.problems) == [
-        (1, "Tags"),
         (2, "Date"),
         (3, "Tag"),
         (4, "Status"),

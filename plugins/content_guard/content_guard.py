@@ -215,10 +215,25 @@ def check_field_names(source, allowed):
     return problems
 
 
-def check_required(source, required):
+def near_misses(source, allowed):
+    """Allowed keys that an unknown key in the header looks like a typo of."""
+    allowed = list(allowed)
+    return {
+        near
+        for item in source.fields
+        if item.name not in allowed
+        for near in difflib.get_close_matches(item.name, allowed, n=1, cutoff=0.6)
+    }
+
+
+def check_required(source, required, misspelled=()):
+    """Missing or empty required keys; one already reported as misspelled
+    (`Tag` for `Tags`) is not reported again as missing."""
     problems = []
     for name in required:
         item = source.get(name)
+        if item is None and name in misspelled:
+            continue
         if item is None:
             problems.append(
                 Problem(
@@ -541,7 +556,11 @@ def check_source(raw, kind, source_path, content_root, options, *, exists=os.pat
     problems = [
         *check_front_matter(source),
         *check_field_names(source, options["allowed_fields"]),
-        *check_required(source, options["required_fields"].get(kind, ())),
+        *check_required(
+            source,
+            options["required_fields"].get(kind, ()),
+            near_misses(source, options["allowed_fields"]),
+        ),
         *check_dates(source),
         *check_status(source, options["statuses"]),
         *check_tags(source, options["slug_options"]),
