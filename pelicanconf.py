@@ -28,7 +28,15 @@ THEME = "theme"
 THEME_STATIC_DIR = "theme"
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["typography", "post_cards", "pelican.plugins.sitemap", "fingerprint", "redirects"]
+PLUGINS = [
+    "content_guard",
+    "typography",
+    "post_cards",
+    "preview_badges",
+    "pelican.plugins.sitemap",
+    "fingerprint",
+    "redirects",
+]
 
 # Typogrify runs in the local `typography` plugin (cached, and title-safe), not in
 # Pelican's reader, which would feed unescaped HTML into titles.
@@ -110,6 +118,30 @@ FINGERPRINT = {"output_dir": "assets", "hash_chars": 10}
 
 # Netlify's _redirects, from content/redirects.txt plus the feed aliases.
 REDIRECTS = {"file": "redirects.txt", "feed_aliases": ("/feed", "/rss", "/atom.xml")}
+
+# Every source is checked before anything is read or written; see the README's
+# "When a build fails". Keys allowed in a post's or page's header:
+CONTENT_GUARD = {
+    "allowed_fields": [
+        "title",
+        "date",
+        "modified",
+        "tags",
+        "slug",
+        "summary",
+        "status",
+        "lang",
+        "translation",
+        "save_as",
+        "url",
+        "template",
+        "author",
+        "authors",
+    ],
+}
+
+# The preview lists drafts and marks drafts and future-dated posts.
+PREVIEW_BADGES = {"enabled": True, "list_drafts": True}
 
 RELATIVE_URLS = True
 LOAD_CONTENT_CACHE = False

@@ -24,3 +24,7 @@ DELETE_OUTPUT_DIRECTORY = True
 # Drafts are for the preview only.
 DRAFT_SAVE_AS = ""
 DRAFT_PAGE_SAVE_AS = ""
+# A post dated in the future is a draft until its date: not written, not listed.
+WITH_FUTURE_DATES = False
+# No "Draft"/"Scheduled" badges and no drafts in the public listings.
+PREVIEW_BADGES = {"enabled": False}

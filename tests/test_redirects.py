@@ -66,6 +66,12 @@ def test_the_dev_build_has_no_feed_aliases(site):
 def _content_with(tmp_path, redirects):
     content = tmp_path / "content"
     shutil.copytree(DATA / "hostile", content)
+    # content_guard refuses the hostile post's markup; keep its slug, drop the markup.
+    (content / "posts" / "markup-in-title.md").write_text(
+        "Title: A plain title\nDate: 2026-01-02 10:00\nTags: safe\n"
+        "Slug: markup-in-title\nSummary: A plain summary.\n\nA plain body.\n",
+        encoding="utf-8",
+    )
     (content / "pages").mkdir(exist_ok=True)
     (content / "redirects.txt").write_text(redirects, encoding="utf-8")
     return content

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from sitetools.build import load_settings
 from tests.conftest import DATA, build_site
 
 
@@ -119,9 +120,19 @@ def test_production_urls_are_absolute_and_under_siteurl(prod_site, html, prod_si
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
-    """A content set whose metadata carries markup, plus a draft."""
+    """A content set whose metadata carries markup, plus a draft.
+
+    content_guard refuses this content (tests/test_content_guard.py); here it is
+    switched off to prove the theme's escaping holds on its own."""
+    plugins = [p for p in load_settings()["PLUGINS"] if p != "content_guard"]
     return {
-        mode: build_site(tmp_path_factory, f"hostile-{mode}", config, PATH=str(DATA / "hostile"))
+        mode: build_site(
+            tmp_path_factory,
+            f"hostile-{mode}",
+            config,
+            PATH=str(DATA / "hostile"),
+            PLUGINS=plugins,
+        )
         for mode, config in (("dev", "pelicanconf.py"), ("prod", "publishconf.py"))
     }
 
