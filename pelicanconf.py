@@ -78,6 +78,8 @@ DEFAULT_CATEGORY = "posts"
 DEFAULT_METADATA = {"category": DEFAULT_CATEGORY}
 
 DIRECT_TEMPLATES = ["index", "tags", "archives", "404"]
+# The front page is "/", not "/index.html", in the pagination's page-1 links too.
+INDEX_URL = ""
 DEFAULT_PAGINATION = 20
 PAGINATED_TEMPLATES = {"index": None, "tag": None}
 PAGINATION_PATTERNS = (
