@@ -28,7 +28,18 @@ THEME = "theme"
 THEME_STATIC_DIR = "theme"
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["typography", "post_cards", "pelican.plugins.sitemap"]
+PLUGINS = [
+    "typography",
+    "post_cards",
+    "pelican.plugins.sitemap",
+    # Reader features on the article page.
+    "headings",
+    "reading_time",
+    "post_dates",
+    "neighbours",
+    "related_posts",
+    "edit_link",
+]
 
 # Typogrify runs in the local `typography` plugin (cached, and title-safe), not in
 # Pelican's reader, which would feed unescaped HTML into titles.
@@ -105,6 +116,16 @@ MAIN_MENU = (
 SITEMAP = {"format": "xml"}
 
 POST_CARDS = {"tag_separator": " / ", "summary_max_chars": 320}
+
+# "6 min read": words of prose, and words inside code blocks, read per minute.
+READING_TIME = {"words_per_minute": 230, "code_words_per_minute": 100}
+# Table of contents from this many h2 sections; every h2/h3 gets an anchor link.
+HEADINGS = {"toc_min_sections": 3}
+RELATED_POSTS = {"limit": 3}
+# "Edit this post" links to the source file when REPO_URL is set, e.g.
+# "https://github.com/<owner>/<repo>"; unset, there is no link.
+REPO_URL = None
+EDIT_LINK = {"url_template": "{repo_url}/blob/main/content/{path}"}
 
 RELATIVE_URLS = True
 LOAD_CONTENT_CACHE = False
