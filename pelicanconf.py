@@ -36,6 +36,13 @@ PLUGINS = [
     "pelican.plugins.sitemap",
     "fingerprint",
     "redirects",
+    # Reader features on the article page.
+    "headings",
+    "reading_time",
+    "post_dates",
+    "neighbours",
+    "related_posts",
+    "edit_link",
 ]
 
 # Typogrify runs in the local `typography` plugin (cached, and title-safe), not in
@@ -86,6 +93,8 @@ DEFAULT_CATEGORY = "posts"
 DEFAULT_METADATA = {"category": DEFAULT_CATEGORY}
 
 DIRECT_TEMPLATES = ["index", "tags", "archives", "404"]
+# The front page is "/", not "/index.html", in the pagination's page-1 links too.
+INDEX_URL = ""
 DEFAULT_PAGINATION = 20
 PAGINATED_TEMPLATES = {"index": None, "tag": None}
 PAGINATION_PATTERNS = (
@@ -142,6 +151,16 @@ CONTENT_GUARD = {
 
 # The preview lists drafts and marks drafts and future-dated posts.
 PREVIEW_BADGES = {"enabled": True, "list_drafts": True}
+
+# "6 min read": words of prose, and words inside code blocks, read per minute.
+READING_TIME = {"words_per_minute": 230, "code_words_per_minute": 100}
+# Table of contents from this many h2 sections; every h2/h3 gets an anchor link.
+HEADINGS = {"toc_min_sections": 3}
+RELATED_POSTS = {"limit": 3}
+# "Edit this post" links to the source file when REPO_URL is set, e.g.
+# "https://github.com/<owner>/<repo>"; unset, there is no link.
+REPO_URL = None
+EDIT_LINK = {"url_template": "{repo_url}/blob/main/content/{path}"}
 
 RELATIVE_URLS = True
 LOAD_CONTENT_CACHE = False

@@ -47,6 +47,18 @@ def prod_site(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def reader_site(tmp_path_factory):
+    """tests/data/reader (sections, code, a footnote, Modified dates, a hidden
+    post) built with a REPO_URL, so the edit link shows."""
+    return build_site(
+        tmp_path_factory,
+        "reader-site",
+        PATH=str(DATA / "reader"),
+        REPO_URL="https://github.com/example/blog",
+    )
+
+
+@pytest.fixture(scope="session")
 def prod_siteurl():
     from sitetools.build import load_settings
 
