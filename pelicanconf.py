@@ -16,9 +16,6 @@ PATH = "content"
 ARTICLE_PATHS = ["posts"]
 PAGE_PATHS = ["pages"]
 STATIC_PATHS = ["images", "extra"]
-EXTRA_PATH_METADATA = {
-    "extra/robots.txt": {"path": "robots.txt"},
-}
 
 TIMEZONE = "UTC"
 DEFAULT_LANG = "en"
@@ -28,7 +25,13 @@ THEME = "theme"
 THEME_STATIC_DIR = "theme"
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["typography", "post_cards", "pelican.plugins.sitemap"]
+PLUGINS = [
+    "typography",
+    "post_cards",
+    "pelican.plugins.sitemap",
+    "social_cards",
+    "seo",
+]
 
 # Typogrify runs in the local `typography` plugin (cached, and title-safe), not in
 # Pelican's reader, which would feed unescaped HTML into titles.
@@ -77,7 +80,11 @@ DEFAULT_CATEGORY = "posts"
 # draft writer needs a category: give every post one through metadata.
 DEFAULT_METADATA = {"category": DEFAULT_CATEGORY}
 
-DIRECT_TEMPLATES = ["index", "tags", "archives", "404"]
+DIRECT_TEMPLATES = ["index", "tags", "archives", "404", "robots"]
+# robots.txt, rendered from theme/templates/robots.txt so it names this build's
+# sitemap URL.
+ROBOTS_SAVE_AS = "robots.txt"
+TEMPLATE_EXTENSIONS = [".html", ".txt"]
 DEFAULT_PAGINATION = 20
 PAGINATED_TEMPLATES = {"index": None, "tag": None}
 PAGINATION_PATTERNS = (
@@ -100,7 +107,11 @@ MAIN_MENU = (
     ("About", "about/", "about"),
 )
 
-SITEMAP = {"format": "xml"}
+# Pages that are not content stay out of the sitemap (drafts never enter it).
+SITEMAP = {
+    "format": "xml",
+    "exclude": [r"^404\.html$", r"^robots\.txt$"],
+}
 
 POST_CARDS = {"tag_separator": " / ", "summary_max_chars": 320}
 

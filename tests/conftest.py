@@ -179,3 +179,31 @@ def open_page(browser):
     yield open_
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def sharing_site(tmp_path_factory):
+    """Production build of tests/data/sharing: a Modified date, relative links
+    and an image in a body, and a long title."""
+    return build_site(
+        tmp_path_factory, "sharing-prod", "publishconf.py", PATH=str(DATA / "sharing")
+    )
+
+
+@pytest.fixture(scope="session")
+def hostile_prod(tmp_path_factory):
+    """Production build of tests/data/hostile: markup in a title, tags and summary."""
+    return build_site(
+        tmp_path_factory, "hostile-prod-site", "publishconf.py", PATH=str(DATA / "hostile")
+    )
+
+
+def page_by_title(output, sitename):
+    """{title: relative path} for every article page, read from each <title>."""
+    pages = {}
+    suffix = f" · {sitename}"
+    for path in sorted(Path(output, "posts").glob("*/index.html")):
+        pages[read_html(path).title.get_text().removesuffix(suffix)] = path.relative_to(
+            output
+        ).as_posix()
+    return pages
