@@ -29,6 +29,7 @@ PLUGINS = [
     "typography",
     "post_cards",
     "pelican.plugins.sitemap",
+    "feeds",
     "social_cards",
     "seo",
 ]
