@@ -32,6 +32,7 @@ PLUGINS = [
     "feeds",
     "social_cards",
     "seo",
+    "search_index",
 ]
 
 # Typogrify runs in the local `typography` plugin (cached, and title-safe), not in
@@ -81,9 +82,11 @@ DEFAULT_CATEGORY = "posts"
 # draft writer needs a category: give every post one through metadata.
 DEFAULT_METADATA = {"category": DEFAULT_CATEGORY}
 
-DIRECT_TEMPLATES = ["index", "tags", "archives", "404", "robots"]
-# robots.txt, rendered from theme/templates/robots.txt so it names this build's
-# sitemap URL.
+DIRECT_TEMPLATES = ["index", "tags", "archives", "404", "search", "robots"]
+# The search page (Pagefind, see the search_index plugin) and a robots.txt
+# rendered from theme/templates/robots.txt so it names this build's sitemap URL.
+SEARCH_URL = "search/"
+SEARCH_SAVE_AS = "search/index.html"
 ROBOTS_SAVE_AS = "robots.txt"
 TEMPLATE_EXTENSIONS = [".html", ".txt"]
 DEFAULT_PAGINATION = 20
@@ -106,12 +109,13 @@ MAIN_MENU = (
     ("Tags", "tags/", "tags"),
     ("Archives", "archives/", "archives"),
     ("About", "about/", "about"),
+    ("Search", "search/", "search"),
 )
 
 # Pages that are not content stay out of the sitemap (drafts never enter it).
 SITEMAP = {
     "format": "xml",
-    "exclude": [r"^404\.html$", r"^robots\.txt$"],
+    "exclude": [r"^404\.html$", r"^robots\.txt$", r"^search/$"],
 }
 
 POST_CARDS = {"tag_separator": " / ", "summary_max_chars": 320}

@@ -105,6 +105,7 @@ def test_modified_time_appears_only_with_modified(sharing_site, html):
         ("tags/llm/index.html", "Posts tagged"),
         ("archives/index.html", "Archives"),
         ("about/index.html", "About"),
+        ("search/index.html", "Search"),
     ],
 )
 def test_other_pages_are_websites_with_canonical_and_the_site_image(
@@ -127,8 +128,8 @@ def test_other_pages_are_websites_with_canonical_and_the_site_image(
     assert not meta(soup, "article:published_time") and not meta(soup, "article:tag")
 
 
-def test_404_asks_not_to_be_indexed(prod_site, html):
-    for relative in ("404.html",):
+def test_search_and_404_ask_not_to_be_indexed(prod_site, html):
+    for relative in ("404.html", "search/index.html"):
         assert meta(html(prod_site, relative), "robots") == ["noindex"], relative
     for relative in ("index.html", "about/index.html", "tags/llm/index.html"):
         assert not meta(html(prod_site, relative), "robots"), relative
@@ -171,6 +172,8 @@ def test_front_page_json_ld_is_a_blog_and_a_website(prod_site, prod_siteurl, htm
     assert graph["Blog"]["description"] == seed["tagline"]
     listed = {item["headline"]: item["url"] for item in graph["Blog"]["blogPost"]}
     assert listed == {p["title"]: url_of(prod_siteurl, p["path"]) for p in posts}
+    target = graph["WebSite"]["potentialAction"]["target"]["urlTemplate"]
+    assert target == f"{prod_siteurl}/search/?q={{search_term_string}}", target
     for relative in ("tags/index.html", "archives/index.html", "about/index.html"):
         assert not html(prod_site, relative).select('script[type="application/ld+json"]')
 
@@ -196,7 +199,7 @@ def test_sitemap_lists_every_post_and_page_with_absolute_urls(prod_site, prod_si
         assert url_of(prod_siteurl, post["path"]) in locs, post["title"]
     for expected in ("", "about/", "tags/", "archives/", "tags/llm/"):
         assert f"{prod_siteurl}/{expected}" in locs, expected
-    for unwanted in ("404.html", "robots.txt"):
+    for unwanted in ("404.html", "robots.txt", "search/"):
         assert f"{prod_siteurl}/{unwanted}" not in locs, unwanted
     for loc in locs:
         path = prod_site / urlsplit(loc).path.lstrip("/")
