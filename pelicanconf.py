@@ -16,9 +16,6 @@ PATH = "content"
 ARTICLE_PATHS = ["posts"]
 PAGE_PATHS = ["pages"]
 STATIC_PATHS = ["images", "extra"]
-EXTRA_PATH_METADATA = {
-    "extra/robots.txt": {"path": "robots.txt"},
-}
 
 TIMEZONE = "UTC"
 DEFAULT_LANG = "en"
@@ -43,6 +40,11 @@ PLUGINS = [
     "neighbours",
     "related_posts",
     "edit_link",
+    # Feeds, sharing and search.
+    "feeds",
+    "social_cards",
+    "seo",
+    "search_index",
 ]
 
 # Typogrify runs in the local `typography` plugin (cached, and title-safe), not in
@@ -92,7 +94,13 @@ DEFAULT_CATEGORY = "posts"
 # draft writer needs a category: give every post one through metadata.
 DEFAULT_METADATA = {"category": DEFAULT_CATEGORY}
 
-DIRECT_TEMPLATES = ["index", "tags", "archives", "404"]
+DIRECT_TEMPLATES = ["index", "tags", "archives", "404", "search", "robots"]
+# The search page (Pagefind, see the search_index plugin) and a robots.txt
+# rendered from theme/templates/robots.txt so it names this build's sitemap URL.
+SEARCH_URL = "search/"
+SEARCH_SAVE_AS = "search/index.html"
+ROBOTS_SAVE_AS = "robots.txt"
+TEMPLATE_EXTENSIONS = [".html", ".txt"]
 # The front page is "/", not "/index.html", in the pagination's page-1 links too.
 INDEX_URL = ""
 DEFAULT_PAGINATION = 20
@@ -115,9 +123,14 @@ MAIN_MENU = (
     ("Tags", "tags/", "tags"),
     ("Archives", "archives/", "archives"),
     ("About", "about/", "about"),
+    ("Search", "search/", "search"),
 )
 
-SITEMAP = {"format": "xml"}
+# Pages that are not content stay out of the sitemap (drafts never enter it).
+SITEMAP = {
+    "format": "xml",
+    "exclude": [r"^404\.html$", r"^robots\.txt$", r"^search/$"],
+}
 
 POST_CARDS = {"tag_separator": " / ", "summary_max_chars": 320}
 

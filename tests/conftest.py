@@ -194,3 +194,51 @@ def open_page(browser):
     yield open_
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def sharing_site(tmp_path_factory):
+    """Production build of tests/data/sharing: a Modified date, relative links
+    and an image in a body, and a long title."""
+    return build_site(
+        tmp_path_factory, "sharing-prod", "publishconf.py", PATH=str(DATA / "sharing")
+    )
+
+
+@pytest.fixture(scope="session")
+def hostile(tmp_path_factory):
+    """Dev and production builds of tests/data/hostile: markup in a title, tags
+    and summary, plus a draft.
+
+    content_guard refuses this content (tests/test_content_guard.py); here it is
+    switched off to prove the theme, feeds and head tags escape on their own."""
+    from sitetools.build import load_settings
+
+    plugins = [p for p in load_settings()["PLUGINS"] if p != "content_guard"]
+    return {
+        mode: build_site(
+            tmp_path_factory,
+            f"hostile-{mode}",
+            config,
+            PATH=str(DATA / "hostile"),
+            PLUGINS=plugins,
+        )
+        for mode, config in (("dev", "pelicanconf.py"), ("prod", "publishconf.py"))
+    }
+
+
+@pytest.fixture(scope="session")
+def hostile_prod(hostile):
+    """Production build of tests/data/hostile."""
+    return hostile["prod"]
+
+
+def page_by_title(output, sitename):
+    """{title: relative path} for every article page, read from each <title>."""
+    pages = {}
+    suffix = f" · {sitename}"
+    for path in sorted(Path(output, "posts").glob("*/index.html")):
+        pages[read_html(path).title.get_text().removesuffix(suffix)] = path.relative_to(
+            output
+        ).as_posix()
+    return pages
