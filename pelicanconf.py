@@ -28,7 +28,7 @@ THEME = "theme"
 THEME_STATIC_DIR = "theme"
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["typography", "post_cards", "pelican.plugins.sitemap", "reproducible"]
+PLUGINS = ["typography", "post_cards", "pelican.plugins.sitemap", "reproducible", "scroll_regions"]
 
 # Typogrify runs in the local `typography` plugin (cached, and title-safe), not in
 # Pelican's reader, which would feed unescaped HTML into titles.
