@@ -45,6 +45,9 @@ PLUGINS = [
     "social_cards",
     "seo",
     "search_index",
+    # Quality: byte-identical builds, keyboard-reachable scrolling blocks.
+    "reproducible",
+    "scroll_regions",
 ]
 
 # Typogrify runs in the local `typography` plugin (cached, and title-safe), not in

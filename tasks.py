@@ -179,5 +179,59 @@ def lint(c):
     c.run(f"{sys.executable} -m ruff format --check .")
 
 
+@task(
+    help={
+        "port": "Port for the local server on the preview host (default: a free one)",
+        "reports": "Folder to keep Lighthouse's HTML and JSON reports in (default: discarded)",
+    }
+)
+def audit(c, port=None, reports=None):
+    """Lighthouse on the front page, an article and a tag page of a production build."""
+    import os  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    from sitetools import audit as lighthouse  # noqa: PLC0415
+    from sitetools.build import BuildError, build  # noqa: PLC0415
+
+    binary = ROOT / "node_modules" / ".bin" / "lighthouse"
+    if not binary.exists():
+        if not shutil.which("npm"):
+            raise Exit("invoke audit needs Node.js and npm (apt-get install nodejs npm).", code=1)
+        with c.cd(str(ROOT)):
+            c.run("npm ci --no-audit --no-fund", pty=False)
+    chrome = lighthouse.chrome_path()
+    if not Path(chrome).exists():
+        raise Exit(f"No Chromium at {chrome}: apt-get install chromium, or set CHROME_PATH", code=1)
+    host = c.site.host
+    port = int(port or lighthouse.free_port(host))
+    siteurl = f"http://{host}:{port}"
+    with tempfile.TemporaryDirectory(prefix="audit-") as scratch:
+        tmp = Path(scratch)
+        # publishconf.py reads SITEURL from the environment: absolute URLs must
+        # point at the local server.
+        saved = os.environ.get("SITEURL")
+        os.environ["SITEURL"] = siteurl
+        try:
+            built = build(
+                c.site.publish_settings, tmp / "output", {"CACHE_PATH": str(tmp / "cache")}
+            )
+        except BuildError as error:
+            print(error, file=sys.stderr)
+            raise Exit("The production build failed; nothing to audit.", code=1) from None
+        finally:
+            if saved is None:
+                os.environ.pop("SITEURL", None)
+            else:
+                os.environ["SITEURL"] = saved
+        report_dir = Path(reports).resolve() if reports else tmp / "reports"
+        report_dir.mkdir(parents=True, exist_ok=True)
+        results = lighthouse.audit_site(
+            built.output, host, port, lighthouse=binary, report_dir=report_dir, chrome=chrome
+        )
+    print(lighthouse.table(results))
+    if reports:
+        print(f"Reports in {report_dir}")
+
+
 # Every @task in this module, with the config above; a new task needs no edit here.
 ns = Collection.from_module(sys.modules[__name__], config=CONFIG)

@@ -35,8 +35,16 @@ class Watcher:
         self.problems = []
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
-        page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}"))
+        page.on("requestfailed", self._failed)
         page.on("response", self._response)
+
+    def _failed(self, request):
+        # The favicon loads after the load event; going to the next page cancels
+        # it (net::ERR_ABORTED). A blocked or refused request fails otherwise
+        # (route_site's abort is net::ERR_FAILED, CSP is ERR_BLOCKED_BY_CSP).
+        if request.failure == "net::ERR_ABORTED":
+            return
+        self.problems.append(f"failed: {request.url} {request.failure}")
 
     def _console(self, message):
         if message.type in ("error", "warning"):
