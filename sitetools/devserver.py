@@ -138,7 +138,7 @@ def make_handler(state, output, stylesheet=None):
                     self.send_header("Location", path + "/")
                     self.end_headers()
                     return None
-            if target.endswith(".html"):
+            if target.endswith(".html") or (self._is_html(path) and not os.path.exists(target)):
                 return self._html(target)
             return super().do_GET()
 
@@ -153,6 +153,11 @@ def make_handler(state, output, stylesheet=None):
                 body = Path(target).read_bytes()
             except OSError:
                 body, status = b"<!doctype html><title>Not found</title><h1>Not found</h1>", 404
+            if status == 404:
+                # 404.html is written for the site root; its relative links must
+                # resolve from there whatever address was asked for. (Production
+                # links are absolute, so only the preview needs this.)
+                body = body.replace(b"<head>", b'<head>\n<base href="/">', 1)
             self._send(status, "text/html; charset=utf-8", self._inject(body))
 
         def _inject(self, body):

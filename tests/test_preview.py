@@ -138,3 +138,17 @@ def test_edit_break_and_fix_a_post_while_the_browser_follows(preview, page, caps
     # The reload script lives in the server only, never in the built files.
     for built in preview.output.rglob("*.html"):
         assert "__preview" not in built.read_text(encoding="utf-8"), built
+
+
+def test_a_missing_address_gets_the_styled_404_page(preview, page):
+    response = page.goto(f"{preview.url}/no/such/page/")
+    assert response.status == 404
+    assert "not found" in page.locator("h1").inner_text().lower()
+    # The 404 page's relative links resolve from the site root, not the address.
+    sheets = page.evaluate("[...document.styleSheets].map(s => s.cssRules.length)")
+    assert sheets and all(count > 0 for count in sheets), f"stylesheet not loaded: {sheets}"
+    home = page.get_by_role("link", name="All posts")
+    assert home.get_attribute("href") is not None
+    home.click()
+    page.wait_for_load_state()
+    assert page.locator("main article.card").count() >= 10, page.url
