@@ -165,6 +165,10 @@ def test_typing_a_query_shows_the_post_under_a_strict_csp(open_page, prod_site, 
     assert result.inner_text().replace("\xa0", " ") == title
     href = result.get_attribute("href")
     assert href.rstrip("/").endswith("/posts/infracost-for-llm-spend-in-a-day"), href
+    # Excerpts come from the post's prose, not its date, reading time or contents.
+    excerpts = " ".join(page.locator(".pagefind-ui__result-excerpt").all_inner_texts())
+    for chrome in ("Published", "min read", "Contents", "Link to section"):
+        assert chrome not in excerpts, f"{chrome!r} in a search excerpt: {excerpts[:300]}"
     result.click()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text().replace("\xa0", " ") == title

@@ -91,7 +91,8 @@ def add_anchors(markup, levels, label, text):
 
     <div class="section-heading section-heading--h2">
       <h2 id="x">Title</h2>
-      <a class="section-heading__anchor" href="#x"><span aria-hidden="true">#</span>
+      <a class="section-heading__anchor" href="#x" data-pagefind-ignore="">
+        <span aria-hidden="true">#</span>
         <span class="visually-hidden">Link to section: Title</span></a>
     </div>
     """
@@ -107,7 +108,13 @@ def add_anchors(markup, levels, label, text):
         )
         heading.wrap(wrapper)
         link = soup.new_tag(
-            "a", attrs={"class": "section-heading__anchor", "href": f"#{heading['id']}"}
+            "a",
+            # Search excerpts should not read "# Link to section: …".
+            attrs={
+                "class": "section-heading__anchor",
+                "href": f"#{heading['id']}",
+                "data-pagefind-ignore": "",
+            },
         )
         shown = soup.new_tag("span", attrs={"aria-hidden": "true"})
         shown.string = text
