@@ -112,6 +112,20 @@ CHROME_ARGS = [
 ]
 
 
+def need_tool(found, message):
+    """A test needs a machine tool: fail under CI, skip with the reason locally."""
+    if not found:
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def java():
+    """The Nu HTML Checker runs on Java."""
+    need_tool(shutil.which("java"), "No java on PATH: apt-get install default-jre-headless")
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium driven by Playwright (never a downloaded browser).
@@ -119,11 +133,9 @@ def browser():
     Without a browser: a clear failure under CI, a skip with the reason locally.
     """
     path = chrome_path()
-    if not os.path.exists(path):
-        message = f"No Chromium at {path}: apt-get install chromium, or set CHROME_PATH"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    need_tool(
+        os.path.exists(path), f"No Chromium at {path}: apt-get install chromium, or set CHROME_PATH"
+    )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -110,12 +110,12 @@ def test_vnu_messages_keeps_errors_with_page_and_line():
 
 
 @pytest.mark.slow
-def test_production_site_is_valid_html(prod_site):
+def test_production_site_is_valid_html(prod_site, java):
     assert check_html(prod_site) == []
 
 
 @pytest.mark.slow
-def test_invoke_check_reports_every_failure_and_exits_non_zero(tmp_path, prod_site):
+def test_invoke_check_reports_every_failure_and_exits_non_zero(tmp_path, prod_site, java):
     site = tmp_path / "output"
     shutil.copytree(prod_site, site)
     write(site, "bad/index.html", PAGE.format(css="/theme/css/main.css", body="<p><div>x</p>"))
