@@ -104,9 +104,26 @@ def build(config="pelicanconf.py", output=None, overrides=None):
 
     if collector.errors:
         shutil.rmtree(staging, ignore_errors=True)
+        _forget_failed_run()
         raise BuildError(collector.errors)
     _swap_in(staging, output)
     return BuildResult(output, time.perf_counter() - started, collector.warnings)
+
+
+def _forget_failed_run():
+    """Reset plugin state that a failed run leaves behind in this process.
+
+    pelican-sitemap remembers the Pelican instance it started with and resets
+    only in `finalized`, which a failed run never reaches; every later build in
+    the same process (the preview after a broken save) would then skip
+    sitemap.xml. Our own plugins start each run clean by themselves.
+    """
+    try:
+        from pelican.plugins.sitemap import sitemap  # noqa: PLC0415
+    except ImportError:
+        return
+    sitemap.generator._main_pelican = None
+    sitemap.generator.page_queue = []
 
 
 def clean_stale_staging(parent: Path):

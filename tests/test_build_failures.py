@@ -176,3 +176,24 @@ def test_invoke_build_exits_non_zero_and_keeps_the_last_good_site(tmp_path, good
     assert any("no-title.md:1: Title: missing" in line for line in report), report
     assert "last good site is still in" in run.stderr
     assert snapshot(output) == before
+
+
+def test_a_good_build_after_a_failed_one_writes_the_whole_site(tmp_path):
+    """The preview builds again and again in one process: a failed run must not
+    leave state behind that makes the next good build miss a file."""
+    good = tmp_path / "content"
+    shutil.copytree(DATA / "sharing", good)
+    bad = tmp_path / "bad"
+    shutil.copytree(good, bad)
+    # A failure late in the run, after the generators started (the title is too
+    # wide for the social image), not one that stops it before they start.
+    (bad / "posts" / "wide.md").write_text(
+        "Title: " + "W" * 80 + "\nDate: 2026-01-01\nTags: x\nSlug: wide\n\nA body.\n",
+        encoding="utf-8",
+    )
+    options = {"CACHE_PATH": str(tmp_path / "cache")}
+    with pytest.raises(BuildError):
+        build("pelicanconf.py", tmp_path / "out-bad", {**options, "PATH": str(bad)})
+    output = build("pelicanconf.py", tmp_path / "out", {**options, "PATH": str(good)}).output
+    for name in ("index.html", "sitemap.xml", "robots.txt", "pagefind/pagefind.js"):
+        assert (output / name).is_file(), f"{name} is missing after a failed build"
