@@ -16,9 +16,6 @@ PATH = "content"
 ARTICLE_PATHS = ["posts"]
 PAGE_PATHS = ["pages"]
 STATIC_PATHS = ["images", "extra"]
-EXTRA_PATH_METADATA = {
-    "extra/robots.txt": {"path": "robots.txt"},
-}
 
 TIMEZONE = "UTC"
 DEFAULT_LANG = "en"
@@ -28,7 +25,33 @@ THEME = "theme"
 THEME_STATIC_DIR = "theme"
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["typography", "post_cards", "pelican.plugins.sitemap", "read_ahead", "url_memo"]
+PLUGINS = [
+    "content_guard",
+    "typography",
+    "post_cards",
+    "preview_badges",
+    "pelican.plugins.sitemap",
+    "fingerprint",
+    "redirects",
+    # Reader features on the article page.
+    "headings",
+    "reading_time",
+    "post_dates",
+    "neighbours",
+    "related_posts",
+    "edit_link",
+    # Feeds, sharing and search.
+    "feeds",
+    "social_cards",
+    "seo",
+    "search_index",
+    # Quality: byte-identical builds, keyboard-reachable scrolling blocks.
+    "reproducible",
+    "scroll_regions",
+    # Build speed: sources read on every CPU, URLs worked out once per build.
+    "read_ahead",
+    "url_memo",
+]
 
 # Typogrify runs in the local `typography` plugin (cached, and title-safe), not in
 # Pelican's reader, which would feed unescaped HTML into titles.
@@ -77,7 +100,15 @@ DEFAULT_CATEGORY = "posts"
 # draft writer needs a category: give every post one through metadata.
 DEFAULT_METADATA = {"category": DEFAULT_CATEGORY}
 
-DIRECT_TEMPLATES = ["index", "tags", "archives", "404"]
+DIRECT_TEMPLATES = ["index", "tags", "archives", "404", "search", "robots"]
+# The search page (Pagefind, see the search_index plugin) and a robots.txt
+# rendered from theme/templates/robots.txt so it names this build's sitemap URL.
+SEARCH_URL = "search/"
+SEARCH_SAVE_AS = "search/index.html"
+ROBOTS_SAVE_AS = "robots.txt"
+TEMPLATE_EXTENSIONS = [".html", ".txt"]
+# The front page is "/", not "/index.html", in the pagination's page-1 links too.
+INDEX_URL = ""
 DEFAULT_PAGINATION = 20
 PAGINATED_TEMPLATES = {"index": None, "tag": None}
 PAGINATION_PATTERNS = (
@@ -98,11 +129,57 @@ MAIN_MENU = (
     ("Tags", "tags/", "tags"),
     ("Archives", "archives/", "archives"),
     ("About", "about/", "about"),
+    ("Search", "search/", "search"),
 )
 
-SITEMAP = {"format": "xml"}
+# Pages that are not content stay out of the sitemap (drafts never enter it).
+SITEMAP = {
+    "format": "xml",
+    "exclude": [r"^404\.html$", r"^robots\.txt$", r"^search/$"],
+}
 
 POST_CARDS = {"tag_separator": " / ", "summary_max_chars": 320}
+
+# Theme CSS, JS and fonts are also written as assets/<path>.<hash>.<ext>;
+# templates link them with {{ asset("css/main.css") }}.
+FINGERPRINT = {"output_dir": "assets", "hash_chars": 10}
+
+# Netlify's _redirects, from content/redirects.txt plus the feed aliases.
+REDIRECTS = {"file": "redirects.txt", "feed_aliases": ("/feed", "/rss", "/atom.xml")}
+
+# Every source is checked before anything is read or written; see the README's
+# "When a build fails". Keys allowed in a post's or page's header:
+CONTENT_GUARD = {
+    "allowed_fields": [
+        "title",
+        "date",
+        "modified",
+        "tags",
+        "slug",
+        "summary",
+        "status",
+        "lang",
+        "translation",
+        "save_as",
+        "url",
+        "template",
+        "author",
+        "authors",
+    ],
+}
+
+# The preview lists drafts and marks drafts and future-dated posts.
+PREVIEW_BADGES = {"enabled": True, "list_drafts": True}
+
+# "6 min read": words of prose, and words inside code blocks, read per minute.
+READING_TIME = {"words_per_minute": 230, "code_words_per_minute": 100}
+# Table of contents from this many h2 sections; every h2/h3 gets an anchor link.
+HEADINGS = {"toc_min_sections": 3}
+RELATED_POSTS = {"limit": 3}
+# "Edit this post" links to the source file when REPO_URL is set, e.g.
+# "https://github.com/<owner>/<repo>"; unset, there is no link.
+REPO_URL = None
+EDIT_LINK = {"url_template": "{repo_url}/blob/main/content/{path}"}
 
 RELATIVE_URLS = True
 LOAD_CONTENT_CACHE = False

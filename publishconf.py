@@ -5,9 +5,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pelicanconf import *
+from sitetools.netlify import site_url
 
-# Netlify sets URL for production and DEPLOY_PRIME_URL for previews.
-SITEURL = os.environ.get("SITEURL", "https://example.netlify.app").rstrip("/")
+# An explicit SITEURL wins; on Netlify, production uses URL and deploy previews
+# and branch deploys use DEPLOY_PRIME_URL, so a preview links to itself.
+SITEURL = site_url(os.environ, default="https://example.netlify.app")
 RELATIVE_URLS = False
 
 FEED_DOMAIN = SITEURL
@@ -22,3 +24,7 @@ DELETE_OUTPUT_DIRECTORY = True
 # Drafts are for the preview only.
 DRAFT_SAVE_AS = ""
 DRAFT_PAGE_SAVE_AS = ""
+# A post dated in the future is a draft until its date: not written, not listed.
+WITH_FUTURE_DATES = False
+# No "Draft"/"Scheduled" badges and no drafts in the public listings.
+PREVIEW_BADGES = {"enabled": False}

@@ -23,44 +23,138 @@ CONFIG = {
 }
 
 
-def _build(c, settings_file):
+def _output(c, output=None):
+    return Path(output).resolve() if output else ROOT / c.site.output
+
+
+def _overrides(output, content=None):
+    """Settings for a build into `output`: its cache beside it (as cache/ is
+    beside output/), and another content folder when one is given."""
+    overrides = {"CACHE_PATH": str(Path(output).parent / "cache")}
+    if content:
+        overrides["PATH"] = str(Path(content).resolve())
+    return overrides
+
+
+def _shown(path):
+    path = Path(path)
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
+def _build(c, settings_file, content=None, output=None):
     from sitetools.build import BuildError, build  # noqa: PLC0415
 
+    output = _output(c, output)
     try:
-        result = build(settings_file, ROOT / c.site.output)
+        result = build(settings_file, output, _overrides(output, content))
     except BuildError as error:
         print(error, file=sys.stderr)
-        raise Exit("The last good site is still in output/.", code=1) from None
+        raise Exit(f"The last good site is still in {_shown(output)}/.", code=1) from None
     for line in result.warnings:
         print(f"warning: {line}", file=sys.stderr)
-    print(f"Built {result.output.relative_to(ROOT)}/ in {result.seconds:.2f} s")
+    print(f"Built {_shown(result.output)}/ in {result.seconds:.2f} s")
     return result
 
 
-@task
-def build(c):
+BUILD_HELP = {
+    "content": "Content folder to build instead of content/",
+    "output": "Folder to build into instead of output/",
+}
+
+
+@task(help=BUILD_HELP)
+def build(c, content=None, output=None):
     """Build the development site into output/ (relative URLs, drafts visible)."""
-    _build(c, c.site.settings)
+    _build(c, c.site.settings, content, output)
 
 
-@task
-def publish(c):
+@task(help=BUILD_HELP)
+def publish(c, content=None, output=None):
     """Build the production site into output/ with publishconf.py."""
-    _build(c, c.site.publish_settings)
+    _build(c, c.site.publish_settings, content, output)
 
 
-@task(help={"host": "Address to bind (default 127.0.0.1)", "port": "Port (default 8000)"})
-def serve(c, host=None, port=None):
+@task(
+    help={
+        "host": "Address to bind (default 127.0.0.1)",
+        "port": "Port (default 8000)",
+        **BUILD_HELP,
+    }
+)
+def serve(c, host=None, port=None, content=None, output=None):
     """Preview at http://127.0.0.1:8000, rebuilding and reloading on every save."""
     from sitetools.devserver import serve as run_server  # noqa: PLC0415
 
+    output = _output(c, output)
     run_server(
         root=ROOT,
         settings_file=c.site.settings,
-        output=ROOT / c.site.output,
+        output=output,
         host=host or c.site.host,
         port=int(port or c.site.port),
+        overrides=_overrides(output, content),
     )
+
+
+@task(
+    help={
+        "title": "The post's title, in quotes",
+        "tags": "Comma-separated tags, in card order: --tags llm,python",
+        "summary": "One line for the card (optional)",
+        "content": "Content folder to write into instead of content/",
+    }
+)
+def new(c, title, tags="", summary="", content=None):
+    """Write a new draft post in content/posts/<slug>.md and print its path."""
+    from sitetools.build import load_settings  # noqa: PLC0415
+    from sitetools.newpost import PostExists, new_post  # noqa: PLC0415
+
+    settings = load_settings(c.site.settings)
+    root = Path(content).resolve() if content else Path(settings["PATH"])
+    folder = root / settings["ARTICLE_PATHS"][0]
+    try:
+        path = new_post(title, tags, folder, settings, summary=summary or None)
+    except (PostExists, ValueError) as error:
+        raise Exit(f"Not written: {error}", code=1) from None
+    print(_shown(path))
+
+
+@task(help={"output": "Built site to check instead of output/"})
+def check(c, output=None):
+    """Check the built site: valid HTML, internal links and #fragments, feeds."""
+    from sitetools import check as checks  # noqa: PLC0415
+    from sitetools.build import load_settings  # noqa: PLC0415
+
+    output = _output(c, output)
+    if not output.is_dir():
+        raise Exit(f"Nothing to check: {_shown(output)}/ does not exist; run invoke build", 1)
+    siteurl = load_settings(c.site.publish_settings)["SITEURL"]
+    pages = len(list(output.rglob("*.html")))
+    failures = 0
+    html = checks.relative_report(checks.check_html(output), output)
+    links = checks.check_links(output, [siteurl])
+    feed_problems, feeds = checks.check_feeds(output)
+    feed_problems = checks.relative_report(feed_problems, output)
+    for name, problems, passed in (
+        ("HTML", html, f"{pages} pages valid (Nu HTML Checker)"),
+        ("Links", links, f"every internal link and #fragment in {pages} pages resolves"),
+        (
+            "Feeds",
+            feed_problems,
+            f"{len(feeds)} feeds parse"
+            if feeds
+            else "no feeds in this build (only invoke publish writes them)",
+        ),
+    ):
+        failures += len(problems)
+        if problems:
+            print(f"{name}: {len(problems)} failure{'s' * (len(problems) != 1)}")
+            for line in problems:
+                print(f"  {line}")
+        else:
+            print(f"{name}: {passed}")
+    if failures:
+        raise Exit(f"invoke check: {failures} failures in {_shown(output)}/", code=1)
 
 
 @task
@@ -103,6 +197,60 @@ def lint(c):
     """Check code style and formatting with ruff."""
     c.run(f"{sys.executable} -m ruff check .")
     c.run(f"{sys.executable} -m ruff format --check .")
+
+
+@task(
+    help={
+        "port": "Port for the local server on the preview host (default: a free one)",
+        "reports": "Folder to keep Lighthouse's HTML and JSON reports in (default: discarded)",
+    }
+)
+def audit(c, port=None, reports=None):
+    """Lighthouse on the front page, an article and a tag page of a production build."""
+    import os  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    from sitetools import audit as lighthouse  # noqa: PLC0415
+    from sitetools.build import BuildError, build  # noqa: PLC0415
+
+    binary = ROOT / "node_modules" / ".bin" / "lighthouse"
+    if not binary.exists():
+        if not shutil.which("npm"):
+            raise Exit("invoke audit needs Node.js and npm (apt-get install nodejs npm).", code=1)
+        with c.cd(str(ROOT)):
+            c.run("npm ci --no-audit --no-fund", pty=False)
+    chrome = lighthouse.chrome_path()
+    if not Path(chrome).exists():
+        raise Exit(f"No Chromium at {chrome}: apt-get install chromium, or set CHROME_PATH", code=1)
+    host = c.site.host
+    port = int(port or lighthouse.free_port(host))
+    siteurl = f"http://{host}:{port}"
+    with tempfile.TemporaryDirectory(prefix="audit-") as scratch:
+        tmp = Path(scratch)
+        # publishconf.py reads SITEURL from the environment: absolute URLs must
+        # point at the local server.
+        saved = os.environ.get("SITEURL")
+        os.environ["SITEURL"] = siteurl
+        try:
+            built = build(
+                c.site.publish_settings, tmp / "output", {"CACHE_PATH": str(tmp / "cache")}
+            )
+        except BuildError as error:
+            print(error, file=sys.stderr)
+            raise Exit("The production build failed; nothing to audit.", code=1) from None
+        finally:
+            if saved is None:
+                os.environ.pop("SITEURL", None)
+            else:
+                os.environ["SITEURL"] = saved
+        report_dir = Path(reports).resolve() if reports else tmp / "reports"
+        report_dir.mkdir(parents=True, exist_ok=True)
+        results = lighthouse.audit_site(
+            built.output, host, port, lighthouse=binary, report_dir=report_dir, chrome=chrome
+        )
+    print(lighthouse.table(results))
+    if reports:
+        print(f"Reports in {report_dir}")
 
 
 # Every @task in this module, with the config above; a new task needs no edit here.

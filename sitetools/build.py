@@ -133,18 +133,6 @@ def _providing_writer(reuse_writer, aside):
         signals.get_writer.disconnect(writer_for)
 
 
-def _reset_sitemap_plugin():
-    """pelican-sitemap keeps the Pelican instance it serves in a module-level
-    object and forgets it only when that build reaches `finalized`: after a
-    build that raised, every later build in the process (the preview's) would
-    write no sitemap. Start each build with it clean."""
-    sitemap = sys.modules.get("pelican.plugins.sitemap.sitemap")
-    generator = getattr(sitemap, "generator", None)
-    if generator is not None:
-        generator._main_pelican = None
-        generator.page_queue = []
-
-
 def _invalidates_cache(path):
     """A change that can alter what Pelican's readers make of the sources:
     settings and plugin code."""
@@ -204,7 +192,6 @@ class SiteBuilder:
         # Pelican drops repeated warnings for the life of the process; a new build
         # must hear them again.
         LimitFilter._raised_messages.clear()
-        _reset_sitemap_plugin()
         collector = _ProblemCollector()
         root_logger = logging.getLogger()
         root_logger.addHandler(collector)
@@ -230,6 +217,7 @@ class SiteBuilder:
         if collector.errors:
             shutil.rmtree(staging, ignore_errors=True)
             self._reuse.forget()
+            _forget_failed_run()
             raise BuildError(collector.errors)
         _swap_in(staging, output, background=self.warm)
         if self.warm:
@@ -248,6 +236,22 @@ def build(config="pelicanconf.py", output=None, overrides=None):
     Raises BuildError listing every problem; `output` is then left untouched.
     """
     return SiteBuilder(config, output, overrides).build()
+
+
+def _forget_failed_run():
+    """Reset plugin state that a failed run leaves behind in this process.
+
+    pelican-sitemap remembers the Pelican instance it started with and resets
+    only in `finalized`, which a failed run never reaches; every later build in
+    the same process (the preview after a broken save) would then skip
+    sitemap.xml. Our own plugins start each run clean by themselves.
+    """
+    try:
+        from pelican.plugins.sitemap import sitemap  # noqa: PLC0415
+    except ImportError:
+        return
+    sitemap.generator._main_pelican = None
+    sitemap.generator.page_queue = []
 
 
 def clean_stale_staging(parent: Path):

@@ -42,8 +42,21 @@ RELOAD_JS = b"""// Preview only: reload this page when the site has been rebuilt
 """
 
 
+def stylesheets(output):
+    """Site paths of the built theme's stylesheets (found by globbing, so a
+    fingerprinted name such as main.3f2a1c.css is found too)."""
+    css = Path(output) / "theme" / "css"
+    return [f"/theme/css/{path.name}" for path in sorted(css.glob("*.css"))]
+
+
 def error_page(problems, stylesheet):
-    """The page every HTML request gets while the last rebuild is failing."""
+    """The page every HTML request gets while the last rebuild is failing.
+    `stylesheet` is one site path or a list of them (none: unstyled)."""
+    if isinstance(stylesheet, str):
+        stylesheet = [stylesheet]
+    links = "\n".join(
+        f'<link rel="stylesheet" href="{html.escape(href)}">' for href in stylesheet or ()
+    )
     items = "\n".join(f"<li><code>{html.escape(line)}</code></li>" for line in problems)
     count = len(problems)
     return f"""<!doctype html>
@@ -52,7 +65,7 @@ def error_page(problems, stylesheet):
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Build failed</title>
-<link rel="stylesheet" href="{html.escape(stylesheet)}">
+{links}
 </head>
 <body>
 <main id="main" class="site-main">
@@ -89,7 +102,10 @@ class PreviewState:
             listener.put(self.token)
 
 
-def make_handler(state, output, stylesheet):
+def make_handler(state, output, stylesheet=None):
+    """The request handler; `stylesheet` None: look for the built stylesheet on
+    every error page, since a rebuild may rename it."""
+
     class Handler(http.server.SimpleHTTPRequestHandler):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, directory=str(output), **kwargs)
@@ -107,7 +123,12 @@ def make_handler(state, output, stylesheet):
                 return self._send(
                     500,
                     "text/html; charset=utf-8",
-                    self._inject(error_page(state.problems, stylesheet)),
+                    self._inject(
+                        error_page(
+                            state.problems,
+                            stylesheets(output) if stylesheet is None else stylesheet,
+                        )
+                    ),
                 )
             target = self.translate_path(path)
             if os.path.isdir(target):
@@ -117,7 +138,7 @@ def make_handler(state, output, stylesheet):
                     self.send_header("Location", path + "/")
                     self.end_headers()
                     return None
-            if target.endswith(".html"):
+            if target.endswith(".html") or (self._is_html(path) and not os.path.exists(target)):
                 return self._html(target)
             return super().do_GET()
 
@@ -132,6 +153,11 @@ def make_handler(state, output, stylesheet):
                 body = Path(target).read_bytes()
             except OSError:
                 body, status = b"<!doctype html><title>Not found</title><h1>Not found</h1>", 404
+            if status == 404:
+                # 404.html is written for the site root; its relative links must
+                # resolve from there whatever address was asked for. (Production
+                # links are absolute, so only the preview needs this.)
+                body = body.replace(b"<head>", b'<head>\n<base href="/">', 1)
             self._send(status, "text/html; charset=utf-8", self._inject(body))
 
         def _inject(self, body):
@@ -173,41 +199,66 @@ def make_handler(state, output, stylesheet):
 
 
 def rebuild(builder, state, changed=None):
-    """One build; the result (good or failed) goes to every open page."""
+    """One build by the preview's builder (`changed`: the paths saved since the
+    last one); the result (good or failed) goes to every open page."""
+    started = time.perf_counter()
     try:
         result = builder.build(changed=changed)
     except BuildError as error:
         print(error, file=sys.stderr, flush=True)
         state.finished(error.problems)
         return False
-    print(f"Rebuilt in {result.seconds:.2f} s", flush=True)
+    for line in result.warnings:
+        print(f"warning: {line}", file=sys.stderr, flush=True)
+    print(f"Rebuilt in {time.perf_counter() - started:.2f} s", flush=True)
     state.finished([])
     return True
+
+
+def watched_paths(root, content=None):
+    """What the preview watches: the sources, theme, plugins and settings
+    (`content` replaces root/content when the site's content lives elsewhere)."""
+    paths = [root / name for name in WATCHED if (root / name).exists()]
+    if content is not None:
+        paths = [p for p in paths if p != root / "content"] + [Path(content)]
+    return paths
 
 
 def watch(root, builder, state, stop):
     """Rebuild on every change under the watched paths; restart on code changes."""
     import watchfiles  # noqa: PLC0415
 
-    paths = [root / name for name in WATCHED if (root / name).exists()]
+    content = builder.overrides.get("PATH")
+    paths = watched_paths(root, content)
     for changes in watchfiles.watch(*paths, stop_event=stop, debounce=50, step=20):
         changed = {Path(path) for _, path in changes}
-        if any(part in RESTART_ON for path in changed for part in path.relative_to(root).parts[:1]):
+        if any(_top_folder(root, path) in RESTART_ON for path in changed):
             if any(path.suffix == ".py" for path in changed):
                 print("Plugin code changed: restarting the preview", flush=True)
                 os.execv(sys.executable, [sys.executable, *sys.argv])
         rebuild(builder, state, changed)
 
 
-def serve(root, settings_file, output, host="127.0.0.1", port=8000):
-    """Build once, then serve and rebuild until interrupted."""
+def _top_folder(root, path):
+    try:
+        return path.relative_to(root).parts[0]
+    except (ValueError, IndexError):
+        return None
+
+
+def serve(root, settings_file, output, *, host="127.0.0.1", port=8000, overrides=None):
+    """Build once, then serve and rebuild until interrupted.
+
+    `overrides` are Pelican settings for every build (e.g. PATH for a content
+    folder elsewhere); its PATH is watched instead of root/content."""
     root = Path(root)
     output = Path(output)
     state = PreviewState()
-    builder = SiteBuilder(settings_file, output, warm=True)
+    # One builder for the preview's life: it keeps what rebuilds can reuse.
+    builder = SiteBuilder(settings_file, output, overrides, warm=True)
     rebuild(builder, state)
     output.mkdir(parents=True, exist_ok=True)
-    handler = make_handler(state, output, "/theme/css/main.css")
+    handler = make_handler(state, output)
     server = http.server.ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     stop = threading.Event()

@@ -29,6 +29,7 @@ import weakref
 from pathlib import Path
 
 from pelican import signals
+from pelican.contents import Content
 from pelican.utils import get_relative_path, path_to_url, sanitised_join
 from pelican.writers import Writer
 
@@ -47,6 +48,11 @@ KNOWN_RECEIVERS = {
         "typography.typography.save_cache",
         "read_ahead.read_ahead.reset",
         "url_memo.url_memo.stop_writing",
+        # These write files of their own and only read pages (Pagefind).
+        "fingerprint.fingerprint.write_assets",
+        "redirects.redirects.write_redirects",
+        "social_cards.social_cards.publish_cards",
+        "search_index.search_index.index_site",
     },
 }
 # Our own build machinery (the progress line, joining the feeds' child).
@@ -71,11 +77,28 @@ _COLLECTIONS = (
 )
 
 
+def _stable(value, depth=0):
+    """A repr that names other content objects by their source (their own
+    repr is an address, new every build: neighbours, related posts)."""
+    if isinstance(value, Content):
+        return f"<content {value.source_path}>"
+    if depth < 4:
+        if isinstance(value, dict):
+            return (
+                "{" + ", ".join(f"{k!r}: {_stable(v, depth + 1)}" for k, v in value.items()) + "}"
+            )
+        if isinstance(value, (list, tuple)):
+            return "[" + ", ".join(_stable(v, depth + 1) for v in value) + "]"
+    return repr(value)
+
+
 def state_of(content):
-    """A text of everything a content object holds but its body."""
+    """A text of everything a content object holds but its body. An object
+    whose repr changes from build to build makes the site look changed: that
+    errs on the side of rendering."""
     items = sorted((key, value) for key, value in vars(content).items() if key not in _NOT_STATE)
     translations = sorted(t.source_path for t in getattr(content, "translations", ()) or ())
-    return repr((items, translations))
+    return _stable((items, translations))
 
 
 def _digest(*texts):

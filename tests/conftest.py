@@ -67,6 +67,18 @@ def prod_site(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def reader_site(tmp_path_factory):
+    """tests/data/reader (sections, code, a footnote, Modified dates, a hidden
+    post) built with a REPO_URL, so the edit link shows."""
+    return build_site(
+        tmp_path_factory,
+        "reader-site",
+        PATH=str(DATA / "reader"),
+        REPO_URL="https://github.com/example/blog",
+    )
+
+
+@pytest.fixture(scope="session")
 def prod_siteurl():
     from sitetools.build import load_settings
 
@@ -120,6 +132,20 @@ CHROME_ARGS = [
 ]
 
 
+def need_tool(found, message):
+    """A test needs a machine tool: fail under CI, skip with the reason locally."""
+    if not found:
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def java():
+    """The Nu HTML Checker runs on Java."""
+    need_tool(shutil.which("java"), "No java on PATH: apt-get install default-jre-headless")
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium driven by Playwright (never a downloaded browser).
@@ -127,11 +153,9 @@ def browser():
     Without a browser: a clear failure under CI, a skip with the reason locally.
     """
     path = chrome_path()
-    if not os.path.exists(path):
-        message = f"No Chromium at {path}: apt-get install chromium, or set CHROME_PATH"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    need_tool(
+        os.path.exists(path), f"No Chromium at {path}: apt-get install chromium, or set CHROME_PATH"
+    )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -143,8 +167,10 @@ def browser():
 def route_site(context, output, origin, headers=None):
     """Answer every request to `origin` from the files in `output`, the way a
     static host would (index.html for folders, 404.html for missing files), with
-    `headers` added to each response. Requests to any other origin are aborted,
-    so a page that reaches outside the site fails its test."""
+    `headers` added to each response: a dict for every path, or a function of
+    the request path returning one (to serve what netlify.toml declares). Requests
+    to any other origin are aborted, so a page that reaches outside the site fails
+    its test."""
     output = Path(output)
     origin = origin.rstrip("/")
 
@@ -161,11 +187,12 @@ def route_site(context, output, origin, headers=None):
         status = 200
         if not target.is_file():
             status, target = 404, output / "404.html"
+        extra = headers(path) if callable(headers) else headers
         return route.fulfill(
             status=status,
             body=target.read_bytes(),
             content_type=_content_type(target),
-            headers={**(headers or {}), "content-type": _content_type(target)},
+            headers={**(extra or {}), "content-type": _content_type(target)},
         )
 
     context.route("**/*", handle)
@@ -199,3 +226,51 @@ def open_page(browser):
     yield open_
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def sharing_site(tmp_path_factory):
+    """Production build of tests/data/sharing: a Modified date, relative links
+    and an image in a body, and a long title."""
+    return build_site(
+        tmp_path_factory, "sharing-prod", "publishconf.py", PATH=str(DATA / "sharing")
+    )
+
+
+@pytest.fixture(scope="session")
+def hostile(tmp_path_factory):
+    """Dev and production builds of tests/data/hostile: markup in a title, tags
+    and summary, plus a draft.
+
+    content_guard refuses this content (tests/test_content_guard.py); here it is
+    switched off to prove the theme, feeds and head tags escape on their own."""
+    from sitetools.build import load_settings
+
+    plugins = [p for p in load_settings()["PLUGINS"] if p != "content_guard"]
+    return {
+        mode: build_site(
+            tmp_path_factory,
+            f"hostile-{mode}",
+            config,
+            PATH=str(DATA / "hostile"),
+            PLUGINS=plugins,
+        )
+        for mode, config in (("dev", "pelicanconf.py"), ("prod", "publishconf.py"))
+    }
+
+
+@pytest.fixture(scope="session")
+def hostile_prod(hostile):
+    """Production build of tests/data/hostile."""
+    return hostile["prod"]
+
+
+def page_by_title(output, sitename):
+    """{title: relative path} for every article page, read from each <title>."""
+    pages = {}
+    suffix = f" · {sitename}"
+    for path in sorted(Path(output, "posts").glob("*/index.html")):
+        pages[read_html(path).title.get_text().removesuffix(suffix)] = path.relative_to(
+            output
+        ).as_posix()
+    return pages

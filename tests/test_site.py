@@ -3,10 +3,6 @@ and a hostile content set that must not inject markup."""
 
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import DATA, build_site
-
 
 def articles(output):
     return sorted(Path(output, "posts").glob("*/index.html"))
@@ -115,15 +111,6 @@ def test_production_urls_are_absolute_and_under_siteurl(prod_site, html, prod_si
             if href.startswith("#") or href.startswith("mailto:"):
                 continue
             assert href.startswith(prod_siteurl), f"{page.relative_to(prod_site)}: {href}"
-
-
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
-    """A content set whose metadata carries markup, plus a draft."""
-    return {
-        mode: build_site(tmp_path_factory, f"hostile-{mode}", config, PATH=str(DATA / "hostile"))
-        for mode, config in (("dev", "pelicanconf.py"), ("prod", "publishconf.py"))
-    }
 
 
 def test_markup_in_title_tags_and_summary_is_shown_as_text(hostile, html):

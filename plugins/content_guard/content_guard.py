@@ -1,0 +1,719 @@
+"""Content validation: every source file is checked before Pelican reads it.
+
+Pelican skips a post it cannot read and exits 0, ignores misspelled keys, and
+ships a literal `{filename}` for a link to a missing file. This plugin reads the
+files under PATH + ARTICLE_PATHS / PAGE_PATHS itself (raw bytes, its own parse of
+the `Key: value` header, so every problem has a line), collects every problem in
+the site, and raises one exception listing them all, one line each:
+
+    content/posts/x.md:3: Tag: unknown field; did you mean "Tags"?
+
+`sitetools.build` turns that into a failed build that leaves output/ untouched.
+A Summary longer than the card's limit is a warning: logged, not fatal.
+"""
+
+import difflib
+import fnmatch
+import html
+import logging
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import unquote
+
+from pelican import signals
+from pelican.utils import get_date, slugify
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS = {
+    # Metadata keys a source may use (lower case; the header is case-insensitive).
+    "allowed_fields": [
+        "title",
+        "date",
+        "modified",
+        "tags",
+        "slug",
+        "summary",
+        "status",
+        "lang",
+        "translation",
+        "save_as",
+        "url",
+        "template",
+        "author",
+        "authors",
+    ],
+    # Keys every source of a kind must have.
+    "required_fields": {"article": ["title", "date", "tags"], "page": ["title"]},
+    "statuses": ["published", "draft", "hidden"],
+    # Files Pelican's Markdown reader reads; the only reader enabled here.
+    "extensions": ["md", "markdown", "mkd", "mdown"],
+}
+
+# The Markdown meta extension's own header grammar (markdown/extensions/meta.py).
+_META = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)")
+_META_MORE = re.compile(r"^[ ]{4,}(?P<value>.*)")
+_YAML_BEGIN = re.compile(r"^-{3}(\s.*)?$")
+_YAML_END = re.compile(r"^(-{3}|\.{3})(\s.*)?$")
+
+_FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
+_LIST_ITEM = re.compile(r"^[ ]{0,3}(?:[-*+]|\d+[.)])\s")
+_INLINE_CODE = re.compile(r"(?<!`)(?P<ticks>`+)(?!`)(?P<code>.+?)(?<!`)(?P=ticks)(?!`)", re.S)
+_SCRIPT = re.compile(r"<\s*script\b", re.I)
+_EVENT_ATTR = re.compile(r"<[A-Za-z][^<>]*?\s(?P<attr>on[a-z]+)\s*=", re.I | re.S)
+_JS_URL = re.compile(
+    r"(?:\]\(\s*<?|\b(?:href|src|action|formaction|xlink:href|data)\s*=\s*[\"']?"
+    r"|^[ ]{0,3}\[[^\]]+\]:\s*<?|<)\s*javascript\s*:",
+    re.I | re.M,
+)
+_LINK = re.compile(r"[{|](?P<what>filename|static|attach)[|}](?P<path>[^\s)\"'<>\]]+)")
+_SLUG_SHAPE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class Problem(NamedTuple):
+    """One thing wrong with a source: its line (0 for the whole file), the field
+    it concerns, and a message saying what is wrong and how to fix it."""
+
+    line: int
+    field: str
+    message: str
+
+
+@dataclass
+class Field:
+    name: str  # lower case, as Pelican sees it
+    label: str  # as the author wrote it
+    value: str
+    line: int
+
+
+@dataclass
+class Source:
+    """A Markdown source split the way the meta extension splits it."""
+
+    fields: list = field(default_factory=list)
+    body: str = ""
+    body_line: int = 1
+    yaml_line: int = 0
+
+    def get(self, name):
+        """The first field called `name`, or None."""
+        return next((f for f in self.fields if f.name == name), None)
+
+
+class ContentProblems(Exception):
+    """Raised with every problem in the site; `problems` has one line each."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+# ---- Pure functions: text in, problems out --------------------------------------
+
+
+def label(name):
+    """How a field is named in messages: "tags" -> "Tags"."""
+    return name[:1].upper() + name[1:]
+
+
+def decode(raw):
+    """Bytes -> (text, problems). Not UTF-8: no text, and where the first bad
+    byte is. A UTF-8 byte-order mark is dropped, as Pelican does."""
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as error:
+        before = raw[: error.start]
+        line = before.count(b"\n") + 1
+        column = error.start - (before.rfind(b"\n") + 1) + 1
+        byte = raw[error.start]
+        return None, [
+            Problem(
+                line,
+                "encoding",
+                f"byte 0x{byte:02x} at column {column} is not UTF-8; "
+                "save the file as UTF-8 (your editor's 'Save with encoding')",
+            )
+        ]
+
+
+def parse(text):
+    """Split a Markdown source into header fields and body, with line numbers,
+    following the Markdown meta extension that Pelican uses."""
+    lines = text.splitlines()
+    source = Source()
+    index = 0
+    if lines and _YAML_BEGIN.match(lines[0]):
+        source.yaml_line = 1
+        index = 1
+    current = None
+    while index < len(lines):
+        line = lines[index]
+        if not line.strip() or _YAML_END.match(line):
+            index += 1
+            break
+        match = _META.match(line)
+        if match:
+            key = match.group("key")
+            current = Field(key.lower(), key, match.group("value").strip(), index + 1)
+            source.fields.append(current)
+        else:
+            more = _META_MORE.match(line)
+            if not (more and current):
+                break
+            current.value = f"{current.value}\n{more.group('value').strip()}".strip()
+        index += 1
+    source.body = "\n".join(lines[index:])
+    source.body_line = index + 1
+    return source
+
+
+def check_empty(text):
+    if not text.strip():
+        return [
+            Problem(
+                1,
+                "file",
+                "the file is empty; write a header (Title:, Date:, Tags:) and a body, "
+                "or delete the file",
+            )
+        ]
+    return []
+
+
+def check_front_matter(source):
+    if source.yaml_line:
+        return [
+            Problem(
+                source.yaml_line,
+                "header",
+                "YAML '---' front matter is not read here and leaks into the page; "
+                "remove the '---' lines and write one 'Key: value' line per field "
+                "(Tags: a, b)",
+            )
+        ]
+    return []
+
+
+def check_field_names(source, allowed):
+    """Keys outside `allowed`, with a "did you mean" for near misses."""
+    problems = []
+    allowed = list(allowed)
+    for item in source.fields:
+        if item.name in allowed:
+            continue
+        near = difflib.get_close_matches(item.name, allowed, n=1, cutoff=0.6)
+        if near:
+            fix = f'did you mean "{label(near[0])}"?'
+        else:
+            fix = "use one of " + ", ".join(label(name) for name in allowed)
+        problems.append(Problem(item.line, item.label, f"unknown field; {fix}"))
+    return problems
+
+
+def near_misses(source, allowed):
+    """Allowed keys that an unknown key in the header looks like a typo of."""
+    allowed = list(allowed)
+    return {
+        near
+        for item in source.fields
+        if item.name not in allowed
+        for near in difflib.get_close_matches(item.name, allowed, n=1, cutoff=0.6)
+    }
+
+
+def check_required(source, required, misspelled=()):
+    """Missing or empty required keys; one already reported as misspelled
+    (`Tag` for `Tags`) is not reported again as missing."""
+    problems = []
+    for name in required:
+        item = source.get(name)
+        if item is None and name in misspelled:
+            continue
+        if item is None:
+            problems.append(
+                Problem(
+                    1,
+                    label(name),
+                    f"missing; add a '{label(name)}: …' line to the header "
+                    f"(the lines before the first blank line)",
+                )
+            )
+        elif not item.value.strip():
+            problems.append(Problem(item.line, label(name), f"empty; give the {name} a value"))
+    return problems
+
+
+def parse_date(value):
+    """A header date as Pelican parses it, or None."""
+    try:
+        return get_date(value)
+    except (ValueError, OverflowError):
+        return None
+
+
+def check_dates(source):
+    problems = []
+    parsed = {}
+    for name in ("date", "modified"):
+        item = source.get(name)
+        if item is None or not item.value.strip():
+            continue
+        when = parse_date(item.value)
+        if when is None:
+            problems.append(
+                Problem(
+                    item.line,
+                    label(name),
+                    f"'{item.value}' is not a date; write it as YYYY-MM-DD HH:MM, "
+                    "e.g. 2026-08-10 09:00",
+                )
+            )
+        else:
+            parsed[name] = (when, item)
+    if "date" in parsed and "modified" in parsed:
+        date, _ = parsed["date"]
+        modified, item = parsed["modified"]
+        if _naive(modified) < _naive(date):
+            problems.append(
+                Problem(
+                    item.line,
+                    "Modified",
+                    f"{item.value} is earlier than Date {source.get('date').value}; "
+                    "set Modified to the date of the update, or remove it",
+                )
+            )
+    return problems
+
+
+def _naive(when):
+    return when.replace(tzinfo=None)
+
+
+def status_of(source):
+    item = source.get("status")
+    return item.value.strip().lower() if item and item.value.strip() else "published"
+
+
+def check_status(source, statuses):
+    item = source.get("status")
+    if item is None or item.value.strip().lower() in statuses:
+        return []
+    return [
+        Problem(
+            item.line,
+            "Status",
+            f"'{item.value}' is not a status; use one of {', '.join(statuses)}",
+        )
+    ]
+
+
+def check_tags(source, slug_options):
+    item = source.get("tags")
+    if item is None or not item.value.strip():
+        return []
+    problems = []
+    for position, tag in enumerate(re.split(r",\s*\n|\n|,", item.value), start=1):
+        if not tag.strip():
+            problems.append(
+                Problem(
+                    item.line,
+                    "Tags",
+                    f"entry {position} is empty; remove the extra comma (Tags: one, two, three)",
+                )
+            )
+        elif not slugify(tag, **slug_options):
+            problems.append(
+                Problem(
+                    item.line,
+                    "Tags",
+                    f"'{tag.strip()}' has no letters or digits, so its page has no URL; "
+                    "rename the tag",
+                )
+            )
+    return problems
+
+
+def check_body(source, kind, status):
+    if kind == "article" and status == "published" and not source.body.strip():
+        return [
+            Problem(
+                max(source.body_line - 1, 1),  # the blank line that ends the header
+                "body",
+                "a published post has no body; write it below the header's blank line, "
+                "or set 'Status: draft'",
+            )
+        ]
+    return []
+
+
+def mask_code(text):
+    """`text` with the insides of fenced and indented code blocks and inline code
+    replaced by spaces (newlines kept), so offsets still give line numbers."""
+    lines = text.split("\n")
+    masked = []
+    fence = None
+    in_list = False
+    previous_blank = True
+    in_indented = False
+    for line in lines:
+        stripped = line.strip()
+        if fence:
+            masked.append(" " * len(line))
+            if stripped.startswith(fence) and not stripped.strip(fence[0]):
+                fence = None
+            continue
+        match = _FENCE.match(line)
+        if match:
+            fence = match.group("fence")
+            masked.append(" " * len(line))
+            previous_blank = False
+            continue
+        indented = line.startswith(("    ", "\t"))
+        if indented and stripped and (in_indented or (previous_blank and not in_list)):
+            in_indented = True
+            masked.append(" " * len(line))
+            continue
+        if stripped:
+            in_indented = False
+            if _LIST_ITEM.match(line):
+                in_list = True
+            elif not indented and previous_blank:
+                in_list = False
+        masked.append(line)
+        previous_blank = not stripped
+    joined = "\n".join(masked)
+    return _INLINE_CODE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), joined)
+
+
+def _line_at(text, offset, first_line):
+    return first_line + text.count("\n", 0, offset)
+
+
+def find_markup(text, first_line=1):
+    """Raw <script>, on…= attributes and javascript: URLs outside code:
+    [(line, what)]."""
+    text = mask_code(text)
+    found = []
+    for match in _SCRIPT.finditer(text):
+        found.append((_line_at(text, match.start(), first_line), "a <script> element"))
+    for match in _EVENT_ATTR.finditer(text):
+        attr = match.group("attr")
+        found.append((_line_at(text, match.start("attr"), first_line), f"an {attr}= attribute"))
+    for match in _JS_URL.finditer(text):
+        found.append((_line_at(text, match.end() - 1, first_line), "a javascript: URL"))
+    return sorted(found)
+
+
+def check_markup(source):
+    problems = []
+    fix = "scripts are not allowed in posts; remove it (show code inside `backticks`)"
+    for item in source.fields:
+        for _, what in find_markup(item.value):
+            problems.append(Problem(item.line, item.label, f"{what}; {fix}"))
+    for line, what in find_markup(source.body, source.body_line):
+        problems.append(Problem(line, "body", f"{what}; {fix}"))
+    return problems
+
+
+def find_links(text, first_line=1):
+    """Pelican's {filename}/{static}/{attach} links outside code:
+    [(line, what, target path without #fragment or ?query)]."""
+    text = mask_code(text)
+    found = []
+    for match in _LINK.finditer(text):
+        target = unquote(re.split(r"[#?]", match.group("path"), maxsplit=1)[0])
+        found.append((_line_at(text, match.start(), first_line), match.group("what"), target))
+    return found
+
+
+def link_target(content_root, source_path, target):
+    """Where a link points on disk: '/x' is under the content root, anything else
+    is relative to the source file's folder (Pelican's rule)."""
+    if target.startswith("/"):
+        return Path(content_root) / target.lstrip("/")
+    return Path(source_path).parent / target
+
+
+def check_links(source, source_path, content_root, exists=os.path.exists):
+    problems = []
+    places = [(item.value, item.line, item.label) for item in source.fields]
+    places.append((source.body, source.body_line, "body"))
+    for text, first_line, where in places:
+        for line, what, target in find_links(text, first_line):
+            if not target:
+                problems.append(
+                    Problem(line, where, f"{{{what}}} link has no path; add the file's path")
+                )
+                continue
+            path = link_target(content_root, source_path, target)
+            if not exists(path):
+                problems.append(
+                    Problem(
+                        line,
+                        where,
+                        f"{{{what}}}{target} points to no file; fix the path (relative to "
+                        f"this file, or starting with / for the content folder) or add "
+                        f"the file",
+                    )
+                )
+    return problems
+
+
+def slug_of(source, source_path, slug_options, slugify_source="title"):
+    """The slug Pelican will give this source, and the line it comes from."""
+    item = source.get("slug")
+    if item is not None:
+        return item.value.strip(), item.line, "Slug"
+    if slugify_source == "basename":
+        return slugify(Path(source_path).stem, **slug_options), 1, "Slug"
+    title = source.get("title")
+    if title is None or not title.value.strip():
+        return None, 0, "Slug"  # reported as a missing title
+    return slugify(title.value, **slug_options), title.line, "Title"
+
+
+def check_slug(slug, line, where):
+    if slug is None:
+        return []
+    if not slug:
+        return [
+            Problem(
+                line,
+                where,
+                "gives an empty slug, so the page would have no URL; add a "
+                "'Slug: words-joined-by-hyphens' line",
+            )
+        ]
+    if where == "Slug" and not _SLUG_SHAPE.match(slug):
+        suggestion = slugify(slug) or "words-joined-by-hyphens"
+        return [
+            Problem(
+                line,
+                "Slug",
+                f"'{slug}' is not lowercase words joined by hyphens; use '{suggestion}'",
+            )
+        ]
+    return []
+
+
+def summary_chars(text):
+    """How many characters of plain text a Markdown summary shows."""
+    import markdown  # noqa: PLC0415
+
+    rendered = markdown.markdown(text)
+    plain = html.unescape(re.sub(r"<[^>]+>", " ", rendered))
+    return len(" ".join(plain.split()))
+
+
+def check_summary_length(source, max_chars):
+    item = source.get("summary")
+    if item is None or not max_chars:
+        return []
+    count = summary_chars(item.value)
+    if count <= max_chars:
+        return []
+    return [
+        Problem(
+            item.line,
+            "Summary",
+            f"{count} characters, longer than the card's one-line limit of {max_chars}, "
+            "so the card cuts it with '…'; shorten it",
+        )
+    ]
+
+
+def format_problem(path, problem):
+    """One report line: `path:line: field: what is wrong; how to fix it`."""
+    return f"{path}:{problem.line}: {problem.field}: {problem.message}"
+
+
+@dataclass
+class Checked:
+    """One file's results, and what cross-file checks need from it."""
+
+    problems: list
+    warnings: list
+    slug: tuple = None  # (slug, line, field) when the file has one
+    lang: str = ""
+
+
+def check_source(raw, kind, source_path, content_root, options, *, exists=os.path.exists):
+    """Every single-file check on one source's bytes."""
+    text, problems = decode(raw)
+    if text is None:
+        return Checked(problems, [])
+    problems = check_empty(text)
+    if problems:
+        return Checked(problems, [])
+    source = parse(text)
+    status = status_of(source)
+    slug = slug_of(source, source_path, options["slug_options"], options["slugify_source"])
+    problems = [
+        *check_front_matter(source),
+        *check_field_names(source, options["allowed_fields"]),
+        *check_required(
+            source,
+            options["required_fields"].get(kind, ()),
+            near_misses(source, options["allowed_fields"]),
+        ),
+        *check_dates(source),
+        *check_status(source, options["statuses"]),
+        *check_tags(source, options["slug_options"]),
+        *check_slug(*slug),
+        *check_body(source, kind, status),
+        *check_markup(source),
+        *check_links(source, source_path, content_root, exists),
+    ]
+    warnings = check_summary_length(source, options.get("summary_max_chars"))
+    lang = source.get("lang")
+    return Checked(
+        sorted(problems),
+        warnings,
+        slug if slug[0] else None,
+        lang.value.strip() if lang else "",
+    )
+
+
+def duplicate_slugs(entries):
+    """entries: [(kind, lang, slug, display path, line, field)] -> report lines
+    for every slug used by more than one source of the same kind and language."""
+    seen = {}
+    lines = []
+    for kind, lang, slug, path, line, where in entries:
+        key = (kind, lang, slug)
+        if key in seen:
+            first_path, first_line = seen[key]
+            lines.append(
+                format_problem(
+                    path,
+                    Problem(
+                        line,
+                        where,
+                        f"slug '{slug}' is already used by {first_path}:{first_line}; "
+                        "give one of them another 'Slug:'",
+                    ),
+                )
+            )
+        else:
+            seen[key] = (path, line)
+    return lines
+
+
+# ---- Handlers: the files on disk -------------------------------------------------
+
+
+def settings_for(settings):
+    """The plugin's settings: defaults overlaid with the site's CONTENT_GUARD dict."""
+    return {**DEFAULTS, **(settings.get("CONTENT_GUARD") or {})}
+
+
+def _card_summary_limit(settings):
+    # The card limit belongs to post_cards: its own settings_for merges the
+    # site's POST_CARDS with its defaults. Pelican has imported it by now if the
+    # site uses it; without post_cards there is no card to overflow.
+    post_cards = sys.modules.get("post_cards.post_cards")
+    if post_cards is None:
+        return None
+    return int(post_cards.settings_for(settings)["summary_max_chars"])
+
+
+def source_files(settings, extensions):
+    """[(path, kind)] for every file Pelican would read as an article or page,
+    found the way Pelican's generators find them (paths, excludes, ignores)."""
+    root = Path(settings["PATH"])
+    ignores = settings.get("IGNORE_FILES", [])
+    found = []
+    for kind, paths, excludes in (
+        ("article", settings["ARTICLE_PATHS"], settings.get("ARTICLE_EXCLUDES", [])),
+        ("page", settings["PAGE_PATHS"], settings.get("PAGE_EXCLUDES", [])),
+    ):
+        excluded = {os.path.normpath(root / e) for e in excludes}
+        for base in paths:
+            top = root / base if base else root
+            if top.is_file():
+                found.append((top, kind))
+                continue
+            for dirpath, dirs, files in os.walk(top, followlinks=True):
+                dirs[:] = sorted(
+                    d
+                    for d in dirs
+                    if os.path.normpath(os.path.join(dirpath, d)) not in excluded
+                    and not any(fnmatch.fnmatch(d, pattern) for pattern in ignores)
+                )
+                for name in sorted(files):
+                    if any(fnmatch.fnmatch(name, pattern) for pattern in ignores):
+                        continue
+                    if name.rsplit(".", 1)[-1] in extensions and "." in name:
+                        found.append((Path(dirpath) / name, kind))
+    return found
+
+
+def display_path(path):
+    """The path as an author would type it: relative to the working directory
+    when it is under it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def check_site(settings):
+    """(problems, warnings): report lines for every source under PATH."""
+    options = settings_for(settings)
+    options["slug_options"] = {
+        "regex_subs": settings.get("SLUG_REGEX_SUBSTITUTIONS", []),
+        "preserve_case": settings.get("SLUGIFY_PRESERVE_CASE", False),
+        "use_unicode": settings.get("SLUGIFY_USE_UNICODE", False),
+    }
+    options["slugify_source"] = settings.get("SLUGIFY_SOURCE", "title")
+    options["summary_max_chars"] = _card_summary_limit(settings)
+    content_root = Path(settings["PATH"])
+    problems, warnings, slugs = [], [], []
+    for path, kind in source_files(settings, options["extensions"]):
+        shown = display_path(path)
+        checked = check_source(path.read_bytes(), kind, path, content_root, options)
+        problems += [format_problem(shown, p) for p in checked.problems]
+        warnings += [format_problem(shown, p) for p in checked.warnings]
+        if checked.slug:
+            slug, line, where = checked.slug
+            lang = checked.lang or settings.get("DEFAULT_LANG", "")
+            slugs.append((kind, lang, slug, shown, line, where))
+    problems += duplicate_slugs(slugs)
+    return sorted(problems, key=_report_order), warnings
+
+
+def _report_order(line):
+    """Sort report lines by file, then by line number."""
+    match = re.match(r"(.*?):(\d+): ", line)
+    return (match.group(1), int(match.group(2))) if match else (line, 0)
+
+
+def in_use(settings, name):
+    """Whether the site's PLUGINS names this plugin. Signals outlive a Pelican
+    run, so a handler connected by an earlier build in the same process (tests,
+    the preview) must not act for a site that does not use the plugin."""
+    return any(str(plugin).rsplit(".", 1)[-1] == name for plugin in settings.get("PLUGINS", ()))
+
+
+def validate(pelican):
+    """Check every source; raise ContentProblems listing them all."""
+    if not in_use(pelican.settings, "content_guard"):
+        return
+    problems, warnings = check_site(pelican.settings)
+    for line in warnings:
+        logger.warning(line)
+    if problems:
+        raise ContentProblems(problems)
+
+
+def register():
+    # `initialized` fires once settings and plugins are loaded and before any
+    # generator reads a file or anything is written: the earliest point where
+    # PATH and the content settings are known, so a bad site fails fast and the
+    # checks see the files on disk, including those Pelican would silently drop.
+    signals.initialized.connect(validate)

@@ -1,0 +1,3 @@
+from .edit_link import register
+
+__all__ = ["register"]

@@ -1,0 +1,3 @@
+from .headings import register
+
+__all__ = ["register"]

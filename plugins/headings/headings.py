@@ -1,0 +1,175 @@
+"""Section headings: stable ids, a table of contents, and anchor links.
+
+- Every h2/h3 of a body keeps the id Markdown's toc extension gave it (a slug
+  of its text, so it only changes when the heading does); a heading written as
+  raw HTML without one gets one the same way.
+- `article.toc` lists the h2 sections (with their h3 subsections) of a post that
+  has at least `toc_min_sections` of them, else it is empty.
+- The Jinja filter `section_anchors` wraps each heading with an id in
+  `<div class="section-heading">` and follows it with a link to itself. The link
+  sits beside the heading, not inside it, so the heading's accessible name stays
+  its text; the link's own name is "Link to section: <heading>". It runs when
+  the page is rendered, so feeds, which use the body as it is, carry no anchors.
+
+Markdown's own `permalink` option was not used: it puts a "¶" link inside the
+heading, so every heading is announced with a pilcrow, and its one fixed title
+cannot name the section it links to.
+"""
+
+import functools
+
+from bs4 import BeautifulSoup
+from markdown.extensions.toc import slugify, unique
+from markupsafe import Markup
+from pelican import signals
+
+DEFAULTS = {
+    # Headings that get an id and an anchor link; the first level makes the
+    # table of contents' sections, the second their subsections.
+    "levels": ["h2", "h3"],
+    # A post gets a table of contents from this many sections (first-level headings).
+    "toc_min_sections": 3,
+    # The anchor link's accessible name; {heading} is the heading's text.
+    "anchor_label": "Link to section: {heading}",
+    # What the anchor link shows (hidden from assistive technology).
+    "anchor_text": "#",
+}
+
+
+def settings_for(settings):
+    """The plugin's settings: defaults overlaid with the site's HEADINGS dict."""
+    return {**DEFAULTS, **(settings.get("HEADINGS") or {})}
+
+
+def heading_text(element):
+    """A heading's text on one line, as a reader sees it."""
+    return " ".join(element.get_text().split())
+
+
+def ensure_ids(markup, levels=tuple(DEFAULTS["levels"])):
+    """Give every heading of `levels` that lacks an id a unique slug id.
+
+    Returns the markup unchanged (the same string) when every heading has one."""
+    if not markup:
+        return markup
+    soup = BeautifulSoup(markup, "html.parser")
+    missing = [h for h in soup.find_all(list(levels)) if not h.get("id")]
+    if not missing:
+        return markup
+    used = {element["id"] for element in soup.find_all(id=True)}
+    for heading in missing:
+        heading["id"] = unique(slugify(heading_text(heading), "-") or "section", used)
+    return str(soup)
+
+
+def toc_entries(markup, levels=tuple(DEFAULTS["levels"]), min_sections=3):
+    """The table of contents of a body: [{"id", "title", "children": [...]}].
+
+    Sections are the first level's headings, subsections the second's, in page
+    order; a subsection before any section is listed as a section. Empty when the
+    body has fewer than `min_sections` sections."""
+    if not markup:
+        return []
+    section, subsection = [*levels, None][:2]
+    soup = BeautifulSoup(markup, "html.parser")
+    entries = []
+    for heading in soup.find_all([level for level in (section, subsection) if level]):
+        if not heading.get("id"):
+            continue
+        entry = {"id": heading["id"], "title": heading_text(heading), "children": []}
+        if heading.name == subsection and entries:
+            entries[-1]["children"].append(entry)
+        else:
+            entries.append(entry)
+    sections = sum(1 for h in soup.find_all(section) if h.get("id"))
+    return entries if sections >= min_sections else []
+
+
+@functools.lru_cache(maxsize=512)
+def add_anchors(markup, levels, label, text):
+    """Wrap every heading of `levels` that has an id with its anchor link:
+
+    <div class="section-heading section-heading--h2">
+      <h2 id="x">Title</h2>
+      <a class="section-heading__anchor" href="#x" data-pagefind-ignore="">
+        <span aria-hidden="true">#</span>
+        <span class="visually-hidden">Link to section: Title</span></a>
+    </div>
+    """
+    if not markup:
+        return markup
+    soup = BeautifulSoup(str(markup), "html.parser")
+    headings = [h for h in soup.find_all(list(levels)) if h.get("id")]
+    if not headings:
+        return str(markup)
+    for heading in headings:
+        wrapper = soup.new_tag(
+            "div", attrs={"class": f"section-heading section-heading--{heading.name}"}
+        )
+        heading.wrap(wrapper)
+        link = soup.new_tag(
+            "a",
+            # Search excerpts should not read "# Link to section: …".
+            attrs={
+                "class": "section-heading__anchor",
+                "href": f"#{heading['id']}",
+                "data-pagefind-ignore": "",
+            },
+        )
+        shown = soup.new_tag("span", attrs={"aria-hidden": "true"})
+        shown.string = text
+        name = soup.new_tag("span", attrs={"class": "visually-hidden"})
+        name.string = label.format(heading=heading_text(heading))
+        link.append(shown)
+        link.append(name)
+        wrapper.append(link)
+    return str(soup)
+
+
+def prepare(content, options):
+    """Ids on the headings of one article or page, and its table of contents."""
+    levels = tuple(options["levels"])
+    if content._content:
+        content._content = ensure_ids(content._content, levels)
+    content.toc = toc_entries(content._content, levels, int(options["toc_min_sections"]))
+
+
+def prepare_articles(generator):
+    """Every article, draft and hidden post gets heading ids and `toc`."""
+    options = settings_for(generator.settings)
+    for article in (
+        *generator.articles,
+        *generator.translations,
+        *generator.drafts,
+        *generator.drafts_translations,
+        *generator.hidden_articles,
+        *generator.hidden_translations,
+    ):
+        prepare(article, options)
+
+
+def prepare_pages(generator):
+    """Pages get heading ids and `toc` too."""
+    options = settings_for(generator.settings)
+    for page in (*generator.pages, *generator.hidden_pages, *generator.draft_pages):
+        prepare(page, options)
+
+
+def add_filter(generator):
+    """Templates get `section_anchors`: `{{ article.content|section_anchors }}`."""
+    options = settings_for(generator.settings)
+    levels = tuple(options["levels"])
+    label, text = str(options["anchor_label"]), str(options["anchor_text"])
+
+    def section_anchors(markup):
+        return Markup(add_anchors(str(markup or ""), levels, label, text))
+
+    generator.env.filters["section_anchors"] = section_anchors
+
+
+def register():
+    # Filters must exist before any template renders.
+    signals.generator_init.connect(add_filter)
+    # Bodies are complete once each generator has read every source.
+    signals.article_generator_finalized.connect(prepare_articles)
+    signals.page_generator_finalized.connect(prepare_pages)

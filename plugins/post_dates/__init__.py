@@ -1,0 +1,3 @@
+from .post_dates import register
+
+__all__ = ["register"]

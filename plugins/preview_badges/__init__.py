@@ -1,0 +1,3 @@
+from .preview_badges import register
+
+__all__ = ["register"]

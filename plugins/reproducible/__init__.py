@@ -1,0 +1,3 @@
+from .reproducible import register
+
+__all__ = ["register"]

@@ -1,0 +1,3 @@
+from .scroll_regions import register
+
+__all__ = ["register"]

@@ -1,0 +1,119 @@
+"""Redirects: the data file's lines become Netlify's _redirects, the feed aliases
+lead to the main feed, and a bad line stops the build naming file, line and fix."""
+
+import re
+import shutil
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from plugins.redirects.redirects import parse_rules
+from sitetools.build import BuildError
+from sitetools.netlify import parse_redirects, redirect_for
+from tests.conftest import DATA, build_site
+
+
+def test_good_lines_become_rules():
+    rules, problems = parse_rules(
+        "# moved\n\n/posts/old/  /posts/new/\n/posts/tmp/ /posts/new/ 302  # for now\n",
+        "content/redirects.txt",
+    )
+    assert problems == []
+    assert [(r.source, r.target, r.status, r.origin) for r in rules] == [
+        ("/posts/old/", "/posts/new/", 301, "content/redirects.txt:3"),
+        ("/posts/tmp/", "/posts/new/", 302, "content/redirects.txt:4"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("/posts/old/", r":1: expected OLD-PATH NEW-PATH \[301\|302\]"),
+        ("/a/ /b/ 301 extra", r":1: expected OLD-PATH NEW-PATH"),
+        ("posts/old/ /posts/new/", r":1: old path 'posts/old/' must be a path on this site"),
+        ("/posts/old/ posts/new/", r":1: new path 'posts/new/' must be a path"),
+        ("/posts/* /posts/new/", r":1: old path '/posts/\*' has a wildcard"),
+        ("/posts/old/ /posts/new/ 307", r":1: status '307' is not one of 301, 302"),
+        ("/posts/old /posts/old/", r":1: old path '/posts/old' redirects to itself"),
+    ],
+)
+def test_bad_lines_are_reported_with_file_and_line(line, message):
+    rules, problems = parse_rules(line, "content/redirects.txt")
+    assert rules == []
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("content/redirects.txt:1: ")
+    assert re.search(message, problems[0]), problems[0]
+
+
+def test_production_feed_aliases_lead_to_the_main_feed(prod_site):
+    rules = parse_redirects((Path(prod_site) / "_redirects").read_text(encoding="utf-8"))
+    for alias in ("/feed", "/feed/", "/rss", "/atom.xml"):
+        rule = redirect_for(rules, alias)
+        assert rule is not None, f"{alias} is not redirected"
+        assert rule.status == 301
+        assert rule.target == "/feeds/all.atom.xml", rule
+        feed = feedparser.parse(str(Path(prod_site) / rule.target.lstrip("/")))
+        assert not feed.bozo and feed.version.startswith("atom"), f"{alias}: {rule.target}"
+        assert feed.entries, f"{alias}: the main feed is empty"
+
+
+def test_the_dev_build_has_no_feed_aliases(site):
+    rules = parse_redirects((Path(site) / "_redirects").read_text(encoding="utf-8"))
+    assert rules == [], "the development build writes no feeds to redirect to"
+
+
+def _content_with(tmp_path, redirects):
+    content = tmp_path / "content"
+    shutil.copytree(DATA / "hostile", content)
+    # content_guard refuses the hostile post's markup; keep its slug, drop the markup.
+    (content / "posts" / "markup-in-title.md").write_text(
+        "Title: A plain title\nDate: 2026-01-02 10:00\nTags: safe\n"
+        "Slug: markup-in-title\nSummary: A plain summary.\n\nA plain body.\n",
+        encoding="utf-8",
+    )
+    (content / "pages").mkdir(exist_ok=True)
+    (content / "redirects.txt").write_text(redirects, encoding="utf-8")
+    return content
+
+
+def test_an_old_slug_is_redirected_by_adding_a_line(tmp_path_factory):
+    content = _content_with(
+        tmp_path_factory.mktemp("redirects-good"),
+        "# renamed\n/posts/an-old-title/  /posts/no-summary/\n",
+    )
+    output = build_site(
+        tmp_path_factory, "redirects-good-site", "publishconf.py", PATH=str(content)
+    )
+    rules = parse_redirects((output / "_redirects").read_text(encoding="utf-8"))
+    rule = redirect_for(rules, "/posts/an-old-title")
+    assert rule is not None and rule.target == "/posts/no-summary/" and rule.status == 301
+    assert (output / "posts" / "no-summary" / "index.html").is_file()
+
+
+def test_bad_redirects_stop_the_build_and_keep_the_last_good_site(tmp_path_factory):
+    content = _content_with(
+        tmp_path_factory.mktemp("redirects-bad"),
+        "/posts/gone/ /posts/never-written/\n"  # 1: target missing
+        "/posts/no-summary/ /posts/markup-in-title/\n"  # 2: old path still a page
+        "/posts/x/ /posts/no-summary/ 999\n"  # 3: bad status
+        "/feed /posts/no-summary/\n",  # 4: duplicates the feed alias
+    )
+    base = tmp_path_factory.mktemp("redirects-bad-site")
+    output = base / "output"
+    output.mkdir()
+    (output / "marker.txt").write_text("last good build", encoding="utf-8")
+    from sitetools.build import build
+
+    with pytest.raises(BuildError) as failure:
+        build("publishconf.py", output, {"PATH": str(content), "CACHE_PATH": str(base / "c")})
+    problems = failure.value.problems
+    expected = [
+        "redirects.txt:1: new path '/posts/never-written/' is not a page of the built site",
+        "redirects.txt:2: old path '/posts/no-summary/' is still a page of the site",
+        "redirects.txt:3: status '999' is not one of 301, 302",
+        "redirects.txt:4: old path '/feed' is already redirected at settings",
+    ]
+    for line in expected:
+        assert any(line in problem for problem in problems), (line, problems)
+    assert (output / "marker.txt").read_text(encoding="utf-8") == "last good build"

@@ -1,0 +1,186 @@
+"""Search: a Pagefind index built inside every build, of article bodies only,
+and a /search/ page that works under a strict CSP and says what to do without
+JavaScript."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from sitetools.build import BuildError, build
+from tests.conftest import DATA, ROOT
+
+CSP = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+    "img-src 'self' data:"
+)
+
+
+def entry(output):
+    path = output / "pagefind" / "pagefind-entry.json"
+    assert path.is_file(), "no Pagefind index was written"
+    return json.loads(path.read_text())
+
+
+@pytest.mark.parametrize("which", ["site", "prod_site"])
+def test_both_builds_index_exactly_the_posts(request, seed, which):
+    output = request.getfixturevalue(which)
+    pages = sum(lang["page_count"] for lang in entry(output)["languages"].values())
+    assert pages == len(seed["posts"]), f"{which}: {pages} pages indexed"
+    assert (output / "pagefind" / "pagefind-ui.js").is_file()
+
+
+def test_only_article_bodies_are_marked_for_the_index(prod_site, html):
+    for page in sorted(prod_site.rglob("*.html")):
+        if page.is_relative_to(prod_site / "pagefind"):
+            continue
+        marked = html(page.parent, page.name).select("[data-pagefind-body]")
+        is_post = page.parent.parent == prod_site / "posts"
+        assert [m.name for m in marked] == (["article"] if is_post else []), page
+
+
+def test_search_page_loads_its_scripts_and_nobody_else_does(prod_site, prod_siteurl, html):
+    soup = html(prod_site, "search/index.html")
+    sources = [s["src"] for s in soup.select("head script[src]")]
+    assert len(sources) == 2, sources
+    assert sources[0] == f"{prod_siteurl}/pagefind/pagefind-ui.js", sources
+    assert re.fullmatch(
+        rf"{re.escape(prod_siteurl)}/assets/js/search\.[0-9a-f]{{10}}\.js", sources[1]
+    ), f"search.js is not loaded under its fingerprinted name: {sources[1]}"
+    assert all(s.has_attr("defer") for s in soup.select("head script[src]"))
+    for src in sources:
+        assert (prod_site / src.removeprefix(prod_siteurl + "/")).is_file(), src
+    for page in sorted(prod_site.rglob("*.html")):
+        if page.parent.name in ("search", "pagefind"):
+            continue
+        other = html(page.parent, page.name)
+        assert not other.select("script[src]"), f"{page.relative_to(prod_site)} loads a script"
+        assert not other.select('link[href*="pagefind"]'), page
+
+
+def test_no_page_has_inline_styles_or_handlers(prod_site, html):
+    for page in sorted(prod_site.rglob("*.html")):
+        if page.is_relative_to(prod_site / "pagefind"):
+            continue
+        soup = html(page.parent, page.name)
+        where = page.relative_to(prod_site)
+        assert not soup.select("[style]") and not soup.select("style"), f"{where}: inline style"
+        handlers = [a for tag in soup.find_all(True) for a in tag.attrs if a.startswith("on")]
+        assert not handlers, f"{where}: inline handlers {handlers}"
+
+
+def test_search_page_says_what_to_do_without_javascript(prod_site, html):
+    soup = html(prod_site, "search/index.html")
+    fallback = soup.select_one("[data-search-fallback]")
+    assert fallback is not None and "JavaScript" in fallback.get_text()
+    hrefs = [a["href"].rstrip("/") for a in fallback.select("a")]
+    assert any(h.endswith("/tags") for h in hrefs) and any(h.endswith("/archives") for h in hrefs)
+
+
+def test_search_is_in_the_main_menu_and_current_on_its_page(prod_site, prod_siteurl, html):
+    link = html(prod_site, "index.html").select_one(".site-nav a[href$='/search/']")
+    assert link is not None and link.get_text(strip=True) == "Search"
+    current = html(prod_site, "search/index.html").select_one('.site-nav a[aria-current="page"]')
+    assert current is not None and current["href"] == f"{prod_siteurl}/search/"
+
+
+def test_a_failed_index_fails_the_build_and_keeps_the_last_good_site(tmp_path):
+    output = tmp_path / "output"
+    output.mkdir()
+    (output / "keep.txt").write_text("last good build")
+    overrides = {
+        "PATH": str(DATA / "sharing"),
+        "CACHE_PATH": str(tmp_path / "cache"),
+        "SEARCH_INDEX": {"extra_args": ["--no-such-flag"]},
+    }
+    with pytest.raises(BuildError) as failure:
+        build("pelicanconf.py", output, overrides)
+    assert any("pagefind exited" in p for p in failure.value.problems), failure.value.problems
+    assert (output / "keep.txt").read_text() == "last good build"
+    assert not list(tmp_path.glob(".output-*")), "a staging folder was left behind"
+
+
+@pytest.mark.slow
+def test_the_build_needs_no_network(tmp_path):
+    """The whole production build, Pagefind included, in a network namespace
+    with no interface up."""
+    unshare = shutil.which("unshare")
+    probe = unshare and subprocess.run([unshare, "-n", "true"], capture_output=True, check=False)
+    if not probe or probe.returncode != 0:
+        message = "unshare -n is not available here (needs root or user namespaces)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    script = (
+        "import sys; from sitetools.build import build; "
+        "build('publishconf.py', sys.argv[1], {'PATH': sys.argv[2], 'CACHE_PATH': sys.argv[3]})"
+    )
+    output = tmp_path / "output"
+    result = subprocess.run(
+        [
+            unshare,
+            "-n",
+            sys.executable,
+            "-c",
+            script,
+            str(output),
+            str(DATA / "sharing"),
+            str(tmp_path / "cache"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert entry(output)["languages"], "no index built offline"
+
+
+@pytest.mark.browser
+def test_typing_a_query_shows_the_post_under_a_strict_csp(open_page, prod_site, prod_siteurl):
+    title = "How I built Infracost for LLM spend in a day"  # a post in the seed listing
+    page = open_page(
+        prod_site,
+        "/search/",
+        origin=prod_siteurl,
+        headers={"content-security-policy": CSP},
+        viewport={"width": 390, "height": 900},
+    )
+    problems = []
+    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.reload()
+    assert page.locator("[data-search-fallback]").is_hidden(), "the no-JS message still shows"
+    box = page.get_by_role("searchbox")
+    if not box.count():
+        box = page.locator(".pagefind-ui__search-input")
+    box.fill("infracost")
+    result = page.locator(".pagefind-ui__result-link").first
+    result.wait_for(timeout=10_000)
+    assert result.inner_text().replace("\xa0", " ") == title
+    href = result.get_attribute("href")
+    assert href.rstrip("/").endswith("/posts/infracost-for-llm-spend-in-a-day"), href
+    # Excerpts come from the post's prose, not its date, reading time or contents.
+    excerpts = " ".join(page.locator(".pagefind-ui__result-excerpt").all_inner_texts())
+    for chrome in ("Published", "min read", "Contents", "Link to section"):
+        assert chrome not in excerpts, f"{chrome!r} in a search excerpt: {excerpts[:300]}"
+    result.click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text().replace("\xa0", " ") == title
+    assert not problems, problems
+
+
+@pytest.mark.browser
+def test_without_javascript_the_search_page_points_to_tags_and_archives(
+    open_page, prod_site, prod_siteurl
+):
+    page = open_page(prod_site, "/search/", origin=prod_siteurl, java_script_enabled=False)
+    fallback = page.locator("[data-search-fallback]")
+    assert fallback.is_visible()
+    assert page.get_by_role("link", name="Browse by tag").is_visible()
+    assert page.get_by_role("link", name="Archives by year").is_visible()

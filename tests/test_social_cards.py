@@ -1,0 +1,168 @@
+"""Social images: one 1200×630 PNG per post, the same bytes on every build,
+drawn again only when what it shows changes."""
+
+import io
+import re
+import shutil
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from PIL import Image, ImageFont
+
+from plugins.social_cards import social_cards as cards
+from sitetools.build import BuildError, build
+from tests.conftest import DATA
+
+NAME = re.compile(r"^(?P<slug>[a-z0-9-]+)-(?P<hash>[0-9a-f]{10})\.png$")
+
+
+def og_images(output, html):
+    """{article page: social image path} read from each page's og:image."""
+    images = {}
+    for page in sorted(Path(output, "posts").glob("*/index.html")):
+        soup = html(page.parent, page.name)
+        url = soup.select_one('meta[property="og:image"]')["content"]
+        images[page] = Path(output) / urlsplit(url).path.lstrip("/")
+    return images
+
+
+def test_every_post_has_a_1200_by_630_png_named_after_its_slug_and_hash(prod_site, html, seed):
+    images = og_images(prod_site, html)
+    assert len(images) == len(seed["posts"])
+    for page, path in images.items():
+        assert path.is_file(), f"{page.parent.name}: {path} missing"
+        match = NAME.match(path.name)
+        assert match and match["slug"] == page.parent.name, path.name
+        with Image.open(path) as image:
+            assert image.format == "PNG"
+            assert image.size == (1200, 630), f"{path.name}: {image.size}"
+            assert not {"tIME", "date:create", "Software"} & set(image.info), image.info
+
+
+def test_images_are_byte_identical_across_two_builds(site, prod_site, html):
+    dev = {path.name: path for path in og_images(site, html).values()}
+    prod = {path.name: path for path in og_images(prod_site, html).values()}
+    assert dev.keys() == prod.keys(), "the same inputs must give the same names"
+    for name, path in prod.items():
+        assert path.read_bytes() == dev[name].read_bytes(), f"{name} differs between builds"
+
+
+def test_the_image_shows_text_on_the_sites_background_colour(prod_site, html):
+    path = next(iter(og_images(prod_site, html).values()))
+    with Image.open(path) as image:
+        colours = image.convert("RGB").getcolors(maxcolors=1 << 16)
+    assert colours, "too many colours to count"
+    _, background = max(colours)
+    css = (Path(__file__).parent.parent / "theme/static/css/main.css").read_text()
+    token = re.search(r"--color-bg:\s*#([0-9a-f]{6})", css)[1]  # the light palette's
+    assert background == tuple(bytes.fromhex(token)), f"{background} is not --color-bg"
+    dark = sum(n for n, (r, g, b) in colours if r + g + b < 200)
+    assert dark > 5000, f"only {dark} dark pixels: no title drawn?"
+
+
+def _build(content, cache, output):
+    return build("publishconf.py", output, {"PATH": str(content), "CACHE_PATH": str(cache)})
+
+
+def drawn_in_last_build():
+    """The counters of the plugin module Pelican loaded (from PLUGIN_PATHS)."""
+    return dict(sys.modules["social_cards.social_cards"].stats)
+
+
+def test_a_second_build_reuses_images_and_a_new_title_draws_only_its_own(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(DATA / "sharing", content)
+    cache = tmp_path / "cache"
+    _build(content, cache, tmp_path / "out1")
+    cached = {p.name: p.stat().st_mtime_ns for p in (cache / "social_cards").glob("*.png")}
+    assert len(cached) == 3, sorted(cached)  # two posts and the site image
+
+    _build(content, cache, tmp_path / "out2")
+    again = {p.name: p.stat().st_mtime_ns for p in (cache / "social_cards").glob("*.png")}
+    assert again == cached, "an unchanged image was drawn again"
+    assert drawn_in_last_build() == {"rendered": 0, "reused": 3}
+    written = sorted(p.name for p in (tmp_path / "out2" / "social").glob("*.png"))
+    assert written == sorted(cached)
+
+    post = content / "posts" / "updated-post.md"
+    post.write_text(post.read_text().replace("updated later", "updated much later"))
+    _build(content, cache, tmp_path / "out3")
+    after = {p.name: p.stat().st_mtime_ns for p in (cache / "social_cards").glob("*.png")}
+    new = set(after) - set(cached)
+    assert len(new) == 1 and next(iter(new)).startswith("updated-post-"), new
+    assert set(cached) - set(after) == {n for n in cached if n.startswith("updated-post-")}
+    for name in set(after) & set(cached):
+        assert after[name] == cached[name], f"{name} was drawn again"
+    assert drawn_in_last_build() == {"rendered": 1, "reused": 2}
+
+
+def test_a_title_that_cannot_fit_fails_the_build_naming_the_file(tmp_path):
+    content = tmp_path / "content"
+    (content / "posts").mkdir(parents=True)
+    (content / "posts" / "wide.md").write_text(
+        "Title: " + "W" * 80 + "\nDate: 2026-01-01\nTags: x\nSlug: wide\n\nA body.\n"
+    )
+    output = tmp_path / "output"
+    output.mkdir()
+    (output / "keep.txt").write_text("last good build")
+    with pytest.raises(BuildError) as failure:
+        _build(content, tmp_path / "cache", output)
+    problem = next(p for p in failure.value.problems if "wide.md" in p)
+    assert "Title" in problem and "shorten" in problem, problem
+    assert (output / "keep.txt").read_text() == "last good build"
+
+
+@pytest.mark.parametrize(
+    ("text", "max_chars", "expected"),
+    [
+        ("one two three", 7, ["one two", "three"]),
+        ("one two three", 13, ["one two three"]),
+        ("one two three", 3, None),  # "three" is wider than a line
+        ("a bb ccc", 4, ["a bb", "ccc"]),
+        ("", 10, []),
+    ],
+)
+def test_wrap_words_breaks_only_between_words(text, max_chars, expected):
+    assert cards.wrap_words(text, len, max_chars) == expected
+
+
+def test_longer_titles_get_smaller_type_and_whole_words():
+    options = cards.settings_for({})
+    font_file = cards.font_path(options)
+    sizes = range(76, 29, -2)
+    short = "A short title"
+    long = " ".join(["Observability"] + ["for", "inference", "deployments"] * 6)
+    short_size, short_lines = cards.fit_text(short, font_file, sizes, 1000, max_height=330)
+    long_size, long_lines = cards.fit_text(long, font_file, sizes, 1000, max_height=330)
+    assert short_size == 76 and short_lines == [short]
+    assert long_size < short_size and len(long_lines) > 1
+    assert " ".join(long_lines).split() == long.split(), "a word was cut or lost"
+    font = ImageFont.truetype(str(font_file), long_size)
+    assert all(font.getlength(line) <= 1000 for line in long_lines)
+
+
+def test_the_hash_covers_every_input():
+    options = cards.settings_for({})
+    base = cards.card_inputs("Title", "a / b", "Site", options)
+    variants = [
+        cards.card_inputs("Title!", "a / b", "Site", options),
+        cards.card_inputs("Title", "a / c", "Site", options),
+        cards.card_inputs("Title", "a / b", "Other site", options),
+        cards.card_inputs("Title", "a / b", "Site", {**options, "accent": "#000000"}),
+        {**base, "renderer": base["renderer"] + "x"},
+        {**base, "layout": {**base["layout"], "font": "0" * 64}},
+    ]
+    hashes = {cards.card_hash(base), *(cards.card_hash(v) for v in variants)}
+    assert len(hashes) == len(variants) + 1
+
+
+def test_render_is_deterministic_and_curls_quotes():
+    options = cards.settings_for({})
+    inputs = cards.card_inputs('It\'s "fine"', "tag", "Site", options)
+    assert inputs["title"] == "It’s “fine”"
+    first, second = cards.render_card(inputs, options), cards.render_card(inputs, options)
+    assert first == second
+    with Image.open(io.BytesIO(first)) as image:
+        assert image.size == (1200, 630)
