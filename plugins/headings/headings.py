@@ -17,11 +17,18 @@ cannot name the section it links to.
 """
 
 import functools
+from html.parser import HTMLParser
 
 from bs4 import BeautifulSoup
 from markdown.extensions.toc import slugify, unique
 from markupsafe import Markup
 from pelican import signals
+
+from sitetools.memo import TextMemo
+
+# Per body, kept across builds: (body with ids, toc), and the anchored body.
+_prepared = TextMemo("headings-ids")
+_anchors = TextMemo("headings-anchors")
 
 DEFAULTS = {
     # Headings that get an id and an anchor link; the first level makes the
@@ -46,12 +53,60 @@ def heading_text(element):
     return " ".join(element.get_text().split())
 
 
+class _Headings(HTMLParser):
+    """The headings of `levels` in a body, in order: [(tag, id, text)].
+    `tangled` is set when one opens inside another (BeautifulSoup decides)."""
+
+    def __init__(self, levels):
+        super().__init__(convert_charrefs=True)
+        self.levels = frozenset(levels)
+        self.found = []
+        self.current = None
+        self.tangled = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.levels:
+            if self.current is not None:
+                self.tangled = True
+                return
+            self.current = (tag, dict(attrs).get("id"), [])
+
+    def handle_endtag(self, tag):
+        if self.current is not None and tag == self.current[0]:
+            self._close()
+
+    def handle_data(self, data):
+        if self.current is not None:
+            self.current[2].append(data)
+
+    def _close(self):
+        tag, ident, parts = self.current
+        self.found.append((tag, ident, " ".join("".join(parts).split())))
+        self.current = None
+
+    def close(self):
+        super().close()
+        if self.current is not None:
+            self._close()
+
+
+def _headings(markup, levels):
+    """_Headings of a body, or None when BeautifulSoup has to decide."""
+    parser = _Headings(levels)
+    parser.feed(markup)
+    parser.close()
+    return None if parser.tangled else parser.found
+
+
 def ensure_ids(markup, levels=tuple(DEFAULTS["levels"])):
     """Give every heading of `levels` that lacks an id a unique slug id.
 
     Returns the markup unchanged (the same string) when every heading has one."""
     if not markup:
         return markup
+    found = _headings(markup, levels)
+    if found is not None and all(ident for _, ident, _ in found):
+        return markup  # the common case (Markdown's toc gives ids), without a tree
     soup = BeautifulSoup(markup, "html.parser")
     missing = [h for h in soup.find_all(list(levels)) if not h.get("id")]
     if not missing:
@@ -71,6 +126,19 @@ def toc_entries(markup, levels=tuple(DEFAULTS["levels"]), min_sections=3):
     if not markup:
         return []
     section, subsection = [*levels, None][:2]
+    found = _headings(markup, [level for level in (section, subsection) if level])
+    if found is not None:
+        entries = []
+        for tag, ident, title in found:
+            if not ident:
+                continue
+            entry = {"id": ident, "title": title, "children": []}
+            if tag == subsection and entries:
+                entries[-1]["children"].append(entry)
+            else:
+                entries.append(entry)
+        sections = sum(1 for tag, ident, _ in found if tag == section and ident)
+        return entries if sections >= min_sections else []
     soup = BeautifulSoup(markup, "html.parser")
     entries = []
     for heading in soup.find_all([level for level in (section, subsection) if level]):
@@ -126,33 +194,104 @@ def add_anchors(markup, levels, label, text):
     return str(soup)
 
 
-def prepare(content, options):
-    """Ids on the headings of one article or page, and its table of contents."""
+def prepared(markup, levels, min_sections):
+    """(body with heading ids, table of contents) of one body."""
+    markup = ensure_ids(markup, levels) if markup else markup
+    return markup, toc_entries(markup, levels, min_sections)
+
+
+def prepare_all(contents, options):
+    """Ids and `toc` for every content object: the bodies are parsed on every
+    CPU, and each result is kept across builds (BeautifulSoup is slow)."""
+    if not contents:
+        return
     levels = tuple(options["levels"])
-    if content._content:
-        content._content = ensure_ids(content._content, levels)
-    content.toc = toc_entries(content._content, levels, int(options["toc_min_sections"]))
+    least = int(options["toc_min_sections"])
+    results = _prepared.map(
+        contents[0].settings,
+        lambda markup: prepared(markup, levels, least),
+        [content._content or "" for content in contents],
+        salt=repr((levels, least)),
+        label="heading ids",
+    )
+    for content, (markup, toc) in zip(contents, results, strict=True):
+        if content._content:
+            content._content = markup
+        content.toc = toc
 
 
 def prepare_articles(generator):
     """Every article, draft and hidden post gets heading ids and `toc`."""
     options = settings_for(generator.settings)
-    for article in (
-        *generator.articles,
-        *generator.translations,
-        *generator.drafts,
-        *generator.drafts_translations,
-        *generator.hidden_articles,
-        *generator.hidden_translations,
-    ):
-        prepare(article, options)
+    prepare_all(
+        [
+            *generator.articles,
+            *generator.translations,
+            *generator.drafts,
+            *generator.drafts_translations,
+            *generator.hidden_articles,
+            *generator.hidden_translations,
+        ],
+        options,
+    )
 
 
 def prepare_pages(generator):
     """Pages get heading ids and `toc` too."""
     options = settings_for(generator.settings)
-    for page in (*generator.pages, *generator.hidden_pages, *generator.draft_pages):
-        prepare(page, options)
+    prepare_all([*generator.pages, *generator.hidden_pages, *generator.draft_pages], options)
+
+
+# Bodies with their anchors, worked out ahead for the filter: (markup, levels,
+# label, text) -> HTML. Cleared at the start of each build.
+_anchored = {}
+
+
+def anchors_for(markup, levels, label, text):
+    """add_anchors through the table `anchor_bodies_ahead` filled."""
+    key = (markup, levels, label, text)
+    result = _anchored.get(key)
+    if result is None:
+        result = add_anchors(markup, levels, label, text)
+    return result
+
+
+def anchor_bodies_ahead(generators):
+    """Add the anchors to every final body on every CPU, before any page
+    renders, so that the filter finds them done."""
+    _anchored.clear()
+    contents = [
+        content
+        for generator in generators
+        for name in (
+            "articles",
+            "translations",
+            "drafts",
+            "drafts_translations",
+            "hidden_articles",
+            "hidden_translations",
+            "pages",
+            "hidden_pages",
+            "draft_pages",
+        )
+        for content in getattr(generator, name, ()) or ()
+        if content._content
+    ]
+    if not contents:
+        return
+    options = settings_for(contents[0].settings)
+    levels = tuple(options["levels"])
+    label, text = str(options["anchor_label"]), str(options["anchor_text"])
+    bodies = sorted({str(content._content) for content in contents})
+    results = _anchors.map(
+        contents[0].settings,
+        lambda body: add_anchors.__wrapped__(body, levels, label, text),
+        bodies,
+        salt=repr((levels, label, text)),
+        label="section anchors",
+    )
+    for body, result in zip(bodies, results, strict=True):
+        _anchored[(body, levels, label, text)] = result
 
 
 def add_filter(generator):
@@ -162,7 +301,7 @@ def add_filter(generator):
     label, text = str(options["anchor_label"]), str(options["anchor_text"])
 
     def section_anchors(markup):
-        return Markup(add_anchors(str(markup or ""), levels, label, text))
+        return Markup(anchors_for(str(markup or ""), levels, label, text))
 
     generator.env.filters["section_anchors"] = section_anchors
 
@@ -173,3 +312,5 @@ def register():
     # Bodies are complete once each generator has read every source.
     signals.article_generator_finalized.connect(prepare_articles)
     signals.page_generator_finalized.connect(prepare_pages)
+    # Bodies are final once every generator is (other plugins edit them too).
+    signals.all_generators_finalized.connect(anchor_bodies_ahead)

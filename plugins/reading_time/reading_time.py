@@ -8,9 +8,14 @@ between whitespace.
 
 import logging
 import math
+from html.parser import HTMLParser
 
-from bs4 import BeautifulSoup
 from pelican import signals
+
+from sitetools.memo import TextMemo
+
+# (prose words, code words) per body, kept across builds.
+_counts = TextMemo("reading-time")
 
 logger = logging.getLogger(__name__)
 
@@ -42,16 +47,55 @@ def setting_problems(options):
     return problems
 
 
+class _Words(HTMLParser):
+    """Counts the words of an HTML body, apart inside <pre>. Text pieces are
+    counted apart, as words separated by tags are."""
+
+    # Not text a reader reads (BeautifulSoup's get_text leaves them out too).
+    HIDDEN = frozenset({"script", "style", "template"})
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.pre = 0
+        self.hidden = 0
+        self.prose = []
+        self.code = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "pre":
+            self.pre += 1
+            self.code.append("")
+        elif tag in self.HIDDEN:
+            self.hidden += 1
+
+    def handle_endtag(self, tag):
+        if tag == "pre" and self.pre:
+            self.pre -= 1
+        elif tag in self.HIDDEN and self.hidden:
+            self.hidden -= 1
+
+    def handle_data(self, data):
+        if self.hidden:
+            return
+        if self.pre:
+            self.code[-1] += data  # a <pre>'s text is one text, tags or not
+        else:
+            self.prose.append(data)
+
+
 def count_words(markup):
-    """(prose words, code words) in an HTML body; code is what sits in <pre>."""
+    """(prose words, code words) in an HTML body; code is what sits in <pre>.
+
+    The standard library's parser, not a BeautifulSoup tree: a thousand bodies
+    in a fraction of the time."""
     if not markup:
         return 0, 0
-    soup = BeautifulSoup(str(markup), "html.parser")
-    code = 0
-    for block in soup.find_all("pre"):
-        code += len(block.get_text().split())
-        block.decompose()
-    return len(soup.get_text(" ").split()), code
+    parser = _Words()
+    parser.feed(str(markup))
+    parser.close()
+    prose = sum(len(piece.split()) for piece in parser.prose)
+    code = sum(len(text.split()) for text in parser.code)
+    return prose, code
 
 
 def reading_minutes(prose_words, code_words, words_per_minute, code_words_per_minute):
@@ -68,15 +112,22 @@ def annotate_articles(generator):
         logger.error(problem)
     if problems:
         options = DEFAULTS
-    for article in (
+    articles = [
         *generator.articles,
         *generator.translations,
         *generator.drafts,
         *generator.drafts_translations,
         *generator.hidden_articles,
         *generator.hidden_translations,
-    ):
-        prose, code = count_words(article._content)
+    ]
+    # Parsing every body is slow: counted on every CPU, kept across builds.
+    counts = _counts.map(
+        generator.settings,
+        count_words,
+        [article._content or "" for article in articles],
+        label="reading time",
+    )
+    for article, (prose, code) in zip(articles, counts, strict=True):
         article.reading_minutes = reading_minutes(
             prose, code, options["words_per_minute"], options["code_words_per_minute"]
         )

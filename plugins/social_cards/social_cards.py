@@ -32,6 +32,9 @@ import smartypants
 from pelican import signals
 from PIL import Image, ImageDraw, ImageFont
 
+from sitetools.parallel import parallel_map
+from sitetools.progress import report
+
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
@@ -72,7 +75,8 @@ BAR_WIDTH = 18
 
 # Drawn during the current build; reset in `finalized`. Tests and the log read it.
 stats = {"rendered": 0, "reused": 0}
-_state = {"cache_dir": None, "used": set(), "pending": []}
+# "fresh": the images this build drew ahead (draw_missing), counted as drawn.
+_state = {"cache_dir": None, "used": set(), "pending": [], "fresh": set()}
 
 
 class SocialCardError(Exception):
@@ -275,7 +279,7 @@ def ensure_cached(cache_dir, name, inputs, options):
     """Draw the image into the cache unless it is already there."""
     path = cache_dir / name
     if path.is_file():
-        stats["reused"] += 1
+        stats["rendered" if name in _state.get("fresh", ()) else "reused"] += 1
         return path
     data = render_card(inputs, options)
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -307,6 +311,35 @@ def _card(cache_dir, options, *, slug, title, label, site_name):
     return SocialImage(url, int(options["width"]), int(options["height"]), image_alt(inputs))
 
 
+def draw_missing(cache_dir, jobs, options):
+    """Draw the images of `jobs` [(name, inputs)] the cache lacks, on every
+    CPU, into the cache; returns how many were drawn. One that cannot be drawn
+    is left for the build's own loop, which reports it."""
+
+    def draw(index):
+        name, inputs = missing[index]
+        try:
+            data = render_card(inputs, options)
+        except ValueError:
+            return False
+        tmp = (cache_dir / name).with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, cache_dir / name)
+        return True
+
+    missing = list(
+        {name: inputs for name, inputs in jobs if not (cache_dir / name).is_file()}.items()
+    )
+    if not missing:
+        return 0
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    drawn = parallel_map(
+        draw, len(missing), progress=lambda done, total: report("social images", done, total)
+    )
+    _state["fresh"].update(name for (name, _), ok in zip(missing, drawn, strict=True) if ok)
+    return sum(drawn)
+
+
 def make_cards(generator):
     """Give every post its image (drawn now if new) and the site its own."""
     settings = generator.settings
@@ -316,23 +349,37 @@ def make_cards(generator):
             [f"SOCIAL_CARDS font: no file at {font_path(options)}; point 'font' at a .ttf file"]
         )
     cache_dir = Path(settings["CACHE_PATH"]) / options["cache_dir"]
-    _state.update(cache_dir=cache_dir, used=set(), pending=[])
+    _state.update(cache_dir=cache_dir, used=set(), pending=[], fresh=set())
     stats.update(rendered=0, reused=0)
     site_name = settings.get("SITENAME", "")
     problems = []
-    for article in (
-        *generator.articles,
-        *generator.translations,
-        *generator.drafts,
-        *generator.drafts_translations,
-        *generator.hidden_articles,
-        *generator.hidden_translations,
-    ):
-        if not article.save_as:
-            continue  # not written in this build (drafts in production)
+    articles = [
+        article
+        for article in (
+            *generator.articles,
+            *generator.translations,
+            *generator.drafts,
+            *generator.drafts_translations,
+            *generator.hidden_articles,
+            *generator.hidden_translations,
+        )
+        if article.save_as  # else not written in this build (drafts in production)
+    ]
+
+    def label_of(article):
         label = getattr(article, "tag_label", None)
         if label is None:
             label = " / ".join(tag.name for tag in getattr(article, "tags", None) or ())
+        return label
+
+    # Drawing is most of the time: the images the cache lacks are drawn ahead.
+    jobs = []
+    for article in articles:
+        inputs = card_inputs(article.title, label_of(article), site_name, options)
+        jobs.append((card_filename(article.slug, inputs), inputs))
+    draw_missing(cache_dir, jobs, options)
+    for article in articles:
+        label = label_of(article)
         try:
             article.social_image = _card(
                 cache_dir,
@@ -373,7 +420,7 @@ def publish_cards(pelican):
             cache_dir,
         )
     # Autoreload runs the handlers again: the next build starts clean.
-    _state.update(cache_dir=None, used=set(), pending=[])
+    _state.update(cache_dir=None, used=set(), pending=[], fresh=set())
 
 
 def register():

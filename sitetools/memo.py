@@ -1,0 +1,112 @@
+"""Results of a function of one text, kept across builds and computed on every CPU.
+
+Several plugins parse every post body with BeautifulSoup (heading ids and the
+table of contents, section anchors, word counts): a few milliseconds a body,
+seconds for a thousand, on every build. A `TextMemo` keeps each result under
+the hash of its text (and of the options it was computed with) in a pickle
+under CACHE_PATH, so a build computes only the texts it has not seen (on
+every CPU, through sitetools.parallel), and the preview's process keeps them
+in memory between rebuilds. Each build keeps only the entries it used.
+"""
+
+import hashlib
+import os
+import pickle
+
+from pelican import signals
+
+from .parallel import parallel_map
+from .progress import report
+
+_memos = []
+
+
+class TextMemo:
+    """function(text) results by text, saved as CACHE_PATH/<name>.pickle."""
+
+    def __init__(self, name):
+        self.name = name
+        self.entries = {}
+        self.used = set()
+        self.path = None
+        self.dirty = False
+        _memos.append(self)
+
+    def _load(self, settings):
+        path = os.path.join(settings["CACHE_PATH"], f"{self.name}.pickle")
+        if path == self.path:
+            return
+        self.path, self.dirty = path, False
+        self.entries, self.used = {}, set()
+        try:
+            with open(path, "rb") as handle:
+                self.entries = pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            self.entries = {}
+
+    @staticmethod
+    def key(text, salt):
+        return hashlib.sha256(f"{salt}\x00{text}".encode("utf-8", "surrogatepass")).hexdigest()
+
+    def map(self, settings, function, texts, salt="", label=None):
+        """[function(text) for text in texts], from the memo where it can."""
+        self._load(settings)
+        keys = [self.key(text, salt) for text in texts]
+        missing = {}
+        for key, text in zip(keys, texts, strict=True):
+            if key not in self.entries:
+                missing.setdefault(key, text)
+        if missing:
+            todo = list(missing.items())
+            results = parallel_map(
+                lambda index: function(todo[index][1]),
+                len(todo),
+                progress=(lambda done, total: report(label, done, total)) if label else None,
+            )
+            for (key, _), result in zip(todo, results, strict=True):
+                self.entries[key] = result
+            self.dirty = True
+        self.used.update(keys)
+        return [self.entries[key] for key in keys]
+
+    def get(self, settings, function, text, salt=""):
+        """function(text), from the memo where it can (one text, in-process)."""
+        self._load(settings)
+        key = self.key(text, salt)
+        self.used.add(key)
+        if key not in self.entries:
+            self.entries[key] = function(text)
+            self.dirty = True
+        return self.entries[key]
+
+    def start_build(self):
+        self.used = set()
+
+    def save(self):
+        """Write the entries this build used, if that changed anything; keep
+        only those in memory too."""
+        if self.path is None:
+            return
+        if self.dirty or len(self.used) != len(self.entries):
+            self.entries = {key: self.entries[key] for key in self.used if key in self.entries}
+            os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
+            tmp = f"{self.path}.tmp"
+            with open(tmp, "wb") as handle:
+                pickle.dump(self.entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.path)
+            self.dirty = False
+
+
+def _start_build(_pelican):
+    for memo in _memos:
+        memo.start_build()
+
+
+def _save_all(_pelican):
+    for memo in _memos:
+        memo.save()
+
+
+# Each build records afresh what it uses, and saves it when it is done.
+signals.initialized.connect(_start_build)
+signals.finalized.connect(_save_all)
