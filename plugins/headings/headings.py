@@ -11,6 +11,11 @@
   its text; the link's own name is "Link to section: <heading>". It runs when
   the page is rendered, so feeds, which use the body as it is, carry no anchors.
 
+Parsing every body is slow with a thousand posts: ids and the table of
+contents come from the standard library's parser unless a heading lacks an id,
+the anchored bodies are worked out on every CPU before any page renders, and
+both are kept across builds by content hash (sitetools.memo).
+
 Markdown's own `permalink` option was not used: it puts a "¶" link inside the
 heading, so every heading is announced with a pilcrow, and its one fixed title
 cannot name the section it links to.
