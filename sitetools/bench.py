@@ -547,6 +547,7 @@ def worker(kind, corpus, work):
         builder.build(changed=[edited])
         result["seconds"] = time.perf_counter() - started
         result["cpu_seconds"] = _cpu_time() - cpu
+        builder.wait()  # what the preview finishes after serving the page
         page = output / "posts" / edited.stem / "index.html"
         if token not in page.read_text(encoding="utf-8"):
             raise RuntimeError(f"The rebuild did not show the edit to {edited.name}")

@@ -133,6 +133,32 @@ def _providing_writer(reuse_writer, aside):
         signals.get_writer.disconnect(writer_for)
 
 
+# Work that plugins leave until the new output is in place: the queue of the
+# preview build under way, else None.
+_after_swap = {"queue": None}
+
+
+def run_after_swap(work):
+    """For plugins with slow work on the finished site (a search index): in a
+    preview build, run `work(output)` in the background once the new output is
+    in place, so that the author sees the page at once, and return True;
+    anywhere else return False, and the plugin does the work now, inside the
+    staged build. A failure in the background is printed as a warning."""
+    queue = _after_swap["queue"]
+    if queue is None:
+        return False
+    queue.append(work)
+    return True
+
+
+def _run_deferred(works, output):
+    for work in works:
+        try:
+            work(output)
+        except Exception as error:  # the page is served; say what is missing
+            print(f"warning: after the rebuild: {error}", file=sys.stderr, flush=True)
+
+
 def _invalidates_cache(path):
     """A change that can alter what Pelican's readers make of the sources:
     settings and plugin code."""
@@ -160,6 +186,13 @@ class SiteBuilder:
         self.warm = warm
         self._cache_trusted = False
         self._reuse = PageReuse()
+        self._background = None  # the previous preview build's deferred work
+
+    def wait(self):
+        """Wait for the work the last preview build left running."""
+        if self._background is not None:
+            self._background.join()
+            self._background = None
 
     def _warm_settings(self, settings, changed):
         trusted = (
@@ -197,6 +230,7 @@ class SiteBuilder:
         root_logger.addHandler(collector)
         started = time.perf_counter()
         try:
+            deferred = _after_swap["queue"] = [] if self.warm else None
             reusing = self._reuse.during_build(output, reuse_pages) if self.warm else nullcontext()
             with (
                 _showing_progress(self.progress_stream or sys.stdout),
@@ -210,6 +244,7 @@ class SiteBuilder:
             collector.errors.extend(problems)
         finally:
             root_logger.removeHandler(collector)
+            _after_swap["queue"] = None
 
         # After a good build the content cache on disk matches these settings;
         # a failed build leaves it as trustworthy as it was when loaded.
@@ -219,9 +254,15 @@ class SiteBuilder:
             self._reuse.forget()
             _forget_failed_run()
             raise BuildError(collector.errors)
+        self.wait()  # the last build's background work writes into output/
         _swap_in(staging, output, background=self.warm)
         if self.warm:
             self._reuse.keep(output)
+            if deferred:
+                self._background = threading.Thread(
+                    target=_run_deferred, args=(deferred, output), daemon=True
+                )
+                self._background.start()
         return BuildResult(
             output,
             time.perf_counter() - started,

@@ -151,6 +151,7 @@ def test_pages_reused_after_an_edit_match_a_full_build(preview, tmp_path):
         f"reused {result.reused} pages, expected every other post + About"
     )
     assert "body-only" in page(output, body_edit.stem)
+    builder.wait()  # the search index comes just after
     assert _site_files(output) == _site_files(_cold_build(content, tmp_path / "a").output)
 
     title_edit = posts[9]
@@ -160,6 +161,7 @@ def test_pages_reused_after_an_edit_match_a_full_build(preview, tmp_path):
     title_edit.write_text(text, "utf-8")
     result = builder.build(changed=[title_edit])
     assert result.reused == 0, "a title shows on other pages: nothing may be reused"
+    builder.wait()
     assert _site_files(output) == _site_files(_cold_build(content, tmp_path / "b").output)
 
 
@@ -217,3 +219,17 @@ def test_an_unknown_change_allows_no_reuse(tmp_path):
 
     assert not only_sources_changed(None, tmp_path)
     assert not only_sources_changed([], tmp_path)
+
+
+def test_the_preview_indexes_search_after_serving_and_the_index_is_complete(preview):
+    import json
+
+    builder, content, output = preview
+    post = sorted((content / "posts").glob("*.md"))[6]
+    post.write_text(edit_text(post.read_text("utf-8"), "indexed-later"), "utf-8")
+    builder.build(changed=[post])
+    assert "indexed-later" in page(output, post.stem), "the page is served before indexing"
+    builder.wait()
+    entry = json.loads((output / "pagefind" / "pagefind-entry.json").read_text("utf-8"))
+    pages = sum(language["page_count"] for language in entry["languages"].values())
+    assert pages == POSTS, f"the preview's search index holds {pages} pages"

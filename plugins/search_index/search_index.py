@@ -3,7 +3,9 @@
 Pagefind's binary comes from the `pagefind-bin` wheel (requirements.txt), so a
 build downloads nothing. It runs on `finalized`, over the folder Pelican has just
 written, which under sitetools.build is the staging folder: a failed index fails
-the build and output/ keeps the last good site. Only elements marked
+the build and output/ keeps the last good site. In the preview the index is
+built just after the new output is in place, in the background, so that a
+saved post shows at once (a failure there is printed as a warning). Only elements marked
 `data-pagefind-body` (the article element in article.html) are indexed.
 
 The search page (theme/templates/search.html) loads the bundle written to
@@ -16,6 +18,8 @@ import subprocess
 from pathlib import Path
 
 from pelican import signals
+
+from sitetools.build import run_after_swap
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +129,10 @@ def index_site(pelican):
     """Index the folder this build wrote."""
     options = settings_for(pelican.settings)
     if not options["enabled"]:
+        return
+    # The preview serves a rebuilt page at once and indexes the site just
+    # after (Pagefind reads every page: seconds for a large site).
+    if run_after_swap(lambda output: build_index(output, options)):
         return
     pages = build_index(pelican.output_path, options)
     logger.info("search_index: indexed %s page(s)", sum(pages.values()))
