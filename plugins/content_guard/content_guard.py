@@ -662,6 +662,33 @@ def display_path(path):
         return str(path)
 
 
+# The preview checks every source on every save; a source whose bytes, path
+# and options are unchanged gives the same result, as long as every file it
+# looked for is still there (or still missing). One entry per source, for the
+# process's life: (path, kind) -> (root, options, bytes, Checked, {looked: existed}).
+_checked = {}
+
+
+def check_source_again(raw, kind, source_path, content_root, options):
+    """check_source, from the last result for the same source when nothing it
+    depends on has changed."""
+    inputs = (str(content_root), repr(options), raw)
+    known = _checked.get((str(source_path), kind))
+    if known is not None and known[:3] == inputs:
+        checked, looked = known[3:]
+        if all(os.path.exists(path) == existed for path, existed in looked.items()):
+            return checked
+    looked = {}
+
+    def exists(path):
+        looked[path] = found = os.path.exists(path)
+        return found
+
+    checked = check_source(raw, kind, source_path, content_root, options, exists=exists)
+    _checked[(str(source_path), kind)] = (*inputs, checked, looked)
+    return checked
+
+
 def check_site(settings):
     """(problems, warnings): report lines for every source under PATH."""
     options = settings_for(settings)
@@ -674,9 +701,11 @@ def check_site(settings):
     options["summary_max_chars"] = _card_summary_limit(settings)
     content_root = Path(settings["PATH"])
     problems, warnings, slugs = [], [], []
+    seen = set()
     for path, kind in source_files(settings, options["extensions"]):
+        seen.add((str(path), kind))
         shown = display_path(path)
-        checked = check_source(path.read_bytes(), kind, path, content_root, options)
+        checked = check_source_again(path.read_bytes(), kind, path, content_root, options)
         problems += [format_problem(shown, p) for p in checked.problems]
         warnings += [format_problem(shown, p) for p in checked.warnings]
         if checked.slug:
@@ -684,6 +713,8 @@ def check_site(settings):
             lang = checked.lang or settings.get("DEFAULT_LANG", "")
             slugs.append((kind, lang, slug, shown, line, where))
     problems += duplicate_slugs(slugs)
+    for gone in set(_checked) - seen:  # sources deleted or renamed since
+        del _checked[gone]
     return sorted(problems, key=_report_order), warnings
 
 
