@@ -59,6 +59,7 @@ def test_a_renamed_post_leaves_no_stale_page(site):
 
 def test_a_failed_rebuild_keeps_the_last_good_output(site):
     builder, content, output = site
+    builder.wait()  # the last good build's search index is written after its pages
     before = {p: p.read_bytes() for p in output.rglob("*") if p.is_file()}
     post = sorted((content / "posts").glob("*.md"))[5]
     good = post.read_text("utf-8")
