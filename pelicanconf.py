@@ -148,25 +148,10 @@ FINGERPRINT = {"output_dir": "assets", "hash_chars": 10}
 REDIRECTS = {"file": "redirects.txt", "feed_aliases": ("/feed", "/rss", "/atom.xml")}
 
 # Every source is checked before anything is read or written; see the README's
-# "When a build fails". Keys allowed in a post's or page's header:
-CONTENT_GUARD = {
-    "allowed_fields": [
-        "title",
-        "date",
-        "modified",
-        "tags",
-        "slug",
-        "summary",
-        "status",
-        "lang",
-        "translation",
-        "save_as",
-        "url",
-        "template",
-        "author",
-        "authors",
-    ],
-}
+# "When a build fails". The keys a header may use are content_guard's
+# DEFAULTS["allowed_fields"]; to allow another, list them all here:
+# CONTENT_GUARD = {"allowed_fields": [..., "series"]}
+CONTENT_GUARD = {}
 
 # The preview lists drafts and marks drafts and future-dated posts.
 PREVIEW_BADGES = {"enabled": True, "list_drafts": True}
