@@ -27,7 +27,7 @@ import time
 from pelican import signals
 from pelican.log import FilteredMessage
 
-from .parallel import can_fork
+from .parallel import CapturedLogs, can_fork
 from .reuse import _live, _receiver_name
 
 logger = logging.getLogger(__name__)
@@ -49,17 +49,6 @@ def only_harmless_listeners():
             if name not in HARMLESS_RECEIVERS and not name.startswith(HARMLESS_MODULES):
                 return False
     return True
-
-
-class _Captured(logging.Handler):
-    def __init__(self):
-        super().__init__(level=logging.WARNING)
-        self.records = []
-
-    def emit(self, record):
-        record.msg, record.args = record.getMessage(), None
-        record.exc_info = record.exc_text = None
-        self.records.append(record)
 
 
 class FeedsAside:
@@ -107,7 +96,7 @@ class FeedsAside:
 
     def _child(self, write_feed, write_end):
         root = logging.getLogger()
-        captured = _Captured()
+        captured = CapturedLogs()
         root.handlers = [captured]
         status, error = 0, None
         try:

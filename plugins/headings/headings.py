@@ -29,6 +29,7 @@ from markdown.extensions.toc import slugify, unique
 from markupsafe import Markup
 from pelican import signals
 
+from sitetools.contents import contents_of
 from sitetools.memo import TextMemo
 
 # Per body, kept across builds: (body with ids, toc), and the anchored body.
@@ -265,23 +266,7 @@ def anchor_bodies_ahead(generators):
     """Add the anchors to every final body on every CPU, before any page
     renders, so that the filter finds them done."""
     _anchored.clear()
-    contents = [
-        content
-        for generator in generators
-        for name in (
-            "articles",
-            "translations",
-            "drafts",
-            "drafts_translations",
-            "hidden_articles",
-            "hidden_translations",
-            "pages",
-            "hidden_pages",
-            "draft_pages",
-        )
-        for content in getattr(generator, name, ()) or ()
-        if content._content
-    ]
+    contents = [content for content in contents_of(*generators) if content._content]
     if not contents:
         return
     options = settings_for(contents[0].settings)

@@ -18,7 +18,7 @@ from pelican import signals
 from pelican.log import FilteredMessage
 from pelican.utils import file_suffix
 
-from sitetools.parallel import parallel_map, worker_count
+from sitetools.parallel import CapturedLogs, parallel_map, worker_count
 from sitetools.progress import report
 
 logger = logging.getLogger(__name__)
@@ -39,26 +39,13 @@ def settings_for(settings):
     return {**DEFAULTS, **(settings.get("READ_AHEAD") or {})}
 
 
-class _Captured(logging.Handler):
-    """Keeps the warnings a worker logs, to log them again in the parent."""
-
-    def __init__(self):
-        super().__init__(level=logging.WARNING)
-        self.records = []
-
-    def emit(self, record):
-        record.msg, record.args = record.getMessage(), None
-        record.exc_info = record.exc_text = None
-        self.records.append(record)
-
-
 def read_captured(read, path):
     """(content, metadata, log records) of one source, or None if it failed.
 
     Runs in a worker: what the read logs is kept, not printed."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
-    captured = _Captured()
+    captured = CapturedLogs()
     root.handlers = [captured]
     root.setLevel(min(level, logging.WARNING) or logging.WARNING)
     try:

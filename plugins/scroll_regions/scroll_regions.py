@@ -13,23 +13,12 @@ import re
 
 from pelican import signals
 
+from sitetools.contents import contents_of
+
 DEFAULTS = {
     # Elements in a body that may scroll sideways.
     "elements": ["pre", "table"],
 }
-
-# Contents that carry a body of HTML.
-_CONTENT_LISTS = (
-    "articles",
-    "translations",
-    "drafts",
-    "drafts_translations",
-    "hidden_articles",
-    "hidden_translations",
-    "pages",
-    "hidden_pages",
-    "draft_pages",
-)
 
 
 def settings_for(settings):
@@ -52,10 +41,9 @@ def focusable_blocks(markup, elements):
 def mark_contents(generator):
     """Make the scrollable blocks of every body the generator read focusable."""
     elements = settings_for(generator.settings)["elements"]
-    for attribute in _CONTENT_LISTS:
-        for content in getattr(generator, attribute, ()):
-            if content._content:
-                content._content = focusable_blocks(content._content, elements)
+    for content in contents_of(generator):
+        if content._content:
+            content._content = focusable_blocks(content._content, elements)
 
 
 def register():

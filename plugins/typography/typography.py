@@ -18,6 +18,7 @@ from markupsafe import Markup
 from pelican import signals
 from typogrify.filters import typogrify
 
+from sitetools.contents import contents_of
 from sitetools.parallel import parallel_map
 from sitetools.progress import report
 
@@ -140,22 +141,7 @@ def typeset_contents(generator):
     _load_cache(generator.settings)
     options = settings_for(generator.settings)
     ignore = tuple(options["ignore_tags"])
-    contents = [
-        content
-        for attribute in (
-            "articles",
-            "translations",
-            "drafts",
-            "drafts_translations",
-            "hidden_articles",
-            "hidden_translations",
-            "pages",
-            "hidden_pages",
-            "draft_pages",
-        )
-        for content in getattr(generator, attribute, ())
-        if content._content
-    ]
+    contents = [content for content in contents_of(generator) if content._content]
     typeset_missing([content._content for content in contents], ignore, int(options["workers"]))
     for content in contents:
         content._content = cached_typeset(content._content, ignore)
