@@ -190,6 +190,7 @@ def test_no_reuse_when_the_output_was_replaced_meanwhile(preview, tmp_path):
     import shutil
 
     builder, content, output = preview
+    builder.wait()  # the first build's search index is still being written into output/
     shutil.copytree(output, tmp_path / "elsewhere")
     shutil.rmtree(output)
     (tmp_path / "elsewhere").rename(output)  # as another build would
