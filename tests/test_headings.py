@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from plugins.headings.headings import add_anchors, ensure_ids, toc_entries
+from plugins.headings.headings import _add_anchors_soup, add_anchors, ensure_ids, toc_entries
 
 LEVELS = ("h2", "h3")
 LABEL = "Link to section: {heading}"
@@ -82,6 +82,29 @@ def test_anchor_label_escapes_the_heading_text():
     result = add_anchors('<h3 id="x">&lt;script&gt; tags</h3>', LEVELS, LABEL, "#")
     assert "<script>" not in result
     assert soup_of(result).select_one(".visually-hidden").get_text().endswith("<script> tags")
+
+
+TRICKY_BODIES = [
+    '<p>Intro</p>\n<h2 id="a">A <em>b</em> &amp; c</h2>\n<p>x</p><h3 id="b">B</h3>',
+    '<!-- <h2 id="hidden">Not a heading</h2> -->\n<h2 id="real">Real</h2>',
+    '<pre><code>&lt;h2 id="code"&gt;code&lt;/h2&gt;</code></pre><h2 id="after">After</h2>',
+    '<h2\n  id="multi"\n  class="x">Multi\nline</h2 >\r\n<h3 id="é">Ünïcode “quotes”</h3>',
+    '<h2 id="q&quot;x">Quote in id</h2><h2>No id</h2><h4 id="deep">Deep</h4>',
+    '<script type="application/ld+json">{"a": "<h2 id=s>x</h2>"}</script><h3 id="z">Z</h3>',
+]
+
+
+@pytest.mark.parametrize("body", TRICKY_BODIES)
+def test_spliced_anchors_match_the_parsed_tree(body):
+    spliced = add_anchors.__wrapped__(body, LEVELS, LABEL, "#")
+    assert str(soup_of(spliced)) == _add_anchors_soup(body, LEVELS, LABEL, "#")
+
+
+def test_tangled_headings_fall_back_to_the_tree():
+    body = '<h2 id="outer">Outer <h3 id="inner">Inner</h3></h2><h2 id="open">Open'
+    result = soup_of(add_anchors.__wrapped__(body, LEVELS, LABEL, "#"))
+    links = sorted(a["href"] for a in result.select("a.section-heading__anchor"))
+    assert links == ["#inner", "#open", "#outer"], "each heading needs exactly one anchor"
 
 
 # -- On the built site ---------------------------------------------------------

@@ -74,3 +74,42 @@ def test_titles_and_summaries_are_kept_in_the_cache_for_the_next_build(tmp_path)
     cache = pickle.loads((tmp_path / "typography.pickle").read_bytes())
     title = make_post(1).text.splitlines()[0].removeprefix("Title: ")
     assert cache.get(digest(title, SMART)) == smart_html(title), "title missing from the cache"
+
+
+def _every_body_we_have(tmp_path):
+    """Bodies of the seed posts, the test content sets and a synthetic corpus,
+    as Pelican's Markdown reader gives them to typogrify."""
+    from pathlib import Path
+
+    from pelican.readers import MarkdownReader
+    from pelican.settings import read_settings
+
+    from sitetools.bench import write_corpus
+
+    root = Path(__file__).resolve().parent.parent
+    reader = MarkdownReader(read_settings(str(root / "pelicanconf.py")))
+    sources = [*sorted((root / "content").rglob("*.md"))]
+    sources += [
+        path
+        for path in sorted((root / "tests" / "data").rglob("*.md"))
+        if "bad" not in path.relative_to(root / "tests" / "data").parts
+    ]
+    sources += sorted(write_corpus(tmp_path / "corpus", 40).rglob("*.md"))
+    return [reader.read(str(path))[0] for path in sources]
+
+
+def test_quick_smartypants_gives_the_same_output_as_shipped(tmp_path):
+    from plugins.typography.typography import typeset_html
+
+    bodies = [
+        *_every_body_we_have(tmp_path),
+        "<p>\\\"Escaped\\\" quotes, a \\\\ backslash, ``backticks'' and 'single' ones.</p>",
+        "<p>\"Quoted\" and 'quoted' -- dashes --- and the '80s... <em>\"nested 'both'\"</em></p>",
+        "<p>&quot;entities&quot; and plain text with no quote at all</p>",
+    ]
+    assert len(bodies) > 60, "too few bodies to compare"
+    tags = ["kbd", "script", "style", "math"]
+    for body in bodies:
+        quick = typeset_html(body, tags, quick=True)
+        shipped = typeset_html(body, tags, quick=False)
+        assert quick == shipped, f"quick SmartyPants changed the output of:\n{body[:300]}"

@@ -22,6 +22,7 @@ cannot name the section it links to.
 """
 
 import functools
+import html
 from html.parser import HTMLParser
 
 from bs4 import BeautifulSoup
@@ -60,45 +61,54 @@ def heading_text(element):
 
 
 class _Headings(HTMLParser):
-    """The headings of `levels` in a body, in order: [(tag, id, text)].
-    `tangled` is set when one opens inside another (BeautifulSoup decides)."""
+    """The headings of `levels` in a body, in order: [(tag, id, text, start, end)],
+    where markup[start:end] is the whole element. `tangled` is set when one
+    opens inside another (BeautifulSoup decides)."""
 
-    def __init__(self, levels):
+    def __init__(self, levels, markup):
         super().__init__(convert_charrefs=True)
         self.levels = frozenset(levels)
+        self.markup = markup
+        self.line_starts = [0]
+        for line in markup.split("\n")[:-1]:
+            self.line_starts.append(self.line_starts[-1] + len(line) + 1)
         self.found = []
         self.current = None
         self.tangled = False
+
+    def _offset(self):
+        line, column = self.getpos()
+        return self.line_starts[line - 1] + column
 
     def handle_starttag(self, tag, attrs):
         if tag in self.levels:
             if self.current is not None:
                 self.tangled = True
                 return
-            self.current = (tag, dict(attrs).get("id"), [])
+            self.current = (tag, dict(attrs).get("id"), [], self._offset())
 
     def handle_endtag(self, tag):
         if self.current is not None and tag == self.current[0]:
-            self._close()
+            self._close(self.markup.index(">", self._offset()) + 1)
 
     def handle_data(self, data):
         if self.current is not None:
             self.current[2].append(data)
 
-    def _close(self):
-        tag, ident, parts = self.current
-        self.found.append((tag, ident, " ".join("".join(parts).split())))
+    def _close(self, end):
+        tag, ident, parts, start = self.current
+        self.found.append((tag, ident, " ".join("".join(parts).split()), start, end))
         self.current = None
 
     def close(self):
         super().close()
         if self.current is not None:
-            self._close()
+            self.tangled = True  # an unclosed heading: let BeautifulSoup decide
 
 
 def _headings(markup, levels):
     """_Headings of a body, or None when BeautifulSoup has to decide."""
-    parser = _Headings(levels)
+    parser = _Headings(levels, markup)
     parser.feed(markup)
     parser.close()
     return None if parser.tangled else parser.found
@@ -111,7 +121,7 @@ def ensure_ids(markup, levels=tuple(DEFAULTS["levels"])):
     if not markup:
         return markup
     found = _headings(markup, levels)
-    if found is not None and all(ident for _, ident, _ in found):
+    if found is not None and all(found_id for _, found_id, *_ in found):
         return markup  # the common case (Markdown's toc gives ids), without a tree
     soup = BeautifulSoup(markup, "html.parser")
     missing = [h for h in soup.find_all(list(levels)) if not h.get("id")]
@@ -123,40 +133,45 @@ def ensure_ids(markup, levels=tuple(DEFAULTS["levels"])):
     return str(soup)
 
 
-def toc_entries(markup, levels=tuple(DEFAULTS["levels"]), min_sections=3):
+def toc_entries(markup, levels=tuple(DEFAULTS["levels"]), min_sections=3, found=None):
     """The table of contents of a body: [{"id", "title", "children": [...]}].
 
     Sections are the first level's headings, subsections the second's, in page
     order; a subsection before any section is listed as a section. Empty when the
-    body has fewer than `min_sections` sections."""
+    body has fewer than `min_sections` sections. `found` is the body's
+    _headings when the caller has them already."""
     if not markup:
         return []
     section, subsection = [*levels, None][:2]
-    found = _headings(markup, [level for level in (section, subsection) if level])
-    if found is not None:
-        entries = []
-        for tag, ident, title in found:
-            if not ident:
-                continue
-            entry = {"id": ident, "title": title, "children": []}
-            if tag == subsection and entries:
-                entries[-1]["children"].append(entry)
-            else:
-                entries.append(entry)
-        sections = sum(1 for tag, ident, _ in found if tag == section and ident)
-        return entries if sections >= min_sections else []
-    soup = BeautifulSoup(markup, "html.parser")
+    wanted = [level for level in (section, subsection) if level]
+    if found is None:
+        found = _headings(markup, wanted)
+    if found is None:
+        soup = BeautifulSoup(markup, "html.parser")
+        found = [(h.name, h.get("id"), heading_text(h)) for h in soup.find_all(wanted)]
     entries = []
-    for heading in soup.find_all([level for level in (section, subsection) if level]):
-        if not heading.get("id"):
+    for tag, ident, title, *_ in found:
+        if not ident or tag not in wanted:
             continue
-        entry = {"id": heading["id"], "title": heading_text(heading), "children": []}
-        if heading.name == subsection and entries:
+        entry = {"id": ident, "title": title, "children": []}
+        if tag == subsection and entries:
             entries[-1]["children"].append(entry)
         else:
             entries.append(entry)
-    sections = sum(1 for h in soup.find_all(section) if h.get("id"))
+    sections = sum(1 for tag, ident, *_ in found if tag == section and ident)
     return entries if sections >= min_sections else []
+
+
+def anchor_link(ident, title, label, text):
+    """The anchor link that follows a heading."""
+    return (
+        f'<a class="section-heading__anchor" href="#{html.escape(ident)}"'
+        # Search excerpts should not read "# Link to section: …".
+        ' data-pagefind-ignore="">'
+        f'<span aria-hidden="true">{html.escape(text, quote=False)}</span>'
+        f'<span class="visually-hidden">{html.escape(label.format(heading=title), quote=False)}'
+        "</span></a>"
+    )
 
 
 @functools.lru_cache(maxsize=512)
@@ -169,41 +184,59 @@ def add_anchors(markup, levels, label, text):
         <span aria-hidden="true">#</span>
         <span class="visually-hidden">Link to section: Title</span></a>
     </div>
-    """
+
+    The body is otherwise left as it is: the wrapper and the link are spliced in
+    where the standard library's parser found each heading. BeautifulSoup only
+    decides when headings nest or never close."""
+    markup = str(markup or "")
     if not markup:
         return markup
-    soup = BeautifulSoup(str(markup), "html.parser")
+    found = _headings(markup, levels)
+    if found is None:
+        return _add_anchors_soup(markup, levels, label, text)
+    parts, done = [], 0
+    for tag, ident, title, start, end in found:
+        if not ident:
+            continue
+        parts += [
+            markup[done:start],
+            f'<div class="section-heading section-heading--{tag}">',
+            markup[start:end],
+            anchor_link(ident, title, label, text),
+            "</div>",
+        ]
+        done = end
+    parts.append(markup[done:])
+    return "".join(parts)
+
+
+def _add_anchors_soup(markup, levels, label, text):
+    """add_anchors for bodies whose headings the plain parser cannot place."""
+    soup = BeautifulSoup(markup, "html.parser")
     headings = [h for h in soup.find_all(list(levels)) if h.get("id")]
     if not headings:
-        return str(markup)
+        return markup
     for heading in headings:
         wrapper = soup.new_tag(
             "div", attrs={"class": f"section-heading section-heading--{heading.name}"}
         )
         heading.wrap(wrapper)
-        link = soup.new_tag(
-            "a",
-            # Search excerpts should not read "# Link to section: …".
-            attrs={
-                "class": "section-heading__anchor",
-                "href": f"#{heading['id']}",
-                "data-pagefind-ignore": "",
-            },
+        link = BeautifulSoup(
+            anchor_link(heading["id"], heading_text(heading), label, text), "html.parser"
         )
-        shown = soup.new_tag("span", attrs={"aria-hidden": "true"})
-        shown.string = text
-        name = soup.new_tag("span", attrs={"class": "visually-hidden"})
-        name.string = label.format(heading=heading_text(heading))
-        link.append(shown)
-        link.append(name)
-        wrapper.append(link)
+        wrapper.append(link.a)
     return str(soup)
 
 
 def prepared(markup, levels, min_sections):
-    """(body with heading ids, table of contents) of one body."""
-    markup = ensure_ids(markup, levels) if markup else markup
-    return markup, toc_entries(markup, levels, min_sections)
+    """(body with heading ids, table of contents) of one body, from one parse
+    when every heading has its id already."""
+    if not markup:
+        return markup, []
+    found = _headings(markup, levels)
+    if found is None or not all(ident for _, ident, *_ in found):
+        markup, found = ensure_ids(markup, levels), None
+    return markup, toc_entries(markup, levels, min_sections, found)
 
 
 def prepare_all(contents, options):
