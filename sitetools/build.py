@@ -8,6 +8,7 @@ folder in only when there were none: `output/` always holds the last good build.
 """
 
 import contextlib
+import copy
 import logging
 import shutil
 import sys
@@ -18,7 +19,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import progress
+from . import content_cache, progress
 from .feeds_aside import feeds_aside
 from .feeds_aside import usable as feeds_aside_usable
 from .reuse import PageReuse, only_sources_changed
@@ -67,7 +68,12 @@ def load_settings(config="pelicanconf.py", overrides=None):
     path = Path(config)
     if not path.is_absolute():
         path = ROOT / path
-    return read_settings(str(path), override=dict(overrides or {}))
+    settings = read_settings(str(path), override=dict(overrides or {}))
+    # Pelican's Markdown reader adds to this dict in place, and a settings file
+    # that imports another (publishconf) shares it with every later build of
+    # the process: each build gets its own.
+    settings["MARKDOWN"] = copy.deepcopy(settings["MARKDOWN"])
+    return settings
 
 
 def _swap_in(staging: Path, output: Path, background=False):
@@ -171,9 +177,11 @@ class SiteBuilder:
     `build()` is all-or-nothing like the module-level `build()`; `changed`
     names the files that changed since the last call (None: unknown).
 
-    With `warm=True` (the preview) the builder keeps what a rebuild can reuse:
-    Pelican's content cache of read sources (trusted only after a build in
-    this process, and dropped when settings or plugin code change); the pages
+    Every build keeps Pelican's content cache of read sources, and loads it
+    when it was written under the same settings, code and packages
+    (sitetools.content_cache). With `warm=True` (the preview) the builder
+    keeps more of what a rebuild can reuse: that cache is also trusted after
+    a failed build in this process, unless settings or plugin code changed; the pages
     of posts an edit cannot have changed (sitetools.reuse); and the old output
     is deleted in the background.
     """
@@ -194,19 +202,13 @@ class SiteBuilder:
             self._background.join()
             self._background = None
 
-    def _warm_settings(self, settings, changed):
-        trusted = (
+    def _trusted_in_process(self, changed):
+        """The content cache this process's last build left is valid for this one."""
+        return (
             self._cache_trusted
             and changed is not None
             and not any(_invalidates_cache(path) for path in changed)
         )
-        settings.update(
-            CACHE_CONTENT=True,
-            CONTENT_CACHING_LAYER="reader",
-            LOAD_CONTENT_CACHE=trusted,
-            GZIP_CACHE=False,
-        )
-        return trusted
 
     def build(self, changed=None):
         """Build the site; raise BuildError and leave the output alone on problems."""
@@ -214,8 +216,12 @@ class SiteBuilder:
         from pelican.log import LimitFilter  # noqa: PLC0415
 
         settings = load_settings(self.config, self.overrides)
-        trusted = self._warm_settings(settings, changed) if self.warm else False
+        trusted = self.warm and self._trusted_in_process(changed)
         reuse_pages = trusted and only_sources_changed(changed, settings["PATH"])
+        # Pelican's content cache: from this process's last build (the preview)
+        # or from any earlier build made under the same fingerprint.
+        fingerprint, carried = content_cache.prepare(settings)
+        settings["LOAD_CONTENT_CACHE"] = trusted or carried
         output = Path(self.output or settings["OUTPUT_PATH"]).resolve()
         output.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".output-staging-", dir=output.parent))
@@ -254,6 +260,7 @@ class SiteBuilder:
             self._reuse.forget()
             _forget_failed_run()
             raise BuildError(collector.errors)
+        content_cache.record(settings, fingerprint)
         self.wait()  # the last build's background work writes into output/
         _swap_in(staging, output, background=self.warm)
         if self.warm:
