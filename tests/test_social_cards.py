@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from PIL import Image, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from plugins.social_cards import social_cards as cards
 from sitetools.build import BuildError, build
@@ -166,3 +166,102 @@ def test_render_is_deterministic_and_curls_quotes():
     assert first == second
     with Image.open(io.BytesIO(first)) as image:
         assert image.size == (1200, 630)
+
+
+# Colours unlike the defaults, so a pass shows the settings are used.
+COLOURS = {"background": "#102030", "accent": "#e0a000", "text": "#f4f1ea", "tag": "#40c080"}
+
+
+def rgb(hex_colour):
+    return tuple(bytes.fromhex(hex_colour.lstrip("#")))
+
+
+@pytest.fixture(scope="module")
+def palette_card():
+    """A one-line title with a tag label, drawn with COLOURS: (options, inputs, PNG bytes)."""
+    options = {**cards.settings_for({}), **COLOURS}
+    inputs = cards.card_inputs("Palette", "colours / pixels", "Site name", options)
+    return options, inputs, cards.render_card(inputs, options)
+
+
+def band_colours(image, top, bottom, left=120):
+    """{(r, g, b): count} of the pixels in rows top..bottom right of `left`."""
+    crop = image.convert("RGB").crop((left, top, image.width, bottom))
+    return {colour: count for count, colour in crop.getcolors(maxcolors=1 << 16)}
+
+
+def near(colour, target, tolerance=2):
+    return all(abs(a - b) <= tolerance for a, b in zip(colour, target, strict=True))
+
+
+def between(colour, start, end, tolerance=2):
+    """True when `colour` lies on the line from `start` to `end`, within `tolerance`."""
+    span = [b - a for a, b in zip(start, end, strict=True)]
+    axis = max(range(3), key=lambda i: abs(span[i]))
+    t = (colour[axis] - start[axis]) / span[axis]
+    return 0 <= t <= 1 and near(colour, [a + s * t for a, s in zip(start, span, strict=True)])
+
+
+def test_the_image_is_a_1200_by_630_palette_png_in_the_configured_colours(palette_card):
+    _, _, data = palette_card
+    with Image.open(io.BytesIO(data)) as image:
+        assert (image.format, image.mode, image.size) == ("PNG", "P", (1200, 630))
+        assert len(image.getpalette()) // 3 <= 256
+        rgb_image = image.convert("RGB")
+    background, accent = rgb(COLOURS["background"]), rgb(COLOURS["accent"])
+    for corner in [(1199, 0), (1199, 629), (600, 2), (600, 627)]:
+        assert rgb_image.getpixel(corner) == background, f"{corner} is not the background"
+    for point in [(0, 0), (9, 315), (17, 629)]:
+        assert rgb_image.getpixel(point) == accent, f"{point} is not the accent bar"
+    assert rgb_image.getpixel((18, 315)) == background, "the bar is wider than 18 px"
+
+
+def test_each_line_is_drawn_in_its_colour_with_antialiased_edges(palette_card):
+    _, _, data = palette_card
+    background = rgb(COLOURS["background"])
+    with Image.open(io.BytesIO(data)) as image:
+        # Site name at the top, the one-line title in the middle, the label at the bottom.
+        bands = {
+            "accent": band_colours(image, 60, 140),
+            "text": band_colours(image, 200, 430),
+            "tag": band_colours(image, 480, 570),
+        }
+    for name, colours in bands.items():
+        target = rgb(COLOURS[name])
+        ink = {colour: n for colour, n in colours.items() if colour != background}
+        assert ink, f"nothing drawn in the {name} band"
+        # Glyph interiors are the colour itself; their edges blend it into the background.
+        assert max(ink, key=ink.get) == target, f"{name}: most common ink {max(ink, key=ink.get)}"
+        strays = [colour for colour in ink if not between(colour, background, target)]
+        assert not strays, f"{name} band has colours off its ramp: {strays[:5]}"
+        assert len(ink) > 20, f"{name}: only {len(ink)} shades; text is not antialiased"
+
+
+def test_the_palette_image_matches_an_rgb_drawing_of_the_same_layout(palette_card):
+    """Today's look: Pillow drawing the same lines on an RGB image (the old renderer)
+    gives the same picture within 2 of 255 per channel."""
+    options, inputs, data = palette_card
+    reference = Image.new("RGB", (1200, 630), options["background"])
+    draw = ImageDraw.Draw(reference)
+    draw.rectangle((0, 0, 17, 629), fill=options["accent"])
+    for x, baseline, text, size, colour in cards.layout_card(inputs, options):
+        font = ImageFont.truetype(
+            str(cards.font_path(options)), size, layout_engine=ImageFont.Layout.BASIC
+        )
+        draw.text((x, baseline), text, font=font, fill=options[colour], anchor="ls")
+    with Image.open(io.BytesIO(data)) as image:
+        difference = ImageChops.difference(image.convert("RGB"), reference)
+    assert max(high for _, high in difference.getextrema()) <= 2
+
+
+def test_the_png_holds_only_the_chunks_that_describe_pixels(palette_card):
+    _, inputs, data = palette_card
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    chunks, offset = [], 8
+    while offset < len(data):
+        length = int.from_bytes(data[offset : offset + 4], "big")
+        chunks.append(data[offset + 4 : offset + 8].decode("ascii"))
+        offset += 12 + length
+    assert sorted(set(chunks)) == ["IDAT", "IEND", "IHDR", "PLTE"], chunks
+    options = {**cards.settings_for({}), **COLOURS}
+    assert cards.render_card(inputs, options) == data, "a second render gave other bytes"
