@@ -7,11 +7,21 @@ the hash of its text (and of the options it was computed with) in a pickle
 under CACHE_PATH, so a build computes only the texts it has not seen (on
 every CPU, through sitetools.parallel), and the preview's process keeps them
 in memory between rebuilds. Each build keeps only the entries it used.
+
+A key also holds a `code_stamp`: the hash of the source file that computes the
+results, the versions of the libraries it calls and Python's. A cache carried
+over from an older build (Netlify keeps cache/ between deploys) then misses
+after an edited plugin or an upgraded library, instead of answering with what
+the old code computed.
 """
 
+import functools
 import hashlib
 import os
 import pickle
+import platform
+from importlib import metadata
+from pathlib import Path
 
 from pelican import signals
 
@@ -21,11 +31,29 @@ from .progress import report
 _memos = []
 
 
-class TextMemo:
-    """function(text) results by text, saved as CACHE_PATH/<name>.pickle."""
+@functools.cache
+def code_stamp(source, packages=()):
+    """What decides a cached result besides its text and options: the bytes of
+    `source` (the module that computes it), the installed version of each
+    distribution in `packages`, and Python's version. A hex digest."""
+    digest = hashlib.sha256(f"Python {platform.python_version()}".encode())
+    digest.update(Path(source).read_bytes())
+    for package in packages:
+        digest.update(f"\x00{package} {metadata.version(package)}".encode())
+    return digest.hexdigest()
 
-    def __init__(self, name):
+
+class TextMemo:
+    """function(text) results by text, saved as CACHE_PATH/<name>.pickle.
+
+    `source` is the file of the code that computes them (pass `__file__`) and
+    `packages` the distributions whose version can change a result: both are
+    part of every key (`code_stamp`)."""
+
+    def __init__(self, name, source, packages=()):
         self.name = name
+        self.source = str(source)
+        self.packages = tuple(packages)
         self.entries = {}
         self.used = set()
         self.path = None
@@ -44,9 +72,10 @@ class TextMemo:
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
             self.entries = {}
 
-    @staticmethod
-    def key(text, salt):
-        return hashlib.sha256(f"{salt}\x00{text}".encode("utf-8", "surrogatepass")).hexdigest()
+    def key(self, text, salt):
+        stamp = code_stamp(self.source, self.packages)
+        key = f"{stamp}\x00{salt}\x00{text}"
+        return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
     def map(self, settings, function, texts, salt="", label=None):
         """[function(text) for text in texts], from the memo where it can."""

@@ -34,8 +34,10 @@ from sitetools.contents import contents_of
 from sitetools.memo import TextMemo
 
 # Per body, kept across builds: (body with ids, toc), and the anchored body.
-_prepared = TextMemo("headings-ids")
-_anchors = TextMemo("headings-anchors")
+# Keys hold this file and the versions of the parsers and slugify it calls.
+_LIBRARIES = ("beautifulsoup4", "markdown")
+_prepared = TextMemo("headings-ids", __file__, _LIBRARIES)
+_anchors = TextMemo("headings-anchors", __file__, _LIBRARIES)
 
 DEFAULTS = {
     # Headings that get an id and an anchor link; the first level makes the

@@ -14,8 +14,9 @@ from pelican import signals
 
 from sitetools.memo import TextMemo
 
-# (prose words, code words) per body, kept across builds.
-_counts = TextMemo("reading-time")
+# (prose words, code words) per body, kept across builds (keys hold this file;
+# the parser is the standard library's, and Python's version is in every key).
+_counts = TextMemo("reading-time", __file__)
 
 logger = logging.getLogger(__name__)
 

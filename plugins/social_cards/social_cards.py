@@ -9,9 +9,10 @@ colours (no quantising), and carries no timestamp or metadata chunk, so the
 same inputs give the same bytes.
 
 An image's name ends in a hash of everything that shapes it (title, tag label,
-site name, font file, layout and renderer version): `social/<slug>-<hash10>.png`
-can be cached forever, and an image is drawn only when its inputs change. Drawn
-images are kept in CACHE_PATH/social_cards/ and linked (or copied) into the site.
+site name, font file, layout, renderer version and Pillow's version):
+`social/<slug>-<hash10>.png` can be cached forever, and an image is drawn only
+when its inputs change. Drawn images are kept in CACHE_PATH/social_cards/ and
+linked (or copied) into the site.
 
 Articles get `article.social_image` (url relative to the site root, width,
 height, alt); the site-wide image for every other page is the context variable
@@ -32,6 +33,7 @@ from pathlib import Path
 import smartypants
 from pelican import signals
 from PIL import Image, ImageColor, ImageDraw, ImageFont
+from PIL import __version__ as PILLOW_VERSION
 
 from sitetools.parallel import parallel_map
 from sitetools.progress import report
@@ -42,6 +44,9 @@ HERE = Path(__file__).resolve().parent
 
 # Bump when a change to the drawing code changes the pixels: every image's
 # name changes with it, so caches and browsers never serve a stale one.
+# Pillow's version is in the name too: an upgrade can rasterise or encode
+# differently (its wheels bundle FreeType and zlib), and a cache/ kept from
+# an older build must not answer for it.
 RENDERER_VERSION = "3"
 
 DEFAULTS = {
@@ -181,6 +186,7 @@ def card_inputs(title, label, site_name, options):
     layout["font"] = file_digest(font_path(options))
     return {
         "renderer": RENDERER_VERSION,
+        "pillow": PILLOW_VERSION,
         "title": display_title(title),
         "label": str(label or ""),
         "site_name": str(site_name),

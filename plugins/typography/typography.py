@@ -19,6 +19,7 @@ from pelican import signals
 from typogrify.filters import typogrify
 
 from sitetools.contents import contents_of
+from sitetools.memo import code_stamp
 from sitetools.parallel import parallel_map
 from sitetools.progress import report
 
@@ -38,6 +39,11 @@ DEFAULTS = {
 
 # Stands for the ignore tags in the cache keys of `smart` texts.
 SMART = ("\x01smart",)
+
+# Distributions whose version can change a typeset text. Their versions and
+# this file are in every cache key (sitetools.memo.code_stamp): a cache kept
+# from an older build misses after an upgrade instead of serving old output.
+LIBRARIES = ("typogrify", "smartypants")
 
 _cache = {}
 _used = set()
@@ -111,8 +117,9 @@ def smart_text(text):
 
 
 def digest(markup, ignore_tags):
-    """Cache key for one body under one set of options."""
-    key = "\x00".join([*sorted(ignore_tags), markup])
+    """Cache key for one body under one set of options, this code and the
+    installed typogrify and smartypants."""
+    key = "\x00".join([code_stamp(__file__, LIBRARIES), *sorted(ignore_tags), markup])
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
