@@ -231,14 +231,17 @@ def _add_anchors_soup(markup, levels, label, text):
 
 
 def prepared(markup, levels, min_sections):
-    """(body with heading ids, table of contents) of one body, from one parse
-    when every heading has its id already."""
+    """(body with heading ids or None when it had them all, table of contents)
+    of one body, from one parse when every heading has its id already. None
+    spares a thousand bodies' worth of copies coming back from the workers and
+    sitting in the memo."""
     if not markup:
-        return markup, []
+        return None, []
     found = _headings(markup, levels)
-    if found is None or not all(ident for _, ident, *_ in found):
-        markup, found = ensure_ids(markup, levels), None
-    return markup, toc_entries(markup, levels, min_sections, found)
+    if found is not None and all(ident for _, ident, *_ in found):
+        return None, toc_entries(markup, levels, min_sections, found)
+    with_ids = ensure_ids(markup, levels)
+    return (None if with_ids is markup else with_ids), toc_entries(with_ids, levels, min_sections)
 
 
 def prepare_all(contents, options):
@@ -256,7 +259,7 @@ def prepare_all(contents, options):
         label="heading ids",
     )
     for content, (markup, toc) in zip(contents, results, strict=True):
-        if content._content:
+        if markup is not None:
             content._content = markup
         content.toc = toc
 
