@@ -11,6 +11,13 @@ import sys
 
 import pytest
 
+from plugins.search_index.search_index import (
+    ALL_HTML,
+    article_glob,
+    pagefind_command,
+    pagefind_env,
+    pagefind_executable,
+)
 from sitetools.build import BuildError, build
 from tests.conftest import DATA, ROOT
 
@@ -32,6 +39,53 @@ def test_both_builds_index_exactly_the_posts(request, seed, which):
     pages = sum(lang["page_count"] for lang in entry(output)["languages"].values())
     assert pages == len(seed["posts"]), f"{which}: {pages} pages indexed"
     assert (output / "pagefind" / "pagefind-ui.js").is_file()
+
+
+def test_reading_only_the_article_folders_changes_nothing_in_the_index(prod_site, tmp_path):
+    """The build gives Pagefind only the folders articles are written to; the
+    index must be byte for byte what Pagefind makes of the whole site."""
+    site = tmp_path / "site"
+    shutil.copytree(prod_site, site)
+    shutil.rmtree(site / "pagefind")
+    options = {"bundle_dir": "whole", "extra_args": []}
+    command = pagefind_command(pagefind_executable(), site, options)
+    assert "--glob" not in command
+    subprocess.run(command, check=True, capture_output=True, timeout=120)
+    ours, whole = prod_site / "pagefind", site / "whole"
+    names = sorted(p.relative_to(ours) for p in ours.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(whole) for p in whole.rglob("*") if p.is_file())
+    for name in names:
+        assert (ours / name).read_bytes() == (whole / name).read_bytes(), name
+
+
+def test_drafts_are_searchable_in_the_preview_only(hostile):
+    """Drafts are written to drafts/, outside posts/: the dev build still
+    indexes them (two posts and a draft), the production build has no draft."""
+    counts = {
+        mode: sum(lang["page_count"] for lang in entry(output)["languages"].values())
+        for mode, output in hostile.items()
+    }
+    assert counts == {"dev": 3, "prod": 2}, counts
+
+
+@pytest.mark.parametrize(
+    ("paths", "glob"),
+    [
+        (["posts/a/index.html", "posts/b/index.html"], "posts/**/*.html"),
+        (["posts/a/index.html", "drafts/b/index.html"], "{drafts,posts}/**/*.html"),
+        (["/posts/a/index.html"], "posts/**/*.html"),
+        (["posts/a/index.html", "a-fr.html"], ALL_HTML),
+        (["we{ird}/a/index.html"], ALL_HTML),
+        ([], ALL_HTML),
+    ],
+)
+def test_the_glob_covers_every_article_folder_or_the_whole_site(paths, glob):
+    assert article_glob(paths) == glob
+
+
+def test_an_allocator_setting_of_the_callers_own_wins():
+    assert "dirty_decay_ms:0" in pagefind_env({"PATH": "/bin"})["_RJEM_MALLOC_CONF"]
+    assert pagefind_env({"_RJEM_MALLOC_CONF": "narenas:1"})["_RJEM_MALLOC_CONF"] == "narenas:1"
 
 
 def test_only_article_bodies_are_marked_for_the_index(prod_site, html):

