@@ -27,9 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 FINGERPRINT_FILE = "content-cache.fingerprint"
 
 # Settings that change from one build to the next without changing what the
-# readers make of a source: the staging folder, the cache's own switches.
+# readers make of a source: the staging folder, where the cache is (a CI
+# restores it elsewhere), the cache's own switches.
 VOLATILE_SETTINGS = frozenset(
-    {"OUTPUT_PATH", "LOAD_CONTENT_CACHE", "CACHE_CONTENT", "DELETE_OUTPUT_DIRECTORY"}
+    {"OUTPUT_PATH", "CACHE_PATH", "LOAD_CONTENT_CACHE", "CACHE_CONTENT", "DELETE_OUTPUT_DIRECTORY"}
 )
 
 # The project's code that runs during a build, besides the settings files.

@@ -19,10 +19,11 @@ POSTS = 30
 # -- Fingerprint ---------------------------------------------------------------
 
 
-def test_settings_digest_ignores_the_staging_folder_only():
+def test_settings_digest_ignores_where_output_and_cache_go():
     settings = load_settings("publishconf.py")
     digest = content_cache.settings_digest(settings)
     assert content_cache.settings_digest({**settings, "OUTPUT_PATH": "/elsewhere"}) == digest
+    assert content_cache.settings_digest({**settings, "CACHE_PATH": "/restored"}) == digest
     markdown = {**settings["MARKDOWN"], "output_format": "xhtml"}
     assert content_cache.settings_digest({**settings, "MARKDOWN": markdown}) != digest
     assert content_cache.settings_digest({**settings, "TIMEZONE": "Asia/Tokyo"}) != digest
