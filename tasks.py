@@ -213,11 +213,14 @@ def audit(c, port=None, reports=None):
     from sitetools import audit as lighthouse  # noqa: PLC0415
     from sitetools.build import BuildError, build  # noqa: PLC0415
 
-    binary = ROOT / "node_modules" / ".bin" / "lighthouse"
+    # Lighthouse is pinned in tools/audit/package.json, not at the root, where
+    # Netlify would npm-install it before every deploy.
+    tools = ROOT / "tools" / "audit"
+    binary = tools / "node_modules" / ".bin" / "lighthouse"
     if not binary.exists():
         if not shutil.which("npm"):
             raise Exit("invoke audit needs Node.js and npm (apt-get install nodejs npm).", code=1)
-        with c.cd(str(ROOT)):
+        with c.cd(str(tools)):
             c.run("npm ci --no-audit --no-fund", pty=False)
     chrome = lighthouse.chrome_path()
     if not Path(chrome).exists():

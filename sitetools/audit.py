@@ -3,8 +3,9 @@
 The site is built with SITEURL pointing at a server on 127.0.0.1, so its
 absolute URLs resolve to that server, and served the way a static host does:
 gzip for text, 404.html for a missing path. Lighthouse (the npm package pinned
-in package.json) drives Debian's Chromium on the front page, the newest article
-and that article's first tag page, and this module reads its JSON reports.
+in tools/audit/package.json) drives Debian's Chromium on the front page, the
+newest article and that article's first tag page, and this module reads its
+JSON reports.
 
 Lighthouse's performance score is simulated and moves from run to run, so the
 audit reports; it never fails a build.
