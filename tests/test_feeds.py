@@ -11,6 +11,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from plugins.feeds.feeds import absolute_links
+from tests.conftest import build_site
 
 FORMATS = ("atom", "rss")
 
@@ -170,3 +171,37 @@ def test_tag_pages_advertise_their_own_feeds(prod_site, prod_siteurl, html, seed
 )
 def test_absolute_links(markup, base, expected):
     assert absolute_links(markup, base) == expected
+
+
+@pytest.fixture(scope="module")
+def long_site(tmp_path_factory):
+    """A production build of 25 synthetic posts: more than a feed carries."""
+    from sitetools.bench import write_corpus
+
+    content = write_corpus(tmp_path_factory.mktemp("long-content"), 25)
+    output = build_site(tmp_path_factory, "long-site", "publishconf.py", PATH=str(content))
+    return content, output
+
+
+def _newest_slugs(sources, count):
+    """Slugs of the `count` newest posts, from their Date headers."""
+    dated = []
+    for path in sources:
+        header = path.read_text(encoding="utf-8").split("\n\n", 1)[0]
+        date = re.search(r"^Date: (.+)$", header, re.M).group(1)
+        slug = re.search(r"^Slug: (.+)$", header, re.M).group(1)
+        dated.append((date, slug))
+    return [slug for _, slug in sorted(dated, reverse=True)[:count]]
+
+
+@pytest.mark.parametrize("kind", FORMATS)
+def test_feeds_carry_the_newest_twenty_posts(long_site, kind):
+    content, output = long_site
+    sources = sorted((content / "posts").glob("*.md"))
+    feed = parse(output, f"feeds/all.{kind}.xml")
+    slugs = [urlsplit(entry.link).path.strip("/").split("/")[-1] for entry in feed.entries]
+    assert slugs == _newest_slugs(sources, 20), "the feed is not the 20 newest posts, newest first"
+    tag = re.search(r"^Tags: ([^,\n]+)", sources[0].read_text(encoding="utf-8"), re.M).group(1)
+    tagged = [p for p in sources if re.search(rf"^Tags: .*\b{tag}\b", p.read_text("utf-8"), re.M)]
+    tag_feed = parse(output, f"feeds/tag-{tag}.{kind}.xml")
+    assert len(tag_feed.entries) == min(20, len(tagged))
