@@ -14,9 +14,11 @@ A Summary longer than the card's limit is a warning: logged, not fatal.
 
 import difflib
 import fnmatch
+import hashlib
 import html
 import logging
 import os
+import pickle
 import re
 import sys
 from dataclasses import dataclass, field
@@ -26,6 +28,8 @@ from urllib.parse import unquote
 
 from pelican import signals
 from pelican.utils import get_date, slugify
+
+from sitetools.memo import code_stamp
 
 logger = logging.getLogger(__name__)
 
@@ -662,17 +666,21 @@ def display_path(path):
         return str(path)
 
 
-# The preview checks every source on every save; a source whose bytes, path
-# and options are unchanged gives the same result, as long as every file it
-# looked for is still there (or still missing). One entry per source, for the
-# process's life: (path, kind) -> (root, options, bytes, Checked, {looked: existed}).
+# The preview checks every source on every save, and every build checks every
+# source; a source whose bytes, path and options are unchanged gives the same
+# result, as long as every file it looked for is still there (or still
+# missing). One entry per source: (path, kind) -> (root, options, sha256 of
+# the bytes, Checked, {looked: existed}). Kept for the process's life and, by
+# `validate`, in CACHE_PATH between builds.
 _checked = {}
+_kept = {"path": None, "dirty": False}
+CACHE_FILE = "content-guard.pickle"
 
 
 def check_source_again(raw, kind, source_path, content_root, options):
     """check_source, from the last result for the same source when nothing it
     depends on has changed."""
-    inputs = (str(content_root), repr(options), raw)
+    inputs = (str(content_root), repr(options), hashlib.sha256(raw).hexdigest())
     known = _checked.get((str(source_path), kind))
     if known is not None and known[:3] == inputs:
         checked, looked = known[3:]
@@ -686,7 +694,43 @@ def check_source_again(raw, kind, source_path, content_root, options):
 
     checked = check_source(raw, kind, source_path, content_root, options, exists=exists)
     _checked[(str(source_path), kind)] = (*inputs, checked, looked)
+    _kept["dirty"] = True
     return checked
+
+
+def _code_stamp():
+    # The checks' code and the libraries they call (dates, slugs, Markdown).
+    return code_stamp(__file__, ("pelican", "markdown"))
+
+
+def load_checks(settings):
+    """The last checks from CACHE_PATH, when this process has none of its own
+    and they were made by the same code."""
+    path = os.path.join(settings["CACHE_PATH"], CACHE_FILE)
+    if _kept["path"] == path:
+        return
+    _kept.update(path=path, dirty=False)
+    _checked.clear()
+    try:
+        with open(path, "rb") as handle:
+            stamp, entries = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
+            ImportError):  # fmt: skip
+        return  # no usable record: every source is checked
+    if stamp == _code_stamp():
+        _checked.update(entries)
+
+
+def save_checks():
+    """Keep the checks for the next build, when they changed."""
+    if _kept["path"] is None or not _kept["dirty"]:
+        return
+    os.makedirs(os.path.dirname(_kept["path"]) or ".", exist_ok=True)
+    tmp = f"{_kept['path']}.{os.getpid()}.tmp"
+    with open(tmp, "wb") as handle:
+        pickle.dump((_code_stamp(), dict(_checked)), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, _kept["path"])
+    _kept["dirty"] = False
 
 
 def check_site(settings):
@@ -715,6 +759,7 @@ def check_site(settings):
     problems += duplicate_slugs(slugs)
     for gone in set(_checked) - seen:  # sources deleted or renamed since
         del _checked[gone]
+        _kept["dirty"] = True
     return sorted(problems, key=_report_order), warnings
 
 
@@ -735,7 +780,9 @@ def validate(pelican):
     """Check every source; raise ContentProblems listing them all."""
     if not in_use(pelican.settings, "content_guard"):
         return
+    load_checks(pelican.settings)
     problems, warnings = check_site(pelican.settings)
+    save_checks()
     for line in warnings:
         logger.warning(line)
     if problems:
