@@ -157,6 +157,29 @@ def run_after_swap(work):
     return True
 
 
+def defers_after_swap():
+    """True in a preview build, where run_after_swap would queue work."""
+    return _after_swap["queue"] is not None
+
+
+# What plugins ask to be undone if the build under way fails: run before its
+# staging folder is deleted (a helper process still writing into it, say).
+_on_failure = []
+
+
+def on_failure(cleanup):
+    """Call `cleanup()` if the build under way fails."""
+    _on_failure.append(cleanup)
+
+
+def _clean_up_failure():
+    while _on_failure:
+        try:
+            _on_failure.pop()()
+        except Exception as error:  # the build has failed already; say so and go on
+            print(f"warning: cleaning up a failed build: {error}", file=sys.stderr, flush=True)
+
+
 def _run_deferred(works, output):
     for work in works:
         try:
@@ -235,6 +258,7 @@ class SiteBuilder:
         root_logger = logging.getLogger()
         root_logger.addHandler(collector)
         started = time.perf_counter()
+        _on_failure.clear()
         try:
             deferred = _after_swap["queue"] = [] if self.warm else None
             reusing = self._reuse.during_build(output, reuse_pages) if self.warm else nullcontext()
@@ -256,10 +280,12 @@ class SiteBuilder:
         # a failed build leaves it as trustworthy as it was when loaded.
         self._cache_trusted = self.warm and (not collector.errors or settings["LOAD_CONTENT_CACHE"])
         if collector.errors:
+            _clean_up_failure()
             shutil.rmtree(staging, ignore_errors=True)
             self._reuse.forget()
             _forget_failed_run()
             raise BuildError(collector.errors)
+        _on_failure.clear()
         content_cache.record(settings, fingerprint)
         self.wait()  # the last build's background work writes into output/
         _swap_in(staging, output, background=self.warm)

@@ -40,6 +40,8 @@ from pelican.writers import Writer
 KNOWN_RECEIVERS = {
     "content_written": {
         "pelican.plugins.sitemap.sitemap.SitemapGenerator.queue_page",
+        # Starts Pagefind, which reads pages (never in the preview).
+        "search_index.search_index.start_early",
     },
     "article_writer_finalized": set(),
     "page_writer_finalized": set(),

@@ -238,3 +238,97 @@ def test_without_javascript_the_search_page_points_to_tags_and_archives(
     assert fallback.is_visible()
     assert page.get_by_role("link", name="Browse by tag").is_visible()
     assert page.get_by_role("link", name="Archives by year").is_visible()
+
+
+# -- Pagefind starts as soon as the article pages are written ----------------
+
+
+class _Finished:
+    """What the plugin keeps of a Pagefind process it started."""
+
+    def poll(self):
+        return 0
+
+    def kill(self):
+        pass
+
+
+class _Articles:
+    """What note_article_folders reads of an article generator."""
+
+    def __init__(self, site, save_as_paths):
+        self.output_path = str(site)
+        self.settings = {"SEARCH_INDEX": {}}
+        self.articles = [type("Article", (), {"save_as": path})() for path in save_as_paths]
+
+
+def test_the_index_starts_once_the_last_article_page_is_written(tmp_path, monkeypatch):
+    from plugins.search_index import search_index
+
+    started, cleanups = [], []
+    monkeypatch.setattr(
+        search_index, "start_index", lambda *args: started.append(args) or _Finished()
+    )
+    monkeypatch.setattr(search_index, "on_failure", cleanups.append)
+    monkeypatch.setattr(search_index, "defers_after_swap", lambda: False)
+    paths = ["posts/a/index.html", "posts/b/index.html", "posts/c/index.html"]
+    search_index.reset()
+    search_index.note_article_folders(_Articles(tmp_path, paths))
+    for path in ["index.html", *(str(tmp_path / p) for p in paths[:-1])]:
+        search_index.start_early(path)
+    assert not started, "Pagefind started before every article page was written"
+    search_index.start_early(str(tmp_path / paths[-1]))
+    assert len(started) == 1, "Pagefind did not start after the last article page"
+    site, _options, glob = started[0]
+    assert (site, glob) == (str(tmp_path), "posts/**/*.html")
+    assert len(cleanups) == 1, "a failed build would leave Pagefind writing into its folder"
+    search_index.start_early(str(tmp_path / paths[0]))
+    assert len(started) == 1, "Pagefind started twice"
+    search_index.reset()
+
+
+def test_the_preview_never_starts_the_index_early(tmp_path, monkeypatch):
+    from plugins.search_index import search_index
+
+    started = []
+    monkeypatch.setattr(
+        search_index, "start_index", lambda *args: started.append(args) or _Finished()
+    )
+    monkeypatch.setattr(search_index, "defers_after_swap", lambda: True)
+    search_index.reset()
+    search_index.note_article_folders(_Articles(tmp_path, ["posts/a/index.html"]))
+    search_index.start_early(str(tmp_path / "posts/a/index.html"))
+    assert not started, "the preview indexes after the swap, not during the build"
+    search_index.reset()
+
+
+def test_a_build_failing_after_the_index_started_leaves_nothing_behind(tmp_path, monkeypatch):
+    import time
+
+    from pelican import signals
+
+    from sitetools.bench import write_corpus
+
+    content = write_corpus(tmp_path / "content", 30)
+    processes = []
+
+    def fail_after_the_articles(_generator, **_kwargs):
+        plugin = sys.modules["search_index.search_index"]  # as Pelican loaded it
+        processes.append(plugin._state["process"])
+        raise RuntimeError("a plugin gave up after the article pages")
+
+    signals.article_writer_finalized.connect(fail_after_the_articles)
+    try:
+        with pytest.raises(BuildError):
+            build(
+                "publishconf.py",
+                tmp_path / "site" / "output",
+                {"PATH": str(content), "CACHE_PATH": str(tmp_path / "cache")},
+            )
+    finally:
+        signals.article_writer_finalized.disconnect(fail_after_the_articles)
+    assert processes and processes[0] is not None, "Pagefind had not started early"
+    time.sleep(1)  # long enough for a Pagefind left running to write its bundle
+    assert processes[0].poll() is not None, "Pagefind still runs after the build failed"
+    left = sorted(path.name for path in (tmp_path / "site").iterdir())
+    assert left == [], f"a failed build left {left} beside output/"

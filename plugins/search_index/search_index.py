@@ -26,7 +26,7 @@ from pathlib import Path
 
 from pelican import signals
 
-from sitetools.build import run_after_swap
+from sitetools.build import defers_after_swap, on_failure, run_after_swap
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ ALLOCATOR_ENV = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:0,muzzy_decay_ms:0"}
 _GLOB_SPECIAL = set("*?[]{}(),!<>:\\")
 
 # Per build: the glob worked out once the articles are known.
-_state = {"glob": None}
+_state = {"glob": None, "awaiting": None, "site": None, "options": None, "process": None}
 
 
 class SearchIndexError(Exception):
@@ -144,28 +144,34 @@ def indexed_pages(site, options):
     return {lang: info.get("page_count", 0) for lang, info in data.get("languages", {}).items()}
 
 
-def build_index(site, options, glob=None):
-    """Run Pagefind over `site` (the files `glob` matches, or its default);
-    raise SearchIndexError with its messages if it fails."""
+def start_index(site, options, glob=None):
+    """Start Pagefind over `site` (the files `glob` matches, or its default)."""
     command = pagefind_command(pagefind_executable(), site, options, glob)
+    return subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=pagefind_env(os.environ),
+    )
+
+
+def finish_index(process, site, options):
+    """Wait for the Pagefind `process` over `site`: the pages it indexed, per
+    language; raise SearchIndexError with its messages if it failed."""
     try:
-        result = subprocess.run(
-            command,
-            capture_output=True,
-            text=True,
-            timeout=options["timeout"],
-            check=False,
-            env=pagefind_env(os.environ),
-        )
+        stdout, stderr = process.communicate(timeout=options["timeout"])
     except subprocess.TimeoutExpired as error:
+        process.kill()
+        process.communicate()
         raise SearchIndexError(
             [f"search_index: pagefind did not finish in {options['timeout']} s"]
         ) from error
-    messages = [line.strip() for line in (result.stderr + result.stdout).splitlines()]
+    messages = [line.strip() for line in (stderr + stdout).splitlines()]
     messages = [line for line in messages if line]
-    if result.returncode != 0:
+    if process.returncode != 0:
         raise SearchIndexError(
-            [f"search_index: pagefind exited with {result.returncode}", *messages]
+            [f"search_index: pagefind exited with {process.returncode}", *messages]
         )
     try:
         return indexed_pages(site, options)
@@ -175,11 +181,31 @@ def build_index(site, options, glob=None):
         ) from error
 
 
+def build_index(site, options, glob=None):
+    """Run Pagefind over `site` (the files `glob` matches, or its default);
+    raise SearchIndexError with its messages if it fails."""
+    return finish_index(start_index(site, options, glob), site, options)
+
+
 def add_bundle_path(generator):
     """Templates get `search_bundle`, the index folder under the site root."""
     generator.env.globals["search_bundle"] = settings_for(generator.settings)["bundle_dir"].strip(
         "/"
     )
+
+
+def stop(process):
+    """Stop a Pagefind process that is no longer wanted."""
+    if process is not None and process.poll() is None:
+        process.kill()
+        process.communicate()
+
+
+def reset(*_args, **_kwargs):
+    """A build starts with no index under way (a plain `pelican` run that
+    failed may have left one)."""
+    stop(_state["process"])
+    _state.update(glob=None, awaiting=None, process=None, site=None, options=None)
 
 
 def note_article_folders(generator):
@@ -191,27 +217,58 @@ def note_article_folders(generator):
         if content.save_as
     ]
     _state["glob"] = article_glob(paths)
+    options = settings_for(generator.settings)
+    if options["enabled"] and not options["glob"] and _state["glob"] != ALL_HTML:
+        site = generator.output_path
+        _state["awaiting"] = {os.path.normpath(os.path.join(site, path)) for path in paths}
+        _state.update(site=site, options=options)
+
+
+def start_early(path, **_kwargs):
+    """Once the last article page is written, start Pagefind on the article
+    folders, while Pelican writes the listings, tag pages and the rest: the
+    index then costs a production build little more than its own time's
+    overlap. Not in the preview, which indexes after the swap."""
+    awaiting = _state["awaiting"]
+    if not awaiting:
+        return
+    awaiting.discard(os.path.normpath(path))
+    if awaiting or defers_after_swap():
+        return
+    _state["awaiting"] = None
+    process = start_index(_state["site"], _state["options"], _state["glob"])
+    _state["process"] = process
+    # A build that fails meanwhile deletes the folder Pagefind writes into.
+    on_failure(lambda: stop(process))
 
 
 def index_site(pelican):
-    """Index the folder this build wrote."""
+    """Index the folder this build wrote (or wait for the index under way)."""
     options = settings_for(pelican.settings)
     glob = options["glob"] or _state["glob"]
-    _state["glob"] = None
+    process = _state["process"]
+    _state.update(glob=None, awaiting=None, process=None, site=None, options=None)
     if not options["enabled"]:
         return
+    if process is not None:
+        pages = finish_index(process, pelican.output_path, options)
     # The preview serves a rebuilt page at once and indexes the site just
     # after (Pagefind reads every page: seconds for a large site).
-    if run_after_swap(lambda output: build_index(output, options, glob)):
+    elif run_after_swap(lambda output: build_index(output, options, glob)):
         return
-    pages = build_index(pelican.output_path, options, glob)
+    else:
+        pages = build_index(pelican.output_path, options, glob)
     logger.info("search_index: indexed %s page(s)", sum(pages.values()))
 
 
 def register():
     # The search page template reads `search_bundle` when it renders.
     signals.generator_init.connect(add_bundle_path)
+    # Each build starts with no index under way.
+    signals.initialized.connect(reset)
     # Every article's output path is known, before anything is written.
     signals.article_generator_finalized.connect(note_article_folders)
+    # Pagefind starts as soon as the last article page is on disk.
+    signals.content_written.connect(start_early)
     # Every HTML file is written by then, still in the staging folder.
     signals.finalized.connect(index_site)
