@@ -288,6 +288,9 @@ class Target:
 
 TARGETS = (
     Target("production build ≤ 1.2× vanilla Pelican", "production", "time_ratio", 1.2),
+    # Not the target, which is the cold build: what every deploy after
+    # the first one runs on Netlify, which keeps cache/ between deploys.
+    Target("  the same with the last build's cache/", "production-warm", "time_ratio", 1.2),
     Target("rebuild after one edit ≤ 2.5 s", "rebuild", "seconds", 2.5),
     Target("save-to-served < 0.5 s", "save-to-served", "seconds", 0.5, strict=True),
     Target("production peak memory ≤ 2× vanilla", "production", "memory_ratio", 2.0),
