@@ -12,6 +12,7 @@ CONTENT_LISTS = (
     "pages",
     "hidden_pages",
     "draft_pages",
+    "draft_translations",
 )
 
 

@@ -33,6 +33,8 @@ from pelican.contents import Content
 from pelican.utils import get_relative_path, path_to_url, sanitised_join
 from pelican.writers import Writer
 
+from .contents import contents_of
+
 # What listens to these signals may read or rewrite the written pages, and a
 # reused page was already rewritten by last build's: reuse needs to know every
 # receiver of them to leave pages alone. Add a plugin's receiver here once it
@@ -65,18 +67,6 @@ SOURCE_SUFFIXES = {".md", ".markdown", ".mkd", ".mdown", ".rst", ".html", ".htm"
 # Attributes that are not what a page shows: the shared settings and context,
 # other objects (named by source instead), and per-build memos.
 _NOT_STATE = {"settings", "_context", "translations", "_url_memo", "_content"}
-_COLLECTIONS = (
-    "articles",
-    "translations",
-    "hidden_articles",
-    "hidden_translations",
-    "drafts",
-    "drafts_translations",
-    "pages",
-    "hidden_pages",
-    "draft_pages",
-    "draft_translations",
-)
 
 
 def _stable(value, depth=0):
@@ -113,11 +103,7 @@ def _digest(*texts):
 
 def fingerprints(generators):
     """(site fingerprint, {source path: own fingerprint}) of a build's content."""
-    contents = {}
-    for generator in generators:
-        for name in _COLLECTIONS:
-            for content in getattr(generator, name, ()) or ():
-                contents[content.source_path] = content
+    contents = {content.source_path: content for content in contents_of(*generators)}
     states = {path: state_of(content) for path, content in contents.items()}
     site = _digest(*(f"{path}\x01{states[path]}" for path in sorted(states)))
     own = {

@@ -27,6 +27,7 @@ from pathlib import Path
 from pelican import signals
 
 from sitetools.build import defers_after_swap, on_failure, run_after_swap
+from sitetools.contents import contents_of
 
 logger = logging.getLogger(__name__)
 
@@ -49,15 +50,6 @@ DEFAULTS = {
 ENTRY_FILE = "pagefind-entry.json"
 # Pagefind's default: every HTML file.
 ALL_HTML = "**/*.{html}"
-# The article generator's collections whose pages use article.html.
-ARTICLE_COLLECTIONS = (
-    "articles",
-    "translations",
-    "hidden_articles",
-    "hidden_translations",
-    "drafts",
-    "drafts_translations",
-)
 # Pagefind's binary is built with jemalloc (prefixed, hence the name), which by
 # default keeps freed pages for 10 s, longer than an indexing run: returning
 # them at once lowers the peak by about 30 MiB for a little system time.
@@ -210,12 +202,8 @@ def reset(*_args, **_kwargs):
 
 def note_article_folders(generator):
     """Remember where this build writes the pages that carry data-pagefind-body."""
-    paths = [
-        content.save_as
-        for name in ARTICLE_COLLECTIONS
-        for content in getattr(generator, name, None) or ()
-        if content.save_as
-    ]
+    # The article generator's posts, drafts and hidden posts use article.html.
+    paths = [content.save_as for content in contents_of(generator) if content.save_as]
     _state["glob"] = article_glob(paths)
     options = settings_for(generator.settings)
     if options["enabled"] and not options["glob"] and _state["glob"] != ALL_HTML:
