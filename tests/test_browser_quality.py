@@ -76,6 +76,24 @@ LAYOUT = """() => {
 }""".replace("WORDS", str(RUNNING_TEXT_WORDS)).replace("MIN", str(MIN_TEXT_PX))
 
 
+def test_short_hyphenated_words_never_break_at_their_hyphen(viewer, pages):
+    """At 390 px the seed's "llm-d" title wrapped as "llm-" / "d"."""
+    split, kept = [], 0
+    for path in pages["front"] + pages["article"]:
+        found = viewer(path, viewport=PHONE).evaluate(
+            """() => [...document.querySelectorAll(".nowrap")].map((el) => ({
+                 text: el.textContent,
+                 // One box per line, and more where a child (typogrify's caps) starts.
+                 lines: new Set([...el.getClientRects()].map((box) => Math.round(box.top))).size,
+               }))"""
+        )
+        kept += len(found)
+        split += [f"{path}: {word['text']!r} on {word['lines']} lines" for word in found
+                  if word["lines"] != 1]  # fmt: skip
+    assert kept, "no short hyphenated word is marked in the seed's titles and summaries"
+    assert not split, "\n".join(split)
+
+
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1280px"])
 def test_front_page_and_articles_fit_the_width_with_readable_text(viewer, pages, viewport):
     failures = []

@@ -113,3 +113,20 @@ def test_quick_smartypants_gives_the_same_output_as_shipped(tmp_path):
         quick = typeset_html(body, tags, quick=True)
         shipped = typeset_html(body, tags, quick=False)
         assert quick == shipped, f"quick SmartyPants changed the output of:\n{body[:300]}"
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("What I learned contributing to llm-d, a router", ["llm-d"]),
+        ("An x-ray of end-to-end tests", ["x-ray", "end-to-end"]),
+        ("One-line summaries and PII-safe shards", []),
+        ("<b>llm-d</b>", ["llm-d"]),
+    ],
+)
+def test_smart_text_keeps_short_hyphenated_words_on_one_line(text, kept):
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(str(smart_text(text)), "html.parser")
+    assert [span.get_text() for span in soup.select("span.nowrap")] == kept
+    assert soup.get_text().replace("\xa0", " ") == text, "the words themselves changed"

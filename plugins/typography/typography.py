@@ -12,6 +12,7 @@ import html
 import logging
 import os
 import pickle
+import re
 
 import smartypants
 from markupsafe import Markup
@@ -96,10 +97,29 @@ def typeset_html(markup, ignore_tags=(), quick=True):
     return typogrify(markup, list(ignore_tags))
 
 
+# A hyphenated word (letters and digits joined by hyphens, nothing else).
+_COMPOUND = re.compile(r"(?<![\w-])\w+(?:-\w+)+(?![\w-])")
+
+
+def keep_compounds_together(escaped):
+    """Wrap each hyphenated word with a part of one or two characters ("llm-d",
+    "x-ray") in <span class="nowrap">: a line break at its hyphen would strand
+    the fragment ("llm-" / "d"). Longer compounds may still break."""
+
+    def wrap(match):
+        word = match.group(0)
+        if min(len(part) for part in word.split("-")) > 2:
+            return word
+        return f'<span class="nowrap">{word}</span>'
+
+    return _COMPOUND.sub(wrap, escaped)
+
+
 def smart_html(text):
     """Plain text -> typogrified HTML that holds no markup but typogrify's own
-    spans and entities: <, > and & are escaped first."""
-    return typeset_html(html.escape(str(text), quote=False))
+    spans, short compounds kept on one line, and entities: <, > and & are
+    escaped first."""
+    return typeset_html(keep_compounds_together(html.escape(str(text), quote=False)))
 
 
 def smart_text(text):
