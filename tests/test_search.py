@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -258,7 +259,7 @@ class _Articles:
 
     def __init__(self, site, save_as_paths):
         self.output_path = str(site)
-        self.settings = {"SEARCH_INDEX": {}}
+        self.settings = {"SEARCH_INDEX": {}, "CACHE_PATH": str(Path(site) / "cache")}
         self.articles = [type("Article", (), {"save_as": path})() for path in save_as_paths]
 
 
@@ -332,3 +333,80 @@ def test_a_build_failing_after_the_index_started_leaves_nothing_behind(tmp_path,
     assert processes[0].poll() is not None, "Pagefind still runs after the build failed"
     left = sorted(path.name for path in (tmp_path / "site").iterdir())
     assert left == [], f"a failed build left {left} beside output/"
+
+
+# -- The last index is reused while the pages it read are the same -----------
+
+
+def _bundle(output):
+    folder = output / "pagefind"
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+@pytest.fixture
+def pagefind_runs(monkeypatch):
+    """Counts Pagefind runs in builds made after the first (the plugin as
+    Pelican loaded it, from PLUGIN_PATHS)."""
+    runs = []
+
+    def watch():
+        plugin = sys.modules["search_index.search_index"]
+        original = plugin.start_index
+
+        def counting(*args):
+            runs.append(args)
+            return original(*args)
+
+        monkeypatch.setattr(plugin, "start_index", counting)
+
+    return runs, watch
+
+
+def test_production_reindexes_only_when_an_article_page_changed(tmp_path, pagefind_runs):
+    from sitetools.bench import edit_text, write_corpus
+
+    runs, watch = pagefind_runs
+    content = write_corpus(tmp_path / "content", 30)
+    overrides = {"PATH": str(content), "CACHE_PATH": str(tmp_path / "cache")}
+    first = build("publishconf.py", tmp_path / "first", overrides).output
+    watch()
+    about = next((content / "pages").glob("*.md"))
+    about.write_text(about.read_text("utf-8") + "\nA page edit.\n", "utf-8")
+    same = build("publishconf.py", tmp_path / "same", overrides).output
+    assert not runs, "Pagefind ran though no article page changed"
+    assert _bundle(same) == _bundle(first), "the kept index differs from the one it stands for"
+    post = sorted((content / "posts").glob("*.md"))[6]
+    post.write_text(edit_text(post.read_text("utf-8"), "reindexed"), "utf-8")
+    edited = build("publishconf.py", tmp_path / "edited", overrides).output
+    assert len(runs) == 1, "an edited post did not make a new index"
+    assert _bundle(edited) != _bundle(first)
+
+
+def test_the_preview_reindexes_only_when_an_article_page_changed(tmp_path, pagefind_runs):
+    from sitetools.bench import edit_text, write_corpus
+    from sitetools.build import SiteBuilder
+
+    runs, watch = pagefind_runs
+    content = write_corpus(tmp_path / "content", 30)
+    builder = SiteBuilder(
+        "pelicanconf.py",
+        tmp_path / "output",
+        {"PATH": str(content), "CACHE_PATH": str(tmp_path / "cache")},
+        warm=True,
+    )
+    builder.build()
+    builder.wait()
+    watch()
+    about = next((content / "pages").glob("*.md"))
+    about.write_text(about.read_text("utf-8") + "\nA page edit.\n", "utf-8")
+    builder.build(changed=[about])
+    builder.wait()
+    assert not runs, "the preview ran Pagefind though no article page changed"
+    assert (tmp_path / "output" / "pagefind" / "pagefind-entry.json").is_file()
+    post = sorted((content / "posts").glob("*.md"))[6]
+    post.write_text(edit_text(post.read_text("utf-8"), "reindexed"), "utf-8")
+    builder.build(changed=[post])
+    builder.wait()
+    assert len(runs) == 1, "an edited post did not make a new index in the preview"

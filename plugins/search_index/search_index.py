@@ -18,9 +18,11 @@ The search page (theme/templates/search.html) loads the bundle written to
 `<site>/pagefind/`.
 """
 
+import hashlib
 import json
 import logging
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -45,6 +47,9 @@ DEFAULTS = {
     # one is written at its root. Set it (a Pagefind glob, e.g. "**/*.{html}")
     # if a template other than article.html marks data-pagefind-body.
     "glob": None,
+    # Folder under CACHE_PATH that keeps the last index, reused by a build whose
+    # pages Pagefind reads are the same.
+    "cache_dir": "search_index",
 }
 
 ENTRY_FILE = "pagefind-entry.json"
@@ -57,7 +62,18 @@ ALLOCATOR_ENV = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:0,muzzy_decay_ms:0"}
 _GLOB_SPECIAL = set("*?[]{}(),!<>:\\")
 
 # Per build: the glob worked out once the articles are known.
-_state = {"glob": None, "awaiting": None, "site": None, "options": None, "process": None}
+_EMPTY = {
+    "glob": None,  # what Pagefind reads, as its --glob
+    "folders": None,  # the same as folders of the site, when the glob is ours
+    "cache_root": None,  # where the last index is kept
+    "awaiting": None,  # article pages not written yet
+    "site": None,
+    "options": None,
+    "process": None,  # Pagefind, started early
+    "key": None,  # what it reads, for keep_bundle
+    "reused": False,  # the kept index was put in place instead
+}
+_state = dict(_EMPTY)
 
 
 class SearchIndexError(Exception):
@@ -92,19 +108,25 @@ def pagefind_executable():
         ) from error
 
 
-def article_glob(save_as_paths):
-    """A Pagefind glob for the top-level folders these output paths are in;
-    ALL_HTML when there are none, one is at the site root, or a folder's name
-    would need escaping in a glob."""
+def article_folders(save_as_paths):
+    """The sorted top-level folders these output paths are in; None when there
+    are none, one is at the site root, or a folder's name would need escaping
+    in a glob (Pagefind then reads the whole site)."""
     folders = set()
     for path in save_as_paths:
         top, sep, _rest = path.lstrip("/").partition("/")
         if not sep or not top or _GLOB_SPECIAL & set(top):
-            return ALL_HTML
+            return None
         folders.add(top)
-    if not folders:
+    return tuple(sorted(folders)) or None
+
+
+def article_glob(save_as_paths):
+    """A Pagefind glob for the top-level folders these output paths are in;
+    ALL_HTML when article_folders gives none."""
+    names = article_folders(save_as_paths)
+    if names is None:
         return ALL_HTML
-    names = sorted(folders)
     where = names[0] if len(names) == 1 else "{" + ",".join(names) + "}"
     return f"{where}/**/*.html"
 
@@ -179,6 +201,73 @@ def build_index(site, options, glob=None):
     return finish_index(start_index(site, options, glob), site, options)
 
 
+# ---- The last index, reused while the pages it read are the same ----------
+
+
+def index_key(site, folders, options, glob):
+    """Digest of everything Pagefind's output depends on: its version, its
+    command line but the site's place, and the path and bytes of every file it
+    reads (the HTML files under `folders`). Pagefind has no incremental mode,
+    so one changed page means a new index."""
+    from importlib.metadata import version  # noqa: PLC0415
+
+    site = Path(site)
+    digest = hashlib.sha256(f"pagefind-bin {version('pagefind-bin')}".encode())
+    for arg in pagefind_command("pagefind", "", options, glob)[1:]:
+        digest.update(f"\0{arg}".encode())
+    for folder in folders:
+        for page in sorted((site / folder).rglob("*.html")):
+            digest.update(f"\0{page.relative_to(site).as_posix()}\0".encode())
+            digest.update(hashlib.sha256(page.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _link_tree(source, target):
+    """Hard-link (or copy) every file of `source` into `target`."""
+    for path in sorted(source.rglob("*")):
+        if path.is_file():
+            dest = target / path.relative_to(source)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(path, dest)
+            except OSError:
+                shutil.copy2(path, dest)
+
+
+def reuse_bundle(cache_root, key, site, options):
+    """Put the kept index of `key` into `site`; False when there is none."""
+    kept = Path(cache_root) / key
+    if not kept.is_dir():
+        return False
+    _link_tree(kept, Path(site) / options["bundle_dir"].strip("/"))
+    return True
+
+
+def keep_bundle(cache_root, key, site, options):
+    """Keep the index just written into `site` under `key`, and only it."""
+    cache_root = Path(cache_root)
+    staging = cache_root / f".{key}.{os.getpid()}.tmp"
+    shutil.rmtree(staging, ignore_errors=True)
+    _link_tree(Path(site) / options["bundle_dir"].strip("/"), staging)
+    for old in cache_root.iterdir():
+        if old != staging:
+            shutil.rmtree(old, ignore_errors=True)
+    staging.rename(cache_root / key)
+
+
+def index_or_reuse(site, options, glob, folders, cache_root):
+    """The pages indexed in `site`: the kept index when Pagefind would read
+    the same files, else a new one (then kept). Without `folders` (a glob of
+    the site's own), always a new one."""
+    key = index_key(site, folders, options, glob) if folders else None
+    if key and reuse_bundle(cache_root, key, site, options):
+        return indexed_pages(site, options)
+    pages = build_index(site, options, glob)
+    if key:
+        keep_bundle(cache_root, key, site, options)
+    return pages
+
+
 def add_bundle_path(generator):
     """Templates get `search_bundle`, the index folder under the site root."""
     generator.env.globals["search_bundle"] = settings_for(generator.settings)["bundle_dir"].strip(
@@ -197,16 +286,20 @@ def reset(*_args, **_kwargs):
     """A build starts with no index under way (a plain `pelican` run that
     failed may have left one)."""
     stop(_state["process"])
-    _state.update(glob=None, awaiting=None, process=None, site=None, options=None)
+    _state.update(_EMPTY)
 
 
 def note_article_folders(generator):
     """Remember where this build writes the pages that carry data-pagefind-body."""
     # The article generator's posts, drafts and hidden posts use article.html.
     paths = [content.save_as for content in contents_of(generator) if content.save_as]
-    _state["glob"] = article_glob(paths)
     options = settings_for(generator.settings)
-    if options["enabled"] and not options["glob"] and _state["glob"] != ALL_HTML:
+    _state.update(
+        glob=article_glob(paths),
+        folders=None if options["glob"] else article_folders(paths),
+        cache_root=Path(generator.settings["CACHE_PATH"]) / options["cache_dir"],
+    )
+    if options["enabled"] and _state["folders"]:
         site = generator.output_path
         _state["awaiting"] = {os.path.normpath(os.path.join(site, path)) for path in paths}
         _state.update(site=site, options=options)
@@ -224,8 +317,13 @@ def start_early(path, **_kwargs):
     if awaiting or defers_after_swap():
         return
     _state["awaiting"] = None
-    process = start_index(_state["site"], _state["options"], _state["glob"])
-    _state["process"] = process
+    site, options, glob = _state["site"], _state["options"], _state["glob"]
+    key = index_key(site, _state["folders"], options, glob)
+    if reuse_bundle(_state["cache_root"], key, site, options):
+        _state["reused"] = True
+        return
+    process = start_index(site, options, glob)
+    _state.update(process=process, key=key)
     # A build that fails meanwhile deletes the folder Pagefind writes into.
     on_failure(lambda: stop(process))
 
@@ -233,19 +331,25 @@ def start_early(path, **_kwargs):
 def index_site(pelican):
     """Index the folder this build wrote (or wait for the index under way)."""
     options = settings_for(pelican.settings)
+    site = pelican.output_path
     glob = options["glob"] or _state["glob"]
-    process = _state["process"]
-    _state.update(glob=None, awaiting=None, process=None, site=None, options=None)
+    state = dict(_state)
+    _state.update(_EMPTY)
     if not options["enabled"]:
         return
-    if process is not None:
-        pages = finish_index(process, pelican.output_path, options)
+    folders, cache_root = state["folders"], state["cache_root"]
+    if state["process"] is not None:
+        pages = finish_index(state["process"], site, options)
+        keep_bundle(cache_root, state["key"], site, options)
+    elif state["reused"]:
+        pages = indexed_pages(site, options)
+        logger.info("search_index: the pages are unchanged; kept the last index")
     # The preview serves a rebuilt page at once and indexes the site just
     # after (Pagefind reads every page: seconds for a large site).
-    elif run_after_swap(lambda output: build_index(output, options, glob)):
+    elif run_after_swap(lambda output: index_or_reuse(output, options, glob, folders, cache_root)):
         return
     else:
-        pages = build_index(pelican.output_path, options, glob)
+        pages = index_or_reuse(site, options, glob, folders, cache_root)
     logger.info("search_index: indexed %s page(s)", sum(pages.values()))
 
 
