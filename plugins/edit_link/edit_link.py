@@ -12,6 +12,8 @@ from urllib.parse import quote, urlsplit
 
 from pelican import signals
 
+from sitetools.contents import contents_of
+
 logger = logging.getLogger(__name__)
 
 DEFAULTS = {
@@ -72,14 +74,7 @@ def annotate_articles(generator):
     if problem:
         logger.error(problem)
         repo_url = None
-    for article in (
-        *generator.articles,
-        *generator.translations,
-        *generator.drafts,
-        *generator.drafts_translations,
-        *generator.hidden_articles,
-        *generator.hidden_translations,
-    ):
+    for article in contents_of(generator):
         article.edit_url = edit_url(repo_url, article.relative_source_path, template)
 
 

@@ -267,23 +267,13 @@ def prepare_all(contents, options):
 def prepare_articles(generator):
     """Every article, draft and hidden post gets heading ids and `toc`."""
     options = settings_for(generator.settings)
-    prepare_all(
-        [
-            *generator.articles,
-            *generator.translations,
-            *generator.drafts,
-            *generator.drafts_translations,
-            *generator.hidden_articles,
-            *generator.hidden_translations,
-        ],
-        options,
-    )
+    prepare_all(contents_of(generator), options)
 
 
 def prepare_pages(generator):
     """Pages get heading ids and `toc` too."""
     options = settings_for(generator.settings)
-    prepare_all([*generator.pages, *generator.hidden_pages, *generator.draft_pages], options)
+    prepare_all(contents_of(generator), options)
 
 
 # Bodies with their anchors, worked out ahead for the filter: (markup, levels,

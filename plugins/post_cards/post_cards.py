@@ -10,6 +10,8 @@ from html.parser import HTMLParser
 
 from pelican import signals
 
+from sitetools.contents import contents_of
+
 DEFAULTS = {
     # Joins the tags on the card's label line: "llm / go / devops".
     "tag_separator": " / ",
@@ -143,21 +145,14 @@ def annotate(content, options):
 def annotate_articles(generator):
     """Every article, draft and hidden post gets its card fields."""
     options = settings_for(generator.settings)
-    for article in (
-        *generator.articles,
-        *generator.translations,
-        *generator.drafts,
-        *generator.drafts_translations,
-        *generator.hidden_articles,
-        *generator.hidden_translations,
-    ):
+    for article in contents_of(generator):
         annotate(article, options)
 
 
 def annotate_pages(generator):
     """Pages get the same fields, for their meta description."""
     options = settings_for(generator.settings)
-    for page in (*generator.pages, *generator.hidden_pages, *generator.draft_pages):
+    for page in contents_of(generator):
         annotate(page, options)
 
 

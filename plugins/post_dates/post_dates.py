@@ -9,6 +9,8 @@ with the file and line, by the content_guard plugin.
 
 from pelican import signals
 
+from sitetools.contents import contents_of
+
 
 def updated_date(published, modified):
     """The date to show as "Updated", or None: `modified` when it is on a later
@@ -20,14 +22,7 @@ def updated_date(published, modified):
 
 def annotate_articles(generator):
     """Every article gets `updated` and `locale_updated` (None without an update)."""
-    for article in (
-        *generator.articles,
-        *generator.translations,
-        *generator.drafts,
-        *generator.drafts_translations,
-        *generator.hidden_articles,
-        *generator.hidden_translations,
-    ):
+    for article in contents_of(generator):
         article.updated = updated_date(
             getattr(article, "date", None), getattr(article, "modified", None)
         )

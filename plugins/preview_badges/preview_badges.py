@@ -15,6 +15,8 @@ from operator import attrgetter
 from pelican import signals
 from pelican.utils import order_content
 
+from sitetools.contents import contents_of
+
 DEFAULTS = {
     # Off in production: no badge, and drafts stay out of the listings.
     "enabled": True,
@@ -59,14 +61,7 @@ def mark(generator):
         return
     now = datetime.now(UTC)
     drafts = list(generator.drafts)
-    for article in (
-        *generator.articles,
-        *generator.translations,
-        *drafts,
-        *generator.drafts_translations,
-        *generator.hidden_articles,
-        *generator.hidden_translations,
-    ):
+    for article in contents_of(generator):
         article.preview_badge = badge_for(
             article.status, getattr(article, "date", None), now, options["labels"]
         )

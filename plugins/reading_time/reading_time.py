@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 
 from pelican import signals
 
+from sitetools.contents import contents_of
 from sitetools.memo import TextMemo
 
 # (prose words, code words) per body, kept across builds (keys hold this file;
@@ -113,14 +114,7 @@ def annotate_articles(generator):
         logger.error(problem)
     if problems:
         options = DEFAULTS
-    articles = [
-        *generator.articles,
-        *generator.translations,
-        *generator.drafts,
-        *generator.drafts_translations,
-        *generator.hidden_articles,
-        *generator.hidden_translations,
-    ]
+    articles = contents_of(generator)
     # Parsing every body is slow: counted on every CPU, kept across builds.
     counts = _counts.map(
         generator.settings,

@@ -35,6 +35,7 @@ from pelican import signals
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 from PIL import __version__ as PILLOW_VERSION
 
+from sitetools.contents import contents_of
 from sitetools.parallel import parallel_map
 from sitetools.progress import report
 
@@ -425,18 +426,8 @@ def make_cards(generator):
     stats.update(rendered=0, reused=0)
     site_name = settings.get("SITENAME", "")
     problems = []
-    articles = [
-        article
-        for article in (
-            *generator.articles,
-            *generator.translations,
-            *generator.drafts,
-            *generator.drafts_translations,
-            *generator.hidden_articles,
-            *generator.hidden_translations,
-        )
-        if article.save_as  # else not written in this build (drafts in production)
-    ]
+    # Not those without save_as: not written in this build (drafts in production).
+    articles = [article for article in contents_of(generator) if article.save_as]
 
     def label_of(article):
         label = getattr(article, "tag_label", None)

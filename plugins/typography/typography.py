@@ -216,9 +216,7 @@ def typeset_smart_attributes(generators):
     names = options["smart_attributes"]
     texts = {
         str(value)
-        for generator in generators
-        for attribute in ("articles", "drafts", "hidden_articles", "pages", "hidden_pages")
-        for content in getattr(generator, attribute, ())
+        for content in contents_of(*generators)
         for value in (getattr(content, name, None) for name in names)
         if value
     }
