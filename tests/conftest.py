@@ -40,6 +40,51 @@ def run_python(code, timeout=300):
     return result.stdout
 
 
+def run_invoke(*args, timeout=120):
+    """Run `invoke <args>` at the project root, as the author would, without
+    colour; returns the finished process."""
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", *args],
+        cwd=ROOT,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+
+def capture_log_messages():
+    """For code run by run_python: from now on, every message logged at DEBUG
+    and up, in the list returned."""
+    import logging
+
+    seen = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())
+    logging.getLogger().setLevel(logging.DEBUG)
+    logging.getLogger().addHandler(handler)
+    return seen
+
+
+def preview_of_corpus(folder, posts):
+    """A synthetic corpus of `posts` posts in `folder`/content and the preview's
+    builder (SiteBuilder(warm=True)) after its first build into `folder`/output:
+    (builder, content, output)."""
+    from sitetools.bench import write_corpus
+    from sitetools.build import SiteBuilder
+
+    content = write_corpus(folder / "content", posts)
+    builder = SiteBuilder(
+        "pelicanconf.py",
+        folder / "output",
+        {"PATH": str(content), "CACHE_PATH": str(folder / "cache")},
+        warm=True,
+    )
+    builder.build()
+    return builder, content, folder / "output"
+
+
 def build_site(tmp_path_factory, name, config="pelicanconf.py", **overrides):
     """Build a site into a fresh temporary folder and return its output path."""
     base = tmp_path_factory.mktemp(name)

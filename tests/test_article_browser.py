@@ -5,27 +5,14 @@ contrast as rendered, and the TOC and footnote links move the reader."""
 from pathlib import Path
 
 import pytest
-from tinycss2.color4 import parse_color
+
+from tests.colours import contrast
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 READER_POST = "/posts/sections-and-code/"
-
-
-def luminance(css_colour):
-    red, green, blue, _ = parse_color(css_colour).to("srgb")
-
-    def linear(channel):
-        return channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4
-
-    return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
-
-
-def contrast(first, second):
-    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

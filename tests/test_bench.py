@@ -2,10 +2,7 @@
 
 import json
 import re
-import subprocess
-import sys
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
@@ -21,8 +18,7 @@ from sitetools.bench import (
     ratio,
     summarize,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import run_invoke
 
 
 def headers(text):
@@ -197,14 +193,7 @@ def test_table_lists_every_row_and_verdict():
 def test_invoke_bench_runs_every_contender_on_a_small_corpus():
     """`invoke bench --posts 20 --runs 1 --json` end to end: no thresholds,
     only that every contender ran, built pages and reported figures."""
-    result = subprocess.run(
-        [sys.executable, "-m", "invoke", "bench", "--posts", "20", "--runs", "1", "--json"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run_invoke("bench", "--posts", "20", "--runs", "1", "--json", timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout)
     rows = {row["name"]: row for row in report["rows"]}

@@ -11,6 +11,7 @@ session; one context per viewport/colour scheme per module, reused by page.goto.
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from tests.colours import contrast, luminance
 from tests.conftest import DATA, build_site, route_site
 from tests.site_pages import ALL_KINDS, REQUIRED_KINDS, pages_by_kind
 
@@ -122,18 +123,6 @@ def test_front_page_and_articles_fit_the_width_with_readable_text(viewer, pages,
 
 
 # ---- Dark mode -------------------------------------------------------------------
-
-
-def luminance(css_rgb):
-    """Relative luminance (WCAG) of a computed 'rgb(r, g, b)' colour."""
-    channels = [float(v) / 255 for v in css_rgb[css_rgb.index("(") + 1 : -1].split(",")[:3]]
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def contrast(one, other):
-    light, dark = sorted((luminance(one), luminance(other)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
 
 
 COLOURS = """(selector) => {

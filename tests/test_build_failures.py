@@ -7,16 +7,13 @@ for the real exit code.
 """
 
 import hashlib
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from sitetools.build import BuildError, build
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA, run_invoke
 
 BAD = DATA / "bad"
 
@@ -152,24 +149,7 @@ def test_invoke_build_exits_non_zero_and_keeps_the_last_good_site(tmp_path, good
     good_output, before = good
     output = tmp_path / "output"
     shutil.copytree(good_output, output)
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "invoke",
-            "build",
-            "--content",
-            str(BAD / "three-bad-files"),
-            "--output",
-            str(output),
-        ],
-        cwd=ROOT,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+    run = run_invoke("build", "--content", str(BAD / "three-bad-files"), "--output", str(output))
     assert run.returncode == 1, run.stdout + run.stderr
     report = [line.strip() for line in run.stderr.splitlines() if ".md:" in line]
     assert len(report) == 3, run.stderr

@@ -2,10 +2,7 @@
 the whole checker (Nu HTML Checker included) over the production build."""
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 
 import pytest
 
@@ -17,7 +14,7 @@ from sitetools.check import (
     page_links,
     vnu_messages,
 )
-from tests.conftest import ROOT
+from tests.conftest import run_invoke
 
 PAGE = """<!doctype html><html lang="en"><head><title>t</title>
 <link rel="stylesheet" href="{css}"></head><body><main id="main">{body}</main></body></html>"""
@@ -121,15 +118,7 @@ def test_invoke_check_reports_every_failure_and_exits_non_zero(tmp_path, prod_si
     write(site, "bad/index.html", PAGE.format(css="/theme/css/main.css", body="<p><div>x</p>"))
     write(site, "linked/index.html", PAGE.format(css="/nope.css", body='<a href="#x">x</a>'))
     write(site, "feeds/broken.atom.xml", "<feed><entry>")
-    run = subprocess.run(
-        [sys.executable, "-m", "invoke", "check", "--output", str(site)],
-        cwd=ROOT,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+    run = run_invoke("check", "--output", str(site), timeout=300)
     assert run.returncode == 1, run.stdout + run.stderr
     lines = [line.strip() for line in run.stdout.splitlines() if line.startswith("  ")]
     html_lines = [line for line in lines if line.startswith("bad/index.html:")]

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 import tinycss2
-from tinycss2.color4 import parse_color
+
+from tests import colours
 
 CSS = Path(__file__).resolve().parent.parent / "theme" / "static" / "css" / "main.css"
 AA = 4.5
@@ -81,21 +82,9 @@ def highlight_colours(stylesheet):
     return found
 
 
-def luminance(value):
-    colour = parse_color(value)
-    assert colour is not None, f"{value!r} is not a colour the test can read"
-    red, green, blue, alpha = colour.to("srgb")
-    assert alpha == 1, f"{value!r}: a translucent colour's contrast depends on what is under it"
-
-    def linear(channel):
-        return channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4
-
-    return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
-
-
 def contrast(first, second):
-    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)
+    """Contrast of two palette colours, which must be opaque."""
+    return colours.contrast(first, second, opaque=True)
 
 
 @pytest.mark.parametrize(

@@ -24,13 +24,10 @@ def _child_build(base, content, **overrides):
     what it logged about feeds and its error, if any."""
     out = run_python(
         f"""
-        import json, logging
+        import json
         from sitetools.build import BuildError, build
-        logging.getLogger().setLevel(logging.DEBUG)
-        seen = []
-        handler = logging.Handler()
-        handler.emit = lambda record: seen.append(record.getMessage())
-        logging.getLogger().addHandler(handler)
+        from tests.conftest import capture_log_messages
+        seen = capture_log_messages()
         settings = {{"PATH": {str(content)!r}, "CACHE_PATH": {str(base / "cache-a")!r},
                      **{overrides!r}}}
         try:

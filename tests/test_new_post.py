@@ -1,8 +1,5 @@
 """`invoke new` writes a valid draft into a content folder and never overwrites."""
 
-import os
-import subprocess
-import sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,19 +7,7 @@ import pytest
 
 from sitetools.build import build, load_settings
 from sitetools.newpost import PostExists, new_post, slug_for, split_tags
-from tests.conftest import ROOT
-
-
-def invoke(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "invoke", *args],
-        cwd=ROOT,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+from tests.conftest import run_invoke as invoke
 
 
 def header(path):

@@ -10,6 +10,7 @@ import pytest
 
 from sitetools.bench import edit_text, write_corpus
 from sitetools.build import ROOT, BuildError, SiteBuilder
+from tests.conftest import preview_of_corpus
 
 POSTS = 30
 
@@ -131,15 +132,7 @@ def _cold_build(content, base):
 
 @pytest.fixture
 def preview(tmp_path):
-    content = write_corpus(tmp_path / "content", POSTS)
-    builder = SiteBuilder(
-        "pelicanconf.py",
-        tmp_path / "output",
-        {"PATH": str(content), "CACHE_PATH": str(tmp_path / "cache")},
-        warm=True,
-    )
-    builder.build()
-    return builder, content, tmp_path / "output"
+    return preview_of_corpus(tmp_path, POSTS)
 
 
 def test_pages_reused_after_an_edit_match_a_full_build(preview, tmp_path):

@@ -46,14 +46,10 @@ def test_reading_ahead_makes_the_same_site_as_reading_one_by_one(corpus, tmp_pat
     # `invoke publish` does); it reports how it read.
     out = run_python(
         f"""
-        import logging
         from pathlib import Path
+        from tests.conftest import capture_log_messages
         from tests.test_read_ahead import _build
-        logging.getLogger().setLevel(logging.DEBUG)
-        seen = []
-        handler = logging.Handler()
-        handler.emit = lambda record: seen.append(record.getMessage())
-        logging.getLogger().addHandler(handler)
+        seen = capture_log_messages()
         _build(Path({str(tmp_path)!r}), Path({str(corpus)!r}), workers=2)
         print("\\n".join(line for line in seen if "ahead" in line))
         """

@@ -20,7 +20,7 @@ from plugins.search_index.search_index import (
     pagefind_executable,
 )
 from sitetools.build import BuildError, build
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA, ROOT, preview_of_corpus
 
 CSP = (
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
@@ -385,18 +385,10 @@ def test_production_reindexes_only_when_an_article_page_changed(tmp_path, pagefi
 
 
 def test_the_preview_reindexes_only_when_an_article_page_changed(tmp_path, pagefind_runs):
-    from sitetools.bench import edit_text, write_corpus
-    from sitetools.build import SiteBuilder
+    from sitetools.bench import edit_text
 
     runs, watch = pagefind_runs
-    content = write_corpus(tmp_path / "content", 30)
-    builder = SiteBuilder(
-        "pelicanconf.py",
-        tmp_path / "output",
-        {"PATH": str(content), "CACHE_PATH": str(tmp_path / "cache")},
-        warm=True,
-    )
-    builder.build()
+    builder, content, _ = preview_of_corpus(tmp_path, 30)
     builder.wait()
     watch()
     about = next((content / "pages").glob("*.md"))
