@@ -31,6 +31,30 @@ from .progress import report
 _memos = []
 
 
+# What a cache file that is missing, cut short or written by other code raises.
+UNREADABLE = (OSError, EOFError, ValueError, TypeError, AttributeError, ImportError,
+              pickle.UnpicklingError)  # fmt: skip
+
+
+def load_pickle(path, default=None):
+    """What `path` holds, or `default` when it is missing or unreadable: a
+    cache that cannot be read is a cache miss."""
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    except UNREADABLE:
+        return default
+
+
+def save_pickle(path, data):
+    """Write `data` to `path` whole or not at all (a temporary file, then a rename)."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "wb") as handle:
+        pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
+
 @functools.cache
 def code_stamp(source, packages=()):
     """What decides a cached result besides its text and options: the bytes of
@@ -65,12 +89,7 @@ class TextMemo:
         if path == self.path:
             return
         self.path, self.dirty = path, False
-        self.entries, self.used = {}, set()
-        try:
-            with open(path, "rb") as handle:
-                self.entries = pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            self.entries = {}
+        self.entries, self.used = load_pickle(path, {}), set()
 
     def key(self, text, salt):
         stamp = code_stamp(self.source, self.packages)
@@ -118,11 +137,7 @@ class TextMemo:
             return
         if self.dirty or len(self.used) != len(self.entries):
             self.entries = {key: self.entries[key] for key in self.used if key in self.entries}
-            os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
-            tmp = f"{self.path}.tmp"
-            with open(tmp, "wb") as handle:
-                pickle.dump(self.entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
+            save_pickle(self.path, self.entries)
             self.dirty = False
 
 

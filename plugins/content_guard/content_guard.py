@@ -18,7 +18,6 @@ import hashlib
 import html
 import logging
 import os
-import pickle
 import re
 import sys
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from urllib.parse import unquote
 from pelican import signals
 from pelican.utils import get_date, slugify
 
-from sitetools.memo import code_stamp
+from sitetools.memo import code_stamp, load_pickle, save_pickle
 
 logger = logging.getLogger(__name__)
 
@@ -711,25 +710,16 @@ def load_checks(settings):
         return
     _kept.update(path=path, dirty=False)
     _checked.clear()
-    try:
-        with open(path, "rb") as handle:
-            stamp, entries = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
-            ImportError):  # fmt: skip
-        return  # no usable record: every source is checked
-    if stamp == _code_stamp():
-        _checked.update(entries)
+    record = load_pickle(path)
+    if isinstance(record, tuple) and len(record) == 2 and record[0] == _code_stamp():
+        _checked.update(record[1])
 
 
 def save_checks():
     """Keep the checks for the next build, when they changed."""
     if _kept["path"] is None or not _kept["dirty"]:
         return
-    os.makedirs(os.path.dirname(_kept["path"]) or ".", exist_ok=True)
-    tmp = f"{_kept['path']}.{os.getpid()}.tmp"
-    with open(tmp, "wb") as handle:
-        pickle.dump((_code_stamp(), dict(_checked)), handle, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, _kept["path"])
+    save_pickle(_kept["path"], (_code_stamp(), dict(_checked)))
     _kept["dirty"] = False
 
 

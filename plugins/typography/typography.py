@@ -11,7 +11,6 @@ import hashlib
 import html
 import logging
 import os
-import pickle
 import re
 
 import smartypants
@@ -20,7 +19,7 @@ from pelican import signals
 from typogrify.filters import typogrify
 
 from sitetools.contents import contents_of
-from sitetools.memo import code_stamp
+from sitetools.memo import code_stamp, load_pickle, save_pickle
 from sitetools.parallel import parallel_map
 from sitetools.progress import report
 
@@ -162,11 +161,7 @@ def _load_cache(settings):
     _cache.clear()
     _used.clear()
     _cache_state.update(path=path, dirty=False)
-    try:
-        with open(path, "rb") as handle:
-            _cache.update(pickle.load(handle))
-    except (OSError, pickle.UnpicklingError, EOFError):
-        pass
+    _cache.update(load_pickle(path, {}))
 
 
 def add_filter(generator):
@@ -233,12 +228,7 @@ def save_cache(pelican):
     added or dropped any."""
     path = _cache_state["path"]
     if path and (_cache_state["dirty"] or len(_used) != len(_cache)):
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        tmp = f"{path}.tmp"
-        with open(tmp, "wb") as handle:
-            kept = {key: _cache[key] for key in _used}
-            pickle.dump(kept, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        save_pickle(path, {key: _cache[key] for key in _used})
         _cache_state["dirty"] = False
     # The entries are pure functions of their keys, so the next build in this
     # process (the preview's) starts from memory, with what this one used.
