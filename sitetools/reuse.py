@@ -24,7 +24,6 @@ as if written, for the sitemap.
 import contextlib
 import hashlib
 import os
-import shutil
 import weakref
 from pathlib import Path
 
@@ -34,6 +33,7 @@ from pelican.utils import get_relative_path, path_to_url, sanitised_join
 from pelican.writers import Writer
 
 from .contents import contents_of
+from .files import link_or_copy
 
 # What listens to these signals may read or rewrite the written pages, and a
 # reused page was already rewritten by last build's: reuse needs to know every
@@ -181,11 +181,7 @@ def reusing_writer(previous_output, unchanged, counter):
             path = sanitised_join(self.output_path, name)
             if path in self._written_files:  # let Pelican report the clash
                 return super().write_file(name, template, context, relative_urls, **kwargs)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            try:
-                os.link(previous, path)
-            except OSError:
-                shutil.copy2(previous, path)
+            link_or_copy(previous, path)
             self._written_files.add(path)
             counter["reused"] += 1
             local = context.copy()

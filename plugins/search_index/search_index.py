@@ -30,6 +30,7 @@ from pelican import signals
 
 from sitetools.build import defers_after_swap, on_failure, run_after_swap
 from sitetools.contents import contents_of
+from sitetools.files import link_or_copy
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +64,7 @@ _GLOB_SPECIAL = set("*?[]{}(),!<>:\\")
 
 # Per build: the glob worked out once the articles are known.
 _EMPTY = {
-    "glob": None,  # what Pagefind reads, as its --glob
-    "folders": None,  # the same as folders of the site, when the glob is ours
+    "folders": None,  # where the article pages are (None: anywhere)
     "cache_root": None,  # where the last index is kept
     "awaiting": None,  # article pages not written yet
     "site": None,
@@ -121,14 +121,18 @@ def article_folders(save_as_paths):
     return tuple(sorted(folders)) or None
 
 
+def folders_glob(folders):
+    """A Pagefind glob for the HTML files under `folders`; ALL_HTML for None."""
+    if not folders:
+        return ALL_HTML
+    where = folders[0] if len(folders) == 1 else "{" + ",".join(folders) + "}"
+    return f"{where}/**/*.html"
+
+
 def article_glob(save_as_paths):
     """A Pagefind glob for the top-level folders these output paths are in;
     ALL_HTML when article_folders gives none."""
-    names = article_folders(save_as_paths)
-    if names is None:
-        return ALL_HTML
-    where = names[0] if len(names) == 1 else "{" + ",".join(names) + "}"
-    return f"{where}/**/*.html"
+    return folders_glob(article_folders(save_as_paths))
 
 
 def pagefind_command(executable, site, options, glob=None):
@@ -226,12 +230,7 @@ def _link_tree(source, target):
     """Hard-link (or copy) every file of `source` into `target`."""
     for path in sorted(source.rglob("*")):
         if path.is_file():
-            dest = target / path.relative_to(source)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(path, dest)
-            except OSError:
-                shutil.copy2(path, dest)
+            link_or_copy(path, target / path.relative_to(source))
 
 
 def reuse_bundle(cache_root, key, site, options):
@@ -295,11 +294,11 @@ def note_article_folders(generator):
     paths = [content.save_as for content in contents_of(generator) if content.save_as]
     options = settings_for(generator.settings)
     _state.update(
-        glob=article_glob(paths),
-        folders=None if options["glob"] else article_folders(paths),
+        folders=article_folders(paths),
         cache_root=Path(generator.settings["CACHE_PATH"]) / options["cache_dir"],
     )
-    if options["enabled"] and _state["folders"]:
+    # Started early and reused only when Pagefind reads the folders we know.
+    if options["enabled"] and not options["glob"] and _state["folders"]:
         site = generator.output_path
         _state["awaiting"] = {os.path.normpath(os.path.join(site, path)) for path in paths}
         _state.update(site=site, options=options)
@@ -317,8 +316,9 @@ def start_early(path, **_kwargs):
     if awaiting or defers_after_swap():
         return
     _state["awaiting"] = None
-    site, options, glob = _state["site"], _state["options"], _state["glob"]
-    key = index_key(site, _state["folders"], options, glob)
+    site, options, folders = _state["site"], _state["options"], _state["folders"]
+    glob = folders_glob(folders)
+    key = index_key(site, folders, options, glob)
     if reuse_bundle(_state["cache_root"], key, site, options):
         _state["reused"] = True
         return
@@ -332,12 +332,14 @@ def index_site(pelican):
     """Index the folder this build wrote (or wait for the index under way)."""
     options = settings_for(pelican.settings)
     site = pelican.output_path
-    glob = options["glob"] or _state["glob"]
+    glob = options["glob"] or folders_glob(_state["folders"])
     state = dict(_state)
     _state.update(_EMPTY)
     if not options["enabled"]:
         return
-    folders, cache_root = state["folders"], state["cache_root"]
+    # A glob of the site's own reads files we cannot list: never reused.
+    folders = None if options["glob"] else state["folders"]
+    cache_root = state["cache_root"]
     if state["process"] is not None:
         pages = finish_index(state["process"], site, options)
         keep_bundle(cache_root, state["key"], site, options)

@@ -26,7 +26,6 @@ import io
 import json
 import logging
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from PIL import Image, ImageColor, ImageDraw, ImageFont
 from PIL import __version__ as PILLOW_VERSION
 
 from sitetools.contents import contents_of
+from sitetools.files import link_or_copy
 from sitetools.parallel import parallel_map
 from sitetools.progress import report
 
@@ -365,13 +365,8 @@ def ensure_cached(cache_dir, name, inputs, options):
 
 def place(source, dest):
     """Hard-link a cached image into the output, or copy it across file systems."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if dest.exists():
-        return
-    try:
-        os.link(source, dest)
-    except OSError:
-        shutil.copyfile(source, dest)
+    if not dest.exists():
+        link_or_copy(source, dest)
 
 
 def _card(cache_dir, options, *, slug, title, label, site_name):
