@@ -27,8 +27,12 @@ THEME_STATIC_DIR = "theme"
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = [
     "content_guard",
-    "typography",
+    # Each output path has one source; no link is left unresolved.
+    "output_paths",
+    # post_cards sets one_line_summary in all_generators_finalized, before
+    # typography typesets the `smart` texts ahead in the same signal.
     "post_cards",
+    "typography",
     "preview_badges",
     "pelican.plugins.sitemap",
     "fingerprint",

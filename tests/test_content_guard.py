@@ -2,6 +2,7 @@
 
 import pytest
 from pelican.settings import DEFAULT_CONFIG
+from PIL import Image
 
 from plugins.content_guard.content_guard import (
     DEFAULTS,
@@ -245,7 +246,7 @@ def test_markup_in_metadata_and_body_names_the_field():
 def test_links_to_missing_files_name_the_line(tmp_path):
     (tmp_path / "posts").mkdir()
     (tmp_path / "images").mkdir()
-    (tmp_path / "images" / "here.png").write_bytes(b"")
+    Image.new("RGB", (2, 2)).save(tmp_path / "images" / "here.png")
     (tmp_path / "posts" / "other.md").write_text("x")
     source = parse(
         "Title: A\n\n"

@@ -3,6 +3,8 @@ last check only while nothing it depends on has changed."""
 
 import shutil
 
+from PIL import Image
+
 from plugins.content_guard.content_guard import check_site
 from sitetools.build import load_settings
 from tests.conftest import DATA
@@ -21,12 +23,26 @@ def test_a_missing_image_that_appears_is_no_longer_reported(tmp_path):
     assert _problems(content) == first, "the same source, the same report"
     image = content / "images" / "no-such-chart.png"
     image.parent.mkdir(parents=True)
-    image.write_bytes(b"\\x89PNG\\r\\n\\x1a\\n")
+    Image.new("RGB", (4, 4)).save(image)
     assert not any("no-such-chart.png" in line for line in _problems(content)), (
         "the image now exists: the report came from a stale check"
     )
     image.unlink()
     assert any("no-such-chart.png" in line for line in _problems(content))
+
+
+def test_an_image_that_breaks_is_reported_though_the_post_is_unchanged(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(DATA / "bad" / "missing-image", content)
+    image = content / "images" / "no-such-chart.png"
+    image.parent.mkdir(parents=True)
+    Image.new("RGB", (4, 4)).save(image)
+    assert not any("no-such-chart.png" in line for line in _problems(content))
+    image.write_bytes(b"")
+    broken = [line for line in _problems(content) if "no-such-chart.png" in line]
+    assert broken and "empty file" in broken[0], (
+        f"an image emptied after a good check must be reported: {broken}"
+    )
 
 
 def test_an_edited_source_is_checked_again(tmp_path):

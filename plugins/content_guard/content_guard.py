@@ -23,7 +23,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo
 
 from pelican import signals
 from pelican.utils import get_date, slugify
@@ -175,6 +176,45 @@ def parse(text):
     return source
 
 
+# Characters no HTML page may hold (the HTML standard's "control" code points
+# other than whitespace): a NUL byte in a body reached the page as it was.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def check_control_characters(text):
+    """Invisible control characters, each at its line and column."""
+    problems = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        match = _CONTROL.search(line)
+        if match:
+            problems.append(
+                Problem(
+                    number,
+                    "encoding",
+                    f"control character 0x{ord(match.group()):02x} at column "
+                    f"{match.start() + 1}; delete it (most editors do not show it)",
+                )
+            )
+    return problems
+
+
+def check_extension(source_path, extensions):
+    """Pelican reads a source only by its lower-case extension: post.MD would
+    be skipped without a word."""
+    suffix = Path(source_path).suffix
+    if suffix[1:] in extensions:
+        return []
+    fixed = Path(source_path).stem + suffix.lower()
+    return [
+        Problem(
+            1,
+            "file",
+            f"the extension '{suffix}' is not read (only lower case is); rename the "
+            f"file to '{fixed}'",
+        )
+    ]
+
+
 def check_empty(text):
     if not text.strip():
         return [
@@ -215,6 +255,25 @@ def check_field_names(source, allowed):
         else:
             fix = "use one of " + ", ".join(label(name) for name in allowed)
         problems.append(Problem(item.line, item.label, f"unknown field; {fix}"))
+    return problems
+
+
+def check_repeated_fields(source):
+    """A key given twice: Pelican would keep a Python list of both values
+    (a title of "['First', 'Second']")."""
+    first = {}
+    problems = []
+    for item in source.fields:
+        if item.name in first:
+            problems.append(
+                Problem(
+                    item.line,
+                    item.label,
+                    f"given twice (also on line {first[item.name]}); keep one '{item.label}:' line",
+                )
+            )
+        else:
+            first[item.name] = item.line
     return problems
 
 
@@ -259,7 +318,7 @@ def parse_date(value):
         return None
 
 
-def check_dates(source):
+def check_dates(source, timezone="UTC"):
     problems = []
     parsed = {}
     for name in ("date", "modified"):
@@ -281,7 +340,7 @@ def check_dates(source):
     if "date" in parsed and "modified" in parsed:
         date, _ = parsed["date"]
         modified, item = parsed["modified"]
-        if _naive(modified) < _naive(date):
+        if _aware(modified, timezone) < _aware(date, timezone):
             problems.append(
                 Problem(
                     item.line,
@@ -293,8 +352,44 @@ def check_dates(source):
     return problems
 
 
-def _naive(when):
-    return when.replace(tzinfo=None)
+def _aware(when, timezone):
+    """A header date with its own offset, or else in the site's TIMEZONE, as
+    Pelican reads it."""
+    if when.tzinfo is not None:
+        return when
+    return when.replace(tzinfo=ZoneInfo(timezone))
+
+
+def check_output_path(source):
+    """Url and Save_as are paths inside the site: no scheme or host, no
+    leading '/', no '..', and Save_as names a file."""
+    problems = []
+    for name in ("url", "save_as"):
+        item = source.get(name)
+        if item is None or not item.value.strip():
+            continue
+        value = item.value.strip()
+        parts = urlsplit(value)
+        segments = value.replace("\\", "/").split("/")
+        if parts.scheme or parts.netloc or value.startswith(("/", "\\")) or ".." in segments:
+            problems.append(
+                Problem(
+                    item.line,
+                    item.label,
+                    f"'{value}' is not a path inside the site; write it relative to the "
+                    "site's root, like 'posts/my-post/' (to point readers elsewhere, "
+                    "link to that address in the body)",
+                )
+            )
+        elif name == "save_as" and value.endswith("/"):
+            problems.append(
+                Problem(
+                    item.line,
+                    item.label,
+                    f"'{value}' names a folder, not a file; add 'index.html'",
+                )
+            )
+    return problems
 
 
 def status_of(source):
@@ -464,7 +559,47 @@ def check_links(source, source_path, content_root, exists=os.path.exists):
                         f"the file",
                     )
                 )
+            elif Path(path).suffix.lower() in IMAGE_SUFFIXES:
+                broken = image_problem(path)
+                if broken:
+                    problems.append(
+                        Problem(
+                            line,
+                            where,
+                            f"{{{what}}}{target} {broken}; replace it with a working image",
+                        )
+                    )
     return problems
+
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".ico", ".bmp"}
+
+
+def image_problem(path):
+    """What is wrong with an image file a post shows, or None: an empty file,
+    an SVG that is not well-formed XML, or a raster image Pillow cannot decode."""
+    path = Path(path)
+    if not path.is_file():
+        return "is not a regular file"
+    if path.stat().st_size == 0:
+        return "is an empty file (0 bytes)"
+    if path.suffix.lower() == ".svg":
+        from xml.etree import ElementTree  # noqa: PLC0415
+
+        try:
+            root = ElementTree.parse(path).getroot()
+        except ElementTree.ParseError as error:
+            return f"is not a well-formed SVG ({error})"
+        return None if root.tag.rsplit("}", 1)[-1] == "svg" else "is not an SVG image"
+    from PIL import Image, UnidentifiedImageError  # noqa: PLC0415
+
+    try:
+        with Image.open(path) as image:
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        reason = str(error).replace(str(path), path.name)
+        return f"is not an image a browser can show ({reason})"
+    return None
 
 
 def slug_of(source, source_path, slug_options, slugify_source="title"):
@@ -550,7 +685,10 @@ def check_source(raw, kind, source_path, content_root, options, *, exists=os.pat
     text, problems = decode(raw)
     if text is None:
         return Checked(problems, [])
-    problems = check_empty(text)
+    problems = check_empty(text) or check_extension(source_path, options["extensions"])
+    if problems:
+        return Checked(problems, [])
+    problems = check_control_characters(text)
     if problems:
         return Checked(problems, [])
     source = parse(text)
@@ -559,12 +697,14 @@ def check_source(raw, kind, source_path, content_root, options, *, exists=os.pat
     problems = [
         *check_front_matter(source),
         *check_field_names(source, options["allowed_fields"]),
+        *check_repeated_fields(source),
+        *check_output_path(source),
         *check_required(
             source,
             options["required_fields"].get(kind, ()),
             near_misses(source, options["allowed_fields"]),
         ),
-        *check_dates(source),
+        *check_dates(source, options.get("timezone") or "UTC"),
         *check_status(source, options["statuses"]),
         *check_tags(source, options["slug_options"]),
         *check_slug(*slug),
@@ -651,7 +791,8 @@ def source_files(settings, extensions):
                 for name in sorted(files):
                     if any(fnmatch.fnmatch(name, pattern) for pattern in ignores):
                         continue
-                    if name.rsplit(".", 1)[-1] in extensions and "." in name:
+                    # Any case, so that a post.MD Pelican would skip is reported.
+                    if name.rsplit(".", 1)[-1].lower() in extensions and "." in name:
                         found.append((Path(dirpath) / name, kind))
     return found
 
@@ -667,9 +808,9 @@ def display_path(path):
 
 # The preview checks every source on every save, and every build checks every
 # source; a source whose bytes, path and options are unchanged gives the same
-# result, as long as every file it looked for is still there (or still
+# result, as long as every file it looked for is unchanged (or still
 # missing). One entry per source: (path, kind) -> (root, options, sha256 of
-# the bytes, Checked, {looked: existed}). Kept for the process's life and, by
+# the bytes, Checked, {looked: (size, mtime) or None}). Kept for the process's life and, by
 # `validate`, in CACHE_PATH between builds.
 _checked = {}
 _kept = {"path": None, "dirty": False}
@@ -683,18 +824,28 @@ def check_source_again(raw, kind, source_path, content_root, options):
     known = _checked.get((str(source_path), kind))
     if known is not None and known[:3] == inputs:
         checked, looked = known[3:]
-        if all(os.path.exists(path) == existed for path, existed in looked.items()):
+        if all(_stamp(path) == stamp for path, stamp in looked.items()):
             return checked
     looked = {}
 
     def exists(path):
-        looked[path] = found = os.path.exists(path)
-        return found
+        looked[path] = stamp = _stamp(path)
+        return stamp is not None
 
     checked = check_source(raw, kind, source_path, content_root, options, exists=exists)
     _checked[(str(source_path), kind)] = (*inputs, checked, looked)
     _kept["dirty"] = True
     return checked
+
+
+def _stamp(path):
+    """What says a linked file is unchanged: its size and time, or None when
+    it is missing."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return (found.st_size, found.st_mtime_ns)
 
 
 def _code_stamp():
@@ -733,6 +884,7 @@ def check_site(settings):
     }
     options["slugify_source"] = settings.get("SLUGIFY_SOURCE", "title")
     options["summary_max_chars"] = _card_summary_limit(settings)
+    options["timezone"] = settings.get("TIMEZONE") or "UTC"
     content_root = Path(settings["PATH"])
     problems, warnings, slugs = [], [], []
     seen = set()
@@ -744,7 +896,8 @@ def check_site(settings):
         warnings += [format_problem(shown, p) for p in checked.warnings]
         if checked.slug:
             slug, line, where = checked.slug
-            lang = checked.lang or settings.get("DEFAULT_LANG", "")
+            # Language codes are case-insensitive: 'EN' is 'en'.
+            lang = (checked.lang or settings.get("DEFAULT_LANG", "")).lower()
             slugs.append((kind, lang, slug, shown, line, where))
     problems += duplicate_slugs(slugs)
     for gone in set(_checked) - seen:  # sources deleted or renamed since

@@ -1,7 +1,7 @@
 """Card fields for every article: a tag-label line and a one-line summary.
 
 Templates read `article.tag_label` and `article.one_line_summary`; this plugin
-computes them once per article, after the article generator has every post.
+computes them once per article, once every generator has read its files.
 """
 
 import html
@@ -142,21 +142,21 @@ def annotate(content, options):
     )
 
 
-def annotate_articles(generator):
-    """Every article, draft and hidden post gets its card fields."""
-    options = settings_for(generator.settings)
-    for article in contents_of(generator):
-        annotate(article, options)
-
-
-def annotate_pages(generator):
-    """Pages get the same fields, for their meta description."""
-    options = settings_for(generator.settings)
-    for page in contents_of(generator):
-        annotate(page, options)
+def annotate_all(generators):
+    """Every article, draft, hidden post and page gets its card fields (pages
+    use them for their meta description)."""
+    contents = contents_of(*generators)
+    if contents:
+        options = settings_for(contents[0].settings)
+        for content in contents:
+            annotate(content, options)
 
 
 def register():
-    # Articles are complete (tags, summary metadata) once their generator finishes.
-    signals.article_generator_finalized.connect(annotate_articles)
-    signals.page_generator_finalized.connect(annotate_pages)
+    # A post without a Summary falls back on its body, and reading a body
+    # (`content.content`) makes Pelican replace its {static} and {filename}
+    # links then and keep the result for the build's SITEURL. Those links
+    # resolve only once every generator has registered its files, static
+    # ones included: the earliest point is all_generators_finalized, which
+    # Pelican sends "for plugins that create/edit the summary".
+    signals.all_generators_finalized.connect(annotate_all)

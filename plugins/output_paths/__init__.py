@@ -1,0 +1,3 @@
+from .output_paths import register
+
+__all__ = ["register"]

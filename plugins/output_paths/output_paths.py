@@ -1,0 +1,238 @@
+"""Every file a build writes comes from one source, and no link in it is left
+as the author wrote it.
+
+Pelican lets a post's `Save_as` or `Url` name any path: `index.html` replaced
+the front page, another post's path replaced that post, and a build exited 0.
+This plugin claims each output path for the one thing that writes it (a post,
+a page, a listing, a static file, a feed, or a file another plugin writes at
+the end) and logs an error, which fails the staged build, when a second one
+writes the same path.
+
+It also reads each page as it is written: a `{static}`, `{filename}` or
+`{attach}` link still in an attribute is one Pelican could not resolve, and
+would ship as a broken link or image.
+"""
+
+import logging
+import os
+from html.parser import HTMLParser
+from pathlib import Path
+
+from pelican import signals
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS = {
+    # Files and folders that plugins write once the pages are out, and what
+    # writes them: no post or page may take their paths.
+    "reserved": {
+        "sitemap.xml": "the sitemap",
+        "_redirects": "the redirects file",
+        "_headers": "Netlify's headers file",
+        "assets/": "the theme's hashed assets",
+        "social/": "the social images",
+        "pagefind/": "the search index",
+    },
+}
+
+# Pelican's intrasite link markers (INTRASITE_LINK_REGEX: {what} or |what|).
+_MARKERS = ("static", "filename", "attach", "tag", "category", "index", "author")
+_TOKENS = tuple(f"{{{what}}}" for what in _MARKERS) + tuple(f"|{what}|" for what in _MARKERS)
+# The attributes Pelican replaces them in (Content._get_intrasite_link_regex).
+_URL_ATTRIBUTES = {"href", "src", "poster", "data", "cite", "formaction", "action", "content"}
+
+
+# ---- Pure functions ---------------------------------------------------------------
+
+
+class _Attributes(HTMLParser):
+    """Collects (tag, attribute, value) for every attribute of a page."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        self.found.extend((tag, name, value) for name, value in attrs if value)
+
+    handle_startendtag = handle_starttag
+
+
+def unresolved_links(markup):
+    """[(tag, attribute, value)] for attributes that still start with one of
+    Pelican's link markers: links it could not resolve. Text that shows a
+    marker (a code block about Pelican) is not a link and is left alone."""
+    if not any(token in markup for token in _TOKENS):
+        return []
+    parser = _Attributes()
+    parser.feed(markup)
+    parser.close()
+    return [
+        (tag, name, value) for tag, name, value in parser.found if value.strip().startswith(_TOKENS)
+    ]
+
+
+def reserved_owner(path, reserved):
+    """What writes `path` at the end of the build, or None."""
+    for name, owner in reserved.items():
+        if path == name or (name.endswith("/") and path.startswith(name)):
+            return owner
+    return None
+
+
+def header_line(source_path, field):
+    """The line of `field` in a source's header, or 1."""
+    try:
+        with open(source_path, encoding="utf-8", errors="replace") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    break
+                if line.split(":", 1)[0].strip().lower() == field:
+                    return number
+    except OSError:
+        pass
+    return 1
+
+
+def source_line(source_path, text):
+    """The first line of a source that holds `text`, or 1."""
+    try:
+        with open(source_path, encoding="utf-8", errors="replace") as handle:
+            return next((n for n, line in enumerate(handle, start=1) if text in line), 1)
+    except OSError:
+        return 1
+
+
+def display_path(path):
+    """A path as the author would type it: relative to the working directory."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def writer_of(context):
+    """(description, content object or None) of what a written page shows."""
+    for key in ("article", "page"):
+        content = context.get(key)
+        if getattr(content, "source_path", None):
+            return display_path(content.source_path), content
+    tag = context.get("tag")
+    if tag is not None and context.get("articles_page") is not None:
+        return f"the page of tag '{tag}'", None
+    name = context.get("page_name") or context.get("template_name")
+    return (f"the '{name}' listing" if name else "a listing page"), None
+
+
+def chose_path(content):
+    """Whether a content object's header sets its path (Save_as or Url)."""
+    metadata = getattr(content, "metadata", None) or {}
+    return "save_as" in metadata or "url" in metadata
+
+
+def where_in_source(content):
+    """`file:line: Field` for the header line that chose a content's path."""
+    metadata = getattr(content, "metadata", {}) or {}
+    field = next((name for name in ("save_as", "url", "slug") if name in metadata), "title")
+    line = header_line(content.source_path, field)
+    return f"{display_path(content.source_path)}:{line}: {field.capitalize()}"
+
+
+# ---- Handlers ---------------------------------------------------------------------
+
+# This build's output paths -> what writes them. Reset when a build starts.
+_claims = {}
+_state = {"output": None, "reserved": {}}
+
+
+def settings_for(settings):
+    return {**DEFAULTS, **(settings.get("OUTPUT_PATHS") or {})}
+
+
+def start(pelican):
+    _claims.clear()
+    _state["output"] = os.path.realpath(pelican.settings["OUTPUT_PATH"])
+    _state["reserved"] = dict(settings_for(pelican.settings)["reserved"])
+
+
+def claim(path, who, content=None):
+    """Record that `who` (a content object when it is one) writes `path`;
+    log an error if something else writes it too."""
+    first = _claims.get(path)
+    if first is None:
+        owner = reserved_owner(path, _state["reserved"])
+        first = (owner, None) if owner else None
+    if first is None or first[0] == who:
+        _claims[path] = (who, content)
+        return
+    # Name the source whose header chose the path: the post or page, the one
+    # with a Save_as or Url line when both are.
+    pair = [(content, who), (first[1], first[0])]
+    pair.sort(key=lambda item: (item[0] is None, not chose_path(item[0])))
+    (culprit, _), (other_content, other) = pair
+    if other_content is not None:
+        other = where_in_source(other_content)
+    if culprit is not None:
+        logger.error(
+            "%s: writes %s, which %s writes too; give this one another Slug "
+            "(or Save_as and Url) so that every page has its own path",
+            where_in_source(culprit),
+            path,
+            other,
+        )
+    else:
+        logger.error("%s and %s both write %s; give one of them another path", first[0], who, path)
+
+
+def claim_planned(generators):
+    """Static files and feeds are written without a per-file signal: claim
+    their paths before any page is written."""
+    settings = next((g.settings for g in generators if hasattr(g, "settings")), {})
+    for name in ("FEED_ALL_ATOM", "FEED_ALL_RSS"):
+        if settings.get(name):
+            claim(settings[name], "the site's feed")
+    for generator in generators:
+        for static in getattr(generator, "staticfiles", ()) or ():
+            claim(static.save_as, display_path(static.source_path))
+        for tag in getattr(generator, "tags", None) or ():
+            for name in ("TAG_FEED_ATOM", "TAG_FEED_RSS"):
+                if settings.get(name):
+                    claim(settings[name].format(slug=tag.slug), f"the feed of tag '{tag}'")
+
+
+def check_written(path, context):
+    """A page was written: claim its path and look for unresolved links."""
+    if _state["output"] is None:
+        return
+    relative = Path(os.path.relpath(os.path.realpath(path), _state["output"])).as_posix()
+    who, content = writer_of(context)
+    claim(relative, who, content)
+    try:
+        markup = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return
+    for tag, attribute, value in unresolved_links(markup):
+        place = relative
+        if content is not None:
+            line = source_line(content.source_path, value.strip())
+            place = f"{display_path(content.source_path)}:{line}: body"
+        logger.error(
+            '%s: <%s %s="%s"> in %s was left unresolved: Pelican found no published '
+            "file for it; link a file under content/ that this build publishes "
+            "(a post that is not a draft, or a file in images/ or extra/)",
+            place,
+            tag,
+            attribute,
+            value,
+            relative,
+        )
+
+
+def register():
+    # Each build claims its paths afresh.
+    signals.initialized.connect(start)
+    # Static files and feeds have no per-file signal: claim them once every
+    # generator knows its files, before anything is written.
+    signals.all_generators_finalized.connect(claim_planned)
+    # Every page Pelican renders passes here as it is written.
+    signals.content_written.connect(check_written)
