@@ -68,7 +68,9 @@ def unresolved_links(markup):
     parser.feed(markup)
     parser.close()
     return [
-        (tag, name, value) for tag, name, value in parser.found if value.strip().startswith(_TOKENS)
+        (tag, name, value)
+        for tag, name, value in parser.found
+        if name in _URL_ATTRIBUTES and value.strip().startswith(_TOKENS)
     ]
 
 
