@@ -44,6 +44,8 @@ KNOWN_RECEIVERS = {
         "pelican.plugins.sitemap.sitemap.SitemapGenerator.queue_page",
         # Starts Pagefind, which reads pages (never in the preview).
         "search_index.search_index.start_early",
+        # Reads each page (for links left unresolved) and claims its path.
+        "output_paths.output_paths.check_written",
     },
     "article_writer_finalized": set(),
     "page_writer_finalized": set(),
