@@ -16,12 +16,13 @@
     // the faint text Pagefind's stylesheet gives placeholders.
     translations: { placeholder: "" },
   });
-  // Pagefind names its input with a title only: give it the id the page's
-  // visible <label for> points at, then show that label.
+  // Pagefind names its input with a title only: give it an id, point the
+  // page's visible label at it, then show that label.
   const input = root.querySelector("input.pagefind-ui__search-input");
   const label = document.querySelector("[data-search-label]");
   if (input && label) {
-    input.id = label.htmlFor;
+    input.id = "search-input";
+    label.htmlFor = input.id;
     label.hidden = false;
   }
   for (const message of document.querySelectorAll("[data-search-fallback]")) {
