@@ -4,6 +4,9 @@ Flat UPPER_CASE settings; production overrides live in publishconf.py.
 """
 
 AUTHOR = "The author"
+# The author's page (an absolute https:// address, e.g. a profile or about
+# page): the JSON-LD author's `url`. None leaves it out.
+AUTHOR_URL = None
 SITENAME = "Production ML Notes"
 SITEURL = ""
 BLOG_HEADING = "Blog"
@@ -148,8 +151,16 @@ POST_CARDS = {"tag_separator": " / ", "summary_max_chars": 320}
 # templates link them with {{ asset("css/main.css") }}.
 FINGERPRINT = {"output_dir": "assets", "hash_chars": 10}
 
-# Netlify's _redirects, from content/redirects.txt plus the feed aliases.
-REDIRECTS = {"file": "redirects.txt", "feed_aliases": ("/feed", "/rss", "/atom.xml")}
+# Netlify's _redirects, from content/redirects.txt plus the feed aliases: each
+# old feed address and the setting of the feed it leads to.
+REDIRECTS = {
+    "file": "redirects.txt",
+    "feed_aliases": {
+        "/feed": "FEED_ALL_ATOM",
+        "/rss": "FEED_ALL_RSS",
+        "/atom.xml": "FEED_ALL_ATOM",
+    },
+}
 
 # Every source is checked before anything is read or written; see the README's
 # "When a build fails". The keys a header may use are content_guard's

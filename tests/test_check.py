@@ -115,7 +115,8 @@ def test_production_site_is_valid_html(prod_site, java):
 def test_invoke_check_reports_every_failure_and_exits_non_zero(tmp_path, prod_site, java):
     site = tmp_path / "output"
     shutil.copytree(prod_site, site)
-    write(site, "bad/index.html", PAGE.format(css="/theme/css/main.css", body="<p><div>x</p>"))
+    css = "/" + next(site.glob("assets/css/main.*.css")).relative_to(site).as_posix()
+    write(site, "bad/index.html", PAGE.format(css=css, body="<p><div>x</p>"))
     write(site, "linked/index.html", PAGE.format(css="/nope.css", body='<a href="#x">x</a>'))
     write(site, "feeds/broken.atom.xml", "<feed><entry>")
     run = run_invoke("check", "--output", str(site), timeout=300)

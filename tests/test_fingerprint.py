@@ -105,3 +105,21 @@ def test_the_assets_folder_holds_only_hashed_files(prod_site):
         if file.is_file():
             digest = hashlib.sha256(file.read_bytes()).hexdigest()[:10]
             assert f".{digest}." in file.name, f"{file.name} is not named by its content"
+
+
+def test_production_publishes_no_unhashed_theme_copy(prod_site, site):
+    # Pages link the hashed copies only; Pelican's plain copy would publish
+    # files nothing links to. The preview keeps it for its error page.
+    assert not (Path(prod_site) / "theme").exists(), "output/theme/ is published"
+    assert (Path(site) / "theme" / "css" / "main.css").is_file(), "the preview lost theme/"
+
+
+def test_every_theme_file_has_a_hashed_copy_in_production(prod_site):
+    static = ROOT / "theme" / "static"
+    published = {p.name for p in (Path(prod_site) / "assets").rglob("*") if p.is_file()}
+    for source in sorted(p for p in static.rglob("*") if p.is_file()):
+        relative = source.relative_to(static).as_posix()
+        stem, _, ext = source.name.rpartition(".")
+        copies = [name for name in published if name.startswith(stem + ".")]
+        copies = [name for name in copies if name.endswith("." + ext)]
+        assert copies, f"theme/static/{relative} has no copy under assets/"

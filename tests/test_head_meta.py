@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from plugins.seo.seo import absolute_url, page_path, script_json
+from plugins.seo.seo import absolute_url, author_url_problem, page_path, script_json
 from sitetools.build import load_settings
 from tests.conftest import DATA, build_site, page_by_title, read_html
 
@@ -262,3 +262,76 @@ def test_script_json_round_trips_and_never_holds_markup(value):
     text = str(script_json({"headline": value}))
     assert not set("<>&") & set(text), text
     assert json.loads(text) == {"headline": value}
+
+
+# -- Development builds and the author's address ------------------------------
+
+
+def test_development_pages_have_no_canonical_or_og_url(site, html):
+    # A relative canonical is no address (Lighthouse fails it): without an
+    # absolute SITEURL there is none, and no og:url or JSON-LD url either.
+    pages = [p for p in sorted(site.rglob("*.html")) if not p.is_relative_to(site / "pagefind")]
+    assert len(pages) > 5, pages
+    for page in pages:
+        soup = html(page.parent, page.name)
+        where = page.relative_to(site)
+        assert not soup.select('link[rel="canonical"]'), f"{where}: canonical in a dev build"
+        assert not meta(soup, "og:url"), f"{where}: og:url in a dev build"
+    post = next(p for p in pages if p.relative_to(site).parts[0] == "posts")
+    data = json_ld(html(post.parent, post.name), post.name)
+    assert "url" not in data and "mainEntityOfPage" not in data, data
+
+
+def test_every_production_page_has_an_absolute_canonical(prod_site, prod_siteurl, html):
+    for page in sorted(prod_site.rglob("*.html")):
+        if page.is_relative_to(prod_site / "pagefind") or page.name == "404.html":
+            continue
+        soup = html(page.parent, page.name)
+        where = page.relative_to(prod_site).as_posix()
+        hrefs = [c["href"] for c in soup.select('link[rel="canonical"]')]
+        assert hrefs == [url_of(prod_siteurl, where)], f"{where}: canonical {hrefs}"
+        assert meta(soup, "og:url") == hrefs, f"{where}: og:url"
+
+
+def test_json_ld_author_has_no_url_by_default(prod_site, html, posts):
+    assert load_settings("publishconf.py").get("AUTHOR_URL") is None
+    author = json_ld(html(prod_site, posts[0]["path"]), posts[0]["path"])["author"]
+    assert author == {"@type": "Person", "name": load_settings()["AUTHOR"]}, author
+
+
+@pytest.fixture(scope="module")
+def author_site(tmp_path_factory):
+    return build_site(
+        tmp_path_factory,
+        "author-url",
+        "publishconf.py",
+        PATH=str(DATA / "sharing"),
+        AUTHOR_URL="https://example.org/about/",
+    )
+
+
+def test_json_ld_author_url_when_set(author_site, html):
+    post = next(author_site.glob("posts/*/index.html"))
+    author = json_ld(html(post.parent, post.name), post.name)["author"]
+    assert author.get("url") == "https://example.org/about/", author
+    graph = json_ld(html(author_site, "index.html"), "index.html")["@graph"]
+    blog = next(node for node in graph if node["@type"] == "Blog")
+    assert blog["author"].get("url") == "https://example.org/about/", blog["author"]
+
+
+@pytest.mark.parametrize(
+    ("author_url", "ok"),
+    [
+        (None, True),
+        ("", True),
+        ("https://example.org/me", True),
+        ("example.org/me", False),
+        ("/about/", False),
+        ("javascript:alert(1)", False),
+    ],
+)
+def test_author_url_problem(author_url, ok):
+    problem = author_url_problem(author_url)
+    assert (problem is None) == ok, problem
+    if not ok:
+        assert "AUTHOR_URL" in problem and repr(author_url) in problem, problem

@@ -167,6 +167,13 @@ def test_build_settings(config):
     assert "redirects" not in config, "redirects belong in content/redirects.txt"
 
 
+def test_node_version_is_pinned(config):
+    # The build-cache plugin runs on Netlify's Node: pinned, an LTS (even) line.
+    pinned = config["build"]["environment"].get("NODE_VERSION")
+    assert pinned, "NODE_VERSION is not pinned: the plugin would run on Netlify's default"
+    assert re.fullmatch(r"\d+", pinned) and int(pinned) % 2 == 0 and int(pinned) >= 20, pinned
+
+
 PAGES = ["/", "/posts/some-post/", "/tags/llm/", "/about/", "/404.html", "/archives/"]
 SEARCH = ["/search/", "/search/index.html", "/pagefind/pagefind-worker.js"]
 

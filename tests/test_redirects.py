@@ -8,7 +8,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from plugins.redirects.redirects import parse_rules
+from plugins.redirects.redirects import feed_rules, parse_rules
 from sitetools.build import BuildError
 from sitetools.netlify import parse_redirects, redirect_for
 from tests.conftest import DATA, build_site
@@ -46,16 +46,33 @@ def test_bad_lines_are_reported_with_file_and_line(line, message):
     assert re.search(message, problems[0]), problems[0]
 
 
-def test_production_feed_aliases_lead_to_the_main_feed(prod_site):
+@pytest.mark.parametrize(
+    ("alias", "target", "version"),
+    [
+        ("/feed", "/feeds/all.atom.xml", "atom"),
+        ("/feed/", "/feeds/all.atom.xml", "atom"),
+        ("/atom.xml", "/feeds/all.atom.xml", "atom"),
+        ("/rss", "/feeds/all.rss.xml", "rss"),
+        ("/rss/", "/feeds/all.rss.xml", "rss"),
+    ],
+)
+def test_production_feed_aliases_lead_to_the_main_feeds(prod_site, alias, target, version):
     rules = parse_redirects((Path(prod_site) / "_redirects").read_text(encoding="utf-8"))
-    for alias in ("/feed", "/feed/", "/rss", "/atom.xml"):
-        rule = redirect_for(rules, alias)
-        assert rule is not None, f"{alias} is not redirected"
-        assert rule.status == 301
-        assert rule.target == "/feeds/all.atom.xml", rule
-        feed = feedparser.parse(str(Path(prod_site) / rule.target.lstrip("/")))
-        assert not feed.bozo and feed.version.startswith("atom"), f"{alias}: {rule.target}"
-        assert feed.entries, f"{alias}: the main feed is empty"
+    rule = redirect_for(rules, alias)
+    assert rule is not None, f"{alias} is not redirected"
+    assert rule.status == 301
+    assert rule.target == target, rule
+    feed = feedparser.parse(str(Path(prod_site) / rule.target.lstrip("/")))
+    assert not feed.bozo and feed.version.startswith(version), f"{alias}: {feed.version}"
+    assert feed.entries, f"{alias}: the main feed is empty"
+
+
+def test_feed_aliases_follow_their_settings_and_skip_unwritten_feeds():
+    aliases = {"/rss": "FEED_ALL_RSS", "/feed": "FEED_ALL_ATOM"}
+    rules = feed_rules(aliases, {"FEED_ALL_RSS": "f/all.rss", "FEED_ALL_ATOM": None})
+    assert [(r.source, r.target) for r in rules] == [("/rss", "/f/all.rss")]
+    legacy = feed_rules(["/feed"], {"FEED_ALL_ATOM": "f/all.atom"})
+    assert [(r.source, r.target) for r in legacy] == [("/feed", "/f/all.atom")]
 
 
 def test_the_dev_build_has_no_feed_aliases(site):

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 from plugins.search_index.search_index import (
     ALL_HTML,
@@ -20,6 +21,7 @@ from plugins.search_index.search_index import (
     pagefind_executable,
 )
 from sitetools.build import BuildError, build
+from tests.colours import contrast
 from tests.conftest import DATA, ROOT, preview_of_corpus
 
 CSP = (
@@ -239,6 +241,53 @@ def test_without_javascript_the_search_page_points_to_tags_and_archives(
     assert fallback.is_visible()
     assert page.get_by_role("link", name="Browse by tag").is_visible()
     assert page.get_by_role("link", name="Archives by year").is_visible()
+    assert page.locator("[data-search-label]").is_hidden(), "a label for no search box shows"
+
+
+# Axe rules about naming a form field; label-title-only is a best-practice rule
+# that a WCAG-tag run (tests/test_browser_quality.py) leaves out.
+LABEL_RULES = ["label", "label-title-only", "aria-input-field-name", "color-contrast"]
+PLACEHOLDER = """() => {
+  const input = document.querySelector("input.pagefind-ui__search-input");
+  const style = getComputedStyle(input, "::placeholder");
+  return {text: input.placeholder, color: style.color, opacity: style.opacity,
+          background: getComputedStyle(input).backgroundColor};
+}"""
+
+
+def _blend(colour, opacity, background):
+    """The colour a translucent `colour` shows over `background` (rgb() strings)."""
+    fg = [float(v) for v in re.findall(r"[\d.]+", colour)[:3]]
+    bg = [float(v) for v in re.findall(r"[\d.]+", background)[:3]]
+    mixed = [round(f * opacity + b * (1 - opacity)) for f, b in zip(fg, bg, strict=True)]
+    return "rgb({}, {}, {})".format(*mixed)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_search_box_has_a_visible_label(open_page, prod_site, prod_siteurl, scheme):
+    page = open_page(prod_site, "/search/", origin=prod_siteurl, color_scheme=scheme)
+    box = page.locator("input.pagefind-ui__search-input")
+    box.wait_for()
+    label = page.locator("label[for]", has_text="Search the posts")
+    assert label.is_visible(), "the search box has no visible label"
+    assert page.get_by_label("Search the posts").evaluate("e => e.className") == box.evaluate(
+        "e => e.className"
+    ), "the label names another element"
+    assert label.bounding_box()["y"] < box.bounding_box()["y"], "the label is not above the box"
+    shown = page.evaluate(PLACEHOLDER)
+    placeholder = _blend(shown["color"], float(shown["opacity"]), shown["background"])
+    ratio = contrast(placeholder, shown["background"])
+    assert ratio >= 4.5, (
+        f"{scheme}: placeholder {placeholder} on {shown['background']}: {ratio:.2f}"
+    )
+    options = {"runOnly": {"type": "rule", "values": LABEL_RULES}, "resultTypes": ["violations"]}
+    found = Axe().run(page, options=options).response["violations"]
+    assert found == [], [(v["id"], [n["html"] for n in v["nodes"]]) for v in found]
+    # The same rules catch a box left with no label: the check above can fail.
+    box.evaluate("e => { e.removeAttribute('id'); e.title = 'Search'; }")
+    found = Axe().run(page, options=options).response["violations"]
+    assert "label-title-only" in [v["id"] for v in found], found
 
 
 # -- Pagefind starts as soon as the article pages are written ----------------

@@ -12,11 +12,21 @@ this plugin corrects each feed just before it is written:
   URL: a feed reader has no base URL for "/images/a.png" or "#fn1".
 - Categories are the post's tags, without Pelican's single "posts" category.
 - A feed without a subtitle gets the site's tagline.
+
+And each feed passes the W3C Feed Validation Service's rules:
+
+- its own id: an Atom feed's <id> is its own URL (Pelican gives every feed the
+  site's URL, so all feeds shared one id);
+- its alternate link (Atom <link rel="alternate">, RSS <link>) is the page the
+  feed follows: a tag's page for a tag feed, the front page for the others;
+- an RSS <guid> that is not a full URL (Pelican's are tag: URIs, shared with
+  the Atom entry ids) says isPermaLink="false";
+- a language: DEFAULT_LANG, as RSS <language> and Atom xml:lang.
 """
 
 import html
 import re
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin, urlsplit
 
 from feedgenerator import Rss201rev2Feed
 from pelican import signals
@@ -87,6 +97,39 @@ def entry_fields(article, link, is_rss, item, options):
     return fields
 
 
+def is_full_url(value):
+    """True for an absolute http(s) URL, the only guid RSS may call a permalink."""
+    parts = urlsplit(str(value or ""))
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _site_root(site_url):
+    return site_url.rstrip("/") + "/"
+
+
+def feed_pages(settings, tags, site_url):
+    """{feed URL: URL of the page it follows} for every tag feed, with the
+    feed URLs worked out as Pelican's writer does (FEED_DOMAIN joined with
+    TAG_FEED_*_URL, else TAG_FEED_*)."""
+    domain = _site_root(settings.get("FEED_DOMAIN") or site_url)
+    pages = {}
+    for kind in ("ATOM", "RSS"):
+        pattern = settings.get(f"TAG_FEED_{kind}")
+        if not pattern:
+            continue
+        url_pattern = str(settings.get(f"TAG_FEED_{kind}_URL") or pattern)
+        for tag, _articles in tags or ():
+            feed_url = urljoin(domain, url_pattern.format(slug=tag.slug))
+            pages[unquote(feed_url)] = urljoin(_site_root(site_url), tag.url)
+    return pages
+
+
+def feed_identity(feed_url, pages, front_page):
+    """The id and alternate link of the feed at `feed_url`: its own URL, and
+    the page it follows (a tag's page, else the front page)."""
+    return {"id": feed_url, "link": pages.get(unquote(feed_url or ""), front_page)}
+
+
 def correct_feed(context, feed):
     """Rewrite each entry of a feed about to be written."""
     options = settings_for(context)
@@ -101,11 +144,18 @@ def correct_feed(context, feed):
         article = by_link.get(link)
         if article is not None:
             item.update(entry_fields(article, link, is_rss, item, options))
+        if is_rss and not is_full_url(item.get("unique_id")):
+            item["unique_id_is_permalink"] = False
     tagline = context.get("SITE_TAGLINE")
     if tagline:
         for key in ("description", "subtitle"):
             if not feed.feed.get(key):
                 feed.feed[key] = tagline
+    if feed.feed.get("feed_url"):
+        pages = feed_pages(context, context.get("tags"), site_url)
+        feed.feed.update(feed_identity(feed.feed["feed_url"], pages, feed.feed["link"]))
+    if not feed.feed.get("language") and context.get("DEFAULT_LANG"):
+        feed.feed["language"] = str(context["DEFAULT_LANG"])
 
 
 def register():

@@ -5,8 +5,11 @@ Templates call `{{ asset("css/main.css") }}` and get the hashed URL
 (`…/assets/css/main.1a2b3c4d5e.css`). A change to the file changes its name, so
 a browser never keeps an old copy. Hashed copies live in their own folder
 (`assets/`), which holds nothing else: a cache rule for that folder can never
-catch an unhashed file. Pelican's plain copy under `theme/` stays for the
-preview server's error page and is served with the site's revalidating cache.
+catch an unhashed file. The files are read from the theme's own static folders
+(`static_paths`), not from Pelican's copy of them, so a build may skip that
+copy: production sets THEME_STATIC_PATHS = [] and publishes no unhashed
+`theme/` folder that nothing links to; development keeps it for the preview
+server's error page.
 
 Stylesheets are hashed after their `url(...)` references to other theme files
 are rewritten to those files' hashed names, so a font change renames the
@@ -31,6 +34,9 @@ DEFAULTS = {
     "output_dir": "assets",
     # Hex digits of SHA-256 in the name; 10 (40 bits) keeps collisions out of reach.
     "hash_chars": 10,
+    # The theme's static folders to read, relative to THEME (Pelican's default
+    # THEME_STATIC_PATHS, which only says what Pelican copies as it is).
+    "static_paths": ("static",),
 }
 
 _CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
@@ -101,11 +107,11 @@ def build_manifest(files, chars=DEFAULTS["hash_chars"]):
     return manifest, outputs
 
 
-def theme_static_files(settings, extensions):
+def theme_static_files(settings, extensions, folders=DEFAULTS["static_paths"]):
     """{relpath under the theme's static folders: bytes} for the chosen extensions."""
     files = {}
     theme = Path(settings["THEME"])
-    for folder in settings.get("THEME_STATIC_PATHS", ["static"]):
+    for folder in folders:
         root = theme / folder
         for path in sorted(root.rglob("*")) if root.is_dir() else ():
             if path.is_file() and path.suffix.lower() in extensions:
@@ -116,7 +122,9 @@ def theme_static_files(settings, extensions):
 def manifest_for(settings):
     """The hashed names and bytes for this site's theme."""
     options = settings_for(settings)
-    files = theme_static_files(settings, tuple(options["extensions"]))
+    files = theme_static_files(
+        settings, tuple(options["extensions"]), tuple(options["static_paths"])
+    )
     return build_manifest(files, int(options["hash_chars"]))
 
 

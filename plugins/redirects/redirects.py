@@ -5,8 +5,9 @@ An old URL is redirected by adding one line to `content/redirects.txt`:
     /posts/old-slug/   /posts/new-slug/
 
 (an optional third field is the status, 301 or 302; `#` starts a comment). The
-feed aliases (/feed, /rss, /atom.xml) come from settings and point at the main
-Atom feed, so they follow FEED_ALL_ATOM. Every line is checked: a bad line, a
+feed aliases come from settings, each naming the feed setting it follows:
+/feed and /atom.xml lead to the main Atom feed (FEED_ALL_ATOM), /rss to the
+main RSS feed (FEED_ALL_RSS). Every line is checked: a bad line, a
 duplicate, a target that is not in the built site, or an old URL that a real
 file would shadow stops the build with the file, the line and the fix.
 
@@ -25,8 +26,13 @@ logger = logging.getLogger(__name__)
 DEFAULTS = {
     # The data file, relative to the content folder (PATH).
     "file": "redirects.txt",
-    # Old feed addresses that lead to the main feed (FEED_ALL_ATOM), when there is one.
-    "feed_aliases": ("/feed", "/rss", "/atom.xml"),
+    # Old feed addresses and the setting of the feed each leads to, when the
+    # build writes that feed. A plain list of addresses leads to FEED_ALL_ATOM.
+    "feed_aliases": {
+        "/feed": "FEED_ALL_ATOM",
+        "/rss": "FEED_ALL_RSS",
+        "/atom.xml": "FEED_ALL_ATOM",
+    },
     # Status when a line gives none: moved for good.
     "default_status": 301,
 }
@@ -100,11 +106,17 @@ def parse_rules(text, origin, default_status=DEFAULTS["default_status"]):
     return rules, problems
 
 
-def feed_rules(aliases, feed_path, status=DEFAULTS["default_status"]):
-    """The feed aliases as rules, or none when the site writes no main feed."""
-    if not feed_path:
-        return []
-    return [Rule(alias, "/" + feed_path.lstrip("/"), status, "settings") for alias in aliases]
+def feed_rules(aliases, settings, status=DEFAULTS["default_status"]):
+    """The feed aliases as rules: each alias leads to the feed its setting
+    names, and none is written for a feed the site does not write."""
+    if not hasattr(aliases, "items"):
+        aliases = dict.fromkeys(aliases, "FEED_ALL_ATOM")
+    rules = []
+    for alias, setting in aliases.items():
+        feed_path = settings.get(setting)
+        if feed_path:
+            rules.append(Rule(alias, "/" + str(feed_path).lstrip("/"), status, "settings"))
+    return rules
 
 
 def _slashless(path):
@@ -162,7 +174,7 @@ def write_redirects(pelican):
     settings = pelican.settings
     options = settings_for(settings)
     status = int(options["default_status"])
-    rules = feed_rules(options["feed_aliases"], settings.get("FEED_ALL_ATOM"), status)
+    rules = feed_rules(options["feed_aliases"], settings, status)
     data_file = Path(settings["PATH"]) / options["file"]
     problems = []
     if data_file.is_file():

@@ -8,17 +8,24 @@ name, `article`, `page`, `tag`, `output_file` and `articles_page`.
 
 URLs are built from the settings' SITEURL, never the relative one Pelican puts
 in a development page's context, so production pages always carry absolute URLs.
+A build without an absolute SITEURL (development) has no canonical URL and no
+og:url: a relative one is no address, and Lighthouse fails it. The JSON-LD
+author is AUTHOR, with AUTHOR_URL as its `url` when that is set.
 JSON-LD is serialized with json.dumps and then `<`, `>` and `&` are written as
 \\u003c, \\u003e and \\u0026, so no title can close the <script> element.
 """
 
 import json
+import logging
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from jinja2 import pass_context
 from markupsafe import Markup
 from pelican import signals
+
+logger = logging.getLogger(__name__)
 
 DEFAULTS = {
     # Twitter card type; summary_large_image shows the social image full width.
@@ -138,8 +145,28 @@ def image_fields(image, siteurl):
     return properties, names
 
 
+def is_absolute(url):
+    """True for an absolute http(s) URL, such as a production SITEURL."""
+    parts = urlsplit(str(url or ""))
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def author_url_problem(author_url):
+    """Why AUTHOR_URL is unusable, or None. Unset (None or "") is fine."""
+    if not author_url or is_absolute(author_url):
+        return None
+    return (
+        f"AUTHOR_URL must be an absolute http(s) address, such as "
+        f"https://example.org/about/, got {author_url!r}: fix it in pelicanconf.py"
+    )
+
+
 def person(settings):
-    return {"@type": "Person", "name": settings.get("AUTHOR", "")}
+    """schema.org Person for AUTHOR, with AUTHOR_URL as its url when set."""
+    data = {"@type": "Person", "name": settings.get("AUTHOR", "")}
+    if is_absolute(settings.get("AUTHOR_URL")):
+        data["url"] = str(settings["AUTHOR_URL"])
+    return data
 
 
 def blog_posting(article, url, settings, image_url=None):
@@ -158,6 +185,8 @@ def blog_posting(article, url, settings, image_url=None):
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "isPartOf": {"@type": "Blog", "@id": f"{home}#blog", "name": settings.get("SITENAME")},
     }
+    if url is None:  # no absolute address (a development build)
+        del data["url"], data["mainEntityOfPage"]
     if image_url:
         data["image"] = image_url
     return data
@@ -223,7 +252,7 @@ def head_for(context, settings, title, description):
     title, description = plain(title), plain(description)
 
     meta = HeadMeta()
-    if template not in options["no_canonical_templates"]:
+    if is_absolute(siteurl) and template not in options["no_canonical_templates"]:
         meta.canonical = absolute_url(siteurl, page_path(context.get("output_file")))
     draft = content is not None and getattr(content, "status", "published") == "draft"
     if template in options["noindex_templates"] or draft:
@@ -291,6 +320,15 @@ def add_head_meta(generator):
     )
 
 
+def check_settings(pelican):
+    """A mistyped AUTHOR_URL fails the build instead of shipping in JSON-LD."""
+    problem = author_url_problem(pelican.settings.get("AUTHOR_URL"))
+    if problem:
+        logger.error(problem)
+
+
 def register():
+    # Settings are checked once, before anything is read or written.
+    signals.initialized.connect(check_settings)
     # The template function must exist before any template renders.
     signals.generator_init.connect(add_head_meta)
