@@ -385,6 +385,7 @@ def read_until(sock, wanted):
 
 
 def test_live_reload_connections_are_bounded(preview):
+    assert MAX_LISTENERS == 8, "the README promises 8"
     extra = 3
     sockets = [open_events(preview) for _ in range(MAX_LISTENERS + extra)]
     try:
