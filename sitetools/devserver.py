@@ -9,7 +9,7 @@ an error in the settings file or a missing content folder, and the watcher
 never stops: the next good save brings the site back.
 
 Every response carries the headers netlify.toml gives its path in production
-(read on each request, so an edit to netlify.toml applies at once), with three
+(read again whenever it changes, so an edit to netlify.toml applies at once), with three
 changes only the preview needs; see `preview_policy` and `PREVIEW_CACHE`. At
 most MAX_LISTENERS pages hold a live-reload connection; a new one closes the
 oldest.
@@ -48,7 +48,7 @@ TICK_MS = 300
 # The preview never lets the browser keep a copy: a rebuilt file keeps its name
 # (and, with reproducible builds, its date), so a cached copy would go stale.
 PREVIEW_CACHE = "no-store"
-CLOSE = "close"  # what an inbox receives when its page is over the limit
+CLOSE = object()  # what an inbox receives when its page is over the limit
 
 RELOAD_JS = b"""// Preview only: reload this page when the site has been rebuilt.
 (() => {
