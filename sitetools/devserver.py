@@ -4,7 +4,15 @@ It serves output/ on 127.0.0.1, watches the sources, rebuilds on every save and
 tells open pages to reload through Server-Sent Events. The reload script is a
 file (no inline script), injected into HTML responses by the server only, so the
 built site never carries it. When a rebuild fails, every HTML request gets the
-list of problems in the site's look, until the next good build.
+list of problems in the site's look, until the next good build; that includes
+an error in the settings file or a missing content folder, and the watcher
+never stops: the next good save brings the site back.
+
+Every response carries the headers netlify.toml gives its path in production
+(read again whenever it changes, so an edit to netlify.toml applies at once), with three
+changes only the preview needs; see `preview_policy` and `PREVIEW_CACHE`. At
+most MAX_LISTENERS pages hold a live-reload connection; a new one closes the
+oldest.
 
 Changes to plugins restart the server process, because Python cannot reload an
 imported plugin cleanly; open pages reconnect and reload by themselves.
@@ -14,24 +22,40 @@ import html
 import http.server
 import os
 import queue
+import re
 import sys
 import threading
 import time
+import tomllib
+import traceback
 import urllib.parse
 from pathlib import Path
 
-from .build import BuildError, SiteBuilder
+from . import netlify
+from .build import ROOT, BuildError, SiteBuilder
 
 RELOAD_PATH = "/__preview/reload.js"
 EVENTS_PATH = "/__preview/events"
 RELOAD_TAG = f'<script src="{RELOAD_PATH}" defer></script>'.encode()
 WATCHED = ("content", "theme", "plugins", "pelicanconf.py", "publishconf.py")
 RESTART_ON = ("plugins", "sitetools")
+# Open pages holding a live-reload connection (one server thread each); a new
+# page over the limit closes the oldest one's, which is most likely a closed tab.
+MAX_LISTENERS = 8
+# How often the watcher checks that the folders it watches are still the same
+# ones (moved away, put back, replaced by an editor's save), in milliseconds.
+TICK_MS = 300
+# The preview never lets the browser keep a copy: a rebuilt file keeps its name
+# (and, with reproducible builds, its date), so a cached copy would go stale.
+PREVIEW_CACHE = "no-store"
+CLOSE = object()  # what an inbox receives when its page is over the limit
 
 RELOAD_JS = b"""// Preview only: reload this page when the site has been rebuilt.
 (() => {
   let seen = null;
   const events = new EventSource("/__preview/events");
+  // Too many open pages: the server dropped this one; don't reconnect.
+  events.addEventListener("close", () => events.close());
   events.addEventListener("build", (event) => {
     if (seen !== null && event.data !== seen) {
       location.reload();
@@ -84,14 +108,145 @@ Nothing in output/ was changed.</p>
 """.encode()
 
 
-class PreviewState:
-    """What the server knows about the latest build; shared across threads."""
+def _shown(path, root):
+    """`path` relative to the project root when it is inside it."""
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
-    def __init__(self):
+
+def settings_path(settings_file):
+    """The settings file as load_settings finds it (relative: to the project)."""
+    path = Path(settings_file)
+    return path if path.is_absolute() else ROOT / path
+
+
+def failure_line(error, root, settings_file, content):
+    """One line for a rebuild that stopped before Pelican could list problems:
+    an error in the settings file (its line when known) or a missing content
+    folder, and the fix. `content`: the folder the site's content should be in."""
+    settings = settings_path(settings_file)
+    text = " ".join(str(error).split())
+    if isinstance(error, SyntaxError) and error.filename:
+        where = f"{_shown(error.filename, root)}:{error.lineno}"
+        return f"{where}: {type(error).__name__}: {error.msg}; fix the settings file and save it"
+    if not Path(content).is_dir():
+        return (
+            f"{_shown(content, root)}/: the content folder is missing; put it back "
+            f"(or set PATH in {_shown(settings, root)}) and the preview rebuilds by itself"
+        )
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if Path(frame.filename).resolve().parent == settings.resolve().parent
+    ]
+    where = _shown(settings, root)
+    if frames:
+        where = f"{_shown(frames[-1].filename, root)}:{frames[-1].lineno}"
+    return f"{where}: {type(error).__name__}: {text}; fix the settings file and save it"
+
+
+# Chromium and the CSP spec read a host-source with a path ending in a file name
+# as that one URL, so these two additions allow the reload script and its event
+# stream and nothing else: a post's own <script>, inline or from this origin,
+# stays blocked as on Netlify.
+def preview_policy(policy, origin, *, root_base=False):
+    """The production Content-Security-Policy `policy` as the preview sends it
+    for a page served from `origin` (http://host:port): script-src and
+    connect-src also allow the reload script and the event stream by their
+    exact URLs; upgrade-insecure-requests is left out, since the preview is
+    plain HTTP on the loopback address and has no HTTPS to upgrade to; with
+    `root_base`, base-uri allows 'self' for the <base href="/"> the preview
+    puts into its 404 page (the development build's links are relative)."""
+    directives = netlify.csp_directives(policy)
+    fallback = directives.get("default-src")
+    for name, url in (("script-src", origin + RELOAD_PATH), ("connect-src", origin + EVENTS_PATH)):
+        sources = directives.get(name, fallback)
+        if sources is not None:  # None: nothing restricts it
+            directives[name] = [s for s in sources if s.lower() != "'none'"] + [url]
+    directives.pop("upgrade-insecure-requests", None)
+    if root_base and "base-uri" in directives:
+        directives["base-uri"] = ["'self'"]
+    return "; ".join(" ".join([name, *sources]) for name, sources in directives.items())
+
+
+def preview_headers(headers, origin, *, root_base=False):
+    """The headers netlify.toml gives a path (`headers`, from
+    netlify.headers_for), as the preview sends them."""
+    sent = dict(headers)
+    if "content-security-policy" in sent:
+        sent["content-security-policy"] = preview_policy(
+            sent["content-security-policy"], origin, root_base=root_base
+        )
+    sent["cache-control"] = PREVIEW_CACHE
+    return sent
+
+
+# A Host header as a browser sends it: a name or address, and a port.
+HOST = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+
+
+def page_origin(host_header, fallback):
+    """The origin the browser asked (http://localhost:8000 or 127.0.0.1:8000
+    alike), or `fallback` when the Host header is missing or malformed."""
+    host = (host_header or "").strip()
+    return f"http://{host}" if HOST.fullmatch(host) else fallback
+
+
+class SiteHeaders:
+    """netlify.toml's [[headers]], read again whenever the file changes. A file
+    that does not parse leaves the last good headers in force, and says so."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.lock = threading.Lock()
+        self.stamp = None
+        self.config = {}
+
+    def for_path(self, path):
+        try:
+            stamp = self.path.stat().st_mtime_ns
+        except OSError:
+            stamp = None
+        with self.lock:
+            if stamp != self.stamp:
+                self.stamp = stamp
+                self._load(stamp)
+            config = self.config
+        return netlify.headers_for(config, path)
+
+    def _load(self, stamp):
+        name = self.path.name
+        if stamp is None:
+            self.config = {}
+            print(f"{name}: not found; the preview sends no site headers", file=sys.stderr)
+            return
+        try:
+            config = netlify.load_config(self.path)
+            netlify.header_rules(config)
+        except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, AttributeError) as error:
+            print(
+                f"{name}: {error}; fix it and save: until then the preview sends the "
+                "headers of the last good version",
+                file=sys.stderr,
+                flush=True,
+            )
+            return
+        self.config = config
+
+
+class PreviewState:
+    """What the server knows about the latest build and the pages listening
+    for the next one; shared across threads."""
+
+    def __init__(self, max_listeners=MAX_LISTENERS):
         self.lock = threading.Lock()
         self.token = f"{os.getpid()}-{time.time_ns()}"
         self.problems = []
-        self.listeners = set()
+        self.listeners = {}  # inbox -> None, oldest first
+        self.max_listeners = max_listeners
 
     def finished(self, problems):
         with self.lock:
@@ -101,17 +256,59 @@ class PreviewState:
         for listener in listeners:
             listener.put(self.token)
 
+    def listen(self):
+        """A new page's inbox and the current build token; over the limit,
+        the oldest page's inbox receives CLOSE."""
+        inbox = queue.Queue()
+        with self.lock:
+            while len(self.listeners) >= self.max_listeners:
+                oldest = next(iter(self.listeners))
+                del self.listeners[oldest]
+                oldest.put(CLOSE)
+            self.listeners[inbox] = None
+            return inbox, self.token
 
-def make_handler(state, output, stylesheet=None):
+    def forget(self, inbox):
+        with self.lock:
+            self.listeners.pop(inbox, None)
+
+
+def make_handler(state, output, stylesheet=None, site_headers=None):
     """The request handler; `stylesheet` None: look for the built stylesheet on
-    every error page, since a rebuild may rename it."""
+    every error page, since a rebuild may rename it. `site_headers`: a
+    SiteHeaders whose headers every response carries."""
 
     class Handler(http.server.SimpleHTTPRequestHandler):
+        # A connection that sends nothing (or reads nothing) for this long is
+        # closed, so idle sockets cannot hold server threads for ever.
+        timeout = 60
+        root_base = False  # this response's HTML carries the preview's <base href="/">
+
         def __init__(self, *args, **kwargs):
             super().__init__(*args, directory=str(output), **kwargs)
 
         def log_message(self, format, *args):  # quiet: the terminal shows builds
             pass
+
+        def end_headers(self):
+            if site_headers is not None:
+                path = urllib.parse.unquote(urllib.parse.urlsplit(getattr(self, "path", "/")).path)
+                host, port = self.server.server_address[:2]
+                sent = getattr(self, "headers", None)
+                origin = page_origin(sent.get("Host") if sent else None, "")
+                headers = preview_headers(
+                    site_headers.for_path(path),
+                    origin or f"http://{host}:{port}",
+                    root_base=self.root_base,
+                )
+                for name, value in headers.items():
+                    self.send_header(name, value)
+            else:
+                self.send_header("Cache-Control", PREVIEW_CACHE)
+            super().end_headers()
+
+        def do_HEAD(self):
+            self.do_GET()
 
         def do_GET(self):
             path = urllib.parse.urlsplit(self.path).path
@@ -136,11 +333,12 @@ def make_handler(state, output, stylesheet=None):
                 if not path.endswith("/") and os.path.exists(target):
                     self.send_response(301)
                     self.send_header("Location", path + "/")
+                    self.send_header("Content-Length", "0")
                     self.end_headers()
                     return None
             if target.endswith(".html") or (self._is_html(path) and not os.path.exists(target)):
                 return self._html(target)
-            return super().do_GET()
+            return super().do_HEAD() if self.command == "HEAD" else super().do_GET()
 
         def _is_html(self, path):
             return path.endswith(("/", ".html")) or "." not in path.rsplit("/", 1)[-1]
@@ -158,6 +356,7 @@ def make_handler(state, output, stylesheet=None):
                 # resolve from there whatever address was asked for. (Production
                 # links are absolute, so only the preview needs this.)
                 body = body.replace(b"<head>", b'<head>\n<base href="/">', 1)
+                self.root_base = True
             self._send(status, "text/html; charset=utf-8", self._inject(body))
 
         def _inject(self, body):
@@ -165,48 +364,61 @@ def make_handler(state, output, stylesheet=None):
             return body[:marker] + RELOAD_TAG + body[marker:] if marker >= 0 else body + RELOAD_TAG
 
         def _send(self, status, content_type, body):
+            """A response; to HEAD, the same status and headers without the body."""
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
             self.end_headers()
-            self.wfile.write(body)
+            if self.command != "HEAD":
+                self.wfile.write(body)
 
         def _events(self):
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Cache-Control", "no-store")
             self.end_headers()
-            inbox = queue.Queue()
-            with state.lock:
-                state.listeners.add(inbox)
-                token = state.token
+            if self.command == "HEAD":
+                return
+            inbox, token = state.listen()
             try:
-                while True:
+                while token is not CLOSE:
                     self.wfile.write(f"event: build\ndata: {token}\n\n".encode())
                     self.wfile.flush()
                     try:
                         token = inbox.get(timeout=15)
                     except queue.Empty:
                         token = state.token  # keep-alive
-            except (BrokenPipeError, ConnectionResetError):
+                self.wfile.write(b"event: close\ndata: too many open pages\n\n")
+                self.wfile.flush()
+            except OSError:  # the page went away
                 pass
             finally:
-                with state.lock:
-                    state.listeners.discard(inbox)
+                state.forget(inbox)
 
     return Handler
 
 
-def rebuild(builder, state, changed=None):
+def content_folder(root, builder):
+    """Where the preview's content is: the PATH override or root/content."""
+    return Path(builder.overrides.get("PATH") or Path(root) / "content")
+
+
+def rebuild(builder, state, changed=None, root=ROOT):
     """One build by the preview's builder (`changed`: the paths saved since the
-    last one); the result (good or failed) goes to every open page."""
+    last one); the result (good or failed) goes to every open page. Nothing a
+    build raises stops the preview: an error in the settings file or a missing
+    content folder becomes the one problem on the error page."""
     started = time.perf_counter()
     try:
         result = builder.build(changed=changed)
     except BuildError as error:
-        print(error, file=sys.stderr, flush=True)
-        state.finished(error.problems)
+        problems = error.problems
+    except (Exception, SystemExit) as error:  # the settings file, before Pelican runs
+        problems = [failure_line(error, root, builder.config, content_folder(root, builder))]
+    else:
+        problems = []
+    if problems:
+        print(BuildError(problems), file=sys.stderr, flush=True)
+        state.finished(problems)
         return False
     for line in result.warnings:
         print(f"warning: {line}", file=sys.stderr, flush=True)
@@ -216,27 +428,70 @@ def rebuild(builder, state, changed=None):
 
 
 def watched_paths(root, content=None):
-    """What the preview watches: the sources, theme, plugins and settings
-    (`content` replaces root/content when the site's content lives elsewhere)."""
-    paths = [root / name for name in WATCHED if (root / name).exists()]
+    """What the preview watches, whether each exists now or not: the sources,
+    theme, plugins and settings (`content` replaces root/content when the
+    site's content lives elsewhere)."""
+    paths = [root / name for name in WATCHED]
     if content is not None:
         paths = [p for p in paths if p != root / "content"] + [Path(content)]
     return paths
 
 
-def watch(root, builder, state, stop):
-    """Rebuild on every change under the watched paths; restart on code changes."""
+def identities(paths):
+    """{path: (device, inode) or None when missing}: tells when a watched folder
+    or file was moved away, put back or replaced by a new file."""
+    found = {}
+    for path in paths:
+        try:
+            stat = path.stat()
+        except OSError:
+            found[path] = None
+        else:
+            found[path] = (stat.st_dev, stat.st_ino)
+    return found
+
+
+def _changes(paths, stop):
+    """watchfiles' batches of changes under `paths` (those that exist), and an
+    empty batch every TICK_MS."""
     import watchfiles  # noqa: PLC0415
 
-    content = builder.overrides.get("PATH")
-    paths = watched_paths(root, content)
-    for changes in watchfiles.watch(*paths, stop_event=stop, debounce=50, step=20):
-        changed = {Path(path) for _, path in changes}
-        if any(_top_folder(root, path) in RESTART_ON for path in changed):
-            if any(path.suffix == ".py" for path in changed):
-                print("Plugin code changed: restarting the preview", flush=True)
-                os.execv(sys.executable, [sys.executable, *sys.argv])
-        rebuild(builder, state, changed)
+    if not paths:  # nothing to watch until something comes back
+        while not stop.wait(TICK_MS / 1000):
+            yield set()
+        return
+    yield from watchfiles.watch(
+        *paths, stop_event=stop, debounce=50, step=20, rust_timeout=TICK_MS, yield_on_timeout=True
+    )
+
+
+def watch(root, builder, state, stop, built=None):
+    """Rebuild on every change under the watched paths; restart on code changes.
+
+    `built`: identities() of the watched paths at the last build. A watched
+    path that disappears, comes back or is replaced triggers a full rebuild
+    and a new watch over what exists then. Nothing stops this loop but `stop`."""
+    paths = watched_paths(root, builder.overrides.get("PATH"))
+    built = built if built is not None else identities(paths)
+    while not stop.is_set():
+        armed = identities(paths)
+        try:
+            for changes in _changes([p for p in paths if armed[p] is not None], stop):
+                now = identities(paths)
+                if not changes and now == built:
+                    continue
+                changed = {Path(path) for _, path in changes} if now == built else None
+                if changed and any(_top_folder(root, path) in RESTART_ON for path in changed):
+                    if any(path.suffix == ".py" for path in changed):
+                        print("Plugin code changed: restarting the preview", flush=True)
+                        os.execv(sys.executable, [sys.executable, *sys.argv])
+                built = now
+                rebuild(builder, state, changed, root)
+                if now != armed:
+                    break  # watch again what exists now
+        except Exception as error:  # a watch that failed to start: try again
+            print(f"Watching again after: {type(error).__name__}: {error}", file=sys.stderr)
+            stop.wait(TICK_MS / 1000)
 
 
 def _top_folder(root, path):
@@ -250,19 +505,22 @@ def serve(root, settings_file, output, *, host="127.0.0.1", port=8000, overrides
     """Build once, then serve and rebuild until interrupted.
 
     `overrides` are Pelican settings for every build (e.g. PATH for a content
-    folder elsewhere); its PATH is watched instead of root/content."""
+    folder elsewhere); its PATH is watched instead of root/content. Responses
+    carry the headers of root/netlify.toml. A first build that fails (even on
+    the settings) still starts the server, showing the problems."""
     root = Path(root)
     output = Path(output)
     state = PreviewState()
     # One builder for the preview's life: it keeps what rebuilds can reuse.
     builder = SiteBuilder(settings_file, output, overrides, warm=True)
-    rebuild(builder, state)
+    built = identities(watched_paths(root, builder.overrides.get("PATH")))
+    rebuild(builder, state, root=root)
     output.mkdir(parents=True, exist_ok=True)
-    handler = make_handler(state, output)
+    handler = make_handler(state, output, site_headers=SiteHeaders(root / "netlify.toml"))
     server = http.server.ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     stop = threading.Event()
-    watcher = threading.Thread(target=watch, args=(root, builder, state, stop), daemon=True)
+    watcher = threading.Thread(target=watch, args=(root, builder, state, stop, built), daemon=True)
     watcher.start()
     print(f"Preview on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
     try:
