@@ -35,7 +35,7 @@ from pelican.utils import get_date, slugify
 
 from sitetools.memo import code_stamp, load_pickle, save_pickle
 
-from .html_policy import locate, violations
+from .html_policy import occurrences, violations
 
 logger = logging.getLogger(__name__)
 
@@ -397,21 +397,38 @@ def _line_at(text, offset, first_line):
     return first_line + text.count("\n", 0, offset)
 
 
+def place_of(text, masked, needles, start=0):
+    """Where the first of `needles` shows in `text` at or after `start`, best
+    effort: outside code (`masked` is mask_code(text)), else on a line with no
+    backtick (mask_code may take a stray backtick for a code span), else
+    anywhere; None when no needle is there."""
+    tiers = (
+        lambda at: masked[at] == text[at],
+        lambda at: "`" not in text[text.rfind("\n", 0, at) + 1 :].split("\n", 1)[0],
+        lambda at: True,
+    )
+    for good in tiers:
+        for needle in needles:
+            for at in occurrences(text, needle, start):
+                if good(at):
+                    return at
+    return None
+
+
 def locate_violations(found, text, first_line, where):
     """Problems for html_policy Violations of HTML rendered from `text`, each on
-    the line of `text` that shows it (outside code first), else on `first_line`."""
+    the line of `text` that shows it, else on `first_line`. A violation found
+    again is looked for after the place of the one before."""
     masked = mask_code(text)
     searched = {}
     problems = []
     for violation in found:
         needles = tuple(violation.needles())
-        start = searched.get(needles, 0)
-        at = locate(masked, needles, start)
-        if at < 0:
-            at = locate(text, needles, start)
-        if at >= 0:
+        at = place_of(text, masked, needles, searched.get(needles, 0))
+        line = first_line
+        if at is not None:
             searched[needles] = at + 1
-        line = _line_at(text, at, first_line) if at >= 0 else first_line
+            line = _line_at(text, at, first_line)
         problems.append(Problem(line, where, violation.message()))
     return problems
 

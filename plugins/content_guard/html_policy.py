@@ -141,6 +141,11 @@ class Violation(NamedTuple):
 
 
 def _attribute_message(tag, attribute, value):
+    if tag.strip("<>") in _PAGE_ELEMENTS:
+        return (
+            f"{attribute}= on {tag}: a post cannot set attributes on the page's own "
+            f"{tag} (a browser adds them to it); remove that tag"
+        )
     if attribute.startswith("on"):
         return (
             f"{attribute}= on {tag} runs script; remove the attribute, or show it as "
@@ -189,12 +194,26 @@ def _attribute_violation(tag, name, value):
     return None
 
 
+# A post's HTML is parsed as part of a page, the way the browser meets it: in
+# a <div> in <body>, and not closed, so that a tag or comment it leaves open is
+# seen at the end. A fragment parse would drop <body onload=…> and <html …>,
+# whose attributes a browser adds to the page's own <body> and <html>.
+_PAGE_BEFORE_POST = "<!DOCTYPE html><html><head></head><body><div>"
+# The page's own elements: the post may not add attributes to them.
+_PAGE_ELEMENTS = frozenset({"html", "head", "body"})
+
+
 def _walk(node, found):
     for child in getattr(node, "children", None) or ():
         name = getattr(child, "name", "")
-        if name.startswith("#"):  # text, comments
+        if name.startswith(("#", "!")):  # text, comments, the doctype
             continue
-        if getattr(child, "namespace", None) not in (None, "html") or name not in ELEMENTS:
+        html = getattr(child, "namespace", None) in (None, "html")
+        if html and name in _PAGE_ELEMENTS:
+            found.extend(Violation("attribute", name, a, v or "") for a, v in child.attrs.items())
+            _walk(child, found)
+            continue
+        if not html or name not in ELEMENTS:
             # Inline SVG and MathML are refused whole; so is anything inside a
             # refused element, which goes with it.
             found.append(Violation("element", name))
@@ -208,13 +227,10 @@ def _walk(node, found):
 
 @functools.lru_cache(maxsize=4096)
 def violations(html):
-    """Every violation in an HTML fragment, in document order, as a tuple.
-
-    The fragment is parsed as the content of a <div>, which is where the theme
-    puts a post's body."""
+    """Every violation in a post's HTML, in document order, as a tuple."""
     if not html or "<" not in html:
         return ()
-    document = JustHTML(html, fragment=True, sanitize=False, collect_errors=True)
+    document = JustHTML(_PAGE_BEFORE_POST + html, sanitize=False, collect_errors=True)
     found = []
     _walk(document.root, found)
     for error in document.errors:
@@ -223,13 +239,12 @@ def violations(html):
     return tuple(found)
 
 
-def locate(text, needles, start=0):
-    """Offset of the first of `needles` found in `text` at or after `start`
-    (case-insensitive), or -1."""
-    lowered = text.lower()
-    for needle in needles:
-        if needle:
-            at = lowered.find(needle.lower(), start)
-            if at >= 0:
-                return at
-    return -1
+def occurrences(text, needle, start=0):
+    """Offsets of `needle` in `text` at or after `start`, case-insensitive."""
+    lowered, needle = text.lower(), needle.lower()
+    found = []
+    at = lowered.find(needle, start) if needle else -1
+    while at >= 0:
+        found.append(at)
+        at = lowered.find(needle, at + 1)
+    return found
