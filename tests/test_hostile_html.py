@@ -15,7 +15,7 @@ import markdown
 import pytest
 
 from plugins.content_guard.content_guard import check_rendered, parse
-from plugins.content_guard.html_policy import url_scheme, violations
+from plugins.content_guard.html_policy import ELEMENTS, url_scheme, violations
 from sitetools.build import BuildError, SiteBuilder, build, load_settings
 from tests.conftest import read_html, run_invoke
 
@@ -77,6 +77,7 @@ VECTORS = {
     ),
     "template-img": ("<template><img src=x onerror=alert(1)></template>", 0),
     "img-srcset": ('<img src="a.png" srcset="javascript:alert(1)">', 0),
+    "table-aligned-column": ("| a | b |\n|:--|--:|\n| 1 | 2 |", 1),
     "unclosed-attribute": ('<div>\n<a href="/x" title="open\n', 0),
 }
 
@@ -187,6 +188,19 @@ def test_each_problem_is_on_the_line_that_shows_it_not_on_code():
 def test_attributes_added_to_the_page_body_are_refused():
     found = violations("<p>x</p><body onload=alert(1)><html onclick=alert(1)>")
     assert {(v.tag, v.attribute) for v in found} == {("body", "onload"), ("html", "onclick")}
+
+
+@pytest.mark.parametrize("html", ['<p>x <a title="open', "<p>x</p><!-- open"])
+def test_html_left_open_at_the_end_is_refused(html):
+    assert [v.kind for v in violations(html)] == ["unclosed"]
+
+
+def test_the_readme_lists_the_elements_the_check_allows():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    bullet = readme.split("- **Elements**:", 1)[1].split("\n- ", 1)[0]
+    listed = set(" ".join(bullet.split("`")[1::2][-1:]).split())
+    listed = (listed - {"h1–h6"}) | {f"h{n}" for n in range(1, 7)}
+    assert listed == ELEMENTS, listed ^ ELEMENTS
 
 
 # ---- One build over the whole corpus --------------------------------------------

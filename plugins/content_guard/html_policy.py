@@ -128,6 +128,8 @@ class Violation(NamedTuple):
         most telling first (case-insensitive; best effort)."""
         if self.kind == "element":
             return [f"<{self.tag}"]
+        if self.kind == "attribute" and self.attribute == "style" and self.tag in ("th", "td"):
+            return [":-", "-:", "style="]  # a table's alignment row, |:--|--:|
         if self.kind == "attribute":
             return [f"{self.attribute}=", self.attribute]
         if self.kind == "url":
