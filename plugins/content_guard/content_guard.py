@@ -825,8 +825,9 @@ def judge_rendered(content):
     }
     if not any(violations(html) for html in (body, *fields_html.values())):
         return
-    source = parse(decode(Path(content.source_path).read_bytes())[0] or "")
-    shown = display_path(content.source_path)
+    path = content.source_path
+    source = parse(decode(Path(path).read_bytes())[0] or "") if path else Source()
+    shown = display_path(path) if path else repr(content)
     _rendered.extend(format_problem(shown, p) for p in check_rendered(source, body, fields_html))
 
 
