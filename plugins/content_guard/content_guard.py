@@ -783,7 +783,7 @@ def in_use(settings, name):
     """Whether the site's PLUGINS names this plugin. Signals outlive a Pelican
     run, so a handler connected by an earlier build in the same process (tests,
     the preview) must not act for a site that does not use the plugin."""
-    return any(str(plugin).rsplit(".", 1)[-1] == name for plugin in settings.get("PLUGINS", ()))
+    return any(str(plugin).rsplit(".", 1)[-1] == name for plugin in settings.get("PLUGINS") or ())
 
 
 def validate(pelican):

@@ -75,7 +75,7 @@ REASONS = {
     "button": _FORM,
     "select": _FORM,
     "textarea": _FORM,
-    "meta": "it can send readers to another page (http-equiv=refresh)",
+    "meta": "with http-equiv=refresh it sends readers to another page",
     "base": "it changes where every link on the page goes",
     "link": "it loads a stylesheet or other resource into the page",
     "style": "it restyles the whole site; styles belong in the theme's CSS",
