@@ -10,6 +10,10 @@ the site, and raises one exception listing them all, one line each:
 
 `sitetools.build` turns that into a failed build that leaves output/ untouched.
 A Summary longer than the card's limit is a warning: logged, not fatal.
+
+Raw HTML is judged later, on the HTML Pelican's reader renders for each article
+and page (body and Summary), against html_policy's allowlist; those problems are
+raised together, the same way, before any page is written.
 """
 
 import difflib
@@ -27,9 +31,12 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from pelican import signals
+from pelican.contents import Article, Page
 from pelican.utils import get_date, slugify
 
 from sitetools.memo import code_stamp, load_pickle, save_pickle
+
+from .html_policy import occurrences, violations
 
 logger = logging.getLogger(__name__)
 
@@ -67,13 +74,6 @@ _YAML_END = re.compile(r"^(-{3}|\.{3})(\s.*)?$")
 _FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"^[ ]{0,3}(?:[-*+]|\d+[.)])\s")
 _INLINE_CODE = re.compile(r"(?<!`)(?P<ticks>`+)(?!`)(?P<code>.+?)(?<!`)(?P=ticks)(?!`)", re.S)
-_SCRIPT = re.compile(r"<\s*script\b", re.I)
-_EVENT_ATTR = re.compile(r"<[A-Za-z][^<>]*?\s(?P<attr>on[a-z]+)\s*=", re.I | re.S)
-_JS_URL = re.compile(
-    r"(?:\]\(\s*<?|\b(?:href|src|action|formaction|xlink:href|data)\s*=\s*[\"']?"
-    r"|^[ ]{0,3}\[[^\]]+\]:\s*<?|<)\s*javascript\s*:",
-    re.I | re.M,
-)
 _LINK = re.compile(r"[{|](?P<what>filename|static|attach)[|}](?P<path>[^\s)\"'<>\]]+)")
 _SLUG_SHAPE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -492,30 +492,51 @@ def _line_at(text, offset, first_line):
     return first_line + text.count("\n", 0, offset)
 
 
-def find_markup(text, first_line=1):
-    """Raw <script>, on…= attributes and javascript: URLs outside code:
-    [(line, what)]."""
-    text = mask_code(text)
-    found = []
-    for match in _SCRIPT.finditer(text):
-        found.append((_line_at(text, match.start(), first_line), "a <script> element"))
-    for match in _EVENT_ATTR.finditer(text):
-        attr = match.group("attr")
-        found.append((_line_at(text, match.start("attr"), first_line), f"an {attr}= attribute"))
-    for match in _JS_URL.finditer(text):
-        found.append((_line_at(text, match.end() - 1, first_line), "a javascript: URL"))
-    return sorted(found)
+def place_of(text, masked, needles, start=0):
+    """Where the first of `needles` shows in `text` at or after `start`, best
+    effort: outside code (`masked` is mask_code(text)), else on a line with no
+    backtick (mask_code may take a stray backtick for a code span), else
+    anywhere; None when no needle is there."""
+    tiers = (
+        lambda at: masked[at] == text[at],
+        lambda at: "`" not in text[text.rfind("\n", 0, at) + 1 :].split("\n", 1)[0],
+        lambda at: True,
+    )
+    for good in tiers:
+        for needle in needles:
+            for at in occurrences(text, needle, start):
+                if good(at):
+                    return at
+    return None
 
 
-def check_markup(source):
+def locate_violations(found, text, first_line, where):
+    """Problems for html_policy Violations of HTML rendered from `text`, each on
+    the line of `text` that shows it, else on `first_line`. A violation found
+    again is looked for after the place of the one before."""
+    masked = mask_code(text)
+    searched = {}
     problems = []
-    fix = "scripts are not allowed in posts; remove it (show code inside `backticks`)"
-    for item in source.fields:
-        for _, what in find_markup(item.value):
-            problems.append(Problem(item.line, item.label, f"{what}; {fix}"))
-    for line, what in find_markup(source.body, source.body_line):
-        problems.append(Problem(line, "body", f"{what}; {fix}"))
+    for violation in found:
+        needles = tuple(violation.needles())
+        at = place_of(text, masked, needles, searched.get(needles, 0))
+        line = first_line
+        if at is not None:
+            searched[needles] = at + 1
+            line = _line_at(text, at, first_line)
+        problems.append(Problem(line, where, violation.message()))
     return problems
+
+
+def check_rendered(source, body_html, fields_html):
+    """Problems in the HTML Pelican rendered from a source: its body, and the
+    header fields it formats as Markdown ({name: html}, e.g. summary)."""
+    problems = locate_violations(violations(body_html), source.body, source.body_line, "body")
+    for name, rendered in fields_html.items():
+        item = source.get(name)
+        line, where = (item.line, item.label) if item else (1, label(name))
+        problems += [Problem(line, where, v.message()) for v in violations(rendered)]
+    return sorted(problems)
 
 
 def find_links(text, first_line=1):
@@ -709,7 +730,6 @@ def check_source(raw, kind, source_path, content_root, options, *, exists=os.pat
         *check_tags(source, options["slug_options"]),
         *check_slug(*slug),
         *check_body(source, kind, status),
-        *check_markup(source),
         *check_links(source, source_path, content_root, exists),
     ]
     warnings = check_summary_length(source, options.get("summary_max_chars"))
@@ -916,7 +936,7 @@ def in_use(settings, name):
     """Whether the site's PLUGINS names this plugin. Signals outlive a Pelican
     run, so a handler connected by an earlier build in the same process (tests,
     the preview) must not act for a site that does not use the plugin."""
-    return any(str(plugin).rsplit(".", 1)[-1] == name for plugin in settings.get("PLUGINS", ()))
+    return any(str(plugin).rsplit(".", 1)[-1] == name for plugin in settings.get("PLUGINS") or ())
 
 
 def validate(pelican):
@@ -932,9 +952,57 @@ def validate(pelican):
         raise ContentProblems(problems)
 
 
+# Report lines for raw HTML outside html_policy's allowlist, found in this
+# build's rendered sources; reported together once every source is read.
+_rendered = []
+
+
+def forget_rendered(_pelican):
+    """A new build starts with no findings (a failed one may leave some)."""
+    _rendered.clear()
+
+
+def judge_rendered(content):
+    """Check the HTML Pelican's reader made of an article or page, and its
+    formatted header fields (Summary), against html_policy's allowlist."""
+    if not isinstance(content, (Article, Page)) or not in_use(content.settings, "content_guard"):
+        return
+    # The reader's HTML as rendered. Reading `.content` here would run Pelican's
+    # {static}/{filename} link replacement before the static files are known,
+    # and keep that result for the rest of the build.
+    body = content._content or ""
+    fields_html = {
+        name: value
+        for name in content.settings.get("FORMATTED_FIELDS", ())
+        if isinstance(value := content.metadata.get(name), str)
+    }
+    if not any(violations(html) for html in (body, *fields_html.values())):
+        return
+    path = content.source_path
+    source = parse(decode(Path(path).read_bytes())[0] or "") if path else Source()
+    shown = display_path(path) if path else repr(content)
+    _rendered.extend(format_problem(shown, p) for p in check_rendered(source, body, fields_html))
+
+
+def report_rendered(_generators):
+    """Fail the build, before anything is written, if any source's HTML broke
+    the allowlist: one line per problem, every source in one report."""
+    problems = sorted(set(_rendered), key=_report_order)
+    _rendered.clear()
+    if problems:
+        raise ContentProblems(problems)
+
+
 def register():
     # `initialized` fires once settings and plugins are loaded and before any
     # generator reads a file or anything is written: the earliest point where
     # PATH and the content settings are known, so a bad site fails fast and the
     # checks see the files on disk, including those Pelican would silently drop.
+    signals.initialized.connect(forget_rendered)
     signals.initialized.connect(validate)
+    # Raw HTML is judged as Markdown rendered it: each article and page as its
+    # reader finishes it, before other plugins change its HTML; the findings
+    # are reported once every generator has read its sources and before any
+    # page is written.
+    signals.content_object_init.connect(judge_rendered)
+    signals.all_generators_finalized.connect(report_rendered)

@@ -1,0 +1,252 @@
+"""What raw HTML a post may hold, judged on the HTML its Markdown renders to.
+
+Markdown passes raw HTML through, so a post can carry anything a browser runs.
+Rather than guess at the source with patterns, this module parses the rendered
+HTML the way a browser does (justhtml, a WHATWG-conformant HTML5 parser: entity
+decoding, `<svg/onload>`, `<` inside attribute values, foreign content) and
+compares every element, attribute and URL with an allowlist: what Markdown and
+its extensions (extra, codehilite, toc) write, plus a few harmless extras.
+Anything else is a Violation; `message()` says what is wrong and how to fix it.
+
+Pure functions of strings; content_guard maps violations to file and line.
+"""
+
+import functools
+from typing import NamedTuple
+
+from justhtml import JustHTML
+
+# Elements a post may use: text-level and block markup, lists, tables, code,
+# footnotes (div, sup, a, ol), definition lists, <details>, figures.
+ELEMENTS = frozenset(
+    """
+    a abbr b bdi bdo blockquote br caption cite code col colgroup dd del details dfn div
+    dl dt em figcaption figure h1 h2 h3 h4 h5 h6 hr i img ins kbd li mark ol p pre q rp rt
+    ruby s samp small span strong sub summary sup table tbody td tfoot th thead time tr u ul
+    var wbr
+    """.split()
+)
+
+# Attributes any allowed element may carry (the toc, footnote and attr_list
+# extensions write id and class; abbr writes title).
+GLOBAL_ATTRIBUTES = frozenset({"id", "class", "title", "lang", "dir"})
+
+# Further attributes, per element.
+ATTRIBUTES = {
+    "a": {"href", "rel", "hreflang"},
+    "img": {"src", "alt", "width", "height", "loading", "decoding"},
+    "ol": {"start", "reversed", "type"},
+    "li": {"value"},
+    "td": {"colspan", "rowspan", "headers"},
+    "th": {"colspan", "rowspan", "headers", "scope", "abbr"},
+    "col": {"span"},
+    "colgroup": {"span"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+    "del": {"cite", "datetime"},
+    "ins": {"cite", "datetime"},
+    "time": {"datetime"},
+    "details": {"open"},
+}
+
+# Attributes whose value is a URL, and the schemes such a URL may use. A URL
+# with no scheme (a path, `#fragment`, `?query`, or Pelican's `{static}…`,
+# `{filename}…`, `{attach}…`) stays on this site and is always allowed.
+URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+# Why an element is refused, for the elements people reach for.
+_RUNS_SCRIPT = "it runs script"
+_EMBEDS = "it embeds another document or plugin, which can run script"
+_FORM = "a form sends what readers type to another address"
+REASONS = {
+    "script": _RUNS_SCRIPT,
+    "noscript": _RUNS_SCRIPT,
+    "template": "it holds markup that script can bring to life",
+    "iframe": _EMBEDS,
+    "frame": _EMBEDS,
+    "frameset": _EMBEDS,
+    "object": _EMBEDS,
+    "embed": _EMBEDS,
+    "applet": _EMBEDS,
+    "portal": _EMBEDS,
+    "form": _FORM,
+    "input": _FORM,
+    "button": _FORM,
+    "select": _FORM,
+    "textarea": _FORM,
+    "meta": "with http-equiv=refresh it sends readers to another page",
+    "base": "it changes where every link on the page goes",
+    "link": "it loads a stylesheet or other resource into the page",
+    "style": "it restyles the whole site; styles belong in the theme's CSS",
+    "svg": "inline SVG can run script; show an .svg file as an image instead",
+    "math": "inline MathML can hide markup that runs script",
+}
+
+# Parse errors that leave the parser inside a tag, comment or the like at the
+# end of the HTML: on the page, the theme's markup after the post would be
+# read as part of it, so what the browser sees is not what was checked.
+_UNCLOSED = ("eof-in-",)
+
+
+class Violation(NamedTuple):
+    """One thing in the HTML outside the allowlist.
+
+    kind is "element", "attribute", "url" or "unclosed"; tag and attribute are
+    lower case as the parser reports them; value is the attribute's value after
+    entity decoding, or the parser's error code for "unclosed"."""
+
+    kind: str
+    tag: str = ""
+    attribute: str = ""
+    value: str = ""
+
+    def message(self):
+        """What is wrong and how to fix it, for a report line."""
+        tag = f"<{self.tag}>"
+        if self.kind == "element":
+            reason = REASONS.get(self.tag, "it is not on the list of elements a post may use")
+            return (
+                f"{tag} is not allowed in a post ({reason}); remove it, or show it as "
+                "code in `backticks`"
+            )
+        if self.kind == "attribute":
+            return _attribute_message(tag, self.attribute, self.value)
+        if self.kind == "url":
+            return (
+                f"{self.attribute}= on {tag} is a {url_scheme(self.value)}: URL, which can "
+                "run script or leave the page; link with https:, http:, mailto: or a "
+                "path on this site"
+            )
+        return (
+            f"raw HTML is cut off ({self.value}: a tag, comment or quoted value is not "
+            "closed), so it would swallow the page after it; close it"
+        )
+
+    def needles(self):
+        """Strings that may show where the violation is in the Markdown source,
+        most telling first (case-insensitive; best effort)."""
+        if self.kind == "element":
+            return [f"<{self.tag}"]
+        if self.kind == "attribute" and self.attribute == "style" and self.tag in ("th", "td"):
+            return [":-", "-:", "style="]  # a table's alignment row, |:--|--:|
+        if self.kind == "attribute":
+            return [f"{self.attribute}=", self.attribute]
+        if self.kind == "url":
+            scheme = url_scheme(self.value)
+            rest = self.value.split(":", 1)[-1].strip()
+            found = [self.value.strip(), f"{scheme}:"]
+            if len(rest) >= 4:
+                found.append(rest)
+            return [*found, f"{self.attribute}="]
+        return ["<"]
+
+
+def _attribute_message(tag, attribute, value):
+    if tag.strip("<>") in _PAGE_ELEMENTS:
+        return (
+            f"{attribute}= on {tag}: a post cannot set attributes on the page's own "
+            f"{tag} (a browser adds them to it); remove that tag"
+        )
+    if attribute.startswith("on"):
+        return (
+            f"{attribute}= on {tag} runs script; remove the attribute, or show it as "
+            "code in `backticks`"
+        )
+    if attribute == "style" and tag in ("<th>", "<td>"):
+        return (
+            f'style="{value}" on {tag} (a table column aligned with ":" in the rule '
+            "under the header) is blocked by the site's Content-Security-Policy; "
+            "remove the ':' from that rule"
+        )
+    if attribute == "style":
+        return (
+            f"style= on {tag} is blocked by the site's Content-Security-Policy; put "
+            "the style in a class in the theme's CSS and use class="
+        )
+    allowed = sorted(GLOBAL_ATTRIBUTES | ATTRIBUTES.get(tag.strip("<>"), set()))
+    return f"{attribute}= is not allowed on {tag}; remove it (allowed: {', '.join(allowed)})"
+
+
+def url_scheme(value):
+    """The scheme a browser reads in a URL attribute's (entity-decoded) value,
+    lower case, or "" for a URL with none (relative). Follows the URL
+    Standard's basic URL parser: leading and trailing C0 controls and spaces
+    are stripped, tabs and newlines anywhere are removed, and a scheme is an
+    ASCII letter followed by letters, digits, "+", "-" or ".", before a ":"."""
+    value = value.strip("".join(map(chr, range(0x21))))
+    value = "".join(ch for ch in value if ch not in "\t\n\r")
+    head, colon, _ = value.partition(":")
+    if not colon or not head or not (head[0].isascii() and head[0].isalpha()):
+        return ""
+    if all(ch.isascii() and (ch.isalnum() or ch in "+-.") for ch in head):
+        return head.lower()
+    return ""
+
+
+def _attribute_violation(tag, name, value):
+    if name.startswith("on") or name == "style":
+        return Violation("attribute", tag, name, value)
+    if name not in GLOBAL_ATTRIBUTES and name not in ATTRIBUTES.get(tag, ()):
+        return Violation("attribute", tag, name, value)
+    if name in URL_ATTRIBUTES:
+        scheme = url_scheme(value)
+        if scheme and scheme not in URL_SCHEMES:
+            return Violation("url", tag, name, value)
+    return None
+
+
+# A post's HTML is parsed as part of a page, the way the browser meets it: in
+# a <div> in <body>, and not closed, so that a tag or comment it leaves open is
+# seen at the end. A fragment parse would drop <body onload=…> and <html …>,
+# whose attributes a browser adds to the page's own <body> and <html>.
+_PAGE_BEFORE_POST = "<!DOCTYPE html><html><head></head><body><div>"
+# The page's own elements: the post may not add attributes to them.
+_PAGE_ELEMENTS = frozenset({"html", "head", "body"})
+
+
+def _walk(node, found):
+    for child in getattr(node, "children", None) or ():
+        name = getattr(child, "name", "")
+        if name.startswith(("#", "!")):  # text, comments, the doctype
+            continue
+        html = getattr(child, "namespace", None) in (None, "html")
+        if html and name in _PAGE_ELEMENTS:
+            found.extend(Violation("attribute", name, a, v or "") for a, v in child.attrs.items())
+            _walk(child, found)
+            continue
+        if not html or name not in ELEMENTS:
+            # Inline SVG and MathML are refused whole; so is anything inside a
+            # refused element, which goes with it.
+            found.append(Violation("element", name))
+            continue
+        for attribute, value in (getattr(child, "attrs", None) or {}).items():
+            problem = _attribute_violation(name, attribute.lower(), value or "")
+            if problem:
+                found.append(problem)
+        _walk(child, found)
+
+
+@functools.lru_cache(maxsize=4096)
+def violations(html):
+    """Every violation in a post's HTML, in document order, as a tuple."""
+    if not html or "<" not in html:
+        return ()
+    document = JustHTML(_PAGE_BEFORE_POST + html, sanitize=False, collect_errors=True)
+    found = []
+    _walk(document.root, found)
+    for error in document.errors:
+        if error.code.startswith(_UNCLOSED):
+            found.append(Violation("unclosed", value=error.code))
+    return tuple(found)
+
+
+def occurrences(text, needle, start=0):
+    """Offsets of `needle` in `text` at or after `start`, case-insensitive."""
+    lowered, needle = text.lower(), needle.lower()
+    found = []
+    at = lowered.find(needle, start) if needle else -1
+    while at >= 0:
+        found.append(at)
+        at = lowered.find(needle, at + 1)
+    return found
