@@ -30,6 +30,8 @@ from pelican.utils import get_date, slugify
 
 from sitetools.memo import code_stamp, load_pickle, save_pickle
 
+from .content_files import allowed_roots, scan_content, shown
+
 logger = logging.getLogger(__name__)
 
 DEFAULTS = {
@@ -625,12 +627,26 @@ def _card_summary_limit(settings):
     return int(post_cards.settings_for(settings)["summary_max_chars"])
 
 
-def source_files(settings, extensions):
+def scan(settings):
+    """The content folder's walk by content_files.scan_content: links and
+    special files that must not be read, and what may be."""
+    return scan_content(settings["PATH"], allowed_roots(settings), settings.get("IGNORE_FILES", []))
+
+
+def file_problems(found):
+    """Report lines for the links and special files of a scan."""
+    return sorted(f"{shown(path)}: {what}: {message}" for path, what, message in found.problems)
+
+
+def source_files(settings, extensions, found=None):
     """[(path, kind)] for every file Pelican would read as an article or page,
-    found the way Pelican's generators find them (paths, excludes, ignores)."""
+    found the way Pelican's generators find them (paths, excludes, ignores),
+    leaving out what the content folder's scan (`found`) will not read."""
     root = Path(settings["PATH"])
     ignores = settings.get("IGNORE_FILES", [])
-    found = []
+    if found is None:
+        found = scan(settings)
+    sources = []
     for kind, paths, excludes in (
         ("article", settings["ARTICLE_PATHS"], settings.get("ARTICLE_EXCLUDES", [])),
         ("page", settings["PAGE_PATHS"], settings.get("PAGE_EXCLUDES", [])),
@@ -639,7 +655,8 @@ def source_files(settings, extensions):
         for base in paths:
             top = root / base if base else root
             if top.is_file():
-                found.append((top, kind))
+                if found.readable(top):
+                    sources.append((top, kind))
                 continue
             for dirpath, dirs, files in os.walk(top, followlinks=True):
                 dirs[:] = sorted(
@@ -647,13 +664,16 @@ def source_files(settings, extensions):
                     for d in dirs
                     if os.path.normpath(os.path.join(dirpath, d)) not in excluded
                     and not any(fnmatch.fnmatch(d, pattern) for pattern in ignores)
+                    and found.readable(os.path.join(dirpath, d))
                 )
                 for name in sorted(files):
                     if any(fnmatch.fnmatch(name, pattern) for pattern in ignores):
                         continue
+                    if not found.readable(os.path.join(dirpath, name)):
+                        continue
                     if name.rsplit(".", 1)[-1] in extensions and "." in name:
-                        found.append((Path(dirpath) / name, kind))
-    return found
+                        sources.append((Path(dirpath) / name, kind))
+    return sources
 
 
 def display_path(path):
@@ -723,8 +743,9 @@ def save_checks():
     _kept["dirty"] = False
 
 
-def check_site(settings):
-    """(problems, warnings): report lines for every source under PATH."""
+def check_site(settings, found=None):
+    """(problems, warnings): report lines for every source under PATH
+    (`found`: the content folder's scan, when already made)."""
     options = settings_for(settings)
     options["slug_options"] = {
         "regex_subs": settings.get("SLUG_REGEX_SUBSTITUTIONS", []),
@@ -736,7 +757,7 @@ def check_site(settings):
     content_root = Path(settings["PATH"])
     problems, warnings, slugs = [], [], []
     seen = set()
-    for path, kind in source_files(settings, options["extensions"]):
+    for path, kind in source_files(settings, options["extensions"], found):
         seen.add((str(path), kind))
         shown = display_path(path)
         checked = check_source_again(path.read_bytes(), kind, path, content_root, options)
@@ -770,11 +791,13 @@ def validate(pelican):
     """Check every source; raise ContentProblems listing them all."""
     if not in_use(pelican.settings, "content_guard"):
         return
+    found = scan(pelican.settings)
     load_checks(pelican.settings)
-    problems, warnings = check_site(pelican.settings)
+    problems, warnings = check_site(pelican.settings, found)
     save_checks()
     for line in warnings:
         logger.warning(line)
+    problems = file_problems(found) + problems
     if problems:
         raise ContentProblems(problems)
 
