@@ -118,9 +118,20 @@ def new(c, title, tags="", summary="", content=None):
     root = Path(content).resolve() if content else Path(settings["PATH"])
     folder = root / settings["ARTICLE_PATHS"][0]
     try:
-        path = new_post(title, tags, folder, settings, summary=summary or None)
+        path = new_post(
+            title,
+            tags,
+            folder,
+            settings,
+            summary=summary or None,
+            # Slugs are taken by posts in every article folder and subfolder.
+            search=[root / articles for articles in settings["ARTICLE_PATHS"]],
+            note=lambda line: print(f"note: {line}", file=sys.stderr),
+        )
     except (PostExists, ValueError) as error:
         raise Exit(f"Not written: {error}", code=1) from None
+    except OSError as error:  # the folder cannot be written
+        raise Exit(f"Not written: {error.strerror}: {error.filename}", code=1) from None
     print(_shown(path))
 
 

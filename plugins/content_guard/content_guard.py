@@ -506,6 +506,47 @@ def check_slug(slug, line, where):
     return []
 
 
+# The longest name built from a slug is the social image's file being written,
+# `<slug>-<10-char hash>.<process id>.tmp`: 23 characters more than the slug,
+# and a file name may have 255 bytes. 200 leaves room for anything like it.
+MAX_SLUG_BYTES = 200
+
+
+def check_slug_length(slug, line, where, limit=MAX_SLUG_BYTES):
+    """A slug too long for the file names made from it."""
+    size = len((slug or "").encode("utf-8"))
+    if size <= limit:
+        return []
+    fix = "shorten it" if where == "Slug" else "add a shorter 'Slug:' line"
+    return [
+        Problem(
+            line,
+            where,
+            f"its slug is {size} characters, longer than the {limit} a file name may have; {fix}",
+        )
+    ]
+
+
+def check_tag_lengths(source, slug_options, limit=MAX_SLUG_BYTES):
+    """Tags whose slugs are too long for their page's and feeds' file names."""
+    item = source.get("tags")
+    if item is None:
+        return []
+    problems = []
+    for tag in re.split(r",\s*\n|\n|,", item.value):
+        size = len(slugify(tag, **slug_options).encode("utf-8")) if tag.strip() else 0
+        if size > limit:
+            problems.append(
+                Problem(
+                    item.line,
+                    "Tags",
+                    f"'{tag.strip()[:40]}…' gives a slug of {size} characters, longer than "
+                    f"the {limit} a file name may have; shorten the tag",
+                )
+            )
+    return problems
+
+
 def summary_chars(text):
     """How many characters of plain text a Markdown summary shows."""
     import markdown  # noqa: PLC0415
@@ -570,6 +611,8 @@ def check_source(raw, kind, source_path, content_root, options, *, exists=os.pat
         *check_status(source, options["statuses"]),
         *check_tags(source, options["slug_options"]),
         *check_slug(*slug),
+        *check_slug_length(*slug),
+        *check_tag_lengths(source, options["slug_options"]),
         *check_body(source, kind, status),
         *check_markup(source),
         *check_links(source, source_path, content_root, exists),
