@@ -237,7 +237,7 @@ def test_editor_files_are_ignored_and_links_inside_are_kept(tmp_path):
 @pytest.mark.parametrize(
     ("make", "expected"),
     [
-        (lambda d: (d / "a").symlink_to("/"), "a symbolic link to a folder outside"),
+        (lambda d: (d / "a").symlink_to(d.parent), "a symbolic link to a folder outside"),
         (lambda d: (d / "a").symlink_to(d), "a symbolic link back to a folder"),
         (lambda d: os.mkfifo(d / "a"), "a named pipe"),
         (lambda d: (d / "a").symlink_to("b"), "a file that does not exist"),
@@ -256,6 +256,22 @@ def test_scan_content(tmp_path, make, expected):
     else:
         assert len(messages) == 1 and expected in messages[0], messages
         assert str(top / "a") not in scan.files
+
+
+def test_scan_content_walks_a_hidden_folder_pelican_is_told_to_read(tmp_path):
+    """A hidden folder in STATIC_PATHS is published: its links are checked too."""
+    top = tmp_path / "content"
+    known = top / "extra" / ".well-known"
+    known.mkdir(parents=True)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("x", encoding="utf-8")
+    (known / "security.txt").symlink_to(outside)
+    (top / ".hidden").mkdir()
+    (top / ".hidden" / "x").symlink_to(outside)
+    scan = scan_content(top, [top], [".*"], named=["extra/.well-known"])
+    assert [Path(path).relative_to(top).as_posix() for path, _, _ in scan.problems] == [
+        "extra/.well-known/security.txt"
+    ], scan.problems
 
 
 # ---- Slugs too long for a file name ------------------------------------------------

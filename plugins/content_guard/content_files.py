@@ -67,10 +67,14 @@ def _link_target(path):
         return None, ("file", "a symbolic link that points back to itself; remove it")
 
 
-def scan_content(top, inside, ignores):
+def scan_content(top, inside, ignores, named=()):
     """Walk the folder `top` without opening a file; `inside` are the folders
-    a symbolic link may point into, `ignores` fnmatch patterns of names to skip."""
+    a symbolic link may point into, `ignores` fnmatch patterns of names to skip,
+    `named` folders under `top` that Pelican reads even if their names are
+    ignored (a hidden folder in STATIC_PATHS), with the folders that lead to them."""
     top = os.path.normpath(top)
+    named = {os.path.normpath(os.path.join(top, path)) for path in named}
+    named = {parent for path in named for parent in _and_parents(path, top)}
     inside = [Path(root).resolve() for root in inside]
     scan = Scan()
     if not os.path.isdir(top):
@@ -94,9 +98,9 @@ def scan_content(top, inside, ignores):
             report(where, "folder", f"cannot be read ({error.strerror}); fix its permissions")
             return
         for entry in entries:
-            if any(fnmatch.fnmatch(entry.name, pattern) for pattern in ignores):
-                continue
             path = os.path.join(folder, entry.name)
+            if path not in named and any(fnmatch.fnmatch(entry.name, p) for p in ignores):
+                continue
             location = os.path.join(where, entry.name)
             try:
                 if entry.is_symlink():
@@ -137,6 +141,23 @@ def scan_content(top, inside, ignores):
 
     visit(top, [Path(top).resolve()], False)
     return scan
+
+
+def _and_parents(path, top):
+    """`path` and the folders above it, up to `top`."""
+    while path.startswith(top + os.sep):
+        yield path
+        path = os.path.dirname(path)
+
+
+def named_folders(settings):
+    """The folders Pelican is told to read: article, page and static paths."""
+    return [
+        path
+        for key in ("ARTICLE_PATHS", "PAGE_PATHS", "STATIC_PATHS")
+        for path in settings.get(key, ())
+        if path
+    ]
 
 
 def allowed_roots(settings):

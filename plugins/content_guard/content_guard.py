@@ -30,7 +30,7 @@ from pelican.utils import get_date, slugify
 
 from sitetools.memo import code_stamp, load_pickle, save_pickle
 
-from .content_files import allowed_roots, scan_content, shown
+from .content_files import allowed_roots, named_folders, scan_content, shown
 
 logger = logging.getLogger(__name__)
 
@@ -673,7 +673,12 @@ def _card_summary_limit(settings):
 def scan(settings):
     """The content folder's walk by content_files.scan_content: links and
     special files that must not be read, and what may be."""
-    return scan_content(settings["PATH"], allowed_roots(settings), settings.get("IGNORE_FILES", []))
+    return scan_content(
+        settings["PATH"],
+        allowed_roots(settings),
+        settings.get("IGNORE_FILES", []),
+        named_folders(settings),
+    )
 
 
 def file_problems(found):
