@@ -24,6 +24,7 @@ from pathlib import Path
 from . import content_cache, progress
 from .feeds_aside import feeds_aside
 from .feeds_aside import usable as feeds_aside_usable
+from .netlify import url_problem
 from .reuse import PageReuse, only_sources_changed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,6 +157,13 @@ def load_settings(config="pelicanconf.py", overrides=None):
         raise SettingsError(
             f"{shown_path(path)}: {type(error).__name__}: {error}; fix the settings file"
         ) from None
+    siteurl = settings.get("SITEURL") or ""  # empty: relative URLs (development)
+    problem = url_problem(siteurl) if siteurl else None
+    if problem:
+        raise SettingsError(
+            f"{shown_path(path)}: SITEURL={siteurl!r} is not a site address ({problem}); "
+            "set it to the site's full URL, e.g. https://blog.example.org"
+        )
     # Pelican's Markdown reader adds to this dict in place, and a settings file
     # that imports another (publishconf) shares it with every later build of
     # the process: each build gets its own.

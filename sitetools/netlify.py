@@ -54,10 +54,12 @@ _HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:.]+\]")
 def url_problem(value):
     """What keeps `value` from being a site's address, or None when it is one:
     http(s), a host, an optional port and path; no spaces, user, query or
-    fragment, which would end up in every link and feed. Raises ValueError
-    for what urlsplit itself refuses (a port out of range)."""
-    parts = urlsplit(value)
-    host = parts.netloc.rsplit(":", 1)[0] if parts.port else parts.netloc
+    fragment, which would end up in every link and feed."""
+    try:
+        parts = urlsplit(value)
+        host = parts.netloc.rsplit(":", 1)[0] if parts.port else parts.netloc
+    except ValueError as error:  # urlsplit's own refusals: a bad port, a bad IPv6
+        return str(error)
     checks = (
         (
             any(char.isspace() or not char.isprintable() for char in value),
@@ -73,10 +75,7 @@ def url_problem(value):
 
 
 def _checked_url(name, value):
-    try:
-        problem = url_problem(value)
-    except ValueError as error:  # urlsplit's own refusals: a bad port, a bad IPv6
-        problem = str(error)
+    problem = url_problem(value)
     if problem:
         where = "the environment" if name == "SITEURL" else "Netlify's build environment"
         fix = (

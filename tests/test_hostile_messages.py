@@ -16,7 +16,7 @@ from pelican.utils import slugify
 
 from plugins.content_guard.content_files import scan_content
 from plugins.content_guard.content_guard import check_slug_length, check_tag_lengths, parse
-from sitetools.build import BuildError, build, load_settings
+from sitetools.build import BuildError, SettingsError, build, load_settings
 from sitetools.newpost import PostExists, new_post, short_slug
 from tests.conftest import DATA, ROOT, run_invoke
 
@@ -143,6 +143,22 @@ def test_an_invalid_netlify_address_names_the_variable(context, name, good, monk
     run = run_invoke("publish", "--output", str(good[0]))
     said = fails_cleanly(run, good, f"{name}='https://'", "set SITEURL to the site's full URL")
     assert "publishconf.py" in said, said
+
+
+def test_an_invalid_siteurl_in_a_settings_file_is_named(tmp_path, monkeypatch):
+    monkeypatch.delenv("SITEURL", raising=False)
+    settings = tmp_path / "publishconf.py"
+    settings.write_text(
+        f"from pelicanconf import *\nPATH = {str(DATA / 'reader')!r}\n"
+        'SITEURL = "https://blog.example.org/#top"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(SettingsError) as failure:
+        load_settings(settings)
+    assert str(failure.value) == (
+        f"{settings}: SITEURL='https://blog.example.org/#top' is not a site address "
+        "(it has a ? or #); set it to the site's full URL, e.g. https://blog.example.org"
+    )
 
 
 def test_a_good_siteurl_with_a_port_and_path_is_kept(monkeypatch):
