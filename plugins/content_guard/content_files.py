@@ -112,7 +112,7 @@ def scan_content(top, inside, ignores, named=()):
                     real = Path(chain[-1], entry.name)
                 mode = os.stat(real).st_mode
             except OSError as error:
-                report(location, "file", f"cannot be read ({error.strerror})")
+                report(location, "file", f"cannot be read ({error.strerror}); fix its permissions")
                 continue
             is_folder = stat.S_ISDIR(mode)
             if entry.is_symlink() and not _inside(real, inside):
