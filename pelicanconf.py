@@ -19,6 +19,10 @@ PATH = "content"
 ARTICLE_PATHS = ["posts"]
 PAGE_PATHS = ["pages"]
 STATIC_PATHS = ["images", "extra"]
+# Never read, never published: hidden files (an editor's .#post.md lock, .swp
+# swap files, .DS_Store), backups (post.md~, #post.md#) and temporary files.
+# Pelican matches each name (and its watcher each path) against these.
+IGNORE_FILES = ["**/.*", ".*", "*~", "#*#", "*.swp", "*.tmp"]
 
 TIMEZONE = "UTC"
 DEFAULT_LANG = "en"

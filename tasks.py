@@ -42,11 +42,13 @@ def _shown(path):
 
 
 def _build(c, settings_file, content=None, output=None):
-    from sitetools.build import BuildError, build  # noqa: PLC0415
+    from sitetools.build import BuildError, SettingsError, build  # noqa: PLC0415
 
     output = _output(c, output)
     try:
         result = build(settings_file, output, _overrides(output, content))
+    except SettingsError as error:  # one line; nothing was built
+        raise Exit(str(error), code=1) from None
     except BuildError as error:
         print(error, file=sys.stderr)
         raise Exit(f"The last good site is still in {_shown(output)}/.", code=1) from None
@@ -106,16 +108,30 @@ def serve(c, host=None, port=None, content=None, output=None):
 )
 def new(c, title, tags="", summary="", content=None):
     """Write a new draft post in content/posts/<slug>.md and print its path."""
-    from sitetools.build import load_settings  # noqa: PLC0415
+    from sitetools.build import SettingsError, load_settings  # noqa: PLC0415
     from sitetools.newpost import PostExists, new_post  # noqa: PLC0415
 
-    settings = load_settings(c.site.settings)
+    try:
+        settings = load_settings(c.site.settings)
+    except SettingsError as error:
+        raise Exit(str(error), code=1) from None
     root = Path(content).resolve() if content else Path(settings["PATH"])
     folder = root / settings["ARTICLE_PATHS"][0]
     try:
-        path = new_post(title, tags, folder, settings, summary=summary or None)
+        path = new_post(
+            title,
+            tags,
+            folder,
+            settings,
+            summary=summary or None,
+            # Slugs are taken by posts in every article folder and subfolder.
+            search=[root / articles for articles in settings["ARTICLE_PATHS"]],
+            note=lambda line: print(f"note: {line}", file=sys.stderr),
+        )
     except (PostExists, ValueError) as error:
         raise Exit(f"Not written: {error}", code=1) from None
+    except OSError as error:  # the folder cannot be written
+        raise Exit(f"Not written: {error.strerror}: {error.filename}", code=1) from None
     print(_shown(path))
 
 
@@ -123,12 +139,15 @@ def new(c, title, tags="", summary="", content=None):
 def check(c, output=None):
     """Check the built site: valid HTML, internal links and #fragments, feeds."""
     from sitetools import check as checks  # noqa: PLC0415
-    from sitetools.build import load_settings  # noqa: PLC0415
+    from sitetools.build import SettingsError, load_settings  # noqa: PLC0415
 
     output = _output(c, output)
     if not output.is_dir():
         raise Exit(f"Nothing to check: {_shown(output)}/ does not exist; run invoke build", 1)
-    siteurl = load_settings(c.site.publish_settings)["SITEURL"]
+    try:
+        siteurl = load_settings(c.site.publish_settings)["SITEURL"]
+    except SettingsError as error:
+        raise Exit(str(error), code=1) from None
     pages = len(list(output.rglob("*.html")))
     failures = 0
     html = checks.relative_report(checks.check_html(output), output)

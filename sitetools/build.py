@@ -10,11 +10,13 @@ folder in only when there were none: `output/` always holds the last good build.
 import contextlib
 import copy
 import logging
+import os
 import shutil
 import sys
 import tempfile
 import threading
 import time
+import traceback
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +24,7 @@ from pathlib import Path
 from . import content_cache, progress
 from .feeds_aside import feeds_aside
 from .feeds_aside import usable as feeds_aside_usable
+from .netlify import url_problem
 from .reuse import PageReuse, only_sources_changed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +38,16 @@ class BuildError(Exception):
         count = len(self.problems)
         lines = "\n".join(f"  {line}" for line in self.problems)
         super().__init__(f"Build failed with {count} problem{'s' * (count != 1)}:\n{lines}")
+
+
+class SettingsError(BuildError):
+    """The settings cannot be loaded: a broken settings file, a bad SITEURL,
+    no content folder. `str()` is one line naming the file or setting and the
+    fix; as a BuildError, whatever reports a failed build reports it too."""
+
+    def __init__(self, line):
+        self.problems = [line]
+        Exception.__init__(self, line)
 
 
 @dataclass
@@ -55,20 +68,102 @@ class _ProblemCollector(logging.Handler):
 
     def emit(self, record):
         message = record.getMessage()
-        if record.exc_info and record.exc_info[1] is not None:
-            message = f"{message}: {record.exc_info[1]}"
+        error = record.exc_info[1] if record.exc_info else None
+        if error is None and record.levelno >= logging.ERROR:
+            # Pelican logs "Could not process <file>" from inside its `except`
+            # and keeps the exception out of the record unless DEBUG is set:
+            # the exception being handled is the reason.
+            error = sys.exc_info()[1]
+        if error is not None:
+            message = f"{message}: {reason(error)}"
         target = self.errors if record.levelno >= logging.ERROR else self.warnings
         target.append(" ".join(message.split()))
 
 
+def reason(error):
+    """Why a source could not be read, in words an author can act on."""
+    if isinstance(error, RecursionError):
+        return (
+            "lists or quotes nested too deep for the Markdown reader; "
+            "flatten the deepest nesting (RecursionError)"
+        )
+    return f"{type(error).__name__}: {error}"
+
+
+def shown_path(path):
+    """A path as the author would type it: relative to the project root when
+    it is under it."""
+    path = Path(path)
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def _settings_values(path):
+    """The UPPER_CASE names a settings file defines; SettingsError if running
+    it fails, naming the file and line."""
+    from pelican.settings import get_settings_from_file  # noqa: PLC0415
+
+    from .netlify import SiteUrlError  # noqa: PLC0415
+
+    fix = "fix the settings file"
+    try:
+        return get_settings_from_file(str(path))
+    except SyntaxError as error:
+        where = shown_path(error.filename or path)
+        raise SettingsError(
+            f"{where}:{error.lineno}: {type(error).__name__}: {error.msg}; {fix}"
+        ) from None
+    except SiteUrlError as error:
+        raise SettingsError(f"{shown_path(path)}: {error}") from None
+    except Exception as error:  # whatever the settings code raised: say where
+        frames = [
+            frame
+            for frame in traceback.extract_tb(error.__traceback__)
+            if Path(frame.filename).parent == path.parent
+        ]
+        where = f"{shown_path(frames[-1].filename)}:{frames[-1].lineno}" if frames else path
+        raise SettingsError(f"{where}: {type(error).__name__}: {error}; {fix}") from None
+
+
 def load_settings(config="pelicanconf.py", overrides=None):
-    """Pelican settings from a config file under the project root, with overrides."""
-    from pelican.settings import read_settings  # noqa: PLC0415
+    """Pelican settings from a config file under the project root, with overrides.
+
+    Raises SettingsError, one line naming the file or setting and the fix,
+    when the file is missing or broken or names no content folder.
+    """
+    from pelican.settings import DEFAULT_CONFIG, read_settings  # noqa: PLC0415
 
     path = Path(config)
     if not path.is_absolute():
         path = ROOT / path
-    settings = read_settings(str(path), override=dict(overrides or {}))
+    if not path.is_file():
+        raise SettingsError(f"{shown_path(path)}: no such settings file; check the file name")
+    overrides = dict(overrides or {})
+    values = _settings_values(path)
+    content = overrides.get("PATH") or values.get("PATH", DEFAULT_CONFIG["PATH"])
+    # Pelican's rule: relative to the settings file.
+    content = Path(os.path.normpath(path.parent / content))
+    if not content.is_dir():
+        fix = (
+            "create it or give another folder"
+            if "PATH" in overrides
+            else f"create it or fix PATH in {path.name}"
+        )
+        raise SettingsError(
+            f"{shown_path(content)}/: the content folder (PATH) does not exist; {fix}"
+        )
+    try:
+        settings = read_settings(str(path), override=overrides)
+    except Exception as error:  # Pelican's own checks of the values
+        raise SettingsError(
+            f"{shown_path(path)}: {type(error).__name__}: {error}; fix the settings file"
+        ) from None
+    siteurl = settings.get("SITEURL") or ""  # empty: relative URLs (development)
+    problem = url_problem(siteurl) if siteurl else None
+    if problem:
+        raise SettingsError(
+            f"{shown_path(path)}: SITEURL={siteurl!r} is not a site address ({problem}); "
+            "set it to the site's full URL, e.g. https://blog.example.org"
+        )
     # Pelican's Markdown reader adds to this dict in place, and a settings file
     # that imports another (publishconf) shares it with every later build of
     # the process: each build gets its own.

@@ -46,12 +46,45 @@ def site_url(environ, default):
     return default.rstrip("/")
 
 
+# A host name's labels (RFC 1123), an IPv4 address, or an IPv6 one in brackets.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:.]+\]")
+
+
+def url_problem(value):
+    """What keeps `value` from being a site's address, or None when it is one:
+    http(s), a host, an optional port and path; no spaces, user, query or
+    fragment, which would end up in every link and feed."""
+    try:
+        parts = urlsplit(value)
+        host = parts.netloc.rsplit(":", 1)[0] if parts.port else parts.netloc
+    except ValueError as error:  # urlsplit's own refusals: a bad port, a bad IPv6
+        return str(error)
+    checks = (
+        (
+            any(char.isspace() or not char.isprintable() for char in value),
+            "it has a space or control character",
+        ),
+        (parts.scheme not in ("http", "https"), "it does not start with https:// or http://"),
+        (not parts.hostname, "it names no host"),
+        ("@" in parts.netloc, "it holds a user name"),
+        (not _HOST.fullmatch(host), f"'{parts.netloc}' is not a host name"),
+        (parts.query or parts.fragment or "?" in value or "#" in value, "it has a ? or #"),
+    )
+    return next((why for failed, why in checks if failed), None)
+
+
 def _checked_url(name, value):
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    problem = url_problem(value)
+    if problem:
+        where = "the environment" if name == "SITEURL" else "Netlify's build environment"
+        fix = (
+            "set it to the site's full URL, e.g. https://blog.example.org, or unset it"
+            if name == "SITEURL"
+            else "set SITEURL to the site's full URL, e.g. https://blog.example.org"
+        )
         raise SiteUrlError(
-            f"{name}={value!r} is not a site address: "
-            "set it to a full URL such as https://blog.example.org"
+            f"{name}={value!r} from {where} is not a site address ({problem}); {fix}"
         )
     return value.rstrip("/")
 

@@ -5,9 +5,23 @@ file name matches the URL Pelican will give the post; the date is now in the
 site's TIMEZONE.
 """
 
+import fnmatch
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+# A new post's slug is at most this long: a 500-character title gets a slug of
+# its first words, cut between two of them. content_guard fails a build only
+# for a slug too long for a file name (200); this keeps URLs readable.
+NEW_SLUG_MAX = 80
+
+# The sources content_guard checks and Pelican's Markdown reader reads.
+EXTENSIONS = (".md", ".markdown", ".mkd", ".mdown")
+
+# Characters that end a line for Python's str.splitlines (and so for the
+# header's parsers), besides \n and \r.
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
 class PostExists(Exception):
@@ -31,6 +45,24 @@ def split_tags(tags):
     return [tag.strip() for tag in str(tags or "").split(",") if tag.strip()]
 
 
+def one_line(name, noun, value):
+    """Refuse a value that would start a new header line, or hides a control
+    character: `name` and `noun` say which argument, for the message."""
+    for char in str(value or ""):
+        if char in _LINE_BREAKS:
+            raise ValueError(f"{name} contains a line break; give {noun} on one line")
+        if char != "\t" and unicodedata.category(char) == "Cc":
+            raise ValueError(f"{name} contains the control character U+{ord(char):04X}; remove it")
+
+
+def short_slug(slug, limit=NEW_SLUG_MAX):
+    """`slug` cut after its last whole word that fits in `limit` characters."""
+    if len(slug) <= limit:
+        return slug
+    cut = slug[: limit + 1].rsplit("-", 1)[0] if "-" in slug[: limit + 1] else ""
+    return cut or slug[:limit].rstrip("-")
+
+
 def post_text(title, slug, tags, when, summary=None):
     """The new file's text: a header Pelican and content_guard accept, and an
     empty body (a draft may have none)."""
@@ -46,34 +78,81 @@ def post_text(title, slug, tags, when, summary=None):
     return "\n".join(lines) + "\n\n"
 
 
-def existing_slug(folder, slug):
-    """A Markdown file in `folder` whose header already says `Slug: <slug>`."""
-    for path in sorted(Path(folder).glob("*.md")):
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            if not line.strip():
-                break
-            key, _, value = line.partition(":")
-            if key.strip().lower() == "slug" and value.strip() == slug:
-                return path
+def header(text):
+    """{lower-case key: value} of a source's first lines, before a blank one."""
+    fields = {}
+    for line in text.splitlines():
+        if not line.strip():
+            break
+        key, colon, value = line.partition(":")
+        if colon and key.strip():
+            fields.setdefault(key.strip().lower(), value.strip())
+    return fields
+
+
+def slug_of(path, settings):
+    """The slug Pelican gives the source at `path`: its Slug line, else from
+    its title (or its file name, with SLUGIFY_SOURCE = "basename")."""
+    fields = header(path.read_text(encoding="utf-8", errors="replace"))
+    if fields.get("slug"):
+        return fields["slug"]
+    if settings.get("SLUGIFY_SOURCE") == "basename":
+        return slug_for(path.stem, settings)
+    return slug_for(fields["title"], settings) if fields.get("title") else None
+
+
+def sources(folders, ignores=()):
+    """Every Markdown source under `folders`, in subfolders too; names that
+    IGNORE_FILES matches (editor lock and backup files) and anything that is
+    not a regular file (a named pipe would block the read) left out."""
+    for folder in folders:
+        for path in sorted(Path(folder).rglob("*")):
+            parts = path.relative_to(folder).parts
+            if any(fnmatch.fnmatch(part, pattern) for part in parts for pattern in ignores):
+                continue
+            if path.suffix in EXTENSIONS and path.is_file():
+                yield path
+
+
+def existing_slug(folders, slug, settings, ignores=()):
+    """A source under `folders` whose slug is already `slug`."""
+    for path in sources(folders, ignores):
+        if slug_of(path, settings) == slug:
+            return path
     return None
 
 
-def new_post(title, tags, folder, settings, *, summary=None, now=None):
-    """Write `folder/<slug>.md` and return its path; never overwrite."""
+def new_post(title, tags, folder, settings, *, summary=None, now=None, search=None, note=None):
+    """Write `folder/<slug>.md` and return its path; never overwrite, and never
+    take a slug that a source under `search` (default: `folder`) already has.
+    `note(line)` hears of a slug shortened from a long title."""
+    for name, noun, value in (
+        ("the title", "it", title),
+        ("--tags", "tags", tags),
+        ("--summary", "the summary", summary),
+    ):
+        one_line(name, noun, value)
     title = " ".join(str(title).split())
     tags = split_tags(tags)
     if not title:
         raise ValueError("the title is empty; give the post a title")
     if not tags:
         raise ValueError("no tags; pass --tags with at least one, e.g. --tags python,llm")
-    slug = slug_for(title, settings)
-    if not slug:
+    full = slug_for(title, settings)
+    if not full:
         raise ValueError(f"'{title}' gives an empty slug; use a title with letters or digits")
+    slug = short_slug(full)
+    if slug != full and note:
+        note(
+            f"the title's slug would be {len(full)} characters; using its first words, "
+            f"'{slug}' (change the Slug: line to choose another)"
+        )
     folder = Path(folder)
     path = folder / f"{slug}.md"
-    if path.exists():
+    if path.exists() or path.is_symlink():
         raise PostExists(f"{path} already exists; choose another title or edit that post")
-    taken = existing_slug(folder, slug) if folder.is_dir() else None
+    ignores = settings.get("IGNORE_FILES", ())
+    taken = existing_slug(search or [folder], slug, settings, ignores)
     if taken:
         raise PostExists(f"{taken} already uses the slug '{slug}'; choose another title")
     when = now or datetime.now(ZoneInfo(settings.get("TIMEZONE") or "UTC"))

@@ -36,6 +36,7 @@ from pelican.utils import get_date, slugify
 
 from sitetools.memo import code_stamp, load_pickle, save_pickle
 
+from .content_files import allowed_roots, named_folders, scan_content, shown
 from .html_policy import occurrences, violations
 
 logger = logging.getLogger(__name__)
@@ -660,6 +661,47 @@ def check_slug(slug, line, where):
     return []
 
 
+# The longest name built from a slug is the social image's file being written,
+# `<slug>-<10-char hash>.<process id>.tmp`: 23 characters more than the slug,
+# and a file name may have 255 bytes. 200 leaves room for anything like it.
+MAX_SLUG_BYTES = 200
+
+
+def check_slug_length(slug, line, where, limit=MAX_SLUG_BYTES):
+    """A slug too long for the file names made from it."""
+    size = len((slug or "").encode("utf-8"))
+    if size <= limit:
+        return []
+    fix = "shorten it" if where == "Slug" else "add a shorter 'Slug:' line"
+    return [
+        Problem(
+            line,
+            where,
+            f"its slug is {size} characters, longer than the {limit} a file name may have; {fix}",
+        )
+    ]
+
+
+def check_tag_lengths(source, slug_options, limit=MAX_SLUG_BYTES):
+    """Tags whose slugs are too long for their page's and feeds' file names."""
+    item = source.get("tags")
+    if item is None:
+        return []
+    problems = []
+    for tag in re.split(r",\s*\n|\n|,", item.value):
+        size = len(slugify(tag, **slug_options).encode("utf-8")) if tag.strip() else 0
+        if size > limit:
+            problems.append(
+                Problem(
+                    item.line,
+                    "Tags",
+                    f"'{tag.strip()[:40]}…' gives a slug of {size} characters, longer than "
+                    f"the {limit} a file name may have; shorten the tag",
+                )
+            )
+    return problems
+
+
 def summary_chars(text):
     """How many characters of plain text a Markdown summary shows."""
     import markdown  # noqa: PLC0415
@@ -729,6 +771,8 @@ def check_source(raw, kind, source_path, content_root, options, *, exists=os.pat
         *check_status(source, options["statuses"]),
         *check_tags(source, options["slug_options"]),
         *check_slug(*slug),
+        *check_slug_length(*slug),
+        *check_tag_lengths(source, options["slug_options"]),
         *check_body(source, kind, status),
         *check_links(source, source_path, content_root, exists),
     ]
@@ -785,12 +829,31 @@ def _card_summary_limit(settings):
     return int(post_cards.settings_for(settings)["summary_max_chars"])
 
 
-def source_files(settings, extensions):
+def scan(settings):
+    """The content folder's walk by content_files.scan_content: links and
+    special files that must not be read, and what may be."""
+    return scan_content(
+        settings["PATH"],
+        allowed_roots(settings),
+        settings.get("IGNORE_FILES", []),
+        named_folders(settings),
+    )
+
+
+def file_problems(found):
+    """Report lines for the links and special files of a scan."""
+    return sorted(f"{shown(path)}: {what}: {message}" for path, what, message in found.problems)
+
+
+def source_files(settings, extensions, found=None):
     """[(path, kind)] for every file Pelican would read as an article or page,
-    found the way Pelican's generators find them (paths, excludes, ignores)."""
+    found the way Pelican's generators find them (paths, excludes, ignores),
+    leaving out what the content folder's scan (`found`) will not read."""
     root = Path(settings["PATH"])
     ignores = settings.get("IGNORE_FILES", [])
-    found = []
+    if found is None:
+        found = scan(settings)
+    sources = []
     for kind, paths, excludes in (
         ("article", settings["ARTICLE_PATHS"], settings.get("ARTICLE_EXCLUDES", [])),
         ("page", settings["PAGE_PATHS"], settings.get("PAGE_EXCLUDES", [])),
@@ -799,7 +862,8 @@ def source_files(settings, extensions):
         for base in paths:
             top = root / base if base else root
             if top.is_file():
-                found.append((top, kind))
+                if found.readable(top):
+                    sources.append((top, kind))
                 continue
             for dirpath, dirs, files in os.walk(top, followlinks=True):
                 dirs[:] = sorted(
@@ -807,14 +871,17 @@ def source_files(settings, extensions):
                     for d in dirs
                     if os.path.normpath(os.path.join(dirpath, d)) not in excluded
                     and not any(fnmatch.fnmatch(d, pattern) for pattern in ignores)
+                    and found.readable(os.path.join(dirpath, d))
                 )
                 for name in sorted(files):
                     if any(fnmatch.fnmatch(name, pattern) for pattern in ignores):
                         continue
+                    if not found.readable(os.path.join(dirpath, name)):
+                        continue
                     # Any case, so that a post.MD Pelican would skip is reported.
                     if name.rsplit(".", 1)[-1].lower() in extensions and "." in name:
-                        found.append((Path(dirpath) / name, kind))
-    return found
+                        sources.append((Path(dirpath) / name, kind))
+    return sources
 
 
 def display_path(path):
@@ -894,8 +961,9 @@ def save_checks():
     _kept["dirty"] = False
 
 
-def check_site(settings):
-    """(problems, warnings): report lines for every source under PATH."""
+def check_site(settings, found=None):
+    """(problems, warnings): report lines for every source under PATH
+    (`found`: the content folder's scan, when already made)."""
     options = settings_for(settings)
     options["slug_options"] = {
         "regex_subs": settings.get("SLUG_REGEX_SUBSTITUTIONS", []),
@@ -908,7 +976,7 @@ def check_site(settings):
     content_root = Path(settings["PATH"])
     problems, warnings, slugs = [], [], []
     seen = set()
-    for path, kind in source_files(settings, options["extensions"]):
+    for path, kind in source_files(settings, options["extensions"], found):
         seen.add((str(path), kind))
         shown = display_path(path)
         checked = check_source_again(path.read_bytes(), kind, path, content_root, options)
@@ -943,11 +1011,13 @@ def validate(pelican):
     """Check every source; raise ContentProblems listing them all."""
     if not in_use(pelican.settings, "content_guard"):
         return
+    found = scan(pelican.settings)
     load_checks(pelican.settings)
-    problems, warnings = check_site(pelican.settings)
+    problems, warnings = check_site(pelican.settings, found)
     save_checks()
     for line in warnings:
         logger.warning(line)
+    problems = file_problems(found) + problems
     if problems:
         raise ContentProblems(problems)
 
