@@ -90,11 +90,11 @@ def reason(error):
     return f"{type(error).__name__}: {error}"
 
 
-def shown_path(path):
-    """A path as the author would type it: relative to the project root when
-    it is under it."""
-    path = Path(path)
-    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+def shown_path(path, root=ROOT):
+    """A path as the author would type it: relative to the project root (the
+    settings file's folder, where one is known) when it is under it."""
+    path, root = Path(path), Path(root)
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 def _settings_values(path):
@@ -108,19 +108,23 @@ def _settings_values(path):
     try:
         return get_settings_from_file(str(path))
     except SyntaxError as error:
-        where = shown_path(error.filename or path)
+        where = shown_path(error.filename or path, path.parent)
         raise SettingsError(
             f"{where}:{error.lineno}: {type(error).__name__}: {error.msg}; {fix}"
         ) from None
     except SiteUrlError as error:
-        raise SettingsError(f"{shown_path(path)}: {error}") from None
-    except Exception as error:  # whatever the settings code raised: say where
+        raise SettingsError(f"{shown_path(path, path.parent)}: {error}") from None
+    except (Exception, SystemExit) as error:  # whatever the settings code raised: say where
         frames = [
             frame
             for frame in traceback.extract_tb(error.__traceback__)
             if Path(frame.filename).parent == path.parent
         ]
-        where = f"{shown_path(frames[-1].filename)}:{frames[-1].lineno}" if frames else path
+        where = (
+            f"{shown_path(frames[-1].filename, path.parent)}:{frames[-1].lineno}"
+            if frames
+            else path
+        )
         raise SettingsError(f"{where}: {type(error).__name__}: {error}; {fix}") from None
 
 
@@ -136,7 +140,9 @@ def load_settings(config="pelicanconf.py", overrides=None):
     if not path.is_absolute():
         path = ROOT / path
     if not path.is_file():
-        raise SettingsError(f"{shown_path(path)}: no such settings file; check the file name")
+        raise SettingsError(
+            f"{shown_path(path, path.parent)}: no such settings file; check the file name"
+        )
     overrides = dict(overrides or {})
     values = _settings_values(path)
     content = overrides.get("PATH") or values.get("PATH", DEFAULT_CONFIG["PATH"])
@@ -149,19 +155,20 @@ def load_settings(config="pelicanconf.py", overrides=None):
             else f"create it or fix PATH in {path.name}"
         )
         raise SettingsError(
-            f"{shown_path(content)}/: the content folder (PATH) does not exist; {fix}"
+            f"{shown_path(content, path.parent)}/: the content folder (PATH) does not exist; {fix}"
         )
+    where = shown_path(path, path.parent)
     try:
         settings = read_settings(str(path), override=overrides)
     except Exception as error:  # Pelican's own checks of the values
         raise SettingsError(
-            f"{shown_path(path)}: {type(error).__name__}: {error}; fix the settings file"
+            f"{where}: {type(error).__name__}: {error}; fix the settings file"
         ) from None
     siteurl = settings.get("SITEURL") or ""  # empty: relative URLs (development)
     problem = url_problem(siteurl) if siteurl else None
     if problem:
         raise SettingsError(
-            f"{shown_path(path)}: SITEURL={siteurl!r} is not a site address ({problem}); "
+            f"{where}: SITEURL={siteurl!r} is not a site address ({problem}); "
             "set it to the site's full URL, e.g. https://blog.example.org"
         )
     # Pelican's Markdown reader adds to this dict in place, and a settings file

@@ -27,7 +27,6 @@ import sys
 import threading
 import time
 import tomllib
-import traceback
 import urllib.parse
 from pathlib import Path
 
@@ -106,46 +105,6 @@ Nothing in output/ was changed.</p>
 </body>
 </html>
 """.encode()
-
-
-def _shown(path, root):
-    """`path` relative to the project root when it is inside it."""
-    path = Path(path)
-    try:
-        return path.resolve().relative_to(Path(root).resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def settings_path(settings_file):
-    """The settings file as load_settings finds it (relative: to the project)."""
-    path = Path(settings_file)
-    return path if path.is_absolute() else ROOT / path
-
-
-def failure_line(error, root, settings_file, content):
-    """One line for a rebuild that stopped before Pelican could list problems:
-    an error in the settings file (its line when known) or a missing content
-    folder, and the fix. `content`: the folder the site's content should be in."""
-    settings = settings_path(settings_file)
-    text = " ".join(str(error).split())
-    if isinstance(error, SyntaxError) and error.filename:
-        where = f"{_shown(error.filename, root)}:{error.lineno}"
-        return f"{where}: {type(error).__name__}: {error.msg}; fix the settings file and save it"
-    if not Path(content).is_dir():
-        return (
-            f"{_shown(content, root)}/: the content folder is missing; put it back "
-            f"(or set PATH in {_shown(settings, root)}) and the preview rebuilds by itself"
-        )
-    frames = [
-        frame
-        for frame in traceback.extract_tb(error.__traceback__)
-        if Path(frame.filename).resolve().parent == settings.resolve().parent
-    ]
-    where = _shown(settings, root)
-    if frames:
-        where = f"{_shown(frames[-1].filename, root)}:{frames[-1].lineno}"
-    return f"{where}: {type(error).__name__}: {text}; fix the settings file and save it"
 
 
 # Chromium and the CSP spec read a host-source with a path ending in a file name
@@ -397,11 +356,6 @@ def make_handler(state, output, stylesheet=None, site_headers=None):
     return Handler
 
 
-def content_folder(root, builder):
-    """Where the preview's content is: the PATH override or root/content."""
-    return Path(builder.overrides.get("PATH") or Path(root) / "content")
-
-
 def rebuild(builder, state, changed=None, root=ROOT):
     """One build by the preview's builder (`changed`: the paths saved since the
     last one); the result (good or failed) goes to every open page. Nothing a
@@ -410,10 +364,10 @@ def rebuild(builder, state, changed=None, root=ROOT):
     started = time.perf_counter()
     try:
         result = builder.build(changed=changed)
-    except BuildError as error:
+    except BuildError as error:  # content problems, or SettingsError: one line each
         problems = error.problems
-    except (Exception, SystemExit) as error:  # the settings file, before Pelican runs
-        problems = [failure_line(error, root, builder.config, content_folder(root, builder))]
+    except (Exception, SystemExit) as error:  # a bug of ours: say it, keep serving
+        problems = [f"{type(error).__name__}: {' '.join(str(error).split())}"]
     else:
         problems = []
     if problems:

@@ -241,3 +241,18 @@ def test_the_feed_entry_of_a_post_without_summary_has_working_images(no_summary_
     assert sources, "the feed carries the chart"
     for src in sources:
         assert site_file(no_summary_site, src).is_file(), f"feed image {src!r} leads nowhere"
+
+
+def test_raw_html_is_reported_in_the_same_run_as_header_problems(last_good, tmp_path):
+    """The header checks stop the build before Pelican reads a post, and raw
+    HTML is judged on what Pelican renders: both kinds come in one report."""
+    posts = {
+        "untitled.md": "Date: 2026-01-04\nTags: x\n\nNo title.\n",
+        "scripted.md": with_header("", body="Text.\n\n<script>alert(1)</script>\n"),
+    }
+    content = write_site(tmp_path, posts)
+    done = publish(content, tmp_path / "output")
+    assert done.returncode == 1, done.stderr
+    report = done.stderr
+    assert "posts/untitled.md:1: Title: missing" in report, report
+    assert "posts/scripted.md:8: body: <script>" in report, report

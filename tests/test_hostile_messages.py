@@ -156,7 +156,7 @@ def test_an_invalid_siteurl_in_a_settings_file_is_named(tmp_path, monkeypatch):
     with pytest.raises(SettingsError) as failure:
         load_settings(settings)
     assert str(failure.value) == (
-        f"{settings}: SITEURL='https://blog.example.org/#top' is not a site address "
+        "publishconf.py: SITEURL='https://blog.example.org/#top' is not a site address "
         "(it has a ? or #); set it to the site's full URL, e.g. https://blog.example.org"
     )
 

@@ -1019,7 +1019,38 @@ def validate(pelican):
         logger.warning(line)
     problems = file_problems(found) + problems
     if problems:
-        raise ContentProblems(problems)
+        # The build stops before Pelican reads anything, so the raw HTML of
+        # the sources is judged here too: every problem in one report.
+        problems += judge_sources(pelican.settings, found)
+        raise ContentProblems(sorted(set(problems), key=_report_order))
+
+
+def judge_sources(settings, found=None):
+    """Report lines for raw HTML outside the allowlist in every source that
+    Pelican's Markdown reader can read: the check `judge_rendered` makes on
+    a build that gets that far."""
+    from pelican.readers import MarkdownReader  # noqa: PLC0415
+
+    reader = MarkdownReader(settings)
+    lines = []
+    for path, _kind in source_files(settings, settings_for(settings)["extensions"], found):
+        try:
+            body, metadata = reader.read(str(path))
+        except Exception:
+            continue
+        fields_html = {
+            name: value
+            for name in settings.get("FORMATTED_FIELDS", ())
+            if isinstance(value := metadata.get(name), str)
+        }
+        if not any(violations(html) for html in (body or "", *fields_html.values())):
+            continue
+        source = parse(decode(Path(path).read_bytes())[0] or "")
+        shown_path = display_path(path)
+        lines += [
+            format_problem(shown_path, p) for p in check_rendered(source, body or "", fields_html)
+        ]
+    return lines
 
 
 # Report lines for raw HTML outside html_policy's allowlist, found in this
