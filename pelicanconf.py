@@ -6,7 +6,7 @@ Flat UPPER_CASE settings; production overrides live in publishconf.py.
 AUTHOR = "The author"
 # The author's page (an absolute https:// address, e.g. a profile or about
 # page): the JSON-LD author's `url`. None leaves it out.
-AUTHOR_URL = None
+AUTHOR_PROFILE_URL = None
 SITENAME = "Production ML Notes"
 SITEURL = ""
 BLOG_HEADING = "Blog"

@@ -294,7 +294,7 @@ def test_every_production_page_has_an_absolute_canonical(prod_site, prod_siteurl
 
 
 def test_json_ld_author_has_no_url_by_default(prod_site, html, posts):
-    assert load_settings("publishconf.py").get("AUTHOR_URL") is None
+    assert load_settings("publishconf.py").get("AUTHOR_PROFILE_URL") is None
     author = json_ld(html(prod_site, posts[0]["path"]), posts[0]["path"])["author"]
     assert author == {"@type": "Person", "name": load_settings()["AUTHOR"]}, author
 
@@ -306,7 +306,7 @@ def author_site(tmp_path_factory):
         "author-url",
         "publishconf.py",
         PATH=str(DATA / "sharing"),
-        AUTHOR_URL="https://example.org/about/",
+        AUTHOR_PROFILE_URL="https://example.org/about/",
     )
 
 
@@ -334,4 +334,4 @@ def test_author_url_problem(author_url, ok):
     problem = author_url_problem(author_url)
     assert (problem is None) == ok, problem
     if not ok:
-        assert "AUTHOR_URL" in problem and repr(author_url) in problem, problem
+        assert "AUTHOR_PROFILE_URL" in problem and repr(author_url) in problem, problem

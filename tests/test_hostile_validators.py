@@ -1,4 +1,4 @@
-"""Hostile settings for what third-party validators read: an AUTHOR_URL that
+"""Hostile settings for what third-party validators read: an AUTHOR_PROFILE_URL that
 is no web address fails `invoke build` with one line naming the setting, no
 traceback, and the last good site left as it was."""
 
@@ -25,7 +25,7 @@ ROOT = os.path.dirname(os.path.abspath(pelicanconf.__file__))
 PATH = os.path.join(ROOT, "tests", "data", "sharing")
 THEME = os.path.join(ROOT, "theme")
 PLUGIN_PATHS = [os.path.join(ROOT, "plugins")]
-AUTHOR_URL = {author_url!r}
+AUTHOR_PROFILE_URL = {author_url!r}
 """
 
 
@@ -59,7 +59,7 @@ def test_author_url_that_is_no_web_address_fails_the_build(author_url, last_good
     )
     said = result.stdout + result.stderr
     assert result.returncode == 1, said
-    lines = [line for line in said.splitlines() if "AUTHOR_URL" in line]
+    lines = [line for line in said.splitlines() if "AUTHOR_PROFILE_URL" in line]
     assert len(lines) == 1 and repr(author_url) in lines[0], said
     assert "https://" in lines[0], f"the message shows no example of the fix: {lines[0]}"
     assert "Traceback" not in said, said

@@ -3,6 +3,10 @@ and a hostile content set that must not inject markup."""
 
 from pathlib import Path
 
+import pytest
+
+from sitetools.build import build
+
 
 def articles(output):
     return sorted(Path(output, "posts").glob("*/index.html"))
@@ -141,3 +145,12 @@ def test_drafts_are_previewed_but_never_published(hostile):
     assert (hostile["dev"] / "drafts" / "a-draft" / "index.html").is_file()
     prod_files = [p.relative_to(hostile["prod"]).as_posix() for p in hostile["prod"].rglob("*")]
     assert not [p for p in prod_files if "a-draft" in p], "the draft reached production"
+
+
+@pytest.mark.parametrize("config", ["pelicanconf.py", "publishconf.py"])
+def test_the_real_site_builds_without_a_warning(config, tmp_path):
+    """A warning on the real site is noise the author learns to ignore: a
+    setting of ours that shadows one of Pelican's (AUTHOR_URL did) warns on
+    every build."""
+    result = build(config, tmp_path / "output", {"CACHE_PATH": str(tmp_path / "cache")})
+    assert result.warnings == [], result.warnings

@@ -10,7 +10,7 @@ URLs are built from the settings' SITEURL, never the relative one Pelican puts
 in a development page's context, so production pages always carry absolute URLs.
 A build without an absolute SITEURL (development) has no canonical URL and no
 og:url: a relative one is no address, and Lighthouse fails it. The JSON-LD
-author is AUTHOR, with AUTHOR_URL as its `url` when that is set.
+author is AUTHOR, with AUTHOR_PROFILE_URL as its `url` when that is set.
 JSON-LD is serialized with json.dumps and then `<`, `>` and `&` are written as
 \\u003c, \\u003e and \\u0026, so no title can close the <script> element.
 """
@@ -152,20 +152,20 @@ def is_absolute(url):
 
 
 def author_url_problem(author_url):
-    """Why AUTHOR_URL is unusable, or None. Unset (None or "") is fine."""
+    """Why AUTHOR_PROFILE_URL is unusable, or None. Unset (None or "") is fine."""
     if not author_url or is_absolute(author_url):
         return None
     return (
-        f"AUTHOR_URL must be an absolute http(s) address, such as "
+        f"AUTHOR_PROFILE_URL must be an absolute http(s) address, such as "
         f"https://example.org/about/, got {author_url!r}: fix it in pelicanconf.py"
     )
 
 
 def person(settings):
-    """schema.org Person for AUTHOR, with AUTHOR_URL as its url when set."""
+    """schema.org Person for AUTHOR, with AUTHOR_PROFILE_URL as its url when set."""
     data = {"@type": "Person", "name": settings.get("AUTHOR", "")}
-    if is_absolute(settings.get("AUTHOR_URL")):
-        data["url"] = str(settings["AUTHOR_URL"])
+    if is_absolute(settings.get("AUTHOR_PROFILE_URL")):
+        data["url"] = str(settings["AUTHOR_PROFILE_URL"])
     return data
 
 
@@ -321,8 +321,8 @@ def add_head_meta(generator):
 
 
 def check_settings(pelican):
-    """A mistyped AUTHOR_URL fails the build instead of shipping in JSON-LD."""
-    problem = author_url_problem(pelican.settings.get("AUTHOR_URL"))
+    """A mistyped AUTHOR_PROFILE_URL fails the build instead of shipping in JSON-LD."""
+    problem = author_url_problem(pelican.settings.get("AUTHOR_PROFILE_URL"))
     if problem:
         logger.error(problem)
 
