@@ -118,7 +118,7 @@ def writer_of(context):
     for key in ("article", "page"):
         content = context.get(key)
         if getattr(content, "source_path", None):
-            return display_path(content.source_path), content
+            return content.source_path, content  # shown only in a message
     tag = context.get("tag")
     if tag is not None and context.get("articles_page") is not None:
         return f"the page of tag '{tag}'", None
@@ -153,7 +153,7 @@ def settings_for(settings):
 
 def start(pelican):
     _claims.clear()
-    _state["output"] = os.path.realpath(pelican.settings["OUTPUT_PATH"])
+    _state["output"] = os.path.normpath(pelican.settings["OUTPUT_PATH"])
     _state["reserved"] = dict(settings_for(pelican.settings)["reserved"])
 
 
@@ -206,7 +206,7 @@ def check_written(path, context):
     """A page was written: claim its path and look for unresolved links."""
     if _state["output"] is None:
         return
-    relative = Path(os.path.relpath(os.path.realpath(path), _state["output"])).as_posix()
+    relative = os.path.relpath(os.path.normpath(path), _state["output"]).replace(os.sep, "/")
     who, content = writer_of(context)
     claim(relative, who, content)
     try:
