@@ -339,6 +339,7 @@ LABELS = {
     "save-to-served": "save-to-served, ten-post site",
 }
 ORDER = tuple(LABELS)
+INVOKE = (sys.executable, "-m", "invoke")
 
 
 def _start(command, cwd, log):
@@ -365,13 +366,10 @@ def _wait(process, timeout):
 def measure_build(kind, corpus, work, timeout=1800):
     """`invoke publish` (production: its cache/ beside `work`/output) or vanilla
     `python -m pelican` (run in `work`, where no pelicanconf.py is) of `corpus`."""
-    invoke = (sys.executable, "-m", "invoke", "publish", "--content", corpus, "--output")
-    vanilla = (sys.executable, "-m", "pelican", corpus, "-o")
-    command, cwd = (
-        ((*vanilla, work / "output"), work)
-        if kind == "vanilla"
-        else ((*invoke, work / "output"), ROOT)
-    )
+    output = work / "output"
+    command, cwd = [*INVOKE, "publish", "--content", corpus, "--output", output], ROOT
+    if kind == "vanilla":
+        command, cwd = [sys.executable, "-m", "pelican", corpus, "-o", output], work
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     process = _start(command, cwd, work / "build.log")
@@ -382,7 +380,7 @@ def measure_build(kind, corpus, work, timeout=1800):
         raise RuntimeError(f"The {kind} build failed (exit {process.returncode}):\n{log}")
     cpu = usage.ru_utime + usage.ru_stime
     return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_kib": usage.ru_maxrss,
-            "pages": sum(1 for _ in (work / "output").rglob("*.html"))}  # fmt: skip
+            "pages": sum(1 for _ in output.rglob("*.html"))}  # fmt: skip
 
 
 def _tree_cpu(pid):
@@ -428,38 +426,32 @@ def _settled(pid, quiet=0.5):
     return condition
 
 
+def last_build(announced, token, shown):
+    """When the whole site was consistent after a save: the (time, CPU) of the
+    last build announced (`announced`: (time, CPU, token) in order) that is not
+    a keep-alive repeating `token`, or `shown` (the edited page's) if later.
+    Returns it and the token now served."""
+    found = shown
+    for at, cpu, build in announced:
+        if build != token and at > found[0]:
+            found = (at, cpu)
+        token = build
+    return found, token
+
+
 def measure_preview(content, post, work, timeout=1800):
     """`invoke serve` on `content`; an untimed save of `post` (the watcher is up,
     the rebuild warm), then a timed one: samples for the edited page (its new
     text in output/) and for the whole site (the preview's last announcement on
     its event stream of a finished build, before it settles)."""
     output, original, events = work / "output", post.read_text("utf-8"), queue.Queue()
-    page = (
-        output
-        / "posts"
-        / next(
-            line.split(":", 1)[1].strip()
-            for line in original.splitlines()
-            if line.lower().startswith("slug:")
-        )
-        / "index.html"
-    )
+    slug = next(line[5:].strip() for line in original.splitlines() if line.startswith("Slug:"))
+    page = output / "posts" / slug / "index.html"
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    command = (
-        sys.executable,
-        "-m",
-        "invoke",
-        "serve",
-        "--port",
-        port,
-        "--content",
-        content,
-        "--output",
-        output,
-    )
     work.mkdir(parents=True, exist_ok=True)
+    command = [*INVOKE, "serve", "--port", port, "--content", content, "--output", output]
     server = _start(command, ROOT, work / "preview.log")
 
     def listen():  # each build the preview announces: when, CPU used so far, its token
@@ -475,23 +467,31 @@ def measure_preview(content, post, work, timeout=1800):
             if line.startswith(b"data:"):
                 events.put((time.perf_counter(), _tree_cpu(server.pid), line[5:].strip()))
 
+    def until(condition, what):
+        def alive_and(condition=condition):
+            if server.poll() is not None:
+                log = (work / "preview.log").read_text(encoding="utf-8", errors="replace")
+                raise RuntimeError(
+                    f"The preview stopped (exit {server.returncode}):\n{log[-3000:]}"
+                )
+            return condition()
+
+        return _until(alive_and, what, timeout, 0.05 if what == "settled" else 0.005)
+
     threading.Thread(target=listen, daemon=True).start()
     try:
-        last = events.get(timeout=timeout)[2]  # the first build's
-        _until(_settled(server.pid), "the preview to settle", timeout, 0.05)
+        until(lambda: not events.empty(), "the preview's first build")
+        last = events.get()[2]
+        until(_settled(server.pid), "settled")
         for name in ("warm", "edit"):
             token = f"{name}{time.time_ns()}"
             cpu, started = _tree_cpu(server.pid), time.perf_counter()
             post.write_text(edit_text(original, token), encoding="utf-8")
-            shown = _until(lambda: _shows(page, token), f"{token} in {page}", timeout)  # noqa: B023
+            shown = until(lambda: _shows(page, token), f"{token} in {page}")  # noqa: B023
             shown_cpu = _tree_cpu(server.pid)
-            _until(_settled(server.pid), "the preview to settle", timeout, 0.05)
-            finished, finished_cpu = shown, shown_cpu
-            while not events.empty():
-                at, at_cpu, build = events.get()
-                if build != last and at > shown:  # a new build, not a keep-alive
-                    finished, finished_cpu = at, at_cpu
-                last = build
+            until(_settled(server.pid), "settled")
+            announced = [events.get() for _ in range(events.qsize())]
+            (finished, finished_cpu), last = last_build(announced, last, (shown, shown_cpu))
     finally:
         server.send_signal(signal.SIGINT)  # Ctrl+C, as the author stops it
         usage = _wait(server, 30)

@@ -15,6 +15,7 @@ from sitetools.bench import (
     check_targets,
     edit_text,
     format_table,
+    last_build,
     make_corpus,
     make_row,
     ratio,
@@ -213,6 +214,23 @@ def test_table_lists_every_row_and_verdict():
     assert re.search(r"save-to-served, ten-post site < 0\.3 s\s+0\.29 s\s+holds", table), table
     assert re.search(r"peak memory < 210 MiB.*\s+209 MiB\s+holds", table), table
     assert "5 posts" in table and "2 runs each" in table, table
+
+
+@pytest.mark.parametrize(
+    ("announced", "expected"),
+    [
+        ([], (1.0, 0.5)),  # nothing announced: the edited page's time
+        ([(0.9, 0.4, b"a")], (1.0, 0.5)),  # announced before the page was seen
+        ([(1.1, 0.6, b"a")], (1.1, 0.6)),  # one pass: the page, then its build
+        ([(1.1, 0.6, b"a"), (3.0, 2.0, b"b")], (3.0, 2.0)),  # the page first, the rest after
+        ([(1.1, 0.6, b"a"), (3.0, 2.0, b"a")], (1.1, 0.6)),  # a keep-alive is no new build
+        ([(5.0, 2.0, b"old")], (1.0, 0.5)),  # a keep-alive of the build before the save
+    ],
+)
+def test_the_whole_site_is_the_last_build_announced(announced, expected):
+    found, token = last_build(announced, b"old", (1.0, 0.5))
+    assert found == expected
+    assert token == (announced[-1][2] if announced else b"old")
 
 
 @pytest.mark.slow
