@@ -17,6 +17,7 @@ started through the command the author uses:
 The corpus and the statistics are pure functions, unit-tested.
 """
 
+import functools
 import http.client
 import os
 import platform
@@ -511,6 +512,13 @@ def _middle_post(content):
     return posts[len(posts) // 2]
 
 
+def _record(samples, name, sample, run, say):
+    samples[name].append(sample)
+    cpu, rss = _fmt(sample["cpu_seconds"], ".2f", " s"), sample["peak_rss_kib"] / 1024
+    say(f"run {run}  {LABELS[name]:<36} {sample['seconds']:7.2f} s  CPU {cpu}  {rss:4.0f} MiB  "
+        f"{sample['pages']} pages")  # fmt: skip
+
+
 def run_benchmark(posts=1000, runs=3, seed=DEFAULT_SEED, log=None):
     """Measure every contender `runs` times, in turn; return the report dict."""
     say = log or (lambda message: None)
@@ -531,22 +539,15 @@ def run_benchmark(posts=1000, runs=3, seed=DEFAULT_SEED, log=None):
             shutil.copytree(base / "warm" / "cache", work / "warm" / "cache")
             preview = shutil.copytree(corpus, work / "preview" / "content")
             served = shutil.copytree(ROOT / "content", work / "served" / "content")
-            found = {
-                "production": measure_build("production", corpus, work / "cold"),
-                "production-warm": measure_build("production", warm, work / "warm"),
-                "vanilla": measure_build("vanilla", corpus, work / "vanilla"),
-            }
-            found["preview-page"], found["preview-site"] = measure_preview(
-                preview, _middle_post(preview), work / "preview"
-            )
+            record = functools.partial(_record, samples, run=f"{run}/{runs}", say=say)
+            record("production", measure_build("production", corpus, work / "cold"))
+            record("production-warm", measure_build("production", warm, work / "warm"))
+            record("vanilla", measure_build("vanilla", corpus, work / "vanilla"))
+            page, site = measure_preview(preview, _middle_post(preview), work / "preview")
+            record("preview-page", page)
+            record("preview-site", site)
             first = sorted((served / "posts").glob("*.md"))[0]
-            found["save-to-served"] = measure_preview(served, first, work / "served")[0]
-            for name, sample in found.items():
-                samples[name].append(sample)
-                cpu = _fmt(sample["cpu_seconds"], ".2f", " s")
-                rss = sample["peak_rss_kib"] / 1024
-                say(f"run {run}/{runs}  {LABELS[name]:<36} {sample['seconds']:7.2f} s  CPU {cpu}  "
-                    f"{rss:4.0f} MiB  {sample['pages']} pages")  # fmt: skip
+            record("save-to-served", measure_preview(served, first, work / "served")[0])
             shutil.rmtree(work, ignore_errors=True)
         report = build_report(samples, posts, runs, seed)
         report["machine"]["load_average"] = [load_before, os.getloadavg()[0]]
