@@ -67,37 +67,21 @@ _VERBS = (
     "validates compares samples shards migrates exports"
 ).split()
 _ACRONYMS = ("API", "GPU", "SLO", "CPU", "TTFT", "HTTP", "SQL", "JSON", "CI", "P99")
-_CODE = {
-    "python": (
-        "def {a}({b}, {c}=None):\n"
-        '    """Return the {b} for one {c}."""\n'
-        "    result = [{b} * 2 for {b} in range({n})]\n"
-        "    if {c} is not None:\n"
-        '        result.append({c}.get("{a}", {n}))\n'
-        "    return sum(result) / max(len(result), 1)\n"
-    ),
-    "bash": (
-        "set -euo pipefail\n"
-        'for {a} in $(seq 1 {n}); do\n  echo "{b}-${a}" >> /tmp/{c}.log\ndone\n'
-        "grep -c {b} /tmp/{c}.log\n"
-    ),
-    "yaml": (
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {a}-{b}\n"
-        "spec:\n  replicas: {n}\n  template:\n    spec:\n      containers:\n"
-        "        - name: {c}\n          image: registry.example/{c}:1.{n}\n"
-    ),
-    "go": (
-        "func {a}(ctx context.Context, {b} []string) (int, error) {{\n"
-        "\ttotal := 0\n\tfor _, {c} := range {b} {{\n"
-        "\t\tif err := ctx.Err(); err != nil {{\n\t\t\treturn total, err\n\t\t}}\n"
-        "\t\ttotal += len({c}) * {n}\n\t}}\n\treturn total, nil\n}}\n"
-    ),
-    "sql": (
-        "SELECT {a}, count(*) AS {b}_count, avg({c}) AS mean_{c}\n"
-        "FROM events\nWHERE created_at > now() - interval '{n} days'\n"
-        "GROUP BY {a}\nORDER BY {b}_count DESC\nLIMIT {n};\n"
-    ),
-    "json": ('{{\n  "{a}": {n},\n  "{b}": ["{c}", "{a}"],\n  "enabled": true\n}}\n'),
+_CODE = {  # one snippet per language; {a} {b} {c} are words, {n} a number
+    "python": 'def {a}({b}, {c}=None):\n    """Return the {b} for one {c}."""\n    result = [{b} '
+    '* 2 for {b} in range({n})]\n    if {c} is not None:\n        result.append({c}.get("{a}", '
+    "{n}))\n    return sum(result) / max(len(result), 1)\n",
+    "bash": 'set -euo pipefail\nfor {a} in $(seq 1 {n}); do\n  echo "{b}-${a}" >> /tmp/{c}.log\n'
+    "done\ngrep -c {b} /tmp/{c}.log\n",
+    "yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {a}-{b}\nspec:\n  replicas:"
+    " {n}\n  template:\n    spec:\n      containers:\n        - name: {c}\n          image: "
+    "registry.example/{c}:1.{n}\n",
+    "go": "func {a}(ctx context.Context, {b} []string) (int, error) {{\n\ttotal := 0\n\tfor _, "
+    "{c} := range {b} {{\n\t\tif err := ctx.Err(); err != nil {{\n\t\t\treturn total, err\n\t\t}}\n"
+    "\t\ttotal += len({c}) * {n}\n\t}}\n\treturn total, nil\n}}\n",
+    "sql": "SELECT {a}, count(*) AS {b}_count, avg({c}) AS mean_{c}\nFROM events\nWHERE created_at "
+    "> now() - interval '{n} days'\nGROUP BY {a}\nORDER BY {b}_count DESC\nLIMIT {n};\n",
+    "json": '{{\n  "{a}": {n},\n  "{b}": ["{c}", "{a}"],\n  "enabled": true\n}}\n',
 }
 
 
