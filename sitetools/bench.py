@@ -368,17 +368,23 @@ def measure_build(kind, corpus, work, timeout=1800):
             "pages": sum(1 for _ in output.rglob("*.html"))}  # fmt: skip
 
 
-def _tree_cpu(pid):
-    """CPU seconds used so far by process `pid` and its live descendants
+def _tree_cpu(root):
+    """CPU seconds used so far by process `root` and its live descendants
     (Linux's /proc; None elsewhere)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        tasks = Path(f"/proc/{pid}/task").glob("*/children")
-        children = [int(child) for listing in tasks for child in listing.read_text().split()]
-    except OSError:
-        return None
-    own = sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-    return own + sum(_tree_cpu(child) or 0 for child in children)
+    children, ticks = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # it has just ended
+            continue
+        pid = int(stat.parent.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        ticks[pid] = sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    total, todo = 0, [root] if root in ticks else []
+    for pid in todo:
+        total += ticks.get(pid, 0)
+        todo += children.get(pid, [])
+    return total / os.sysconf("SC_CLK_TCK") if todo else None
 
 
 def _until(condition, what, timeout, interval=0.005):
