@@ -1,15 +1,13 @@
 """What Netlify does with our configuration, in plain functions.
 
 The build uses `site_url()` to pick the site's address from Netlify's build
-environment. The tests use the rest to answer requests the way Netlify would:
-the headers that `netlify.toml` gives a path, and the redirects in the published
-`_redirects` file. Each function follows Netlify's own implementation or
-documentation, cited where it decides something.
+environment; the preview (and the tests) send the headers that `netlify.toml`
+gives a path, as Netlify would. Each function follows Netlify's own
+implementation or documentation, cited where it decides something.
 """
 
 import re
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -161,11 +159,6 @@ def headers_for(config, path):
     return combined
 
 
-def rules_matching(config, path):
-    """The `for` patterns of every header rule that matches `path`."""
-    return [pattern for pattern, regex, _ in header_rules(config) if regex.match(path)]
-
-
 def csp_directives(policy):
     """A Content-Security-Policy value as {directive: [sources]}."""
     directives = {}
@@ -174,45 +167,3 @@ def csp_directives(policy):
         if words:
             directives[words[0].lower()] = words[1:]
     return directives
-
-
-# ---------------------------------------------------------------------------
-# Redirects
-#
-# Netlify reads `_redirects` in the publish folder before the [[redirects]] of
-# netlify.toml, and the first matching rule wins (Netlify knowledge base, "How
-# to configure netlify.toml redirects, headers, and env vars"; docs.netlify.com,
-# "Redirects and rewrites", rule processing order). A rule does not fire when a file
-# exists at its `from` path unless it is forced ("shadowing"). Netlify matches
-# a path with or without its trailing slash.
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Redirect:
-    source: str
-    target: str
-    status: int
-
-
-def parse_redirects(text):
-    """Rules of a `_redirects` file: `from to [status]` a line, # comments."""
-    rules = []
-    for line in text.splitlines():
-        fields = line.split("#", 1)[0].split()
-        if len(fields) >= 2:
-            status = int(fields[2].rstrip("!")) if len(fields) > 2 else 301
-            rules.append(Redirect(fields[0], fields[1], status))
-    return rules
-
-
-def _slashless(path):
-    return path.rstrip("/") or "/"
-
-
-def redirect_for(rules, path):
-    """The first rule whose `from` is `path` (trailing slash ignored), or None."""
-    for rule in rules:
-        if _slashless(rule.source) == _slashless(path):
-            return rule
-    return None

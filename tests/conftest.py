@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
@@ -19,7 +20,6 @@ from sitetools.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
-SHARED_SEED = ROOT.parent / "shared" / "seed" / "listing.json"
 VENDORED_SEED = DATA / "seed-listing.json"
 
 
@@ -94,9 +94,8 @@ def build_site(tmp_path_factory, name, config="pelicanconf.py", **overrides):
 
 @pytest.fixture(scope="session")
 def seed():
-    """The author's listing: the shared seed when present, else the vendored copy."""
-    path = SHARED_SEED if SHARED_SEED.exists() else VENDORED_SEED
-    return json.loads(path.read_text(encoding="utf-8"))
+    """The author's listing (the seed's listing.json, copied into tests/data)."""
+    return json.loads(VENDORED_SEED.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="session")
@@ -158,6 +157,86 @@ def content_dir(tmp_path):
 def copy_data(name, dest):
     shutil.copytree(DATA / name, dest, dirs_exist_ok=True)
     return dest
+
+
+# ---- Pages of a built site, by kind --------------------------------------------
+# Found from the output alone: the quality tests walk whatever the build wrote,
+# so a page kind added later (a search page, a second listing page) is checked
+# without editing them.
+
+# Kinds every build of this site must have; "search" only once the site has one.
+REQUIRED_KINDS = ("front", "article", "tag", "tags", "archives", "page", "404")
+ALL_KINDS = (*REQUIRED_KINDS, "search")
+
+
+# The first folder of a page's path -> its kind; "page" for anything else.
+_FOLDER_KINDS = {"page": "front", "posts": "article", "archives": "archives", "search": "search"}
+
+
+def kind_of(relative):
+    """The page kind of an HTML file, from its path under the output folder
+    (None for files that are not pages a reader visits, such as drafts)."""
+    parts = Path(relative).parts
+    if parts == ("404.html",):
+        return "404"
+    folders = parts[:-1]
+    if parts[-1] != "index.html" or folders[:1] == ("drafts",):
+        return None
+    if not folders:
+        return "front"
+    if folders[0] == "tags":
+        return "tags" if len(folders) == 1 else "tag"
+    return _FOLDER_KINDS.get(folders[0], "page")
+
+
+def pages_by_kind(output):
+    """{kind: [url path, ...]} for every HTML page in `output`, sorted."""
+    output = Path(output)
+    found = {}
+    for file in sorted(output.rglob("*.html")):
+        relative = file.relative_to(output).as_posix()
+        kind = kind_of(relative)
+        if kind is None:
+            continue
+        url = "/" + relative.removesuffix("index.html")
+        found.setdefault(kind, []).append(url)
+    return found
+
+
+def file_for(output, url_path):
+    """The file a static host serves for `url_path` (folders -> index.html)."""
+    target = Path(output) / unquote(url_path).lstrip("/")
+    if url_path.endswith("/") or target.is_dir():
+        target = target / "index.html"
+    return target
+
+
+def local_target(output, siteurl, page_url, reference):
+    """The output file that `reference` (an href/src on the page at `page_url`)
+    names, or None when it points at another origin. `siteurl` is the site's
+    absolute root ("" for a relative build)."""
+    base = (siteurl.rstrip("/") or "http://site.invalid") + page_url
+    absolute = urljoin(base, reference.strip())
+    parts = urlsplit(absolute)
+    if parts.scheme in ("data", "blob"):
+        return None
+    root = urlsplit(siteurl.rstrip("/") or "http://site.invalid")
+    if (parts.scheme, parts.netloc) != (root.scheme, root.netloc):
+        return None
+    path = parts.path
+    if root.path and path.startswith(root.path):
+        path = path[len(root.path) :] or "/"
+    return file_for(output, path)
+
+
+def is_same_origin(siteurl, page_url, reference):
+    """True when `reference` resolves under `siteurl` (or is inline data)."""
+    base = siteurl.rstrip("/") + page_url
+    absolute = urljoin(base, reference.strip())
+    parts = urlsplit(absolute)
+    if parts.scheme in ("data", "blob"):
+        return True
+    return absolute == siteurl.rstrip("/") or absolute.startswith(siteurl.rstrip("/") + "/")
 
 
 def chrome_path():
@@ -224,8 +303,6 @@ def route_site(context, output, origin, headers=None):
         if not url.startswith(origin + "/") and url != origin:
             return route.abort()
         path = url[len(origin) :].split("?", 1)[0].split("#", 1)[0] or "/"
-        from urllib.parse import unquote
-
         target = output / unquote(path).lstrip("/")
         if target.is_dir():
             target = target / "index.html"

@@ -3,7 +3,7 @@ phone and desktop widths, dark mode, the keyboard path, axe-core's WCAG 2.2
 A/AA rules on every page kind in light and dark, reading without JavaScript,
 and the printed article.
 
-Pages are discovered from the output (tests/site_pages.py), so a page kind or
+Pages are discovered from the output (pages_by_kind in tests/conftest.py), so a page kind or
 a card added later is checked without editing this file. One browser per
 session; one context per viewport/colour scheme per module, reused by page.goto.
 """
@@ -12,8 +12,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from tests.colours import contrast, luminance
-from tests.conftest import DATA, build_site, route_site
-from tests.site_pages import ALL_KINDS, REQUIRED_KINDS, pages_by_kind
+from tests.conftest import ALL_KINDS, DATA, REQUIRED_KINDS, build_site, pages_by_kind, route_site
 
 pytestmark = pytest.mark.browser
 
@@ -135,8 +134,7 @@ COLOURS = """(selector) => {
 
 @pytest.fixture(scope="module")
 def article_with_code(pages, prod_site):
-    from tests.conftest import read_html
-    from tests.site_pages import file_for
+    from tests.conftest import file_for, read_html
 
     for path in pages["article"]:
         if read_html(file_for(prod_site, path)).select_one("main pre"):

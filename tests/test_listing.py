@@ -6,8 +6,6 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from tests.conftest import SHARED_SEED, VENDORED_SEED
-
 # typogrify curls quotes and glues the last two words with a no-break space;
 # the seed has plain ones. Fold those differences, nothing else.
 _FOLD = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "\u00a0": " "})
@@ -34,14 +32,6 @@ def built(request, site, prod_site):
 
 def cards(soup):
     return soup.select("main article.card")
-
-
-def test_vendored_seed_matches_shared_seed():
-    if not SHARED_SEED.exists():
-        pytest.skip("../shared/seed is not beside this checkout")
-    assert VENDORED_SEED.read_bytes() == SHARED_SEED.read_bytes(), (
-        "tests/data/seed-listing.json is out of date: copy ../shared/seed/listing.json over it"
-    )
 
 
 def test_heading_and_tagline(built, html, seed):

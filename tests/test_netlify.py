@@ -12,9 +12,9 @@ from sitetools.netlify import (
     SiteUrlError,
     csp_directives,
     for_regex,
+    header_rules,
     headers_for,
     load_config,
-    rules_matching,
     site_url,
 )
 
@@ -244,7 +244,9 @@ def test_content_security_policy(config, path):
     ],
 )
 def test_cache_rules(config, path, cache):
-    assert headers_for(config, path)["cache-control"] == cache, rules_matching(config, path)
+    assert headers_for(config, path)["cache-control"] == cache, [
+        pattern for pattern, regex, _ in header_rules(config) if regex.match(path)
+    ]
 
 
 # --- the built site against the cache rules ----------------------------------

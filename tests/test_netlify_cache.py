@@ -12,8 +12,7 @@ import pytest
 import yaml
 
 from sitetools.netlify import load_config
-from tasks import ROOT, _overrides
-from tests.conftest import need_tool
+from tests.conftest import DATA, ROOT, need_tool, run_invoke
 
 
 @pytest.fixture(scope="module")
@@ -25,11 +24,18 @@ def plugin_dir():
 
 
 @pytest.fixture(scope="module")
-def cache_relpath():
+def cache_relpath(tmp_path_factory):
     """Where `invoke publish` keeps its cache when it builds into netlify.toml's
-    publish folder, relative to the repository root (where Netlify runs it)."""
+    publish folder, relative to the folder that holds it (the repository root,
+    where Netlify runs it): seen after a publish into a temporary folder."""
     publish = load_config()["build"]["publish"]
-    return Path(_overrides(ROOT / publish)["CACHE_PATH"]).relative_to(ROOT)
+    root = tmp_path_factory.mktemp("netlify-root")
+    done = run_invoke("publish", "--content", str(DATA / "reader"), "--output",
+                      str(root / publish), timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    beside = [path for path in root.iterdir() if path.name != publish]
+    assert len(beside) == 1, f"the publish left {beside} beside {publish}/"
+    return beside[0].relative_to(root)
 
 
 def test_netlify_toml_declares_the_cache_plugin(plugin_dir):

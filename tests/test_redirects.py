@@ -3,6 +3,7 @@ lead to the main feed, and a bad line stops the build naming file, line and fix.
 
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import feedparser
@@ -10,8 +11,46 @@ import pytest
 
 from plugins.redirects.redirects import feed_rules, parse_rules
 from sitetools.build import BuildError
-from sitetools.netlify import parse_redirects, redirect_for
 from tests.conftest import DATA, build_site
+
+# What Netlify does with `_redirects`, to read the published file with.
+#
+# Netlify reads `_redirects` in the publish folder before the [[redirects]] of
+# netlify.toml, and the first matching rule wins (Netlify knowledge base, "How
+# to configure netlify.toml redirects, headers, and env vars"; docs.netlify.com,
+# "Redirects and rewrites", rule processing order). A rule does not fire when a file
+# exists at its `from` path unless it is forced ("shadowing"). Netlify matches
+# a path with or without its trailing slash.
+
+
+@dataclass(frozen=True)
+class Redirect:
+    source: str
+    target: str
+    status: int
+
+
+def parse_redirects(text):
+    """Rules of a `_redirects` file: `from to [status]` a line, # comments."""
+    rules = []
+    for line in text.splitlines():
+        fields = line.split("#", 1)[0].split()
+        if len(fields) >= 2:
+            status = int(fields[2].rstrip("!")) if len(fields) > 2 else 301
+            rules.append(Redirect(fields[0], fields[1], status))
+    return rules
+
+
+def _slashless(path):
+    return path.rstrip("/") or "/"
+
+
+def redirect_for(rules, path):
+    """The first rule whose `from` is `path` (trailing slash ignored), or None."""
+    for rule in rules:
+        if _slashless(rule.source) == _slashless(path):
+            return rule
+    return None
 
 
 def test_good_lines_become_rules():
