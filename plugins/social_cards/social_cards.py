@@ -8,8 +8,9 @@ whether libraqm is installed. The image is a palette PNG built from its known
 colours (no quantising), and carries no timestamp or metadata chunk, so the
 same inputs give the same bytes.
 
-An image's name ends in a hash of everything that shapes it (title, tag label,
-site name, font file, layout, renderer version and Pillow's version):
+An image's name ends in its sitetools.cache key: a hash of everything that
+shapes it (title, tag label, site name, font file, layout, the drawing code
+and the installed libraries, Pillow among them):
 `social/<slug>-<hash10>.png` can be cached forever, and an image is drawn only
 when its inputs change. Drawn images are kept in CACHE_PATH/social_cards/ and
 linked (or copied) into the site.
@@ -23,7 +24,6 @@ import functools
 import hashlib
 import html
 import io
-import json
 import logging
 import os
 from dataclasses import dataclass
@@ -32,8 +32,8 @@ from pathlib import Path
 import smartypants
 from pelican import signals
 from PIL import Image, ImageColor, ImageDraw, ImageFont
-from PIL import __version__ as PILLOW_VERSION
 
+from sitetools import cache
 from sitetools.contents import contents_of
 from sitetools.files import link_or_copy
 from sitetools.parallel import parallel_map
@@ -42,13 +42,6 @@ from sitetools.progress import report
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
-
-# Bump when a change to the drawing code changes the pixels: every image's
-# name changes with it, so caches and browsers never serve a stale one.
-# Pillow's version is in the name too: an upgrade can rasterise or encode
-# differently (its wheels bundle FreeType and zlib), and a cache/ kept from
-# an older build must not answer for it.
-RENDERER_VERSION = "3"
 
 DEFAULTS = {
     # Folder under the site root that receives the images.
@@ -186,8 +179,6 @@ def card_inputs(title, label, site_name, options):
     }
     layout["font"] = file_digest(font_path(options))
     return {
-        "renderer": RENDERER_VERSION,
-        "pillow": PILLOW_VERSION,
         "title": display_title(title),
         "label": str(label or ""),
         "site_name": str(site_name),
@@ -195,10 +186,11 @@ def card_inputs(title, label, site_name, options):
     }
 
 
-def card_hash(inputs):
-    """Ten hex digits of the SHA-256 of the inputs."""
-    encoded = json.dumps(inputs, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    return hashlib.sha256(encoded).hexdigest()[:10]
+def card_hash(inputs, draw=None):
+    """Ten hex digits of the cache key of the image `draw` (render_card) makes
+    of `inputs`: the drawing code and Pillow's version are in it, so an edit
+    to either renames every image and no cache or browser serves a stale one."""
+    return cache.key(draw or render_card, inputs)[:10]
 
 
 def card_filename(slug, inputs):
