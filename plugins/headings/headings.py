@@ -174,7 +174,6 @@ def anchor_link(ident, title, label, text):
     )
 
 
-@functools.lru_cache(maxsize=512)
 def add_anchors(markup, levels, label, text):
     """Wrap every heading of `levels` that has an id with its anchor link:
 
@@ -265,50 +264,34 @@ def prepare_contents(generator):
         content.toc = toc
 
 
-# Bodies with their anchors, worked out ahead for the filter: (markup, levels,
-# label, text) -> HTML. Cleared at the start of each build.
-_anchored = {}
-
-
-def anchors_for(markup, levels, label, text):
-    """add_anchors through the table `anchor_bodies_ahead` filled."""
-    key = (markup, levels, label, text)
-    result = _anchored.get(key)
-    if result is None:
-        result = add_anchors(markup, levels, label, text)
-    return result
+def anchoring(settings):
+    """add_anchors under the site's options, and those options as a cache salt."""
+    options = settings_for(settings)
+    levels = tuple(options["levels"])
+    label, text = str(options["anchor_label"]), str(options["anchor_text"])
+    return functools.partial(add_anchors, levels=levels, label=label, text=text), repr(
+        (levels, label, text)
+    )
 
 
 def anchor_bodies_ahead(generators):
     """Add the anchors to every final body on every CPU, before any page
-    renders, so that the filter finds them done."""
-    _anchored.clear()
+    renders, so that the filter finds them in the cache."""
     contents = [content for content in contents_of(*generators) if content._content]
-    if not contents:
-        return
-    options = settings_for(contents[0].settings)
-    levels = tuple(options["levels"])
-    label, text = str(options["anchor_label"]), str(options["anchor_text"])
-    bodies = sorted({str(content._content) for content in contents})
-    results = _anchors.map(
-        contents[0].settings,
-        lambda body: add_anchors.__wrapped__(body, levels, label, text),
-        bodies,
-        salt=repr((levels, label, text)),
-        label="section anchors",
-    )
-    for body, result in zip(bodies, results, strict=True):
-        _anchored[(body, levels, label, text)] = result
+    if contents:
+        settings = contents[0].settings
+        anchor, salt = anchoring(settings)
+        bodies = sorted({str(content._content) for content in contents})
+        _anchors.map(settings, anchor, bodies, salt=salt, label="section anchors")
 
 
 def add_filter(generator):
     """Templates get `section_anchors`: `{{ article.content|section_anchors }}`."""
-    options = settings_for(generator.settings)
-    levels = tuple(options["levels"])
-    label, text = str(options["anchor_label"]), str(options["anchor_text"])
+    settings = generator.settings
+    anchor, salt = anchoring(settings)
 
     def section_anchors(markup):
-        return Markup(anchors_for(str(markup or ""), levels, label, text))
+        return Markup(_anchors.get(settings, anchor, str(markup or ""), salt=salt))
 
     generator.env.filters["section_anchors"] = section_anchors
 
