@@ -69,12 +69,14 @@ def file_digest(path):
 
 def code_digest(code):
     """Digest of the code `code` stands for: the path of a source file (read
-    now), or a function (its module's source, read once a build, and its name)."""
+    now), or a function or module (its module's source, read once a build,
+    and its name)."""
     if isinstance(code, str | Path):
         return file_digest(code)
     code = inspect.unwrap(getattr(code, "func", code))  # partials, decorators
     name = getattr(code, "__qualname__", "")
-    path = getattr(getattr(code, "__code__", None), "co_filename", None)
+    code_object = getattr(code, "__code__", None)
+    path = getattr(code_object, "co_filename", None) or getattr(code, "__file__", None)
     if path not in _sources:
         try:
             _sources[path] = file_digest(path)

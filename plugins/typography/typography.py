@@ -30,8 +30,6 @@ DEFAULTS = {
 SMARTYPANTS_ATTR = smartypants.Attr.set1 | smartypants.Attr.w
 
 _typeset = Cache("typography")
-# Where `smart` finds its texts (set by the first generator of a build).
-_settings = {}
 
 
 def settings_for(settings):
@@ -75,19 +73,20 @@ def smart_html(text):
     return typeset_html(keep_compounds_together(html.escape(str(text), quote=False)))
 
 
-def smart_text(text):
-    """The `smart` filter: smart_html, through the cache during a build."""
+def smart_text(text, settings=None):
+    """The `smart` filter: smart_html as Markup, through the cache of the
+    build whose `settings` are given."""
     if text is None:
         return Markup("")
-    if "settings" not in _settings:
+    if settings is None:
         return Markup(smart_html(text))
-    return Markup(_typeset.get(_settings["settings"], smart_html, str(text)))
+    return Markup(_typeset.get(settings, smart_html, str(text)))
 
 
 def add_filter(generator):
     """Templates get `smart`: `{{ article.title|smart }}`."""
-    _settings["settings"] = generator.settings
-    generator.env.filters["smart"] = smart_text
+    settings = generator.settings
+    generator.env.filters["smart"] = lambda text: smart_text(text, settings)
 
 
 def typeset_contents(generator):
@@ -120,11 +119,6 @@ def typeset_smart_attributes(generators):
     _typeset.map(settings, smart_html, sorted(texts))
 
 
-def forget_settings(_pelican):
-    """Autoreload runs the handlers again: the next build sets its own."""
-    _settings.clear()
-
-
 def register():
     # Filters must exist before any template renders.
     signals.generator_init.connect(add_filter)
@@ -134,4 +128,3 @@ def register():
     # Titles and summaries are final once every generator is: typeset them
     # ahead on every CPU rather than one by one as templates render.
     signals.all_generators_finalized.connect(typeset_smart_attributes)
-    signals.finalized.connect(forget_settings)
