@@ -1,97 +1,120 @@
-"""A cache/ kept from an older build (Netlify restores it on every deploy) must
-never answer for newer code: every key holds the code that computed the entry
-and the versions of the libraries it called (sitetools.memo.code_stamp)."""
+"""sitetools.cache: a cache/ kept from an older build (Netlify restores it on
+every deploy) never answers for newer code or libraries, because every key is
+derived from the inputs, the code of the function and the installed versions."""
 
+import importlib.util
 import pickle
 import shutil
-from importlib import metadata
 
 import pytest
 
-from plugins.headings import headings
 from plugins.social_cards import social_cards as cards
-from plugins.typography import typography
-from sitetools import memo
+from sitetools import cache
 from sitetools.bench import write_corpus
 from sitetools.build import build
 
 STALE = "STALE-FROM-AN-OLDER-BUILD"
 
 
-@pytest.fixture
-def upgraded(monkeypatch):
-    """upgraded(*names): from now on the installed version of each named
-    distribution reads as a newer one, as after a pip upgrade."""
-    real = metadata.version
-
-    def upgrade(*names):
-        monkeypatch.setattr(
-            memo.metadata,
-            "version",
-            lambda name: f"{real(name)}.post1" if name.lower() in names else real(name),
-        )
-        memo.code_stamp.cache_clear()
-
-    yield upgrade
-    monkeypatch.undo()
-    memo.code_stamp.cache_clear()
+def load_module(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def test_code_stamp_follows_the_source_and_the_library_versions(tmp_path, upgraded):
-    source = tmp_path / "plugin.py"
-    source.write_text("def f(text):\n    return text\n", encoding="utf-8")
-    before = memo.code_stamp(str(source), ("typogrify",))
-    assert memo.code_stamp(str(source), ("typogrify",)) == before, "the stamp must be stable"
-    assert memo.code_stamp(str(source), ("typogrify", "smartypants")) != before
-
-    memo.code_stamp.cache_clear()
-    source.write_text("def f(text):\n    return text.upper()\n", encoding="utf-8")
-    edited = memo.code_stamp(str(source), ("typogrify",))
-    assert edited != before, "an edited plugin must miss the old entries"
-
-    upgraded("typogrify")
-    assert memo.code_stamp(str(source), ("typogrify",)) != edited, (
-        "a typogrify upgrade must miss the old entries"
+def two_versions_of(tmp_path, first, second):
+    """The function `draw` from two copies of one module: as written, and edited."""
+    (tmp_path / "a").mkdir(parents=True)
+    (tmp_path / "b").mkdir(parents=True)
+    (tmp_path / "a" / "drawing.py").write_text(first, encoding="utf-8")
+    (tmp_path / "b" / "drawing.py").write_text(second, encoding="utf-8")
+    return (
+        load_module(tmp_path / "a" / "drawing.py", "drawing_a").draw,
+        load_module(tmp_path / "b" / "drawing.py", "drawing_b").draw,
     )
 
 
-@pytest.mark.parametrize(
-    ("key", "libraries"),
-    [
-        (lambda: typography.digest("<p>It's</p>", ("kbd",)), ("typogrify",)),
-        (lambda: typography.digest("<p>It's</p>", ("kbd",)), ("smartypants",)),
-        (lambda: headings._prepared.key("<h2>A</h2>", "salt"), ("beautifulsoup4",)),
-        (lambda: headings._anchors.key("<h2>A</h2>", "salt"), ("markdown",)),
-    ],
-    ids=["typography-typogrify", "typography-smartypants", "heading-ids-bs4", "anchors-markdown"],
-)
-def test_an_upgrade_changes_the_cache_keys(key, libraries, upgraded):
-    before = key()
-    upgraded(*libraries)
-    assert key() != before, f"an upgrade of {libraries} keeps the old cache keys"
+@pytest.fixture
+def upgraded(monkeypatch, tmp_path):
+    """upgraded(): from now on another version of a library reads as installed,
+    as after a pip upgrade (a new dist-info folder on sys.path)."""
+
+    def upgrade():
+        site = tmp_path / "site-packages"
+        (site / "typogrify-99.0.dist-info").mkdir(parents=True)
+        monkeypatch.syspath_prepend(str(site))
+        cache.versions.cache_clear()
+
+    yield upgrade
+    monkeypatch.undo()
+    cache.versions.cache_clear()
 
 
-def test_a_pillow_upgrade_renames_every_social_image(monkeypatch):
-    options = cards.settings_for({})
-    before = cards.card_hash(cards.card_inputs("Title", "a / b", "Site", options))
-    monkeypatch.setattr(cards, "PILLOW_VERSION", f"{cards.PILLOW_VERSION}.post1")
-    after = cards.card_hash(cards.card_inputs("Title", "a / b", "Site", options))
-    assert after != before, "an image drawn by another Pillow must not keep its name"
+def test_the_key_follows_the_code_of_the_function(tmp_path):
+    code = "def draw(text):\n    return text\n"
+    same, copy = two_versions_of(tmp_path / "same", code, code)
+    assert cache.key(same, "x") == cache.key(copy, "x"), "the same code must give the same key"
+    before, edited = two_versions_of(
+        tmp_path / "edited", code, code.replace("text\n", "text * 2\n")
+    )
+    assert cache.key(before, "x") != cache.key(edited, "x"), "edited code kept the old key"
+    assert cache.key(before, "x") != cache.key(before, "y"), "other inputs kept the key"
 
 
-def _poison(cache, names):
-    """Replace every entry of the named pickles by a marker, as if an older
-    typogrify or parser had made them."""
+def test_a_social_image_is_renamed_when_its_drawing_code_changes(tmp_path):
+    code = (
+        "def layout_card(inputs):\n    return 1\n\n\ndef draw(inputs):\n    return layout_card(0)\n"
+    )
+    before, edited = two_versions_of(tmp_path, code, code.replace("return 1", "return 2"))
+    inputs = cards.card_inputs("Title", "a / b", "Site", cards.settings_for({}))
+    assert cards.card_hash(inputs, before) != cards.card_hash(inputs, edited), (
+        "an edit to layout_card kept the image's name"
+    )
+
+
+def test_an_upgrade_changes_every_key(upgraded):
+    inputs = cards.card_inputs("Title", "a / b", "Site", cards.settings_for({}))
+    before_image, before_key = cards.card_hash(inputs), cache.key(test_an_upgrade_changes_every_key)
+    upgraded()
+    assert cards.card_hash(inputs) != before_image, (
+        "an image drawn by other libraries kept its name"
+    )
+    assert cache.key(test_an_upgrade_changes_every_key) != before_key
+
+
+def test_a_cache_keeps_only_what_a_build_used_and_reads_it_back(tmp_path):
+    settings = {"CACHE_PATH": str(tmp_path)}
+    calls = []
+
+    def shout(text):
+        calls.append(text)
+        return text.upper()
+
+    first = cache.Cache("test-shout")
+    assert first.map(settings, shout, ["a", "b", "a"]) == ["A", "B", "A"]
+    assert calls == ["a", "b"], "each distinct text is computed once"
+    first.save()
+    again = cache.Cache("test-shout")
+    assert again.map(settings, shout, ["b"]) == ["B"]
+    assert calls == ["a", "b"], "a saved entry was computed again"
+    again.save()
+    assert len(pickle.loads((tmp_path / "test-shout.pickle").read_bytes())) == 1, (
+        "an entry this build did not use was kept"
+    )
+
+
+def _poison(folder, names):
+    """Replace every entry of the named caches by a marker, as if older code or
+    libraries had made them."""
     for name in names:
-        path = cache / name
+        path = folder / name
         entries = pickle.loads(path.read_bytes())
         assert entries, f"{name} is empty: nothing to poison"
-        poisoned = {}
-        for key, value in entries.items():
-            if isinstance(value, tuple):  # headings-ids: (body, toc)
-                poisoned[key] = (f"<p>{STALE}</p>", value[1])
-            else:
-                poisoned[key] = f"<p>{STALE}</p>"
+        poisoned = {
+            key: (f"<p>{STALE}</p>", value[1]) if isinstance(value, tuple) else f"<p>{STALE}</p>"
+            for key, value in entries.items()
+        }
         path.write_bytes(pickle.dumps(poisoned))
 
 
@@ -106,11 +129,11 @@ def _pages_with(output, text):
 def test_a_cache_from_before_an_upgrade_is_not_used(tmp_path, upgraded):
     content = write_corpus(tmp_path / "content", 3)
     cold = tmp_path / "cold"
-    settings = {"PATH": str(content), "CACHE_PATH": str(cold / "cache")}
-    build("pelicanconf.py", cold / "output", settings)
+    build(
+        "pelicanconf.py", cold / "output", {"PATH": str(content), "CACHE_PATH": str(cold / "cache")}
+    )
     assert not _pages_with(cold / "output", STALE)
-    names = ["typography.pickle", "headings-ids.pickle", "headings-anchors.pickle"]
-    _poison(cold / "cache", names)
+    _poison(cold / "cache", ["typography.pickle", "headings-ids.pickle", "headings-anchors.pickle"])
 
     def build_with(name):
         base = tmp_path / name
@@ -119,9 +142,8 @@ def test_a_cache_from_before_an_upgrade_is_not_used(tmp_path, upgraded):
         return build("pelicanconf.py", base / "output", settings).output
 
     # Control: with the same code and libraries the cache is read, marker and all.
-    same = build_with("same")
-    assert _pages_with(same, STALE), "the poisoned cache was not read: this test proves nothing"
-
-    upgraded("typogrify", "smartypants", "beautifulsoup4", "markdown")
-    after = build_with("upgraded")
-    assert not _pages_with(after, STALE), "entries made before the upgrade were served"
+    assert _pages_with(build_with("same"), STALE), "the poisoned cache was not read: proves nothing"
+    upgraded()
+    assert not _pages_with(build_with("upgraded"), STALE), (
+        "entries made before the upgrade were served"
+    )

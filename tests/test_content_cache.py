@@ -19,38 +19,39 @@ POSTS = 30
 # -- Fingerprint ---------------------------------------------------------------
 
 
-def test_settings_digest_ignores_where_output_and_cache_go():
+def test_fingerprint_ignores_where_output_and_cache_go():
     settings = load_settings("publishconf.py")
-    digest = content_cache.settings_digest(settings)
-    assert content_cache.settings_digest({**settings, "OUTPUT_PATH": "/elsewhere"}) == digest
-    assert content_cache.settings_digest({**settings, "CACHE_PATH": "/restored"}) == digest
+    digest = content_cache.fingerprint(settings)
+    assert content_cache.fingerprint({**settings, "OUTPUT_PATH": "/elsewhere"}) == digest
+    assert content_cache.fingerprint({**settings, "CACHE_PATH": "/restored"}) == digest
     markdown = {**settings["MARKDOWN"], "output_format": "xhtml"}
-    assert content_cache.settings_digest({**settings, "MARKDOWN": markdown}) != digest
-    assert content_cache.settings_digest({**settings, "TIMEZONE": "Asia/Tokyo"}) != digest
+    assert content_cache.fingerprint({**settings, "MARKDOWN": markdown}) != digest
+    assert content_cache.fingerprint({**settings, "TIMEZONE": "Asia/Tokyo"}) != digest
 
 
-def test_settings_digest_is_the_same_in_another_process():
-    here = content_cache.settings_digest(load_settings("publishconf.py"))
+def test_fingerprint_is_the_same_in_another_process():
+    here = content_cache.fingerprint(load_settings("publishconf.py"))
     there = run_python(
         """
         from sitetools import content_cache
         from sitetools.build import load_settings
-        print(content_cache.settings_digest(load_settings("publishconf.py")))
+        print(content_cache.fingerprint(load_settings("publishconf.py")))
         """
     ).strip()
     assert there == here, "a setting's value is written differently in each process"
 
 
-def test_code_digest_follows_every_python_file(tmp_path):
+def test_fingerprint_follows_every_python_file_of_the_plugins(tmp_path):
     (tmp_path / "plugins" / "one").mkdir(parents=True)
     plugin = tmp_path / "plugins" / "one" / "one.py"
     plugin.write_text("VALUE = 1\n")
     (tmp_path / "pelicanconf.py").write_text("SITENAME = 'x'\n")
-    before = content_cache.code_digest(tmp_path)
+    settings = {"PLUGIN_PATHS": ["plugins"], "SITENAME": "x"}
+    before = content_cache.fingerprint(settings, tmp_path)
     plugin.write_text("VALUE = 2\n")
-    assert content_cache.code_digest(tmp_path) != before, "a plugin edit kept the fingerprint"
+    assert content_cache.fingerprint(settings, tmp_path) != before, "a plugin edit kept it"
     plugin.write_text("VALUE = 1\n")
-    assert content_cache.code_digest(tmp_path) == before
+    assert content_cache.fingerprint(settings, tmp_path) == before
 
 
 def test_prepare_matches_only_the_recorded_fingerprint_and_consumes_it(tmp_path):

@@ -1,11 +1,12 @@
-"""content_guard in the preview: a source checked again is answered from the
-last check only while nothing it depends on has changed."""
+"""content_guard in the preview: a source checked again reports what is on
+disk now, never what a stale check found."""
 
 import shutil
 
+import pytest
 from PIL import Image
 
-from plugins.content_guard.content_guard import check_site
+from plugins.content_guard.content_guard import card_summary_limit, check_site
 from sitetools.build import load_settings
 from tests.conftest import DATA
 
@@ -55,33 +56,14 @@ def test_an_edited_source_is_checked_again(tmp_path):
     assert not any("no-such-chart.png" in line for line in _problems(content))
 
 
-def test_a_later_build_answers_unchanged_sources_from_the_kept_checks(tmp_path, monkeypatch):
-    """Between builds (a new process on Netlify, say) the checks are kept in
-    CACHE_PATH: an unchanged source is not checked again, an edited one is."""
-    import sys
-
-    from sitetools.bench import edit_text, write_corpus
-    from sitetools.build import build
-
-    content = write_corpus(tmp_path / "content", 12)
-    overrides = {"PATH": str(content), "CACHE_PATH": str(tmp_path / "cache")}
-    build("pelicanconf.py", tmp_path / "output", overrides)
-    # The module as Pelican loaded it (from PLUGIN_PATHS), not plugins.content_guard.
-    content_guard = sys.modules["content_guard.content_guard"]
-    assert (tmp_path / "cache" / content_guard.CACHE_FILE).is_file()
-
-    checked = []
-    original = content_guard.check_source
-
-    def counting(raw, kind, source_path, *args, **kwargs):
-        checked.append(source_path.name)
-        return original(raw, kind, source_path, *args, **kwargs)
-
-    monkeypatch.setattr(content_guard, "check_source", counting)
-    # As a new process would start: nothing in memory.
-    monkeypatch.setattr(content_guard, "_checked", {})
-    monkeypatch.setattr(content_guard, "_kept", {"path": None, "dirty": False})
-    post = sorted((content / "posts").glob("*.md"))[3]
-    post.write_text(edit_text(post.read_text("utf-8"), "kept-checks"), "utf-8")
-    build("pelicanconf.py", tmp_path / "output", overrides)
-    assert checked == [post.name], f"checked again: {checked}"
+@pytest.mark.parametrize(
+    ("settings", "limit"),
+    [
+        ({"PLUGINS": ["post_cards"]}, 320),
+        ({"PLUGINS": ["post_cards"], "POST_CARDS": {"summary_max_chars": 200}}, 200),
+        ({"PLUGINS": ["content_guard"], "POST_CARDS": {"summary_max_chars": 200}}, None),
+    ],
+    ids=["post-cards-default", "post-cards-setting", "no-post-cards"],
+)
+def test_the_summary_limit_is_the_post_cards_setting(settings, limit):
+    assert card_summary_limit(settings) == limit, "the card limit is post_cards' setting"

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from plugins.headings.headings import _add_anchors_soup, add_anchors, ensure_ids, toc_entries
+from plugins.headings.headings import add_anchors, add_anchors_by_tree, ensure_ids, toc_entries
 
 LEVELS = ("h2", "h3")
 LABEL = "Link to section: {heading}"
@@ -96,13 +96,13 @@ TRICKY_BODIES = [
 
 @pytest.mark.parametrize("body", TRICKY_BODIES)
 def test_spliced_anchors_match_the_parsed_tree(body):
-    spliced = add_anchors.__wrapped__(body, LEVELS, LABEL, "#")
-    assert str(soup_of(spliced)) == _add_anchors_soup(body, LEVELS, LABEL, "#")
+    spliced = add_anchors(body, LEVELS, LABEL, "#")
+    assert str(soup_of(spliced)) == add_anchors_by_tree(body, LEVELS, LABEL, "#")
 
 
 def test_tangled_headings_fall_back_to_the_tree():
     body = '<h2 id="outer">Outer <h3 id="inner">Inner</h3></h2><h2 id="open">Open'
-    result = soup_of(add_anchors.__wrapped__(body, LEVELS, LABEL, "#"))
+    result = soup_of(add_anchors(body, LEVELS, LABEL, "#"))
     links = sorted(a["href"] for a in result.select("a.section-heading__anchor"))
     assert links == ["#inner", "#open", "#outer"], "each heading needs exactly one anchor"
 

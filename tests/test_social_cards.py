@@ -4,7 +4,6 @@ drawn again only when what it shows changes."""
 import io
 import re
 import shutil
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -66,11 +65,6 @@ def _build(content, cache, output):
     return build("publishconf.py", output, {"PATH": str(content), "CACHE_PATH": str(cache)})
 
 
-def drawn_in_last_build():
-    """The counters of the plugin module Pelican loaded (from PLUGIN_PATHS)."""
-    return dict(sys.modules["social_cards.social_cards"].stats)
-
-
 def test_a_second_build_reuses_images_and_a_new_title_draws_only_its_own(tmp_path):
     content = tmp_path / "content"
     shutil.copytree(DATA / "sharing", content)
@@ -82,7 +76,6 @@ def test_a_second_build_reuses_images_and_a_new_title_draws_only_its_own(tmp_pat
     _build(content, cache, tmp_path / "out2")
     again = {p.name: p.stat().st_mtime_ns for p in (cache / "social_cards").glob("*.png")}
     assert again == cached, "an unchanged image was drawn again"
-    assert drawn_in_last_build() == {"rendered": 0, "reused": 3}
     written = sorted(p.name for p in (tmp_path / "out2" / "social").glob("*.png"))
     assert written == sorted(cached)
 
@@ -95,7 +88,6 @@ def test_a_second_build_reuses_images_and_a_new_title_draws_only_its_own(tmp_pat
     assert set(cached) - set(after) == {n for n in cached if n.startswith("updated-post-")}
     for name in set(after) & set(cached):
         assert after[name] == cached[name], f"{name} was drawn again"
-    assert drawn_in_last_build() == {"rendered": 1, "reused": 2}
 
 
 def test_a_title_that_cannot_fit_fails_the_build_naming_the_file(tmp_path):
@@ -151,7 +143,6 @@ def test_the_hash_covers_every_input():
         cards.card_inputs("Title", "a / c", "Site", options),
         cards.card_inputs("Title", "a / b", "Other site", options),
         cards.card_inputs("Title", "a / b", "Site", {**options, "accent": "#000000"}),
-        {**base, "renderer": base["renderer"] + "x"},
         {**base, "layout": {**base["layout"], "font": "0" * 64}},
     ]
     hashes = {cards.card_hash(base), *(cards.card_hash(v) for v in variants)}

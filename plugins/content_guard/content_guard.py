@@ -18,12 +18,10 @@ raised together, the same way, before any page is written.
 
 import difflib
 import fnmatch
-import hashlib
 import html
 import logging
 import os
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -33,8 +31,6 @@ from zoneinfo import ZoneInfo
 from pelican import signals
 from pelican.contents import Article, Page
 from pelican.utils import get_date, slugify
-
-from sitetools.memo import code_stamp, load_pickle, save_pickle
 
 from .content_files import allowed_roots, named_folders, scan_content, shown
 from .html_policy import occurrences, violations
@@ -819,14 +815,12 @@ def settings_for(settings):
     return {**DEFAULTS, **(settings.get("CONTENT_GUARD") or {})}
 
 
-def _card_summary_limit(settings):
-    # The card limit belongs to post_cards: its own settings_for merges the
-    # site's POST_CARDS with its defaults. Pelican has imported it by now if the
-    # site uses it; without post_cards there is no card to overflow.
-    post_cards = sys.modules.get("post_cards.post_cards")
-    if post_cards is None:
+def card_summary_limit(settings):
+    """The card's summary limit, from post_cards' setting (its default 320)
+    when the site uses post_cards; None without cards to overflow."""
+    if not in_use(settings, "post_cards"):
         return None
-    return int(post_cards.settings_for(settings)["summary_max_chars"])
+    return int((settings.get("POST_CARDS") or {}).get("summary_max_chars", 320))
 
 
 def scan(settings):
@@ -893,74 +887,6 @@ def display_path(path):
         return str(path)
 
 
-# The preview checks every source on every save, and every build checks every
-# source; a source whose bytes, path and options are unchanged gives the same
-# result, as long as every file it looked for is unchanged (or still
-# missing). One entry per source: (path, kind) -> (root, options, sha256 of
-# the bytes, Checked, {looked: (size, mtime) or None}). Kept for the process's life and, by
-# `validate`, in CACHE_PATH between builds.
-_checked = {}
-_kept = {"path": None, "dirty": False}
-CACHE_FILE = "content-guard.pickle"
-
-
-def check_source_again(raw, kind, source_path, content_root, options):
-    """check_source, from the last result for the same source when nothing it
-    depends on has changed."""
-    inputs = (str(content_root), repr(options), hashlib.sha256(raw).hexdigest())
-    known = _checked.get((str(source_path), kind))
-    if known is not None and known[:3] == inputs:
-        checked, looked = known[3:]
-        if all(_stamp(path) == stamp for path, stamp in looked.items()):
-            return checked
-    looked = {}
-
-    def exists(path):
-        looked[path] = stamp = _stamp(path)
-        return stamp is not None
-
-    checked = check_source(raw, kind, source_path, content_root, options, exists=exists)
-    _checked[(str(source_path), kind)] = (*inputs, checked, looked)
-    _kept["dirty"] = True
-    return checked
-
-
-def _stamp(path):
-    """What says a linked file is unchanged: its size and time, or None when
-    it is missing."""
-    try:
-        found = os.stat(path)
-    except OSError:
-        return None
-    return (found.st_size, found.st_mtime_ns)
-
-
-def _code_stamp():
-    # The checks' code and the libraries they call (dates, slugs, Markdown).
-    return code_stamp(__file__, ("pelican", "markdown"))
-
-
-def load_checks(settings):
-    """The last checks from CACHE_PATH, when this process has none of its own
-    and they were made by the same code."""
-    path = os.path.join(settings["CACHE_PATH"], CACHE_FILE)
-    if _kept["path"] == path:
-        return
-    _kept.update(path=path, dirty=False)
-    _checked.clear()
-    record = load_pickle(path)
-    if isinstance(record, tuple) and len(record) == 2 and record[0] == _code_stamp():
-        _checked.update(record[1])
-
-
-def save_checks():
-    """Keep the checks for the next build, when they changed."""
-    if _kept["path"] is None or not _kept["dirty"]:
-        return
-    save_pickle(_kept["path"], (_code_stamp(), dict(_checked)))
-    _kept["dirty"] = False
-
-
 def check_site(settings, found=None):
     """(problems, warnings): report lines for every source under PATH
     (`found`: the content folder's scan, when already made)."""
@@ -971,15 +897,13 @@ def check_site(settings, found=None):
         "use_unicode": settings.get("SLUGIFY_USE_UNICODE", False),
     }
     options["slugify_source"] = settings.get("SLUGIFY_SOURCE", "title")
-    options["summary_max_chars"] = _card_summary_limit(settings)
+    options["summary_max_chars"] = card_summary_limit(settings)
     options["timezone"] = settings.get("TIMEZONE") or "UTC"
     content_root = Path(settings["PATH"])
     problems, warnings, slugs = [], [], []
-    seen = set()
     for path, kind in source_files(settings, options["extensions"], found):
-        seen.add((str(path), kind))
         shown = display_path(path)
-        checked = check_source_again(path.read_bytes(), kind, path, content_root, options)
+        checked = check_source(path.read_bytes(), kind, path, content_root, options)
         problems += [format_problem(shown, p) for p in checked.problems]
         warnings += [format_problem(shown, p) for p in checked.warnings]
         if checked.slug:
@@ -988,9 +912,6 @@ def check_site(settings, found=None):
             lang = (checked.lang or settings.get("DEFAULT_LANG", "")).lower()
             slugs.append((kind, lang, slug, shown, line, where))
     problems += duplicate_slugs(slugs)
-    for gone in set(_checked) - seen:  # sources deleted or renamed since
-        del _checked[gone]
-        _kept["dirty"] = True
     return sorted(problems, key=_report_order), warnings
 
 
@@ -1012,9 +933,7 @@ def validate(pelican):
     if not in_use(pelican.settings, "content_guard"):
         return
     found = scan(pelican.settings)
-    load_checks(pelican.settings)
     problems, warnings = check_site(pelican.settings, found)
-    save_checks()
     for line in warnings:
         logger.warning(line)
     problems = file_problems(found) + problems

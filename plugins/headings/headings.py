@@ -14,7 +14,7 @@
 Parsing every body is slow with a thousand posts: ids and the table of
 contents come from the standard library's parser unless a heading lacks an id,
 the anchored bodies are worked out on every CPU before any page renders, and
-both are kept across builds by content hash (sitetools.memo).
+both are kept across builds (sitetools.cache).
 
 Markdown's own `permalink` option was not used: it puts a "¶" link inside the
 heading, so every heading is announced with a pilcrow, and its one fixed title
@@ -30,14 +30,12 @@ from markdown.extensions.toc import slugify, unique
 from markupsafe import Markup
 from pelican import signals
 
+from sitetools.cache import Cache
 from sitetools.contents import contents_of
-from sitetools.memo import TextMemo
 
 # Per body, kept across builds: (body with ids, toc), and the anchored body.
-# Keys hold this file and the versions of the parsers and slugify it calls.
-_LIBRARIES = ("beautifulsoup4", "markdown")
-_prepared = TextMemo("headings-ids", __file__, _LIBRARIES)
-_anchors = TextMemo("headings-anchors", __file__, _LIBRARIES)
+_prepared = Cache("headings-ids")
+_anchors = Cache("headings-anchors")
 
 DEFAULTS = {
     # Headings that get an id and an anchor link; the first level makes the
@@ -176,7 +174,6 @@ def anchor_link(ident, title, label, text):
     )
 
 
-@functools.lru_cache(maxsize=512)
 def add_anchors(markup, levels, label, text):
     """Wrap every heading of `levels` that has an id with its anchor link:
 
@@ -195,7 +192,7 @@ def add_anchors(markup, levels, label, text):
         return markup
     found = _headings(markup, levels)
     if found is None:
-        return _add_anchors_soup(markup, levels, label, text)
+        return add_anchors_by_tree(markup, levels, label, text)
     parts, done = [], 0
     for tag, ident, title, start, end in found:
         if not ident:
@@ -212,7 +209,7 @@ def add_anchors(markup, levels, label, text):
     return "".join(parts)
 
 
-def _add_anchors_soup(markup, levels, label, text):
+def add_anchors_by_tree(markup, levels, label, text):
     """add_anchors for bodies whose headings the plain parser cannot place."""
     soup = BeautifulSoup(markup, "html.parser")
     headings = [h for h in soup.find_all(list(levels)) if h.get("id")]
@@ -234,7 +231,7 @@ def prepared(markup, levels, min_sections):
     """(body with heading ids or None when it had them all, table of contents)
     of one body, from one parse when every heading has its id already. None
     spares a thousand bodies' worth of copies coming back from the workers and
-    sitting in the memo."""
+    sitting in the cache."""
     if not markup:
         return None, []
     found = _headings(markup, levels)
@@ -244,15 +241,18 @@ def prepared(markup, levels, min_sections):
     return (None if with_ids is markup else with_ids), toc_entries(with_ids, levels, min_sections)
 
 
-def prepare_all(contents, options):
-    """Ids and `toc` for every content object: the bodies are parsed on every
-    CPU, and each result is kept across builds (BeautifulSoup is slow)."""
+def prepare_contents(generator):
+    """Every article, draft, hidden post and page gets heading ids and `toc`:
+    the bodies are parsed on every CPU, and each result is kept across builds
+    (BeautifulSoup is slow)."""
+    contents = contents_of(generator)
     if not contents:
         return
+    options = settings_for(generator.settings)
     levels = tuple(options["levels"])
     least = int(options["toc_min_sections"])
     results = _prepared.map(
-        contents[0].settings,
+        generator.settings,
         lambda markup: prepared(markup, levels, least),
         [content._content or "" for content in contents],
         salt=repr((levels, least)),
@@ -264,62 +264,34 @@ def prepare_all(contents, options):
         content.toc = toc
 
 
-def prepare_articles(generator):
-    """Every article, draft and hidden post gets heading ids and `toc`."""
-    options = settings_for(generator.settings)
-    prepare_all(contents_of(generator), options)
-
-
-def prepare_pages(generator):
-    """Pages get heading ids and `toc` too."""
-    options = settings_for(generator.settings)
-    prepare_all(contents_of(generator), options)
-
-
-# Bodies with their anchors, worked out ahead for the filter: (markup, levels,
-# label, text) -> HTML. Cleared at the start of each build.
-_anchored = {}
-
-
-def anchors_for(markup, levels, label, text):
-    """add_anchors through the table `anchor_bodies_ahead` filled."""
-    key = (markup, levels, label, text)
-    result = _anchored.get(key)
-    if result is None:
-        result = add_anchors(markup, levels, label, text)
-    return result
+def anchoring(settings):
+    """add_anchors under the site's options, and those options as a cache salt."""
+    options = settings_for(settings)
+    levels = tuple(options["levels"])
+    label, text = str(options["anchor_label"]), str(options["anchor_text"])
+    return functools.partial(add_anchors, levels=levels, label=label, text=text), repr(
+        (levels, label, text)
+    )
 
 
 def anchor_bodies_ahead(generators):
     """Add the anchors to every final body on every CPU, before any page
-    renders, so that the filter finds them done."""
-    _anchored.clear()
+    renders, so that the filter finds them in the cache."""
     contents = [content for content in contents_of(*generators) if content._content]
-    if not contents:
-        return
-    options = settings_for(contents[0].settings)
-    levels = tuple(options["levels"])
-    label, text = str(options["anchor_label"]), str(options["anchor_text"])
-    bodies = sorted({str(content._content) for content in contents})
-    results = _anchors.map(
-        contents[0].settings,
-        lambda body: add_anchors.__wrapped__(body, levels, label, text),
-        bodies,
-        salt=repr((levels, label, text)),
-        label="section anchors",
-    )
-    for body, result in zip(bodies, results, strict=True):
-        _anchored[(body, levels, label, text)] = result
+    if contents:
+        settings = contents[0].settings
+        anchor, salt = anchoring(settings)
+        bodies = sorted({str(content._content) for content in contents})
+        _anchors.map(settings, anchor, bodies, salt=salt, label="section anchors")
 
 
 def add_filter(generator):
     """Templates get `section_anchors`: `{{ article.content|section_anchors }}`."""
-    options = settings_for(generator.settings)
-    levels = tuple(options["levels"])
-    label, text = str(options["anchor_label"]), str(options["anchor_text"])
+    settings = generator.settings
+    anchor, salt = anchoring(settings)
 
     def section_anchors(markup):
-        return Markup(anchors_for(str(markup or ""), levels, label, text))
+        return Markup(_anchors.get(settings, anchor, str(markup or ""), salt=salt))
 
     generator.env.filters["section_anchors"] = section_anchors
 
@@ -328,7 +300,7 @@ def register():
     # Filters must exist before any template renders.
     signals.generator_init.connect(add_filter)
     # Bodies are complete once each generator has read every source.
-    signals.article_generator_finalized.connect(prepare_articles)
-    signals.page_generator_finalized.connect(prepare_pages)
+    signals.article_generator_finalized.connect(prepare_contents)
+    signals.page_generator_finalized.connect(prepare_contents)
     # Bodies are final once every generator is (other plugins edit them too).
     signals.all_generators_finalized.connect(anchor_bodies_ahead)

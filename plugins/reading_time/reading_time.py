@@ -12,12 +12,11 @@ from html.parser import HTMLParser
 
 from pelican import signals
 
+from sitetools.cache import Cache
 from sitetools.contents import contents_of
-from sitetools.memo import TextMemo
 
-# (prose words, code words) per body, kept across builds (keys hold this file;
-# the parser is the standard library's, and Python's version is in every key).
-_counts = TextMemo("reading-time", __file__)
+# (prose words, code words) per body, kept across builds.
+_counts = Cache("reading-time")
 
 logger = logging.getLogger(__name__)
 

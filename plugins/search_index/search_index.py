@@ -18,7 +18,6 @@ The search page (theme/templates/search.html) loads the bundle written to
 `<site>/pagefind/`.
 """
 
-import hashlib
 import json
 import logging
 import os
@@ -28,6 +27,7 @@ from pathlib import Path
 
 from pelican import signals
 
+from sitetools import cache
 from sitetools.build import defers_after_swap, on_failure, run_after_swap
 from sitetools.contents import contents_of
 from sitetools.files import link_or_copy
@@ -209,21 +209,18 @@ def build_index(site, options, glob=None):
 
 
 def index_key(site, folders, options, glob):
-    """Digest of everything Pagefind's output depends on: its version, its
-    command line but the site's place, and the path and bytes of every file it
-    reads (the HTML files under `folders`). Pagefind has no incremental mode,
-    so one changed page means a new index."""
-    from importlib.metadata import version  # noqa: PLC0415
-
+    """The sitetools.cache key of the index: Pagefind's command line but the
+    site's place, and the path and bytes of every file it reads (the HTML
+    files under `folders`), under this code and the installed libraries
+    (pagefind-bin among them). Pagefind has no incremental mode, so one
+    changed page means a new index."""
     site = Path(site)
-    digest = hashlib.sha256(f"pagefind-bin {version('pagefind-bin')}".encode())
-    for arg in pagefind_command("pagefind", "", options, glob)[1:]:
-        digest.update(f"\0{arg}".encode())
-    for folder in folders:
-        for page in sorted((site / folder).rglob("*.html")):
-            digest.update(f"\0{page.relative_to(site).as_posix()}\0".encode())
-            digest.update(hashlib.sha256(page.read_bytes()).digest())
-    return digest.hexdigest()
+    pages = [page for folder in folders for page in sorted((site / folder).rglob("*.html"))]
+    return cache.key(
+        build_index,
+        pagefind_command("pagefind", "", options, glob)[1:],
+        *(f"{page.relative_to(site).as_posix()}\0{cache.file_digest(page)}" for page in pages),
+    )
 
 
 def _link_tree(source, target):

@@ -8,8 +8,9 @@ whether libraqm is installed. The image is a palette PNG built from its known
 colours (no quantising), and carries no timestamp or metadata chunk, so the
 same inputs give the same bytes.
 
-An image's name ends in a hash of everything that shapes it (title, tag label,
-site name, font file, layout, renderer version and Pillow's version):
+An image's name ends in its sitetools.cache key: a hash of everything that
+shapes it (title, tag label, site name, font file, layout, the drawing code
+and the installed libraries, Pillow among them):
 `social/<slug>-<hash10>.png` can be cached forever, and an image is drawn only
 when its inputs change. Drawn images are kept in CACHE_PATH/social_cards/ and
 linked (or copied) into the site.
@@ -23,17 +24,15 @@ import functools
 import hashlib
 import html
 import io
-import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import smartypants
 from pelican import signals
 from PIL import Image, ImageColor, ImageDraw, ImageFont
-from PIL import __version__ as PILLOW_VERSION
 
+from sitetools import cache
 from sitetools.contents import contents_of
 from sitetools.files import link_or_copy
 from sitetools.parallel import parallel_map
@@ -42,13 +41,6 @@ from sitetools.progress import report
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
-
-# Bump when a change to the drawing code changes the pixels: every image's
-# name changes with it, so caches and browsers never serve a stale one.
-# Pillow's version is in the name too: an upgrade can rasterise or encode
-# differently (its wheels bundle FreeType and zlib), and a cache/ kept from
-# an older build must not answer for it.
-RENDERER_VERSION = "3"
 
 DEFAULTS = {
     # Folder under the site root that receives the images.
@@ -93,10 +85,9 @@ COVERED = [0] + [255] * 255
 # time to save 4 KiB of an image that crawlers fetch once.
 PNG_LEVEL = 3
 
-# Drawn during the current build; reset in `finalized`. Tests and the log read it.
-stats = {"rendered": 0, "reused": 0}
-# "fresh": the images this build drew ahead (draw_missing), counted as drawn.
-_state = {"cache_dir": None, "used": set(), "pending": [], "fresh": set()}
+# This build's images (names in the cache folder) and how many it drew;
+# reset in `finalized`.
+_state = {"cache_dir": None, "used": [], "drawn": 0}
 
 
 class SocialCardError(Exception):
@@ -186,8 +177,6 @@ def card_inputs(title, label, site_name, options):
     }
     layout["font"] = file_digest(font_path(options))
     return {
-        "renderer": RENDERER_VERSION,
-        "pillow": PILLOW_VERSION,
         "title": display_title(title),
         "label": str(label or ""),
         "site_name": str(site_name),
@@ -195,10 +184,11 @@ def card_inputs(title, label, site_name, options):
     }
 
 
-def card_hash(inputs):
-    """Ten hex digits of the SHA-256 of the inputs."""
-    encoded = json.dumps(inputs, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    return hashlib.sha256(encoded).hexdigest()[:10]
+def card_hash(inputs, draw=None):
+    """Ten hex digits of the cache key of the image `draw` (render_card) makes
+    of `inputs`: the drawing code and Pillow's version are in it, so an edit
+    to either renames every image and no cache or browser serves a stale one."""
+    return cache.key(draw or render_card, inputs)[:10]
 
 
 def card_filename(slug, inputs):
@@ -348,64 +338,26 @@ def image_alt(inputs):
     return f"{alt}; tags: {inputs['label']}" if inputs["label"] else alt
 
 
-def ensure_cached(cache_dir, name, inputs, options):
-    """Draw the image into the cache unless it is already there."""
-    path = cache_dir / name
-    if path.is_file():
-        stats["rendered" if name in _state.get("fresh", ()) else "reused"] += 1
-        return path
-    data = render_card(inputs, options)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-    stats["rendered"] += 1
-    return path
-
-
-def place(source, dest):
-    """Hard-link a cached image into the output, or copy it across file systems."""
-    if not dest.exists():
-        link_or_copy(source, dest)
-
-
-def _card(cache_dir, options, *, slug, title, label, site_name):
-    inputs = card_inputs(title, label, site_name, options)
-    name = card_filename(slug, inputs)
-    ensure_cached(cache_dir, name, inputs, options)
-    _state["used"].add(name)
-    url = f"{options['output_dir'].strip('/')}/{name}"
-    _state["pending"].append(name)
-    return SocialImage(url, int(options["width"]), int(options["height"]), image_alt(inputs))
-
-
 def draw_missing(cache_dir, jobs, options):
-    """Draw the images of `jobs` [(name, inputs)] the cache lacks, on every
-    CPU, into the cache; returns how many were drawn. One that cannot be drawn
-    is left for the build's own loop, which reports it."""
+    """Draw the images of `jobs` [(name, inputs)] the cache folder lacks, on
+    every CPU. Returns {name: why it cannot be drawn} and how many were drawn."""
 
     def draw(index):
         name, inputs = missing[index]
         try:
-            data = render_card(inputs, options)
-        except ValueError:
-            return False
-        tmp = (cache_dir / name).with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, cache_dir / name)
-        return True
+            cache.write_atomic(cache_dir / name, render_card(inputs, options))
+        except ValueError as error:
+            return str(error)
+        return None
 
     missing = list(
         {name: inputs for name, inputs in jobs if not (cache_dir / name).is_file()}.items()
     )
-    if not missing:
-        return 0
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    drawn = parallel_map(
+    errors = parallel_map(
         draw, len(missing), progress=lambda done, total: report("social images", done, total)
     )
-    _state["fresh"].update(name for (name, _), ok in zip(missing, drawn, strict=True) if ok)
-    return sum(drawn)
+    failed = {name: error for (name, _), error in zip(missing, errors, strict=True) if error}
+    return failed, len(missing) - len(failed)
 
 
 def make_cards(generator):
@@ -417,10 +369,7 @@ def make_cards(generator):
             [f"SOCIAL_CARDS font: no file at {font_path(options)}; point 'font' at a .ttf file"]
         )
     cache_dir = Path(settings["CACHE_PATH"]) / options["cache_dir"]
-    _state.update(cache_dir=cache_dir, used=set(), pending=[], fresh=set())
-    stats.update(rendered=0, reused=0)
     site_name = settings.get("SITENAME", "")
-    problems = []
     # Not those without save_as: not written in this build (drafts in production).
     articles = [article for article in contents_of(generator) if article.save_as]
 
@@ -430,34 +379,32 @@ def make_cards(generator):
             label = " / ".join(tag.name for tag in getattr(article, "tags", None) or ())
         return label
 
-    # Drawing is most of the time: the images the cache lacks are drawn ahead.
-    jobs = []
-    for article in articles:
-        inputs = card_inputs(article.title, label_of(article), site_name, options)
-        jobs.append((card_filename(article.slug, inputs), inputs))
-    draw_missing(cache_dir, jobs, options)
-    for article in articles:
-        label = label_of(article)
-        try:
-            article.social_image = _card(
-                cache_dir,
-                options,
-                slug=article.slug,
-                title=article.title,
-                label=label,
-                site_name=site_name,
-            )
-        except ValueError as error:
-            problems.append(f"{article.source_path}: Title: {error}")
     tagline = settings.get("SITE_TAGLINE") or site_name
-    try:
-        generator.context["site_social_image"] = _card(
-            cache_dir, options, slug="site", title=tagline, label="", site_name=site_name
-        )
-    except ValueError as error:
-        problems.append(f"SITE_TAGLINE: {error}")
+    cards = [
+        (article, f"{article.source_path}: Title", article.slug, article.title, label_of(article))
+        for article in articles
+    ] + [(None, "SITE_TAGLINE", "site", tagline, "")]
+    jobs = []
+    for _, _, slug, title, label in cards:
+        inputs = card_inputs(title, label, site_name, options)
+        jobs.append((card_filename(slug, inputs), inputs))
+    # Drawing is most of the time: the images the cache lacks are drawn ahead.
+    failed, drawn = draw_missing(cache_dir, jobs, options)
+    problems = [
+        f"{where}: {failed[name]}"
+        for (_, where, *_), (name, _) in zip(cards, jobs, strict=True)
+        if name in failed
+    ]
     if problems:
         raise SocialCardError(problems)
+    _state.update(cache_dir=cache_dir, used=[name for name, _ in jobs], drawn=drawn)
+    for (article, *_), (name, inputs) in zip(cards, jobs, strict=True):
+        url = f"{options['output_dir'].strip('/')}/{name}"
+        image = SocialImage(url, int(options["width"]), int(options["height"]), image_alt(inputs))
+        if article is None:
+            generator.context["site_social_image"] = image
+        else:
+            article.social_image = image
 
 
 def publish_cards(pelican):
@@ -466,19 +413,16 @@ def publish_cards(pelican):
     if cache_dir is not None:
         options = settings_for(pelican.settings)
         target = Path(pelican.output_path) / options["output_dir"].strip("/")
-        for name in _state["pending"]:
-            place(cache_dir / name, target / name)
+        for name in _state["used"]:
+            if not (target / name).exists():
+                link_or_copy(cache_dir / name, target / name)
         for stale in cache_dir.glob("*.png"):
             if stale.name not in _state["used"]:
                 stale.unlink()
-        logger.info(
-            "social_cards: drew %d image(s), reused %d from %s",
-            stats["rendered"],
-            stats["reused"],
-            cache_dir,
-        )
+        used, drawn = len(set(_state["used"])), _state["drawn"]
+        logger.info("social_cards: drew %d image(s), reused %d", drawn, used - drawn)
     # Autoreload runs the handlers again: the next build starts clean.
-    _state.update(cache_dir=None, used=set(), pending=[], fresh=set())
+    _state.update(cache_dir=None, used=[], drawn=0)
 
 
 def register():
