@@ -32,6 +32,8 @@ from pelican import signals
 from pelican.contents import Article, Page
 from pelican.utils import get_date, slugify
 
+from sitetools.cache import Cache
+
 from .content_files import allowed_roots, named_folders, scan_content, shown
 from .html_policy import occurrences, violations
 
@@ -946,7 +948,7 @@ def validate(pelican):
 
 def judge_sources(settings, found=None):
     """Report lines for raw HTML outside the allowlist in every source that
-    Pelican's Markdown reader can read: the check `judge_rendered` makes on
+    Pelican's Markdown reader can read: the check `report_rendered` makes on
     a build that gets that far."""
     from pelican.readers import MarkdownReader  # noqa: PLC0415
 
@@ -972,45 +974,56 @@ def judge_sources(settings, found=None):
     return lines
 
 
-# Report lines for raw HTML outside html_policy's allowlist, found in this
-# build's rendered sources; reported together once every source is read.
+# What Pelican's readers rendered in this build: (content, body, {field: html}),
+# judged together once every source is read.
 _rendered = []
+
+# html_policy's findings by HTML: a post judged once is not parsed again until
+# its HTML, the policy's code or a library changes.
+_JUDGED = Cache("html-policy")
 
 
 def forget_rendered(_pelican):
-    """A new build starts with no findings (a failed one may leave some)."""
+    """A new build starts with nothing to judge (a failed one may leave some)."""
     _rendered.clear()
 
 
-def judge_rendered(content):
-    """Check the HTML Pelican's reader made of an article or page, and its
-    formatted header fields (Summary), against html_policy's allowlist."""
+def note_rendered(content):
+    """Keep the HTML Pelican's reader made of an article or page, and its
+    formatted header fields (Summary), as rendered: other plugins change it
+    later (ids, typography, tabindex)."""
     if not isinstance(content, (Article, Page)) or not in_use(content.settings, "content_guard"):
         return
-    # The reader's HTML as rendered. Reading `.content` here would run Pelican's
-    # {static}/{filename} link replacement before the static files are known,
-    # and keep that result for the rest of the build.
-    body = content._content or ""
+    # Reading `.content` here would run Pelican's {static}/{filename} link
+    # replacement before the static files are known, and keep that result for
+    # the rest of the build.
     fields_html = {
         name: value
         for name in content.settings.get("FORMATTED_FIELDS", ())
         if isinstance(value := content.metadata.get(name), str)
     }
-    if not any(violations(html) for html in (body, *fields_html.values())):
+    _rendered.append((content, content._content or "", fields_html))
+
+
+def report_rendered(generators):
+    """Judge every rendered source against html_policy's allowlist (on every
+    CPU, from the cache where it can) and fail the build, before anything is
+    written, listing every problem in one report."""
+    noted, _rendered[:] = list(_rendered), []
+    if not noted:
         return
-    path = content.source_path
-    source = parse(decode(Path(path).read_bytes())[0] or "") if path else Source()
-    shown = display_path(path) if path else repr(content)
-    _rendered.extend(format_problem(shown, p) for p in check_rendered(source, body, fields_html))
-
-
-def report_rendered(_generators):
-    """Fail the build, before anything is written, if any source's HTML broke
-    the allowlist: one line per problem, every source in one report."""
-    problems = sorted(set(_rendered), key=_report_order)
-    _rendered.clear()
+    texts = [html for _, body, fields in noted for html in (body, *fields.values())]
+    found = iter(_JUDGED.map(noted[0][0].settings, violations, texts, label="raw HTML"))
+    problems = []
+    for content, body, fields in noted:
+        if not any([next(found) for _ in range(1 + len(fields))]):
+            continue
+        path = content.source_path
+        source = parse(decode(Path(path).read_bytes())[0] or "") if path else Source()
+        shown = display_path(path) if path else repr(content)
+        problems += [format_problem(shown, p) for p in check_rendered(source, body, fields)]
     if problems:
-        raise ContentProblems(problems)
+        raise ContentProblems(sorted(set(problems), key=_report_order))
 
 
 def register():
@@ -1024,5 +1037,5 @@ def register():
     # reader finishes it, before other plugins change its HTML; the findings
     # are reported once every generator has read its sources and before any
     # page is written.
-    signals.content_object_init.connect(judge_rendered)
+    signals.content_object_init.connect(note_rendered)
     signals.all_generators_finalized.connect(report_rendered)
