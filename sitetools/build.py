@@ -410,8 +410,7 @@ class SiteBuilder:
         except Exception as error:  # a plugin or Pelican itself gave up
             problems = getattr(error, "problems", None) or [f"{type(error).__name__}: {error}"]
             collector.errors.extend(problems)
-            if self.warm:  # the next build runs in this process
-                _finish_failed_run(pelican)
+            _finish_failed_run(pelican)
         finally:
             root_logger.removeHandler(collector)
             _after_swap["queue"] = None
@@ -473,12 +472,14 @@ def _finish_failed_run(pelican):
     """Send Pelican's `finalized` for a run that raised midway, so that plugins
     which start afresh there (pelican-sitemap forgets its Pelican instance)
     are ready for the next build in this process. What they write goes into
-    the staging folder, which is deleted; what they log or raise is moot."""
+    the staging folder, which is deleted; what they log or raise is moot, and
+    work they would leave until after the swap is dropped."""
     if pelican is None:  # stopped before any generator ran
         return
     from pelican import signals  # noqa: PLC0415
 
     logging.disable(logging.CRITICAL)
+    _after_swap["queue"] = []
     try:
         for receiver in signals.finalized.receivers_for(pelican):
             with contextlib.suppress(Exception):  # the build has failed already

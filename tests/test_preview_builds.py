@@ -252,3 +252,38 @@ def test_the_preview_indexes_search_after_serving_and_the_index_is_complete(prev
     entry = json.loads((output / "pagefind" / "pagefind-entry.json").read_text("utf-8"))
     pages = sum(language["page_count"] for language in entry["languages"].values())
     assert pages == POSTS, f"the preview's search index holds {pages} pages"
+
+
+@pytest.mark.parametrize(
+    ("address", "path"),
+    [
+        ("/", "index.html"),
+        ("/posts/a-post/", "posts/a-post/index.html"),
+        ("/about", "about/index.html"),
+        ("/page/2/", "page/2/index.html"),
+        ("/404.html", "404.html"),
+        ("/tags/ml%20ops/", "tags/ml ops/index.html"),
+    ],
+)
+def test_an_open_page_is_known_by_its_output_path(address, path):
+    from sitetools.devserver import page_file
+
+    assert page_file(address) == path
+
+
+def test_a_save_reloads_each_open_page_once_the_written_ones_first(preview, capsys):
+    from sitetools.devserver import PreviewState, rebuild
+
+    builder, content, output = preview
+    state = PreviewState()
+    about, _ = state.listen("about/index.html")
+    # A listing's later page is written with its first one, in the full build.
+    later, _ = state.listen("page/2/index.html")
+    post = _edit(content, 8, "reloaded")
+    assert rebuild(builder, state, changed=[post]), capsys.readouterr().err
+    said = capsys.readouterr().out
+    assert "Pages rebuilt in" in said, f"no fast pass before the full build: {said!r}"
+    assert about.qsize() == 1, "the open About page did not reload exactly once"
+    assert later.qsize() == 1, "a page the fast pass skipped did not reload after the full build"
+    assert about.get() != later.get(), "both pages reloaded after the same pass"
+    assert "reloaded" in page(output, post.stem)
