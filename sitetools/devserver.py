@@ -1,12 +1,15 @@
 """The preview server behind `invoke serve`.
 
 It serves output/ on 127.0.0.1, watches the sources, rebuilds on every save and
-tells open pages to reload through Server-Sent Events. The reload script is a
-file (no inline script), injected into HTML responses by the server only, so the
-built site never carries it. When a rebuild fails, every HTML request gets the
-list of problems in the site's look, until the next good build; that includes
-an error in the settings file or a missing content folder, and the watcher
-never stops: the next good save brings the site back.
+tells open pages to reload through Server-Sent Events. Each open page names
+itself when it connects, so a save is built in two passes (see `rebuild`):
+the saved posts' pages and the open pages first, then the whole site. The
+reload script is a file (no inline script), injected into HTML responses by
+the server only, so the built site never carries it. When a rebuild fails,
+every HTML request gets the list of problems in the site's look, until the
+next good build; that includes an error in the settings file or a missing
+content folder, and the watcher never stops: the next good save brings the
+site back.
 
 Every response carries the headers netlify.toml gives its path in production
 (read again whenever it changes, so an edit to netlify.toml applies at once), with three
