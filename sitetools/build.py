@@ -266,10 +266,12 @@ def fill_from(previous: Path, staging: Path):
     """Link every file of `previous` that `staging` lacks into `staging`
     (hard links: nothing is copied, and `previous` is never written to)."""
     for folder, _dirs, files in os.walk(previous):
-        target = staging / Path(folder).relative_to(previous)
+        target = os.path.join(staging, os.path.relpath(folder, previous))
+        os.makedirs(target, exist_ok=True)
+        present = set(os.listdir(target))
         for name in files:
-            if not os.path.lexists(target / name):
-                link_or_copy(os.path.join(folder, name), target / name)
+            if name not in present:
+                link_or_copy(os.path.join(folder, name), os.path.join(target, name))
 
 
 # Work that plugins leave until the new output is in place: the queue of the
