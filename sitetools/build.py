@@ -373,7 +373,9 @@ class SiteBuilder:
         `first` (output paths such as posts/x/index.html) asks for a fast
         pass: only those pages and the pages of the `changed` sources are
         written, every other file is the last good build's. Without a last
-        good build of this builder, the build is a full one."""
+        good build of this builder, or when its content cache cannot be
+        trusted (settings changed), the build is a full one: see
+        `BuildResult.fast`."""
         from pelican import Pelican, signals  # noqa: PLC0415
 
         settings = load_settings(self.config, self.overrides)
@@ -383,7 +385,8 @@ class SiteBuilder:
         fingerprint, carried = content_cache.prepare(settings)
         settings["LOAD_CONTENT_CACHE"] = settings["LOAD_CONTENT_CACHE"] and (trusted or carried)
         output, staging = self._staging(settings)
-        fast = first is not None and self._built and output.is_dir()
+        # Only worth it when the cache spares reading every source again.
+        fast = first is not None and self._built and trusted and output.is_dir()
         used = {}
         sources = {os.path.realpath(path) for path in changed or ()}
         written = set()

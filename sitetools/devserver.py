@@ -408,9 +408,12 @@ def rebuild(builder, state, changed=None, root=ROOT):
     First a fast pass writes the saved posts' pages and the pages open in a
     browser, which reload at once; then a full build makes the whole site
     consistent, and reloads the open pages the fast pass did not write.
-    Both are all-or-nothing: a failure shows its problems on every page."""
+    Both are all-or-nothing: a failure shows its problems on every page. When
+    the first pass had to write every page (a setting changed), it is the only
+    one."""
     started = time.perf_counter()
     fresh = set()
+    result = None
     if changed and not state.problems:
         result = _attempt(builder, state, changed=changed, first=state.open_pages())
         if result is None:
@@ -419,7 +422,7 @@ def rebuild(builder, state, changed=None, root=ROOT):
             fresh = result.written
             state.finished([], pages=fresh)
             print(f"Pages rebuilt in {time.perf_counter() - started:.2f} s", flush=True)
-    if _attempt(builder, state, changed=changed) is None:
+    if (result is None or result.fast) and _attempt(builder, state, changed=changed) is None:
         return False
     print(f"Rebuilt in {time.perf_counter() - started:.2f} s", flush=True)
     state.finished([], skip=fresh)

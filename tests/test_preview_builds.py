@@ -287,3 +287,16 @@ def test_a_save_reloads_each_open_page_once_the_written_ones_first(preview, caps
     assert later.qsize() == 1, "a page the fast pass skipped did not reload after the full build"
     assert about.get() != later.get(), "both pages reloaded after the same pass"
     assert "reloaded" in page(output, post.stem)
+
+
+def test_a_settings_change_is_built_once_in_full(preview, capsys):
+    from sitetools.devserver import PreviewState, rebuild
+
+    builder, _content, _output = preview
+    state = PreviewState()
+    page_open, _ = state.listen("index.html")
+    assert rebuild(builder, state, changed=[ROOT / "pelicanconf.py"]), capsys.readouterr().err
+    said = capsys.readouterr().out
+    assert "Pages rebuilt in" not in said, "a fast pass read every source again for nothing"
+    assert said.count("Rebuilt in") == 1, said
+    assert page_open.qsize() == 1, "the open page did not reload once"
