@@ -229,6 +229,33 @@ def _showing_progress(stream):
         bar.close()
 
 
+@contextlib.contextmanager
+def _hearing_repeated_warnings():
+    """Pelican's loggers drop a warning they logged before in this process (its
+    LimitFilter), but the preview builds many times in one process and each
+    build must report its own. While a build runs, their filter is off through
+    Pelican's LimitLogger.disable_filter(), also for the loggers of plugins
+    loaded by then (`initialized`); enable_filter() puts it back after."""
+    from pelican import signals  # noqa: PLC0415
+    from pelican.log import LimitLogger  # noqa: PLC0415
+
+    switched = {}
+
+    def switch_off(*_args, **_kwargs):
+        for each in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
+            if isinstance(each, LimitLogger) and id(each) not in switched:
+                each.disable_filter()
+                switched[id(each)] = each
+
+    switch_off()
+    try:
+        with _connected(signals.initialized, switch_off):
+            yield
+    finally:
+        for each in switched.values():
+            each.enable_filter()
+
+
 def selective_writer(names, sources, used):
     """A Pelican Writer class that writes only the output paths `names` and
     the pages of the source paths `sources`, and no feeds; `used` (a dict) is
@@ -406,6 +433,7 @@ class SiteBuilder:
         try:
             deferred = _after_swap["queue"] = [] if self.warm else None
             with (
+                _hearing_repeated_warnings(),
                 _showing_progress(sys.stdout),
                 _connected(signals.get_writer, writer_for),
                 _connected(signals.content_written, note_written),
