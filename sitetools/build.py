@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import content_cache, progress
-from .files import link_or_copy
 from .netlify import url_problem
 
 logger = logging.getLogger(__name__)
@@ -298,7 +297,11 @@ def fill_from(previous: Path, staging: Path):
         present = set(os.listdir(target))
         for name in files:
             if name not in present:
-                link_or_copy(os.path.join(folder, name), os.path.join(target, name))
+                source, dest = os.path.join(folder, name), os.path.join(target, name)
+                try:
+                    os.link(source, dest)
+                except OSError:  # another file system
+                    shutil.copy2(source, dest)
 
 
 # Work that plugins leave until the new output is in place: the queue of the
