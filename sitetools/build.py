@@ -241,7 +241,9 @@ def _hearing_repeated_warnings():
     switched = {}
 
     def switch_off(*_args, **_kwargs):
-        for each in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
+        # A copy: the preview's other threads may make loggers meanwhile.
+        loggers = dict(logging.Logger.manager.loggerDict).values()
+        for each in [logging.getLogger(), *loggers]:
             if isinstance(each, LimitLogger) and id(each) not in switched:
                 each.disable_filter()
                 switched[id(each)] = each
