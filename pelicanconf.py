@@ -59,9 +59,8 @@ PLUGINS = [
     # Quality: byte-identical builds, keyboard-reachable scrolling blocks.
     "reproducible",
     "scroll_regions",
-    # Build speed: sources read on every CPU, URLs worked out once per build.
-    "read_ahead",
-    "url_memo",
+    # Build speed: a cold build reads its Markdown sources on every CPU.
+    "parallel_markdown",
 ]
 
 # Typogrify runs in the local `typography` plugin (cached, and title-safe), not in
@@ -186,5 +185,10 @@ REPO_URL = None
 EDIT_LINK = {"url_template": "{repo_url}/blob/main/content/{path}"}
 
 RELATIVE_URLS = True
-LOAD_CONTENT_CACHE = False
+# Pelican's cache of what its readers made of each source: a build reads again
+# only the sources that changed. Every build through sitetools.build loads it
+# only when it was written under the same settings, code and packages
+# (sitetools/content_cache.py), and reads everything afresh otherwise.
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
 DELETE_OUTPUT_DIRECTORY = False

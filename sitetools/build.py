@@ -5,6 +5,12 @@ most problems it meets, so a plain run can exit 0 with posts missing or leave a
 half-written site behind. `build()` runs Pelican into a staging folder beside
 the output, collects every error logged during the run, and swaps the staging
 folder in only when there were none: `output/` always holds the last good build.
+
+The preview's builder can also make a fast pass (`SiteBuilder.build(first=…)`):
+Pelican reads and prepares the whole site as usual, but writes only the pages
+asked for and those of the changed sources, through a Writer subclass given on
+Pelican's `get_writer` signal; every other file is linked from the last good
+output. A full build follows it, which makes the whole site consistent.
 """
 
 import contextlib
@@ -17,15 +23,13 @@ import tempfile
 import threading
 import time
 import traceback
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import content_cache, progress
-from .feeds_aside import feeds_aside
-from .feeds_aside import usable as feeds_aside_usable
 from .netlify import url_problem
-from .reuse import PageReuse, only_sources_changed
+
+logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,7 +59,10 @@ class BuildResult:
     output: Path
     seconds: float
     warnings: list = field(default_factory=list)
-    reused: int = 0  # pages linked unchanged from the previous build
+    # Output paths (relative, e.g. posts/x/index.html) of the pages Pelican
+    # wrote; in a fast pass the rest came from the last good output.
+    written: set = field(default_factory=set)
+    fast: bool = False  # a fast pass: only `written` pages are new
 
 
 class _ProblemCollector(logging.Handler):
@@ -222,23 +229,81 @@ def _showing_progress(stream):
 
 
 @contextlib.contextmanager
-def _providing_writer(reuse_writer, aside):
-    """Give Pelican our writer for this build: the page-reusing one when the
-    preview can reuse pages, with feeds written aside when that is safe."""
+def _hearing_repeated_warnings():
+    """Pelican's loggers drop a warning they logged before in this process (its
+    LimitFilter), but the preview builds many times in one process and each
+    build must report its own. While a build runs, their filter is off through
+    Pelican's LimitLogger.disable_filter(), also for the loggers of plugins
+    loaded by then (`initialized`); enable_filter() puts it back after."""
     from pelican import signals  # noqa: PLC0415
+    from pelican.log import LimitLogger  # noqa: PLC0415
+
+    switched = {}
+
+    def switch_off(*_args, **_kwargs):
+        # A copy: the preview's other threads may make loggers meanwhile.
+        loggers = dict(logging.Logger.manager.loggerDict).values()
+        for each in [logging.getLogger(), *loggers]:
+            if isinstance(each, LimitLogger) and id(each) not in switched:
+                each.disable_filter()
+                switched[id(each)] = each
+
+    switch_off()
+    try:
+        with _connected(signals.initialized, switch_off):
+            yield
+    finally:
+        for each in switched.values():
+            each.enable_filter()
+
+
+def selective_writer(names, sources, used):
+    """A Pelican Writer class that writes only the output paths `names` and
+    the pages of the source paths `sources`, and no feeds; `used` (a dict) is
+    marked when Pelican makes one. A listing split into pages is written when
+    its first page is asked for."""
     from pelican.writers import Writer  # noqa: PLC0415
 
-    def writer_for(_pelican):
-        base = (reuse_writer() if reuse_writer else None) or Writer
-        if feeds_aside_usable():
-            return aside.writer_class(base)
-        return None if base is Writer else base
+    class SelectiveWriter(Writer):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            used["writer"] = True
 
-    signals.get_writer.connect(writer_for, weak=False)
+        def write_file(self, name, *args, **kwargs):
+            source = getattr(kwargs.get("article") or kwargs.get("page"), "source_path", None)
+            if name in names or (source and os.path.realpath(source) in sources):
+                return super().write_file(name, *args, **kwargs)
+            return None
+
+        def write_feed(self, *_args, **_kwargs):
+            return None
+
+    return SelectiveWriter
+
+
+@contextlib.contextmanager
+def _connected(signal, receiver):
+    signal.connect(receiver, weak=False)
     try:
         yield
     finally:
-        signals.get_writer.disconnect(writer_for)
+        signal.disconnect(receiver)
+
+
+def fill_from(previous: Path, staging: Path):
+    """Link every file of `previous` that `staging` lacks into `staging`
+    (hard links: nothing is copied, and `previous` is never written to)."""
+    for folder, _dirs, files in os.walk(previous):
+        target = os.path.join(staging, os.path.relpath(folder, previous))
+        os.makedirs(target, exist_ok=True)
+        present = set(os.listdir(target))
+        for name in files:
+            if name not in present:
+                source, dest = os.path.join(folder, name), os.path.join(target, name)
+                try:
+                    os.link(source, dest)
+                except OSError:  # another file system
+                    shutil.copy2(source, dest)
 
 
 # Work that plugins leave until the new output is in place: the queue of the
@@ -304,21 +369,20 @@ class SiteBuilder:
 
     Every build keeps Pelican's content cache of read sources, and loads it
     when it was written under the same settings, code and packages
-    (sitetools.content_cache). With `warm=True` (the preview) the builder
-    keeps more of what a rebuild can reuse: that cache is also trusted after
-    a failed build in this process, unless settings or plugin code changed; the pages
-    of posts an edit cannot have changed (sitetools.reuse); and the old output
-    is deleted in the background.
+    (sitetools.content_cache). With `warm=True` (the preview) that cache is
+    also trusted after a failed build in this process, unless settings or
+    plugin code changed; plugins' slow work on the finished site runs after
+    the swap (run_after_swap), and the old output is deleted in the
+    background.
     """
 
     def __init__(self, config="pelicanconf.py", output=None, overrides=None, warm=False):
-        self.progress_stream = None  # where the status line goes (default stdout)
         self.config = config
         self.overrides = dict(overrides or {})
         self.output = Path(output) if output else None
         self.warm = warm
         self._cache_trusted = False
-        self._reuse = PageReuse()
+        self._built = False  # output/ holds a good build of this builder
         self._background = None  # the previous preview build's deferred work
 
     def wait(self):
@@ -335,45 +399,56 @@ class SiteBuilder:
             and not any(_invalidates_cache(path) for path in changed)
         )
 
-    def build(self, changed=None):
-        """Build the site; raise BuildError and leave the output alone on problems."""
-        from pelican import Pelican  # noqa: PLC0415
-        from pelican.log import LimitFilter  # noqa: PLC0415
+    def build(self, changed=None, first=None):
+        """Build the site; raise BuildError and leave the output alone on problems.
+
+        `first` (output paths such as posts/x/index.html) asks for a fast
+        pass: only those pages and the pages of the `changed` sources are
+        written, every other file is the last good build's. Without a last
+        good build of this builder, or when its content cache cannot be
+        trusted (settings changed), the build is a full one: see
+        `BuildResult.fast`."""
+        from pelican import Pelican, signals  # noqa: PLC0415
 
         settings = load_settings(self.config, self.overrides)
         trusted = self.warm and self._trusted_in_process(changed)
-        reuse_pages = trusted and only_sources_changed(changed, settings["PATH"])
         # Pelican's content cache: from this process's last build (the preview)
         # or from any earlier build made under the same fingerprint.
         fingerprint, carried = content_cache.prepare(settings)
-        settings["LOAD_CONTENT_CACHE"] = trusted or carried
-        output = Path(self.output or settings["OUTPUT_PATH"]).resolve()
-        output.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".output-staging-", dir=output.parent))
-        settings["OUTPUT_PATH"] = str(staging)
-        settings["DELETE_OUTPUT_DIRECTORY"] = False
+        settings["LOAD_CONTENT_CACHE"] = settings["LOAD_CONTENT_CACHE"] and (trusted or carried)
+        output, staging = self._staging(settings)
+        # Only worth it when the cache spares reading every source again.
+        fast = first is not None and self._built and trusted and output.is_dir()
+        used = {}
+        sources = {os.path.realpath(path) for path in changed or ()}
+        written = set()
 
-        # Pelican drops repeated warnings for the life of the process; a new build
-        # must hear them again.
-        LimitFilter._raised_messages.clear()
+        def note_written(path, **_kwargs):
+            written.add(Path(os.path.relpath(path, staging)).as_posix())
+
+        def writer_for(_pelican):
+            return selective_writer(set(first), sources, used) if fast else None
+
         collector = _ProblemCollector()
         root_logger = logging.getLogger()
         root_logger.addHandler(collector)
         started = time.perf_counter()
         _on_failure.clear()
+        pelican = None
         try:
             deferred = _after_swap["queue"] = [] if self.warm else None
-            reusing = self._reuse.during_build(output, reuse_pages) if self.warm else nullcontext()
             with (
-                _showing_progress(self.progress_stream or sys.stdout),
-                reusing as reuse_writer,
-                feeds_aside() as aside,
-                _providing_writer(reuse_writer, aside),
+                _hearing_repeated_warnings(),
+                _showing_progress(sys.stdout),
+                _connected(signals.get_writer, writer_for),
+                _connected(signals.content_written, note_written),
             ):
-                Pelican(settings).run()
+                pelican = Pelican(settings)
+                pelican.run()
         except Exception as error:  # a plugin or Pelican itself gave up
             problems = getattr(error, "problems", None) or [f"{type(error).__name__}: {error}"]
             collector.errors.extend(problems)
+            _finish_failed_run(pelican)
         finally:
             root_logger.removeHandler(collector)
             _after_swap["queue"] = None
@@ -384,26 +459,43 @@ class SiteBuilder:
         if collector.errors:
             _clean_up_failure()
             shutil.rmtree(staging, ignore_errors=True)
-            self._reuse.forget()
-            _forget_failed_run()
             raise BuildError(collector.errors)
         _on_failure.clear()
         content_cache.record(settings, fingerprint)
         self.wait()  # the last build's background work writes into output/
+        fast = fast and self._fill_if_selective(used, output, staging)
         _swap_in(staging, output, background=self.warm)
-        if self.warm:
-            self._reuse.keep(output)
-            if deferred:
-                self._background = threading.Thread(
-                    target=_run_deferred, args=(deferred, output), daemon=True
-                )
-                self._background.start()
+        self._built = True
+        if deferred and not fast:  # after a fast pass, the full build does that work
+            self._background = threading.Thread(
+                target=_run_deferred, args=(deferred, output), daemon=True
+            )
+            self._background.start()
         return BuildResult(
-            output,
-            time.perf_counter() - started,
-            collector.warnings,
-            reused=self._reuse.reused if self.warm and reuse_pages else 0,
+            output, time.perf_counter() - started, collector.warnings, written, fast=fast
         )
+
+    def _staging(self, settings):
+        """(output folder, a new staging folder beside it that Pelican writes into)."""
+        output = Path(self.output or settings["OUTPUT_PATH"]).resolve()
+        output.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".output-staging-", dir=output.parent))
+        settings["OUTPUT_PATH"] = str(staging)
+        settings["DELETE_OUTPUT_DIRECTORY"] = False
+        return output, staging
+
+    @staticmethod
+    def _fill_if_selective(used, output, staging):
+        """After a fast pass: link the pages it did not write from `output`;
+        False (and say why) when Pelican wrote them all with another writer."""
+        if not used:
+            logger.warning(
+                "The preview wrote every page: another plugin gives Pelican its writer "
+                "(get_writer), so the edited page could not be written first"
+            )
+            return False
+        fill_from(output, staging)
+        return True
 
 
 def build(config="pelicanconf.py", output=None, overrides=None):
@@ -414,20 +506,24 @@ def build(config="pelicanconf.py", output=None, overrides=None):
     return SiteBuilder(config, output, overrides).build()
 
 
-def _forget_failed_run():
-    """Reset plugin state that a failed run leaves behind in this process.
-
-    pelican-sitemap remembers the Pelican instance it started with and resets
-    only in `finalized`, which a failed run never reaches; every later build in
-    the same process (the preview after a broken save) would then skip
-    sitemap.xml. Our own plugins start each run clean by themselves.
-    """
-    try:
-        from pelican.plugins.sitemap import sitemap  # noqa: PLC0415
-    except ImportError:
+def _finish_failed_run(pelican):
+    """Send Pelican's `finalized` for a run that raised midway, so that plugins
+    which start afresh there (pelican-sitemap forgets its Pelican instance)
+    are ready for the next build in this process. What they write goes into
+    the staging folder, which is deleted; what they log or raise is moot, and
+    work they would leave until after the swap is dropped."""
+    if pelican is None:  # stopped before any generator ran
         return
-    sitemap.generator._main_pelican = None
-    sitemap.generator.page_queue = []
+    from pelican import signals  # noqa: PLC0415
+
+    logging.disable(logging.CRITICAL)
+    _after_swap["queue"] = []
+    try:
+        for receiver in signals.finalized.receivers_for(pelican):
+            with contextlib.suppress(Exception):  # the build has failed already
+                receiver(pelican)
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 def clean_stale_staging(parent: Path):

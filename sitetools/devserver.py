@@ -1,12 +1,15 @@
 """The preview server behind `invoke serve`.
 
 It serves output/ on 127.0.0.1, watches the sources, rebuilds on every save and
-tells open pages to reload through Server-Sent Events. The reload script is a
-file (no inline script), injected into HTML responses by the server only, so the
-built site never carries it. When a rebuild fails, every HTML request gets the
-list of problems in the site's look, until the next good build; that includes
-an error in the settings file or a missing content folder, and the watcher
-never stops: the next good save brings the site back.
+tells open pages to reload through Server-Sent Events. Each open page names
+itself when it connects, so a save is built in two passes (see `rebuild`):
+the saved posts' pages and the open pages first, then the whole site. The
+reload script is a file (no inline script), injected into HTML responses by
+the server only, so the built site never carries it. When a rebuild fails,
+every HTML request gets the list of problems in the site's look, until the
+next good build; that includes an error in the settings file or a missing
+content folder, and the watcher never stops: the next good save brings the
+site back.
 
 Every response carries the headers netlify.toml gives its path in production
 (read again whenever it changes, so an edit to netlify.toml applies at once), with three
@@ -18,6 +21,7 @@ Changes to plugins restart the server process, because Python cannot reload an
 imported plugin cleanly; open pages reconnect and reload by themselves.
 """
 
+import contextlib
 import html
 import http.server
 import os
@@ -52,7 +56,10 @@ CLOSE = object()  # what an inbox receives when its page is over the limit
 RELOAD_JS = b"""// Preview only: reload this page when the site has been rebuilt.
 (() => {
   let seen = null;
-  const events = new EventSource("/__preview/events");
+  // The server writes the page open here first when the next save is built.
+  const events = new EventSource(
+    "/__preview/events?page=" + encodeURIComponent(location.pathname),
+  );
   // Too many open pages: the server dropped this one; don't reconnect.
   events.addEventListener("close", () => events.close());
   events.addEventListener("build", (event) => {
@@ -196,6 +203,14 @@ class SiteHeaders:
         self.config = config
 
 
+def page_file(url_path):
+    """The output path (posts/x/index.html) of a page's address (/posts/x/)."""
+    path = urllib.parse.unquote(url_path or "/").lstrip("/")
+    if not path or path.endswith("/"):
+        return path + "index.html"
+    return path if "." in path.rsplit("/", 1)[-1] else path + "/index.html"
+
+
 class PreviewState:
     """What the server knows about the latest build and the pages listening
     for the next one; shared across threads."""
@@ -204,27 +219,38 @@ class PreviewState:
         self.lock = threading.Lock()
         self.token = f"{os.getpid()}-{time.time_ns()}"
         self.problems = []
-        self.listeners = {}  # inbox -> None, oldest first
+        self.listeners = {}  # inbox -> output path of its page, oldest first
         self.max_listeners = max_listeners
 
-    def finished(self, problems):
+    def finished(self, problems, pages=None, skip=()):
+        """A build ended: every open page reloads, or only those whose output
+        path is in `pages` (when given) and not in `skip`."""
         with self.lock:
             self.problems = list(problems)
             self.token = f"{os.getpid()}-{time.time_ns()}"
-            listeners = list(self.listeners)
+            listeners = [
+                inbox
+                for inbox, page in self.listeners.items()
+                if (pages is None or page in pages) and page not in skip
+            ]
         for listener in listeners:
             listener.put(self.token)
 
-    def listen(self):
+    def open_pages(self):
+        """Output paths of the pages holding a live-reload connection."""
+        with self.lock:
+            return set(self.listeners.values())
+
+    def listen(self, page=None):
         """A new page's inbox and the current build token; over the limit,
-        the oldest page's inbox receives CLOSE."""
+        the oldest page's inbox receives CLOSE. `page`: its output path."""
         inbox = queue.Queue()
         with self.lock:
             while len(self.listeners) >= self.max_listeners:
                 oldest = next(iter(self.listeners))
                 del self.listeners[oldest]
                 oldest.put(CLOSE)
-            self.listeners[inbox] = None
+            self.listeners[inbox] = page
             return inbox, self.token
 
     def forget(self, inbox):
@@ -274,7 +300,8 @@ def make_handler(state, output, stylesheet=None, site_headers=None):
             if path == RELOAD_PATH:
                 return self._send(200, "text/javascript; charset=utf-8", RELOAD_JS)
             if path == EVENTS_PATH:
-                return self._events()
+                query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+                return self._events(page_file(query.get("page", ["/"])[0]))
             if state.problems and self._is_html(path):
                 return self._send(
                     500,
@@ -331,21 +358,20 @@ def make_handler(state, output, stylesheet=None, site_headers=None):
             if self.command != "HEAD":
                 self.wfile.write(body)
 
-        def _events(self):
+        def _events(self, page):
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.end_headers()
             if self.command == "HEAD":
                 return
-            inbox, token = state.listen()
+            inbox, token = state.listen(page)
             try:
                 while token is not CLOSE:
                     self.wfile.write(f"event: build\ndata: {token}\n\n".encode())
                     self.wfile.flush()
-                    try:
+                    # Every 15 s the same token again: a keep-alive.
+                    with contextlib.suppress(queue.Empty):
                         token = inbox.get(timeout=15)
-                    except queue.Empty:
-                        token = state.token  # keep-alive
                 self.wfile.write(b"event: close\ndata: too many open pages\n\n")
                 self.wfile.flush()
             except OSError:  # the page went away
@@ -356,28 +382,50 @@ def make_handler(state, output, stylesheet=None, site_headers=None):
     return Handler
 
 
-def rebuild(builder, state, changed=None, root=ROOT):
-    """One build by the preview's builder (`changed`: the paths saved since the
-    last one); the result (good or failed) goes to every open page. Nothing a
-    build raises stops the preview: an error in the settings file or a missing
-    content folder becomes the one problem on the error page."""
-    started = time.perf_counter()
+def _attempt(builder, state, **options):
+    """One build; its result, or None when it failed (the problems then go to
+    every open page). Nothing a build raises stops the preview: an error in
+    the settings file or a missing content folder becomes the one problem on
+    the error page."""
     try:
-        result = builder.build(changed=changed)
+        result = builder.build(**options)
     except BuildError as error:  # content problems, or SettingsError: one line each
         problems = error.problems
     except (Exception, SystemExit) as error:  # a bug of ours: say it, keep serving
         problems = [f"{type(error).__name__}: {' '.join(str(error).split())}"]
     else:
-        problems = []
-    if problems:
-        print(BuildError(problems), file=sys.stderr, flush=True)
-        state.finished(problems)
+        for line in result.warnings:
+            print(f"warning: {line}", file=sys.stderr, flush=True)
+        return result
+    print(BuildError(problems), file=sys.stderr, flush=True)
+    state.finished(problems)
+    return None
+
+
+def rebuild(builder, state, changed=None, root=ROOT):
+    """Build after a save (`changed`: the paths saved since the last build).
+
+    First a fast pass writes the saved posts' pages and the pages open in a
+    browser, which reload at once; then a full build makes the whole site
+    consistent, and reloads the open pages the fast pass did not write.
+    Both are all-or-nothing: a failure shows its problems on every page. When
+    the first pass had to write every page (a setting changed), it is the only
+    one."""
+    started = time.perf_counter()
+    fresh = set()
+    result = None
+    if changed and not state.problems:
+        result = _attempt(builder, state, changed=changed, first=state.open_pages())
+        if result is None:
+            return False
+        if result.fast:
+            fresh = result.written
+            state.finished([], pages=fresh)
+            print(f"Pages rebuilt in {time.perf_counter() - started:.2f} s", flush=True)
+    if (result is None or result.fast) and _attempt(builder, state, changed=changed) is None:
         return False
-    for line in result.warnings:
-        print(f"warning: {line}", file=sys.stderr, flush=True)
     print(f"Rebuilt in {time.perf_counter() - started:.2f} s", flush=True)
-    state.finished([])
+    state.finished([], skip=fresh)
     return True
 
 

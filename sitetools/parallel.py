@@ -7,27 +7,12 @@ function and its inputs need not be pickled, only the results; and it is only
 done from a process with no other thread, where forking is safe.
 """
 
-import logging
 import multiprocessing
 import os
 import threading
 
 # The function that forked workers run; set just before the pool forks.
 _task = {"function": None}
-
-
-class CapturedLogs(logging.Handler):
-    """Keeps the warnings and errors a forked process logs, as plain picklable
-    records, for the parent to log again."""
-
-    def __init__(self):
-        super().__init__(level=logging.WARNING)
-        self.records = []
-
-    def emit(self, record):
-        record.msg, record.args = record.getMessage(), None
-        record.exc_info = record.exc_text = None
-        self.records.append(record)
 
 
 def available_cpus():

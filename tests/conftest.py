@@ -6,6 +6,7 @@ write into the working tree.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -396,3 +397,16 @@ def page_by_title(output, sitename):
             output
         ).as_posix()
     return pages
+
+
+def site_files(output):
+    """{relative path: bytes} of every file of a built site, the sitemap's
+    <lastmod> (a listing's is the build time) left out."""
+    files = {}
+    for path in sorted(Path(output).rglob("*")):
+        if path.is_file():
+            text = path.read_bytes()
+            if path.name == "sitemap.xml":
+                text = re.sub(rb"<lastmod>[^<]*</lastmod>", b"", text)
+            files[path.relative_to(output).as_posix()] = text
+    return files

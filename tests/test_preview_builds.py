@@ -10,7 +10,7 @@ import pytest
 
 from sitetools.bench import edit_text, write_corpus
 from sitetools.build import ROOT, BuildError, SiteBuilder
-from tests.conftest import preview_of_corpus
+from tests.conftest import preview_of_corpus, site_files
 
 POSTS = 30
 
@@ -117,12 +117,6 @@ def test_a_settings_change_is_not_served_from_the_content_cache(tmp_path):
     )
 
 
-def _site_files(output):
-    from tests.test_read_ahead import _files
-
-    return _files(output)
-
-
 def _cold_build(content, base):
     """A full build of `content` by a fresh, cold builder."""
     return SiteBuilder(
@@ -135,85 +129,115 @@ def preview(tmp_path):
     return preview_of_corpus(tmp_path, POSTS)
 
 
-def test_pages_reused_after_an_edit_match_a_full_build(preview, tmp_path):
+def _edit(content, index, token):
+    post = sorted((content / "posts").glob("*.md"))[index]
+    post.write_text(edit_text(post.read_text("utf-8"), token), "utf-8")
+    return post
+
+
+def test_the_fast_pass_writes_the_edited_and_open_pages_then_the_full_build_matches_a_cold_one(
+    preview, tmp_path
+):
     builder, content, output = preview
-    posts = sorted((content / "posts").glob("*.md"))
-    body_edit = posts[4]
-    body_edit.write_text(edit_text(body_edit.read_text("utf-8"), "body-only"), "utf-8")
-    result = builder.build(changed=[body_edit])
-    assert result.reused == POSTS, (
-        f"reused {result.reused} pages, expected every other post + About"
-    )
-    assert "body-only" in page(output, body_edit.stem)
+    builder.wait()  # the first build's search index
+    before = site_files(output)
+    post = _edit(content, 4, "body-only")
+    fast = builder.build(changed=[post], first={"about/index.html"})
+    assert fast.fast, "the fast pass wrote every page"
+    assert f"posts/{post.stem}/index.html" in fast.written, "the edited page was not written"
+    assert "about/index.html" in fast.written, "the page open in the browser was not written"
+    assert "body-only" in page(output, post.stem), "the fast pass did not show the edit"
+    assert len(fast.written) < POSTS / 2, f"the fast pass wrote {len(fast.written)} pages"
+    untouched = sorted((content / "posts").glob("*.md"))[9].stem
+    path = f"posts/{untouched}/index.html"
+    assert site_files(output)[path] == before[path], "a page the fast pass skipped changed"
+
+    builder.build(changed=[post])
     builder.wait()  # the search index comes just after
-    assert _site_files(output) == _site_files(_cold_build(content, tmp_path / "a").output)
-
-    title_edit = posts[9]
-    text = re.sub(
-        r"^Title: .*$", "Title: Renamed in listings", title_edit.read_text("utf-8"), flags=re.M
+    assert site_files(output) == site_files(_cold_build(content, tmp_path / "a").output), (
+        "after the full build the preview's site differs from a cold build"
     )
-    title_edit.write_text(text, "utf-8")
-    result = builder.build(changed=[title_edit])
-    assert result.reused == 0, "a title shows on other pages: nothing may be reused"
+
+
+def test_a_title_edit_reaches_the_listings_in_the_full_build(preview, tmp_path):
+    builder, content, output = preview
+    front = (output / "index.html").read_text("utf-8")
+    post = next(p for p in sorted((content / "posts").glob("*.md")) if f"{p.stem}/" in front)
+    text = re.sub(r"^Title: .*$", "Title: Renamed in listings", post.read_text("utf-8"), flags=re.M)
+    post.write_text(text, "utf-8")
+    builder.build(changed=[post], first={"index.html"})
+    assert "Renamed in listings" in (output / "index.html").read_text("utf-8"), (
+        "the front page open in the browser did not show the new title"
+    )
+    builder.build(changed=[post])
     builder.wait()
-    assert _site_files(output) == _site_files(_cold_build(content, tmp_path / "b").output)
+    assert site_files(output) == site_files(_cold_build(content, tmp_path / "b").output)
 
 
-def _a_plugin_that_rewrites_pages(*_args, **_kwargs):
-    pass
+def test_a_failed_fast_pass_leaves_the_output_untouched(preview):
+    builder, content, output = preview
+    builder.wait()
+    before = site_files(output)
+    post = sorted((content / "posts").glob("*.md"))[5]
+    post.write_text(re.sub(r"^Date: .*$", "Date: soon", post.read_text("utf-8"), flags=re.M))
+    with pytest.raises(BuildError) as failure:
+        builder.build(changed=[post], first={"index.html"})
+    assert any(post.name in line for line in failure.value.problems), failure.value.problems
+    assert site_files(output) == before, "a failed fast pass changed output/"
 
 
-@pytest.mark.parametrize("signal_name", ["content_written", "pelican_finalized"])
-def test_no_reuse_when_an_unknown_plugin_may_touch_written_pages(preview, signal_name):
+class _RewritingPlugin:
+    """An unknown plugin that rewrites every page it is told was written."""
+
+    def __init__(self):
+        self.seen = 0
+
+    def rewrite(self, path, **_kwargs):
+        text = Path(path).read_text("utf-8")
+        Path(path).write_text(text.replace("</body>", "<!-- rewritten --></body>"), "utf-8")
+        self.seen += 1
+
+
+def test_an_unknown_plugin_rewriting_pages_never_makes_the_preview_wrong(preview, tmp_path):
     from pelican import signals
 
-    builder, content, _output = preview
-    post = sorted((content / "posts").glob("*.md"))[2]
-    post.write_text(edit_text(post.read_text("utf-8"), "listened"), "utf-8")
-    signal = signals.signal(signal_name)
-    signal.connect(_a_plugin_that_rewrites_pages)
+    builder, content, output = preview
+    plugin = _RewritingPlugin()
+    signals.content_written.connect(plugin.rewrite)
     try:
-        result = builder.build(changed=[post])
+        post = _edit(content, 2, "listened")
+        builder.build(changed=[post], first=set())
+        assert "<!-- rewritten -->" in page(output, post.stem), "the fast pass skipped the plugin"
+        builder.build(changed=[post])
+        cold = _cold_build(content, tmp_path / "c").output
     finally:
-        signal.disconnect(_a_plugin_that_rewrites_pages)
-    assert result.reused == 0, f"a page was reused behind a {signal_name} receiver's back"
+        signals.content_written.disconnect(plugin.rewrite)
+    builder.wait()
+    assert site_files(output) == site_files(cold), "the preview differs from a cold build"
+    pages = [p for p in output.rglob("*.html")]
+    unrewritten = [p for p in pages if b"<!-- rewritten -->" not in p.read_bytes()]
+    assert len(unrewritten) < len(pages), "the plugin ran on no page"
 
 
-def test_no_reuse_when_the_output_was_replaced_meanwhile(preview, tmp_path):
-    import shutil
+def test_another_writer_plugin_makes_the_fast_pass_a_full_one_and_says_so(preview, caplog):
+    from pelican import signals
+    from pelican.writers import Writer
 
     builder, content, output = preview
-    builder.wait()  # the first build's search index is still being written into output/
-    shutil.copytree(output, tmp_path / "elsewhere")
-    shutil.rmtree(output)
-    (tmp_path / "elsewhere").rename(output)  # as another build would
-    post = sorted((content / "posts").glob("*.md"))[2]
-    post.write_text(edit_text(post.read_text("utf-8"), "after-replace"), "utf-8")
-    assert builder.build(changed=[post]).reused == 0
 
+    def their_writer(_pelican):
+        return Writer
 
-@pytest.mark.parametrize(
-    ("relative", "expected"),
-    [
-        ("content/posts/a.md", True),
-        ("content/pages/about.md", True),
-        ("content/images/chart.png", False),
-        ("theme/templates/article.html", False),
-        ("pelicanconf.py", False),
-        ("elsewhere/posts/a.md", False),
-    ],
-)
-def test_only_content_sources_allow_reuse(tmp_path, relative, expected):
-    from sitetools.reuse import only_sources_changed
-
-    assert only_sources_changed([tmp_path / relative], tmp_path / "content") is expected
-
-
-def test_an_unknown_change_allows_no_reuse(tmp_path):
-    from sitetools.reuse import only_sources_changed
-
-    assert not only_sources_changed(None, tmp_path)
-    assert not only_sources_changed([], tmp_path)
+    signals.get_writer.connect(their_writer)
+    try:
+        post = _edit(content, 3, "their-writer")
+        result = builder.build(changed=[post], first=set())
+    finally:
+        signals.get_writer.disconnect(their_writer)
+    assert "their-writer" in page(output, post.stem)
+    assert not result.fast, "a build by another writer was taken for a fast pass"
+    assert len(result.written) > POSTS, "another plugin's writer did not write every page"
+    assert "another plugin gives Pelican its writer" in caplog.text, "no word of the fallback"
 
 
 def test_the_preview_indexes_search_after_serving_and_the_index_is_complete(preview):
@@ -228,3 +252,51 @@ def test_the_preview_indexes_search_after_serving_and_the_index_is_complete(prev
     entry = json.loads((output / "pagefind" / "pagefind-entry.json").read_text("utf-8"))
     pages = sum(language["page_count"] for language in entry["languages"].values())
     assert pages == POSTS, f"the preview's search index holds {pages} pages"
+
+
+@pytest.mark.parametrize(
+    ("address", "path"),
+    [
+        ("/", "index.html"),
+        ("/posts/a-post/", "posts/a-post/index.html"),
+        ("/about", "about/index.html"),
+        ("/page/2/", "page/2/index.html"),
+        ("/404.html", "404.html"),
+        ("/tags/ml%20ops/", "tags/ml ops/index.html"),
+    ],
+)
+def test_an_open_page_is_known_by_its_output_path(address, path):
+    from sitetools.devserver import page_file
+
+    assert page_file(address) == path
+
+
+def test_a_save_reloads_each_open_page_once_the_written_ones_first(preview, capsys):
+    from sitetools.devserver import PreviewState, rebuild
+
+    builder, content, output = preview
+    state = PreviewState()
+    about, _ = state.listen("about/index.html")
+    # A listing's later page is written with its first one, in the full build.
+    later, _ = state.listen("page/2/index.html")
+    post = _edit(content, 8, "reloaded")
+    assert rebuild(builder, state, changed=[post]), capsys.readouterr().err
+    said = capsys.readouterr().out
+    assert "Pages rebuilt in" in said, f"no fast pass before the full build: {said!r}"
+    assert about.qsize() == 1, "the open About page did not reload exactly once"
+    assert later.qsize() == 1, "a page the fast pass skipped did not reload after the full build"
+    assert about.get() != later.get(), "both pages reloaded after the same pass"
+    assert "reloaded" in page(output, post.stem)
+
+
+def test_a_settings_change_is_built_once_in_full(preview, capsys):
+    from sitetools.devserver import PreviewState, rebuild
+
+    builder, _content, _output = preview
+    state = PreviewState()
+    page_open, _ = state.listen("index.html")
+    assert rebuild(builder, state, changed=[ROOT / "pelicanconf.py"]), capsys.readouterr().err
+    said = capsys.readouterr().out
+    assert "Pages rebuilt in" not in said, "a fast pass read every source again for nothing"
+    assert said.count("Rebuilt in") == 1, said
+    assert page_open.qsize() == 1, "the open page did not reload once"

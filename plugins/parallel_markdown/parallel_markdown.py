@@ -1,0 +1,140 @@
+"""Markdown sources read on every CPU when a build has many to read.
+
+Pelican reads its sources one after another, and reading (Markdown, Pygments)
+is the largest part of a cold build. On its documented `readers_init` signal
+this plugin gives Pelican a subclass of its MarkdownReader for the Markdown
+extensions. When Pelican starts reading, the sources its content cache does
+not hold are read by that reader in forked worker processes; Pelican then
+gets each result when it asks for that file, and does everything else as
+before. A source whose reading logged a warning or failed is read again by
+Pelican itself, which reports the problem as usual.
+"""
+
+import logging
+import os
+
+from pelican import readers as pelican_readers
+from pelican import signals
+
+from sitetools.parallel import parallel_map, worker_count
+from sitetools.progress import report
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS = {
+    # Worker processes; 0 uses every CPU the build may run on.
+    "workers": 0,
+    # Below this many sources to read, forking costs more than it saves.
+    "min_files": 24,
+}
+
+# Per build: the generators whose sources are read, the results by path.
+_build = {"generators": [], "results": {}, "started": False}
+
+
+class MarkdownReader(pelican_readers.MarkdownReader):
+    """Pelican's Markdown reader, answering from the workers' results first.
+    (Named like Pelican's: Pelican names an article's `reader` after it.)"""
+
+    def read(self, source_path):
+        result = _build["results"].pop(source_path, None)
+        return result if result is not None else super().read(source_path)
+
+    def read_quietly(self, source_path):
+        """(content, metadata), or None if reading logged a problem or failed."""
+        heard = _Heard()
+        root = logging.getLogger()
+        root.addHandler(heard)
+        try:
+            result = super().read(source_path)
+        except Exception:  # Pelican reads it again and reports it
+            return None
+        finally:
+            root.removeHandler(heard)
+        return None if heard.count else result
+
+
+class _Heard(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.count = 0
+
+    def emit(self, record):
+        self.count += 1
+
+
+def sources_to_read(generator, kind):
+    """(reader, absolute path) of each Markdown source of `generator` that
+    Pelican's content cache does not hold; `kind` is "ARTICLE" or "PAGE"."""
+    settings = generator.settings
+    paths = generator.get_files(settings[f"{kind}_PATHS"], exclude=settings[f"{kind}_EXCLUDES"])
+    jobs = []
+    for relative in sorted(paths):
+        reader = generator.readers.readers.get(os.path.splitext(relative)[1][1:])
+        path = os.path.abspath(os.path.join(generator.path, relative))
+        if isinstance(reader, MarkdownReader) and not generator.readers.get_cached_data(path, None):
+            jobs.append((reader, path))
+    return jobs
+
+
+def read_all(jobs, options):
+    """{path: (content, metadata)} of the `jobs` the workers read well."""
+    workers, least = int(options["workers"]), int(options["min_files"])
+    processes = worker_count(workers, len(jobs), least)
+    if processes < 2:  # Pelican reads them as fast
+        return {}
+    logger.debug("Reading %d Markdown sources on %d processes", len(jobs), processes)
+    results = parallel_map(
+        lambda index: jobs[index][0].read_quietly(jobs[index][1]),
+        len(jobs),
+        workers=processes,
+        min_items=least,
+        progress=lambda done, total: report("reading sources", done, total),
+    )
+    return {path: result for (_, path), result in zip(jobs, results, strict=True) if result}
+
+
+# ------------------------------------------------------------------ handlers
+
+
+def use_our_reader(readers):
+    for extension, reader_class in list(readers.reader_classes.items()):
+        if reader_class is pelican_readers.MarkdownReader:
+            readers.reader_classes[extension] = MarkdownReader
+
+
+def reset(*_args, **_kwargs):
+    _build.update(generators=[], results={}, started=False)
+
+
+def remember_articles(generator):
+    _build["generators"].append((generator, "ARTICLE"))
+
+
+def remember_pages(generator):
+    _build["generators"].append((generator, "PAGE"))
+
+
+def read_ahead(generator, **_kwargs):
+    """On the build's first read: read every uncached Markdown source."""
+    if _build["started"]:
+        return
+    _build["started"] = True
+    options = {**DEFAULTS, **(generator.settings.get("PARALLEL_MARKDOWN") or {})}
+    jobs = [job for known, kind in _build["generators"] for job in sources_to_read(known, kind)]
+    _build["results"] = read_all(jobs, options)
+
+
+def register():
+    # Pelican's documented place to give it a reader class for an extension.
+    signals.readers_init.connect(use_our_reader)
+    # Each build starts clean, even after one that failed midway.
+    signals.initialized.connect(reset)
+    # Generators exist before any source is read: note whose sources to read.
+    signals.article_generator_init.connect(remember_articles)
+    signals.page_generator_init.connect(remember_pages)
+    # The first read of a build starts reading everything else.
+    signals.article_generator_preread.connect(read_ahead)
+    signals.page_generator_preread.connect(read_ahead)
+    # Nothing read ahead outlives its build.
+    signals.finalized.connect(reset)

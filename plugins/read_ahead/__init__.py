@@ -1,3 +1,0 @@
-from .read_ahead import register
-
-__all__ = ["register"]
