@@ -59,8 +59,10 @@ PLUGINS = [
     # Quality: byte-identical builds, keyboard-reachable scrolling blocks.
     "reproducible",
     "scroll_regions",
-    # Build speed: a cold build reads its Markdown sources on every CPU.
+    # Build speed: a cold build reads its Markdown sources on every CPU; each
+    # post's URL is worked out once, not on every use while writing.
     "parallel_markdown",
+    "content_urls",
 ]
 
 # Typogrify runs in the local `typography` plugin (cached, and title-safe), not in

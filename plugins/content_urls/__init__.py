@@ -1,0 +1,3 @@
+from .content_urls import register
+
+__all__ = ["register"]
