@@ -4,6 +4,7 @@ Builds go into pytest's temporary folders with their own cache, so tests never
 write into the working tree.
 """
 
+import hashlib
 import json
 import os
 import re
@@ -410,3 +411,13 @@ def site_files(output):
                 text = re.sub(rb"<lastmod>[^<]*</lastmod>", b"", text)
             files[path.relative_to(output).as_posix()] = text
     return files
+
+
+def snapshot(folder):
+    """{relative path: sha256} of every file under `folder`: compare two to
+    see that a failed build left the last good site as it was."""
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(Path(folder).rglob("*"))
+        if path.is_file()
+    }

@@ -6,14 +6,12 @@ good build of content/; one case also runs through `python3 -m invoke build`
 for the real exit code.
 """
 
-import hashlib
 import shutil
-from pathlib import Path
 
 import pytest
 
 from sitetools.build import BuildError, build
-from tests.conftest import DATA, run_invoke
+from tests.conftest import DATA, run_invoke, snapshot
 
 BAD = DATA / "bad"
 
@@ -48,15 +46,6 @@ CASES = {
 
 def test_every_bad_input_folder_has_a_case():
     assert sorted(p.name for p in BAD.iterdir() if p.is_dir()) == sorted(CASES)
-
-
-def snapshot(folder):
-    """{relative path: sha256} of every file in a built site."""
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(Path(folder).rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")

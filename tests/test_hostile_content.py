@@ -5,9 +5,7 @@ post with an image and no Summary publishes working image URLs.
 Each case runs `invoke publish` as the author would, on a small site of its own.
 """
 
-import hashlib
 import shutil
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import feedparser
@@ -15,7 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
 
-from tests.conftest import read_html, run_invoke
+from tests.conftest import read_html, run_invoke, snapshot
 
 GOOD_POST = """Title: A good post
 Date: 2026-01-02 09:00
@@ -60,16 +58,6 @@ def write_site(root, posts, images=()):
 
 def publish(content, output):
     return run_invoke("publish", "--content", str(content), "--output", str(output))
-
-
-def digest(folder):
-    """One hash of every file's path and bytes under `folder`."""
-    total = hashlib.sha256()
-    for path in sorted(Path(folder).rglob("*")):
-        if path.is_file():
-            total.update(path.relative_to(folder).as_posix().encode())
-            total.update(path.read_bytes())
-    return total.hexdigest()
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +163,7 @@ def test_broken_content_fails_loudly_and_keeps_the_last_good_site(
     (content / "notes.txt").write_text("not a post\n", "utf-8")
     output = tmp_path / "output"
     shutil.copytree(last_good, output)
-    before = digest(output)
+    before = snapshot(output)
 
     done = publish(content, output)
 
@@ -186,7 +174,7 @@ def test_broken_content_fails_loudly_and_keeps_the_last_good_site(
     assert any(all(part in line for part in expected) for line in report), (
         f"{case}: no report line holds {expected}:\n" + "\n".join(report)
     )
-    assert digest(output) == before, f"{case}: output/ changed after a failed build"
+    assert snapshot(output) == before, f"{case}: output/ changed after a failed build"
 
 
 @pytest.fixture(scope="module")

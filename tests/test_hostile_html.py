@@ -8,7 +8,6 @@ last good output/ as it was. The same vectors shown as code must build and
 appear as text. content_guard's html_policy is unit-tested on plain strings.
 """
 
-import hashlib
 from pathlib import Path
 
 import markdown
@@ -17,7 +16,7 @@ import pytest
 from plugins.content_guard.content_guard import check_rendered, parse
 from plugins.content_guard.html_policy import ELEMENTS, url_scheme, violations
 from sitetools.build import BuildError, SiteBuilder, build, load_settings
-from tests.conftest import read_html, run_invoke
+from tests.conftest import read_html, run_invoke, snapshot
 
 # name: (Markdown put on line 7 of a post's body, lines below 7 where the
 # offending markup is). Names become file names.
@@ -99,14 +98,6 @@ def post(name, body="", summary=None):
         f"Title: Vector {name}\nDate: 2026-03-01 09:00\nTags: testing\n{summary_line}\n"
         f"{CODE_MENTION}\n\n{body}\n"
     )
-
-
-def snapshot(folder):
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(Path(folder).rglob("*"))
-        if p.is_file()
-    }
 
 
 def render(text):

@@ -6,7 +6,6 @@ good build of tests/data/reader, and compare that folder before and after. A
 named pipe or a loop of links would hang the build: every run has a timeout.
 """
 
-import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -18,19 +17,10 @@ from plugins.content_guard.content_files import scan_content
 from plugins.content_guard.content_guard import check_slug_length, check_tag_lengths, parse
 from sitetools.build import BuildError, SettingsError, build, load_settings
 from sitetools.newpost import PostExists, new_post, short_slug
-from tests.conftest import DATA, ROOT, run_invoke
+from tests.conftest import DATA, ROOT, run_invoke, snapshot
 
 SECRET = "SECRET-7d3f9a-do-not-publish"
 BROKEN_SETTINGS = 'AUTHOR = "x"\nSITENAME = "y"\nPATH = ("content"\n'
-
-
-def snapshot(folder):
-    """{relative path: sha256} of every file in a built site."""
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(Path(folder).rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")

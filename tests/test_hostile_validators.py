@@ -2,16 +2,14 @@
 is no web address fails `invoke build` with one line naming the setting, no
 traceback, and the last good site left as it was."""
 
-import hashlib
 import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, ROOT, build_site
+from tests.conftest import DATA, ROOT, build_site, snapshot
 
 # A settings file outside the project: the real pelicanconf.py with its
 # folders made absolute (Pelican reads them relative to the settings file).
@@ -27,14 +25,6 @@ THEME = os.path.join(ROOT, "theme")
 PLUGIN_PATHS = [os.path.join(ROOT, "plugins")]
 AUTHOR_PROFILE_URL = {author_url!r}
 """
-
-
-def snapshot(folder):
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(Path(folder).rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,10 @@ Pelican lets a post's `Save_as` or `Url` name any path: `index.html` replaced
 the front page, another post's path replaced that post, and a build exited 0.
 This plugin claims each output path for the one thing that writes it (a post,
 a page, a listing, a static file, a feed, or a file another plugin writes at
-the end) and logs an error, which fails the staged build, when a second one
-writes the same path.
+the end). Posts, pages, static files and feeds are claimed before anything is
+written, and two of them on one path stop the build there; a listing page is
+claimed as it is written, and a clash then logs an error, which fails the
+staged build.
 
 It also reads each page as it is written: a `{static}`, `{filename}` or
 `{attach}` link still in an attribute is one Pelican could not resolve, and
@@ -19,6 +21,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from pelican import signals
+
+from sitetools.contents import contents_of
 
 logger = logging.getLogger(__name__)
 
@@ -157,16 +161,24 @@ def start(pelican):
     _state["reserved"] = dict(settings_for(pelican.settings)["reserved"])
 
 
+class PathClash(Exception):
+    """Raised before anything is written: `problems` has one line each."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
 def claim(path, who, content=None):
     """Record that `who` (a content object when it is one) writes `path`;
-    log an error if something else writes it too."""
+    the report line if something else writes it too, else None."""
     first = _claims.get(path)
     if first is None:
         owner = reserved_owner(path, _state["reserved"])
         first = (owner, None) if owner else None
     if first is None or first[0] == who:
         _claims[path] = (who, content)
-        return
+        return None
     # Name the source whose header chose the path: the post or page, the one
     # with a Save_as or Url line when both are.
     pair = [(content, who), (first[1], first[0])]
@@ -174,32 +186,37 @@ def claim(path, who, content=None):
     (culprit, _), (other_content, other) = pair
     if other_content is not None:
         other = where_in_source(other_content)
-    if culprit is not None:
-        logger.error(
-            "%s: writes %s, which %s writes too; give this one another Slug "
-            "(or Save_as and Url) so that every page has its own path",
-            where_in_source(culprit),
-            path,
-            other,
-        )
-    else:
-        logger.error("%s and %s both write %s; give one of them another path", first[0], who, path)
+    if culprit is None:
+        return f"{first[0]} and {who} both write {path}; give one of them another path"
+    return (
+        f"{where_in_source(culprit)}: writes {path}, which {other} writes too; give this "
+        "one another Slug (or Save_as and Url) so that every page has its own path"
+    )
 
 
 def claim_planned(generators):
-    """Static files and feeds are written without a per-file signal: claim
-    their paths before any page is written."""
+    """Claim, before any page is written, the paths of every post and page,
+    and of static files and feeds (written without a per-file signal); raise
+    PathClash listing every path two of them share."""
     settings = next((g.settings for g in generators if hasattr(g, "settings")), {})
+    problems = []
     for name in ("FEED_ALL_ATOM", "FEED_ALL_RSS"):
         if settings.get(name):
-            claim(settings[name], "the site's feed")
+            problems.append(claim(settings[name], "the site's feed"))
     for generator in generators:
         for static in getattr(generator, "staticfiles", ()) or ():
-            claim(static.save_as, display_path(static.source_path))
+            problems.append(claim(static.save_as, display_path(static.source_path)))
         for tag in getattr(generator, "tags", None) or ():
             for name in ("TAG_FEED_ATOM", "TAG_FEED_RSS"):
                 if settings.get(name):
-                    claim(settings[name].format(slug=tag.slug), f"the feed of tag '{tag}'")
+                    path = settings[name].format(slug=tag.slug)
+                    problems.append(claim(path, f"the feed of tag '{tag}'"))
+    for content in contents_of(*generators):
+        if content.save_as:  # an empty save_as is not written (drafts in production)
+            problems.append(claim(content.save_as, content.source_path, content))
+    problems = [line for line in problems if line]
+    if problems:
+        raise PathClash(problems)
 
 
 def check_written(path, context):
@@ -208,7 +225,9 @@ def check_written(path, context):
         return
     relative = os.path.relpath(os.path.normpath(path), _state["output"]).replace(os.sep, "/")
     who, content = writer_of(context)
-    claim(relative, who, content)
+    clash = claim(relative, who, content)
+    if clash:
+        logger.error(clash)
     try:
         markup = Path(path).read_text(encoding="utf-8", errors="replace")
     except OSError:
