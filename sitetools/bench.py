@@ -18,7 +18,6 @@ The corpus and the statistics are pure functions, unit-tested.
 """
 
 import functools
-import http.client
 import os
 import platform
 import queue
@@ -417,25 +416,32 @@ def _settled(pid, quiet=0.5):
     return condition
 
 
-def last_build(announced, token, shown):
-    """When the whole site was consistent after a save: the (time, CPU) of the
-    last build announced (`announced`: (time, CPU, token) in order) that is not
-    a keep-alive repeating `token`, or `shown` (the edited page's) if later.
-    Returns it and the token now served."""
+def _drain(lines, seen):
+    """Move what the queue holds onto `seen`, and return `seen`."""
+    while not lines.empty():
+        seen.append(lines.get())
+    return seen
+
+
+def whole_site(logged, shown):
+    """When the whole site was consistent after a save: the (time, CPU) at
+    which the preview logged its last "Rebuilt in" line (`logged`: (time, CPU,
+    line) in order, since the save), or `shown` (the edited page's) if that is
+    later or there is none. A fast pass logs "Pages rebuilt in" first."""
     found = shown
-    for at, cpu, build in announced:
-        if build != token and at > found[0]:
+    for at, cpu, line in logged:
+        if line.startswith("Rebuilt in") and at > found[0]:
             found = (at, cpu)
-        token = build
-    return found, token
+    return found
 
 
 def measure_preview(content, post, work, timeout=1800):
     """`invoke serve` on `content`; an untimed save of `post` (the watcher is up,
     the rebuild warm), then a timed one: samples for the edited page (its new
-    text in output/) and for the whole site (the preview's last announcement on
-    its event stream of a finished build, before it settles)."""
-    output, original, events = work / "output", post.read_text("utf-8"), queue.Queue()
+    text in output/) and for the whole site (the preview's last "Rebuilt in"
+    line in its log, before it settles: a fast pass that wrote the edited page
+    first logs "Pages rebuilt in" before it)."""
+    output, original, lines = work / "output", post.read_text("utf-8"), queue.Queue()
     slug = next(line[5:].strip() for line in original.splitlines() if line.startswith("Slug:"))
     page = output / "posts" / slug / "index.html"
     with socket.socket() as probe:
@@ -445,18 +451,17 @@ def measure_preview(content, post, work, timeout=1800):
     command = [*INVOKE, "serve", "--port", port, "--content", content, "--output", output]
     server = _start(command, ROOT, work / "preview.log")
 
-    def listen():  # each build the preview announces: when, CPU used so far, its token
-        response = None
-        while response is None and server.poll() is None:
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port)
-                connection.request("GET", "/__preview/events")
-                response = connection.getresponse()
-            except OSError:
-                time.sleep(0.1)
-        for line in response or ():
-            if line.startswith(b"data:"):
-                events.put((time.perf_counter(), _tree_cpu(server.pid), line[5:].strip()))
+    stop = threading.Event()  # not server.poll(): _wait reaps the preview itself
+
+    def tail():  # each line the preview logs: when, CPU used so far, the line
+        log = work / "preview.log"
+        with open(log, encoding="utf-8", errors="replace") as handle:
+            while not stop.is_set():
+                line = handle.readline()
+                if line:
+                    lines.put((time.perf_counter(), _tree_cpu(server.pid), line.strip()))
+                else:
+                    time.sleep(0.005)
 
     def until(condition, what):
         def alive_and(condition=condition):
@@ -469,21 +474,24 @@ def measure_preview(content, post, work, timeout=1800):
 
         return _until(alive_and, what, timeout, 0.05 if what == "settled" else 0.005)
 
-    threading.Thread(target=listen, daemon=True).start()
+    threading.Thread(target=tail, daemon=True).start()
     try:
-        until(lambda: not events.empty(), "the preview's first build")
-        last = events.get()[2]
+        seen = []
+        started = lambda: any("Preview on" in line for *_, line in _drain(lines, seen))  # noqa: E731
+        until(started, "the first build")
         until(_settled(server.pid), "settled")
         for name in ("warm", "edit"):
             token = f"{name}{time.time_ns()}"
+            _drain(lines, seen)
             cpu, started = _tree_cpu(server.pid), time.perf_counter()
             post.write_text(edit_text(original, token), encoding="utf-8")
             shown = until(lambda: _shows(page, token), f"{token} in {page}")  # noqa: B023
             shown_cpu = _tree_cpu(server.pid)
             until(_settled(server.pid), "settled")
-            announced = [events.get() for _ in range(events.qsize())]
-            (finished, finished_cpu), last = last_build(announced, last, (shown, shown_cpu))
+            logged = [entry for entry in _drain(lines, seen) if entry[0] >= started]
+            finished, finished_cpu = whole_site(logged, (shown, shown_cpu))
     finally:
+        stop.set()
         server.send_signal(signal.SIGINT)  # Ctrl+C, as the author stops it
         usage = _wait(server, 30)
     pages = sum(1 for _ in output.rglob("*.html"))

@@ -15,11 +15,11 @@ from sitetools.bench import (
     check_targets,
     edit_text,
     format_table,
-    last_build,
     make_corpus,
     make_row,
     ratio,
     summarize,
+    whole_site,
 )
 from tests.conftest import run_invoke
 
@@ -217,20 +217,21 @@ def test_table_lists_every_row_and_verdict():
 
 
 @pytest.mark.parametrize(
-    ("announced", "expected"),
+    ("logged", "expected"),
     [
-        ([], (1.0, 0.5)),  # nothing announced: the edited page's time
-        ([(0.9, 0.4, b"a")], (1.0, 0.5)),  # announced before the page was seen
-        ([(1.1, 0.6, b"a")], (1.1, 0.6)),  # one pass: the page, then its build
-        ([(1.1, 0.6, b"a"), (3.0, 2.0, b"b")], (3.0, 2.0)),  # the page first, the rest after
-        ([(1.1, 0.6, b"a"), (3.0, 2.0, b"a")], (1.1, 0.6)),  # a keep-alive is no new build
-        ([(5.0, 2.0, b"old")], (1.0, 0.5)),  # a keep-alive of the build before the save
+        ([], (1.0, 0.5)),  # nothing logged: the edited page's time
+        ([(1.1, 0.6, "Rebuilt in 0.10 s")], (1.1, 0.6)),  # one pass: the page, then its log
+        ([(0.9, 0.4, "Rebuilt in 0.10 s")], (1.0, 0.5)),  # logged before the page was seen
+        (  # the edited page first, the rest after
+            [(1.0, 0.5, "Pages rebuilt in 0.10 s"), (3.0, 2.0, "Rebuilt in 2.00 s")],
+            (3.0, 2.0),
+        ),
+        ([(1.1, 0.6, "Pages rebuilt in 0.10 s")], (1.0, 0.5)),  # the fast pass alone is not all
+        ([(2.0, 1.0, "warning: a summary is long")], (1.0, 0.5)),  # other lines do not count
     ],
 )
-def test_the_whole_site_is_the_last_build_announced(announced, expected):
-    found, token = last_build(announced, b"old", (1.0, 0.5))
-    assert found == expected
-    assert token == (announced[-1][2] if announced else b"old")
+def test_the_whole_site_is_the_last_rebuilt_line(logged, expected):
+    assert whole_site(logged, (1.0, 0.5)) == expected
 
 
 @pytest.mark.slow
