@@ -42,7 +42,7 @@ PLUGINS = [
     "typography",
     "preview_badges",
     "pelican.plugins.sitemap",
-    "fingerprint",
+    "hashed_assets",
     "redirects",
     # Reader features on the article page.
     "headings",
@@ -53,7 +53,7 @@ PLUGINS = [
     "edit_link",
     # Feeds, sharing and search.
     "feeds",
-    "social_cards",
+    "social_images",
     "seo",
     "search_index",
     # Quality: byte-identical builds, keyboard-reachable scrolling blocks.
@@ -154,7 +154,7 @@ POST_CARDS = {"tag_separator": " / ", "summary_max_chars": 320}
 
 # Theme CSS, JS and fonts are also written as assets/<path>.<hash>.<ext>;
 # templates link them with {{ asset("css/main.css") }}.
-FINGERPRINT = {"output_dir": "assets", "hash_chars": 10}
+HASHED_ASSETS = {"output_dir": "assets", "hash_chars": 10}
 
 # Netlify's _redirects, from content/redirects.txt plus the feed aliases: each
 # old feed address and the setting of the feed it leads to.

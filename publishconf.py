@@ -26,7 +26,7 @@ FEED_MAX_ITEMS = 20
 DELETE_OUTPUT_DIRECTORY = True
 
 # Pages link the theme's CSS, JS and fonts by their hashed names under assets/
-# (the fingerprint plugin reads theme/static itself); Pelican's plain copy
+# (the hashed_assets plugin reads theme/static itself); Pelican's plain copy
 # under theme/ would only publish files nothing links to.
 THEME_STATIC_PATHS = []
 

@@ -413,8 +413,8 @@ class SiteBuilder:
         settings = load_settings(self.config, self.overrides)
         trusted = self.warm and self._trusted_in_process(changed)
         # Pelican's content cache: from this process's last build (the preview)
-        # or from any earlier build made under the same fingerprint.
-        fingerprint, carried = content_cache.prepare(settings)
+        # or from any earlier build made under the same key.
+        cache_key, carried = content_cache.prepare(settings)
         settings["LOAD_CONTENT_CACHE"] = settings["LOAD_CONTENT_CACHE"] and (trusted or carried)
         output, staging = self._staging(settings)
         # Only worth it when the cache spares reading every source again.
@@ -461,7 +461,7 @@ class SiteBuilder:
             shutil.rmtree(staging, ignore_errors=True)
             raise BuildError(collector.errors)
         _on_failure.clear()
-        content_cache.record(settings, fingerprint)
+        content_cache.record(settings, cache_key)
         self.wait()  # the last build's background work writes into output/
         fast = fast and self._fill_if_selective(used, output, staging)
         _swap_in(staging, output, background=self.warm)

@@ -18,7 +18,7 @@ from pathlib import Path
 from . import cache
 
 ROOT = Path(__file__).resolve().parent.parent
-FINGERPRINT_FILE = "content-cache.fingerprint"
+KEY_FILE = "content-cache.key"
 
 # Settings that change between builds without changing what the readers make
 # of a source: where output and cache go, the cache's own switches.
@@ -41,7 +41,7 @@ def code_files(settings, root=ROOT):
     return sorted(root.glob("*.py")) + sorted(p for f in folders for p in Path(f).rglob("*.py"))
 
 
-def fingerprint(settings, root=ROOT):
+def cache_key(settings, root=ROOT):
     """The cache key a carried content cache must have been written under."""
     stable = {k: v for k, v in settings.items() if k not in VOLATILE_SETTINGS}
     files = code_files(settings, Path(root))
@@ -52,8 +52,8 @@ def prepare(settings, root=ROOT):
     """Before a build: switch Pelican's content cache on in `settings` and
     remove the key on file. Returns (this build's key, whether the cache on
     disk was written under it). The caller sets LOAD_CONTENT_CACHE."""
-    current = fingerprint(settings, root)
-    path = Path(settings["CACHE_PATH"]) / FINGERPRINT_FILE
+    current = cache_key(settings, root)
+    path = Path(settings["CACHE_PATH"]) / KEY_FILE
     try:
         matches = path.read_text(encoding="utf-8") == current
         path.unlink()
@@ -65,4 +65,4 @@ def prepare(settings, root=ROOT):
 
 def record(settings, current):
     """After a good build: the cache on disk was written under `current`."""
-    cache.write_atomic(Path(settings["CACHE_PATH"]) / FINGERPRINT_FILE, current.encode("utf-8"))
+    cache.write_atomic(Path(settings["CACHE_PATH"]) / KEY_FILE, current.encode("utf-8"))

@@ -74,7 +74,7 @@ RELOAD_JS = b"""// Preview only: reload this page when the site has been rebuilt
 
 def stylesheets(output):
     """Site paths of the built theme's stylesheets (found by globbing, so a
-    fingerprinted name such as main.3f2a1c.css is found too)."""
+    hashed name such as main.3f2a1c.css is found too)."""
     css = Path(output) / "theme" / "css"
     return [f"/theme/css/{path.name}" for path in sorted(css.glob("*.css"))]
 

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from plugins.social_cards import social_cards as cards
+from plugins.social_images import social_images as cards
 from sitetools import cache
 from sitetools.bench import write_corpus
 from sitetools.build import build

@@ -1,5 +1,5 @@
 """Pelican's content cache carried across builds (sitetools/content_cache.py):
-loaded only under the fingerprint it was written with, never after a failed
+loaded only under the key it was written with, never after a failed
 build, and the site it gives is the site a cold build gives."""
 
 import re
@@ -19,51 +19,51 @@ POSTS = 30
 # -- Fingerprint ---------------------------------------------------------------
 
 
-def test_fingerprint_ignores_where_output_and_cache_go():
+def test_key_ignores_where_output_and_cache_go():
     settings = load_settings("publishconf.py")
-    digest = content_cache.fingerprint(settings)
-    assert content_cache.fingerprint({**settings, "OUTPUT_PATH": "/elsewhere"}) == digest
-    assert content_cache.fingerprint({**settings, "CACHE_PATH": "/restored"}) == digest
+    digest = content_cache.cache_key(settings)
+    assert content_cache.cache_key({**settings, "OUTPUT_PATH": "/elsewhere"}) == digest
+    assert content_cache.cache_key({**settings, "CACHE_PATH": "/restored"}) == digest
     markdown = {**settings["MARKDOWN"], "output_format": "xhtml"}
-    assert content_cache.fingerprint({**settings, "MARKDOWN": markdown}) != digest
-    assert content_cache.fingerprint({**settings, "TIMEZONE": "Asia/Tokyo"}) != digest
+    assert content_cache.cache_key({**settings, "MARKDOWN": markdown}) != digest
+    assert content_cache.cache_key({**settings, "TIMEZONE": "Asia/Tokyo"}) != digest
 
 
-def test_fingerprint_is_the_same_in_another_process():
-    here = content_cache.fingerprint(load_settings("publishconf.py"))
+def test_key_is_the_same_in_another_process():
+    here = content_cache.cache_key(load_settings("publishconf.py"))
     there = run_python(
         """
         from sitetools import content_cache
         from sitetools.build import load_settings
-        print(content_cache.fingerprint(load_settings("publishconf.py")))
+        print(content_cache.cache_key(load_settings("publishconf.py")))
         """
     ).strip()
     assert there == here, "a setting's value is written differently in each process"
 
 
-def test_fingerprint_follows_every_python_file_of_the_plugins(tmp_path):
+def test_key_follows_every_python_file_of_the_plugins(tmp_path):
     (tmp_path / "plugins" / "one").mkdir(parents=True)
     plugin = tmp_path / "plugins" / "one" / "one.py"
     plugin.write_text("VALUE = 1\n")
     (tmp_path / "pelicanconf.py").write_text("SITENAME = 'x'\n")
     settings = {"PLUGIN_PATHS": ["plugins"], "SITENAME": "x"}
-    before = content_cache.fingerprint(settings, tmp_path)
+    before = content_cache.cache_key(settings, tmp_path)
     plugin.write_text("VALUE = 2\n")
-    assert content_cache.fingerprint(settings, tmp_path) != before, "a plugin edit kept it"
+    assert content_cache.cache_key(settings, tmp_path) != before, "a plugin edit kept it"
     plugin.write_text("VALUE = 1\n")
-    assert content_cache.fingerprint(settings, tmp_path) == before
+    assert content_cache.cache_key(settings, tmp_path) == before
 
 
-def test_prepare_matches_only_the_recorded_fingerprint_and_consumes_it(tmp_path):
+def test_prepare_matches_only_the_recorded_key_and_consumes_it(tmp_path):
     settings = {**load_settings("pelicanconf.py"), "CACHE_PATH": str(tmp_path)}
     current, matches = content_cache.prepare(dict(settings))
-    assert not matches, "no fingerprint on file, yet the cache was trusted"
+    assert not matches, "no key on file, yet the cache was trusted"
     content_cache.record(settings, current)
     again, matches = content_cache.prepare(settings)
     assert (again, matches) == (current, True)
     assert settings["CACHE_CONTENT"] and settings["CHECK_MODIFIED_METHOD"] == "md5"
-    assert not (tmp_path / content_cache.FINGERPRINT_FILE).exists(), (
-        "the fingerprint must be gone while a build runs"
+    assert not (tmp_path / content_cache.KEY_FILE).exists(), (
+        "the key must be gone while a build runs"
     )
     content_cache.record(settings, current)
     _, matches = content_cache.prepare({**settings, "SITENAME": "Another"})
@@ -108,13 +108,13 @@ def carried(tmp_path_factory):
     content = write_corpus(root / "content", POSTS)
     overrides = {"PATH": str(content), "CACHE_PATH": str(root / "cache")}
     build("publishconf.py", root / "cold", overrides)
-    fingerprint_written = (root / "cache" / content_cache.FINGERPRINT_FILE).is_file()
-    return root, content, overrides, fingerprint_written
+    key_written = (root / "cache" / content_cache.KEY_FILE).is_file()
+    return root, content, overrides, key_written
 
 
-def test_a_good_build_records_its_fingerprint(carried):
-    *_, fingerprint_written = carried
-    assert fingerprint_written
+def test_a_good_build_records_its_key(carried):
+    *_, key_written = carried
+    assert key_written
 
 
 def test_the_carried_cache_gives_the_same_site(carried, reads):
@@ -149,7 +149,7 @@ def test_other_settings_read_every_source(carried, reads):
     assert reads and not hits(reads), "a cache written under other settings was used"
 
 
-def test_a_failed_build_leaves_no_fingerprint(tmp_path, reads):
+def test_a_failed_build_leaves_no_key(tmp_path, reads):
     content = write_corpus(tmp_path / "content", POSTS)
     overrides = {"PATH": str(content), "CACHE_PATH": str(tmp_path / "cache")}
     build("pelicanconf.py", tmp_path / "output", overrides)
@@ -158,7 +158,7 @@ def test_a_failed_build_leaves_no_fingerprint(tmp_path, reads):
     post.write_text(re.sub(r"^Date: .*$", "Date: soon", good, flags=re.M), "utf-8")
     with pytest.raises(BuildError):
         build("pelicanconf.py", tmp_path / "output", overrides)
-    assert not (tmp_path / "cache" / content_cache.FINGERPRINT_FILE).exists()
+    assert not (tmp_path / "cache" / content_cache.KEY_FILE).exists()
     post.write_text(good, "utf-8")
     reads.clear()
     build("pelicanconf.py", tmp_path / "output", overrides)

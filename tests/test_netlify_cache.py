@@ -174,8 +174,8 @@ def test_a_restore_that_fails_leaves_no_half_cache_and_does_not_fail_the_build(
     run_events, cache_relpath
 ):
     def half_restored(workdir):
-        (workdir / cache_relpath / "social_cards").mkdir(parents=True)
-        (workdir / cache_relpath / "social_cards" / "post-0123456789.png").write_bytes(b"\x89PNG")
+        (workdir / cache_relpath / "social_images").mkdir(parents=True)
+        (workdir / cache_relpath / "social_images" / "post-0123456789.png").write_bytes(b"\x89PNG")
 
     calls, workdir = run_events("restore-throws", half_restored)
     assert not (workdir / cache_relpath).exists(), "a half-restored cache/ was left for the build"

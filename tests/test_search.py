@@ -107,7 +107,7 @@ def test_search_page_loads_its_scripts_and_nobody_else_does(prod_site, prod_site
     assert sources[0] == f"{prod_siteurl}/pagefind/pagefind-ui.js", sources
     assert re.fullmatch(
         rf"{re.escape(prod_siteurl)}/assets/js/search\.[0-9a-f]{{10}}\.js", sources[1]
-    ), f"search.js is not loaded under its fingerprinted name: {sources[1]}"
+    ), f"search.js is not loaded under its hashed name: {sources[1]}"
     assert all(s.has_attr("defer") for s in soup.select("head script[src]"))
     for src in sources:
         assert (prod_site / src.removeprefix(prod_siteurl + "/")).is_file(), src

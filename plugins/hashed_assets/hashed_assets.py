@@ -47,8 +47,8 @@ class AssetError(LookupError):
 
 
 def settings_for(settings):
-    """The plugin's settings: defaults overlaid with the site's FINGERPRINT dict."""
-    return {**DEFAULTS, **(settings.get("FINGERPRINT") or {})}
+    """The plugin's settings: defaults overlaid with the site's HASHED_ASSETS dict."""
+    return {**DEFAULTS, **(settings.get("HASHED_ASSETS") or {})}
 
 
 def content_hash(data, chars=DEFAULTS["hash_chars"]):
@@ -161,7 +161,7 @@ def write_assets(pelican):
         target = folder / relpath
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    logger.debug("fingerprint: wrote %d hashed assets into %s", len(outputs), folder)
+    logger.debug("hashed_assets: wrote %d hashed assets into %s", len(outputs), folder)
 
 
 def register():

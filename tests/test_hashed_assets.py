@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from plugins.fingerprint.fingerprint import (
+from plugins.hashed_assets.hashed_assets import (
     AssetError,
     asset_url,
     build_manifest,

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
-from plugins.social_cards import social_cards as cards
+from plugins.social_images import social_images as cards
 from sitetools.build import BuildError, build
 from tests.conftest import DATA
 
@@ -70,11 +70,11 @@ def test_a_second_build_reuses_images_and_a_new_title_draws_only_its_own(tmp_pat
     shutil.copytree(DATA / "sharing", content)
     cache = tmp_path / "cache"
     _build(content, cache, tmp_path / "out1")
-    cached = {p.name: p.stat().st_mtime_ns for p in (cache / "social_cards").glob("*.png")}
+    cached = {p.name: p.stat().st_mtime_ns for p in (cache / "social_images").glob("*.png")}
     assert len(cached) == 3, sorted(cached)  # two posts and the site image
 
     _build(content, cache, tmp_path / "out2")
-    again = {p.name: p.stat().st_mtime_ns for p in (cache / "social_cards").glob("*.png")}
+    again = {p.name: p.stat().st_mtime_ns for p in (cache / "social_images").glob("*.png")}
     assert again == cached, "an unchanged image was drawn again"
     written = sorted(p.name for p in (tmp_path / "out2" / "social").glob("*.png"))
     assert written == sorted(cached)
@@ -82,7 +82,7 @@ def test_a_second_build_reuses_images_and_a_new_title_draws_only_its_own(tmp_pat
     post = content / "posts" / "updated-post.md"
     post.write_text(post.read_text().replace("updated later", "updated much later"))
     _build(content, cache, tmp_path / "out3")
-    after = {p.name: p.stat().st_mtime_ns for p in (cache / "social_cards").glob("*.png")}
+    after = {p.name: p.stat().st_mtime_ns for p in (cache / "social_images").glob("*.png")}
     new = set(after) - set(cached)
     assert len(new) == 1 and next(iter(new)).startswith("updated-post-"), new
     assert set(cached) - set(after) == {n for n in cached if n.startswith("updated-post-")}

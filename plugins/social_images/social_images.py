@@ -12,7 +12,7 @@ An image's name ends in its sitetools.cache key: a hash of everything that
 shapes it (title, tag label, site name, font file, layout, the drawing code
 and the installed libraries, Pillow among them):
 `social/<slug>-<hash10>.png` can be cached forever, and an image is drawn only
-when its inputs change. Drawn images are kept in CACHE_PATH/social_cards/ and
+when its inputs change. Drawn images are kept in CACHE_PATH/social_images/ and
 linked (or copied) into the site.
 
 Articles get `article.social_image` (url relative to the site root, width,
@@ -46,7 +46,7 @@ DEFAULTS = {
     # Folder under the site root that receives the images.
     "output_dir": "social",
     # Folder under CACHE_PATH that keeps drawn images between builds.
-    "cache_dir": "social_cards",
+    "cache_dir": "social_images",
     # TrueType font for every line; relative paths are under this plugin's folder.
     "font": "fonts/DejaVuSans-Bold.ttf",
     "width": 1200,
@@ -107,8 +107,8 @@ class SocialImage:
 
 
 def settings_for(settings):
-    """The plugin's settings: defaults overlaid with the site's SOCIAL_CARDS dict."""
-    return {**DEFAULTS, **(settings.get("SOCIAL_CARDS") or {})}
+    """The plugin's settings: defaults overlaid with the site's SOCIAL_IMAGES dict."""
+    return {**DEFAULTS, **(settings.get("SOCIAL_IMAGES") or {})}
 
 
 def font_path(options):
@@ -366,7 +366,7 @@ def make_cards(generator):
     options = settings_for(settings)
     if not font_path(options).is_file():
         raise SocialCardError(
-            [f"SOCIAL_CARDS font: no file at {font_path(options)}; point 'font' at a .ttf file"]
+            [f"SOCIAL_IMAGES font: no file at {font_path(options)}; point 'font' at a .ttf file"]
         )
     cache_dir = Path(settings["CACHE_PATH"]) / options["cache_dir"]
     site_name = settings.get("SITENAME", "")
@@ -420,7 +420,7 @@ def publish_cards(pelican):
             if stale.name not in _state["used"]:
                 stale.unlink()
         used, drawn = len(set(_state["used"])), _state["drawn"]
-        logger.info("social_cards: drew %d image(s), reused %d", drawn, used - drawn)
+        logger.info("social_images: drew %d image(s), reused %d", drawn, used - drawn)
     # Autoreload runs the handlers again: the next build starts clean.
     _state.update(cache_dir=None, used=[], drawn=0)
 

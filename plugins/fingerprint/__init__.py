@@ -1,3 +1,0 @@
-from .fingerprint import register
-
-__all__ = ["register"]

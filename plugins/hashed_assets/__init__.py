@@ -1,0 +1,3 @@
+from .hashed_assets import register
+
+__all__ = ["register"]

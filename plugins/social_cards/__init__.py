@@ -1,3 +1,0 @@
-from .social_cards import register
-
-__all__ = ["register"]

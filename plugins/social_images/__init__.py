@@ -1,0 +1,3 @@
+from .social_images import register
+
+__all__ = ["register"]
