@@ -557,8 +557,11 @@ def link_target(content_root, source_path, target):
     return Path(source_path).parent / target
 
 
-def check_links(source, source_path, content_root, exists=os.path.exists):
-    problems = []
+def links_of(source, source_path, content_root):
+    """([(line, field, what, target, path on disk)], problems) for the
+    {filename}/{static}/{attach} links of a source: what the file system must
+    then answer for, and the links that name no path at all."""
+    links, problems = [], []
     places = [(item.value, item.line, item.label) for item in source.fields]
     places.append((source.body, source.body_line, "body"))
     for text, first_line, where in places:
@@ -567,29 +570,42 @@ def check_links(source, source_path, content_root, exists=os.path.exists):
                 problems.append(
                     Problem(line, where, f"{{{what}}} link has no path; add the file's path")
                 )
-                continue
-            path = link_target(content_root, source_path, target)
-            if not exists(path):
+            else:
+                path = str(link_target(content_root, source_path, target))
+                links.append((line, where, what, target, path))
+    return links, problems
+
+
+def linked_file_problems(links, exists=os.path.exists):
+    """Problems of the files that links_of found: missing, or an image that
+    is empty or broken. Asked of the file system on every build."""
+    problems = []
+    for line, where, what, target, path in links:
+        if not exists(path):
+            problems.append(
+                Problem(
+                    line,
+                    where,
+                    f"{{{what}}}{target} points to no file; fix the path (relative to "
+                    f"this file, or starting with / for the content folder) or add "
+                    f"the file",
+                )
+            )
+        elif Path(path).suffix.lower() in IMAGE_SUFFIXES:
+            broken = image_problem(path)
+            if broken:
                 problems.append(
                     Problem(
-                        line,
-                        where,
-                        f"{{{what}}}{target} points to no file; fix the path (relative to "
-                        f"this file, or starting with / for the content folder) or add "
-                        f"the file",
+                        line, where, f"{{{what}}}{target} {broken}; replace it with a working image"
                     )
                 )
-            elif Path(path).suffix.lower() in IMAGE_SUFFIXES:
-                broken = image_problem(path)
-                if broken:
-                    problems.append(
-                        Problem(
-                            line,
-                            where,
-                            f"{{{what}}}{target} {broken}; replace it with a working image",
-                        )
-                    )
     return problems
+
+
+def check_links(source, source_path, content_root, exists=os.path.exists):
+    """Problems of a source's {filename}/{static}/{attach} links."""
+    links, problems = links_of(source, source_path, content_root)
+    return problems + linked_file_problems(links, exists)
 
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".ico", ".bmp"}
@@ -739,10 +755,20 @@ class Checked:
     warnings: list
     slug: tuple = None  # (slug, line, field) when the file has one
     lang: str = ""
+    links: list = field(default_factory=list)  # for linked_file_problems
 
 
 def check_source(raw, kind, source_path, content_root, options, *, exists=os.path.exists):
-    """Every single-file check on one source's bytes."""
+    """Every single-file check on one source's bytes, its linked files included."""
+    checked = read_source(raw, kind, source_path, content_root, options)
+    checked.problems = sorted(checked.problems + linked_file_problems(checked.links, exists))
+    return checked
+
+
+def read_source(raw, kind, source_path, content_root, options):
+    """Every check of one source that its bytes, path and options decide:
+    a pure function, kept in the one cache. The files it links to are in
+    `links`, for linked_file_problems to ask the file system about."""
     text, problems = decode(raw)
     if text is None:
         return Checked(problems, [])
@@ -772,15 +798,16 @@ def check_source(raw, kind, source_path, content_root, options, *, exists=os.pat
         *check_slug_length(*slug),
         *check_tag_lengths(source, options["slug_options"]),
         *check_body(source, kind, status),
-        *check_links(source, source_path, content_root, exists),
     ]
+    links, link_problems = links_of(source, source_path, content_root)
     warnings = check_summary_length(source, options.get("summary_max_chars"))
     lang = source.get("lang")
     return Checked(
-        sorted(problems),
+        sorted(problems + link_problems),
         warnings,
         slug if slug[0] else None,
         lang.value.strip() if lang else "",
+        links,
     )
 
 
@@ -903,10 +930,18 @@ def check_site(settings, found=None):
     options["timezone"] = settings.get("TIMEZONE") or "UTC"
     content_root = Path(settings["PATH"])
     problems, warnings, slugs = [], [], []
-    for path, kind in source_files(settings, options["extensions"], found):
+    sources = source_files(settings, options["extensions"], found)
+    read = _CHECKED.map(
+        settings,
+        lambda item: read_source(item[2], item[0], Path(item[1]), content_root, options),
+        [(kind, str(path), path.read_bytes()) for path, kind in sources],
+        salt=(str(content_root), options),
+        label="checking sources",
+    )
+    for (path, kind), checked in zip(sources, read, strict=True):
         shown = display_path(path)
-        checked = check_source(path.read_bytes(), kind, path, content_root, options)
-        problems += [format_problem(shown, p) for p in checked.problems]
+        own = sorted(checked.problems + linked_file_problems(checked.links))
+        problems += [format_problem(shown, p) for p in own]
         warnings += [format_problem(shown, p) for p in checked.warnings]
         if checked.slug:
             slug, line, where = checked.slug
@@ -973,6 +1008,10 @@ def judge_sources(settings, found=None):
         ]
     return lines
 
+
+# read_source's results by a source's bytes, path and the options: an
+# unchanged source is not parsed again.
+_CHECKED = Cache("content-guard")
 
 # What Pelican's readers rendered in this build: (content, body, {field: html}),
 # judged together once every source is read.
