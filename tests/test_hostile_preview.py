@@ -26,7 +26,7 @@ from bs4 import BeautifulSoup
 
 from sitetools.devserver import EVENTS_PATH, MAX_LISTENERS, RELOAD_PATH
 from sitetools.netlify import csp_directives, headers_for, load_config
-from tests.conftest import ROOT
+from tests.conftest import ROOT, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -36,12 +36,6 @@ SLUG = "data-platform-dbt-dagster-argocd"
 # on the loopback, so nothing would leave the machine even unblocked.
 ELSEWHERE = '<img id="elsewhere" src="http://127.0.0.1:1/chart.png" alt="A chart">'
 PROJECT_FILES = ("pelicanconf.py", "netlify.toml", "content", "theme", "plugins")
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_until(condition, what, timeout=30):
