@@ -1,4 +1,5 @@
-"""Files placed into a build's output from elsewhere (a cache, the last output)."""
+"""Files: placed into a build's output from elsewhere (a cache, the last
+output), and named in messages as the author would type them."""
 
 import os
 import shutil
@@ -12,3 +13,12 @@ def link_or_copy(source, dest):
         os.link(source, dest)
     except OSError:
         shutil.copy2(source, dest)
+
+
+def display_path(path):
+    """A path as the author would type it: relative to the working directory
+    when it is under it, else absolute. A link at its end is not followed,
+    so a message names the link, not its target."""
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute, os.getcwd())
+    return absolute if relative.startswith("..") else relative

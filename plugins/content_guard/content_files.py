@@ -164,11 +164,3 @@ def allowed_roots(settings):
     """Where content may come from: the repository, and the content folder
     itself (which may live elsewhere, given with `invoke build --content`)."""
     return [REPOSITORY, Path(settings["PATH"])]
-
-
-def shown(path):
-    """A path under the content folder as the author would type it, without
-    following a link at its end (that would name the link's target)."""
-    absolute = os.path.abspath(path)
-    relative = os.path.relpath(absolute, os.getcwd())
-    return absolute if relative.startswith("..") else relative

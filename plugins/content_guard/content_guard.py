@@ -33,8 +33,9 @@ from pelican.contents import Article, Page
 from pelican.utils import get_date, slugify
 
 from sitetools.cache import Cache
+from sitetools.files import display_path
 
-from .content_files import allowed_roots, named_folders, scan_content, shown
+from .content_files import allowed_roots, named_folders, scan_content
 from .html_policy import occurrences, violations
 
 logger = logging.getLogger(__name__)
@@ -865,7 +866,9 @@ def scan(settings):
 
 def file_problems(found):
     """Report lines for the links and special files of a scan."""
-    return sorted(f"{shown(path)}: {what}: {message}" for path, what, message in found.problems)
+    return sorted(
+        f"{display_path(path)}: {what}: {message}" for path, what, message in found.problems
+    )
 
 
 def source_files(settings, extensions, found=None):
@@ -907,15 +910,6 @@ def source_files(settings, extensions, found=None):
     return sources
 
 
-def display_path(path):
-    """The path as an author would type it: relative to the working directory
-    when it is under it."""
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 def check_site(settings, found=None):
     """(problems, warnings): report lines for every source under PATH
     (`found`: the content folder's scan, when already made)."""
@@ -939,15 +933,15 @@ def check_site(settings, found=None):
         label="checking sources",
     )
     for (path, kind), checked in zip(sources, read, strict=True):
-        shown = display_path(path)
+        shown_as = display_path(path)
         own = sorted(checked.problems + linked_file_problems(checked.links))
-        problems += [format_problem(shown, p) for p in own]
-        warnings += [format_problem(shown, p) for p in checked.warnings]
+        problems += [format_problem(shown_as, p) for p in own]
+        warnings += [format_problem(shown_as, p) for p in checked.warnings]
         if checked.slug:
             slug, line, where = checked.slug
             # Language codes are case-insensitive: 'EN' is 'en'.
             lang = (checked.lang or settings.get("DEFAULT_LANG", "")).lower()
-            slugs.append((kind, lang, slug, shown, line, where))
+            slugs.append((kind, lang, slug, shown_as, line, where))
     problems += duplicate_slugs(slugs)
     return sorted(problems, key=_report_order), warnings
 
@@ -981,6 +975,23 @@ def validate(pelican):
         raise ContentProblems(sorted(set(problems), key=_report_order))
 
 
+def formatted_fields(settings, metadata):
+    """{field: HTML} of the header fields Pelican renders as Markdown (Summary)."""
+    return {
+        name: value
+        for name in settings.get("FORMATTED_FIELDS", ())
+        if isinstance(value := metadata.get(name), str)
+    }
+
+
+def rendered_problems(path, body, fields_html):
+    """Report lines for the raw HTML of one source that breaks the allowlist,
+    each on the source line that shows it."""
+    source = parse(decode(Path(path).read_bytes())[0] or "") if path else Source()
+    shown = display_path(path) if path else "a content object with no source file"
+    return [format_problem(shown, p) for p in check_rendered(source, body, fields_html)]
+
+
 def judge_sources(settings, found=None):
     """Report lines for raw HTML outside the allowlist in every source that
     Pelican's Markdown reader can read: the check `report_rendered` makes on
@@ -994,18 +1005,9 @@ def judge_sources(settings, found=None):
             body, metadata = reader.read(str(path))
         except Exception:
             continue
-        fields_html = {
-            name: value
-            for name in settings.get("FORMATTED_FIELDS", ())
-            if isinstance(value := metadata.get(name), str)
-        }
-        if not any(violations(html) for html in (body or "", *fields_html.values())):
-            continue
-        source = parse(decode(Path(path).read_bytes())[0] or "")
-        shown_path = display_path(path)
-        lines += [
-            format_problem(shown_path, p) for p in check_rendered(source, body or "", fields_html)
-        ]
+        fields_html = formatted_fields(settings, metadata)
+        if any(violations(html) for html in (body or "", *fields_html.values())):
+            lines += rendered_problems(path, body or "", fields_html)
     return lines
 
 
@@ -1036,11 +1038,7 @@ def note_rendered(content):
     # Reading `.content` here would run Pelican's {static}/{filename} link
     # replacement before the static files are known, and keep that result for
     # the rest of the build.
-    fields_html = {
-        name: value
-        for name in content.settings.get("FORMATTED_FIELDS", ())
-        if isinstance(value := content.metadata.get(name), str)
-    }
+    fields_html = formatted_fields(content.settings, content.metadata)
     _rendered.append((content, content._content or "", fields_html))
 
 
@@ -1057,10 +1055,7 @@ def report_rendered(generators):
     for content, body, fields in noted:
         if not any([next(found) for _ in range(1 + len(fields))]):
             continue
-        path = content.source_path
-        source = parse(decode(Path(path).read_bytes())[0] or "") if path else Source()
-        shown = display_path(path) if path else repr(content)
-        problems += [format_problem(shown, p) for p in check_rendered(source, body, fields)]
+        problems += rendered_problems(content.source_path, body, fields)
     if problems:
         raise ContentProblems(sorted(set(problems), key=_report_order))
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from pelican import signals
 
 from sitetools.contents import contents_of
+from sitetools.files import display_path
 
 logger = logging.getLogger(__name__)
 
@@ -86,35 +87,20 @@ def reserved_owner(path, reserved):
     return None
 
 
-def header_line(source_path, field):
-    """The line of `field` in a source's header, or 1."""
+def line_where(source_path, found, header_only=False):
+    """The number of the first line of a source for which `found(line)` holds
+    (in its header, the lines before the first blank one, if `header_only`),
+    or 1."""
     try:
         with open(source_path, encoding="utf-8", errors="replace") as handle:
             for number, line in enumerate(handle, start=1):
-                if not line.strip():
+                if header_only and not line.strip():
                     break
-                if line.split(":", 1)[0].strip().lower() == field:
+                if found(line):
                     return number
     except OSError:
         pass
     return 1
-
-
-def source_line(source_path, text):
-    """The first line of a source that holds `text`, or 1."""
-    try:
-        with open(source_path, encoding="utf-8", errors="replace") as handle:
-            return next((n for n, line in enumerate(handle, start=1) if text in line), 1)
-    except OSError:
-        return 1
-
-
-def display_path(path):
-    """A path as the author would type it: relative to the working directory."""
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def writer_of(context):
@@ -140,7 +126,11 @@ def where_in_source(content):
     """`file:line: Field` for the header line that chose a content's path."""
     metadata = getattr(content, "metadata", {}) or {}
     field = next((name for name in ("save_as", "url", "slug") if name in metadata), "title")
-    line = header_line(content.source_path, field)
+    line = line_where(
+        content.source_path,
+        lambda text: text.split(":", 1)[0].strip().lower() == field,
+        header_only=True,
+    )
     return f"{display_path(content.source_path)}:{line}: {field.capitalize()}"
 
 
@@ -235,7 +225,8 @@ def check_written(path, context):
     for tag, attribute, value in unresolved_links(markup):
         place = relative
         if content is not None:
-            line = source_line(content.source_path, value.strip())
+            wanted = value.strip()
+            line = line_where(content.source_path, lambda text, wanted=wanted: wanted in text)
             place = f"{display_path(content.source_path)}:{line}: body"
         logger.error(
             '%s: <%s %s="%s"> in %s was left unresolved: Pelican found no published '
