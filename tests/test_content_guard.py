@@ -1,4 +1,8 @@
-"""Unit tests for content_guard's pure checks, driven by plain strings."""
+"""content_guard's checks of one source, driven by plain strings, and of a
+content folder on disk (a source checked again reports what is there now)."""
+
+import shutil
+from pathlib import Path
 
 import pytest
 from pelican.settings import DEFAULT_CONFIG
@@ -7,25 +11,18 @@ from PIL import Image
 from plugins.content_guard.content_guard import (
     DEFAULTS,
     Problem,
-    check_body,
-    check_dates,
-    check_empty,
-    check_field_names,
-    check_front_matter,
-    check_links,
-    check_required,
-    check_slug,
-    check_source,
-    check_status,
-    check_summary_length,
-    check_tags,
+    check_site,
     decode,
     duplicate_slugs,
     format_problem,
+    linked_file_problems,
     mask_code,
+    options_for,
     parse,
-    slug_of,
+    read_source,
 )
+from sitetools.build import load_settings
+from tests.conftest import DATA
 
 # Pelican's own slug rules, read (never mutated) from its defaults.
 SLUGS = {
@@ -34,6 +31,17 @@ SLUGS = {
     "use_unicode": False,
 }
 GOOD = "Title: A post\nDate: 2026-08-10 09:00\nTags: a, b\nSummary: One line.\n\nThe body.\n"
+
+
+def options(**extra):
+    return {**DEFAULTS, "slug_options": SLUGS, "slugify_source": "title", **extra}
+
+
+def check(text, kind="page", path="a.md", root=".", **extra):
+    """Every problem of one source, its linked files included, as a build finds them."""
+    raw = text if isinstance(text, bytes) else text.encode()
+    checked = read_source(raw, kind, Path(path), Path(root), options(**extra))
+    return sorted(checked.problems + linked_file_problems(checked.links))
 
 
 def fields(problems):
@@ -68,6 +76,7 @@ def test_decode_names_line_and_column_of_the_first_bad_byte(raw, line, column):
     assert fields(problems) == [(line, "encoding")]
     assert f"column {column}" in problems[0].message
     assert "UTF-8" in problems[0].message
+    assert fields(check(raw)) == [(line, "encoding")]
 
 
 def test_decode_accepts_utf8_with_a_byte_order_mark():
@@ -77,15 +86,21 @@ def test_decode_accepts_utf8_with_a_byte_order_mark():
 
 @pytest.mark.parametrize("text", ["", "  \n\n\t\n"])
 def test_empty_file(text):
-    assert fields(check_empty(text)) == [(1, "file")]
+    assert fields(check(text)) == [(1, "file")]
+
+
+def test_an_upper_case_extension_and_a_control_character_stop_further_checks():
+    problems = check("Tag: x\n", path="post.MD")
+    assert fields(problems) == [(1, "file")] and "'post.md'" in problems[0].message
+    problems = check("Title: A\n\nNUL \x00 here\n")
+    assert fields(problems) == [(3, "encoding")] and "0x00 at column 5" in problems[0].message
 
 
 def test_yaml_front_matter_is_reported_at_its_first_line():
-    source = parse("---\ntitle: A\ndate: 2026-01-01\n---\n\nBody\n")
-    problems = check_front_matter(source)
+    problems = check("---\ntitle: A\ndate: 2026-01-01\n---\n\nBody\n")
     assert fields(problems) == [(1, "header")]
     assert "Key: value" in problems[0].message
-    assert check_front_matter(parse(GOOD)) == []
+    assert check(GOOD) == []
 
 
 @pytest.mark.parametrize(
@@ -93,52 +108,78 @@ def test_yaml_front_matter_is_reported_at_its_first_line():
     [("Tag", '"Tags"'), ("Titel", '"Title"'), ("Sumary", '"Summary"'), ("Modifed", '"Modified"')],
 )
 def test_unknown_field_suggests_the_near_miss(key, suggestion):
-    source = parse(f"Title: A\n{key}: x\n\nBody\n")
-    problems = check_field_names(source, DEFAULTS["allowed_fields"])
+    problems = check(f"Title: A\n{key}: x\n\nBody\n")
     assert fields(problems) == [(2, key)]
     assert f"did you mean {suggestion}?" in problems[0].message
 
 
 def test_unknown_field_far_from_any_lists_the_allowed_ones():
-    problems = check_field_names(parse("Zzyzx: 1\n\nBody\n"), ["title", "date"])
+    problems = check("Title: A\nZzyzx: 1\n\nBody\n", allowed_fields=["title", "date"])
+    assert fields(problems) == [(2, "Zzyzx")]
     assert "did you mean" not in problems[0].message
     assert "Title, Date" in problems[0].message
 
 
+def test_a_key_given_twice_names_the_first_line():
+    problems = check("Title: A\nTitle: B\n\nBody\n")
+    assert fields(problems) == [(2, "Title")] and "also on line 1" in problems[0].message
+
+
 def test_required_fields_missing_or_empty():
-    source = parse("Title:   \nTags: a\n\nBody\n")
-    problems = check_required(source, ["title", "date", "tags"])
-    assert fields(problems) == [(1, "Title"), (1, "Date")]
-    assert "empty" in problems[0].message and "missing" in problems[1].message
+    problems = check("Title:   \nTags: a\n\nBody\n", "article")
+    assert fields(problems) == [(1, "Date"), (1, "Title")]
+    assert "missing" in problems[0].message and "empty" in problems[1].message
 
 
 def test_a_misspelled_required_key_is_reported_once():
-    raw = b"Title: A\nDate: 2026-01-01\nTag: x\n\nBody\n"
-    checked = check_source(raw, "article", "a.md", ".", options())
-    assert fields(checked.problems) == [(3, "Tag")]
+    problems = check(b"Title: A\nDate: 2026-01-01\nTag: x\n\nBody\n", "article")
+    assert fields(problems) == [(3, "Tag")]
 
 
 @pytest.mark.parametrize(
     ("header", "expected"),
     [
         ("Date: 2026-08-10 09:00", []),
-        ("Date: 2026-02-30", [(1, "Date")]),
-        ("Date: next tuesday-ish", [(1, "Date")]),
-        ("Date: 2026-08-10\nModified: 2026-08-09", [(2, "Modified")]),
+        ("Date: 2026-02-30", [(2, "Date")]),
+        ("Date: next tuesday-ish", [(2, "Date")]),
+        ("Date: 2026-08-10\nModified: 2026-08-09", [(3, "Modified")]),
         ("Date: 2026-08-10\nModified: 2026-08-11", []),
-        ("Date: 2026-08-10\nModified: soon", [(2, "Modified")]),
+        ("Date: 2026-08-10\nModified: soon", [(3, "Modified")]),
+        ("Date: 2026-08-10 10:00+02:00\nModified: 2026-08-10 09:00", []),
+        ("Date: 2026-08-10 10:00\nModified: 2026-08-10 11:00+02:00", [(3, "Modified")]),
     ],
 )
 def test_dates(header, expected):
-    assert fields(check_dates(parse(header + "\n\nBody\n"))) == expected
+    assert fields(check(f"Title: A\n{header}\n\nBody\n")) == expected
 
 
 @pytest.mark.parametrize(
     ("value", "ok"), [("draft", True), ("Published", True), ("hidden", True), ("pubished", False)]
 )
 def test_status(value, ok):
-    problems = check_status(parse(f"Status: {value}\n\nBody\n"), DEFAULTS["statuses"])
-    assert (problems == []) is ok
+    assert (check(f"Title: A\nStatus: {value}\n\nBody\n") == []) is ok
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("posts/my-post/", None),
+        ("https://elsewhere.test/x/", "not a path inside the site"),
+        ("/posts/x/", "not a path inside the site"),
+        ("posts/../../x/", "not a path inside the site"),
+    ],
+)
+def test_url_and_save_as_are_paths_inside_the_site(value, problem):
+    for name in ("Url", "Save_as"):
+        problems = check(f"Title: A\n{name}: {value}\n\nBody\n")
+        if problem is None and name == "Save_as":
+            assert (
+                fields(problems) == [(2, "Save_as")] and "add 'index.html'" in problems[0].message
+            )
+        elif problem is None:
+            assert problems == []
+        else:
+            assert fields(problems) == [(2, name)] and problem in problems[0].message
 
 
 @pytest.mark.parametrize(
@@ -146,29 +187,26 @@ def test_status(value, ok):
     [("a, b", 0), ("a, , b", 1), ("a,", 1), (",a", 1), ("a, !!!", 1), ("a,\n    b", 0)],
 )
 def test_tags_with_empty_or_unlinkable_entries(value, count):
-    problems = check_tags(parse(f"Tags: {value}\n\nBody\n"), SLUGS)
+    problems = check(f"Title: A\nTags: {value}\n\nBody\n")
     assert len(problems) == count, problems
-    assert all(p.field == "Tags" and p.line == 1 for p in problems)
+    assert all(p.field == "Tags" and p.line == 2 for p in problems)
 
 
 @pytest.mark.parametrize(
-    ("header", "slug", "line", "where"),
+    ("header", "slug", "problem"),
     [
-        ("Title: Hello, World!", "hello-world", 1, "Title"),
-        ("Title: !!!", "", 1, "Title"),
-        ("Title: A\nSlug: my-post", "my-post", 2, "Slug"),
+        ("Title: Hello, World!", ("hello-world", 1, "Title"), None),
+        ("Title: !!!", None, (1, "Title")),
+        ("Title: A\nSlug: my-post", ("my-post", 2, "Slug"), None),
+        ("Title: A\nSlug: My Post", ("My Post", 2, "Slug"), (2, "Slug")),
     ],
 )
-def test_slug_comes_from_slug_or_title(header, slug, line, where):
-    assert slug_of(parse(header + "\n\nBody\n"), "x.md", SLUGS) == (slug, line, where)
-
-
-@pytest.mark.parametrize(
-    ("slug", "where", "ok"),
-    [("my-post", "Slug", True), ("", "Title", False), ("My Post", "Slug", False)],
-)
-def test_check_slug(slug, where, ok):
-    assert (check_slug(slug, 3, where) == []) is ok
+def test_slug_comes_from_slug_or_title_and_must_be_words_joined_by_hyphens(header, slug, problem):
+    checked = read_source(
+        f"{header}\n\nBody\n".encode(), "page", Path("x.md"), Path("."), options()
+    )
+    assert checked.slug == slug
+    assert fields(checked.problems) == ([problem] if problem else [])
 
 
 def test_duplicate_slug_names_both_files():
@@ -186,10 +224,10 @@ def test_duplicate_slug_names_both_files():
 
 
 def test_empty_body_is_an_error_for_a_published_post_only():
-    source = parse("Title: A\nDate: 2026-01-01\n\n\n")
-    assert fields(check_body(source, "article", "published")) == [(3, "body")]
-    assert check_body(source, "article", "draft") == []
-    assert check_body(source, "page", "published") == []
+    header = "Title: A\nDate: 2026-01-01\nTags: a\n"
+    assert fields(check(header + "\n\n", "article")) == [(4, "body")]
+    assert check(header + "Status: draft\n\n\n", "article") == []
+    assert check(header + "\n\n", "page") == []
 
 
 def test_mask_code_blanks_fenced_indented_and_inline_code_only():
@@ -221,24 +259,40 @@ def test_links_to_missing_files_name_the_line(tmp_path):
     (tmp_path / "images").mkdir()
     Image.new("RGB", (2, 2)).save(tmp_path / "images" / "here.png")
     (tmp_path / "posts" / "other.md").write_text("x")
-    source = parse(
+    problems = check(
         "Title: A\n\n"
         "[ok]({filename}other.md#part) ![ok]({static}/images/here.png)\n"
         "[gone]({filename}gone.md)\n"
         "![gone]({static}../images/missing.png)\n"
         '<a href="{attach}/files/x.pdf">x</a>\n'
         "`{filename}in-code.md`\n"
+        "[none]({filename}#top)\n",
+        path=tmp_path / "posts" / "a.md",
+        root=tmp_path,
     )
-    problems = check_links(source, tmp_path / "posts" / "a.md", tmp_path)
-    assert fields(problems) == [(4, "body"), (5, "body"), (6, "body")]
+    assert fields(problems) == [(4, "body"), (5, "body"), (6, "body"), (8, "body")]
     assert "{filename}gone.md" in problems[0].message
     assert "{static}../images/missing.png" in problems[1].message
+    assert "has no path" in problems[3].message
 
 
-def test_summary_over_the_card_limit_is_reported():
+def test_summary_over_the_card_limit_is_a_warning():
     long = "word " * 80
-    assert fields(check_summary_length(parse(f"Summary: {long}\n\nx\n"), 320)) == [(1, "Summary")]
-    assert check_summary_length(parse("Summary: [short](http://a.test/long/url)\n\nx\n"), 10) == []
+    checked = read_source(
+        f"Title: A\nSummary: {long}\n\nx\n".encode(), "page", Path("a.md"), Path("."), options()
+    )
+    assert checked.problems == [] and checked.warnings == []
+    checked = read_source(
+        f"Title: A\nSummary: {long}\n\nx\n".encode(),
+        "page",
+        Path("a.md"),
+        Path("."),
+        options(summary_max_chars=320),
+    )
+    assert checked.problems == [] and fields(checked.warnings) == [(2, "Summary")]
+    short = b"Title: A\nSummary: [short](http://a.test/long/url)\n\nx\n"
+    checked = read_source(short, "page", Path("a.md"), Path("."), options(summary_max_chars=10))
+    assert checked.warnings == []
 
 
 def test_format_problem_is_path_line_field_message():
@@ -246,28 +300,82 @@ def test_format_problem_is_path_line_field_message():
     assert line == "content/posts/a.md:3: Tags: bad; fix it"
 
 
-def options(**extra):
-    return {
-        **DEFAULTS,
-        "slug_options": SLUGS,
-        "slugify_source": "title",
-        "summary_max_chars": 320,
-        **extra,
-    }
-
-
-def test_check_source_on_a_good_post_finds_nothing(tmp_path):
-    checked = check_source(GOOD.encode(), "article", tmp_path / "a.md", tmp_path, options())
+def test_a_good_post_finds_nothing():
+    checked = read_source(GOOD.encode(), "article", Path("a.md"), Path("."), options())
     assert checked.problems == [] and checked.warnings == []
     assert checked.slug == ("a-post", 1, "Title")
 
 
-def test_check_source_collects_every_problem_of_a_file(tmp_path):
+def test_every_problem_of_a_file_is_collected(tmp_path):
     raw = b"Title: A\nDate: 2026-13-01\nTag: x\nStatus: gone\n\n[x]({filename}gone.md)\n"
-    checked = check_source(raw, "article", tmp_path / "a.md", tmp_path, options())
-    assert fields(checked.problems) == [
-        (2, "Date"),
-        (3, "Tag"),
-        (4, "Status"),
-        (6, "body"),
-    ]
+    problems = check(raw, "article", tmp_path / "a.md", tmp_path)
+    assert fields(problems) == [(2, "Date"), (3, "Tag"), (4, "Status"), (6, "body")]
+
+
+# ---- A content folder on disk: what is there now, never what a stale check found ----
+
+
+def _problems(content):
+    settings = load_settings("pelicanconf.py", {"PATH": str(content)})
+    return check_site(settings)[0]
+
+
+@pytest.fixture
+def missing_image(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(DATA / "bad" / "missing-image", content)
+    return content, content / "images" / "no-such-chart.png"
+
+
+def test_a_missing_image_that_appears_is_no_longer_reported(missing_image):
+    content, image = missing_image
+    first = _problems(content)
+    assert any("no-such-chart.png" in line for line in first), first
+    assert _problems(content) == first, "the same source, the same report"
+    image.parent.mkdir(parents=True)
+    Image.new("RGB", (4, 4)).save(image)
+    assert not any("no-such-chart.png" in line for line in _problems(content)), (
+        "the image now exists: the report came from a stale check"
+    )
+    image.unlink()
+    assert any("no-such-chart.png" in line for line in _problems(content))
+
+
+def test_an_image_that_breaks_is_reported_though_the_post_is_unchanged(missing_image):
+    content, image = missing_image
+    image.parent.mkdir(parents=True)
+    Image.new("RGB", (4, 4)).save(image)
+    assert not any("no-such-chart.png" in line for line in _problems(content))
+    image.write_bytes(b"")
+    broken = [line for line in _problems(content) if "no-such-chart.png" in line]
+    assert broken and "empty file" in broken[0], (
+        f"an image emptied after a good check must be reported: {broken}"
+    )
+
+
+def test_an_edited_source_is_checked_again(missing_image):
+    content, _ = missing_image
+    post = next((content / "posts").glob("*.md"))
+    assert _problems(content)
+    text = post.read_text("utf-8").replace("![A chart]({static}/images/no-such-chart.png)", "")
+    post.write_text(text, "utf-8")
+    assert not any("no-such-chart.png" in line for line in _problems(content))
+
+
+@pytest.mark.parametrize(
+    ("settings", "limit"),
+    [
+        ({"PLUGINS": ["post_cards"]}, 320),
+        ({"PLUGINS": ["post_cards"], "POST_CARDS": {"summary_max_chars": 200}}, 200),
+        ({"PLUGINS": ["content_guard"], "POST_CARDS": {"summary_max_chars": 200}}, None),
+    ],
+    ids=["post-cards-default", "post-cards-setting", "no-post-cards"],
+)
+def test_the_summary_limit_is_the_post_cards_setting(settings, limit):
+    assert options_for(settings)["summary_max_chars"] == limit, "the card limit is post_cards'"
+
+
+def test_content_guard_setting_overrides_the_defaults():
+    extra = {"allowed_fields": [*DEFAULTS["allowed_fields"], "series"]}
+    assert options_for({"CONTENT_GUARD": extra})["allowed_fields"][-1] == "series"
+    assert check("Title: A\nSeries: x\n\nBody\n", allowed_fields=extra["allowed_fields"]) == []

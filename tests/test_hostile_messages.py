@@ -11,10 +11,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from pelican.utils import slugify
 
 from plugins.content_guard.content_files import scan_content
-from plugins.content_guard.content_guard import check_slug_length, check_tag_lengths, parse
+from plugins.content_guard.content_guard import DEFAULTS, check_header, check_slug, parse, slug_of
 from sitetools.build import BuildError, SettingsError, build, load_settings
 from sitetools.newpost import PostExists, new_post, short_slug
 from tests.conftest import DATA, ROOT, run_invoke, snapshot
@@ -310,11 +309,9 @@ def test_a_title_too_long_for_a_file_name_is_refused(tmp_path, good):
 def test_slug_length_checks(header, field, count):
     source = parse(header + "\n\nBody\n")
     slug_options = {"regex_subs": [], "preserve_case": False, "use_unicode": False}
-    item = source.get("slug") or source.get("title")
-    slug = item.value if item.name == "slug" else slugify(item.value, **slug_options)
     problems = [
-        *check_slug_length(slug, item.line, "Slug" if item.name == "slug" else "Title"),
-        *check_tag_lengths(source, slug_options),
+        *check_slug(*slug_of(source, "x.md", slug_options)),
+        *check_header(source, "page", {**DEFAULTS, "slug_options": slug_options}),
     ]
     assert len(problems) == count, problems
     assert all(problem.field == field and "; " in problem.message for problem in problems)

@@ -1,19 +1,13 @@
-"""Content validation: every source file is checked before Pelican reads it.
+"""Content validation: every source is checked before Pelican reads it.
 
-Pelican skips a post it cannot read and exits 0, ignores misspelled keys, and
-ships a literal `{filename}` for a link to a missing file. This plugin reads the
-files under PATH + ARTICLE_PATHS / PAGE_PATHS itself (raw bytes, its own parse of
-the `Key: value` header, so every problem has a line), collects every problem in
-the site, and raises one exception listing them all, one line each:
-
-    content/posts/x.md:3: Tag: unknown field; did you mean "Tags"?
-
-`sitetools.build` turns that into a failed build that leaves output/ untouched.
-A Summary longer than the card's limit is a warning: logged, not fatal.
-
-Raw HTML is judged later, on the HTML Pelican's reader renders for each article
-and page (body and Summary), against html_policy's allowlist; those problems are
-raised together, the same way, before any page is written.
+Pelican skips a post it cannot read, ignores misspelled keys and ships a literal
+`{filename}` for a missing file. This plugin reads each source's bytes itself
+(its own parse of the `Key: value` header, so every problem has a line) and
+raises one ContentProblems listing every problem in the site, one line each:
+`content/posts/x.md:3: Tag: unknown field; did you mean "Tags"?`. sitetools.build
+turns it into a failed build that leaves output/ untouched. A Summary longer
+than the card's limit is only a warning. Raw HTML is judged later, on what
+Pelican's reader renders, against html_policy's allowlist, before any page is written.
 """
 
 import difflib
@@ -40,31 +34,6 @@ from .html_policy import occurrences, violations
 
 logger = logging.getLogger(__name__)
 
-DEFAULTS = {
-    # Metadata keys a source may use (lower case; the header is case-insensitive).
-    "allowed_fields": [
-        "title",
-        "date",
-        "modified",
-        "tags",
-        "slug",
-        "summary",
-        "status",
-        "lang",
-        "translation",
-        "save_as",
-        "url",
-        "template",
-        "author",
-        "authors",
-    ],
-    # Keys every source of a kind must have.
-    "required_fields": {"article": ["title", "date", "tags"], "page": ["title"]},
-    "statuses": ["published", "draft", "hidden"],
-    # Files Pelican's Markdown reader reads; the only reader enabled here.
-    "extensions": ["md", "markdown", "mkd", "mdown"],
-}
-
 # The Markdown meta extension's own header grammar (markdown/extensions/meta.py).
 _META = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)")
 _META_MORE = re.compile(r"^[ ]{4,}(?P<value>.*)")
@@ -76,11 +45,19 @@ _LIST_ITEM = re.compile(r"^[ ]{0,3}(?:[-*+]|\d+[.)])\s")
 _INLINE_CODE = re.compile(r"(?<!`)(?P<ticks>`+)(?!`)(?P<code>.+?)(?<!`)(?P=ticks)(?!`)", re.S)
 _LINK = re.compile(r"[{|](?P<what>filename|static|attach)[|}](?P<path>[^\s)\"'<>\]]+)")
 _SLUG_SHAPE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_TAG_SPLIT = re.compile(r",\s*\n|\n|,")
+# Characters no HTML page may hold (the HTML standard's controls other than whitespace).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+# The longest name built from a slug is the social image's file being written,
+# `<slug>-<10-char hash>.<process id>.tmp`: 23 characters more than the slug,
+# and a file name may have 255 bytes. 200 leaves room for anything like it.
+MAX_SLUG_BYTES = 200
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".ico", ".bmp"}
 
 
 class Problem(NamedTuple):
-    """One thing wrong with a source: its line (0 for the whole file), the field
-    it concerns, and a message saying what is wrong and how to fix it."""
+    """One thing wrong with a source: line (0 for the whole file), field, "what; fix"."""
 
     line: int
     field: str
@@ -105,7 +82,6 @@ class Source:
     yaml_line: int = 0
 
     def get(self, name):
-        """The first field called `name`, or None."""
         return next((f for f in self.fields if f.name == name), None)
 
 
@@ -117,356 +93,300 @@ class ContentProblems(Exception):
         super().__init__("\n".join(self.problems))
 
 
-# ---- Pure functions: text in, problems out --------------------------------------
-
-
 def label(name):
-    """How a field is named in messages: "tags" -> "Tags"."""
+    """How a field is named in messages: "save_as" -> "Save_as"."""
     return name[:1].upper() + name[1:]
 
 
+# ---- The checks of one field's value: (item, source, options) -> "what; fix" messages
+
+
+def parse_date(value, timezone="UTC"):
+    """A header date as Pelican reads it (in TIMEZONE when it has no offset), or None."""
+    try:
+        when = get_date(value)
+    except (ValueError, OverflowError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=ZoneInfo(timezone))
+
+
+def _date(item, source, options):
+    when = parse_date(item.value, options.get("timezone") or "UTC")
+    date = source.get("date")
+    if item.value and when is None:
+        yield f"'{item.value}' is not a date; write it as YYYY-MM-DD HH:MM, e.g. 2026-08-10 09:00"
+    elif when and item.name == "modified" and date and when < (parse_date(date.value) or when):
+        yield (
+            f"{item.value} is earlier than Date {date.value}; "
+            "set Modified to the date of the update, or remove it"
+        )
+
+
+def _status(item, _source, options):
+    if item.value.lower() not in options["statuses"]:
+        yield f"'{item.value}' is not a status; use one of {', '.join(options['statuses'])}"
+
+
+def _site_path(item, _source, _options):
+    """Url and Save_as are paths inside the site, and Save_as names a file."""
+    value, parts = item.value, urlsplit(item.value)
+    if (
+        parts.scheme
+        or parts.netloc
+        or value.startswith(("/", "\\"))
+        or ".." in re.split(r"[\\/]", value)
+    ):
+        yield (
+            f"'{value}' is not a path inside the site; write it relative to the site's root, "
+            "like 'posts/my-post/' (to point readers elsewhere, link to that address in the body)"
+        )
+    elif value and item.name == "save_as" and value.endswith("/"):
+        yield f"'{value}' names a folder, not a file; add 'index.html'"
+
+
+def _tags(item, _source, options):
+    for position, entry in enumerate(_TAG_SPLIT.split(item.value) if item.value else (), start=1):
+        tag = entry.strip()
+        size = len(slugify(tag, **options["slug_options"]).encode()) if tag else 0
+        if not tag:
+            yield f"entry {position} is empty; remove the extra comma (Tags: one, two, three)"
+        elif not size:
+            yield f"'{tag}' has no letters or digits, so its page has no URL; rename the tag"
+        elif size > MAX_SLUG_BYTES:
+            yield (
+                f"'{tag[:40]}…' gives a slug of {size} characters, longer than the "
+                f"{MAX_SLUG_BYTES} a file name may have; shorten the tag"
+            )
+
+
+# Every key a header may use by default (lower case: the header is
+# case-insensitive), with the check of its value where it has one.
+FIELDS = {
+    "title": None,
+    "date": _date,
+    "modified": _date,
+    "tags": _tags,
+    "slug": None,  # checked as the slug Pelican gives the source, whatever it comes from
+    "summary": None,
+    "status": _status,
+    "lang": None,
+    "translation": None,
+    "save_as": _site_path,
+    "url": _site_path,
+    "template": None,
+    "author": None,
+    "authors": None,
+}
+
+DEFAULTS = {
+    "allowed_fields": list(FIELDS),
+    # Keys every source of a kind must have.
+    "required_fields": {"article": ["title", "date", "tags"], "page": ["title"]},
+    "statuses": ["published", "draft", "hidden"],
+    # Files Pelican's Markdown reader reads; the only reader enabled here.
+    "extensions": ["md", "markdown", "mkd", "mdown"],
+}
+
+
+# ---- Pure functions: text in, problems out ----------------------------------------
+
+
 def decode(raw):
-    """Bytes -> (text, problems). Not UTF-8: no text, and where the first bad
-    byte is. A UTF-8 byte-order mark is dropped, as Pelican does."""
+    """Bytes -> (text, problems): not UTF-8 is reported at its first bad byte.
+    A UTF-8 byte-order mark is dropped, as Pelican does."""
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as error:
         before = raw[: error.start]
-        line = before.count(b"\n") + 1
-        column = error.start - (before.rfind(b"\n") + 1) + 1
-        byte = raw[error.start]
-        return None, [
-            Problem(
-                line,
-                "encoding",
-                f"byte 0x{byte:02x} at column {column} is not UTF-8; "
-                "save the file as UTF-8 (your editor's 'Save with encoding')",
-            )
-        ]
+        column = error.start - before.rfind(b"\n")
+        message = (
+            f"byte 0x{raw[error.start]:02x} at column {column} is not UTF-8; "
+            "save the file as UTF-8 (your editor's 'Save with encoding')"
+        )
+        return None, [Problem(before.count(b"\n") + 1, "encoding", message)]
 
 
 def parse(text):
     """Split a Markdown source into header fields and body, with line numbers,
-    following the Markdown meta extension that Pelican uses."""
+    as the Markdown meta extension that Pelican uses does."""
     lines = text.splitlines()
     source = Source()
-    index = 0
-    if lines and _YAML_BEGIN.match(lines[0]):
-        source.yaml_line = 1
-        index = 1
+    index = source.yaml_line = 1 if lines and _YAML_BEGIN.match(lines[0]) else 0
     current = None
     while index < len(lines):
         line = lines[index]
-        if not line.strip() or _YAML_END.match(line):
-            index += 1
-            break
-        match = _META.match(line)
-        if match:
-            key = match.group("key")
-            current = Field(key.lower(), key, match.group("value").strip(), index + 1)
-            source.fields.append(current)
-        else:
-            more = _META_MORE.match(line)
-            if not (more and current):
-                break
-            current.value = f"{current.value}\n{more.group('value').strip()}".strip()
         index += 1
+        if not line.strip() or _YAML_END.match(line):
+            break
+        if match := _META.match(line):
+            key = match.group("key")
+            current = Field(key.lower(), key, match.group("value").strip(), index)
+            source.fields.append(current)
+        elif (more := _META_MORE.match(line)) and current:
+            current.value = f"{current.value}\n{more.group('value').strip()}".strip()
+        else:
+            index -= 1
+            break
     source.body = "\n".join(lines[index:])
     source.body_line = index + 1
     return source
 
 
-# Characters no HTML page may hold (the HTML standard's "control" code points
-# other than whitespace): a NUL byte in a body reached the page as it was.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-
-
-def check_control_characters(text):
-    """Invisible control characters, each at its line and column."""
-    problems = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        match = _CONTROL.search(line)
-        if match:
-            problems.append(
-                Problem(
-                    number,
-                    "encoding",
-                    f"control character 0x{ord(match.group()):02x} at column "
-                    f"{match.start() + 1}; delete it (most editors do not show it)",
-                )
-            )
-    return problems
-
-
-def check_extension(source_path, extensions):
-    """Pelican reads a source only by its lower-case extension: post.MD would
-    be skipped without a word."""
+def check_file(text, source_path, extensions):
+    """Problems that stop a file being checked any further: empty, an extension
+    Pelican skips (post.MD), invisible control characters."""
     suffix = Path(source_path).suffix
-    if suffix[1:] in extensions:
-        return []
-    fixed = Path(source_path).stem + suffix.lower()
+    if not text.strip():
+        message = (
+            "the file is empty; "
+            "write a header (Title:, Date:, Tags:) and a body, or delete the file"
+        )
+        return [Problem(1, "file", message)]
+    if suffix[1:] not in extensions:
+        fixed = Path(source_path).stem + suffix.lower()
+        message = (
+            f"the extension '{suffix}' is not read (only lower case is); "
+            f"rename the file to '{fixed}'"
+        )
+        return [Problem(1, "file", message)]
     return [
         Problem(
-            1,
-            "file",
-            f"the extension '{suffix}' is not read (only lower case is); rename the "
-            f"file to '{fixed}'",
+            number,
+            "encoding",
+            f"control character 0x{ord(match.group()):02x} at column {match.start() + 1}; "
+            "delete it (most editors do not show it)",
         )
+        for number, line in enumerate(text.split("\n"), start=1)
+        if (match := _CONTROL.search(line))
     ]
 
 
-def check_empty(text):
-    if not text.strip():
-        return [
-            Problem(
-                1,
-                "file",
-                "the file is empty; write a header (Title:, Date:, Tags:) and a body, "
-                "or delete the file",
-            )
-        ]
-    return []
-
-
-def check_front_matter(source):
+def check_header(source, kind, options):
+    """Problems of the header: YAML front matter, unknown, repeated, missing or
+    empty keys, and each value by its FIELDS check."""
+    problems = []
     if source.yaml_line:
-        return [
-            Problem(
-                source.yaml_line,
-                "header",
-                "YAML '---' front matter is not read here and leaks into the page; "
-                "remove the '---' lines and write one 'Key: value' line per field "
-                "(Tags: a, b)",
-            )
-        ]
-    return []
-
-
-def check_field_names(source, allowed):
-    """Keys outside `allowed`, with a "did you mean" for near misses."""
-    problems = []
-    allowed = list(allowed)
-    for item in source.fields:
-        if item.name in allowed:
-            continue
-        near = difflib.get_close_matches(item.name, allowed, n=1, cutoff=0.6)
-        if near:
-            fix = f'did you mean "{label(near[0])}"?'
-        else:
-            fix = "use one of " + ", ".join(label(name) for name in allowed)
-        problems.append(Problem(item.line, item.label, f"unknown field; {fix}"))
-    return problems
-
-
-def check_repeated_fields(source):
-    """A key given twice: Pelican would keep a Python list of both values
-    (a title of "['First', 'Second']")."""
-    first = {}
-    problems = []
+        message = (
+            "YAML '---' front matter is not read here and leaks into the page; remove the '---' "
+            "lines and write one 'Key: value' line per field (Tags: a, b)"
+        )
+        problems.append(Problem(source.yaml_line, "header", message))
+    allowed = list(options["allowed_fields"])
+    first, misspelled = {}, set()
     for item in source.fields:
         if item.name in first:
-            problems.append(
-                Problem(
-                    item.line,
-                    item.label,
-                    f"given twice (also on line {first[item.name]}); keep one '{item.label}:' line",
-                )
+            message = (
+                f"given twice (also on line {first[item.name]}); keep one '{item.label}:' line"
             )
-        else:
-            first[item.name] = item.line
-    return problems
-
-
-def near_misses(source, allowed):
-    """Allowed keys that an unknown key in the header looks like a typo of."""
-    allowed = list(allowed)
-    return {
-        near
-        for item in source.fields
-        if item.name not in allowed
-        for near in difflib.get_close_matches(item.name, allowed, n=1, cutoff=0.6)
-    }
-
-
-def check_required(source, required, misspelled=()):
-    """Missing or empty required keys; one already reported as misspelled
-    (`Tag` for `Tags`) is not reported again as missing."""
-    problems = []
-    for name in required:
+            problems.append(Problem(item.line, item.label, message))
+        first.setdefault(item.name, item.line)
+        if item.name not in allowed:
+            near = difflib.get_close_matches(item.name, allowed, n=1, cutoff=0.6)
+            misspelled.update(near)
+            fix = (
+                f'did you mean "{label(near[0])}"?'
+                if near
+                else "use one of " + ", ".join(map(label, allowed))
+            )
+            problems.append(Problem(item.line, item.label, f"unknown field; {fix}"))
+        check = FIELDS.get(item.name) or (lambda *_: ())
+        problems += [Problem(item.line, label(item.name), m) for m in check(item, source, options)]
+    # A required key reported as misspelled (`Tag` for `Tags`) is not reported missing too.
+    for name in options["required_fields"].get(kind, ()):
         item = source.get(name)
-        if item is None and name in misspelled:
-            continue
-        if item is None:
-            problems.append(
-                Problem(
-                    1,
-                    label(name),
-                    f"missing; add a '{label(name)}: …' line to the header "
-                    f"(the lines before the first blank line)",
-                )
+        if item is None and name not in misspelled:
+            message = (
+                f"missing; add a '{label(name)}: …' line to the header "
+                "(the lines before the first blank line)"
             )
-        elif not item.value.strip():
+            problems.append(Problem(1, label(name), message))
+        elif item is not None and not item.value:
             problems.append(Problem(item.line, label(name), f"empty; give the {name} a value"))
     return problems
 
 
-def parse_date(value):
-    """A header date as Pelican parses it, or None."""
-    try:
-        return get_date(value)
-    except (ValueError, OverflowError):
-        return None
+def slug_of(source, source_path, slug_options, slugify_source="title"):
+    """(slug Pelican will give this source, its line, the field it comes from)."""
+    item = source.get("slug")
+    if item is not None:
+        return item.value, item.line, "Slug"
+    if slugify_source == "basename":
+        return slugify(Path(source_path).stem, **slug_options), 1, "Slug"
+    title = source.get("title")
+    if title is None or not title.value:
+        return None, 0, "Slug"  # reported as a missing title
+    return slugify(title.value, **slug_options), title.line, "Title"
 
 
-def check_dates(source, timezone="UTC"):
+def check_slug(slug, line, where):
+    """Problems of a slug: empty, not lowercase-words-with-hyphens, too long for a file name."""
     problems = []
-    parsed = {}
-    for name in ("date", "modified"):
-        item = source.get(name)
-        if item is None or not item.value.strip():
-            continue
-        when = parse_date(item.value)
-        if when is None:
-            problems.append(
-                Problem(
-                    item.line,
-                    label(name),
-                    f"'{item.value}' is not a date; write it as YYYY-MM-DD HH:MM, "
-                    "e.g. 2026-08-10 09:00",
-                )
-            )
-        else:
-            parsed[name] = (when, item)
-    if "date" in parsed and "modified" in parsed:
-        date, _ = parsed["date"]
-        modified, item = parsed["modified"]
-        if _aware(modified, timezone) < _aware(date, timezone):
-            problems.append(
-                Problem(
-                    item.line,
-                    "Modified",
-                    f"{item.value} is earlier than Date {source.get('date').value}; "
-                    "set Modified to the date of the update, or remove it",
-                )
-            )
-    return problems
-
-
-def _aware(when, timezone):
-    """A header date with its own offset, or else in the site's TIMEZONE, as
-    Pelican reads it."""
-    if when.tzinfo is not None:
-        return when
-    return when.replace(tzinfo=ZoneInfo(timezone))
-
-
-def check_output_path(source):
-    """Url and Save_as are paths inside the site: no scheme or host, no
-    leading '/', no '..', and Save_as names a file."""
-    problems = []
-    for name in ("url", "save_as"):
-        item = source.get(name)
-        if item is None or not item.value.strip():
-            continue
-        value = item.value.strip()
-        parts = urlsplit(value)
-        segments = value.replace("\\", "/").split("/")
-        if parts.scheme or parts.netloc or value.startswith(("/", "\\")) or ".." in segments:
-            problems.append(
-                Problem(
-                    item.line,
-                    item.label,
-                    f"'{value}' is not a path inside the site; write it relative to the "
-                    "site's root, like 'posts/my-post/' (to point readers elsewhere, "
-                    "link to that address in the body)",
-                )
-            )
-        elif name == "save_as" and value.endswith("/"):
-            problems.append(
-                Problem(
-                    item.line,
-                    item.label,
-                    f"'{value}' names a folder, not a file; add 'index.html'",
-                )
-            )
-    return problems
-
-
-def status_of(source):
-    item = source.get("status")
-    return item.value.strip().lower() if item and item.value.strip() else "published"
-
-
-def check_status(source, statuses):
-    item = source.get("status")
-    if item is None or item.value.strip().lower() in statuses:
-        return []
-    return [
-        Problem(
-            item.line,
-            "Status",
-            f"'{item.value}' is not a status; use one of {', '.join(statuses)}",
+    if slug == "":
+        message = (
+            "gives an empty slug, so the page would have no URL; "
+            "add a 'Slug: words-joined-by-hyphens' line"
         )
-    ]
-
-
-def check_tags(source, slug_options):
-    item = source.get("tags")
-    if item is None or not item.value.strip():
-        return []
-    problems = []
-    for position, tag in enumerate(re.split(r",\s*\n|\n|,", item.value), start=1):
-        if not tag.strip():
-            problems.append(
-                Problem(
-                    item.line,
-                    "Tags",
-                    f"entry {position} is empty; remove the extra comma (Tags: one, two, three)",
-                )
-            )
-        elif not slugify(tag, **slug_options):
-            problems.append(
-                Problem(
-                    item.line,
-                    "Tags",
-                    f"'{tag.strip()}' has no letters or digits, so its page has no URL; "
-                    "rename the tag",
-                )
-            )
+        problems.append(Problem(line, where, message))
+    elif slug and where == "Slug" and not _SLUG_SHAPE.match(slug):
+        suggestion = slugify(slug) or "words-joined-by-hyphens"
+        message = f"'{slug}' is not lowercase words joined by hyphens; use '{suggestion}'"
+        problems.append(Problem(line, where, message))
+    if (size := len((slug or "").encode())) > MAX_SLUG_BYTES:
+        fix = "shorten it" if where == "Slug" else "add a shorter 'Slug:' line"
+        message = (
+            f"its slug is {size} characters, longer than the {MAX_SLUG_BYTES} a f"
+            f"ile name may have; {fix}"
+        )
+        problems.append(Problem(line, where, message))
     return problems
 
 
 def check_body(source, kind, status):
-    if kind == "article" and status == "published" and not source.body.strip():
-        return [
-            Problem(
-                max(source.body_line - 1, 1),  # the blank line that ends the header
-                "body",
-                "a published post has no body; write it below the header's blank line, "
-                "or set 'Status: draft'",
-            )
-        ]
-    return []
+    """A published post with no body, reported on the blank line that ends the header."""
+    if kind != "article" or status != "published" or source.body.strip():
+        return []
+    message = (
+        "a published post has no body; "
+        "write it below the header's blank line, or set 'Status: draft'"
+    )
+    return [Problem(max(source.body_line - 1, 1), "body", message)]
+
+
+def summary_chars(text):
+    """How many characters of plain text a Markdown summary shows."""
+    import markdown  # noqa: PLC0415
+
+    plain = html.unescape(re.sub(r"<[^>]+>", " ", markdown.markdown(text)))
+    return len(" ".join(plain.split()))
+
+
+def check_summary_length(source, max_chars):
+    item = source.get("summary")
+    count = summary_chars(item.value) if item and max_chars else 0
+    if count <= (max_chars or 0):
+        return []
+    message = (
+        f"{count} characters, longer than the card's one-line limit of {max_chars}, "
+        "so the card cuts it with '…'; shorten it"
+    )
+    return [Problem(item.line, "Summary", message)]
 
 
 def mask_code(text):
     """`text` with the insides of fenced and indented code blocks and inline code
     replaced by spaces (newlines kept), so offsets still give line numbers."""
-    lines = text.split("\n")
     masked = []
     fence = None
-    in_list = False
+    in_list = in_indented = False
     previous_blank = True
-    in_indented = False
-    for line in lines:
+    for line in text.split("\n"):
         stripped = line.strip()
         if fence:
             masked.append(" " * len(line))
             if stripped.startswith(fence) and not stripped.strip(fence[0]):
                 fence = None
             continue
-        match = _FENCE.match(line)
-        if match:
+        if match := _FENCE.match(line):
             fence = match.group("fence")
             masked.append(" " * len(line))
             previous_blank = False
@@ -484,12 +404,7 @@ def mask_code(text):
                 in_list = False
         masked.append(line)
         previous_blank = not stripped
-    joined = "\n".join(masked)
-    return _INLINE_CODE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), joined)
-
-
-def _line_at(text, offset, first_line):
-    return first_line + text.count("\n", 0, offset)
+    return _INLINE_CODE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), "\n".join(masked))
 
 
 def place_of(text, masked, needles, start=0):
@@ -510,28 +425,20 @@ def place_of(text, masked, needles, start=0):
     return None
 
 
-def locate_violations(found, text, first_line, where):
-    """Problems for html_policy Violations of HTML rendered from `text`, each on
-    the line of `text` that shows it, else on `first_line`. A violation found
-    again is looked for after the place of the one before."""
-    masked = mask_code(text)
-    searched = {}
-    problems = []
-    for violation in found:
+def check_rendered(source, body_html, fields_html):
+    """Problems in the HTML Pelican rendered from a source: its body, each on the
+    source line that shows it (a violation found again is looked for after the
+    one before), and the fields it formats as Markdown ({name: html}: Summary)."""
+    masked = mask_code(source.body)
+    searched, problems = {}, []
+    for violation in violations(body_html):
         needles = tuple(violation.needles())
-        at = place_of(text, masked, needles, searched.get(needles, 0))
-        line = first_line
+        at = place_of(source.body, masked, needles, searched.get(needles, 0))
+        line = source.body_line
         if at is not None:
             searched[needles] = at + 1
-            line = _line_at(text, at, first_line)
-        problems.append(Problem(line, where, violation.message()))
-    return problems
-
-
-def check_rendered(source, body_html, fields_html):
-    """Problems in the HTML Pelican rendered from a source: its body, and the
-    header fields it formats as Markdown ({name: html}, e.g. summary)."""
-    problems = locate_violations(violations(body_html), source.body, source.body_line, "body")
+            line += source.body.count("\n", 0, at)
+        problems.append(Problem(line, "body", violation.message()))
     for name, rendered in fields_html.items():
         item = source.get(name)
         line, where = (item.line, item.label) if item else (1, label(name))
@@ -539,77 +446,44 @@ def check_rendered(source, body_html, fields_html):
     return sorted(problems)
 
 
-def find_links(text, first_line=1):
-    """Pelican's {filename}/{static}/{attach} links outside code:
-    [(line, what, target path without #fragment or ?query)]."""
-    text = mask_code(text)
-    found = []
-    for match in _LINK.finditer(text):
-        target = unquote(re.split(r"[#?]", match.group("path"), maxsplit=1)[0])
-        found.append((_line_at(text, match.start(), first_line), match.group("what"), target))
-    return found
-
-
-def link_target(content_root, source_path, target):
-    """Where a link points on disk: '/x' is under the content root, anything else
-    is relative to the source file's folder (Pelican's rule)."""
-    if target.startswith("/"):
-        return Path(content_root) / target.lstrip("/")
-    return Path(source_path).parent / target
-
-
 def links_of(source, source_path, content_root):
     """([(line, field, what, target, path on disk)], problems) for the
-    {filename}/{static}/{attach} links of a source: what the file system must
-    then answer for, and the links that name no path at all."""
+    {filename}/{static}/{attach} links outside code in a source's header and
+    body; a link naming no path is a problem. '/x' is under the content root,
+    anything else relative to the source's folder (Pelican's rule)."""
     links, problems = [], []
     places = [(item.value, item.line, item.label) for item in source.fields]
-    places.append((source.body, source.body_line, "body"))
-    for text, first_line, where in places:
-        for line, what, target in find_links(text, first_line):
+    for raw, first_line, where in [*places, (source.body, source.body_line, "body")]:
+        text = mask_code(raw)
+        for match in _LINK.finditer(text):
+            line = first_line + text.count("\n", 0, match.start())
+            what = match.group("what")
+            target = unquote(re.split(r"[#?]", match.group("path"), maxsplit=1)[0])
             if not target:
                 problems.append(
                     Problem(line, where, f"{{{what}}} link has no path; add the file's path")
                 )
-            else:
-                path = str(link_target(content_root, source_path, target))
-                links.append((line, where, what, target, path))
+                continue
+            base = Path(content_root) if target.startswith("/") else Path(source_path).parent
+            links.append((line, where, what, target, str(base / target.lstrip("/"))))
     return links, problems
 
 
 def linked_file_problems(links, exists=os.path.exists):
-    """Problems of the files that links_of found: missing, or an image that
-    is empty or broken. Asked of the file system on every build."""
+    """Problems of the files links_of found: missing, or an image that is empty
+    or broken. Asked of the file system on every build."""
     problems = []
     for line, where, what, target, path in links:
         if not exists(path):
-            problems.append(
-                Problem(
-                    line,
-                    where,
-                    f"{{{what}}}{target} points to no file; fix the path (relative to "
-                    f"this file, or starting with / for the content folder) or add "
-                    f"the file",
-                )
+            message = (
+                f"{{{what}}}{target} points to no file; fix the path (relative to this file, "
+                "or starting with / for the content folder) or add the file"
             )
-        elif Path(path).suffix.lower() in IMAGE_SUFFIXES:
-            broken = image_problem(path)
-            if broken:
-                problems.append(
-                    Problem(
-                        line, where, f"{{{what}}}{target} {broken}; replace it with a working image"
-                    )
-                )
+            problems.append(Problem(line, where, message))
+        elif Path(path).suffix.lower() in IMAGE_SUFFIXES and (broken := image_problem(path)):
+            message = f"{{{what}}}{target} {broken}; replace it with a working image"
+            problems.append(Problem(line, where, message))
     return problems
-
-
-def check_links(source, source_path, content_root, exists=os.path.exists):
-    """Problems of a source's {filename}/{static}/{attach} links."""
-    links, problems = links_of(source, source_path, content_root)
-    return problems + linked_file_problems(links, exists)
-
-
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".ico", ".bmp"}
 
 
 def image_problem(path):
@@ -639,110 +513,6 @@ def image_problem(path):
     return None
 
 
-def slug_of(source, source_path, slug_options, slugify_source="title"):
-    """The slug Pelican will give this source, and the line it comes from."""
-    item = source.get("slug")
-    if item is not None:
-        return item.value.strip(), item.line, "Slug"
-    if slugify_source == "basename":
-        return slugify(Path(source_path).stem, **slug_options), 1, "Slug"
-    title = source.get("title")
-    if title is None or not title.value.strip():
-        return None, 0, "Slug"  # reported as a missing title
-    return slugify(title.value, **slug_options), title.line, "Title"
-
-
-def check_slug(slug, line, where):
-    if slug is None:
-        return []
-    if not slug:
-        return [
-            Problem(
-                line,
-                where,
-                "gives an empty slug, so the page would have no URL; add a "
-                "'Slug: words-joined-by-hyphens' line",
-            )
-        ]
-    if where == "Slug" and not _SLUG_SHAPE.match(slug):
-        suggestion = slugify(slug) or "words-joined-by-hyphens"
-        return [
-            Problem(
-                line,
-                "Slug",
-                f"'{slug}' is not lowercase words joined by hyphens; use '{suggestion}'",
-            )
-        ]
-    return []
-
-
-# The longest name built from a slug is the social image's file being written,
-# `<slug>-<10-char hash>.<process id>.tmp`: 23 characters more than the slug,
-# and a file name may have 255 bytes. 200 leaves room for anything like it.
-MAX_SLUG_BYTES = 200
-
-
-def check_slug_length(slug, line, where, limit=MAX_SLUG_BYTES):
-    """A slug too long for the file names made from it."""
-    size = len((slug or "").encode("utf-8"))
-    if size <= limit:
-        return []
-    fix = "shorten it" if where == "Slug" else "add a shorter 'Slug:' line"
-    return [
-        Problem(
-            line,
-            where,
-            f"its slug is {size} characters, longer than the {limit} a file name may have; {fix}",
-        )
-    ]
-
-
-def check_tag_lengths(source, slug_options, limit=MAX_SLUG_BYTES):
-    """Tags whose slugs are too long for their page's and feeds' file names."""
-    item = source.get("tags")
-    if item is None:
-        return []
-    problems = []
-    for tag in re.split(r",\s*\n|\n|,", item.value):
-        size = len(slugify(tag, **slug_options).encode("utf-8")) if tag.strip() else 0
-        if size > limit:
-            problems.append(
-                Problem(
-                    item.line,
-                    "Tags",
-                    f"'{tag.strip()[:40]}…' gives a slug of {size} characters, longer than "
-                    f"the {limit} a file name may have; shorten the tag",
-                )
-            )
-    return problems
-
-
-def summary_chars(text):
-    """How many characters of plain text a Markdown summary shows."""
-    import markdown  # noqa: PLC0415
-
-    rendered = markdown.markdown(text)
-    plain = html.unescape(re.sub(r"<[^>]+>", " ", rendered))
-    return len(" ".join(plain.split()))
-
-
-def check_summary_length(source, max_chars):
-    item = source.get("summary")
-    if item is None or not max_chars:
-        return []
-    count = summary_chars(item.value)
-    if count <= max_chars:
-        return []
-    return [
-        Problem(
-            item.line,
-            "Summary",
-            f"{count} characters, longer than the card's one-line limit of {max_chars}, "
-            "so the card cuts it with '…'; shorten it",
-        )
-    ]
-
-
 def format_problem(path, problem):
     """One report line: `path:line: field: what is wrong; how to fix it`."""
     return f"{path}:{problem.line}: {problem.field}: {problem.message}"
@@ -753,61 +523,36 @@ class Checked:
     """One file's results, and what cross-file checks need from it."""
 
     problems: list
-    warnings: list
+    warnings: list = field(default_factory=list)
     slug: tuple = None  # (slug, line, field) when the file has one
     lang: str = ""
     links: list = field(default_factory=list)  # for linked_file_problems
 
 
-def check_source(raw, kind, source_path, content_root, options, *, exists=os.path.exists):
-    """Every single-file check on one source's bytes, its linked files included."""
-    checked = read_source(raw, kind, source_path, content_root, options)
-    checked.problems = sorted(checked.problems + linked_file_problems(checked.links, exists))
-    return checked
-
-
 def read_source(raw, kind, source_path, content_root, options):
-    """Every check of one source that its bytes, path and options decide:
-    a pure function, kept in the one cache. The files it links to are in
-    `links`, for linked_file_problems to ask the file system about."""
+    """Every check of one source that its bytes, path and options decide: a pure
+    function, kept in the one cache. The files it links to are in `links`, for
+    linked_file_problems to ask the file system about on every build."""
     text, problems = decode(raw)
-    if text is None:
-        return Checked(problems, [])
-    problems = check_empty(text) or check_extension(source_path, options["extensions"])
-    if problems:
-        return Checked(problems, [])
-    problems = check_control_characters(text)
-    if problems:
-        return Checked(problems, [])
+    if text is None or (problems := check_file(text, source_path, options["extensions"])):
+        return Checked(problems)
     source = parse(text)
-    status = status_of(source)
+    status = source.get("status")
+    status = status.value.lower() if status and status.value else "published"
     slug = slug_of(source, source_path, options["slug_options"], options["slugify_source"])
-    problems = [
-        *check_front_matter(source),
-        *check_field_names(source, options["allowed_fields"]),
-        *check_repeated_fields(source),
-        *check_output_path(source),
-        *check_required(
-            source,
-            options["required_fields"].get(kind, ()),
-            near_misses(source, options["allowed_fields"]),
-        ),
-        *check_dates(source, options.get("timezone") or "UTC"),
-        *check_status(source, options["statuses"]),
-        *check_tags(source, options["slug_options"]),
-        *check_slug(*slug),
-        *check_slug_length(*slug),
-        *check_tag_lengths(source, options["slug_options"]),
-        *check_body(source, kind, status),
-    ]
     links, link_problems = links_of(source, source_path, content_root)
-    warnings = check_summary_length(source, options.get("summary_max_chars"))
+    problems = [
+        *check_header(source, kind, options),
+        *check_slug(*slug),
+        *check_body(source, kind, status),
+        *link_problems,
+    ]
     lang = source.get("lang")
     return Checked(
-        sorted(problems + link_problems),
-        warnings,
+        sorted(problems),
+        check_summary_length(source, options.get("summary_max_chars")),
         slug if slug[0] else None,
-        lang.value.strip() if lang else "",
+        lang.value if lang else "",
         links,
     )
 
@@ -815,47 +560,50 @@ def read_source(raw, kind, source_path, content_root, options):
 def duplicate_slugs(entries):
     """entries: [(kind, lang, slug, display path, line, field)] -> report lines
     for every slug used by more than one source of the same kind and language."""
-    seen = {}
-    lines = []
+    seen, lines = {}, []
     for kind, lang, slug, path, line, where in entries:
-        key = (kind, lang, slug)
-        if key in seen:
-            first_path, first_line = seen[key]
-            lines.append(
-                format_problem(
-                    path,
-                    Problem(
-                        line,
-                        where,
-                        f"slug '{slug}' is already used by {first_path}:{first_line}; "
-                        "give one of them another 'Slug:'",
-                    ),
-                )
+        if (kind, lang, slug) in seen:
+            first_path, first_line = seen[kind, lang, slug]
+            message = (
+                f"slug '{slug}' is already used by {first_path}:{first_line}; "
+                "give one of them another 'Slug:'"
             )
+            lines.append(format_problem(path, Problem(line, where, message)))
         else:
-            seen[key] = (path, line)
+            seen[kind, lang, slug] = (path, line)
     return lines
 
 
 # ---- Handlers: the files on disk -------------------------------------------------
 
 
-def settings_for(settings):
-    """The plugin's settings: defaults overlaid with the site's CONTENT_GUARD dict."""
-    return {**DEFAULTS, **(settings.get("CONTENT_GUARD") or {})}
+def options_for(settings):
+    """The guard's options: DEFAULTS overlaid with the site's CONTENT_GUARD dict,
+    and the settings the checks follow (slugs, card summary limit, timezone)."""
+    return {
+        **DEFAULTS,
+        **(settings.get("CONTENT_GUARD") or {}),
+        "slug_options": {
+            "regex_subs": settings.get("SLUG_REGEX_SUBSTITUTIONS", []),
+            "preserve_case": settings.get("SLUGIFY_PRESERVE_CASE", False),
+            "use_unicode": settings.get("SLUGIFY_USE_UNICODE", False),
+        },
+        "slugify_source": settings.get("SLUGIFY_SOURCE", "title"),
+        "summary_max_chars": card_summary_limit(settings),
+        "timezone": settings.get("TIMEZONE") or "UTC",
+    }
 
 
 def card_summary_limit(settings):
-    """The card's summary limit, from post_cards' setting (its default 320)
-    when the site uses post_cards; None without cards to overflow."""
+    """The card's summary limit, post_cards' POST_CARDS setting (default 320),
+    or None for a site without post_cards."""
     if not in_use(settings, "post_cards"):
         return None
     return int((settings.get("POST_CARDS") or {}).get("summary_max_chars", 320))
 
 
 def scan(settings):
-    """The content folder's walk by content_files.scan_content: links and
-    special files that must not be read, and what may be."""
+    """The content folder's walk: links and special files that must not be read."""
     return scan_content(
         settings["PATH"],
         allowed_roots(settings),
@@ -864,32 +612,20 @@ def scan(settings):
     )
 
 
-def file_problems(found):
-    """Report lines for the links and special files of a scan."""
-    return sorted(
-        f"{display_path(path)}: {what}: {message}" for path, what, message in found.problems
-    )
-
-
-def source_files(settings, extensions, found=None):
+def source_files(settings, extensions, found):
     """[(path, kind)] for every file Pelican would read as an article or page,
-    found the way Pelican's generators find them (paths, excludes, ignores),
-    leaving out what the content folder's scan (`found`) will not read."""
+    found as its generators find them (paths, excludes, ignores), leaving out
+    what the content folder's scan `found` will not read."""
     root = Path(settings["PATH"])
     ignores = settings.get("IGNORE_FILES", [])
-    if found is None:
-        found = scan(settings)
     sources = []
-    for kind, paths, excludes in (
-        ("article", settings["ARTICLE_PATHS"], settings.get("ARTICLE_EXCLUDES", [])),
-        ("page", settings["PAGE_PATHS"], settings.get("PAGE_EXCLUDES", [])),
-    ):
-        excluded = {os.path.normpath(root / e) for e in excludes}
-        for base in paths:
+    for kind in ("article", "page"):
+        prefix = kind.upper()
+        excluded = {os.path.normpath(root / e) for e in settings.get(f"{prefix}_EXCLUDES", [])}
+        for base in settings[f"{prefix}_PATHS"]:
             top = root / base if base else root
             if top.is_file():
-                if found.readable(top):
-                    sources.append((top, kind))
+                sources += [(top, kind)] if found.readable(top) else []
                 continue
             for dirpath, dirs, files in os.walk(top, followlinks=True):
                 dirs[:] = sorted(
@@ -899,32 +635,25 @@ def source_files(settings, extensions, found=None):
                     and not any(fnmatch.fnmatch(d, pattern) for pattern in ignores)
                     and found.readable(os.path.join(dirpath, d))
                 )
-                for name in sorted(files):
-                    if any(fnmatch.fnmatch(name, pattern) for pattern in ignores):
-                        continue
-                    if not found.readable(os.path.join(dirpath, name)):
-                        continue
-                    # Any case, so that a post.MD Pelican would skip is reported.
-                    if name.rsplit(".", 1)[-1].lower() in extensions and "." in name:
-                        sources.append((Path(dirpath) / name, kind))
+                # Any case of the extension, so that a post.MD Pelican would skip is reported.
+                sources += [
+                    (Path(dirpath) / name, kind)
+                    for name in sorted(files)
+                    if "." in name
+                    and name.rsplit(".", 1)[-1].lower() in extensions
+                    and not any(fnmatch.fnmatch(name, pattern) for pattern in ignores)
+                    and found.readable(os.path.join(dirpath, name))
+                ]
     return sources
 
 
 def check_site(settings, found=None):
     """(problems, warnings): report lines for every source under PATH
     (`found`: the content folder's scan, when already made)."""
-    options = settings_for(settings)
-    options["slug_options"] = {
-        "regex_subs": settings.get("SLUG_REGEX_SUBSTITUTIONS", []),
-        "preserve_case": settings.get("SLUGIFY_PRESERVE_CASE", False),
-        "use_unicode": settings.get("SLUGIFY_USE_UNICODE", False),
-    }
-    options["slugify_source"] = settings.get("SLUGIFY_SOURCE", "title")
-    options["summary_max_chars"] = card_summary_limit(settings)
-    options["timezone"] = settings.get("TIMEZONE") or "UTC"
+    options = options_for(settings)
     content_root = Path(settings["PATH"])
     problems, warnings, slugs = [], [], []
-    sources = source_files(settings, options["extensions"], found)
+    sources = source_files(settings, options["extensions"], found or scan(settings))
     read = _CHECKED.map(
         settings,
         lambda item: read_source(item[2], item[0], Path(item[1]), content_root, options),
@@ -934,16 +663,14 @@ def check_site(settings, found=None):
     )
     for (path, kind), checked in zip(sources, read, strict=True):
         shown_as = display_path(path)
-        own = sorted(checked.problems + linked_file_problems(checked.links))
-        problems += [format_problem(shown_as, p) for p in own]
+        own = checked.problems + linked_file_problems(checked.links)
+        problems += [format_problem(shown_as, p) for p in sorted(own)]
         warnings += [format_problem(shown_as, p) for p in checked.warnings]
         if checked.slug:
-            slug, line, where = checked.slug
             # Language codes are case-insensitive: 'EN' is 'en'.
             lang = (checked.lang or settings.get("DEFAULT_LANG", "")).lower()
-            slugs.append((kind, lang, slug, shown_as, line, where))
-    problems += duplicate_slugs(slugs)
-    return sorted(problems, key=_report_order), warnings
+            slugs.append((kind, lang, checked.slug[0], shown_as, *checked.slug[1:]))
+    return sorted(problems + duplicate_slugs(slugs), key=_report_order), warnings
 
 
 def _report_order(line):
@@ -967,7 +694,7 @@ def validate(pelican):
     problems, warnings = check_site(pelican.settings, found)
     for line in warnings:
         logger.warning(line)
-    problems = file_problems(found) + problems
+    problems += sorted(f"{display_path(path)}: {what}: {why}" for path, what, why in found.problems)
     if problems:
         # The build stops before Pelican reads anything, so the raw HTML of
         # the sources is judged here too: every problem in one report.
@@ -984,44 +711,43 @@ def formatted_fields(settings, metadata):
     }
 
 
-def rendered_problems(path, body, fields_html):
-    """Report lines for the raw HTML of one source that breaks the allowlist,
-    each on the source line that shows it."""
-    source = parse(decode(Path(path).read_bytes())[0] or "") if path else Source()
-    shown = display_path(path) if path else "a content object with no source file"
-    return [format_problem(shown, p) for p in check_rendered(source, body, fields_html)]
+def judge(settings, rendered):
+    """Report lines for the raw HTML outside html_policy's allowlist in
+    [(source path, body, {field: html})], judged from the one cache where it can."""
+    texts = [text for _, body, fields in rendered for text in (body, *fields.values())]
+    found = iter(_JUDGED.map(settings, violations, texts, label="raw HTML"))
+    lines = []
+    for path, body, fields in rendered:
+        if any([next(found) for _ in range(1 + len(fields))]):
+            source = parse(decode(Path(path).read_bytes())[0] or "") if path else Source()
+            shown = display_path(path) if path else "a content object with no source file"
+            lines += [format_problem(shown, p) for p in check_rendered(source, body, fields)]
+    return lines
 
 
-def judge_sources(settings, found=None):
-    """Report lines for raw HTML outside the allowlist in every source that
-    Pelican's Markdown reader can read: the check `report_rendered` makes on
-    a build that gets that far."""
+def judge_sources(settings, found):
+    """The raw-HTML report for every source Pelican's Markdown reader can read:
+    the check report_rendered makes on a build that gets that far."""
     from pelican.readers import MarkdownReader  # noqa: PLC0415
 
-    reader = MarkdownReader(settings)
-    lines = []
-    for path, _kind in source_files(settings, settings_for(settings)["extensions"], found):
+    reader, rendered = MarkdownReader(settings), []
+    for path, _kind in source_files(settings, options_for(settings)["extensions"], found):
         try:
             body, metadata = reader.read(str(path))
         except Exception:
             continue
-        fields_html = formatted_fields(settings, metadata)
-        if any(violations(html) for html in (body or "", *fields_html.values())):
-            lines += rendered_problems(path, body or "", fields_html)
-    return lines
+        rendered.append((path, body or "", formatted_fields(settings, metadata)))
+    return judge(settings, rendered)
 
 
-# read_source's results by a source's bytes, path and the options: an
-# unchanged source is not parsed again.
+# read_source's results by a source's bytes, path and the options, and
+# html_policy's findings by HTML: neither is computed again until its input,
+# its code or a library changes.
 _CHECKED = Cache("content-guard")
-
-# What Pelican's readers rendered in this build: (content, body, {field: html}),
-# judged together once every source is read.
-_rendered = []
-
-# html_policy's findings by HTML: a post judged once is not parsed again until
-# its HTML, the policy's code or a library changes.
 _JUDGED = Cache("html-policy")
+
+# What Pelican's readers rendered in this build, judged once every source is read.
+_rendered = []
 
 
 def forget_rendered(_pelican):
@@ -1030,32 +756,22 @@ def forget_rendered(_pelican):
 
 
 def note_rendered(content):
-    """Keep the HTML Pelican's reader made of an article or page, and its
-    formatted header fields (Summary), as rendered: other plugins change it
-    later (ids, typography, tabindex)."""
+    """Keep the HTML Pelican's reader made of an article or page and of its
+    formatted fields, before other plugins change it (ids, typography)."""
     if not isinstance(content, (Article, Page)) or not in_use(content.settings, "content_guard"):
         return
     # Reading `.content` here would run Pelican's {static}/{filename} link
     # replacement before the static files are known, and keep that result for
     # the rest of the build.
     fields_html = formatted_fields(content.settings, content.metadata)
-    _rendered.append((content, content._content or "", fields_html))
+    _rendered.append((content.settings, content.source_path, content._content or "", fields_html))
 
 
 def report_rendered(generators):
-    """Judge every rendered source against html_policy's allowlist (on every
-    CPU, from the cache where it can) and fail the build, before anything is
-    written, listing every problem in one report."""
+    """Fail the build, before anything is written, on every rendered source's
+    raw HTML outside the allowlist, in one report."""
     noted, _rendered[:] = list(_rendered), []
-    if not noted:
-        return
-    texts = [html for _, body, fields in noted for html in (body, *fields.values())]
-    found = iter(_JUDGED.map(noted[0][0].settings, violations, texts, label="raw HTML"))
-    problems = []
-    for content, body, fields in noted:
-        if not any([next(found) for _ in range(1 + len(fields))]):
-            continue
-        problems += rendered_problems(content.source_path, body, fields)
+    problems = judge(noted[0][0], [item[1:] for item in noted]) if noted else []
     if problems:
         raise ContentProblems(sorted(set(problems), key=_report_order))
 
