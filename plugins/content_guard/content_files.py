@@ -1,14 +1,9 @@
 """Which files under the content folder may be read at all.
 
-Pelican walks PATH following every symbolic link and opens whatever it finds:
-a link to a file outside the repository gets that file published, a link to a
-folder that contains it repeats the folder until the path is too long, and a
-named pipe blocks the build for ever. `scan_content` walks PATH first, never
-opening a file: it follows a link only when its target is inside the
-repository or the content folder and leads to no folder on the way to it, and
-returns one problem per link or special file it will not follow. Names that
-match IGNORE_FILES (editor lock, swap and backup files) are skipped, as
-Pelican skips them.
+Pelican follows every symbolic link under PATH and opens whatever it finds: a
+link out of the repository publishes its target, a link to a folder above it
+loops, a named pipe blocks the build. `scan_content` walks PATH first without
+opening a file and reports each link or special file it will not follow.
 """
 
 import fnmatch
@@ -23,9 +18,8 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 
 @dataclass
 class Scan:
-    """What a walk of the content folder found: `problems` as (path, field,
-    message), and the paths, as reached from PATH, of the folders and regular
-    files that may be read."""
+    """`problems` as (path, field, message); the folders and regular files that
+    may be read, by their paths as reached from PATH."""
 
     problems: list = field(default_factory=list)
     folders: set = field(default_factory=set)
@@ -39,15 +33,11 @@ class Scan:
 
 def _special(mode):
     """What a file that is neither a regular file nor a folder is, or None."""
-    for test, what in (
-        (stat.S_ISFIFO, "a named pipe"),
-        (stat.S_ISSOCK, "a socket"),
-        (stat.S_ISCHR, "a device"),
-        (stat.S_ISBLK, "a device"),
-    ):
-        if test(mode):
-            return what
-    return None if stat.S_ISREG(mode) or stat.S_ISDIR(mode) else "not a regular file"
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    kinds = {stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a device"}
+    kinds[stat.S_IFBLK] = "a device"
+    return kinds.get(stat.S_IFMT(mode), "not a regular file")
 
 
 def _inside(path, roots):
@@ -68,10 +58,9 @@ def _link_target(path):
 
 
 def scan_content(top, inside, ignores, named=()):
-    """Walk the folder `top` without opening a file; `inside` are the folders
-    a symbolic link may point into, `ignores` fnmatch patterns of names to skip,
-    `named` folders under `top` that Pelican reads even if their names are
-    ignored (a hidden folder in STATIC_PATHS), with the folders that lead to them."""
+    """Walk `top`: a link may point into the folders `inside`; names matching
+    `ignores` are skipped, except the `named` folders Pelican reads anyway (a
+    hidden folder in STATIC_PATHS) and the folders that lead to them."""
     top = os.path.normpath(top)
     named = {os.path.normpath(os.path.join(top, path)) for path in named}
     named = {parent for path in named for parent in _and_parents(path, top)}
@@ -132,10 +121,8 @@ def scan_content(top, inside, ignores, named=()):
                 )
             elif is_folder:
                 visit(path, [*chain, real], linked or entry.is_symlink())
-            elif _special(mode):
-                report(
-                    location, "file", f"{_special(mode)}, not a file; remove it from the content"
-                )
+            elif special := _special(mode):
+                report(location, "file", f"{special}, not a file; remove it from the content")
             else:
                 scan.files.add(path)
 
@@ -151,7 +138,7 @@ def _and_parents(path, top):
 
 
 def named_folders(settings):
-    """The folders Pelican is told to read: article, page and static paths."""
+    """The folders Pelican is told to read."""
     return [
         path
         for key in ("ARTICLE_PATHS", "PAGE_PATHS", "STATIC_PATHS")

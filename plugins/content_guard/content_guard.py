@@ -30,7 +30,7 @@ from sitetools.cache import Cache
 from sitetools.files import display_path
 
 from .content_files import allowed_roots, named_folders, scan_content
-from .html_policy import occurrences, violations
+from .html_policy import violations
 
 logger = logging.getLogger(__name__)
 
@@ -419,9 +419,9 @@ def place_of(text, masked, needles, start=0):
     )
     for good in tiers:
         for needle in needles:
-            for at in occurrences(text, needle, start):
-                if good(at):
-                    return at
+            for match in re.compile(re.escape(needle), re.I).finditer(text, start):
+                if good(match.start()):
+                    return match.start()
     return None
 
 

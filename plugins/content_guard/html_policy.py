@@ -1,17 +1,11 @@
 """What raw HTML a post may hold, judged on the HTML its Markdown renders to.
 
-Markdown passes raw HTML through, so a post can carry anything a browser runs.
-Rather than guess at the source with patterns, this module parses the rendered
-HTML the way a browser does (justhtml, a WHATWG-conformant HTML5 parser: entity
-decoding, `<svg/onload>`, `<` inside attribute values, foreign content) and
-compares every element, attribute and URL with an allowlist: what Markdown and
-its extensions (extra, codehilite, toc) write, plus a few harmless extras.
-Anything else is a Violation; `message()` says what is wrong and how to fix it.
-
-Pure functions of strings; content_guard maps violations to file and line.
+The rendered HTML is parsed the way a browser does (justhtml, a WHATWG HTML5
+parser: entities, `<svg/onload>`, `<` in attribute values, foreign content), and
+every element, attribute and URL is compared with an allowlist: what Markdown and
+its extensions write, plus a few harmless extras. Anything else is a Violation.
 """
 
-import functools
 from typing import NamedTuple
 
 from justhtml import JustHTML
@@ -56,25 +50,17 @@ URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
 # Why an element is refused, for the elements people reach for.
-_RUNS_SCRIPT = "it runs script"
-_EMBEDS = "it embeds another document or plugin, which can run script"
-_FORM = "a form sends what readers type to another address"
 REASONS = {
-    "script": _RUNS_SCRIPT,
-    "noscript": _RUNS_SCRIPT,
+    **dict.fromkeys(("script", "noscript"), "it runs script"),
+    **dict.fromkeys(
+        ("iframe", "frame", "frameset", "object", "embed", "applet", "portal"),
+        "it embeds another document or plugin, which can run script",
+    ),
+    **dict.fromkeys(
+        ("form", "input", "button", "select", "textarea"),
+        "a form sends what readers type to another address",
+    ),
     "template": "it holds markup that script can bring to life",
-    "iframe": _EMBEDS,
-    "frame": _EMBEDS,
-    "frameset": _EMBEDS,
-    "object": _EMBEDS,
-    "embed": _EMBEDS,
-    "applet": _EMBEDS,
-    "portal": _EMBEDS,
-    "form": _FORM,
-    "input": _FORM,
-    "button": _FORM,
-    "select": _FORM,
-    "textarea": _FORM,
     "meta": "with http-equiv=refresh it sends readers to another page",
     "base": "it changes where every link on the page goes",
     "link": "it loads a stylesheet or other resource into the page",
@@ -90,11 +76,8 @@ _UNCLOSED = ("eof-in-",)
 
 
 class Violation(NamedTuple):
-    """One thing in the HTML outside the allowlist.
-
-    kind is "element", "attribute", "url" or "unclosed"; tag and attribute are
-    lower case as the parser reports them; value is the attribute's value after
-    entity decoding, or the parser's error code for "unclosed"."""
+    """One thing outside the allowlist: kind "element", "attribute", "url" or
+    "unclosed"; value is the entity-decoded attribute value, or the parser's error."""
 
     kind: str
     tag: str = ""
@@ -102,7 +85,7 @@ class Violation(NamedTuple):
     value: str = ""
 
     def message(self):
-        """What is wrong and how to fix it, for a report line."""
+        """What is wrong and how to fix it."""
         tag = f"<{self.tag}>"
         if self.kind == "element":
             reason = REASONS.get(self.tag, "it is not on the list of elements a post may use")
@@ -124,8 +107,7 @@ class Violation(NamedTuple):
         )
 
     def needles(self):
-        """Strings that may show where the violation is in the Markdown source,
-        most telling first (case-insensitive; best effort)."""
+        """Strings that may show it in the Markdown source, most telling first."""
         if self.kind == "element":
             return [f"<{self.tag}"]
         if self.kind == "attribute" and self.attribute == "style" and self.tag in ("th", "td"):
@@ -169,31 +151,24 @@ def _attribute_message(tag, attribute, value):
 
 
 def url_scheme(value):
-    """The scheme a browser reads in a URL attribute's (entity-decoded) value,
-    lower case, or "" for a URL with none (relative). Follows the URL
-    Standard's basic URL parser: leading and trailing C0 controls and spaces
-    are stripped, tabs and newlines anywhere are removed, and a scheme is an
-    ASCII letter followed by letters, digits, "+", "-" or ".", before a ":"."""
+    """The lower-case scheme a browser reads in a URL (the URL Standard: C0
+    controls and spaces stripped at the ends, tabs and newlines removed), or ""."""
     value = value.strip("".join(map(chr, range(0x21))))
     value = "".join(ch for ch in value if ch not in "\t\n\r")
     head, colon, _ = value.partition(":")
-    if not colon or not head or not (head[0].isascii() and head[0].isalpha()):
-        return ""
-    if all(ch.isascii() and (ch.isalnum() or ch in "+-.") for ch in head):
-        return head.lower()
+    if colon and head[:1].isascii() and head[:1].isalpha():
+        return (
+            head.lower() if all(c.isascii() and (c.isalnum() or c in "+-.") for c in head) else ""
+        )
     return ""
 
 
 def _attribute_violation(tag, name, value):
-    if name.startswith("on") or name == "style":
+    allowed = name in GLOBAL_ATTRIBUTES or name in ATTRIBUTES.get(tag, ())
+    if name.startswith("on") or name == "style" or not allowed:
         return Violation("attribute", tag, name, value)
-    if name not in GLOBAL_ATTRIBUTES and name not in ATTRIBUTES.get(tag, ()):
-        return Violation("attribute", tag, name, value)
-    if name in URL_ATTRIBUTES:
-        scheme = url_scheme(value)
-        if scheme and scheme not in URL_SCHEMES:
-            return Violation("url", tag, name, value)
-    return None
+    scheme = url_scheme(value) if name in URL_ATTRIBUTES else ""
+    return Violation("url", tag, name, value) if scheme and scheme not in URL_SCHEMES else None
 
 
 # A post's HTML is parsed as part of a page, the way the browser meets it: in
@@ -227,7 +202,6 @@ def _walk(node, found):
         _walk(child, found)
 
 
-@functools.lru_cache(maxsize=4096)
 def violations(html):
     """Every violation in a post's HTML, in document order, as a tuple."""
     if not html or "<" not in html:
@@ -239,14 +213,3 @@ def violations(html):
         if error.code.startswith(_UNCLOSED):
             found.append(Violation("unclosed", value=error.code))
     return tuple(found)
-
-
-def occurrences(text, needle, start=0):
-    """Offsets of `needle` in `text` at or after `start`, case-insensitive."""
-    lowered, needle = text.lower(), needle.lower()
-    found = []
-    at = lowered.find(needle, start) if needle else -1
-    while at >= 0:
-        found.append(at)
-        at = lowered.find(needle, at + 1)
-    return found
