@@ -93,11 +93,6 @@ class ContentProblems(Exception):
         super().__init__("\n".join(self.problems))
 
 
-def label(name):
-    """How a field is named in messages: "save_as" -> "Save_as"."""
-    return name[:1].upper() + name[1:]
-
-
 # ---- The checks of one field's value: (item, source, options) -> "what; fix" messages
 
 
@@ -284,24 +279,28 @@ def check_header(source, kind, options):
             near = difflib.get_close_matches(item.name, allowed, n=1, cutoff=0.6)
             misspelled.update(near)
             fix = (
-                f'did you mean "{label(near[0])}"?'
+                f'did you mean "{near[0].capitalize()}"?'
                 if near
-                else "use one of " + ", ".join(map(label, allowed))
+                else "use one of " + ", ".join(map(str.capitalize, allowed))
             )
             problems.append(Problem(item.line, item.label, f"unknown field; {fix}"))
         check = FIELDS.get(item.name) or (lambda *_: ())
-        problems += [Problem(item.line, label(item.name), m) for m in check(item, source, options)]
+        problems += [
+            Problem(item.line, item.name.capitalize(), m) for m in check(item, source, options)
+        ]
     # A required key reported as misspelled (`Tag` for `Tags`) is not reported missing too.
     for name in options["required_fields"].get(kind, ()):
         item = source.get(name)
         if item is None and name not in misspelled:
             message = (
-                f"missing; add a '{label(name)}: …' line to the header "
+                f"missing; add a '{name.capitalize()}: …' line to the header "
                 "(the lines before the first blank line)"
             )
-            problems.append(Problem(1, label(name), message))
+            problems.append(Problem(1, name.capitalize(), message))
         elif item is not None and not item.value:
-            problems.append(Problem(item.line, label(name), f"empty; give the {name} a value"))
+            problems.append(
+                Problem(item.line, name.capitalize(), f"empty; give the {name} a value")
+            )
     return problems
 
 
@@ -334,22 +333,11 @@ def check_slug(slug, line, where):
     if (size := len((slug or "").encode())) > MAX_SLUG_BYTES:
         fix = "shorten it" if where == "Slug" else "add a shorter 'Slug:' line"
         message = (
-            f"its slug is {size} characters, longer than the {MAX_SLUG_BYTES} a f"
-            f"ile name may have; {fix}"
+            f"its slug is {size} characters, longer than the {MAX_SLUG_BYTES} "
+            f"a file name may have; {fix}"
         )
         problems.append(Problem(line, where, message))
     return problems
-
-
-def check_body(source, kind, status):
-    """A published post with no body, reported on the blank line that ends the header."""
-    if kind != "article" or status != "published" or source.body.strip():
-        return []
-    message = (
-        "a published post has no body; "
-        "write it below the header's blank line, or set 'Status: draft'"
-    )
-    return [Problem(max(source.body_line - 1, 1), "body", message)]
 
 
 def summary_chars(text):
@@ -358,18 +346,6 @@ def summary_chars(text):
 
     plain = html.unescape(re.sub(r"<[^>]+>", " ", markdown.markdown(text)))
     return len(" ".join(plain.split()))
-
-
-def check_summary_length(source, max_chars):
-    item = source.get("summary")
-    count = summary_chars(item.value) if item and max_chars else 0
-    if count <= (max_chars or 0):
-        return []
-    message = (
-        f"{count} characters, longer than the card's one-line limit of {max_chars}, "
-        "so the card cuts it with '…'; shorten it"
-    )
-    return [Problem(item.line, "Summary", message)]
 
 
 def mask_code(text):
@@ -441,40 +417,37 @@ def check_rendered(source, body_html, fields_html):
         problems.append(Problem(line, "body", violation.message()))
     for name, rendered in fields_html.items():
         item = source.get(name)
-        line, where = (item.line, item.label) if item else (1, label(name))
+        line, where = (item.line, item.label) if item else (1, name.capitalize())
         problems += [Problem(line, where, v.message()) for v in violations(rendered)]
     return sorted(problems)
 
 
 def links_of(source, source_path, content_root):
-    """([(line, field, what, target, path on disk)], problems) for the
-    {filename}/{static}/{attach} links outside code in a source's header and
-    body; a link naming no path is a problem. '/x' is under the content root,
-    anything else relative to the source's folder (Pelican's rule)."""
-    links, problems = [], []
+    """[(line, field, what, target, path on disk)] for the {filename}/{static}/
+    {attach} links outside code in a source's header and body. '/x' is under
+    the content root, anything else relative to the source's folder (Pelican's rule)."""
+    links = []
     places = [(item.value, item.line, item.label) for item in source.fields]
     for raw, first_line, where in [*places, (source.body, source.body_line, "body")]:
         text = mask_code(raw)
         for match in _LINK.finditer(text):
             line = first_line + text.count("\n", 0, match.start())
-            what = match.group("what")
             target = unquote(re.split(r"[#?]", match.group("path"), maxsplit=1)[0])
-            if not target:
-                problems.append(
-                    Problem(line, where, f"{{{what}}} link has no path; add the file's path")
-                )
-                continue
             base = Path(content_root) if target.startswith("/") else Path(source_path).parent
-            links.append((line, where, what, target, str(base / target.lstrip("/"))))
-    return links, problems
+            links.append((line, where, match.group("what"), target, str(base / target.lstrip("/"))))
+    return links
 
 
 def linked_file_problems(links, exists=os.path.exists):
-    """Problems of the files links_of found: missing, or an image that is empty
-    or broken. Asked of the file system on every build."""
+    """Problems of the files links_of found: no path, missing, or an image that
+    is empty or broken. Asked of the file system on every build."""
     problems = []
     for line, where, what, target, path in links:
-        if not exists(path):
+        if not target:
+            problems.append(
+                Problem(line, where, f"{{{what}}} link has no path; add the file's path")
+            )
+        elif not exists(path):
             message = (
                 f"{{{what}}}{target} points to no file; fix the path (relative to this file, "
                 "or starting with / for the content folder) or add the file"
@@ -537,23 +510,30 @@ def read_source(raw, kind, source_path, content_root, options):
     if text is None or (problems := check_file(text, source_path, options["extensions"])):
         return Checked(problems)
     source = parse(text)
-    status = source.get("status")
-    status = status.value.lower() if status and status.value else "published"
     slug = slug_of(source, source_path, options["slug_options"], options["slugify_source"])
-    links, link_problems = links_of(source, source_path, content_root)
-    problems = [
-        *check_header(source, kind, options),
-        *check_slug(*slug),
-        *check_body(source, kind, status),
-        *link_problems,
-    ]
-    lang = source.get("lang")
+    problems = [*check_header(source, kind, options), *check_slug(*slug)]
+    status, summary, lang = (source.get(name) for name in ("status", "summary", "lang"))
+    published = not status or status.value.lower() in ("", "published")
+    if kind == "article" and published and not source.body.strip():
+        message = (
+            "a published post has no body; "
+            "write it below the header's blank line, or set 'Status: draft'"
+        )
+        # On the blank line that ends the header.
+        problems.append(Problem(max(source.body_line - 1, 1), "body", message))
+    warnings, limit = [], options.get("summary_max_chars")
+    if summary and limit and (count := summary_chars(summary.value)) > limit:
+        message = (
+            f"{count} characters, longer than the card's one-line limit of {limit}, "
+            "so the card cuts it with '…'; shorten it"
+        )
+        warnings.append(Problem(summary.line, "Summary", message))
     return Checked(
         sorted(problems),
-        check_summary_length(source, options.get("summary_max_chars")),
+        warnings,
         slug if slug[0] else None,
         lang.value if lang else "",
-        links,
+        links_of(source, source_path, content_root),
     )
 
 
@@ -589,17 +569,12 @@ def options_for(settings):
             "use_unicode": settings.get("SLUGIFY_USE_UNICODE", False),
         },
         "slugify_source": settings.get("SLUGIFY_SOURCE", "title"),
-        "summary_max_chars": card_summary_limit(settings),
+        # The card's limit is post_cards' setting (its default 320); no cards, no limit.
+        "summary_max_chars": int((settings.get("POST_CARDS") or {}).get("summary_max_chars", 320))
+        if in_use(settings, "post_cards")
+        else None,
         "timezone": settings.get("TIMEZONE") or "UTC",
     }
-
-
-def card_summary_limit(settings):
-    """The card's summary limit, post_cards' POST_CARDS setting (default 320),
-    or None for a site without post_cards."""
-    if not in_use(settings, "post_cards"):
-        return None
-    return int((settings.get("POST_CARDS") or {}).get("summary_max_chars", 320))
 
 
 def scan(settings):
