@@ -33,12 +33,9 @@ ATTRIBUTES = {
     "li": {"value"},
     "td": {"colspan", "rowspan", "headers"},
     "th": {"colspan", "rowspan", "headers", "scope", "abbr"},
-    "col": {"span"},
-    "colgroup": {"span"},
-    "blockquote": {"cite"},
-    "q": {"cite"},
-    "del": {"cite", "datetime"},
-    "ins": {"cite", "datetime"},
+    **dict.fromkeys(("col", "colgroup"), frozenset({"span"})),
+    **dict.fromkeys(("blockquote", "q"), frozenset({"cite"})),
+    **dict.fromkeys(("del", "ins"), frozenset({"cite", "datetime"})),
     "time": {"datetime"},
     "details": {"open"},
 }
@@ -196,8 +193,7 @@ def _walk(node, found):
             found.append(Violation("element", name))
             continue
         for attribute, value in (getattr(child, "attrs", None) or {}).items():
-            problem = _attribute_violation(name, attribute.lower(), value or "")
-            if problem:
+            if problem := _attribute_violation(name, attribute.lower(), value or ""):
                 found.append(problem)
         _walk(child, found)
 
@@ -209,7 +205,5 @@ def violations(html):
     document = JustHTML(_PAGE_BEFORE_POST + html, sanitize=False, collect_errors=True)
     found = []
     _walk(document.root, found)
-    for error in document.errors:
-        if error.code.startswith(_UNCLOSED):
-            found.append(Violation("unclosed", value=error.code))
-    return tuple(found)
+    unclosed = [e.code for e in document.errors if e.code.startswith(_UNCLOSED)]
+    return (*found, *(Violation("unclosed", value=code) for code in unclosed))
