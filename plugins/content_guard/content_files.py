@@ -41,7 +41,7 @@ def _special(mode):
 
 
 def _inside(path, roots):
-    return any(path == root or path.is_relative_to(root) for root in roots)
+    return any(path.is_relative_to(root) for root in roots)
 
 
 def _link_target(path):

@@ -438,7 +438,7 @@ def links_of(source, source_path, content_root):
     return links
 
 
-def linked_file_problems(links, exists=os.path.exists):
+def linked_file_problems(links):
     """Problems of the files links_of found: no path, missing, or an image that
     is empty or broken. Asked of the file system on every build."""
     problems = []
@@ -447,7 +447,7 @@ def linked_file_problems(links, exists=os.path.exists):
             problems.append(
                 Problem(line, where, f"{{{what}}} link has no path; add the file's path")
             )
-        elif not exists(path):
+        elif not os.path.exists(path):
             message = (
                 f"{{{what}}}{target} points to no file; fix the path (relative to this file, "
                 "or starting with / for the content folder) or add the file"
