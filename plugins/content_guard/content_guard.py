@@ -384,10 +384,8 @@ def mask_code(text):
 
 
 def place_of(text, masked, needles, start=0):
-    """Where the first of `needles` shows in `text` at or after `start`, best
-    effort: outside code (`masked` is mask_code(text)), else on a line with no
-    backtick (mask_code may take a stray backtick for a code span), else
-    anywhere; None when no needle is there."""
+    """Where the first of `needles` shows in `text` from `start`: outside code (`masked`),
+    else on a line with no backtick (a stray one may look like code), else anywhere."""
     tiers = (
         lambda at: masked[at] == text[at],
         lambda at: "`" not in text[text.rfind("\n", 0, at) + 1 :].split("\n", 1)[0],
@@ -402,9 +400,8 @@ def place_of(text, masked, needles, start=0):
 
 
 def check_rendered(source, body_html, fields_html):
-    """Problems in the HTML Pelican rendered from a source: its body, each on the
-    source line that shows it (a violation found again is looked for after the
-    one before), and the fields it formats as Markdown ({name: html}: Summary)."""
+    """Problems in the HTML rendered from a source's body, each on the line that shows
+    it, and from the fields it formats as Markdown ({name: html}: Summary)."""
     masked = mask_code(source.body)
     searched, problems = {}, []
     for violation in violations(body_html):
@@ -503,9 +500,8 @@ class Checked:
 
 
 def read_source(raw, kind, source_path, content_root, options):
-    """Every check of one source that its bytes, path and options decide: a pure
-    function, kept in the one cache. The files it links to are in `links`, for
-    linked_file_problems to ask the file system about on every build."""
+    """Every check its bytes, path and options decide (a pure function, kept in the
+    one cache); the files it links to are asked about on every build."""
     text, problems = decode(raw)
     if text is None or (problems := check_file(text, source_path, options["extensions"])):
         return Checked(problems)
@@ -588,9 +584,8 @@ def scan(settings):
 
 
 def source_files(settings, extensions, found):
-    """[(path, kind)] for every file Pelican would read as an article or page,
-    found as its generators find them (paths, excludes, ignores), leaving out
-    what the content folder's scan `found` will not read."""
+    """[(path, kind)] of the files Pelican's generators would read (paths, excludes,
+    ignores), less those the content folder's scan `found` refuses."""
     root = Path(settings["PATH"])
     ignores = settings.get("IGNORE_FILES", [])
     sources = []
@@ -752,15 +747,11 @@ def report_rendered(generators):
 
 
 def register():
-    # `initialized` fires once settings and plugins are loaded and before any
-    # generator reads a file or anything is written: the earliest point where
-    # PATH and the content settings are known, so a bad site fails fast and the
-    # checks see the files on disk, including those Pelican would silently drop.
+    # The earliest point where the settings are known, before anything is read
+    # or written: the checks see the files on disk, even those Pelican would drop.
     signals.initialized.connect(forget_rendered)
     signals.initialized.connect(validate)
-    # Raw HTML is judged as Markdown rendered it: each article and page as its
-    # reader finishes it, before other plugins change its HTML; the findings
-    # are reported once every generator has read its sources and before any
-    # page is written.
+    # Raw HTML as the reader rendered it, before other plugins change it; judged
+    # once every source is read, before any page is written.
     signals.content_object_init.connect(note_rendered)
     signals.all_generators_finalized.connect(report_rendered)
