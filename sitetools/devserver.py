@@ -13,6 +13,7 @@ to plugin code restart the process: Python cannot reload a plugin cleanly.
 import contextlib
 import html
 import http.server
+import io
 import os
 import queue
 import re
@@ -44,23 +45,8 @@ CLOSE = object()  # what an inbox receives when its page is over the limit
 # A Host header as a browser sends it: a name or address, and a port.
 HOST = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 
-RELOAD_JS = b"""// Preview only: reload this page when the site has been rebuilt.
-(() => {
-  let seen = null;
-  // The server writes the page open here first when the next save is built.
-  const events = new EventSource(
-    "/__preview/events?page=" + encodeURIComponent(location.pathname),
-  );
-  // Too many open pages: the server dropped this one; don't reconnect.
-  events.addEventListener("close", () => events.close());
-  events.addEventListener("build", (event) => {
-    if (seen !== null && event.data !== seen) {
-      location.reload();
-    }
-    seen = event.data;
-  });
-})();
-"""
+# Served to every HTML page the preview sends: reloads it when the site was rebuilt.
+RELOAD_JS = Path(__file__).with_name("reload.js").read_bytes()
 
 
 def error_page(problems, output):
@@ -241,58 +227,46 @@ def make_handler(state, output, site_headers):
                 self.send_header(name, value)
             super().end_headers()
 
-        def do_HEAD(self):
-            self.do_GET()
-
-        def do_GET(self):
+        def send_head(self):
+            """Headers, and the body as a file (SimpleHTTPRequestHandler sends it to GET only)."""
             url = urllib.parse.urlsplit(self.path)
             if url.path == RELOAD_PATH:
-                return self._send(200, "text/javascript; charset=utf-8", RELOAD_JS)
+                return self._body(200, "text/javascript; charset=utf-8", RELOAD_JS)
             if url.path == EVENTS_PATH:
                 page = urllib.parse.parse_qs(url.query).get("page", ["/"])[0]
                 return self._events(page_file(page))
             if state.problems and _is_html(url.path):
-                page = self._inject(error_page(state.problems, output))
-                return self._send(500, "text/html; charset=utf-8", page)
+                return self._html(500, error_page(state.problems, output))
             target = self.translate_path(url.path)
-            if os.path.isdir(target):
-                target = os.path.join(target, "index.html")
-                if not url.path.endswith("/") and os.path.exists(target):
-                    self.send_response(301)
-                    self.send_header("Location", url.path + "/")
-                    self.send_header("Content-Length", "0")
-                    return self.end_headers()
-            if target.endswith(".html") or (_is_html(url.path) and not os.path.exists(target)):
-                return self._html(target)
-            return super().do_HEAD() if self.command == "HEAD" else super().do_GET()
+            page = os.path.join(target, "index.html") if os.path.isdir(target) else target
+            # A folder asked without its slash: SimpleHTTPRequestHandler redirects.
+            served = page == target or url.path.endswith("/")
+            if served and os.path.isfile(page) and page.endswith(".html"):
+                return self._html(200, Path(page).read_bytes())
+            if _is_html(url.path) and not os.path.exists(page):
+                return self._not_found()
+            return super().send_head()
 
-        def _html(self, target):
-            status = 200 if os.path.exists(target) else 404
-            try:
-                body = Path(
-                    target if status == 200 else os.path.join(output, "404.html")
-                ).read_bytes()
-            except OSError:
-                body, status = b"<!doctype html><title>Not found</title><h1>Not found</h1>", 404
-            if status == 404:
-                # 404.html is written for the site root; its relative links must
-                # resolve from there whatever was asked (production links are absolute).
-                body = body.replace(b"<head>", b'<head>\n<base href="/">', 1)
-                self.root_base = True
-            self._send(status, "text/html; charset=utf-8", self._inject(body))
+        def _not_found(self):
+            # 404.html is written for the site root; its relative links must
+            # resolve from there whatever was asked (production links are absolute).
+            self.root_base = True
+            with contextlib.suppress(OSError):
+                page = Path(output, "404.html").read_bytes()
+                return self._html(404, page.replace(b"<head>", b'<head>\n<base href="/">', 1))
+            return self._html(404, b"<!doctype html><title>Not found</title><h1>Not found</h1>")
 
-        def _inject(self, body):
+        def _html(self, status, body):
             marker = body.rfind(b"</body>")
-            return body[:marker] + RELOAD_TAG + body[marker:] if marker >= 0 else body + RELOAD_TAG
+            body = body[:marker] + RELOAD_TAG + body[marker:] if marker >= 0 else body + RELOAD_TAG
+            return self._body(status, "text/html; charset=utf-8", body)
 
-        def _send(self, status, content_type, body):
-            """A response; to HEAD, the same status and headers without the body."""
+        def _body(self, status, content_type, body):
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
+            return io.BytesIO(body)
 
         def _events(self, page):
             self.send_response(200)
@@ -315,6 +289,7 @@ def make_handler(state, output, site_headers):
                 pass
             finally:
                 state.forget(inbox)
+            return None
 
     return Handler
 
