@@ -64,7 +64,7 @@ class BuildResult:
     fast: bool = False  # a fast pass: only `written` pages are new, the rest the last build's
 
 
-class _ProblemCollector(logging.Handler):
+class ProblemCollector(logging.Handler):
     """Keeps every warning and error logged while Pelican runs."""
 
     def __init__(self):
@@ -331,7 +331,7 @@ class SiteBuilder:
         def writer_for(_pelican):
             return selective_writer(set(first), sources, used) if fast else None
 
-        collector = _ProblemCollector()
+        collector = ProblemCollector()
         logging.getLogger().addHandler(collector)
         started = time.perf_counter()
         _on_failure.clear()

@@ -14,6 +14,7 @@ from pelican import readers as pelican_readers
 from pelican import signals
 from pelican.generators import ArticlesGenerator
 
+from sitetools.build import ProblemCollector
 from sitetools.parallel import parallel_map, worker_count
 from sitetools.progress import report
 
@@ -28,15 +29,6 @@ DEFAULTS = {
 _build = {"generators": [], "results": {}, "started": False}
 
 
-class _Heard(logging.Handler):
-    def __init__(self):
-        super().__init__(level=logging.WARNING)
-        self.count = 0
-
-    def emit(self, record):
-        self.count += 1
-
-
 class MarkdownReader(pelican_readers.MarkdownReader):
     """Pelican's Markdown reader, answering from the workers' results first.
     (Named like Pelican's: Pelican names an article's `reader` after it.)"""
@@ -47,7 +39,7 @@ class MarkdownReader(pelican_readers.MarkdownReader):
 
     def read_quietly(self, source_path):
         """(content, metadata), or None if reading logged a problem or failed."""
-        heard = _Heard()
+        heard = ProblemCollector()
         logging.getLogger().addHandler(heard)
         try:
             result = super().read(source_path)
@@ -55,7 +47,7 @@ class MarkdownReader(pelican_readers.MarkdownReader):
             return None
         finally:
             logging.getLogger().removeHandler(heard)
-        return None if heard.count else result
+        return None if heard.errors or heard.warnings else result
 
 
 def sources_to_read(generator):
