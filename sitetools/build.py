@@ -227,6 +227,7 @@ def selective_writer(names, sources, used):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             used["writer"] = True
+            cache.partial_build()
 
         def write_file(self, name, *args, **kwargs):
             source = getattr(kwargs.get("article") or kwargs.get("page"), "source_path", None)
@@ -323,10 +324,12 @@ class SiteBuilder:
         # Only worth it when the cache spares reading every source again.
         fast = first is not None and self._built and trusted and output.is_dir()
         sources = {os.path.realpath(path) for path in changed or ()}
-        used, written = {}, set()
+        used, written, prefix = {}, set(), str(staging) + os.sep
 
-        def note_written(path, **_kwargs):
-            written.add(Path(os.path.relpath(path, staging)).as_posix())
+        def note_written(path, **_kwargs):  # relpath would cost more than the rest of this
+            written.add(
+                path[len(prefix) :] if path.startswith(prefix) else os.path.relpath(path, staging)
+            )
 
         def writer_for(_pelican):
             return selective_writer(set(first), sources, used) if fast else None

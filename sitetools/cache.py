@@ -35,7 +35,10 @@ CACHE_SETTINGS = {"CACHE_CONTENT": True, "CONTENT_CACHING_LAYER": "reader",
 UNREADABLE = (OSError, EOFError, ValueError, TypeError, AttributeError, ImportError,
               pickle.UnpicklingError)  # fmt: skip
 _caches = []
-_sources = {}  # module source digests, read once a build
+# Read once a build: the code that runs is the code loaded when the build started.
+_sources = {}  # module path -> source digest
+_codes = {}  # function -> code digest
+_build = {"partial": False}
 
 
 @functools.cache
@@ -62,14 +65,16 @@ def code_digest(code):
     if isinstance(code, str | Path):
         return file_digest(code)
     code = inspect.unwrap(getattr(code, "func", code))  # partials, decorators
-    path = getattr(getattr(code, "__code__", None), "co_filename", None)
-    path = path or getattr(code, "__file__", None)
-    if path not in _sources:
-        try:
-            _sources[path] = file_digest(path)
-        except (OSError, TypeError):  # built in: its library's version decides
-            _sources[path] = ""
-    return _digest(f"{getattr(code, '__qualname__', '')}\0{_sources[path]}")
+    if code not in _codes:
+        path = getattr(getattr(code, "__code__", None), "co_filename", None)
+        path = path or getattr(code, "__file__", None)
+        if path not in _sources:
+            try:
+                _sources[path] = file_digest(path)
+            except (OSError, TypeError):  # built in: its library's version decides
+                _sources[path] = ""
+        _codes[code] = _digest(f"{getattr(code, '__qualname__', '')}\0{_sources[path]}")
+    return _codes[code]
 
 
 def _stable(value):
@@ -183,15 +188,24 @@ def record(settings, current):
     write_atomic(Path(settings["CACHE_PATH"]) / KEY_FILE, current.encode("utf-8"))
 
 
+def partial_build():
+    """This build writes only some pages (the preview's fast pass): keep every
+    entry and save none; the full build after it saves what the site uses."""
+    _build["partial"] = True
+
+
 def _start_build(_pelican):
     _sources.clear()
+    _codes.clear()
+    _build["partial"] = False
     for each in _caches:
         each.used = set()
 
 
 def _save_all(_pelican):
     for each in _caches:
-        each.save()
+        if not _build["partial"]:
+            each.save()
 
 
 # Each build records afresh what it uses, and saves it when it is done.
