@@ -47,6 +47,8 @@ HOST = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::
 
 # Served to every HTML page the preview sends: reloads it when the site was rebuilt.
 RELOAD_JS = Path(__file__).with_name("reload.js").read_bytes()
+# What every HTML request gets while the last rebuild is failing.
+ERROR_PAGE = Path(__file__).with_name("error_page.html").read_text(encoding="utf-8")
 
 
 def error_page(problems, output):
@@ -56,29 +58,10 @@ def error_page(problems, output):
     links = "".join(f'<link rel="stylesheet" href="/theme/css/{html.escape(p.name)}">' for p in css)
     items = "\n".join(f"<li><code>{html.escape(line)}</code></li>" for line in problems)
     count = len(problems)
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Build failed</title>
-{links}
-</head>
-<body>
-<main id="main" class="site-main">
-<header class="page-header">
-<h1 class="page-header__title">Build failed</h1>
-<p class="page-header__tagline">{count} problem{"s" * (count != 1)} stopped the rebuild.
-Fix {"them" if count != 1 else "it"} and save: this page reloads by itself.
-Nothing in output/ was changed.</p>
-</header>
-<ul class="build-errors" role="list">
-{items}
-</ul>
-</main>
-</body>
-</html>
-""".encode()
+    plural, them = ("s", "them") if count != 1 else ("", "it")
+    return ERROR_PAGE.format(
+        links=links, count=count, plural=plural, them=them, items=items
+    ).encode()
 
 
 def preview_policy(policy, origin, *, root_base=False):
@@ -113,7 +96,9 @@ class SiteHeaders:
     that does not parse leaves the last good headers in force, and says so."""
 
     def __init__(self, path):
-        self.path, self.lock, self.stamp, self.config = Path(path), threading.Lock(), None, {}
+        self.path = Path(path)
+        self.lock = threading.Lock()
+        self.stamp, self.config = None, {}
 
     def for_path(self, path):
         try:
@@ -158,12 +143,11 @@ class PreviewState:
     """The latest build's token and problems, and the pages listening for the
     next one; shared across threads."""
 
-    def __init__(self, max_listeners=MAX_LISTENERS):
+    def __init__(self):
         self.lock = threading.Lock()
         self.token = f"{os.getpid()}-{time.time_ns()}"
         self.problems = []
         self.listeners = {}  # inbox -> output path of its page, oldest first
-        self.max_listeners = max_listeners
 
     def finished(self, problems, pages=None, skip=()):
         """A build ended: reload every open page, or those in `pages` (when given) not in `skip`."""
@@ -186,7 +170,7 @@ class PreviewState:
         """A new page's inbox and the current token; over the limit, the oldest gets CLOSE."""
         inbox = queue.Queue()
         with self.lock:
-            while len(self.listeners) >= self.max_listeners:
+            while len(self.listeners) >= MAX_LISTENERS:
                 oldest = next(iter(self.listeners))
                 del self.listeners[oldest]
                 oldest.put(CLOSE)
