@@ -62,9 +62,7 @@ def test_prepare_matches_only_the_recorded_key_and_consumes_it(tmp_path):
     again, matches = cache.prepare(settings)
     assert (again, matches) == (current, True)
     assert settings["CACHE_CONTENT"] and settings["CHECK_MODIFIED_METHOD"] == "md5"
-    assert not (tmp_path / cache.KEY_FILE).exists(), (
-        "the key must be gone while a build runs"
-    )
+    assert not (tmp_path / cache.KEY_FILE).exists(), "the key must be gone while a build runs"
     cache.record(settings, current)
     _, matches = cache.prepare({**settings, "SITENAME": "Another"})
     assert not matches, "a cache written under other settings was trusted"
