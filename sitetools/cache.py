@@ -1,26 +1,14 @@
 """The one cache: every value kept between builds is a pure function of its key.
 
-A key is a digest of all that decides the value, found without a hand-kept list:
-
-- the inputs: the text and the options it was computed with (`salt`);
-- the code: the source bytes of the module that defines the function, found
-  from the function object itself (a lambda or a closure counts as its
-  module's), and the function's name;
-- the libraries: Python's version and the name and version of every installed
-  distribution (`versions()`).
-
-An edited plugin or a `pip install` therefore misses the old entries instead
-of answering with what the old code computed: a `cache/` carried from an older
-build (Netlify keeps it between deploys) cannot make a wrong site, and there is
-no version constant to bump by hand.
-
-`Cache(name).map(settings, function, texts, salt)` keeps results in
-CACHE_PATH/<name>.pickle, computes the missing ones on every CPU
-(sitetools.parallel), keeps them in memory for the preview's next build, and
-saves only the entries the build used. Files too large for a pickle (social
-images, the search index) are named by `key(...)` instead.
+A key digests the inputs, the source of the module defining the computing
+function (found from the function itself) and every installed library's
+version, so an edited plugin or a `pip install` misses old entries: there is
+no version constant to bump. `Cache(name).map(...)` keeps results in
+CACHE_PATH/<name>.pickle; larger files are named by `key(...)`. Pelican's own
+content cache is loaded only under such a key too (`prepare`, `record`).
 """
 
+import contextlib
 import functools
 import hashlib
 import inspect
@@ -35,59 +23,62 @@ from pelican import signals
 from .parallel import parallel_map
 from .progress import report
 
-_caches = []
-
+ROOT = Path(__file__).resolve().parent.parent
+KEY_FILE = "content-cache.key"
+# Settings that change between builds without changing what the readers make of a source.
+VOLATILE_SETTINGS = {"OUTPUT_PATH", "CACHE_PATH", "LOAD_CONTENT_CACHE", "CACHE_CONTENT",
+                     "DELETE_OUTPUT_DIRECTORY"}  # fmt: skip
+# Pelican's reader cache, checked by each source's md5, uncompressed (it loads fast).
+CACHE_SETTINGS = {"CACHE_CONTENT": True, "CONTENT_CACHING_LAYER": "reader",
+                  "CHECK_MODIFIED_METHOD": "md5", "GZIP_CACHE": False}  # fmt: skip
 # What a cache file that is missing, cut short or written by other code raises.
 UNREADABLE = (OSError, EOFError, ValueError, TypeError, AttributeError, ImportError,
               pickle.UnpicklingError)  # fmt: skip
+_caches = []
+# Read once a build: the code that runs is the code loaded when the build started.
+_sources = {}  # module path -> source digest
+_codes = {}  # function -> code digest
+_build = {"partial": False}
 
 
 @functools.cache
 def versions():
-    """Digest of Python's version and every installed distribution's name and
-    version, from the metadata folders on sys.path (`Markdown-3.7.dist-info`):
-    reading each one's metadata would take a tenth of a second."""
+    """Digest of Python's version and every installed distribution's metadata
+    folder name (`Markdown-3.7.dist-info`): reading each metadata is slow."""
     names = []
     for entry in sys.path:
         try:
-            listing = os.listdir(entry or ".")
+            names += [
+                n for n in os.listdir(entry or ".") if n.endswith((".dist-info", ".egg-info"))
+            ]
         except OSError:
             continue
-        names += [name for name in listing if name.endswith((".dist-info", ".egg-info"))]
     return _digest("\n".join([sys.version, *sorted(names)]))
 
 
-# Source digests of the modules that define cached functions, read once per
-# build: the code that runs is the code loaded when the build started.
-_sources = {}
-
-
 def file_digest(path):
-    """Digest of a file's bytes."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def code_digest(code):
-    """Digest of the code `code` stands for: the path of a source file (read
-    now), or a function or module (its module's source, read once a build,
-    and its name)."""
+    """Digest of a source file (a path), or of a function's or module's name and module source."""
     if isinstance(code, str | Path):
         return file_digest(code)
     code = inspect.unwrap(getattr(code, "func", code))  # partials, decorators
-    name = getattr(code, "__qualname__", "")
-    code_object = getattr(code, "__code__", None)
-    path = getattr(code_object, "co_filename", None) or getattr(code, "__file__", None)
-    if path not in _sources:
-        try:
-            _sources[path] = file_digest(path)
-        except (OSError, TypeError):  # built in: its library's version decides
-            _sources[path] = ""
-    return _digest(f"{name}\0{_sources[path]}")
+    if code not in _codes:
+        path = getattr(getattr(code, "__code__", None), "co_filename", None)
+        path = path or getattr(code, "__file__", None)
+        if path not in _sources:
+            try:
+                _sources[path] = file_digest(path)
+            except (OSError, TypeError):  # built in: its library's version decides
+                _sources[path] = ""
+        _codes[code] = _digest(f"{getattr(code, '__qualname__', '')}\0{_sources[path]}")
+    return _codes[code]
 
 
 def _stable(value):
-    """A stand-in for a value that is the same in every process: functions and
-    classes by name, sets sorted, no memory addresses."""
+    """The same text in every process: no memory addresses, sets sorted."""
     if isinstance(value, set | frozenset):
         return sorted(map(repr, value))
     if isinstance(value, bytes):
@@ -99,17 +90,15 @@ def _stable(value):
 
 
 def _digest(data):
-    if not isinstance(data, bytes):
-        if not isinstance(data, str):
-            data = json.dumps(data, sort_keys=True, default=_stable, ensure_ascii=False)
+    if not isinstance(data, bytes | str):
+        data = json.dumps(data, sort_keys=True, default=_stable, ensure_ascii=False)
+    if isinstance(data, str):
         data = data.encode("utf-8", "surrogatepass")
     return hashlib.sha256(data).hexdigest()
 
 
 def key(code, *inputs):
-    """The key of a value computed by `code` (a function, a module or a source
-    file, or a list of them) from `inputs` (texts, bytes, or plain values such
-    as settings), under the installed libraries. A hex digest."""
+    """Hex key of what `code` (function, module, file, or a list) computes from `inputs`."""
     codes = code if isinstance(code, list | tuple) else [code]
     return _combine([versions(), *map(code_digest, codes)], inputs)
 
@@ -118,18 +107,8 @@ def _combine(code_parts, inputs):
     return _digest("\0".join([*code_parts, *map(_digest, inputs)]))
 
 
-def load_pickle(path, default=None):
-    """What `path` holds, or `default` when it is missing or unreadable: a
-    cache that cannot be read is a cache miss."""
-    try:
-        with open(path, "rb") as handle:
-            return pickle.load(handle)
-    except UNREADABLE:
-        return default
-
-
 def write_atomic(path, data):
-    """Write bytes to `path` whole or not at all (a temporary file, then a rename)."""
+    """Write bytes to `path` whole or not at all."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
@@ -142,27 +121,22 @@ class Cache:
 
     def __init__(self, name):
         self.name = name
-        self.entries = {}
-        self.used = set()
-        self.path = None
-        self.dirty = False
+        self.path = None  # the file `entries` were loaded from
+        self.entries, self.used, self.dirty = {}, set(), False
         _caches.append(self)
 
-    def _load(self, settings):
+    def map(self, settings, function, texts, salt="", label=None):
+        """[function(text) for text in texts]: cached ones from the cache, the rest on every CPU."""
         path = os.path.join(settings["CACHE_PATH"], f"{self.name}.pickle")
         if path != self.path:
-            self.path, self.dirty, self.used = path, False, set()
-            entries = load_pickle(path, {})
-            self.entries = entries if isinstance(entries, dict) else {}
-
-    def map(self, settings, function, texts, salt="", label=None):
-        """[function(text) for text in texts], from the cache where it can; the
-        missing ones computed on every CPU."""
-        self._load(settings)
+            self.path, self.dirty, self.used, self.entries = path, False, set(), {}
+            with contextlib.suppress(*UNREADABLE), open(path, "rb") as handle:
+                entries = pickle.load(handle)  # an unreadable cache is a cache miss
+                self.entries = entries if isinstance(entries, dict) else {}
         code = [versions(), code_digest(function)]
         keys = [_combine(code, (text, salt)) for text in texts]
-        missing = dict(zip(keys, texts, strict=True))
-        todo = [(k, text) for k, text in missing.items() if k not in self.entries]
+        missing = {k: text for k, text in zip(keys, texts, strict=True) if k not in self.entries}
+        todo = list(missing.items())
         if todo:
             results = parallel_map(
                 lambda index: function(todo[index][1]),
@@ -175,30 +149,63 @@ class Cache:
         return [self.entries[k] for k in keys]
 
     def get(self, settings, function, text, salt=""):
-        """function(text), from the cache where it can (one text, in-process)."""
         return self.map(settings, function, [text], salt)[0]
 
     def save(self):
-        """Write the entries this build used, if that changed anything; keep
-        only those in memory too."""
-        if self.path is None:
-            return
-        if self.dirty or len(self.used) != len(self.entries):
+        """Write (and keep) only the entries this build used, if anything changed."""
+        if self.path is not None and (self.dirty or len(self.used) != len(self.entries)):
             self.entries = {k: self.entries[k] for k in self.used if k in self.entries}
             write_atomic(self.path, pickle.dumps(self.entries, protocol=pickle.HIGHEST_PROTOCOL))
             self.dirty = False
         self.used = set()
 
 
+def content_key(settings, root=ROOT):
+    """The key of Pelican's content cache: the settings, the project's Python
+    (settings files, sitetools, PLUGIN_PATHS) and the libraries."""
+    root = Path(root)
+    folders = [Path(__file__).parent, *(root / p for p in settings.get("PLUGIN_PATHS", ()))]
+    files = sorted(root.glob("*.py")) + sorted(p for f in folders for p in f.rglob("*.py"))
+    stable = {k: v for k, v in settings.items() if k not in VOLATILE_SETTINGS}
+    return key(files, stable, [os.path.relpath(p, root) for p in files])
+
+
+def prepare(settings, root=ROOT):
+    """Before a build: switch Pelican's content cache on and remove the key on
+    file; (this build's key, whether the cache on disk was written under it)."""
+    current, path = content_key(settings, root), Path(settings["CACHE_PATH"]) / KEY_FILE
+    try:
+        matches = path.read_text(encoding="utf-8") == current
+        path.unlink()
+    except OSError:
+        matches = False
+    settings.update(CACHE_SETTINGS)
+    return current, matches
+
+
+def record(settings, current):
+    """After a good build: the content cache on disk was written under `current`."""
+    write_atomic(Path(settings["CACHE_PATH"]) / KEY_FILE, current.encode("utf-8"))
+
+
+def partial_build():
+    """This build writes only some pages (the preview's fast pass): keep every
+    entry and save none; the full build after it saves what the site uses."""
+    _build["partial"] = True
+
+
 def _start_build(_pelican):
     _sources.clear()
-    for cache in _caches:
-        cache.used = set()
+    _codes.clear()
+    _build["partial"] = False
+    for each in _caches:
+        each.used = set()
 
 
 def _save_all(_pelican):
-    for cache in _caches:
-        cache.save()
+    for each in _caches:
+        if not _build["partial"]:
+            each.save()
 
 
 # Each build records afresh what it uses, and saves it when it is done.

@@ -17,8 +17,7 @@ CONTENT_LISTS = (
 
 
 def contents_of(*generators):
-    """Every article, translation, draft, hidden post and page the generators
-    read, in a fixed order."""
+    """Every article, translation, draft, hidden post and page the generators read, in order."""
     return [
         content
         for generator in generators

@@ -1,29 +1,19 @@
 """The preview server behind `invoke serve`.
 
-It serves output/ on 127.0.0.1, watches the sources, rebuilds on every save and
-tells open pages to reload through Server-Sent Events. Each open page names
-itself when it connects, so a save is built in two passes (see `rebuild`):
-the saved posts' pages and the open pages first, then the whole site. The
-reload script is a file (no inline script), injected into HTML responses by
-the server only, so the built site never carries it. When a rebuild fails,
-every HTML request gets the list of problems in the site's look, until the
-next good build; that includes an error in the settings file or a missing
-content folder, and the watcher never stops: the next good save brings the
-site back.
-
-Every response carries the headers netlify.toml gives its path in production
-(read again whenever it changes, so an edit to netlify.toml applies at once), with three
-changes only the preview needs; see `preview_policy` and `PREVIEW_CACHE`. At
-most MAX_LISTENERS pages hold a live-reload connection; a new one closes the
-oldest.
-
-Changes to plugins restart the server process, because Python cannot reload an
-imported plugin cleanly; open pages reconnect and reload by themselves.
+It serves output/ on 127.0.0.1, rebuilds on every save (see `rebuild`) and
+tells open pages to reload through Server-Sent Events; the reload script is a
+file injected by the server only, never built into the site. While a rebuild
+fails (a post, the settings, a missing content folder), every HTML request gets
+the problems in the site's look; the watcher never stops, and the next good
+save brings the site back. Every response carries netlify.toml's headers for
+its path (read again when it changes), adapted by `preview_headers`. Changes
+to plugin code restart the process: Python cannot reload a plugin cleanly.
 """
 
 import contextlib
 import html
 import http.server
+import io
 import os
 import queue
 import re
@@ -42,90 +32,44 @@ EVENTS_PATH = "/__preview/events"
 RELOAD_TAG = f'<script src="{RELOAD_PATH}" defer></script>'.encode()
 WATCHED = ("content", "theme", "plugins", "pelicanconf.py", "publishconf.py")
 RESTART_ON = ("plugins", "sitetools")
-# Open pages holding a live-reload connection (one server thread each); a new
-# page over the limit closes the oldest one's, which is most likely a closed tab.
+# Open pages holding a live-reload connection (a server thread each); a new
+# page over the limit closes the oldest one's, most likely a closed tab.
 MAX_LISTENERS = 8
-# How often the watcher checks that the folders it watches are still the same
-# ones (moved away, put back, replaced by an editor's save), in milliseconds.
+# How often (ms) the watcher checks that its folders are still the same ones
+# (moved away, put back, replaced by an editor's save).
 TICK_MS = 300
-# The preview never lets the browser keep a copy: a rebuilt file keeps its name
-# (and, with reproducible builds, its date), so a cached copy would go stale.
+# A rebuilt file keeps its name (and, with reproducible builds, its date), so a
+# copy kept by the browser would go stale.
 PREVIEW_CACHE = "no-store"
 CLOSE = object()  # what an inbox receives when its page is over the limit
+# A Host header as a browser sends it: a name or address, and a port.
+HOST = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 
-RELOAD_JS = b"""// Preview only: reload this page when the site has been rebuilt.
-(() => {
-  let seen = null;
-  // The server writes the page open here first when the next save is built.
-  const events = new EventSource(
-    "/__preview/events?page=" + encodeURIComponent(location.pathname),
-  );
-  // Too many open pages: the server dropped this one; don't reconnect.
-  events.addEventListener("close", () => events.close());
-  events.addEventListener("build", (event) => {
-    if (seen !== null && event.data !== seen) {
-      location.reload();
-    }
-    seen = event.data;
-  });
-})();
-"""
+# Served to every HTML page the preview sends: reloads it when the site was rebuilt.
+RELOAD_JS = Path(__file__).with_name("reload.js").read_bytes()
+# What every HTML request gets while the last rebuild is failing.
+ERROR_PAGE = Path(__file__).with_name("error_page.html").read_text(encoding="utf-8")
 
 
-def stylesheets(output):
-    """Site paths of the built theme's stylesheets (found by globbing, so a
-    hashed name such as main.3f2a1c.css is found too)."""
-    css = Path(output) / "theme" / "css"
-    return [f"/theme/css/{path.name}" for path in sorted(css.glob("*.css"))]
-
-
-def error_page(problems, stylesheet):
-    """The page every HTML request gets while the last rebuild is failing.
-    `stylesheet` is one site path or a list of them (none: unstyled)."""
-    if isinstance(stylesheet, str):
-        stylesheet = [stylesheet]
-    links = "\n".join(
-        f'<link rel="stylesheet" href="{html.escape(href)}">' for href in stylesheet or ()
-    )
+def error_page(problems, output):
+    """The page every HTML request gets while the last rebuild is failing,
+    styled by the built stylesheets (globbed: their names may be hashed)."""
+    css = sorted((Path(output) / "theme" / "css").glob("*.css"))
+    links = "".join(f'<link rel="stylesheet" href="/theme/css/{html.escape(p.name)}">' for p in css)
     items = "\n".join(f"<li><code>{html.escape(line)}</code></li>" for line in problems)
     count = len(problems)
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Build failed</title>
-{links}
-</head>
-<body>
-<main id="main" class="site-main">
-<header class="page-header">
-<h1 class="page-header__title">Build failed</h1>
-<p class="page-header__tagline">{count} problem{"s" * (count != 1)} stopped the rebuild.
-Fix {"them" if count != 1 else "it"} and save: this page reloads by itself.
-Nothing in output/ was changed.</p>
-</header>
-<ul class="build-errors" role="list">
-{items}
-</ul>
-</main>
-</body>
-</html>
-""".encode()
+    plural, them = ("s", "them") if count != 1 else ("", "it")
+    return ERROR_PAGE.format(
+        links=links, count=count, plural=plural, them=them, items=items
+    ).encode()
 
 
-# Chromium and the CSP spec read a host-source with a path ending in a file name
-# as that one URL, so these two additions allow the reload script and its event
-# stream and nothing else: a post's own <script>, inline or from this origin,
-# stays blocked as on Netlify.
 def preview_policy(policy, origin, *, root_base=False):
-    """The production Content-Security-Policy `policy` as the preview sends it
-    for a page served from `origin` (http://host:port): script-src and
-    connect-src also allow the reload script and the event stream by their
-    exact URLs; upgrade-insecure-requests is left out, since the preview is
-    plain HTTP on the loopback address and has no HTTPS to upgrade to; with
-    `root_base`, base-uri allows 'self' for the <base href="/"> the preview
-    puts into its 404 page (the development build's links are relative)."""
+    """The production Content-Security-Policy as the preview sends it from
+    `origin`: script-src and connect-src also allow the reload script and event
+    stream by exact URL (a path ending in a file name is that one URL, so a
+    post's own scripts stay blocked); no upgrade-insecure-requests (plain HTTP
+    on loopback); with `root_base`, base-uri 'self' for the 404 page's <base>."""
     directives = netlify.csp_directives(policy)
     fallback = directives.get("default-src")
     for name, url in (("script-src", origin + RELOAD_PATH), ("connect-src", origin + EVENTS_PATH)):
@@ -139,37 +83,22 @@ def preview_policy(policy, origin, *, root_base=False):
 
 
 def preview_headers(headers, origin, *, root_base=False):
-    """The headers netlify.toml gives a path (`headers`, from
-    netlify.headers_for), as the preview sends them."""
-    sent = dict(headers)
+    """netlify.toml's headers for a path, as the preview sends them."""
+    sent = {**headers, "cache-control": PREVIEW_CACHE}
     if "content-security-policy" in sent:
-        sent["content-security-policy"] = preview_policy(
-            sent["content-security-policy"], origin, root_base=root_base
-        )
-    sent["cache-control"] = PREVIEW_CACHE
+        policy = sent["content-security-policy"]
+        sent["content-security-policy"] = preview_policy(policy, origin, root_base=root_base)
     return sent
 
 
-# A Host header as a browser sends it: a name or address, and a port.
-HOST = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
-
-
-def page_origin(host_header, fallback):
-    """The origin the browser asked (http://localhost:8000 or 127.0.0.1:8000
-    alike), or `fallback` when the Host header is missing or malformed."""
-    host = (host_header or "").strip()
-    return f"http://{host}" if HOST.fullmatch(host) else fallback
-
-
 class SiteHeaders:
-    """netlify.toml's [[headers]], read again whenever the file changes. A file
+    """netlify.toml's [[headers]], read again whenever the file changes; one
     that does not parse leaves the last good headers in force, and says so."""
 
     def __init__(self, path):
         self.path = Path(path)
         self.lock = threading.Lock()
-        self.stamp = None
-        self.config = {}
+        self.stamp, self.config = None, {}
 
     def for_path(self, path):
         try:
@@ -180,8 +109,7 @@ class SiteHeaders:
             if stamp != self.stamp:
                 self.stamp = stamp
                 self._load(stamp)
-            config = self.config
-        return netlify.headers_for(config, path)
+            return netlify.headers_for(self.config, path)
 
     def _load(self, stamp):
         name = self.path.name
@@ -212,19 +140,17 @@ def page_file(url_path):
 
 
 class PreviewState:
-    """What the server knows about the latest build and the pages listening
-    for the next one; shared across threads."""
+    """The latest build's token and problems, and the pages listening for the
+    next one; shared across threads."""
 
-    def __init__(self, max_listeners=MAX_LISTENERS):
+    def __init__(self):
         self.lock = threading.Lock()
         self.token = f"{os.getpid()}-{time.time_ns()}"
         self.problems = []
         self.listeners = {}  # inbox -> output path of its page, oldest first
-        self.max_listeners = max_listeners
 
     def finished(self, problems, pages=None, skip=()):
-        """A build ended: every open page reloads, or only those whose output
-        path is in `pages` (when given) and not in `skip`."""
+        """A build ended: reload every open page, or those in `pages` (when given) not in `skip`."""
         with self.lock:
             self.problems = list(problems)
             self.token = f"{os.getpid()}-{time.time_ns()}"
@@ -237,16 +163,14 @@ class PreviewState:
             listener.put(self.token)
 
     def open_pages(self):
-        """Output paths of the pages holding a live-reload connection."""
         with self.lock:
             return set(self.listeners.values())
 
     def listen(self, page=None):
-        """A new page's inbox and the current build token; over the limit,
-        the oldest page's inbox receives CLOSE. `page`: its output path."""
+        """A new page's inbox and the current token; over the limit, the oldest gets CLOSE."""
         inbox = queue.Queue()
         with self.lock:
-            while len(self.listeners) >= self.max_listeners:
+            while len(self.listeners) >= MAX_LISTENERS:
                 oldest = next(iter(self.listeners))
                 del self.listeners[oldest]
                 oldest.put(CLOSE)
@@ -258,14 +182,15 @@ class PreviewState:
             self.listeners.pop(inbox, None)
 
 
-def make_handler(state, output, stylesheet=None, site_headers=None):
-    """The request handler; `stylesheet` None: look for the built stylesheet on
-    every error page, since a rebuild may rename it. `site_headers`: a
-    SiteHeaders whose headers every response carries."""
+def _is_html(path):
+    return path.endswith(("/", ".html")) or "." not in path.rsplit("/", 1)[-1]
+
+
+def make_handler(state, output, site_headers):
+    """The request handler: serves `output`, the reload script and events, or the error page."""
 
     class Handler(http.server.SimpleHTTPRequestHandler):
-        # A connection that sends nothing (or reads nothing) for this long is
-        # closed, so idle sockets cannot hold server threads for ever.
+        # An idle connection is closed after this long, so it cannot hold a thread for ever.
         timeout = 60
         root_base = False  # this response's HTML carries the preview's <base href="/">
 
@@ -276,87 +201,56 @@ def make_handler(state, output, stylesheet=None, site_headers=None):
             pass
 
         def end_headers(self):
-            if site_headers is not None:
-                path = urllib.parse.unquote(urllib.parse.urlsplit(getattr(self, "path", "/")).path)
-                host, port = self.server.server_address[:2]
-                sent = getattr(self, "headers", None)
-                origin = page_origin(sent.get("Host") if sent else None, "")
-                headers = preview_headers(
-                    site_headers.for_path(path),
-                    origin or f"http://{host}:{port}",
-                    root_base=self.root_base,
-                )
-                for name, value in headers.items():
-                    self.send_header(name, value)
-            else:
-                self.send_header("Cache-Control", PREVIEW_CACHE)
+            path = urllib.parse.unquote(urllib.parse.urlsplit(getattr(self, "path", "/")).path)
+            sent = getattr(self, "headers", None)  # none on a malformed request
+            host = ((sent and sent.get("Host")) or "").strip()
+            origin = "http://{}:{}".format(*self.server.server_address[:2])
+            origin = f"http://{host}" if HOST.fullmatch(host) else origin  # localhost or 127.0.0.1
+            sent = preview_headers(site_headers.for_path(path), origin, root_base=self.root_base)
+            for name, value in sent.items():
+                self.send_header(name, value)
             super().end_headers()
 
-        def do_HEAD(self):
-            self.do_GET()
+        def send_head(self):
+            """Headers, and the body as a file (SimpleHTTPRequestHandler sends it to GET only)."""
+            url = urllib.parse.urlsplit(self.path)
+            if url.path == RELOAD_PATH:
+                return self._body(200, "text/javascript; charset=utf-8", RELOAD_JS)
+            if url.path == EVENTS_PATH:
+                page = urllib.parse.parse_qs(url.query).get("page", ["/"])[0]
+                return self._events(page_file(page))
+            if state.problems and _is_html(url.path):
+                return self._html(500, error_page(state.problems, output))
+            target = self.translate_path(url.path)
+            page = os.path.join(target, "index.html") if os.path.isdir(target) else target
+            # A folder asked without its slash: SimpleHTTPRequestHandler redirects.
+            served = page == target or url.path.endswith("/")
+            if served and os.path.isfile(page) and page.endswith(".html"):
+                return self._html(200, Path(page).read_bytes())
+            if _is_html(url.path) and not os.path.exists(page):
+                return self._not_found()
+            return super().send_head()
 
-        def do_GET(self):
-            path = urllib.parse.urlsplit(self.path).path
-            if path == RELOAD_PATH:
-                return self._send(200, "text/javascript; charset=utf-8", RELOAD_JS)
-            if path == EVENTS_PATH:
-                query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
-                return self._events(page_file(query.get("page", ["/"])[0]))
-            if state.problems and self._is_html(path):
-                return self._send(
-                    500,
-                    "text/html; charset=utf-8",
-                    self._inject(
-                        error_page(
-                            state.problems,
-                            stylesheets(output) if stylesheet is None else stylesheet,
-                        )
-                    ),
-                )
-            target = self.translate_path(path)
-            if os.path.isdir(target):
-                target = os.path.join(target, "index.html")
-                if not path.endswith("/") and os.path.exists(target):
-                    self.send_response(301)
-                    self.send_header("Location", path + "/")
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return None
-            if target.endswith(".html") or (self._is_html(path) and not os.path.exists(target)):
-                return self._html(target)
-            return super().do_HEAD() if self.command == "HEAD" else super().do_GET()
+        def _not_found(self):
+            # 404.html is written for the site root; its relative links must
+            # resolve from there whatever was asked (production links are absolute).
+            self.root_base = True
+            with contextlib.suppress(OSError):
+                page = Path(output, "404.html").read_bytes()
+                return self._html(404, page.replace(b"<head>", b'<head>\n<base href="/">', 1))
+            return self._html(404, b"<!doctype html><title>Not found</title><h1>Not found</h1>")
 
-        def _is_html(self, path):
-            return path.endswith(("/", ".html")) or "." not in path.rsplit("/", 1)[-1]
-
-        def _html(self, target):
-            status = 200
-            if not os.path.exists(target):
-                status, target = 404, os.path.join(output, "404.html")
-            try:
-                body = Path(target).read_bytes()
-            except OSError:
-                body, status = b"<!doctype html><title>Not found</title><h1>Not found</h1>", 404
-            if status == 404:
-                # 404.html is written for the site root; its relative links must
-                # resolve from there whatever address was asked for. (Production
-                # links are absolute, so only the preview needs this.)
-                body = body.replace(b"<head>", b'<head>\n<base href="/">', 1)
-                self.root_base = True
-            self._send(status, "text/html; charset=utf-8", self._inject(body))
-
-        def _inject(self, body):
+        def _html(self, status, body):
             marker = body.rfind(b"</body>")
-            return body[:marker] + RELOAD_TAG + body[marker:] if marker >= 0 else body + RELOAD_TAG
+            body = body[:marker] + RELOAD_TAG + body[marker:] if marker >= 0 else body + RELOAD_TAG
+            return self._body(status, "text/html; charset=utf-8", body)
 
-        def _send(self, status, content_type, body):
-            """A response; to HEAD, the same status and headers without the body."""
+        def _body(self, status, content_type, body):
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
+            return io.BytesIO(body)
 
         def _events(self, page):
             self.send_response(200)
@@ -369,8 +263,9 @@ def make_handler(state, output, stylesheet=None, site_headers=None):
                 while token is not CLOSE:
                     self.wfile.write(f"event: build\ndata: {token}\n\n".encode())
                     self.wfile.flush()
-                    # Every 15 s the same token again: a keep-alive.
-                    with contextlib.suppress(queue.Empty):
+                    with contextlib.suppress(
+                        queue.Empty
+                    ):  # every 15 s the same token: a keep-alive
                         token = inbox.get(timeout=15)
                 self.wfile.write(b"event: close\ndata: too many open pages\n\n")
                 self.wfile.flush()
@@ -378,18 +273,17 @@ def make_handler(state, output, stylesheet=None, site_headers=None):
                 pass
             finally:
                 state.forget(inbox)
+            return None
 
     return Handler
 
 
 def _attempt(builder, state, **options):
-    """One build; its result, or None when it failed (the problems then go to
-    every open page). Nothing a build raises stops the preview: an error in
-    the settings file or a missing content folder becomes the one problem on
-    the error page."""
+    """One build's result, or None when it failed: its problems (a settings
+    error is one line too) then go to every open page. Nothing stops the preview."""
     try:
         result = builder.build(**options)
-    except BuildError as error:  # content problems, or SettingsError: one line each
+    except BuildError as error:
         problems = error.problems
     except (Exception, SystemExit) as error:  # a bug of ours: say it, keep serving
         problems = [f"{type(error).__name__}: {' '.join(str(error).split())}"]
@@ -405,12 +299,10 @@ def _attempt(builder, state, **options):
 def rebuild(builder, state, changed=None, root=ROOT):
     """Build after a save (`changed`: the paths saved since the last build).
 
-    First a fast pass writes the saved posts' pages and the pages open in a
-    browser, which reload at once; then a full build makes the whole site
-    consistent, and reloads the open pages the fast pass did not write.
-    Both are all-or-nothing: a failure shows its problems on every page. When
-    the first pass had to write every page (a setting changed), it is the only
-    one."""
+    A fast pass writes the saved posts' pages and the open pages, which reload
+    at once; a full build then makes the whole site consistent and reloads the
+    other open pages. When the first pass had to write every page (a setting
+    changed), it is the only one."""
     started = time.perf_counter()
     fresh = set()
     result = None
@@ -429,19 +321,9 @@ def rebuild(builder, state, changed=None, root=ROOT):
     return True
 
 
-def watched_paths(root, content=None):
-    """What the preview watches, whether each exists now or not: the sources,
-    theme, plugins and settings (`content` replaces root/content when the
-    site's content lives elsewhere)."""
-    paths = [root / name for name in WATCHED]
-    if content is not None:
-        paths = [p for p in paths if p != root / "content"] + [Path(content)]
-    return paths
-
-
 def identities(paths):
-    """{path: (device, inode) or None when missing}: tells when a watched folder
-    or file was moved away, put back or replaced by a new file."""
+    """{path: (device, inode) or None when missing}: tells when a watched path
+    was moved away, put back or replaced."""
     found = {}
     for path in paths:
         try:
@@ -454,8 +336,7 @@ def identities(paths):
 
 
 def _changes(paths, stop):
-    """watchfiles' batches of changes under `paths` (those that exist), and an
-    empty batch every TICK_MS."""
+    """watchfiles' batches of changes under `paths`, and an empty batch every TICK_MS."""
     import watchfiles  # noqa: PLC0415
 
     if not paths:  # nothing to watch until something comes back
@@ -467,14 +348,11 @@ def _changes(paths, stop):
     )
 
 
-def watch(root, builder, state, stop, built=None):
-    """Rebuild on every change under the watched paths; restart on code changes.
-
-    `built`: identities() of the watched paths at the last build. A watched
-    path that disappears, comes back or is replaced triggers a full rebuild
-    and a new watch over what exists then. Nothing stops this loop but `stop`."""
-    paths = watched_paths(root, builder.overrides.get("PATH"))
-    built = built if built is not None else identities(paths)
+def watch(root, builder, state, stop, built):
+    """Rebuild on every change under the paths of `built` (their identities()
+    at the last build); restart on code changes. A path that disappears, comes
+    back or is replaced triggers a full rebuild and a new watch. Only `stop` ends this."""
+    paths = list(built)
     while not stop.is_set():
         armed = identities(paths)
         try:
@@ -483,8 +361,9 @@ def watch(root, builder, state, stop, built=None):
                 if not changes and now == built:
                     continue
                 changed = {Path(path) for _, path in changes} if now == built else None
-                if changed and any(_top_folder(root, path) in RESTART_ON for path in changed):
-                    if any(path.suffix == ".py" for path in changed):
+                for path in changed or ():
+                    top = path.relative_to(root).parts[0] if path.is_relative_to(root) else None
+                    if top in RESTART_ON and path.suffix == ".py":
                         print("Plugin code changed: restarting the preview", flush=True)
                         os.execv(sys.executable, [sys.executable, *sys.argv])
                 built = now
@@ -496,34 +375,25 @@ def watch(root, builder, state, stop, built=None):
             stop.wait(TICK_MS / 1000)
 
 
-def _top_folder(root, path):
-    try:
-        return path.relative_to(root).parts[0]
-    except (ValueError, IndexError):
-        return None
-
-
 def serve(root, settings_file, output, *, host="127.0.0.1", port=8000, overrides=None):
-    """Build once, then serve and rebuild until interrupted.
-
-    `overrides` are Pelican settings for every build (e.g. PATH for a content
-    folder elsewhere); its PATH is watched instead of root/content. Responses
-    carry the headers of root/netlify.toml. A first build that fails (even on
-    the settings) still starts the server, showing the problems."""
-    root = Path(root)
-    output = Path(output)
-    state = PreviewState()
+    """Build once, then serve and rebuild until interrupted. `overrides` are
+    settings for every build; its PATH is watched instead of root/content. A
+    first build that fails (even on the settings) still starts the server."""
+    root, output, state = Path(root), Path(output), PreviewState()
     # One builder for the preview's life: it keeps what rebuilds can reuse.
     builder = SiteBuilder(settings_file, output, overrides, warm=True)
-    built = identities(watched_paths(root, builder.overrides.get("PATH")))
+    paths = [root / name for name in WATCHED]
+    if "PATH" in builder.overrides:
+        paths = [p for p in paths if p != root / "content"] + [Path(builder.overrides["PATH"])]
+    built = identities(paths)  # before the first build: a change meanwhile is seen
     rebuild(builder, state, root=root)
     output.mkdir(parents=True, exist_ok=True)
-    handler = make_handler(state, output, site_headers=SiteHeaders(root / "netlify.toml"))
+    handler = make_handler(state, output, SiteHeaders(root / "netlify.toml"))
     server = http.server.ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     stop = threading.Event()
-    watcher = threading.Thread(target=watch, args=(root, builder, state, stop, built), daemon=True)
-    watcher.start()
+    args = (root, builder, state, stop, built)
+    threading.Thread(target=watch, args=args, daemon=True).start()
     print(f"Preview on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
     try:
         server.serve_forever()

@@ -1,18 +1,14 @@
-"""CPU-bound work of one build fanned out to forked worker processes.
+"""CPU-bound work fanned out to forked workers: Pelican runs on one core.
 
-Pelican runs on one core. A cold build spends most of its time in pure-Python
-text processing (Markdown, Pygments, typogrify) of independent files, which
-forked workers can share. Forking copies the parent's memory, so the work
-function and its inputs need not be pickled, only the results; and it is only
-done from a process with no other thread, where forking is safe.
+Forking copies the parent's memory, so only results are pickled; it is done
+only from a process with no other thread, where forking is safe.
 """
 
 import multiprocessing
 import os
 import threading
 
-# The function that forked workers run; set just before the pool forks.
-_task = {"function": None}
+_task = {"function": None}  # what forked workers run; set just before the pool forks
 
 
 def available_cpus():
@@ -29,8 +25,7 @@ def can_fork():
 
 def worker_count(requested, items, min_items):
     """How many workers to use for `items` pieces of work: 1 means in-process."""
-    cpus = available_cpus()
-    count = min(requested or cpus, cpus)
+    count = min(requested or available_cpus(), available_cpus())
     if count < 2 or items < max(min_items, 2) or not can_fork():
         return 1
     return min(count, items)
@@ -42,28 +37,22 @@ def _call(index):
 
 def parallel_map(function, count, workers=0, min_items=16, progress=None):
     """[function(i) for i in range(count)], in order, on forked workers when
-    there are at least `min_items` items, more than one CPU and no thread.
-
-    `function` runs in the workers as it is in the parent (it is not pickled);
-    its results must pickle. `workers` = 0 uses every available CPU.
-    `progress(done, count)` is called in the parent as results come in."""
+    worker_count allows; `progress(done, count)` is called in the parent."""
     processes = worker_count(workers, count, min_items)
     results = []
     if processes == 1:
-        for index in range(count):
-            results.append(function(index))
-            if progress:
-                progress(index + 1, count)
-        return results
-    _task["function"] = function
+        results_in = map(function, range(count))
+    else:
+        _task["function"] = function
+        pool = multiprocessing.get_context("fork").Pool(processes)
+        results_in = pool.imap(_call, range(count), chunksize=max(1, count // (processes * 8)))
     try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(processes) as pool:
-            chunk = max(1, count // (processes * 8))
-            for result in pool.imap(_call, range(count), chunksize=chunk):
-                results.append(result)
-                if progress:
-                    progress(len(results), count)
+        for result in results_in:
+            results.append(result)
+            if progress:
+                progress(len(results), count)
         return results
     finally:
-        _task["function"] = None
+        if processes > 1:
+            pool.terminate()
+            _task["function"] = None

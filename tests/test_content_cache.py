@@ -1,4 +1,4 @@
-"""Pelican's content cache carried across builds (sitetools/content_cache.py):
+"""Pelican's content cache carried across builds (sitetools/cache.py):
 loaded only under the key it was written with, never after a failed
 build, and the site it gives is the site a cold build gives."""
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pelican.cache import FileStampDataCacher
 
-from sitetools import content_cache
+from sitetools import cache
 from sitetools.bench import edit_text, write_corpus
 from sitetools.build import BuildError, build, load_settings
 from tests.conftest import run_python
@@ -21,21 +21,21 @@ POSTS = 30
 
 def test_key_ignores_where_output_and_cache_go():
     settings = load_settings("publishconf.py")
-    digest = content_cache.cache_key(settings)
-    assert content_cache.cache_key({**settings, "OUTPUT_PATH": "/elsewhere"}) == digest
-    assert content_cache.cache_key({**settings, "CACHE_PATH": "/restored"}) == digest
+    digest = cache.content_key(settings)
+    assert cache.content_key({**settings, "OUTPUT_PATH": "/elsewhere"}) == digest
+    assert cache.content_key({**settings, "CACHE_PATH": "/restored"}) == digest
     markdown = {**settings["MARKDOWN"], "output_format": "xhtml"}
-    assert content_cache.cache_key({**settings, "MARKDOWN": markdown}) != digest
-    assert content_cache.cache_key({**settings, "TIMEZONE": "Asia/Tokyo"}) != digest
+    assert cache.content_key({**settings, "MARKDOWN": markdown}) != digest
+    assert cache.content_key({**settings, "TIMEZONE": "Asia/Tokyo"}) != digest
 
 
 def test_key_is_the_same_in_another_process():
-    here = content_cache.cache_key(load_settings("publishconf.py"))
+    here = cache.content_key(load_settings("publishconf.py"))
     there = run_python(
         """
-        from sitetools import content_cache
+        from sitetools import cache
         from sitetools.build import load_settings
-        print(content_cache.cache_key(load_settings("publishconf.py")))
+        print(cache.content_key(load_settings("publishconf.py")))
         """
     ).strip()
     assert there == here, "a setting's value is written differently in each process"
@@ -47,26 +47,24 @@ def test_key_follows_every_python_file_of_the_plugins(tmp_path):
     plugin.write_text("VALUE = 1\n")
     (tmp_path / "pelicanconf.py").write_text("SITENAME = 'x'\n")
     settings = {"PLUGIN_PATHS": ["plugins"], "SITENAME": "x"}
-    before = content_cache.cache_key(settings, tmp_path)
+    before = cache.content_key(settings, tmp_path)
     plugin.write_text("VALUE = 2\n")
-    assert content_cache.cache_key(settings, tmp_path) != before, "a plugin edit kept it"
+    assert cache.content_key(settings, tmp_path) != before, "a plugin edit kept it"
     plugin.write_text("VALUE = 1\n")
-    assert content_cache.cache_key(settings, tmp_path) == before
+    assert cache.content_key(settings, tmp_path) == before
 
 
 def test_prepare_matches_only_the_recorded_key_and_consumes_it(tmp_path):
     settings = {**load_settings("pelicanconf.py"), "CACHE_PATH": str(tmp_path)}
-    current, matches = content_cache.prepare(dict(settings))
+    current, matches = cache.prepare(dict(settings))
     assert not matches, "no key on file, yet the cache was trusted"
-    content_cache.record(settings, current)
-    again, matches = content_cache.prepare(settings)
+    cache.record(settings, current)
+    again, matches = cache.prepare(settings)
     assert (again, matches) == (current, True)
     assert settings["CACHE_CONTENT"] and settings["CHECK_MODIFIED_METHOD"] == "md5"
-    assert not (tmp_path / content_cache.KEY_FILE).exists(), (
-        "the key must be gone while a build runs"
-    )
-    content_cache.record(settings, current)
-    _, matches = content_cache.prepare({**settings, "SITENAME": "Another"})
+    assert not (tmp_path / cache.KEY_FILE).exists(), "the key must be gone while a build runs"
+    cache.record(settings, current)
+    _, matches = cache.prepare({**settings, "SITENAME": "Another"})
     assert not matches, "a cache written under other settings was trusted"
 
 
@@ -108,7 +106,7 @@ def carried(tmp_path_factory):
     content = write_corpus(root / "content", POSTS)
     overrides = {"PATH": str(content), "CACHE_PATH": str(root / "cache")}
     build("publishconf.py", root / "cold", overrides)
-    key_written = (root / "cache" / content_cache.KEY_FILE).is_file()
+    key_written = (root / "cache" / cache.KEY_FILE).is_file()
     return root, content, overrides, key_written
 
 
@@ -158,7 +156,7 @@ def test_a_failed_build_leaves_no_key(tmp_path, reads):
     post.write_text(re.sub(r"^Date: .*$", "Date: soon", good, flags=re.M), "utf-8")
     with pytest.raises(BuildError):
         build("pelicanconf.py", tmp_path / "output", overrides)
-    assert not (tmp_path / "cache" / content_cache.KEY_FILE).exists()
+    assert not (tmp_path / "cache" / cache.KEY_FILE).exists()
     post.write_text(good, "utf-8")
     reads.clear()
     build("pelicanconf.py", tmp_path / "output", overrides)

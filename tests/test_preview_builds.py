@@ -141,8 +141,11 @@ def test_the_fast_pass_writes_the_edited_and_open_pages_then_the_full_build_matc
     builder, content, output = preview
     builder.wait()  # the first build's search index
     before = site_files(output)
+    cached = {path.name: path.read_bytes() for path in (output.parent / "cache").glob("*.pickle")}
     post = _edit(content, 4, "body-only")
     fast = builder.build(changed=[post], first={"about/index.html"})
+    kept = {path.name: path.read_bytes() for path in (output.parent / "cache").glob("*.pickle")}
+    assert cached and kept == cached, "the fast pass rewrote cache/: the full build saves it"
     assert fast.fast, "the fast pass wrote every page"
     assert f"posts/{post.stem}/index.html" in fast.written, "the edited page was not written"
     assert "about/index.html" in fast.written, "the page open in the browser was not written"

@@ -1,13 +1,10 @@
 """Markdown sources read on every CPU when a build has many to read.
 
-Pelican reads its sources one after another, and reading (Markdown, Pygments)
-is the largest part of a cold build. On its documented `readers_init` signal
-this plugin gives Pelican a subclass of its MarkdownReader for the Markdown
-extensions. When Pelican starts reading, the sources its content cache does
-not hold are read by that reader in forked worker processes; Pelican then
-gets each result when it asks for that file, and does everything else as
-before. A source whose reading logged a warning or failed is read again by
-Pelican itself, which reports the problem as usual.
+On Pelican's documented `readers_init` signal this plugin gives it a subclass
+of its MarkdownReader. On the build's first read, the sources Pelican's
+content cache lacks are read by that reader in forked workers, and Pelican gets
+each result when it asks for that file. A source whose reading logged a
+warning or failed is read again by Pelican itself, which reports it as usual.
 """
 
 import logging
@@ -15,17 +12,17 @@ import os
 
 from pelican import readers as pelican_readers
 from pelican import signals
+from pelican.generators import ArticlesGenerator
 
+from sitetools.build import ProblemCollector
 from sitetools.parallel import parallel_map, worker_count
 from sitetools.progress import report
 
 logger = logging.getLogger(__name__)
 
 DEFAULTS = {
-    # Worker processes; 0 uses every CPU the build may run on.
-    "workers": 0,
-    # Below this many sources to read, forking costs more than it saves.
-    "min_files": 24,
+    "workers": 0,  # worker processes; 0 uses every CPU the build may run on
+    "min_files": 24,  # below this many sources to read, forking costs more than it saves
 }
 
 # Per build: the generators whose sources are read, the results by path.
@@ -42,30 +39,21 @@ class MarkdownReader(pelican_readers.MarkdownReader):
 
     def read_quietly(self, source_path):
         """(content, metadata), or None if reading logged a problem or failed."""
-        heard = _Heard()
-        root = logging.getLogger()
-        root.addHandler(heard)
+        heard = ProblemCollector()
+        logging.getLogger().addHandler(heard)
         try:
             result = super().read(source_path)
         except Exception:  # Pelican reads it again and reports it
             return None
         finally:
-            root.removeHandler(heard)
-        return None if heard.count else result
+            logging.getLogger().removeHandler(heard)
+        return None if heard.errors or heard.warnings else result
 
 
-class _Heard(logging.Handler):
-    def __init__(self):
-        super().__init__(level=logging.WARNING)
-        self.count = 0
-
-    def emit(self, record):
-        self.count += 1
-
-
-def sources_to_read(generator, kind):
+def sources_to_read(generator):
     """(reader, absolute path) of each Markdown source of `generator` that
-    Pelican's content cache does not hold; `kind` is "ARTICLE" or "PAGE"."""
+    Pelican's content cache does not hold."""
+    kind = "ARTICLE" if isinstance(generator, ArticlesGenerator) else "PAGE"
     settings = generator.settings
     paths = generator.get_files(settings[f"{kind}_PATHS"], exclude=settings[f"{kind}_EXCLUDES"])
     jobs = []
@@ -79,8 +67,8 @@ def sources_to_read(generator, kind):
 
 def read_all(jobs, options):
     """{path: (content, metadata)} of the `jobs` the workers read well."""
-    workers, least = int(options["workers"]), int(options["min_files"])
-    processes = worker_count(workers, len(jobs), least)
+    least = int(options["min_files"])
+    processes = worker_count(int(options["workers"]), len(jobs), least)
     if processes < 2:  # Pelican reads them as fast
         return {}
     logger.debug("Reading %d Markdown sources on %d processes", len(jobs), processes)
@@ -94,9 +82,6 @@ def read_all(jobs, options):
     return {path: result for (_, path), result in zip(jobs, results, strict=True) if result}
 
 
-# ------------------------------------------------------------------ handlers
-
-
 def use_our_reader(readers):
     for extension, reader_class in list(readers.reader_classes.items()):
         if reader_class is pelican_readers.MarkdownReader:
@@ -107,34 +92,28 @@ def reset(*_args, **_kwargs):
     _build.update(generators=[], results={}, started=False)
 
 
-def remember_articles(generator):
-    _build["generators"].append((generator, "ARTICLE"))
-
-
-def remember_pages(generator):
-    _build["generators"].append((generator, "PAGE"))
+def remember(generator):
+    _build["generators"].append(generator)
 
 
 def read_ahead(generator, **_kwargs):
     """On the build's first read: read every uncached Markdown source."""
-    if _build["started"]:
-        return
-    _build["started"] = True
-    options = {**DEFAULTS, **(generator.settings.get("PARALLEL_MARKDOWN") or {})}
-    jobs = [job for known, kind in _build["generators"] for job in sources_to_read(known, kind)]
-    _build["results"] = read_all(jobs, options)
+    if not _build["started"]:
+        _build["started"] = True
+        options = {**DEFAULTS, **(generator.settings.get("PARALLEL_MARKDOWN") or {})}
+        jobs = [job for known in _build["generators"] for job in sources_to_read(known)]
+        _build["results"] = read_all(jobs, options)
 
 
 def register():
     # Pelican's documented place to give it a reader class for an extension.
     signals.readers_init.connect(use_our_reader)
-    # Each build starts clean, even after one that failed midway.
+    # Each build starts clean, even after one that failed midway; nothing read outlives it.
     signals.initialized.connect(reset)
+    signals.finalized.connect(reset)
     # Generators exist before any source is read: note whose sources to read.
-    signals.article_generator_init.connect(remember_articles)
-    signals.page_generator_init.connect(remember_pages)
+    signals.article_generator_init.connect(remember)
+    signals.page_generator_init.connect(remember)
     # The first read of a build starts reading everything else.
     signals.article_generator_preread.connect(read_ahead)
     signals.page_generator_preread.connect(read_ahead)
-    # Nothing read ahead outlives its build.
-    signals.finalized.connect(reset)
