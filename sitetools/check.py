@@ -10,10 +10,9 @@ folder returning report lines, one per failure.
 
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
-
-from bs4 import BeautifulSoup
 
 # Attributes that hold a URL the browser fetches or navigates to.
 URL_ATTRIBUTES = {
@@ -34,23 +33,35 @@ _LINK_RELS_SKIPPED = {"preconnect", "dns-prefetch"}
 _FEED_ROOT = re.compile(rb"<(?:[\w-]+:)?(feed|rss|rdf:RDF)\b")
 
 
-def page_links(soup):
-    """(tag, attribute, url) for every URL-bearing attribute of a page (a
-    BeautifulSoup tree or markup), in document order."""
-    if isinstance(soup, str):
-        soup = BeautifulSoup(soup, "html.parser")
-    found = []
-    for element in soup.find_all(list(URL_ATTRIBUTES)):
-        if element.name == "link" and set(element.get("rel") or ()) & _LINK_RELS_SKIPPED:
-            continue
-        for attribute in URL_ATTRIBUTES[element.name]:
-            value = element.get(attribute)
+class _Page(HTMLParser):
+    """One pass over a page: its URL-bearing attributes (tag, attribute, url),
+    in document order, and every fragment it answers to (ids, <a name>)."""
+
+    def __init__(self, markup):
+        super().__init__(convert_charrefs=True)
+        self.links, self.ids = [], set()
+        self.feed(markup)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = {name: value or "" for name, value in reversed(attrs)}  # the first one wins
+        self.ids.update(v for k, v in attrs.items() if k == "id" or (k, tag) == ("name", "a"))
+        if tag == "link" and set(attrs.get("rel", "").split()) & _LINK_RELS_SKIPPED:
+            return
+        for attribute in URL_ATTRIBUTES.get(tag, ()):
+            value = attrs.get(attribute)
             if value is not None and attribute == "srcset":
                 urls = [part.split()[0] for part in value.split(",") if part.strip()]
             else:
                 urls = [] if value is None else [value.strip()]
-            found.extend((element.name, attribute, url) for url in urls)
-    return found
+            self.links.extend((tag, attribute, url) for url in urls)
+
+    handle_startendtag = handle_starttag
+
+
+def page_links(markup):
+    """(tag, attribute, url) for every URL-bearing attribute of a page."""
+    return _Page(markup).links
 
 
 def internal_target(url, page, site_origins=()):
@@ -78,17 +89,17 @@ def resolve_file(output, site_path):
 
 def check_links(output, site_origins=()):
     """Report lines for internal links that lead nowhere, one per broken link;
-    each page is parsed once, for its links and for the ids it answers to."""
-    output, pages = Path(output), {}
-    for path in sorted(Path(output).rglob("*.html")):
-        soup = BeautifulSoup(path.read_text(encoding="utf-8", errors="replace"), "html.parser")
-        ids = {element["id"] for element in soup.find_all(id=True)}
-        ids |= {element["name"] for element in soup.find_all("a", attrs={"name": True})}
-        pages[path] = (page_links(soup), ids)
+    each page is parsed once (by the standard library's tokenizer: it is our
+    own output, and the check is to be cheap enough to run in every build)."""
+    output = Path(output)
+    pages = {
+        path: _Page(path.read_text(encoding="utf-8", errors="replace"))
+        for path in sorted(output.rglob("*.html"))
+    }
     problems = []
-    for path, (links, _) in pages.items():
+    for path, parsed in pages.items():
         page = "/" + path.relative_to(output).as_posix()
-        for tag, attribute, url in links:
+        for tag, attribute, url in parsed.links:
             if (target := internal_target(url, page, site_origins)) is None:
                 continue
             site_path, fragment = target
@@ -96,7 +107,7 @@ def check_links(output, site_origins=()):
             file = resolve_file(output, site_path)
             if file is None:
                 problems.append(f"{where}: {site_path} does not exist in the build")
-            elif fragment and file in pages and fragment not in pages[file][1]:
+            elif fragment and file in pages and fragment not in pages[file].ids:
                 problems.append(f"{where}: no element with id {fragment!r} on {site_path}")
     return problems
 
