@@ -47,10 +47,8 @@ _VERBS = (
 _ACRONYMS = ("API", "GPU", "SLO", "CPU", "TTFT", "HTTP", "SQL", "JSON", "CI", "P99")
 # One snippet per language; {a} {b} {c} are words, {n} a number.
 _CODE = {
-    "python": 'def {a}({b}, {c}=None):\n    """The {b} of one {c}."""\n    return [{b} * 2 for '
-    "{b} in range({n})]\n",
-    "bash": 'set -euo pipefail\nfor {a} in $(seq 1 {n}); do\n  echo "{b}-${a}" >> /tmp/{c}.log\n'
-    "done\n",
+    "python": 'def {a}({b}, {c}=None):\n    return [{b} * 2 for {b} in range({n})]  # "{c}"\n',
+    "bash": 'for {a} in $(seq 1 {n}); do\n  echo "{b}-${a}" >> /tmp/{c}.log\ndone\n',
     "yaml": "kind: Deployment\nmetadata:\n  name: {a}-{b}\nspec:\n  replicas: {n}\n  image: {c}\n",
     "go": "func {a}({b} []string) int {{\n\treturn len({b}) * {n} // {c}\n}}\n",
     "sql": "SELECT {a}, count(*) AS {b}\nFROM events\nWHERE {c} > {n}\nGROUP BY {a};\n",
@@ -67,8 +65,8 @@ _MARKUP = (
     (0.2, lambda rng, word: f"{word}'s"),
 )
 
-# One synthetic post: its slug, tags and Markdown text.
-Post = namedtuple("Post", "slug tags text")
+# One synthetic post: its slug and Markdown text.
+Post = namedtuple("Post", "slug text")
 
 
 def _sentence(rng, count=None):
@@ -122,7 +120,7 @@ def make_post(index, seed=DEFAULT_SEED):
     blocks = [head, _paragraph(rng), _paragraph(rng)]
     for number in range(sections):
         blocks += _section(rng, number, code, lists)
-    return Post(slug=slug, tags=tags, text="\n\n".join(blocks) + "\n")
+    return Post(slug=slug, text="\n\n".join(blocks) + "\n")
 
 
 def make_corpus(posts, seed=DEFAULT_SEED):
