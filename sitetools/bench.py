@@ -348,7 +348,7 @@ def _settle(server, log, ready, timeout, quiet=0.5):
     `quiet` s: the (time, CPU) `ready()` first held, and each line `log`
     gained meanwhile as (time, CPU, line)."""
     started = busy = time.perf_counter()
-    cpu, shown, logged = _tree_cpu(server.pid), None, []
+    busy_cpu, shown, logged = _tree_cpu(server.pid), None, []
     for tick in range(sys.maxsize):
         now = time.perf_counter()
         if server.poll() is not None or now - started > timeout:
@@ -358,11 +358,12 @@ def _settle(server, log, ready, timeout, quiet=0.5):
             )
         lines = log.readlines()
         if lines or (shown is None and ready()) or tick % 10 == 0:  # /proc read: 50 ms apart
-            now, was = time.perf_counter(), cpu
+            now = time.perf_counter()
             cpu = _tree_cpu(server.pid)
             logged += [(now, cpu, line.strip()) for line in lines]
             shown = shown or (ready() and (now, cpu))
-            busy = now if cpu - was > 0.02 else busy
+            if cpu - busy_cpu > 0.02:  # busy since it was last seen busy
+                busy, busy_cpu = now, cpu
             if shown and now - busy >= quiet:
                 return shown, logged
         time.sleep(0.005)
