@@ -16,17 +16,11 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 # Attributes that hold a URL the browser fetches or navigates to.
 URL_ATTRIBUTES = {
-    "a": ["href"],
-    "area": ["href"],
-    "link": ["href"],
-    "img": ["src", "srcset"],
-    "source": ["src", "srcset"],
-    "script": ["src"],
-    "iframe": ["src"],
-    "video": ["src", "poster"],
-    "audio": ["src"],
-    "track": ["src"],
-    "form": ["action"],
+    **dict.fromkeys(("a", "area", "link"), ("href",)),
+    **dict.fromkeys(("img", "source"), ("src", "srcset")),
+    **dict.fromkeys(("script", "iframe", "audio", "track"), ("src",)),
+    "video": ("src", "poster"),
+    "form": ("action",),
 }
 # <link rel> values that point outside the site by nature, or nowhere to fetch.
 _LINK_RELS_SKIPPED = {"preconnect", "dns-prefetch"}
