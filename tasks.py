@@ -245,32 +245,33 @@ def audit(c, port=None, reports=None):
     chrome = lighthouse.chrome_path()
     if not Path(chrome).exists():
         raise Exit(f"No Chromium at {chrome}: apt-get install chromium, or set CHROME_PATH", code=1)
-    host = c.site.host
-    port = int(port or lighthouse.free_port(host))
-    siteurl = f"http://{host}:{port}"
     with tempfile.TemporaryDirectory(prefix="audit-") as scratch:
         tmp = Path(scratch)
-        # publishconf.py reads SITEURL from the environment: absolute URLs must
-        # point at the local server.
+        # The server starts first (on a free port unless --port), so that the
+        # build's absolute URLs can point at it: publishconf.py reads SITEURL
+        # from the environment.
+        server = lighthouse.serve_in_background(tmp / "output", c.site.host, int(port or 0))
         saved = os.environ.get("SITEURL")
-        os.environ["SITEURL"] = siteurl
+        os.environ["SITEURL"] = "http://{}:{}".format(*server.server_address[:2])
         try:
             built = build(
                 c.site.publish_settings, tmp / "output", {"CACHE_PATH": str(tmp / "cache")}
+            )
+            report_dir = Path(reports).resolve() if reports else tmp / "reports"
+            report_dir.mkdir(parents=True, exist_ok=True)
+            results = lighthouse.audit_site(
+                server, built.output, lighthouse=binary, report_dir=report_dir, chrome=chrome
             )
         except BuildError as error:
             print(error, file=sys.stderr)
             raise Exit("The production build failed; nothing to audit.", code=1) from None
         finally:
+            server.shutdown()
+            server.server_close()
             if saved is None:
                 os.environ.pop("SITEURL", None)
             else:
                 os.environ["SITEURL"] = saved
-        report_dir = Path(reports).resolve() if reports else tmp / "reports"
-        report_dir.mkdir(parents=True, exist_ok=True)
-        results = lighthouse.audit_site(
-            built.output, host, port, lighthouse=binary, report_dir=report_dir, chrome=chrome
-        )
     print(lighthouse.table(results))
     if reports:
         print(f"Reports in {report_dir}")

