@@ -11,7 +11,6 @@ og:url. The JSON-LD author is AUTHOR, with AUTHOR_PROFILE_URL as its `url`.
 
 import json
 import logging
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
@@ -47,16 +46,6 @@ TAG_FEEDS = ("TAG_FEED_ATOM", "TAG_FEED_RSS")
 # Written as JSON escapes, so that no title can close the <script> element.
 _SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
 _SCRIPT_UNSAFE |= {"\u2028": "\\u2028", "\u2029": "\\u2029"}
-
-
-@dataclass
-class HeadMeta:
-    canonical: str | None = None
-    robots: str | None = None
-    feeds: list = field(default_factory=list)  # dicts: type, title, href
-    properties: list = field(default_factory=list)  # (property, content): OpenGraph
-    names: list = field(default_factory=list)  # (name, content): Twitter
-    json_ld: Markup | None = None
 
 
 def settings_for(settings):
@@ -190,58 +179,65 @@ def front_page_graph(settings, articles, description):
 
 
 def head_for(context, settings, title, description):
-    """The head tags for the page being rendered (a pure function of its context)."""
+    """The head tags for the page being rendered (a pure function of its context):
+    canonical, robots, feeds (dicts: type, title, href), properties (OpenGraph
+    pairs), names (Twitter pairs) and json_ld."""
     options = settings_for(settings)
     siteurl = settings.get("SITEURL", "")
     article, tag = context.get("article"), context.get("tag")
     content = article or context.get("page")
     template = PurePosixPath(str(context.name or "")).stem
     description = plain(description)
-
-    meta = HeadMeta(feeds=feed_links(settings, options, tag))
+    canonical = None
     if is_absolute(siteurl) and template not in options["no_canonical_templates"]:
-        meta.canonical = absolute_url(siteurl, page_path(context.get("output_file")))
+        canonical = absolute_url(siteurl, page_path(context.get("output_file")))
     draft = getattr(content, "status", "published") == "draft"
-    if template in options["noindex_templates"] or draft:
-        meta.robots = "noindex"
+    noindex = template in options["noindex_templates"] or draft
 
     og_title = str(content.title) if content is not None else plain(title)
     image = getattr(content, "social_image", None) or context.get("site_social_image")
     image_url = absolute_url(siteurl, image.url) if image else None
-    meta.properties = [
+    properties = [
         ("og:site_name", settings.get("SITENAME", "")),
         ("og:type", "article" if article is not None else "website"),
         ("og:title", og_title),
         ("og:description", description),
-        *([("og:url", meta.canonical)] if meta.canonical else []),
+        *([("og:url", canonical)] if canonical else []),
     ]
-    meta.names = [
+    names = [
         ("twitter:card", options["twitter_card"]),
         ("twitter:title", og_title),
         ("twitter:description", description),
     ]
     if image:
-        meta.properties += [
+        properties += [
             ("og:image", image_url),
             ("og:image:width", str(image.width)),
             ("og:image:height", str(image.height)),
             ("og:image:alt", image.alt),
         ]
-        meta.names += [("twitter:image", image_url), ("twitter:image:alt", image.alt)]
+        names += [("twitter:image", image_url), ("twitter:image:alt", image.alt)]
     if options["twitter_site"]:
-        meta.names.append(("twitter:site", options["twitter_site"]))
+        names.append(("twitter:site", options["twitter_site"]))
 
-    listing = context.get("articles_page")
+    json_ld, listing = None, context.get("articles_page")
     if article is not None:
-        meta.properties.append(("article:published_time", iso(article.date)))
+        properties.append(("article:published_time", iso(article.date)))
         if getattr(article, "modified", None):
-            meta.properties.append(("article:modified_time", iso(article.modified)))
-        meta.properties += [("article:tag", t.name) for t in getattr(article, "tags", ())]
-        meta.json_ld = script_json(blog_posting(article, meta.canonical, settings, image_url))
+            properties.append(("article:modified_time", iso(article.modified)))
+        properties += [("article:tag", t.name) for t in getattr(article, "tags", ())]
+        json_ld = script_json(blog_posting(article, canonical, settings, image_url))
     elif template == "index" and (listing is None or listing.number == 1):
         shown = listing.object_list if listing else context.get("articles") or ()
-        meta.json_ld = script_json(front_page_graph(settings, shown, description))
-    return meta
+        json_ld = script_json(front_page_graph(settings, shown, description))
+    return {
+        "canonical": canonical,
+        "robots": "noindex" if noindex else None,
+        "feeds": feed_links(settings, options, tag),
+        "properties": properties,
+        "names": names,
+        "json_ld": json_ld,
+    }
 
 
 def add_head_meta(generator):

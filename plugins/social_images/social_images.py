@@ -54,7 +54,6 @@ DEFAULTS = {
     "text": "#1c1e21",
     "accent": "#0b5cad",
     "tag": "#7a3d00",
-    "rule": "#dcdfe3",
 }
 
 LINE_SPACING = 1.18  # line height as a multiple of the font size
@@ -94,9 +93,7 @@ def display_title(title):
     return html.unescape(smartypants.smartypants(html.escape(str(title), quote=False), attrs))
 
 
-@functools.lru_cache(maxsize=16)
-def font_digest(path):
-    return cache.file_digest(path)
+font_digest = functools.lru_cache(maxsize=16)(cache.file_digest)
 
 
 @functools.lru_cache(maxsize=128)
@@ -260,11 +257,6 @@ def render_card(inputs, options):
     return buffer.getvalue()
 
 
-def image_alt(inputs):
-    alt = f"{inputs['title']} — {inputs['site_name']}"
-    return f"{alt}; tags: {inputs['label']}" if inputs["label"] else alt
-
-
 def draw_missing(cache_dir, jobs, options):
     """Draw the images of `jobs` {name: inputs} the cache folder lacks, on every
     CPU. Returns {name: why it cannot be drawn} and how many were drawn."""
@@ -322,7 +314,10 @@ def make_cards(generator):
     for (article, *_), name in zip(cards, names, strict=True):
         url = f"{options['output_dir'].strip('/')}/{name}"
         width, height = int(options["width"]), int(options["height"])
-        image = SocialImage(url, width, height, image_alt(jobs[name]))
+        inputs = jobs[name]
+        alt = f"{inputs['title']} — {inputs['site_name']}"
+        alt += f"; tags: {inputs['label']}" if inputs["label"] else ""
+        image = SocialImage(url, width, height, alt)
         if article is None:
             generator.context["site_social_image"] = image
         else:
