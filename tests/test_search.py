@@ -365,7 +365,7 @@ def test_a_build_failing_after_the_index_started_leaves_nothing_behind(tmp_path,
 
     def fail_after_the_articles(_generator, **_kwargs):
         plugin = sys.modules["search_index.search_index"]  # as Pelican loaded it
-        processes.append(plugin._state["process"])
+        processes.append((plugin._state["started"] or (None, None))[1])
         raise RuntimeError("a plugin gave up after the article pages")
 
     signals.article_writer_finalized.connect(fail_after_the_articles)

@@ -10,6 +10,7 @@ last index is kept in CACHE_PATH/search_index/ under the sitetools.cache key
 of the files it read, and reused while they are the same.
 """
 
+import functools
 import json
 import logging
 import os
@@ -58,9 +59,7 @@ _EMPTY = {
     "awaiting": None,  # article pages not written yet
     "site": None,
     "options": None,
-    "process": None,  # Pagefind, started early
-    "key": None,  # what it reads
-    "reused": False,  # the kept index was put in place instead
+    "started": None,  # begin_index's answer, once the article pages are written
 }
 _state = dict(_EMPTY)
 
@@ -195,13 +194,24 @@ def keep_bundle(cache_root, key, site, options):
     staging.rename(cache_root / key)
 
 
-def index_or_reuse(site, options, glob, folders, cache_root):
-    """The pages indexed in `site`: the kept index when Pagefind would read the
-    same files, else a new one (then kept); always new without `folders`."""
+def begin_index(site, options, glob, folders, cache_root):
+    """(key, None) once the kept index of `key` is put in place (Pagefind would
+    read the same files), else (key, Pagefind started); key is None (never
+    reused) without `folders`."""
     key = index_key(site, folders, options, glob) if folders else None
     if key and reuse_bundle(cache_root, key, site, options):
+        return key, None
+    return key, start_index(site, options, glob)
+
+
+def end_index(site, options, glob, folders, cache_root, *, started=None):
+    """The pages indexed in `site`, per language, once begin_index's work (done
+    now unless `started` holds its answer) is done; a new index is kept."""
+    key, process = started or begin_index(site, options, glob, folders, cache_root)
+    if process is None:
+        logger.info("search_index: the pages are unchanged; kept the last index")
         return indexed_pages(site, options)
-    pages = finish_index(start_index(site, options, glob), site, options)
+    pages = finish_index(process, site, options)
     if key:
         keep_bundle(cache_root, key, site, options)
     return pages
@@ -215,7 +225,7 @@ def add_bundle_path(generator):
 
 def reset(*_args, **_kwargs):
     """No index under way (a plain `pelican` run that failed may have left one)."""
-    stop(_state["process"])
+    stop((_state["started"] or (None, None))[1])
     _state.update(_EMPTY)
 
 
@@ -244,15 +254,11 @@ def start_early(path, **_kwargs):
         return
     _state["awaiting"] = None
     site, options, folders = _state["site"], _state["options"], _state["folders"]
-    glob = folders_glob(folders)
-    key = index_key(site, folders, options, glob)
-    if reuse_bundle(_state["cache_root"], key, site, options):
-        _state["reused"] = True
-        return
-    process = start_index(site, options, glob)
-    _state.update(process=process, key=key)
-    # A build that fails meanwhile deletes the folder Pagefind writes into.
-    on_failure(lambda: stop(process))
+    started = begin_index(site, options, folders_glob(folders), folders, _state["cache_root"])
+    _state["started"] = started
+    if started[1] is not None:
+        # A build that fails meanwhile deletes the folder Pagefind writes into.
+        on_failure(lambda: stop(started[1]))
 
 
 def index_site(pelican):
@@ -265,17 +271,14 @@ def index_site(pelican):
         return
     glob = options["glob"] or folders_glob(state["folders"])
     folders = None if options["glob"] else state["folders"]
-    cache_root = state["cache_root"]
-    if state["process"] is not None:
-        pages = finish_index(state["process"], site, options)
-        keep_bundle(cache_root, state["key"], site, options)
-    elif state["reused"]:
-        pages = indexed_pages(site, options)
-        logger.info("search_index: the pages are unchanged; kept the last index")
-    elif run_after_swap(lambda output: index_or_reuse(output, options, glob, folders, cache_root)):
+    index = functools.partial(
+        end_index, options=options, glob=glob, folders=folders, cache_root=state["cache_root"]
+    )
+    # The preview serves a rebuilt page at once and indexes the site just after
+    # (Pagefind reads every page: seconds for a large site).
+    if state["started"] is None and run_after_swap(index):
         return
-    else:
-        pages = index_or_reuse(site, options, glob, folders, cache_root)
+    pages = index(site, started=state["started"])
     logger.info("search_index: indexed %s page(s)", sum(pages.values()))
 
 
