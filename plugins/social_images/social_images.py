@@ -257,27 +257,16 @@ def render_card(inputs, options):
     return buffer.getvalue()
 
 
-def draw_missing(cache_dir, jobs, options):
-    """Draw the images of `jobs` {name: inputs} the cache folder lacks, on every
-    CPU. Returns {name: why it cannot be drawn} and how many were drawn."""
-    missing = [(name, inputs) for name, inputs in jobs.items() if not (cache_dir / name).is_file()]
-
-    def draw(index):
-        name, inputs = missing[index]
-        try:
-            cache.write_atomic(cache_dir / name, render_card(inputs, options))
-        except ValueError as error:
-            return str(error)
-
-    errors = parallel_map(
-        draw, len(missing), progress=lambda done, total: report("social images", done, total)
-    )
-    failed = {name: error for (name, _), error in zip(missing, errors, strict=True) if error}
-    return failed, len(missing) - len(failed)
+def draw(cache_dir, name, inputs, options):
+    """Draw one image into the cache folder: None, or why it cannot be drawn."""
+    try:
+        cache.write_atomic(cache_dir / name, render_card(inputs, options))
+    except ValueError as error:
+        return str(error)
 
 
 def make_cards(generator):
-    """Give every post its image (drawn now if new) and the site its own."""
+    """Give every post its image (drawn now, on every CPU, if new) and the site its own."""
     settings = generator.settings
     options = settings_for(settings)
     if not font_path(options).is_file():
@@ -286,38 +275,36 @@ def make_cards(generator):
         )
     cache_dir = Path(settings["CACHE_PATH"]) / options["cache_dir"]
     site_name = settings.get("SITENAME", "")
-    cards = [(None, "SITE_TAGLINE", "site", settings.get("SITE_TAGLINE") or site_name, "")]
-    # Not those without save_as: not written in this build (drafts in production).
+    cards = [("SITE_TAGLINE", None, "site", settings.get("SITE_TAGLINE") or site_name, "")]
     for article in contents_of(generator):
-        if article.save_as:
-            label = getattr(article, "tag_label", None)
-            if label is None:
-                label = " / ".join(tag.name for tag in getattr(article, "tags", None) or ())
+        if article.save_as:  # else not written in this build (drafts in production)
+            tags = " / ".join(tag.name for tag in getattr(article, "tags", None) or ())
+            label = getattr(article, "tag_label", None) or tags
             cards.append(
-                (article, f"{article.source_path}: Title", article.slug, article.title, label)
+                (f"{article.source_path}: Title", article, article.slug, article.title, label)
             )
-    names = []
-    jobs = {}
-    for _, _, slug, title, label in cards:
+    jobs = []
+    for where, article, slug, title, label in cards:
         inputs = card_inputs(title, label, site_name, options)
-        names.append(f"{slug}-{card_hash(inputs)}.png")
-        jobs[names[-1]] = inputs
-    failed, drawn = draw_missing(cache_dir, jobs, options)
-    problems = [
-        f"{where}: {failed[name]}"
-        for (_, where, *_), name in zip(cards, names, strict=True)
-        if name in failed
-    ]
+        jobs.append((where, article, f"{slug}-{card_hash(inputs)}.png", inputs))
+    missing = list(
+        {name: inputs for *_, name, inputs in jobs if not (cache_dir / name).is_file()}.items()
+    )
+    errors = parallel_map(
+        lambda index: draw(cache_dir, *missing[index], options),
+        len(missing),
+        progress=lambda done, total: report("social images", done, total),
+    )
+    failed = {name: error for (name, _), error in zip(missing, errors, strict=True) if error}
+    problems = [f"{where}: {failed[name]}" for where, _, name, _ in jobs if name in failed]
     if problems:
         raise BuildError(problems)
-    _state.update(cache_dir=cache_dir, used=names, drawn=drawn)
-    for (article, *_), name in zip(cards, names, strict=True):
-        url = f"{options['output_dir'].strip('/')}/{name}"
-        width, height = int(options["width"]), int(options["height"])
-        inputs = jobs[name]
+    _state.update(cache_dir=cache_dir, used=[name for *_, name, _ in jobs], drawn=len(missing))
+    width, height = int(options["width"]), int(options["height"])
+    for _, article, name, inputs in jobs:
         alt = f"{inputs['title']} — {inputs['site_name']}"
         alt += f"; tags: {inputs['label']}" if inputs["label"] else ""
-        image = SocialImage(url, width, height, alt)
+        image = SocialImage(f"{options['output_dir'].strip('/')}/{name}", width, height, alt)
         if article is None:
             generator.context["site_social_image"] = image
         else:
