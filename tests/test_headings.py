@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from plugins.headings.headings import add_anchors, add_anchors_by_tree, ensure_ids, toc_entries
+from plugins.headings.headings import add_anchors, anchor_link, prepared
 
 LEVELS = ("h2", "h3")
 LABEL = "Link to section: {heading}"
@@ -16,12 +16,33 @@ def soup_of(markup):
     return BeautifulSoup(markup, "html.parser")
 
 
+def ensure_ids(markup, levels):
+    return prepared(markup, levels, 0)[0] or markup
+
+
+def toc_entries(markup, levels, min_sections):
+    return prepared(markup, levels, min_sections)[1]
+
+
+def anchors_by_tree(markup, levels, label, text):
+    """What add_anchors must give, worked out on BeautifulSoup's tree."""
+    soup = soup_of(markup)
+    for heading in [h for h in soup.find_all(list(levels)) if h.get("id")]:
+        wrapper = soup.new_tag(
+            "div", attrs={"class": f"section-heading section-heading--{heading.name}"}
+        )
+        heading.wrap(wrapper)
+        title = " ".join(heading.get_text().split())
+        wrapper.append(soup_of(anchor_link(heading["id"], title, label, text)).a)
+    return str(soup)
+
+
 # -- Pure functions ------------------------------------------------------------
 
 
 def test_ensure_ids_leaves_a_body_with_ids_untouched():
     body = '<h2 id="a">A</h2><p>x</p><h3 id="b">B</h3>'
-    assert ensure_ids(body, LEVELS) is body
+    assert prepared(body, LEVELS, 3)[0] is None, "a body with every id was copied"
 
 
 def test_ensure_ids_gives_missing_ids_unique_slugs():
@@ -97,10 +118,10 @@ TRICKY_BODIES = [
 @pytest.mark.parametrize("body", TRICKY_BODIES)
 def test_spliced_anchors_match_the_parsed_tree(body):
     spliced = add_anchors(body, LEVELS, LABEL, "#")
-    assert str(soup_of(spliced)) == add_anchors_by_tree(body, LEVELS, LABEL, "#")
+    assert str(soup_of(spliced)) == anchors_by_tree(body, LEVELS, LABEL, "#")
 
 
-def test_tangled_headings_fall_back_to_the_tree():
+def test_tangled_headings_each_get_one_anchor():
     body = '<h2 id="outer">Outer <h3 id="inner">Inner</h3></h2><h2 id="open">Open'
     result = soup_of(add_anchors(body, LEVELS, LABEL, "#"))
     links = sorted(a["href"] for a in result.select("a.section-heading__anchor"))

@@ -15,7 +15,8 @@ from axe_playwright_python.sync_playwright import Axe
 
 from plugins.search_index.search_index import (
     ALL_HTML,
-    article_glob,
+    article_folders,
+    folders_glob,
     pagefind_command,
     pagefind_env,
     pagefind_executable,
@@ -83,7 +84,7 @@ def test_drafts_are_searchable_in_the_preview_only(hostile):
     ],
 )
 def test_the_glob_covers_every_article_folder_or_the_whole_site(paths, glob):
-    assert article_glob(paths) == glob
+    assert folders_glob(article_folders(paths)) == glob
 
 
 def test_an_allocator_setting_of_the_callers_own_wins():
@@ -364,7 +365,7 @@ def test_a_build_failing_after_the_index_started_leaves_nothing_behind(tmp_path,
 
     def fail_after_the_articles(_generator, **_kwargs):
         plugin = sys.modules["search_index.search_index"]  # as Pelican loaded it
-        processes.append(plugin._state["process"])
+        processes.append((plugin._state["started"] or (None, None))[1])
         raise RuntimeError("a plugin gave up after the article pages")
 
     signals.article_writer_finalized.connect(fail_after_the_articles)

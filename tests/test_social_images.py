@@ -107,6 +107,40 @@ def test_a_title_that_cannot_fit_fails_the_build_naming_the_file(tmp_path):
 
 
 @pytest.mark.parametrize(
+    "label",
+    [
+        " / ".join(f"tag-number-{n}" for n in range(17)),  # issue 13: many tags
+        "x" * 200,  # one tag wider than the image
+    ],
+)
+def test_any_tag_label_fits_the_image_shrunk_or_cut(label):
+    options = cards.settings_for({})
+    inputs = cards.card_inputs("A title", label, "Site", options)
+    placed = [line for line in cards.layout_card(inputs, options) if line[4] == "tag"]
+    assert 1 <= len(placed) <= 2, f"the label took {len(placed)} lines"
+    assert placed[-1][2].endswith("…"), f"a cut label must say so: {placed[-1][2]!r}"
+    assert all(size == options["label_min_size"] for *_, size, _ in placed)
+    font = ImageFont.truetype(
+        str(cards.font_path(options)), 22, layout_engine=ImageFont.Layout.BASIC
+    )
+    right = options["width"] - options["margin"]
+    assert all(x + font.getlength(text) <= right for x, _, text, *_ in placed), placed
+    with Image.open(io.BytesIO(cards.render_card(inputs, options))) as image:
+        assert image.size == (1200, 630)
+
+
+def test_a_post_with_seventeen_tags_builds(tmp_path):
+    content = tmp_path / "content"
+    (content / "posts").mkdir(parents=True)
+    tags = ", ".join(f"topic-number-{n}" for n in range(17))
+    (content / "posts" / "many.md").write_text(
+        f"Title: Many tags\nDate: 2026-01-01\nTags: {tags}\nSlug: many\n\nA body.\n"
+    )
+    output = _build(content, tmp_path / "cache", tmp_path / "output").output
+    assert list((output / "social").glob("many-*.png")), "no social image for the post"
+
+
+@pytest.mark.parametrize(
     ("text", "max_chars", "expected"),
     [
         ("one two three", 7, ["one two", "three"]),

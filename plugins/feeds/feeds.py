@@ -1,27 +1,15 @@
-"""Feed entries a reader can trust: plain-text titles, a one-line summary, tags
-as categories, and absolute URLs inside the full content.
+"""Feed entries a reader can trust, in feeds that pass the W3C Feed Validation
+Service's rules; Pelican writes the feeds, this corrects each before it is written.
 
-Pelican writes the Atom and RSS feeds (FEED_ALL_*, TAG_FEED_* in publishconf.py);
-this plugin corrects each feed just before it is written:
-
-- Pelican strips anything that looks like a tag from a title, so "Vec<T>" would
-  lose "<T>". The entry's title is the post's Title, as text (the feed writer
-  escapes it).
-- Atom's <summary> is the post's one-line summary (post_cards), escaped.
-- Links and images inside the content are made absolute against the post's own
-  URL: a feed reader has no base URL for "/images/a.png" or "#fn1".
+- Titles are the post's Title as text (Pelican strips "<T>" from "Vec<T>").
+- Atom's <summary> is the one-line summary (post_cards); RSS keeps the body.
+- URLs inside the content are made absolute against the post's own URL.
 - Categories are the post's tags, without Pelican's single "posts" category.
-- A feed without a subtitle gets the site's tagline.
-
-And each feed passes the W3C Feed Validation Service's rules:
-
-- its own id: an Atom feed's <id> is its own URL (Pelican gives every feed the
-  site's URL, so all feeds shared one id);
-- its alternate link (Atom <link rel="alternate">, RSS <link>) is the page the
-  feed follows: a tag's page for a tag feed, the front page for the others;
-- an RSS <guid> that is not a full URL (Pelican's are tag: URIs, shared with
-  the Atom entry ids) says isPermaLink="false";
-- a language: DEFAULT_LANG, as RSS <language> and Atom xml:lang.
+- A feed without a subtitle gets SITE_TAGLINE; without a language, DEFAULT_LANG.
+- An Atom feed's <id> is its own URL (Pelican gives every feed the site's), and
+  its alternate link the page it follows: a tag's page, else the front page.
+- An RSS <guid> that is not a full URL (Pelican's tag: URIs) says
+  isPermaLink="false".
 """
 
 import html
@@ -42,7 +30,6 @@ _SRCSET = re.compile(r"""(\ssrcset=)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 
 
 def settings_for(settings):
-    """The plugin's settings: defaults overlaid with the site's FEEDS dict."""
     return {**DEFAULTS, **(settings.get("FEEDS") or {})}
 
 
@@ -104,7 +91,7 @@ def is_full_url(value):
 
 
 def _site_root(site_url):
-    return site_url.rstrip("/") + "/"
+    return str(site_url or "").rstrip("/") + "/"
 
 
 def feed_pages(settings, tags, site_url):
@@ -124,20 +111,13 @@ def feed_pages(settings, tags, site_url):
     return pages
 
 
-def feed_identity(feed_url, pages, front_page):
-    """The id and alternate link of the feed at `feed_url`: its own URL, and
-    the page it follows (a tag's page, else the front page)."""
-    return {"id": feed_url, "link": pages.get(unquote(feed_url or ""), front_page)}
-
-
 def correct_feed(context, feed):
     """Rewrite each entry of a feed about to be written."""
     options = settings_for(context)
-    by_link = {}
-    # Pelican links each entry to SITEURL + the post's url.
     site_url = context.get("SITEURL", "")
-    for article in context.get("articles") or ():
-        by_link[urljoin(site_url.rstrip("/") + "/", article.url)] = article
+    # Pelican links each entry to SITEURL + the post's url.
+    articles = context.get("articles") or ()
+    by_link = {urljoin(_site_root(site_url), article.url): article for article in articles}
     is_rss = isinstance(feed, Rss201rev2Feed)
     for item in feed.items:
         link = str(item.get("link", "")).removesuffix("?ref=feed")
@@ -152,8 +132,10 @@ def correct_feed(context, feed):
             if not feed.feed.get(key):
                 feed.feed[key] = tagline
     if feed.feed.get("feed_url"):
+        # Its id is its own URL; its alternate link, the page it follows.
+        feed_url = feed.feed["feed_url"]
         pages = feed_pages(context, context.get("tags"), site_url)
-        feed.feed.update(feed_identity(feed.feed["feed_url"], pages, feed.feed["link"]))
+        feed.feed.update(id=feed_url, link=pages.get(unquote(feed_url), feed.feed["link"]))
     if not feed.feed.get("language") and context.get("DEFAULT_LANG"):
         feed.feed["language"] = str(context["DEFAULT_LANG"])
 

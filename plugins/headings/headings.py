@@ -1,31 +1,23 @@
 """Section headings: stable ids, a table of contents, and anchor links.
 
-- Every h2/h3 of a body keeps the id Markdown's toc extension gave it (a slug
-  of its text, so it only changes when the heading does); a heading written as
-  raw HTML without one gets one the same way.
-- `article.toc` lists the h2 sections (with their h3 subsections) of a post that
-  has at least `toc_min_sections` of them, else it is empty.
-- The Jinja filter `section_anchors` wraps each heading with an id in
-  `<div class="section-heading">` and follows it with a link to itself. The link
-  sits beside the heading, not inside it, so the heading's accessible name stays
-  its text; the link's own name is "Link to section: <heading>". It runs when
-  the page is rendered, so feeds, which use the body as it is, carry no anchors.
+Every h2/h3 keeps the id Markdown's toc extension gave it; one written as raw
+HTML without an id gets a slug of its text. `article.toc` lists the h2
+sections (with their h3s) of a body with at least `toc_min_sections` of them.
+The Jinja filter `section_anchors` wraps each heading in a div and follows it
+with a link to itself: beside the heading, not inside it (Markdown's
+`permalink` puts a "¶" inside, so every heading is announced with it), named
+"Link to section: <heading>". Feeds use the body as it is, without anchors.
 
-Parsing every body is slow with a thousand posts: ids and the table of
-contents come from the standard library's parser unless a heading lacks an id,
-the anchored bodies are worked out on every CPU before any page renders, and
-both are kept across builds (sitetools.cache).
-
-Markdown's own `permalink` option was not used: it puts a "¶" link inside the
-heading, so every heading is announced with a pilcrow, and its one fixed title
-cannot name the section it links to.
+Headings are found with the standard library's parser and edits are spliced
+in where it found them, so the rest of a body keeps its bytes; results are
+kept across builds (sitetools.cache).
 """
 
 import functools
 import html
+import re
 from html.parser import HTMLParser
 
-from bs4 import BeautifulSoup
 from markdown.extensions.toc import slugify, unique
 from markupsafe import Markup
 from pelican import signals
@@ -33,7 +25,6 @@ from pelican import signals
 from sitetools.cache import Cache
 from sitetools.contents import contents_of
 
-# Per body, kept across builds: (body with ids, toc), and the anchored body.
 _prepared = Cache("headings-ids")
 _anchors = Cache("headings-anchors")
 
@@ -51,119 +42,82 @@ DEFAULTS = {
 
 
 def settings_for(settings):
-    """The plugin's settings: defaults overlaid with the site's HEADINGS dict."""
     return {**DEFAULTS, **(settings.get("HEADINGS") or {})}
 
 
-def heading_text(element):
-    """A heading's text on one line, as a reader sees it."""
-    return " ".join(element.get_text().split())
-
-
 class _Headings(HTMLParser):
-    """The headings of `levels` in a body, in order: [(tag, id, text, start, end)],
-    where markup[start:end] is the whole element. `tangled` is set when one
-    opens inside another (BeautifulSoup decides)."""
+    """The headings of `levels` in a body, in order, as [tag, id, text, start,
+    end] with markup[start:end] the whole element (an unclosed one runs to the
+    end; one opened inside another nests), and every id the body uses."""
 
-    def __init__(self, levels, markup):
+    def __init__(self, markup, levels):
         super().__init__(convert_charrefs=True)
-        self.levels = frozenset(levels)
-        self.markup = markup
-        self.line_starts = [0]
-        for line in markup.split("\n")[:-1]:
-            self.line_starts.append(self.line_starts[-1] + len(line) + 1)
-        self.found = []
-        self.current = None
-        self.tangled = False
+        self.markup, self.levels = markup, frozenset(levels)
+        self.line_starts = [0, *(match.end() for match in re.finditer("\n", markup))]
+        self.found, self.open, self.ids = [], [], set()
+        self.feed(markup)
+        self.close()
+        for heading in self.open:
+            heading[4] = len(markup)
+        for heading in self.found:
+            heading[2] = " ".join("".join(heading[2]).split())
 
     def _offset(self):
         line, column = self.getpos()
         return self.line_starts[line - 1] + column
 
     def handle_starttag(self, tag, attrs):
+        ident = dict(attrs).get("id")
+        if ident:
+            self.ids.add(ident)
         if tag in self.levels:
-            if self.current is not None:
-                self.tangled = True
-                return
-            self.current = (tag, dict(attrs).get("id"), [], self._offset())
+            self.found.append([tag, ident, [], self._offset(), None])
+            self.open.append(self.found[-1])
 
     def handle_endtag(self, tag):
-        if self.current is not None and tag == self.current[0]:
-            self._close(self.markup.index(">", self._offset()) + 1)
+        if self.open and tag == self.open[-1][0]:
+            self.open.pop()[4] = self.markup.index(">", self._offset()) + 1
 
     def handle_data(self, data):
-        if self.current is not None:
-            self.current[2].append(data)
-
-    def _close(self, end):
-        tag, ident, parts, start = self.current
-        self.found.append((tag, ident, " ".join("".join(parts).split()), start, end))
-        self.current = None
-
-    def close(self):
-        super().close()
-        if self.current is not None:
-            self.tangled = True  # an unclosed heading: let BeautifulSoup decide
+        for heading in self.open:
+            heading[2].append(data)
 
 
-def _headings(markup, levels):
-    """_Headings of a body, or None when BeautifulSoup has to decide."""
-    parser = _Headings(levels, markup)
-    parser.feed(markup)
-    parser.close()
-    return None if parser.tangled else parser.found
+def splice(markup, inserts):
+    """`markup` with each (offset, text) of `inserts` put in at its offset."""
+    parts, done = [], 0
+    for offset, text in sorted(inserts, key=lambda insert: insert[0]):
+        parts += [markup[done:offset], text]
+        done = offset
+    return "".join([*parts, markup[done:]])
 
 
-def ensure_ids(markup, levels=tuple(DEFAULTS["levels"])):
-    """Give every heading of `levels` that lacks an id a unique slug id.
-
-    Returns the markup unchanged (the same string) when every heading has one."""
-    if not markup:
-        return markup
-    found = _headings(markup, levels)
-    if found is not None and all(found_id for _, found_id, *_ in found):
-        return markup  # the common case (Markdown's toc gives ids), without a tree
-    soup = BeautifulSoup(markup, "html.parser")
-    missing = [h for h in soup.find_all(list(levels)) if not h.get("id")]
-    if not missing:
-        return markup
-    used = {element["id"] for element in soup.find_all(id=True)}
-    for heading in missing:
-        heading["id"] = unique(slugify(heading_text(heading), "-") or "section", used)
-    return str(soup)
-
-
-def toc_entries(markup, levels=tuple(DEFAULTS["levels"]), min_sections=3, found=None):
-    """The table of contents of a body: [{"id", "title", "children": [...]}].
-
-    Sections are the first level's headings, subsections the second's, in page
-    order; a subsection before any section is listed as a section. Empty when the
-    body has fewer than `min_sections` sections. `found` is the body's
-    _headings when the caller has them already."""
-    if not markup:
-        return []
+def prepared(markup, levels=tuple(DEFAULTS["levels"]), min_sections=3):
+    """(the body with an id on every heading of `levels`, or None when it had
+    them all; its table of contents: [{"id", "title", "children"}], empty with
+    fewer than `min_sections` sections). A subsection before any section is
+    listed as a section."""
+    parsed = _Headings(markup or "", levels)
+    inserts = []
+    for heading in parsed.found:
+        if not heading[1]:
+            heading[1] = unique(slugify(heading[2], "-") or "section", parsed.ids)
+            inserts.append((heading[3] + 1 + len(heading[0]), f' id="{html.escape(heading[1])}"'))
     section, subsection = [*levels, None][:2]
-    wanted = [level for level in (section, subsection) if level]
-    if found is None:
-        found = _headings(markup, wanted)
-    if found is None:
-        soup = BeautifulSoup(markup, "html.parser")
-        found = [(h.name, h.get("id"), heading_text(h)) for h in soup.find_all(wanted)]
     entries = []
-    for tag, ident, title, *_ in found:
-        if not ident or tag not in wanted:
-            continue
+    for tag, ident, title, *_ in parsed.found:
         entry = {"id": ident, "title": title, "children": []}
         if tag == subsection and entries:
             entries[-1]["children"].append(entry)
         else:
             entries.append(entry)
-    sections = sum(1 for tag, ident, *_ in found if tag == section and ident)
-    return entries if sections >= min_sections else []
+    sections = sum(1 for tag, *_ in parsed.found if tag == section)
+    return (splice(markup, inserts) if inserts else None), (
+        entries if sections >= min_sections else []
+    )
 
 
 def anchor_link(ident, title, label, text):
-    """The anchor link that follows a heading."""
     return (
         f'<a class="section-heading__anchor" href="#{html.escape(ident)}"'
         # Search excerpts should not read "# Link to section: …".
@@ -175,82 +129,22 @@ def anchor_link(ident, title, label, text):
 
 
 def add_anchors(markup, levels, label, text):
-    """Wrap every heading of `levels` that has an id with its anchor link:
-
-    <div class="section-heading section-heading--h2">
-      <h2 id="x">Title</h2>
-      <a class="section-heading__anchor" href="#x" data-pagefind-ignore="">
-        <span aria-hidden="true">#</span>
-        <span class="visually-hidden">Link to section: Title</span></a>
-    </div>
-
-    The body is otherwise left as it is: the wrapper and the link are spliced in
-    where the standard library's parser found each heading. BeautifulSoup only
-    decides when headings nest or never close."""
+    """Each heading of `levels` with an id, wrapped in `<div class="section-heading
+    section-heading--h2">` and followed there by its anchor_link."""
     markup = str(markup or "")
-    if not markup:
-        return markup
-    found = _headings(markup, levels)
-    if found is None:
-        return add_anchors_by_tree(markup, levels, label, text)
-    parts, done = [], 0
-    for tag, ident, title, start, end in found:
-        if not ident:
-            continue
-        parts += [
-            markup[done:start],
-            f'<div class="section-heading section-heading--{tag}">',
-            markup[start:end],
-            anchor_link(ident, title, label, text),
-            "</div>",
-        ]
-        done = end
-    parts.append(markup[done:])
-    return "".join(parts)
-
-
-def add_anchors_by_tree(markup, levels, label, text):
-    """add_anchors for bodies whose headings the plain parser cannot place."""
-    soup = BeautifulSoup(markup, "html.parser")
-    headings = [h for h in soup.find_all(list(levels)) if h.get("id")]
-    if not headings:
-        return markup
-    for heading in headings:
-        wrapper = soup.new_tag(
-            "div", attrs={"class": f"section-heading section-heading--{heading.name}"}
-        )
-        heading.wrap(wrapper)
-        link = BeautifulSoup(
-            anchor_link(heading["id"], heading_text(heading), label, text), "html.parser"
-        )
-        wrapper.append(link.a)
-    return str(soup)
-
-
-def prepared(markup, levels, min_sections):
-    """(body with heading ids or None when it had them all, table of contents)
-    of one body, from one parse when every heading has its id already. None
-    spares a thousand bodies' worth of copies coming back from the workers and
-    sitting in the cache."""
-    if not markup:
-        return None, []
-    found = _headings(markup, levels)
-    if found is not None and all(ident for _, ident, *_ in found):
-        return None, toc_entries(markup, levels, min_sections, found)
-    with_ids = ensure_ids(markup, levels)
-    return (None if with_ids is markup else with_ids), toc_entries(with_ids, levels, min_sections)
+    inserts = []
+    for tag, ident, title, start, end in _Headings(markup, levels).found:
+        if ident:
+            inserts.append((start, f'<div class="section-heading section-heading--{tag}">'))
+            inserts.append((end, anchor_link(ident, title, label, text) + "</div>"))
+    return splice(markup, inserts)
 
 
 def prepare_contents(generator):
-    """Every article, draft, hidden post and page gets heading ids and `toc`:
-    the bodies are parsed on every CPU, and each result is kept across builds
-    (BeautifulSoup is slow)."""
+    """Every article, draft, hidden post and page gets heading ids and `toc`."""
     contents = contents_of(generator)
-    if not contents:
-        return
     options = settings_for(generator.settings)
-    levels = tuple(options["levels"])
-    least = int(options["toc_min_sections"])
+    levels, least = tuple(options["levels"]), int(options["toc_min_sections"])
     results = _prepared.map(
         generator.settings,
         lambda markup: prepared(markup, levels, least),
@@ -267,22 +161,18 @@ def prepare_contents(generator):
 def anchoring(settings):
     """add_anchors under the site's options, and those options as a cache salt."""
     options = settings_for(settings)
-    levels = tuple(options["levels"])
-    label, text = str(options["anchor_label"]), str(options["anchor_text"])
-    return functools.partial(add_anchors, levels=levels, label=label, text=text), repr(
-        (levels, label, text)
-    )
+    args = tuple(options["levels"]), str(options["anchor_label"]), str(options["anchor_text"])
+    return functools.partial(add_anchors, levels=args[0], label=args[1], text=args[2]), repr(args)
 
 
 def anchor_bodies_ahead(generators):
-    """Add the anchors to every final body on every CPU, before any page
-    renders, so that the filter finds them in the cache."""
+    """Anchor every final body on every CPU before any page renders, so that
+    the filter finds them in the cache."""
     contents = [content for content in contents_of(*generators) if content._content]
     if contents:
-        settings = contents[0].settings
-        anchor, salt = anchoring(settings)
+        anchor, salt = anchoring(contents[0].settings)
         bodies = sorted({str(content._content) for content in contents})
-        _anchors.map(settings, anchor, bodies, salt=salt, label="section anchors")
+        _anchors.map(contents[0].settings, anchor, bodies, salt=salt, label="section anchors")
 
 
 def add_filter(generator):

@@ -1,23 +1,16 @@
-"""Full-text search: a Pagefind index of the built site.
+"""Full-text search: a Pagefind index of the built site, by the `pagefind-bin` wheel's binary.
 
-Pagefind's binary comes from the `pagefind-bin` wheel (requirements.txt), so a
-build downloads nothing. It runs on `finalized`, over the folder Pelican has just
-written, which under sitetools.build is the staging folder: a failed index fails
-the build and output/ keeps the last good site. In the preview the index is
-built just after the new output is in place, in the background, so that a
-saved post shows at once (a failure there is printed as a warning). Only elements marked
-`data-pagefind-body` (the article element in article.html) are indexed.
-
-Pagefind parses every file its glob matches and keeps all it read until it
-writes the index, so it is given only the folders that articles are written to
-(listings, tag pages and the rest hold no marked element), and its allocator
-(jemalloc) is told to hand freed memory back at once. On 1,000 posts this took
-its peak RSS from 208 to 162 MiB, for the same index byte for byte.
-
-The search page (theme/templates/search.html) loads the bundle written to
-`<site>/pagefind/`.
+Pagefind indexes only `data-pagefind-body` (article.html's article), so it
+reads only the top-level folders articles are written to, with its allocator
+returning freed memory at once: 162 MiB peak instead of 208 on 1,000 posts,
+for the same index. A production build starts it once the last article page
+is written and waits for it on `finalized` (a failure fails the staged build);
+the preview runs it after the new output is in place (run_after_swap). The
+last index is kept in CACHE_PATH/search_index/ under the sitetools.cache key
+of the files it read, and reused while they are the same.
 """
 
+import functools
 import json
 import logging
 import os
@@ -28,7 +21,7 @@ from pathlib import Path
 from pelican import signals
 
 from sitetools import cache
-from sitetools.build import defers_after_swap, on_failure, run_after_swap
+from sitetools.build import BuildError, defers_after_swap, on_failure, run_after_swap
 from sitetools.contents import contents_of
 from sitetools.files import link_or_copy
 
@@ -43,49 +36,35 @@ DEFAULTS = {
     "timeout": 120,
     # Extra command-line flags for pagefind, e.g. ["--exclude-selectors", "pre"].
     "extra_args": [],
-    # Which files Pagefind reads; None: every HTML file under the top-level
-    # folders that articles (and drafts) are written to, or the whole site if
-    # one is written at its root. Set it (a Pagefind glob, e.g. "**/*.{html}")
-    # if a template other than article.html marks data-pagefind-body.
+    # Which files Pagefind reads (a Pagefind glob, never reused from the cache);
+    # None: the HTML under the folders articles and drafts are written to, or
+    # the whole site if one is at its root. Set it if another template marks
+    # data-pagefind-body.
     "glob": None,
-    # Folder under CACHE_PATH that keeps the last index, reused by a build whose
-    # pages Pagefind reads are the same.
+    # Folder under CACHE_PATH that keeps the last index.
     "cache_dir": "search_index",
 }
 
 ENTRY_FILE = "pagefind-entry.json"
-# Pagefind's default: every HTML file.
-ALL_HTML = "**/*.{html}"
-# Pagefind's binary is built with jemalloc (prefixed, hence the name), which by
-# default keeps freed pages for 10 s, longer than an indexing run: returning
-# them at once lowers the peak by about 30 MiB for a little system time.
+ALL_HTML = "**/*.{html}"  # Pagefind's default
+# jemalloc (prefixed in Pagefind's build) keeps freed pages for 10 s, longer
+# than an indexing run: returning them at once lowers the peak by about 30 MiB.
 ALLOCATOR_ENV = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:0,muzzy_decay_ms:0"}
 _GLOB_SPECIAL = set("*?[]{}(),!<>:\\")
 
-# Per build: the glob worked out once the articles are known.
+# Per build, reset on `initialized` and once the index is done.
 _EMPTY = {
     "folders": None,  # where the article pages are (None: anywhere)
     "cache_root": None,  # where the last index is kept
     "awaiting": None,  # article pages not written yet
     "site": None,
     "options": None,
-    "process": None,  # Pagefind, started early
-    "key": None,  # what it reads, for keep_bundle
-    "reused": False,  # the kept index was put in place instead
+    "started": None,  # begin_index's answer, once the article pages are written
 }
 _state = dict(_EMPTY)
 
 
-class SearchIndexError(Exception):
-    """Indexing failed; `problems` holds one line per problem."""
-
-    def __init__(self, problems):
-        self.problems = list(problems)
-        super().__init__("; ".join(self.problems))
-
-
 def settings_for(settings):
-    """The plugin's settings: defaults overlaid with the site's SEARCH_INDEX dict."""
     return {**DEFAULTS, **(settings.get("SEARCH_INDEX") or {})}
 
 
@@ -93,25 +72,16 @@ def pagefind_executable():
     """The binary shipped in the pagefind-bin wheel."""
     try:
         from pagefind_bin import get_executable  # noqa: PLC0415
-    except ImportError as error:
-        raise SearchIndexError(
-            [
-                "search_index: the pagefind-bin package is missing; "
-                "run `python3 -m pip install -r requirements.txt`"
-            ]
-        ) from error
-    try:
+
         return Path(get_executable())
-    except FileNotFoundError as error:
-        raise SearchIndexError(
-            [f"search_index: pagefind-bin has no binary here: {error}"]
-        ) from error
+    except (ImportError, FileNotFoundError) as error:
+        fix = "run `python3 -m pip install -r requirements.txt`"
+        raise BuildError([f"search_index: no pagefind binary ({error}); {fix}"]) from error
 
 
 def article_folders(save_as_paths):
-    """The sorted top-level folders these output paths are in; None when there
-    are none, one is at the site root, or a folder's name would need escaping
-    in a glob (Pagefind then reads the whole site)."""
+    """The sorted top-level folders of these output paths; None when one is at
+    the site root or needs escaping in a glob, or there are none."""
     folders = set()
     for path in save_as_paths:
         top, sep, _rest = path.lstrip("/").partition("/")
@@ -129,20 +99,10 @@ def folders_glob(folders):
     return f"{where}/**/*.html"
 
 
-def article_glob(save_as_paths):
-    """A Pagefind glob for the top-level folders these output paths are in;
-    ALL_HTML when article_folders gives none."""
-    return folders_glob(article_folders(save_as_paths))
-
-
 def pagefind_command(executable, site, options, glob=None):
-    """The pagefind command line for one site folder."""
     return [
         str(executable),
-        "--site",
-        str(site),
-        "--output-subdir",
-        options["bundle_dir"].strip("/"),
+        *("--site", str(site), "--output-subdir", options["bundle_dir"].strip("/")),
         *(["--glob", glob] if glob else []),
         "--quiet",
         *[str(arg) for arg in options["extra_args"]],
@@ -150,8 +110,7 @@ def pagefind_command(executable, site, options, glob=None):
 
 
 def pagefind_env(environ):
-    """The environment Pagefind runs in: ours, with the allocator tuned unless
-    the caller tuned it already."""
+    """Our environment, with the allocator tuned unless the caller tuned it."""
     return {**ALLOCATOR_ENV, **environ}
 
 
@@ -163,10 +122,8 @@ def indexed_pages(site, options):
 
 
 def start_index(site, options, glob=None):
-    """Start Pagefind over `site` (the files `glob` matches, or its default)."""
-    command = pagefind_command(pagefind_executable(), site, options, glob)
     return subprocess.Popen(
-        command,
+        pagefind_command(pagefind_executable(), site, options, glob),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -175,68 +132,54 @@ def start_index(site, options, glob=None):
 
 
 def finish_index(process, site, options):
-    """Wait for the Pagefind `process` over `site`: the pages it indexed, per
-    language; raise SearchIndexError with its messages if it failed."""
+    """Wait for Pagefind: the pages it indexed, per language; raise BuildError
+    with its messages if it failed."""
     try:
         stdout, stderr = process.communicate(timeout=options["timeout"])
     except subprocess.TimeoutExpired as error:
-        process.kill()
-        process.communicate()
-        raise SearchIndexError(
+        stop(process)
+        raise BuildError(
             [f"search_index: pagefind did not finish in {options['timeout']} s"]
         ) from error
-    messages = [line.strip() for line in (stderr + stdout).splitlines()]
-    messages = [line for line in messages if line]
     if process.returncode != 0:
-        raise SearchIndexError(
-            [f"search_index: pagefind exited with {process.returncode}", *messages]
-        )
+        messages = [line.strip() for line in (stderr + stdout).splitlines() if line.strip()]
+        raise BuildError([f"search_index: pagefind exited with {process.returncode}", *messages])
     try:
         return indexed_pages(site, options)
     except (OSError, ValueError) as error:
-        raise SearchIndexError(
-            [f"search_index: pagefind wrote no usable index: {error}"]
-        ) from error
+        raise BuildError([f"search_index: pagefind wrote no usable index: {error}"]) from error
 
 
-def build_index(site, options, glob=None):
-    """Run Pagefind over `site` (the files `glob` matches, or its default);
-    raise SearchIndexError with its messages if it fails."""
-    return finish_index(start_index(site, options, glob), site, options)
-
-
-# ---- The last index, reused while the pages it read are the same ----------
+def stop(process):
+    """Stop a Pagefind process that is no longer wanted."""
+    if process is not None and process.poll() is None:
+        process.kill()
+        process.communicate()
 
 
 def index_key(site, folders, options, glob):
     """The sitetools.cache key of the index: Pagefind's command line but the
-    site's place, and the path and bytes of every file it reads (the HTML
-    files under `folders`), under this code and the installed libraries
-    (pagefind-bin among them). Pagefind has no incremental mode, so one
-    changed page means a new index."""
+    site's place, and the path and bytes of every HTML file under `folders`
+    (Pagefind has no incremental mode: one changed page means a new index)."""
     site = Path(site)
     pages = [page for folder in folders for page in sorted((site / folder).rglob("*.html"))]
     return cache.key(
-        build_index,
+        finish_index,
         pagefind_command("pagefind", "", options, glob)[1:],
         *(f"{page.relative_to(site).as_posix()}\0{cache.file_digest(page)}" for page in pages),
     )
 
 
 def _link_tree(source, target):
-    """Hard-link (or copy) every file of `source` into `target`."""
-    for path in sorted(source.rglob("*")):
-        if path.is_file():
-            link_or_copy(path, target / path.relative_to(source))
+    shutil.copytree(source, target, copy_function=link_or_copy, dirs_exist_ok=True)
 
 
 def reuse_bundle(cache_root, key, site, options):
     """Put the kept index of `key` into `site`; False when there is none."""
     kept = Path(cache_root) / key
-    if not kept.is_dir():
-        return False
-    _link_tree(kept, Path(site) / options["bundle_dir"].strip("/"))
-    return True
+    if kept.is_dir():
+        _link_tree(kept, Path(site) / options["bundle_dir"].strip("/"))
+    return kept.is_dir()
 
 
 def keep_bundle(cache_root, key, site, options):
@@ -251,14 +194,24 @@ def keep_bundle(cache_root, key, site, options):
     staging.rename(cache_root / key)
 
 
-def index_or_reuse(site, options, glob, folders, cache_root):
-    """The pages indexed in `site`: the kept index when Pagefind would read
-    the same files, else a new one (then kept). Without `folders` (a glob of
-    the site's own), always a new one."""
+def begin_index(site, options, glob, folders, cache_root):
+    """(key, None) once the kept index of `key` is put in place (Pagefind would
+    read the same files), else (key, Pagefind started); key is None (never
+    reused) without `folders`."""
     key = index_key(site, folders, options, glob) if folders else None
     if key and reuse_bundle(cache_root, key, site, options):
+        return key, None
+    return key, start_index(site, options, glob)
+
+
+def end_index(site, options, glob, folders, cache_root, *, started=None):
+    """The pages indexed in `site`, per language, once begin_index's work (done
+    now unless `started` holds its answer) is done; a new index is kept."""
+    key, process = started or begin_index(site, options, glob, folders, cache_root)
+    if process is None:
+        logger.info("search_index: the pages are unchanged; kept the last index")
         return indexed_pages(site, options)
-    pages = build_index(site, options, glob)
+    pages = finish_index(process, site, options)
     if key:
         keep_bundle(cache_root, key, site, options)
     return pages
@@ -266,46 +219,33 @@ def index_or_reuse(site, options, glob, folders, cache_root):
 
 def add_bundle_path(generator):
     """Templates get `search_bundle`, the index folder under the site root."""
-    generator.env.globals["search_bundle"] = settings_for(generator.settings)["bundle_dir"].strip(
-        "/"
-    )
-
-
-def stop(process):
-    """Stop a Pagefind process that is no longer wanted."""
-    if process is not None and process.poll() is None:
-        process.kill()
-        process.communicate()
+    bundle = settings_for(generator.settings)["bundle_dir"].strip("/")
+    generator.env.globals["search_bundle"] = bundle
 
 
 def reset(*_args, **_kwargs):
-    """A build starts with no index under way (a plain `pelican` run that
-    failed may have left one)."""
-    stop(_state["process"])
+    """No index under way (a plain `pelican` run that failed may have left one)."""
+    stop((_state["started"] or (None, None))[1])
     _state.update(_EMPTY)
 
 
 def note_article_folders(generator):
-    """Remember where this build writes the pages that carry data-pagefind-body."""
-    # The article generator's posts, drafts and hidden posts use article.html.
+    """Remember where this build writes the pages that carry data-pagefind-body
+    (posts, drafts and hidden posts, all from article.html)."""
     paths = [content.save_as for content in contents_of(generator) if content.save_as]
     options = settings_for(generator.settings)
-    _state.update(
-        folders=article_folders(paths),
-        cache_root=Path(generator.settings["CACHE_PATH"]) / options["cache_dir"],
-    )
-    # Started early and reused only when Pagefind reads the folders we know.
-    if options["enabled"] and not options["glob"] and _state["folders"]:
+    folders = article_folders(paths)
+    cache_root = Path(generator.settings["CACHE_PATH"]) / options["cache_dir"]
+    _state.update(folders=folders, cache_root=cache_root)
+    if options["enabled"] and not options["glob"] and folders:
         site = generator.output_path
-        _state["awaiting"] = {os.path.normpath(os.path.join(site, path)) for path in paths}
-        _state.update(site=site, options=options)
+        awaiting = {os.path.normpath(os.path.join(site, path)) for path in paths}
+        _state.update(awaiting=awaiting, site=site, options=options)
 
 
 def start_early(path, **_kwargs):
-    """Once the last article page is written, start Pagefind on the article
-    folders, while Pelican writes the listings, tag pages and the rest: the
-    index then costs a production build little more than its own time's
-    overlap. Not in the preview, which indexes after the swap."""
+    """Once the last article page is written (not in the preview), put the
+    kept index in place or start Pagefind, while Pelican writes the rest."""
     awaiting = _state["awaiting"]
     if not awaiting:
         return
@@ -314,41 +254,31 @@ def start_early(path, **_kwargs):
         return
     _state["awaiting"] = None
     site, options, folders = _state["site"], _state["options"], _state["folders"]
-    glob = folders_glob(folders)
-    key = index_key(site, folders, options, glob)
-    if reuse_bundle(_state["cache_root"], key, site, options):
-        _state["reused"] = True
-        return
-    process = start_index(site, options, glob)
-    _state.update(process=process, key=key)
-    # A build that fails meanwhile deletes the folder Pagefind writes into.
-    on_failure(lambda: stop(process))
+    started = begin_index(site, options, folders_glob(folders), folders, _state["cache_root"])
+    _state["started"] = started
+    if started[1] is not None:
+        # A build that fails meanwhile deletes the folder Pagefind writes into.
+        on_failure(lambda: stop(started[1]))
 
 
 def index_site(pelican):
     """Index the folder this build wrote (or wait for the index under way)."""
     options = settings_for(pelican.settings)
     site = pelican.output_path
-    glob = options["glob"] or folders_glob(_state["folders"])
     state = dict(_state)
     _state.update(_EMPTY)
     if not options["enabled"]:
         return
-    # A glob of the site's own reads files we cannot list: never reused.
+    glob = options["glob"] or folders_glob(state["folders"])
     folders = None if options["glob"] else state["folders"]
-    cache_root = state["cache_root"]
-    if state["process"] is not None:
-        pages = finish_index(state["process"], site, options)
-        keep_bundle(cache_root, state["key"], site, options)
-    elif state["reused"]:
-        pages = indexed_pages(site, options)
-        logger.info("search_index: the pages are unchanged; kept the last index")
-    # The preview serves a rebuilt page at once and indexes the site just
-    # after (Pagefind reads every page: seconds for a large site).
-    elif run_after_swap(lambda output: index_or_reuse(output, options, glob, folders, cache_root)):
+    index = functools.partial(
+        end_index, options=options, glob=glob, folders=folders, cache_root=state["cache_root"]
+    )
+    # The preview serves a rebuilt page at once and indexes the site just after
+    # (Pagefind reads every page: seconds for a large site).
+    if state["started"] is None and run_after_swap(index):
         return
-    else:
-        pages = index_or_reuse(site, options, glob, folders, cache_root)
+    pages = index(site, started=state["started"])
     logger.info("search_index: indexed %s page(s)", sum(pages.values()))
 
 

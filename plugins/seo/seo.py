@@ -1,24 +1,17 @@
 """What a page says about itself in <head>: canonical URL, robots, feed links,
-OpenGraph and Twitter card tags, and JSON-LD.
+OpenGraph and Twitter tags, and JSON-LD.
 
-base.html calls `head_meta(title, description)` with the page's own <title> and
-meta description, and theme/templates/partials/head.html only prints what comes
-back. Everything else is read from the page's template context: its template's
-name, `article`, `page`, `tag`, `output_file` and `articles_page`.
-
-URLs are built from the settings' SITEURL, never the relative one Pelican puts
-in a development page's context, so production pages always carry absolute URLs.
-A build without an absolute SITEURL (development) has no canonical URL and no
-og:url: a relative one is no address, and Lighthouse fails it. The JSON-LD
-author is AUTHOR, with AUTHOR_PROFILE_URL as its `url` when that is set.
-JSON-LD is serialized with json.dumps and then `<`, `>` and `&` are written as
-\\u003c, \\u003e and \\u0026, so no title can close the <script> element.
+base.html calls `head_meta(title, description)` with the page's <title> and
+meta description; partials/head.html prints what comes back. The rest is read
+from the page's context (template name, article, page, tag, output_file,
+articles_page). URLs are built from the settings' SITEURL, never a dev page's
+relative one: a build without an absolute SITEURL has no canonical URL and no
+og:url. The JSON-LD author is AUTHOR, with AUTHOR_PROFILE_URL as its `url`.
 """
 
 import json
 import logging
-import re
-from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from jinja2 import pass_context
@@ -50,28 +43,12 @@ DEFAULTS = {
 FEED_TYPES = {"ATOM": "application/atom+xml", "RSS": "application/rss+xml"}
 SITE_FEEDS = ("FEED_ATOM", "FEED_RSS", "FEED_ALL_ATOM", "FEED_ALL_RSS")
 TAG_FEEDS = ("TAG_FEED_ATOM", "TAG_FEED_RSS")
-_INDEX_HTML = re.compile(r"(?:^|(?<=/))index\.html$")
-_SCRIPT_UNSAFE = {
-    "<": "\\u003c",
-    ">": "\\u003e",
-    "&": "\\u0026",
-    "\u2028": "\\u2028",
-    "\u2029": "\\u2029",
-}
-
-
-@dataclass
-class HeadMeta:
-    canonical: str | None = None
-    robots: str | None = None
-    feeds: list = field(default_factory=list)  # dicts: type, title, href
-    properties: list = field(default_factory=list)  # (property, content): OpenGraph
-    names: list = field(default_factory=list)  # (name, content): Twitter
-    json_ld: Markup | None = None
+# Written as JSON escapes, so that no title can close the <script> element.
+_SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
+_SCRIPT_UNSAFE |= {"\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
 def settings_for(settings):
-    """The plugin's settings: defaults overlaid with the site's SEO dict."""
     return {**DEFAULTS, **(settings.get("SEO") or {})}
 
 
@@ -82,21 +59,20 @@ def absolute_url(siteurl, path):
 
 def page_path(output_file):
     """The address of a written file: "posts/a/index.html" -> "posts/a/"."""
-    return _INDEX_HTML.sub("", str(output_file or "").replace("\\", "/"))
+    path = str(output_file or "").replace("\\", "/")
+    return path.removesuffix("index.html") if f"/{path}".endswith("/index.html") else path
 
 
 def plain(value):
     """Rendered block text -> plain text: tags dropped, entities decoded."""
-    if value is None:
-        return ""
     if isinstance(value, Markup):
         return value.striptags()
-    return " ".join(str(value).split())
+    return " ".join(str(value or "").split())
 
 
 def script_json(data):
     """JSON for a <script> element: nothing in it can end the element early."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=False)
+    text = json.dumps(data, ensure_ascii=False)
     for char, escaped in _SCRIPT_UNSAFE.items():
         text = text.replace(char, escaped)
     return Markup(text)
@@ -104,45 +80,6 @@ def script_json(data):
 
 def iso(date):
     return date.isoformat() if date else None
-
-
-def feed_links(settings, options, tag=None):
-    """<link rel=alternate> targets: the site's feeds, plus a tag's own on its page."""
-    domain = settings.get("FEED_DOMAIN") or settings.get("SITEURL", "")
-    site = settings.get("SITENAME", "")
-    links = []
-    keys = SITE_FEEDS + (TAG_FEEDS if tag is not None else ())
-    for key in keys:
-        path = settings.get(key)
-        if not path:
-            continue
-        url = settings.get(f"{key}_URL") or path
-        if tag is not None and key in TAG_FEEDS:
-            url = str(url).format(slug=tag.slug)
-        title = options["feed_titles"].get(key, "{site}").format(site=site, tag=tag)
-        links.append(
-            {
-                "type": FEED_TYPES[key.rsplit("_", 1)[1]],
-                "title": title,
-                "href": absolute_url(domain, url),
-            }
-        )
-    return links
-
-
-def image_fields(image, siteurl):
-    """OpenGraph and Twitter tags for one social image, or nothing."""
-    if image is None:
-        return [], []
-    url = absolute_url(siteurl, image.url)
-    properties = [
-        ("og:image", url),
-        ("og:image:width", str(image.width)),
-        ("og:image:height", str(image.height)),
-        ("og:image:alt", image.alt),
-    ]
-    names = [("twitter:image", url), ("twitter:image:alt", image.alt)]
-    return properties, names
 
 
 def is_absolute(url):
@@ -161,6 +98,26 @@ def author_url_problem(author_url):
     )
 
 
+def feed_links(settings, options, tag=None):
+    """<link rel=alternate> targets: the site's feeds, plus a tag's own on its page."""
+    domain = settings.get("FEED_DOMAIN") or settings.get("SITEURL", "")
+    links = []
+    for key in SITE_FEEDS + (TAG_FEEDS if tag is not None else ()):
+        if settings.get(key):
+            url = str(settings.get(f"{key}_URL") or settings[key])
+            if key in TAG_FEEDS:
+                url = url.format(slug=tag.slug)
+            title = options["feed_titles"].get(key, "{site}")
+            links.append(
+                {
+                    "type": FEED_TYPES[key.rsplit("_", 1)[1]],
+                    "title": title.format(site=settings.get("SITENAME", ""), tag=tag),
+                    "href": absolute_url(domain, url),
+                }
+            )
+    return links
+
+
 def person(settings):
     """schema.org Person for AUTHOR, with AUTHOR_PROFILE_URL as its url when set."""
     data = {"@type": "Person", "name": settings.get("AUTHOR", "")}
@@ -170,7 +127,7 @@ def person(settings):
 
 
 def blog_posting(article, url, settings, image_url=None):
-    """schema.org BlogPosting for one article."""
+    """schema.org BlogPosting for one article (no url in a development build)."""
     home = absolute_url(settings.get("SITEURL", ""), "")
     data = {
         "@context": "https://schema.org",
@@ -181,12 +138,10 @@ def blog_posting(article, url, settings, image_url=None):
         "dateModified": iso(getattr(article, "modified", None) or article.date),
         "author": person(settings),
         "keywords": [tag.name for tag in getattr(article, "tags", None) or ()],
-        "url": url,
-        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "isPartOf": {"@type": "Blog", "@id": f"{home}#blog", "name": settings.get("SITENAME")},
     }
-    if url is None:  # no absolute address (a development build)
-        del data["url"], data["mainEntityOfPage"]
+    if url:
+        data |= {"url": url, "mainEntityOfPage": {"@type": "WebPage", "@id": url}}
     if image_url:
         data["image"] = image_url
     return data
@@ -196,14 +151,9 @@ def front_page_graph(settings, articles, description):
     """schema.org WebSite and Blog for the front page, listing its posts."""
     siteurl = settings.get("SITEURL", "")
     home = absolute_url(siteurl, "")
-    website = {
-        "@type": "WebSite",
-        "@id": f"{home}#website",
-        "name": settings.get("SITENAME"),
-        "description": description,
-        "url": home,
-        "inLanguage": settings.get("DEFAULT_LANG"),
-    }
+    about = {"name": settings.get("SITENAME"), "description": description, "url": home}
+    website = {"@type": "WebSite", "@id": f"{home}#website", **about}
+    website["inLanguage"] = settings.get("DEFAULT_LANG")
     search_url = settings.get("SEARCH_URL")
     if search_url and "search" in (settings.get("DIRECT_TEMPLATES") or ()):
         website["potentialAction"] = {
@@ -214,99 +164,85 @@ def front_page_graph(settings, articles, description):
             },
             "query-input": "required name=search_term_string",
         }
-    blog = {
-        "@type": "Blog",
-        "@id": f"{home}#blog",
-        "name": settings.get("SITENAME"),
-        "description": description,
-        "url": home,
-        "author": person(settings),
-        "isPartOf": {"@id": f"{home}#website"},
-        "blogPost": [
-            {
-                "@type": "BlogPosting",
-                "headline": str(article.title),
-                "url": absolute_url(siteurl, article.url),
-                "datePublished": iso(article.date),
-            }
-            for article in articles
-        ],
-    }
+    blog = {"@type": "Blog", "@id": f"{home}#blog", **about, "author": person(settings)}
+    blog["isPartOf"] = {"@id": f"{home}#website"}
+    blog["blogPost"] = [
+        {
+            "@type": "BlogPosting",
+            "headline": str(article.title),
+            "url": absolute_url(siteurl, article.url),
+            "datePublished": iso(article.date),
+        }
+        for article in articles
+    ]
     return {"@context": "https://schema.org", "@graph": [website, blog]}
 
 
-def template_kind(name):
-    """The page's template without its extension: "tag.html" -> "tag"."""
-    return re.sub(r"\.[a-z]+$", "", str(name or "").rsplit("/", 1)[-1])
-
-
 def head_for(context, settings, title, description):
-    """The head tags for the page being rendered (a pure function of its context)."""
+    """The head tags for the page being rendered (a pure function of its context):
+    canonical, robots, feeds (dicts: type, title, href), properties (OpenGraph
+    pairs), names (Twitter pairs) and json_ld."""
     options = settings_for(settings)
     siteurl = settings.get("SITEURL", "")
-    article = context.get("article")
-    page = context.get("page")
-    tag = context.get("tag")
-    template = template_kind(context.name)
-    content = article or page
-    title, description = plain(title), plain(description)
-
-    meta = HeadMeta()
+    article, tag = context.get("article"), context.get("tag")
+    content = article or context.get("page")
+    template = PurePosixPath(str(context.name or "")).stem
+    description = plain(description)
+    canonical = None
     if is_absolute(siteurl) and template not in options["no_canonical_templates"]:
-        meta.canonical = absolute_url(siteurl, page_path(context.get("output_file")))
-    draft = content is not None and getattr(content, "status", "published") == "draft"
-    if template in options["noindex_templates"] or draft:
-        meta.robots = "noindex"
-    meta.feeds = feed_links(settings, options, tag)
+        canonical = absolute_url(siteurl, page_path(context.get("output_file")))
+    draft = getattr(content, "status", "published") == "draft"
+    noindex = template in options["noindex_templates"] or draft
 
-    og_title = str(content.title) if content is not None else title
+    og_title = str(content.title) if content is not None else plain(title)
     image = getattr(content, "social_image", None) or context.get("site_social_image")
-    image_props, image_names = image_fields(image, siteurl)
-    meta.properties = [
+    image_url = absolute_url(siteurl, image.url) if image else None
+    properties = [
         ("og:site_name", settings.get("SITENAME", "")),
         ("og:type", "article" if article is not None else "website"),
         ("og:title", og_title),
         ("og:description", description),
+        *([("og:url", canonical)] if canonical else []),
     ]
-    if meta.canonical:
-        meta.properties.append(("og:url", meta.canonical))
-    meta.properties += image_props
-    if article is not None:
-        meta.properties.append(("article:published_time", iso(article.date)))
-        if getattr(article, "modified", None):
-            meta.properties.append(("article:modified_time", iso(article.modified)))
-        meta.properties += [("article:tag", t.name) for t in getattr(article, "tags", ())]
-    meta.names = [
+    names = [
         ("twitter:card", options["twitter_card"]),
         ("twitter:title", og_title),
         ("twitter:description", description),
-        *image_names,
     ]
+    if image:
+        properties += [
+            ("og:image", image_url),
+            ("og:image:width", str(image.width)),
+            ("og:image:height", str(image.height)),
+            ("og:image:alt", image.alt),
+        ]
+        names += [("twitter:image", image_url), ("twitter:image:alt", image.alt)]
     if options["twitter_site"]:
-        meta.names.append(("twitter:site", options["twitter_site"]))
+        names.append(("twitter:site", options["twitter_site"]))
 
+    json_ld, listing = None, context.get("articles_page")
     if article is not None:
-        image_url = image_props[0][1] if image_props else None
-        meta.json_ld = script_json(blog_posting(article, meta.canonical, settings, image_url))
-    elif template == "index" and _first_page(context):
-        shown = _listed(context)
-        meta.json_ld = script_json(front_page_graph(settings, shown, description))
-    return meta
-
-
-def _first_page(context):
-    articles_page = context.get("articles_page")
-    return articles_page is None or articles_page.number == 1
-
-
-def _listed(context):
-    articles_page = context.get("articles_page")
-    return articles_page.object_list if articles_page else context.get("articles") or ()
+        properties.append(("article:published_time", iso(article.date)))
+        if getattr(article, "modified", None):
+            properties.append(("article:modified_time", iso(article.modified)))
+        properties += [("article:tag", t.name) for t in getattr(article, "tags", ())]
+        json_ld = script_json(blog_posting(article, canonical, settings, image_url))
+    elif template == "index" and (listing is None or listing.number == 1):
+        shown = listing.object_list if listing else context.get("articles") or ()
+        json_ld = script_json(front_page_graph(settings, shown, description))
+    return {
+        "canonical": canonical,
+        "robots": "noindex" if noindex else None,
+        "feeds": feed_links(settings, options, tag),
+        "properties": properties,
+        "names": names,
+        "json_ld": json_ld,
+    }
 
 
 def add_head_meta(generator):
     """Templates get `head_meta(title, description)` and `absolute_url(path)`,
-    bound to the real settings."""
+    bound to the real settings (robots.txt needs the real SITEURL)."""
     settings = generator.settings
 
     @pass_context
@@ -314,7 +250,6 @@ def add_head_meta(generator):
         return head_for(context, settings, title, description)
 
     generator.env.globals["head_meta"] = head_meta
-    # robots.txt and friends need the real SITEURL, never a relative one.
     generator.env.globals["absolute_url"] = lambda path="": absolute_url(
         settings.get("SITEURL", ""), path
     )
