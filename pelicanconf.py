@@ -47,7 +47,6 @@ PLUGINS = [
     # Reader features on the article page.
     "headings",
     "reading_time",
-    "post_dates",
     "neighbours",
     "related_posts",
     "edit_link",
