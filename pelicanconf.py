@@ -46,10 +46,7 @@ PLUGINS = [
     "redirects",
     # Reader features on the article page.
     "headings",
-    "reading_time",
-    "neighbours",
-    "related_posts",
-    "edit_link",
+    "article_page",
     # Feeds, sharing and search.
     "feeds",
     "social_images",

@@ -4,7 +4,7 @@ against the seed listing's tags."""
 
 import pytest
 
-from plugins.related_posts.related_posts import rank, related, tag_index
+from plugins.article_page.article_page import rank, related, tag_index
 
 # Newest first, as the plugin receives them.
 POSTS = [
