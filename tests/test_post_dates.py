@@ -7,7 +7,6 @@ import pytest
 from sitetools.build import BuildError
 from tests.conftest import DATA, ROOT, build_site
 
-
 # -- On the built site ---------------------------------------------------------
 
 
