@@ -52,9 +52,8 @@ PLUGINS = [
     "social_images",
     "seo",
     "search_index",
-    # Quality: byte-identical builds, keyboard-reachable scrolling blocks.
+    # Quality: byte-identical builds.
     "reproducible",
-    "scroll_regions",
     # Build speed: a cold build reads its Markdown sources on every CPU; each
     # post's URL is worked out once, not on every use while writing.
     "parallel_markdown",
