@@ -171,36 +171,32 @@ def annotate(generator):
         logger.error(problem)
     if problems:
         return
+    rates = settings_for(settings, "READING_TIME")
+    template = settings_for(settings, "EDIT_LINK")["url_template"]
+    options = settings_for(settings, "RELATED_POSTS")
     articles = contents_of(generator)
     # Parsing every body is slow: counted on every CPU, kept across builds.
-    counts = _counts.map(
-        settings, count_words, [a._content or "" for a in articles], label="reading time"
+    bodies = [article._content or "" for article in articles]
+    counts = _counts.map(settings, count_words, bodies, label="reading time")
+    tags = {a: [tag.name for tag in getattr(a, "tags", None) or ()] for a in articles}
+    published = newest_first(generator.articles)
+    found = related(
+        [(article, tags[article]) for article in published],
+        tags.items(),
+        limit=int(options["limit"]),
+        min_shared=int(options["min_shared_tags"]),
     )
-    rates = settings_for(settings, "READING_TIME")
     for article, (prose, code) in zip(articles, counts, strict=True):
         article.reading_minutes = reading_minutes(
             prose, code, rates["words_per_minute"], rates["code_words_per_minute"]
         )
-        article.newer_post = article.older_post = None
         article.edit_url = edit_url(
-            settings.get("REPO_URL"),
-            article.relative_source_path,
-            settings_for(settings, "EDIT_LINK")["url_template"],
+            settings.get("REPO_URL"), article.relative_source_path, template
         )
-    tags = {id(a): [tag.name for tag in getattr(a, "tags", None) or ()] for a in articles}
-    published = newest_first(generator.articles)
+        article.related_posts = found[article]
+        article.newer_post = article.older_post = None
     for article, newer, older in neighbours(published):
         article.newer_post, article.older_post = newer, older
-    options = settings_for(settings, "RELATED_POSTS")
-    found = related(
-        [(id(a), tags[id(a)]) for a in published],
-        [(id(a), tags[id(a)]) for a in articles],
-        limit=int(options["limit"]),
-        min_shared=int(options["min_shared_tags"]),
-    )
-    by_key = {id(article): article for article in articles}
-    for article in articles:
-        article.related_posts = [by_key[key] for key in found[id(article)]]
 
 
 def register():

@@ -105,7 +105,7 @@ def where_in_source(content):
     return f"{display_path(content.source_path)}:{line}: {field.capitalize()}"
 
 
-# This build's output paths -> (who writes them, content object or None).
+# This build's output paths -> what writes them: a content object or a description.
 _claims = {}
 _state = {"output": None, "reserved": {}}
 
@@ -117,29 +117,25 @@ def start(pelican):
     _state["reserved"] = dict(options["reserved"])
 
 
-def claim(path, who, content=None):
-    """Record that `who` writes `path`; the report line if another does too."""
-    owner = reserved_owner(path, _state["reserved"])
-    first = _claims.get(path) or ((owner, None) if owner else None)
-    if first is None or first[0] == who:
-        _claims[path] = (who, content)
+def claim(path, writer):
+    """Record that `writer` writes `path`; the report line if another does too."""
+    first = _claims.setdefault(path, reserved_owner(path, _state["reserved"]) or writer)
+    if first == writer:
         return None
-    # Blame the post or page, the one whose header sets Save_as or Url first.
-    pair = sorted(
-        [(content, who), (first[1], first[0])],
+    # Blame a post or page: the one whose header sets Save_as or Url, else the later.
+    culprit, other = sorted(
+        [writer, first],
         key=lambda item: (
-            item[0] is None,
-            not {"save_as", "url"} & {*getattr(item[0], "metadata", ())},
+            isinstance(item, str),
+            not {"save_as", "url"} & {*getattr(item, "metadata", ())},
         ),
     )
-    (culprit, _), (other_content, other) = pair
-    if culprit is None:
-        return f"{first[0]} and {who} both write {path}; give one of them another path"
-    if other_content is not None:
-        other = where_in_source(other_content)
+    if isinstance(culprit, str):
+        return f"{first} and {writer} both write {path}; give one of them another path"
     return (
-        f"{where_in_source(culprit)}: writes {path}, which {other} writes too; give this "
-        "one another Slug (or Save_as and Url) so that every page has its own path"
+        f"{where_in_source(culprit)}: writes {path}, which "
+        f"{other if isinstance(other, str) else where_in_source(other)} writes too; give "
+        "this one another Slug (or Save_as and Url) so that every page has its own path"
     )
 
 
@@ -159,22 +155,9 @@ def claim_planned(generators):
                     problems.append(claim(path, f"the feed of tag '{tag}'"))
     for content in contents_of(*generators):
         if content.save_as:  # an empty save_as is not written (drafts in production)
-            problems.append(claim(content.save_as, content.source_path, content))
+            problems.append(claim(content.save_as, content))
     if any(problems):
         raise BuildError([line for line in problems if line])
-
-
-def writer_of(context):
-    """(description, content object or None) of what a written page shows."""
-    for key in ("article", "page"):
-        content = context.get(key)
-        if getattr(content, "source_path", None):
-            return content.source_path, content
-    tag = context.get("tag")
-    if tag is not None and context.get("articles_page") is not None:
-        return f"the page of tag '{tag}'", None
-    name = context.get("page_name") or context.get("template_name")
-    return (f"the '{name}' listing" if name else "a listing page"), None
 
 
 def check_written(path, context):
@@ -182,8 +165,9 @@ def check_written(path, context):
     if _state["output"] is None:
         return
     relative = os.path.relpath(os.path.normpath(path), _state["output"]).replace(os.sep, "/")
-    who, content = writer_of(context)
-    clash = claim(relative, who, content)
+    content = next((context[k] for k in ("article", "page") if context.get(k)), None)
+    name = context.get("page_name") or context.get("template_name") or "a"
+    clash = claim(relative, content or f"the '{name}' listing")
     if clash:
         logger.error(clash)
     markup = Path(path).read_text(encoding="utf-8", errors="replace")

@@ -75,19 +75,14 @@ def smart_html(text):
     return typeset_html(_COMPOUND.sub(nowrap, html.escape(str(text), quote=False)))
 
 
-def smart_text(text, settings=None):
-    """The `smart` filter: smart_html as Markup, through the build's cache when
-    its `settings` are given."""
-    if text is None:
-        return Markup("")
-    if settings is None:
-        return Markup(smart_html(text))
-    return Markup(_typeset.get(settings, smart_html, str(text)))
-
-
 def add_filter(generator):
+    """Templates get `smart` (`{{ article.title|smart }}`): smart_html as Markup, cached."""
     settings = generator.settings
-    generator.env.filters["smart"] = lambda text: smart_text(text, settings)
+
+    def smart(text):
+        return Markup("" if text is None else _typeset.get(settings, smart_html, str(text)))
+
+    generator.env.filters["smart"] = smart
 
 
 def set_bodies(generator):
