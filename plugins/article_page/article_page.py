@@ -118,40 +118,27 @@ def neighbours(ordered):
     return list(zip(ordered, [None, *ordered][:-1], [*ordered, None][1:], strict=True))
 
 
-def tag_index(posts):
-    """{tag: [key, ...]} from (key, tags) pairs, each key once per tag."""
-    index = defaultdict(list)
-    for key, tags in posts:
-        for tag in dict.fromkeys(tags):
-            index[tag].append(key)
-    return index
-
-
-def rank(key, tags, index, order, *, limit=3, min_shared=1):
-    """Keys of the posts most related to `key`, never itself: most shared tags
-    first, then by `order` ({key: position}, newest first). Only the posts
-    under its own tags are read, so the work grows with the tags' sizes."""
-    shared = Counter()
-    for tag in dict.fromkeys(tags):
-        shared.update(index.get(tag, ()))
-    shared.pop(key, None)
-    ranked = sorted(
-        (other for other, count in shared.items() if count >= min_shared),
-        key=lambda other: (-shared[other], order[other]),
-    )
-    return ranked[:limit]
-
-
 def related(posts, queries=None, *, limit=3, min_shared=1):
-    """{key: [related keys]} for each (key, tags) of `queries` (default: `posts`),
-    chosen among `posts`, (key, tags) pairs newest first."""
+    """{key: [related keys]} for each (key, tags) of `queries` (default: `posts`):
+    the keys of `posts` ((key, tags) pairs, newest first) that share the most
+    tags with it, newest first on ties, never itself. Candidates come from a
+    tag -> posts index, so the work grows with the tags' sizes, not with the
+    square of the number of posts."""
     posts = list(posts)
-    index = tag_index(posts)
-    order = {key: position for position, (key, _) in enumerate(posts)}
-    return {
-        key: rank(key, tags, index, order, limit=limit, min_shared=min_shared)
-        for key, tags in (posts if queries is None else queries)
-    }
+    index = defaultdict(list)
+    for position, (key, tags) in enumerate(posts):
+        for tag in dict.fromkeys(tags):
+            index[tag].append((position, key))
+    found = {}
+    for key, tags in posts if queries is None else queries:
+        shared = Counter(hit for tag in dict.fromkeys(tags) for hit in index.get(tag, ()))
+        ranked = sorted(
+            (-count, position, other)
+            for (position, other), count in shared.items()
+            if other != key and count >= min_shared
+        )
+        found[key] = [other for _, _, other in ranked[:limit]]
+    return found
 
 
 def edit_url(repo_url, relative_path, template=DEFAULTS["EDIT_LINK"]["url_template"]):
