@@ -1,11 +1,6 @@
-"""Theme stylesheets, scripts and fonts, also written as `assets/<name>.<hash>.<ext>`
-so they can be cached for a year; templates link them with `{{ asset("css/main.css") }}`.
-
-The files are read from the theme's static folders, not from Pelican's copy,
-so production may skip that copy (THEME_STATIC_PATHS = []). A stylesheet is
-hashed after its url(...) references point at the hashed names, so a font
-change renames the stylesheet too.
-"""
+"""Theme files copied to `assets/<name>.<hash>.<ext>`, cacheable for a year, and
+`{{ asset("css/main.css") }}` for their URLs. Read from the theme itself, so
+production may skip Pelican's plain copy (THEME_STATIC_PATHS = [])."""
 
 import hashlib
 import posixpath
@@ -44,8 +39,7 @@ def hashed_name(relpath, digest):
 
 
 def rewrite_css_urls(css, css_relpath, manifest):
-    """Point a stylesheet's relative url(...) references to files of `manifest`
-    at their hashed names; leave every other reference alone."""
+    """Point a stylesheet's relative url(...)s to files of `manifest` at their hashed names."""
     base = posixpath.dirname(css_relpath)
 
     def replace(match):
@@ -62,7 +56,8 @@ def rewrite_css_urls(css, css_relpath, manifest):
 
 def build_manifest(files, chars=DEFAULTS["hash_chars"]):
     """{relpath: bytes} -> ({relpath: hashed relpath}, {hashed relpath: bytes}).
-    Stylesheets come last, once the names they refer to are known."""
+    Stylesheets come last: their hash covers the hashed names they refer to,
+    so a font change renames the stylesheet too."""
     manifest, outputs = {}, {}
     for relpath in sorted(files, key=lambda path: (path.endswith(".css"), path)):
         data = files[relpath]

@@ -1,11 +1,6 @@
-"""Each output path has one source, and no written page keeps a link Pelican
-could not resolve.
-
-Posts, pages, static files and feeds claim their paths before anything is
-written (a clash stops the build); listings claim theirs as they are written
-(a clash logs an error, which fails the staged build). Every written page is
-read once, here: further checks of written HTML belong in `check_written`.
-"""
+"""Each output path has one source (a clash fails the build), and no written
+page keeps a link Pelican could not resolve. Every written page is read once,
+in `check_written`: further checks of written HTML belong there."""
 
 import logging
 import os

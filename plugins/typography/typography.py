@@ -1,13 +1,7 @@
-"""Bodies set for reading, each distinct text once and kept across builds:
-typogrified, and their blocks that may scroll sideways focusable.
-
-Pelican's own TYPOGRIFY runs after its content cache and feeds raw title text
-into HTML; here titles get a `smart` filter that escapes first, so a title can
-curl its quotes but never inject markup. A block that scrolls must take
-keyboard focus, or a reader without a mouse cannot see its right side (WCAG
-2.1.1); whether it overflows depends on the screen, so every one gets
-tabindex="0".
-"""
+"""Bodies typogrified, and their blocks that may scroll sideways given
+tabindex="0" (a keyboard must reach them: WCAG 2.1.1), each distinct text once
+and kept across builds; titles get a `smart` filter that escapes before it
+typogrifies, so a title can curl its quotes but never inject markup."""
 
 import html
 import re
