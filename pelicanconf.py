@@ -34,7 +34,8 @@ THEME_STATIC_DIR = "theme"
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = [
     "content_guard",
-    # Each output path has one source; no link is left unresolved.
+    # Each output path has one source and is worked out once, not on every
+    # use while writing; no link is left unresolved.
     "output_paths",
     # post_cards sets one_line_summary in all_generators_finalized, before
     # typography typesets the `smart` texts ahead in the same signal.
@@ -54,10 +55,8 @@ PLUGINS = [
     "search_index",
     # Quality: byte-identical builds.
     "reproducible",
-    # Build speed: a cold build reads its Markdown sources on every CPU; each
-    # post's URL is worked out once, not on every use while writing.
+    # Build speed: a cold build reads its Markdown sources on every CPU.
     "parallel_markdown",
-    "content_urls",
 ]
 
 # Typogrify runs in the local `typography` plugin (cached, and title-safe), not in
