@@ -34,7 +34,8 @@ THEME_STATIC_DIR = "theme"
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = [
     "content_guard",
-    # Each output path has one source; no link is left unresolved.
+    # Each output path has one source and is worked out once, not on every
+    # use while writing; no link is left unresolved.
     "output_paths",
     # post_cards sets one_line_summary in all_generators_finalized, before
     # typography typesets the `smart` texts ahead in the same signal.
@@ -46,23 +47,16 @@ PLUGINS = [
     "redirects",
     # Reader features on the article page.
     "headings",
-    "reading_time",
-    "post_dates",
-    "neighbours",
-    "related_posts",
-    "edit_link",
+    "article_page",
     # Feeds, sharing and search.
     "feeds",
     "social_images",
     "seo",
     "search_index",
-    # Quality: byte-identical builds, keyboard-reachable scrolling blocks.
+    # Quality: byte-identical builds.
     "reproducible",
-    "scroll_regions",
-    # Build speed: a cold build reads its Markdown sources on every CPU; each
-    # post's URL is worked out once, not on every use while writing.
+    # Build speed: a cold build reads its Markdown sources on every CPU.
     "parallel_markdown",
-    "content_urls",
 ]
 
 # Typogrify runs in the local `typography` plugin (cached, and title-safe), not in

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from plugins.edit_link.edit_link import edit_url, repo_url_problem, template_problem
+from plugins.article_page.article_page import edit_url, setting_problems
 from sitetools.build import BuildError, load_settings
 from tests.conftest import DATA, build_site
 
@@ -46,18 +46,20 @@ def test_edit_url_follows_the_template():
 
 @pytest.mark.parametrize("bad", ["github.com/o/r", "ftp://example.org/r", "https://", "/o/r"])
 def test_repo_url_must_be_a_web_address(bad):
-    problem = repo_url_problem(bad)
-    assert problem and "REPO_URL" in problem and repr(bad) in problem
+    problems = setting_problems({"REPO_URL": bad})
+    assert len(problems) == 1, problems
+    assert "REPO_URL" in problems[0] and repr(bad) in problems[0], problems
 
 
 @pytest.mark.parametrize("good", [None, "", "https://github.com/o/r", "http://git.local/r"])
 def test_repo_url_unset_or_web_address_is_fine(good):
-    assert repo_url_problem(good) is None
+    assert setting_problems({"REPO_URL": good}) == []
 
 
 def test_template_with_an_unknown_field_is_reported():
-    assert "url_template" in template_problem("{repo_url}/{branch}/{path}")
-    assert template_problem(TEMPLATE) is None
+    bad = {"EDIT_LINK": {"url_template": "{repo_url}/{branch}/{path}"}}
+    assert ["url_template" in problem for problem in setting_problems(bad)] == [True]
+    assert setting_problems({"EDIT_LINK": {"url_template": TEMPLATE}}) == []
 
 
 # -- On the built site ---------------------------------------------------------

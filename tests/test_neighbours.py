@@ -9,7 +9,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from plugins.neighbours.neighbours import neighbours, newest_first
+from plugins.article_page.article_page import neighbours, newest_first
 from tests.conftest import DATA
 
 Post = namedtuple("Post", "slug date")

@@ -1,38 +1,11 @@
-"""Published and Updated dates: the plugin's rule, and the article pages of the
-seed and of tests/data/reader against the Date and Modified fields of their
-source files."""
-
-from datetime import UTC, datetime
+"""Published and Updated dates: the article pages of the seed and of
+tests/data/reader (same-day-fix.md: a Modified on its Date's day) against the
+Date and Modified fields of their source files."""
 
 import pytest
 
-from plugins.post_dates.post_dates import updated_date
 from sitetools.build import BuildError
 from tests.conftest import DATA, ROOT, build_site
-
-
-def at(text):
-    return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    ("published", "modified", "expected"),
-    [
-        ("2025-03-10 09:00", None, None),
-        ("2025-03-10 09:00", "2025-03-10 09:00", None),  # the same moment
-        ("2025-03-10 09:00", "2025-03-10 23:59", None),  # a same-day fix
-        ("2025-03-10 09:00", "2025-03-11 00:01", "2025-03-11 00:01"),
-        ("2025-03-10 09:00", "2026-01-01 12:00", "2026-01-01 12:00"),
-    ],
-)
-def test_updated_only_on_a_later_day(published, modified, expected):
-    result = updated_date(at(published), at(modified) if modified else None)
-    assert result == (at(expected) if expected else None)
-
-
-def test_modified_before_date_is_no_update():
-    assert updated_date(at("2025-03-10 09:00"), at("2025-03-01 09:00")) is None
-
 
 # -- On the built site ---------------------------------------------------------
 
@@ -85,6 +58,8 @@ def test_reader_set_shows_the_updated_date_in_words(reader_site, html):
     assert time is not None
     assert time["datetime"] == "2025-04-02T10:00:00+00:00"
     assert time.get_text(strip=True) == "2 April 2025"
+    same_day = html(reader_site, "posts/same-day-fix/index.html")
+    assert not same_day.select("time.post__updated"), "a same-day Modified shows no Updated date"
 
 
 def test_modified_before_date_stops_the_build_naming_file_line_and_field(

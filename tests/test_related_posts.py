@@ -4,7 +4,7 @@ against the seed listing's tags."""
 
 import pytest
 
-from plugins.related_posts.related_posts import rank, related, tag_index
+from plugins.article_page.article_page import related
 
 # Newest first, as the plugin receives them.
 POSTS = [
@@ -17,9 +17,10 @@ POSTS = [
 ]
 
 
-def test_tag_index_lists_each_post_under_its_tags_once():
-    index = tag_index([("a", ["x", "y", "x"]), ("b", ["y"])])
-    assert dict(index) == {"x": ["a"], "y": ["a", "b"]}
+def test_a_tag_given_twice_counts_once():
+    posts = [("a", ["x", "x"]), ("b", ["x", "y"]), ("c", ["y"])]
+    assert related(posts, min_shared=2) == {"a": [], "b": [], "c": []}
+    assert related(posts)["a"] == ["b"]
 
 
 @pytest.mark.parametrize(
@@ -47,32 +48,25 @@ def test_a_post_is_never_its_own_relation_and_queries_may_be_outside_posts():
     assert found == {"hidden": ["p1", "p2", "p4"], "p4": []}  # one tag each: newest first
 
 
-def test_rank_reads_only_the_posts_under_the_query_tags():
-    index = {"a": ["p1", "p2"], "b": ["p3"]}
-    order = {"p1": 0, "p2": 1}  # p3 has no position: touching it would raise
-    assert rank("p1", ["a"], index, order) == ["p2"]
-
-
-class CountingOrder(dict):
-    """A {key: position} that counts how many posts the ranking looks up."""
+class Key(int):
+    """A post key that counts how often the ranking looks it up."""
 
     lookups = 0
 
-    def __getitem__(self, key):
-        self.lookups += 1
-        return super().__getitem__(key)
+    def __hash__(self):
+        Key.lookups += 1
+        return int.__hash__(self)
 
 
 def test_twenty_thousand_posts_without_comparing_every_pair():
     # Every post shares one tag with 4 others: 2 * 10^8 pairs, but only ~10^5
     # index hits. Comparing every pair looks up every post for every query;
-    # the index looks up only the 4 that share a tag.
-    posts = [(n, [f"group-{n // 5}", f"own-{n}"]) for n in range(20_000)]
-    assert related(posts)[7] == [5, 6, 8]
-    index, order = tag_index(posts), CountingOrder((key, n) for n, (key, _) in enumerate(posts))
-    for key, tags in posts:
-        rank(key, tags, index, order)
-    assert order.lookups <= 4 * len(posts), f"{order.lookups} lookups for 20,000 posts"
+    # the index looks up only the few that share a tag.
+    posts = [(Key(n), [f"group-{n // 5}", f"own-{n}"]) for n in range(20_000)]
+    Key.lookups = 0
+    found = related(posts)
+    assert found[7] == [5, 6, 8]
+    assert Key.lookups <= 10 * len(posts), f"{Key.lookups} lookups for 20,000 posts"
 
 
 # -- On the built site ---------------------------------------------------------

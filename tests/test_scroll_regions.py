@@ -2,9 +2,9 @@
 
 import pytest
 
-from plugins.scroll_regions.scroll_regions import DEFAULTS, focusable_blocks
+from plugins.typography.typography import DEFAULTS, focusable_blocks
 
-ELEMENTS = DEFAULTS["elements"]
+ELEMENTS = DEFAULTS["scroll_elements"]
 
 
 @pytest.mark.parametrize(

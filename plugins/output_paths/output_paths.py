@@ -1,19 +1,6 @@
-"""Every file a build writes comes from one source, and no link in it is left
-as the author wrote it.
-
-Pelican lets a post's `Save_as` or `Url` name any path: `index.html` replaced
-the front page, another post's path replaced that post, and a build exited 0.
-This plugin claims each output path for the one thing that writes it (a post,
-a page, a listing, a static file, a feed, or a file another plugin writes at
-the end). Posts, pages, static files and feeds are claimed before anything is
-written, and two of them on one path stop the build there; a listing page is
-claimed as it is written, and a clash then logs an error, which fails the
-staged build.
-
-It also reads each page as it is written: a `{static}`, `{filename}` or
-`{attach}` link still in an attribute is one Pelican could not resolve, and
-would ship as a broken link or image.
-"""
+"""Each output path has one source (a clash fails the build) and is worked out
+once, and no written page keeps a link Pelican could not resolve. Every written
+page is read once, in `check_written`: further checks of written HTML belong there."""
 
 import logging
 import os
@@ -22,14 +9,14 @@ from pathlib import Path
 
 from pelican import signals
 
+from sitetools.build import BuildError
 from sitetools.contents import contents_of
 from sitetools.files import display_path
 
 logger = logging.getLogger(__name__)
 
 DEFAULTS = {
-    # Files and folders that plugins write once the pages are out, and what
-    # writes them: no post or page may take their paths.
+    # What plugins write once the pages are out: no post or page may take these paths.
     "reserved": {
         "sitemap.xml": "the sitemap",
         "_redirects": "the redirects file",
@@ -40,14 +27,11 @@ DEFAULTS = {
     },
 }
 
-# Pelican's intrasite link markers (INTRASITE_LINK_REGEX: {what} or |what|).
+# Pelican's intrasite link markers ({what} or |what|) and the attributes it
+# replaces them in (Content._get_intrasite_link_regex).
 _MARKERS = ("static", "filename", "attach", "tag", "category", "index", "author")
-_TOKENS = tuple(f"{{{what}}}" for what in _MARKERS) + tuple(f"|{what}|" for what in _MARKERS)
-# The attributes Pelican replaces them in (Content._get_intrasite_link_regex).
+_TOKENS = tuple(f"{{{m}}}" for m in _MARKERS) + tuple(f"|{m}|" for m in _MARKERS)
 _URL_ATTRIBUTES = {"href", "src", "poster", "data", "cite", "formaction", "action", "content"}
-
-
-# ---- Pure functions ---------------------------------------------------------------
 
 
 class _Attributes(HTMLParser):
@@ -63,18 +47,22 @@ class _Attributes(HTMLParser):
     handle_startendtag = handle_starttag
 
 
-def unresolved_links(markup):
-    """[(tag, attribute, value)] for attributes that still start with one of
-    Pelican's link markers: links it could not resolve. Text that shows a
-    marker (a code block about Pelican) is not a link and is left alone."""
-    if not any(token in markup for token in _TOKENS):
-        return []
+def attributes(markup):
+    """[(tag, attribute, value)] of every start tag of `markup`."""
     parser = _Attributes()
     parser.feed(markup)
     parser.close()
+    return parser.found
+
+
+def unresolved_links(markup):
+    """[(tag, attribute, value)] for URL attributes that still start with a
+    link marker. A marker in text (a code block about Pelican) is no link."""
+    if not any(token in markup for token in _TOKENS):
+        return []
     return [
         (tag, name, value)
-        for tag, name, value in parser.found
+        for tag, name, value in attributes(markup)
         if name in _URL_ATTRIBUTES and value.strip().startswith(_TOKENS)
     ]
 
@@ -88,9 +76,8 @@ def reserved_owner(path, reserved):
 
 
 def line_where(source_path, found, header_only=False):
-    """The number of the first line of a source for which `found(line)` holds
-    (in its header, the lines before the first blank one, if `header_only`),
-    or 1."""
+    """The first line number of a source (of its header if `header_only`) where
+    `found(line)` holds, or 1."""
     try:
         with open(source_path, encoding="utf-8", errors="replace") as handle:
             for number, line in enumerate(handle, start=1):
@@ -103,98 +90,58 @@ def line_where(source_path, found, header_only=False):
     return 1
 
 
-def writer_of(context):
-    """(description, content object or None) of what a written page shows."""
-    for key in ("article", "page"):
-        content = context.get(key)
-        if getattr(content, "source_path", None):
-            return content.source_path, content  # shown only in a message
-    tag = context.get("tag")
-    if tag is not None and context.get("articles_page") is not None:
-        return f"the page of tag '{tag}'", None
-    name = context.get("page_name") or context.get("template_name")
-    return (f"the '{name}' listing" if name else "a listing page"), None
-
-
-def chose_path(content):
-    """Whether a content object's header sets its path (Save_as or Url)."""
-    metadata = getattr(content, "metadata", None) or {}
-    return "save_as" in metadata or "url" in metadata
-
-
 def where_in_source(content):
     """`file:line: Field` for the header line that chose a content's path."""
-    metadata = getattr(content, "metadata", {}) or {}
+    metadata = content.metadata
     field = next((name for name in ("save_as", "url", "slug") if name in metadata), "title")
     line = line_where(
-        content.source_path,
-        lambda text: text.split(":", 1)[0].strip().lower() == field,
-        header_only=True,
+        content.source_path, lambda text: text.split(":", 1)[0].strip().lower() == field, True
     )
     return f"{display_path(content.source_path)}:{line}: {field.capitalize()}"
 
 
-# ---- Handlers ---------------------------------------------------------------------
-
-# This build's output paths -> what writes them. Reset when a build starts.
+# This build's output paths -> what writes them: a content object or a description.
 _claims = {}
-_state = {"output": None, "reserved": {}}
-
-
-def settings_for(settings):
-    return {**DEFAULTS, **(settings.get("OUTPUT_PATHS") or {})}
+_state = {"output": None, "reserved": {}, "generators": ()}
 
 
 def start(pelican):
     _claims.clear()
     _state["output"] = os.path.normpath(pelican.settings["OUTPUT_PATH"])
-    _state["reserved"] = dict(settings_for(pelican.settings)["reserved"])
+    options = {**DEFAULTS, **(pelican.settings.get("OUTPUT_PATHS") or {})}
+    _state["reserved"] = dict(options["reserved"])
 
 
-class PathClash(Exception):
-    """Raised before anything is written: `problems` has one line each."""
-
-    def __init__(self, problems):
-        self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
-
-
-def claim(path, who, content=None):
-    """Record that `who` (a content object when it is one) writes `path`;
-    the report line if something else writes it too, else None."""
-    first = _claims.get(path)
-    if first is None:
-        owner = reserved_owner(path, _state["reserved"])
-        first = (owner, None) if owner else None
-    if first is None or first[0] == who:
-        _claims[path] = (who, content)
+def claim(path, writer):
+    """Record that `writer` writes `path`; the report line if another does too."""
+    first = _claims.setdefault(path, reserved_owner(path, _state["reserved"]) or writer)
+    if first == writer:
         return None
-    # Name the source whose header chose the path: the post or page, the one
-    # with a Save_as or Url line when both are.
-    pair = [(content, who), (first[1], first[0])]
-    pair.sort(key=lambda item: (item[0] is None, not chose_path(item[0])))
-    (culprit, _), (other_content, other) = pair
-    if other_content is not None:
-        other = where_in_source(other_content)
-    if culprit is None:
-        return f"{first[0]} and {who} both write {path}; give one of them another path"
+    # Blame a post or page: the one whose header sets Save_as or Url, else the later.
+    culprit, other = sorted(
+        [writer, first],
+        key=lambda item: (
+            isinstance(item, str),
+            not {"save_as", "url"} & {*getattr(item, "metadata", ())},
+        ),
+    )
+    if isinstance(culprit, str):
+        return f"{first} and {writer} both write {path}; give one of them another path"
     return (
-        f"{where_in_source(culprit)}: writes {path}, which {other} writes too; give this "
-        "one another Slug (or Save_as and Url) so that every page has its own path"
+        f"{where_in_source(culprit)}: writes {path}, which "
+        f"{other if isinstance(other, str) else where_in_source(other)} writes too; give "
+        "this one another Slug (or Save_as and Url) so that every page has its own path"
     )
 
 
 def claim_planned(generators):
-    """Claim, before any page is written, the paths of every post and page,
-    and of static files and feeds (written without a per-file signal); raise
-    PathClash listing every path two of them share."""
+    """Claim the paths of every post, page, static file and feed (these have
+    no per-file signal) before anything is written; raise on any clash."""
     settings = next((g.settings for g in generators if hasattr(g, "settings")), {})
-    problems = []
-    for name in ("FEED_ALL_ATOM", "FEED_ALL_RSS"):
-        if settings.get(name):
-            problems.append(claim(settings[name], "the site's feed"))
+    feeds = [settings.get(name) for name in ("FEED_ALL_ATOM", "FEED_ALL_RSS")]
+    problems = [claim(path, "the site's feed") for path in feeds if path]
     for generator in generators:
-        for static in getattr(generator, "staticfiles", ()) or ():
+        for static in getattr(generator, "staticfiles", None) or ():
             problems.append(claim(static.save_as, display_path(static.source_path)))
         for tag in getattr(generator, "tags", None) or ():
             for name in ("TAG_FEED_ATOM", "TAG_FEED_RSS"):
@@ -203,10 +150,20 @@ def claim_planned(generators):
                     problems.append(claim(path, f"the feed of tag '{tag}'"))
     for content in contents_of(*generators):
         if content.save_as:  # an empty save_as is not written (drafts in production)
-            problems.append(claim(content.save_as, content.source_path, content))
-    problems = [line for line in problems if line]
-    if problems:
-        raise PathClash(problems)
+            problems.append(claim(content.save_as, content))
+    if any(problems):
+        raise BuildError([line for line in problems if line])
+    _state["generators"] = generators
+
+
+def fix_urls(_pelican):
+    """Pelican formats `url` and `save_as` on every use (17,000 times at 1,000
+    posts). Once every generator is done they are final, so each post and page
+    gets Pelican's values as `override_url` and `override_save_as`: what
+    Pelican sets for `Url:` and `Save_as:` lines and reads before formatting."""
+    for content in contents_of(*_state["generators"]):
+        content.override_url, content.override_save_as = content.url, content.save_as
+    _state["generators"] = ()
 
 
 def check_written(path, context):
@@ -214,14 +171,12 @@ def check_written(path, context):
     if _state["output"] is None:
         return
     relative = os.path.relpath(os.path.normpath(path), _state["output"]).replace(os.sep, "/")
-    who, content = writer_of(context)
-    clash = claim(relative, who, content)
+    content = next((context[k] for k in ("article", "page") if context.get(k)), None)
+    name = context.get("page_name") or context.get("template_name") or "a"
+    clash = claim(relative, content or f"the '{name}' listing")
     if clash:
         logger.error(clash)
-    try:
-        markup = Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return
+    markup = Path(path).read_text(encoding="utf-8", errors="replace")
     for tag, attribute, value in unresolved_links(markup):
         place = relative
         if content is not None:
@@ -243,8 +198,10 @@ def check_written(path, context):
 def register():
     # Each build claims its paths afresh.
     signals.initialized.connect(start)
-    # Static files and feeds have no per-file signal: claim them once every
-    # generator knows its files, before anything is written.
+    # Every generator knows its files, and nothing is written yet.
     signals.all_generators_finalized.connect(claim_planned)
     # Every page Pelican renders passes here as it is written.
     signals.content_written.connect(check_written)
+    # Pelican asks for its writer right before it writes the first page, after
+    # every all_generators_finalized receiver.
+    signals.get_writer.connect(fix_urls)

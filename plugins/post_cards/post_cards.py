@@ -1,8 +1,5 @@
-"""Card fields for every article: a tag-label line and a one-line summary.
-
-Templates read `article.tag_label` and `article.one_line_summary`; this plugin
-computes them once per article, once every generator has read its files.
-"""
+"""Card fields of every post and page: `tag_label` ("llm / go") and
+`one_line_summary` (plain text, from Summary or else the body's opening sentences)."""
 
 import html
 import re
@@ -13,10 +10,8 @@ from pelican import signals
 from sitetools.contents import contents_of
 
 DEFAULTS = {
-    # Joins the tags on the card's label line: "llm / go / devops".
     "tag_separator": " / ",
-    # Longest one-line summary, in characters, before it is cut at a word.
-    # The seed's longest summary is 266 characters; 320 keeps all ten whole.
+    # Longest summary before it is cut at a word: the seed's longest is 266.
     "summary_max_chars": 320,
     # How many opening sentences stand in for a missing Summary.
     "fallback_sentences": 2,
@@ -24,59 +19,41 @@ DEFAULTS = {
 
 ELLIPSIS = "…"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“‘(])")
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 # Block elements whose text must not run into the next block's text.
-_BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "td", "th", "br")
-# Parts of a body that are not prose, left out when the body stands in for a summary.
-_NOT_PROSE = (
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "pre",
-    "table",
-    "figure",
-    "nav",
-    "script",
-    "style",
-)
+_BLOCKS = {*_HEADINGS, "p", "li", "pre", "td", "th", "br"}
+# Parts of a body that are not prose, left out when it stands in for a summary.
+_NOT_PROSE = {*_HEADINGS, "pre", "table", "figure", "nav", "script", "style"}
 
 
 def settings_for(settings):
-    """The plugin's settings: defaults overlaid with the site's POST_CARDS dict."""
     return {**DEFAULTS, **(settings.get("POST_CARDS") or {})}
 
 
 def tag_label(tags, separator=DEFAULTS["tag_separator"]):
-    """Join tag names in the author's order: ["llm", "go"] -> "llm / go"."""
+    """Tag names in the author's order, blank ones left out: "llm / go"."""
     return separator.join(str(tag).strip() for tag in tags or () if str(tag).strip())
 
 
 class _TextOf(HTMLParser):
-    """Collects the text of an HTML fragment, a space after each block and
-    nothing from inside the elements named in `skip`."""
+    """The text of an HTML fragment, a space after each block, nothing from
+    inside the elements of `skip`. (A dozen times faster than BeautifulSoup.)"""
 
     def __init__(self, skip):
         super().__init__(convert_charrefs=True)
-        self.skip = frozenset(skip)
-        self.skipping = []  # the skipped element we are in, once per nesting
-        self.parts = []
+        self.skip, self.skipping, self.parts = set(skip), [], []
 
     def handle_starttag(self, tag, attrs):
-        if self.skipping:
-            if tag == self.skipping[0]:
-                self.skipping.append(tag)
-        elif tag in self.skip:
+        # Nested elements of the skipped one's name are counted to find its end.
+        if (self.skipping and tag == self.skipping[0]) or (not self.skipping and tag in self.skip):
             self.skipping.append(tag)
-        elif tag == "br":
+        elif tag == "br" and not self.skipping:
             self.parts.append(" ")
 
     def handle_endtag(self, tag):
-        if self.skipping:
-            if tag == self.skipping[0]:
-                self.skipping.pop()
-        elif tag in _BLOCKS:
+        if self.skipping and tag == self.skipping[0]:
+            self.skipping.pop()
+        elif tag in _BLOCKS and not self.skipping:
             self.parts.append(" ")
 
     def handle_data(self, data):
@@ -85,14 +62,8 @@ class _TextOf(HTMLParser):
 
 
 def plain_text(markup, skip=()):
-    """HTML or text -> one line of plain text: tags stripped, entities decoded,
-    whitespace collapsed. Elements named in `skip` are dropped with their text.
-
-    The standard library's HTML parser does this a dozen times faster than a
-    BeautifulSoup tree, which matters with a thousand posts."""
-    if not markup:
-        return ""
-    markup = str(markup)
+    """HTML or text -> one line of plain text, without the elements of `skip`."""
+    markup = str(markup or "")
     if "<" in markup:
         parser = _TextOf(skip)
         parser.feed(markup)
@@ -102,61 +73,44 @@ def plain_text(markup, skip=()):
 
 
 def shorten(text, max_chars):
-    """Cut `text` to at most `max_chars` characters at a word boundary, adding "…"."""
+    """Cut `text` to at most `max_chars` characters at a word, adding "…" (0: no limit)."""
     if max_chars <= 0 or len(text) <= max_chars:
         return text
     room = max_chars - len(ELLIPSIS)
-    cut = text[: room + 1]
-    space = cut.rfind(" ")
-    head = cut[:space] if space > 0 else text[:room]
+    space = text[: room + 1].rfind(" ")
+    head = text[:space] if space > 0 else text[:room]
     return head.rstrip(" ,;:–—-") + ELLIPSIS
 
 
 def opening_sentences(text, count):
     """The first `count` sentences of plain `text`."""
-    sentences = _SENTENCE_END.split(text)
-    return " ".join(sentences[:count])
+    return " ".join(_SENTENCE_END.split(text)[:count])
 
 
 def one_line_summary(summary, body, max_chars=DEFAULTS["summary_max_chars"], sentences=2):
-    """The card's summary: the Summary metadata, or else the body's opening
-    sentences; always plain text on one line, at most `max_chars` long."""
-    text = plain_text(summary)
-    if not text:
-        text = opening_sentences(plain_text(body, skip=_NOT_PROSE), sentences)
+    """Plain `summary`, or else the opening sentences of the body's prose, cut to `max_chars`."""
+    text = plain_text(summary) or opening_sentences(plain_text(body, _NOT_PROSE), sentences)
     return shorten(text, max_chars)
 
 
-def annotate(content, options):
-    """Set the card fields on one article or page."""
-    content.tag_label = tag_label(
-        [tag.name for tag in getattr(content, "tags", None) or ()],
-        options["tag_separator"],
-    )
-    summary = content.metadata.get("summary")
-    content.one_line_summary = one_line_summary(
-        summary,
-        None if summary else content.content,
-        int(options["summary_max_chars"]),
-        int(options["fallback_sentences"]),
-    )
-
-
 def annotate_all(generators):
-    """Every article, draft, hidden post and page gets its card fields (pages
-    use them for their meta description)."""
+    """Every post and page gets its card fields (a page's summary is its description)."""
     contents = contents_of(*generators)
-    if contents:
-        options = settings_for(contents[0].settings)
-        for content in contents:
-            annotate(content, options)
+    options = settings_for(contents[0].settings) if contents else DEFAULTS
+    for content in contents:
+        tags = [tag.name for tag in getattr(content, "tags", None) or ()]
+        content.tag_label = tag_label(tags, options["tag_separator"])
+        summary = content.metadata.get("summary")
+        content.one_line_summary = one_line_summary(
+            summary,
+            None if summary else content.content,
+            int(options["summary_max_chars"]),
+            int(options["fallback_sentences"]),
+        )
 
 
 def register():
-    # A post without a Summary falls back on its body, and reading a body
-    # (`content.content`) makes Pelican replace its {static} and {filename}
-    # links then and keep the result for the build's SITEURL. Those links
-    # resolve only once every generator has registered its files, static
-    # ones included: the earliest point is all_generators_finalized, which
-    # Pelican sends "for plugins that create/edit the summary".
+    # Reading `content.content` resolves its {static} and {filename} links,
+    # which needs every generator's files: all_generators_finalized, the
+    # signal Pelican sends "for plugins that create/edit the summary".
     signals.all_generators_finalized.connect(annotate_all)

@@ -1,11 +1,7 @@
-"""Typogrify, run once per distinct text and kept across builds.
-
-Pelican's own TYPOGRIFY runs after its content cache and once per page read,
-and it feeds raw title text into HTML. Here article bodies are typogrified
-through sitetools.cache (what a cold build lacks, on every CPU), and titles
-get a Jinja filter, `smart`, that escapes the text first and then typogrifies
-it, so a title can curl its quotes but never inject markup.
-"""
+"""Bodies typogrified, and their blocks that may scroll sideways given
+tabindex="0" (a keyboard must reach them: WCAG 2.1.1), each distinct text once
+and kept across builds; titles get a `smart` filter that escapes before it
+typogrifies, so a title can curl its quotes but never inject markup."""
 
 import html
 import re
@@ -21,25 +17,26 @@ from sitetools.contents import contents_of
 DEFAULTS = {
     # Tags whose text typogrify leaves alone (it always skips pre and code).
     "ignore_tags": ["kbd", "script", "style", "math"],
-    # Attributes that templates pass through `smart`: typeset ahead, with the
-    # bodies, so that rendering finds them done.
+    # Attributes that templates pass through `smart`, typeset ahead with the bodies.
     "smart_attributes": ["title", "one_line_summary"],
+    # Elements of a body that may scroll sideways (main.css).
+    "scroll_elements": ["pre", "table"],
 }
 
 # "--" and "---" become dashes, and &quot; entities curl too.
 SMARTYPANTS_ATTR = smartypants.Attr.set1 | smartypants.Attr.w
+# A hyphenated word (letters and digits joined by hyphens, nothing else).
+_COMPOUND = re.compile(r"(?<![\w-])\w+(?:-\w+)+(?![\w-])")
 
 _typeset = Cache("typography")
 
 
 def settings_for(settings):
-    """The plugin's settings: defaults overlaid with the site's TYPOGRAPHY dict."""
     return {**DEFAULTS, **(settings.get("TYPOGRAPHY") or {})}
 
 
 def typeset_html(markup, ignore_tags=()):
-    """Typogrify an HTML fragment (ampersands, quotes, dashes, caps, widows):
-    typogrify's own filters, with SmartyPants told to make dashes."""
+    """Typogrify an HTML fragment (ampersands, quotes, dashes, caps, widows)."""
     return "".join(
         widont(initial_quotes(caps(smartypants.smartypants(amp(text), SMARTYPANTS_ATTR))))
         if process
@@ -48,56 +45,50 @@ def typeset_html(markup, ignore_tags=()):
     )
 
 
-# A hyphenated word (letters and digits joined by hyphens, nothing else).
-_COMPOUND = re.compile(r"(?<![\w-])\w+(?:-\w+)+(?![\w-])")
+def focusable_blocks(markup, elements):
+    """Add tabindex="0" to each opening tag of `elements` that has none. Text
+    inside code blocks is escaped (&lt;pre&gt;), so only real tags match."""
+    if not markup or not elements:
+        return markup
+    names = "|".join(re.escape(name) for name in elements)
+    opening = re.compile(rf"<({names})(?=[\s>])(?![^>]*\stabindex\s*=)", re.IGNORECASE)
+    return opening.sub(r'<\1 tabindex="0"', markup)
 
 
-def keep_compounds_together(escaped):
-    """Wrap each hyphenated word with a part of one or two characters ("llm-d",
-    "x-ray") in <span class="nowrap">: a line break at its hyphen would strand
-    the fragment ("llm-" / "d"). Longer compounds may still break."""
+def smart_html(text):
+    """Plain text -> typogrified HTML with no markup but typogrify's spans:
+    escaped first, and a hyphenated word with a part of one or two characters
+    ("llm-d") kept on one line, not stranded at its hyphen."""
 
-    def wrap(match):
+    def nowrap(match):
         word = match.group(0)
         if min(len(part) for part in word.split("-")) > 2:
             return word
         return f'<span class="nowrap">{word}</span>'
 
-    return _COMPOUND.sub(wrap, escaped)
-
-
-def smart_html(text):
-    """Plain text -> typogrified HTML that holds no markup but typogrify's own
-    spans, short compounds kept on one line, and entities: <, > and & are
-    escaped first."""
-    return typeset_html(keep_compounds_together(html.escape(str(text), quote=False)))
-
-
-def smart_text(text, settings=None):
-    """The `smart` filter: smart_html as Markup, through the cache of the
-    build whose `settings` are given."""
-    if text is None:
-        return Markup("")
-    if settings is None:
-        return Markup(smart_html(text))
-    return Markup(_typeset.get(settings, smart_html, str(text)))
+    return typeset_html(_COMPOUND.sub(nowrap, html.escape(str(text), quote=False)))
 
 
 def add_filter(generator):
-    """Templates get `smart`: `{{ article.title|smart }}`."""
+    """Templates get `smart` (`{{ article.title|smart }}`): smart_html as Markup, cached."""
     settings = generator.settings
-    generator.env.filters["smart"] = lambda text: smart_text(text, settings)
+
+    def smart(text):
+        return Markup("" if text is None else _typeset.get(settings, smart_html, str(text)))
+
+    generator.env.filters["smart"] = smart
 
 
-def typeset_contents(generator):
-    """Typogrify the body of every article or page the generator read."""
-    ignore = list(settings_for(generator.settings)["ignore_tags"])
+def set_bodies(generator):
+    """Typeset every body the generator read, and make its scroll blocks focusable."""
+    options = settings_for(generator.settings)
+    ignore, elements = list(options["ignore_tags"]), list(options["scroll_elements"])
     contents = [content for content in contents_of(generator) if content._content]
     bodies = _typeset.map(
         generator.settings,
-        lambda body: typeset_html(body, ignore),
+        lambda body: focusable_blocks(typeset_html(body, ignore), elements),
         [content._content for content in contents],
-        salt=repr(ignore),
+        salt=repr((ignore, elements)),
         label="typesetting",
     )
     for content, body in zip(contents, bodies, strict=True):
@@ -105,7 +96,7 @@ def typeset_contents(generator):
 
 
 def typeset_smart_attributes(generators):
-    """Typeset ahead, on every CPU, every text that templates will pass through `smart`."""
+    """Typeset ahead, on every CPU, every text that templates pass through `smart`."""
     settings = next((g.settings for g in generators if hasattr(g, "settings")), None)
     if settings is None:
         return
@@ -123,8 +114,7 @@ def register():
     # Filters must exist before any template renders.
     signals.generator_init.connect(add_filter)
     # Bodies are final once each generator has read every source.
-    signals.article_generator_finalized.connect(typeset_contents)
-    signals.page_generator_finalized.connect(typeset_contents)
-    # Titles and summaries are final once every generator is: typeset them
-    # ahead on every CPU rather than one by one as templates render.
+    signals.article_generator_finalized.connect(set_bodies)
+    signals.page_generator_finalized.connect(set_bodies)
+    # Titles and summaries are final once every generator is.
     signals.all_generators_finalized.connect(typeset_smart_attributes)

@@ -1,0 +1,3 @@
+from .article_page import register
+
+__all__ = ["register"]

@@ -1,0 +1,192 @@
+"""What an article page shows about its post, set on every post once the
+article generator has read them all: `reading_minutes`, `newer_post` and
+`older_post`, `related_posts` and `edit_url`."""
+
+import logging
+import math
+from collections import Counter, defaultdict
+from html.parser import HTMLParser
+from urllib.parse import quote, urlsplit
+
+from pelican import signals
+
+from sitetools.cache import Cache
+from sitetools.contents import contents_of
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS = {
+    "READING_TIME": {
+        # Silent reading of English non-fiction averages about 238 words a
+        # minute (Brysbaert, 2019); technical prose is a little slower.
+        "words_per_minute": 230,
+        # Code is read token by token and often twice: a judgement, tune it here.
+        "code_words_per_minute": 100,
+    },
+    # How many related posts an article lists, and the fewest tags they share.
+    "RELATED_POSTS": {"limit": 3, "min_shared_tags": 1},
+    # Filled with REPO_URL (no trailing slash) and the source path under PATH.
+    "EDIT_LINK": {"url_template": "{repo_url}/blob/main/content/{path}"},
+}
+
+# (prose words, code words) per body, kept across builds.
+_counts = Cache("reading-time")
+
+
+def settings_for(settings, name):
+    """DEFAULTS[name] overlaid with the site's setting `name`."""
+    return {**DEFAULTS[name], **(settings.get(name) or {})}
+
+
+def setting_problems(settings):
+    """One message per unusable setting: reading rates, REPO_URL, url_template."""
+    problems = []
+    rates = settings_for(settings, "READING_TIME")
+    for name in ("words_per_minute", "code_words_per_minute"):
+        value = rates[name]
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            problems.append(
+                f"READING_TIME[{name!r}] must be a positive number of words a minute, "
+                f"got {value!r}: fix it in the settings file"
+            )
+    repo_url = settings.get("REPO_URL")
+    parts = urlsplit(str(repo_url))
+    if repo_url and (parts.scheme not in ("http", "https") or not parts.netloc):
+        problems.append(
+            f"REPO_URL must be the repository's web address, such as "
+            f"https://github.com/<owner>/<repo>, got {repo_url!r}: fix it in the settings file"
+        )
+    template = settings_for(settings, "EDIT_LINK")["url_template"]
+    try:
+        str(template).format(repo_url="https://example.org/repo", path="posts/a.md")
+    except (KeyError, IndexError, ValueError) as error:
+        problems.append(
+            f"EDIT_LINK['url_template'] {template!r} does not format ({error!r}): "
+            "use only {repo_url} and {path}, and double any other brace"
+        )
+    return problems
+
+
+class _Words(HTMLParser):
+    """Counts the words of an HTML body: those in <pre> apart (a <pre>'s text
+    is one text, tags or not), none in script, style or template."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.open = Counter()
+        self.prose = 0
+        self.code = []
+
+    def handle_starttag(self, tag, attrs):
+        self.open[tag] += 1
+        if tag == "pre":
+            self.code.append("")
+
+    def handle_endtag(self, tag):
+        self.open[tag] -= bool(self.open[tag])
+
+    def handle_data(self, data):
+        if self.open["script"] or self.open["style"] or self.open["template"]:
+            return
+        if self.open["pre"]:
+            self.code[-1] += data
+        else:
+            self.prose += len(data.split())
+
+
+def count_words(markup):
+    """(prose words, code words) in an HTML body; code is what sits in <pre>."""
+    parser = _Words()
+    parser.feed(str(markup or ""))
+    parser.close()
+    return parser.prose, sum(len(text.split()) for text in parser.code)
+
+
+def reading_minutes(prose_words, code_words, words_per_minute, code_words_per_minute):
+    """Whole minutes to read, rounded up; at least 1."""
+    return max(1, math.ceil(prose_words / words_per_minute + code_words / code_words_per_minute))
+
+
+def newest_first(posts, date=lambda post: post.date, key=lambda post: post.slug):
+    """Posts newest first; posts of the same date by key, for a stable order."""
+    return sorted(sorted(posts, key=key), key=date, reverse=True)
+
+
+def neighbours(ordered):
+    """For posts ordered newest first: [(post, newer, older), ...]."""
+    ordered = list(ordered)
+    return list(zip(ordered, [None, *ordered][:-1], [*ordered, None][1:], strict=True))
+
+
+def related(posts, queries=None, *, limit=3, min_shared=1):
+    """{key: [related keys]} for each (key, tags) of `queries` (default: `posts`):
+    the keys of `posts` ((key, tags) pairs, newest first) that share the most
+    tags with it, newest first on ties, never itself. Candidates come from a
+    tag -> posts index, so the work grows with the tags' sizes, not with the
+    square of the number of posts."""
+    posts = list(posts)
+    index = defaultdict(list)
+    for position, (key, tags) in enumerate(posts):
+        for tag in dict.fromkeys(tags):
+            index[tag].append((position, key))
+    found = {}
+    for key, tags in posts if queries is None else queries:
+        shared = Counter(hit for tag in dict.fromkeys(tags) for hit in index.get(tag, ()))
+        ranked = sorted(
+            (-count, position, other)
+            for (position, other), count in shared.items()
+            if other != key and count >= min_shared
+        )
+        found[key] = [other for _, _, other in ranked[:limit]]
+    return found
+
+
+def edit_url(repo_url, relative_path, template=DEFAULTS["EDIT_LINK"]["url_template"]):
+    """The edit link of a source file under the content folder, or None without REPO_URL."""
+    if not repo_url:
+        return None
+    path = quote(relative_path.replace("\\", "/"))
+    return template.format(repo_url=str(repo_url).rstrip("/"), path=path)
+
+
+def annotate(generator):
+    """Every post (hidden posts and drafts too) gets the page's fields; only
+    published posts are neighbours or related posts."""
+    settings = generator.settings
+    problems = setting_problems(settings)
+    for problem in problems:
+        logger.error(problem)
+    if problems:
+        return
+    rates = settings_for(settings, "READING_TIME")
+    template = settings_for(settings, "EDIT_LINK")["url_template"]
+    options = settings_for(settings, "RELATED_POSTS")
+    articles = contents_of(generator)
+    # Parsing every body is slow: counted on every CPU, kept across builds.
+    bodies = [article._content or "" for article in articles]
+    counts = _counts.map(settings, count_words, bodies, label="reading time")
+    tags = {a: [tag.name for tag in getattr(a, "tags", None) or ()] for a in articles}
+    published = newest_first(generator.articles)
+    found = related(
+        [(article, tags[article]) for article in published],
+        tags.items(),
+        limit=int(options["limit"]),
+        min_shared=int(options["min_shared_tags"]),
+    )
+    for article, (prose, code) in zip(articles, counts, strict=True):
+        article.reading_minutes = reading_minutes(
+            prose, code, rates["words_per_minute"], rates["code_words_per_minute"]
+        )
+        article.edit_url = edit_url(
+            settings.get("REPO_URL"), article.relative_source_path, template
+        )
+        article.related_posts = found[article]
+        article.newer_post = article.older_post = None
+    for article, newer, older in neighbours(published):
+        article.newer_post, article.older_post = newer, older
+
+
+def register():
+    # Every post, its body, tags and source path are known once the article
+    # generator finishes, and nothing has been written yet.
+    signals.article_generator_finalized.connect(annotate)

@@ -1,3 +1,0 @@
-from .content_urls import register
-
-__all__ = ["register"]

@@ -1,3 +1,0 @@
-from .edit_link import register
-
-__all__ = ["register"]

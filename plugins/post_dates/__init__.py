@@ -1,3 +1,0 @@
-from .post_dates import register
-
-__all__ = ["register"]

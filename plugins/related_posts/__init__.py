@@ -1,3 +1,0 @@
-from .related_posts import register
-
-__all__ = ["register"]

@@ -1,3 +1,0 @@
-from .scroll_regions import register
-
-__all__ = ["register"]
