@@ -1,0 +1,6 @@
+import os
+
+AUTHOR = "Example Author"
+SITEURL = os.environ.get("SITEURL", "")
+PATH = "content"
+ARTICLE_URL = "{slug}.html"
