@@ -2,7 +2,7 @@
 site's format and publishes with every link, image and old URL working."""
 
 import shutil
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from conftest import DATA, ROOT, run_invoke, snapshot
@@ -92,7 +92,7 @@ def test_unclosed_front_matter_is_an_error():
     ("value", "expected"),
     [
         (date(2022, 6, 19), datetime(2022, 6, 19)),
-        (datetime(2024, 3, 1, 10, 0, tzinfo=timezone.utc), datetime(2024, 3, 1, 10, 0)),
+        (datetime(2024, 3, 1, 10, 0, tzinfo=UTC), datetime(2024, 3, 1, 10, 0)),
         ("Jul 08 2022", datetime(2022, 7, 8)),
         ("2023-07-01 14:30:00 +0200", datetime(2023, 7, 1, 14, 30)),
         (
@@ -170,7 +170,7 @@ def test_hugo_posts_yaml_and_toml(tmp_path):
 
 
 def test_jekyll_dates_from_file_names_and_liquid_links(tmp_path):
-    texts, report, files = planned("jekyll", tmp_path)
+    texts, _, files = planned("jekyll", tmp_path)
     hello = texts["posts/hello-world.md"]
     assert "Date: 2023-05-06 00:00\n" in hello and "Tags: updates, jekyll, notes\n" in hello
     assert "({static}/images/photo.png)" in hello, "{{ site.baseurl }} path"
