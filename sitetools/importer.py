@@ -4,6 +4,7 @@ and old URLs kept. Plan everything first, then write only if nothing would be
 overwritten."""
 
 import ast
+import contextlib
 import filecmp
 import posixpath
 import re
@@ -12,7 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import yaml
 from pelican.settings import DEFAULT_CONFIG
@@ -26,6 +27,12 @@ MARKERS = {
     "jekyll": ["_config.yml", "_posts"],
     "astro": ["astro.config.mjs", "astro.config.ts", "astro.config.js"],
     "eleventy": [".eleventy.js", "eleventy.config.js", "eleventy.config.mjs"],
+}
+# Settings files read for permalinks, folders and Pelican's ARTICLE_URL.
+CONFIG_FILES = {
+    "hugo": ["hugo.toml", "hugo.yaml", "config.toml"],
+    "jekyll": ["_config.yml"],
+    "pelican": ["pelicanconf.py"],
 }
 IMAGES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".ico"}
 # Jekyll's named permalink styles (jekyllrb.com/docs/permalinks).
@@ -52,7 +59,7 @@ _MD_LINK = re.compile(r"(\]\()(<[^>]*>|[^)\s]+)")
 _REF_DEF = re.compile(r"^(\s{0,3}\[[^\]]+\]:\s*)(\S+)")
 _HTML_ATTR = re.compile(r"""(\b(?:src|href)=)(["'])(.*?)\2""")
 _FENCE = re.compile(r"^\s*(```|~~~)")
-_PELICAN_META = re.compile(r"^[ ]{0,3}([A-Za-z0-9_-]+):\s*(.*)")
+_KEY = re.compile(r"^[ ]{0,3}([A-Za-z0-9_-]+)\s*[:=]\s*(.*)")
 _PELICAN_LINK = re.compile(r"^[{|](static|attach|filename)[|}](.*)")
 _POST_URL = re.compile(r"\{%\s*post_url\s+(\S+?)\s*%\}")
 _HUGO_REF = re.compile(r"\{\{<\s*(?:rel)?ref\s+\"?([^\"\s>]+)\"?\s*>\}\}")
@@ -97,8 +104,7 @@ class Report:
             f"Redirects added: {len(self.redirects)}",
         ]
         if self.notes:
-            out.append(f"Not converted ({len(self.notes)}):")
-            out += [f"  {note}" for note in self.notes]
+            out += [f"Not converted ({len(self.notes)}):", *(f"  {n}" for n in self.notes)]
         return out
 
 
@@ -107,12 +113,9 @@ def detect(source):
     for name, markers in MARKERS.items():
         if any((source / marker).exists() for marker in markers):
             return name
-    raise ImportRefused(
-        [
-            f"{source}: no pelicanconf.py, hugo.toml, _config.yml, astro.config.* or "
-            f".eleventy.js found; name the format with --from {'|'.join(FORMATS)}"
-        ]
-    )
+    found = ", ".join(sorted({m for marks in MARKERS.values() for m in marks}))
+    fix = f"name the format with --from {'|'.join(FORMATS)}"
+    raise ImportRefused([f"{source}: none of {found} found; {fix}"])
 
 
 def split_front_matter(text):
@@ -124,27 +127,21 @@ def split_front_matter(text):
         end = next((i for i in range(1, len(lines)) if lines[i].strip() == fence), None)
         if end is None:
             raise ValueError(f"front matter opened with {fence} on line 1 is never closed")
-        header = "".join(lines[1:end])
-        meta = tomllib.loads(header) if fence == "+++" else yaml.safe_load(header) or {}
+        header, body = lines[1:end], lines[end + 1 :]
+        load = tomllib.loads if fence == "+++" else yaml.safe_load
+        meta = load("".join(header)) or {}
         if not isinstance(meta, dict):
             raise ValueError("front matter is not a mapping of keys to values")
-        key_lines = {}
-        for number, line in enumerate(lines[1:end], start=2):
-            key = re.match(r"^([A-Za-z0-9_-]+)\s*[:=]", line)
-            if key:
-                key_lines.setdefault(key.group(1).lower(), number)
-        meta = {str(k).lower(): v for k, v in meta.items()}
-        return meta, "".join(lines[end + 1 :]), end + 2, key_lines
-    meta, key_lines, number = {}, {}, 0
-    for number, line in enumerate(lines, start=1):
-        found = _PELICAN_META.match(line)
-        if not found:
-            break
-        meta[found.group(1).lower()] = found.group(2).strip()
-        key_lines[found.group(1).lower()] = number
     else:
-        number += 1
-    return meta, "".join(lines[number - 1 :]), number, key_lines
+        end = next((i for i, line in enumerate(lines) if not _KEY.match(line)), len(lines))
+        header, body = lines[:end], lines[end:]
+        meta = {m[1]: m[2].strip() for m in map(_KEY.match, header)}
+    key_lines = {}
+    for number, line in enumerate(header, start=2 if fence in ("---", "+++") else 1):
+        if key := _KEY.match(line):
+            key_lines.setdefault(key[1].lower(), number)
+    meta = {str(key).lower(): value for key, value in meta.items()}
+    return meta, "".join(body), len(lines) - len(body) + 1, key_lines
 
 
 def as_datetime(value):
@@ -183,17 +180,17 @@ def expand_permalink(pattern, when, slug, section="", categories=()):
     return "/" + re.sub(r"/+", "/", url).lstrip("/")
 
 
-def literal_settings(path):
-    """String and list constants assigned at the top of a settings file, read
-    without running it (SOURCE is not trusted)."""
+def read_config(path):
+    """A generator's settings file as a dict. pelicanconf.py is not run (SOURCE
+    is not trusted): only its constant assignments are read."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix != ".py":
+        return (tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)) or {}
     found = {}
-    if path.is_file():
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-                try:
-                    found[node.targets[0].id] = ast.literal_eval(node.value)
-                except ValueError:
-                    pass
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            with contextlib.suppress(ValueError):
+                found[node.targets[0].id] = ast.literal_eval(node.value)
     return found
 
 
@@ -202,16 +199,8 @@ class Layout:
 
     def __init__(self, source, kind):
         self.source, self.kind = source, kind
-        self.config = {}
-        if kind == "hugo":
-            for name in ("hugo.toml", "config.toml"):
-                if (source / name).is_file():
-                    self.config = tomllib.loads((source / name).read_text(encoding="utf-8"))
-                    break
-        elif kind == "jekyll" and (source / "_config.yml").is_file():
-            self.config = yaml.safe_load((source / "_config.yml").read_text("utf-8")) or {}
-        elif kind == "pelican":
-            self.config = literal_settings(source / "pelicanconf.py")
+        found = [source / name for name in CONFIG_FILES.get(kind, ()) if (source / name).is_file()]
+        self.config = read_config(found[0]) if found else {}
         self.content = source / {
             "hugo": "content", "jekyll": "_posts", "astro": "src/content",
             "pelican": self.config.get("PATH", "content"),
@@ -248,7 +237,7 @@ class Layout:
 
     def old_url(self, post, when):
         meta, section = post.meta, post.src.relative_to(self.content).parts[0]
-        explicit = meta.get("permalink") or (meta.get("url") if self.kind == "hugo" else None)
+        explicit = meta.get("permalink") or meta.get("url")
         if explicit and "{" not in str(explicit):
             return "/" + str(explicit).lstrip("/")
         if self.kind == "jekyll":
@@ -326,11 +315,6 @@ def read_post(layout, path, report):
     return post
 
 
-def split_url(url):
-    parts = urlsplit(url)
-    return parts.path, (f"#{parts.fragment}" if parts.fragment else "")
-
-
 class Rewriter:
     """Rewrites a post body's links and images for the new URL layout."""
 
@@ -338,7 +322,9 @@ class Rewriter:
         self.layout, self.report = layout, report
         self.by_file = {p.src.resolve(): p for p in posts}
         self.by_url = {p.old_url.rstrip("/").removesuffix(".html"): p for p in posts}
-        self.by_name = {p.src.stem: p for p in posts}
+        self.by_name = {
+            p.src.parent.name if p.src.stem == "index" else p.src.stem: p for p in posts
+        }
         self.copies = {}  # source file -> target relative to the content folder
 
     def post_link(self, post, fragment=""):
@@ -369,7 +355,8 @@ class Rewriter:
         ):
             return None
         pelican = _PELICAN_LINK.match(url)
-        path, fragment = split_url(pelican.group(2) if pelican else url)
+        parts = urlsplit(pelican.group(2) if pelican else url)
+        path, fragment = unquote(parts.path), f"#{parts.fragment}" * bool(parts.fragment)
         if not path:
             return None
         if pelican:
@@ -382,12 +369,16 @@ class Rewriter:
             linked = self.by_url.get(old.rstrip("/").removesuffix(".html"))
             if linked:
                 return self.post_link(linked, fragment)
-        for candidate in candidates:
-            if candidate.resolve() in self.by_file:
-                return self.post_link(self.by_file[candidate.resolve()], fragment)
-            if candidate.is_file():
+        for candidate in map(Path.resolve, candidates):
+            if candidate in self.by_file:
+                return self.post_link(self.by_file[candidate], fragment)
+            # Only files of the blog itself, never a page's source or a path out of SOURCE.
+            if candidate.is_file() and candidate.suffix != ".md" and self.inside(candidate):
                 return self.static_link(candidate, post, fragment)
         return False
+
+    def inside(self, path):
+        return path.is_relative_to(self.layout.source.resolve())
 
     def body(self, post):
         """The converted body, fenced code left as it is."""
@@ -427,9 +418,7 @@ class Rewriter:
         """A Jekyll {% post_url %} or Hugo {{< ref >}} to an imported post."""
         name = Path(match.group(1).split("#")[0]).stem
         name = name if name != "index" else Path(match.group(1)).parent.name
-        post = self.by_name.get(name) or next(
-            (p for p in self.by_file.values() if p.src.parent.name == name), None
-        )
+        post = self.by_name.get(name)
         if not post:
             return match.group(0)
         self.report.links += 1

@@ -43,9 +43,9 @@ EXPECTED = {
         "second-entry": ["/notes/second-entry/"],
     },
     "pelican": {
-        "codechallenge01_review": ["/codechallenge01_review.html"],
-        "python-3.5-notes": ["/python-3.5-notes.html"],
-        "a-plain-post": ["/a-plain-post.html"],
+        "codechallenge01_review": ["/2019/codechallenge01_review.html"],
+        "python-3.5-notes": ["/2019/python-3.5-notes.html"],
+        "a-plain-post": ["/2019/a-plain-post.html"],
     },
 }
 
@@ -167,6 +167,9 @@ def test_hugo_posts_yaml_and_toml(tmp_path):
     assert "Status: draft\n" in bundle and "({static}/images/bundle-post/chart.png)" in bundle
     assert {"images/diagram.png", "images/bundle-post/chart.png"} <= files
     assert report.links == 5
+    assert "content/posts/bundle-post/index.md:1: /2024/bundle-post/: no redirect to a draft; " in (
+        "\n".join(report.notes)
+    )
 
 
 def test_jekyll_dates_from_file_names_and_liquid_links(tmp_path):
@@ -208,6 +211,30 @@ def test_pelican_slugs_categories_and_custom_keys(tmp_path):
         report.notes
     )
     assert "content/a-plain-post.md:5: twitter: no field for it here; not imported" in report.notes
+    assert "content/old-notes.rst:1: not imported: Markdown only" in report.notes
+    assert "/2019/codechallenge01_review.html /posts/codechallenge01_review/" in report.redirects, (
+        "the old ARTICLE_URL is read from pelicanconf.py"
+    )
+
+
+def test_jekylls_permalink_setting_gives_the_old_urls(tmp_path):
+    blog = shutil.copytree(BLOGS / "jekyll", tmp_path / "blog")
+    (blog / "_config.yml").write_text("permalink: pretty\n")
+    _, report, _ = plan_import(blog, tmp_path / "content")
+    assert "/updates/2023/05/06/hello-world/ /posts/hello-world/" in report.redirects
+
+
+def test_files_outside_the_blog_are_never_copied(tmp_path):
+    (tmp_path / "secret.png").write_bytes(b"not the blog's")
+    blog = shutil.copytree(BLOGS / "astro", tmp_path / "blog")
+    post = blog / "src/content/blog/style-guide.md"
+    post.write_text(post.read_text() + "\n![x](../../../../secret.png)\n")
+    writes, report, _ = plan_import(blog, tmp_path / "content")
+    assert not any("secret" in path.name for path in writes), writes
+    assert (
+        "src/content/blog/style-guide.md:12: ../../../../secret.png: not found in the source; "
+        in ("\n".join(report.notes))
+    )
 
 
 def test_what_cannot_be_converted_is_reported_with_file_and_line(tmp_path):
@@ -234,7 +261,7 @@ def test_a_link_to_nothing_is_reported_with_its_line(tmp_path):
 
 def test_import_never_overwrites_and_a_rerun_writes_nothing(tmp_path):
     content = tmp_path / "content"
-    first = run_invoke("import", str(BLOGS / "astro"), "--content", str(content))
+    first = run_invoke("import", str(BLOGS / "astro"), "--from", "astro", "--content", str(content))
     assert first.returncode == 0, first.stderr
     assert "Imported 2 posts (astro)" in first.stdout and "Redirects added: 2" in first.stdout
     before = snapshot(content)
@@ -243,6 +270,16 @@ def test_import_never_overwrites_and_a_rerun_writes_nothing(tmp_path):
     assert "first-post.md: already exists; not overwritten" in again.stderr, again.stderr
     assert "Nothing imported" in again.stderr and "Traceback" not in again.stderr
     assert snapshot(content) == before, "a refused import must write nothing"
+
+
+def test_a_different_file_at_an_images_place_refuses_the_import(tmp_path):
+    content = tmp_path / "content"
+    (content / "images").mkdir(parents=True)
+    (content / "images" / "diagram.png").write_bytes(b"another image")
+    result = run_invoke("import", str(BLOGS / "hugo"), "--content", str(content))
+    assert result.returncode == 1, result.stdout
+    assert "images/diagram.png: already exists; not overwritten" in result.stderr, result.stderr
+    assert not (content / "posts").exists(), "a refused import writes no post"
 
 
 @pytest.mark.parametrize(

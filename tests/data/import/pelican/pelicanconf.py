@@ -3,4 +3,4 @@ import os
 AUTHOR = "Example Author"
 SITEURL = os.environ.get("SITEURL", "")
 PATH = "content"
-ARTICLE_URL = "{slug}.html"
+ARTICLE_URL = "{date:%Y}/{slug}.html"
