@@ -20,7 +20,8 @@ from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import get_date, slugify
 
 FORMATS = ("hugo", "jekyll", "astro", "eleventy", "pelican")
-# Files whose presence at the top of SOURCE names its generator, in this order.
+# Files whose presence at the top of SOURCE names its generator, in this order;
+# the first settings file among them is read for permalinks and folders.
 MARKERS = {
     "pelican": ["pelicanconf.py"],
     "hugo": ["hugo.toml", "hugo.yaml", "config.toml", "archetypes"],
@@ -28,18 +29,12 @@ MARKERS = {
     "astro": ["astro.config.mjs", "astro.config.ts", "astro.config.js"],
     "eleventy": [".eleventy.js", "eleventy.config.js", "eleventy.config.mjs"],
 }
-# Settings files read for permalinks, folders and Pelican's ARTICLE_URL.
-CONFIG_FILES = {
-    "hugo": ["hugo.toml", "hugo.yaml", "config.toml"],
-    "jekyll": ["_config.yml"],
-    "pelican": ["pelicanconf.py"],
-}
+CONFIG_SUFFIXES = (".toml", ".yml", ".yaml", ".py")
 IMAGES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".ico"}
 # Jekyll's named permalink styles (jekyllrb.com/docs/permalinks).
 JEKYLL_STYLES = {
     "date": "/:categories/:year/:month/:day/:title:output_ext",
     "pretty": "/:categories/:year/:month/:day/:title/",
-    "ordinal": "/:categories/:year/:y_day/:title:output_ext",
     "none": "/:categories/:title:output_ext",
 }
 # Source keys -> this site's field; the other keys are reported, never dropped silently.
@@ -172,7 +167,7 @@ def expand_permalink(pattern, when, slug, section="", categories=()):
     """An old URL from a Hugo/Jekyll permalink pattern (:year, :title, ...)."""
     values = {
         "year": f"{when:%Y}", "month": f"{when:%m}", "day": f"{when:%d}",
-        "y_day": f"{when:%j}", "title": slug, "slug": slug, "filename": slug,
+        "title": slug, "slug": slug, "filename": slug,
         "section": section, "output_ext": ".html",
         "categories": "/".join(slugify(c, SLUG_SUBS) for c in categories),
     }  # fmt: skip
@@ -199,7 +194,8 @@ class Layout:
 
     def __init__(self, source, kind):
         self.source, self.kind = source, kind
-        found = [source / name for name in CONFIG_FILES.get(kind, ()) if (source / name).is_file()]
+        settings = [source / name for name in MARKERS[kind] if name.endswith(CONFIG_SUFFIXES)]
+        found = [path for path in settings if path.is_file()]
         self.config = read_config(found[0]) if found else {}
         self.content = source / {
             "hugo": "content", "jekyll": "_posts", "astro": "src/content",
