@@ -158,6 +158,8 @@ def import_(c, source, from_=None, content=None):
     except ImportRefused as error:
         print("\n".join(error.problems), file=sys.stderr)
         raise Exit("Nothing imported: nothing was written.", code=1) from None
+    except OSError as error:  # a folder that cannot be read or written
+        raise Exit(f"Import stopped: {error.strerror}: {error.filename}", code=1) from None
     print("\n".join(report.lines(kind, _shown(root))))
 
 

@@ -451,7 +451,10 @@ def plan_import(source, content, kind=None):
     if not source.is_dir():
         raise ImportRefused([f"{source}: not a folder; give the blog's top folder"])
     kind = kind or detect(source)
-    layout, report = Layout(source, kind), Report()
+    try:
+        layout, report = Layout(source, kind), Report()
+    except (ValueError, yaml.YAMLError, SyntaxError) as error:
+        raise ImportRefused([f"{source}: its {kind} settings: {one_line(error)}"]) from None
     posts = [p for p in (read_post(layout, f, report) for f in layout.post_files()) if p]
     for skipped in sorted(layout.content.rglob("*.mdx")) + sorted(layout.content.rglob("*.rst")):
         report.notes.append(f"{skipped.relative_to(source)}:1: not imported: Markdown only")

@@ -282,6 +282,14 @@ def test_a_different_file_at_an_images_place_refuses_the_import(tmp_path):
     assert not (content / "posts").exists(), "a refused import writes no post"
 
 
+def test_broken_settings_of_the_old_blog_are_named_without_a_traceback(tmp_path):
+    blog = shutil.copytree(BLOGS / "hugo", tmp_path / "blog")
+    (blog / "hugo.toml").write_text("[permalinks\n")
+    result = run_invoke("import", str(blog), "--content", str(tmp_path / "c"))
+    assert result.returncode == 1 and "its hugo settings:" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "c").exists()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [(["--from", "wordpress"], "not a format here"), ([], "name the format with --from")],
