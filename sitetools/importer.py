@@ -245,8 +245,12 @@ class Layout:
             return expand_permalink(pattern, when, post.slug, section)
         if self.kind == "pelican":
             pattern = self.config.get("ARTICLE_URL", DEFAULT_CONFIG["ARTICLE_URL"])
-            category = str(meta.get("category", "misc"))
-            return "/" + pattern.format(slug=post.slug, date=when, category=category, lang="en")
+            category, author = str(meta.get("category", "misc")), meta.get("author", "")
+            with contextlib.suppress(KeyError, ValueError, IndexError, AttributeError):
+                return "/" + pattern.format(
+                    slug=post.slug, date=when, category=category, author=author, lang="en"
+                )
+            return f"/{post.slug}.html"  # a pattern of keys this importer cannot fill in
         folder = post.src.parent.relative_to(self.content).parts  # astro / eleventy
         folder = folder[:-1] if post.src.stem == "index" else folder
         return "/" + "/".join([*folder, post.slug]) + "/"
@@ -294,21 +298,25 @@ def read_post(layout, path, report):
             out.setdefault(FIELDS[key], one_line(value))
     draft = meta.get("draft") is True or meta.get("published") is False
     out["Status"] = "draft" if draft else str(meta.get("status", "")).strip().lower()
-    if "Modified" in out:
-        modified = as_datetime(out["Modified"])
-        if modified is None or modified < when:
-            del out["Modified"]
-            report.notes.append(f"{where}:{lines.get('modified', 1)}: Modified: dropped")
-        else:
-            out["Modified"] = f"{modified:%Y-%m-%d %H:%M}"
-    for key in meta:
-        line = f"{where}:{lines.get(key, 1)}: {key}"
-        if key in IMAGE_KEYS:
-            report.notes.append(f"{line}: kept as Image: once supported ({meta[key]})")
-        elif key not in HANDLED and (key not in FIELDS or FIELDS[key] not in out):
-            report.notes.append(f"{line}: no field for it here; not imported")
+    modified = as_datetime(out.pop("Modified", None))
+    if modified and modified >= when:
+        out["Modified"] = f"{modified:%Y-%m-%d %H:%M}"
+    report.notes += [f"{where}:{lines.get(key, 1)}: {key}: {why}" for key, why in unused(meta, out)]
     post.fields = out
     return post
+
+
+def unused(meta, fields):
+    """(key, why) for each source key that did not become one of `fields`."""
+    for key, value in meta.items():
+        if FIELDS.get(key) == "Modified" and "Modified" not in fields:
+            yield key, "not a date after the post's date; not imported"
+        elif key == "status" and fields["Status"] not in ("", "draft", "hidden", "published"):
+            yield key, f"{fields.pop('Status')!r} is not draft or hidden; not imported"
+        elif key in IMAGE_KEYS:
+            yield key, f"kept as Image: once supported ({value})"
+        elif key not in HANDLED and (key not in FIELDS or FIELDS[key] not in fields):
+            yield key, "no field for it here; not imported"
 
 
 class Rewriter:

@@ -351,3 +351,20 @@ def test_old_urls_of_an_imported_blog_redirect(published):
     for slug, olds in EXPECTED[kind].items():
         for old in olds:
             assert (old, f"/posts/{slug}/") in rules, f"{kind}: {old} is not redirected"
+
+
+def test_a_modified_date_before_the_date_and_an_unknown_status_are_reported(tmp_path):
+    blog = tmp_path / "blog"
+    (blog / "content" / "posts").mkdir(parents=True)
+    (blog / "content" / "posts" / "x.md").write_text(
+        "Title: X\nDate: 2020-02-02 10:00\nTags: a\nModified: 2020-01-01\nStatus: review\n\nB\n"
+    )
+    writes, report, _ = plan_import(blog, tmp_path / "c", "hugo")
+    text = writes[(tmp_path / "c").resolve() / "posts" / "x.md"]
+    assert "Modified" not in text and "Status" not in text, text
+    assert "content/posts/x.md:4: modified: not a date after the post's date; not imported" in (
+        report.notes
+    )
+    assert "content/posts/x.md:5: status: 'review' is not draft or hidden; not imported" in (
+        report.notes
+    )
