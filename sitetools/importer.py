@@ -349,7 +349,10 @@ class Rewriter:
             while len(relative.parts) > 1 and relative.parts[0] in STATIC_FOLDERS:
                 relative = Path(*relative.parts[1:])
             folder = "images" if path.suffix.lower() in IMAGES else "extra"
-            self.copies[path] = f"{folder}/{relative.as_posix()}"
+            target = f"{folder}/{relative.as_posix()}"
+            if target in self.copies.values():  # another file's place: keep its whole path
+                target = f"{folder}/{path.relative_to(self.layout.source.resolve()).as_posix()}"
+            self.copies[path] = target
         return f"{{static}}/{self.copies[path]}{fragment}"
 
     def target(self, url, post):
@@ -377,12 +380,10 @@ class Rewriter:
             if candidate in self.by_file:
                 return self.post_link(self.by_file[candidate], fragment)
             # Only files of the blog itself, never a page's source or a path out of SOURCE.
-            if candidate.is_file() and candidate.suffix != ".md" and self.inside(candidate):
+            inside = candidate.is_relative_to(self.layout.source.resolve())
+            if candidate.is_file() and candidate.suffix != ".md" and inside:
                 return self.static_link(candidate, post, fragment)
         return False
-
-    def inside(self, path):
-        return path.is_relative_to(self.layout.source.resolve())
 
     def body(self, post):
         """The converted body, fenced code left as it is."""
@@ -438,12 +439,15 @@ def redirect_lines(posts, known, report):
         olds = [post.old_url, *as_list(post.meta.get("aliases"))]
         olds += as_list(post.meta.get("redirect_from"))
         for old in dict.fromkeys("/" + o.lstrip("/") for o in olds):
-            if old.rstrip("/") == new.rstrip("/") or old in known:
+            if old.rstrip("/") == new.rstrip("/"):
                 continue
-            if post.fields.get("Status") == "draft":  # no page in production to redirect to
+            if old in known:
+                report.notes.append(f"{post.where}:1: {old}: already redirected; not added")
+            elif post.fields.get("Status") == "draft":  # no page in production to redirect to
                 report.notes.append(f"{post.where}:1: {old}: no redirect to a draft; add it later")
-                continue
-            found.append(f"{old} {new}")
+            else:
+                found.append(f"{old} {new}")
+                known.add(old)
     return found
 
 
@@ -482,7 +486,7 @@ def plan_import(source, content, kind=None):
         writes[content / target] = origin
         report.copied.append(target)
     redirects_file = content / "redirects.txt"
-    known = redirects_file.read_text("utf-8").split() if redirects_file.is_file() else []
+    known = set(redirects_file.read_text("utf-8").split() if redirects_file.is_file() else [])
     report.redirects = redirect_lines(posts, known, report)
     problems += [
         f"{target}: already exists; not overwritten (move it away first)"

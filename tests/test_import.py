@@ -368,3 +368,36 @@ def test_a_modified_date_before_the_date_and_an_unknown_status_are_reported(tmp_
     assert "content/posts/x.md:5: status: 'review' is not draft or hidden; not imported" in (
         report.notes
     )
+
+
+def test_two_files_with_one_name_get_two_places_and_one_old_url_one_redirect(tmp_path):
+    blog = shutil.copytree(BLOGS / "hugo", tmp_path / "blog")
+    (blog / "static" / "img").mkdir()
+    (blog / "static" / "img" / "diagram.png").write_bytes(b"another diagram")
+    post = blog / "content" / "posts" / "second-post.md"
+    post.write_text(post.read_text() + "\n![Other](/img/diagram.png)\n")
+    post.write_text(
+        post.read_text().replace(
+            'slug = "second-post"', 'aliases = ["/old/example-post/"]\nslug = "second-post"'
+        )
+    )
+    writes, report, _ = plan_import(blog, tmp_path / "c")
+    copied = {
+        p.relative_to((tmp_path / "c").resolve()).as_posix(): w
+        for p, w in writes.items()
+        if not isinstance(w, str)
+    }
+    assert (
+        copied["images/diagram.png"].read_bytes()
+        != copied["images/static/img/diagram.png"].read_bytes()
+    )
+    assert (
+        "({static}/images/static/img/diagram.png)"
+        in writes[(tmp_path / "c").resolve() / "posts" / "second-post.md"]
+    )
+    assert [r for r in report.redirects if r.startswith("/old/example-post/ ")] == [
+        "/old/example-post/ /posts/example-post/"
+    ]
+    assert any("/old/example-post/: already redirected; not added" in n for n in report.notes), (
+        report.notes
+    )
