@@ -326,9 +326,6 @@ class Rewriter:
         self.layout, self.report = layout, report
         self.by_file = {p.src.resolve(): p for p in posts}
         self.by_url = {p.old_url.rstrip("/").removesuffix(".html"): p for p in posts}
-        self.by_name = {
-            p.src.parent.name if p.src.stem == "index" else p.src.stem: p for p in posts
-        }
         self.copies = {}  # source file -> target relative to the content folder
 
     def post_link(self, post, fragment=""):
@@ -372,7 +369,8 @@ class Rewriter:
         else:
             old = posixpath.normpath(posixpath.join(posixpath.dirname(post.old_url), path))
             local = [] if path.startswith("/") else [post.src.parent / path]
-            candidates = [*local, *(root / old.lstrip("/") for root in self.layout.static)]
+            roots = [*self.layout.static, self.layout.content]
+            candidates = [*local, *(root / old.lstrip("/") for root in roots)]
             linked = self.by_url.get(old.rstrip("/").removesuffix(".html"))
             if linked:
                 return self.post_link(linked, fragment)
@@ -409,25 +407,16 @@ class Rewriter:
             start, end = (i - match.start() for i in match.span(group))
             return match.group(0)[:start] + new + match.group(0)[end:]
 
-        text = _BASEURL.sub("", text)
-        for pattern, group in ((_POST_URL, 0), (_HUGO_REF, 0), (_MD_LINK, 2), (_REF_DEF, 2)):
-            text = pattern.sub(lambda m, g=group: swap(m, g) if g else self.named(m), text)
-        text = _HTML_ATTR.sub(lambda m: swap(m, 3), text)
+        # Jekyll's and Hugo's links to a post become paths to its file, resolved below.
+        text = _POST_URL.sub(lambda m: f"/_posts/{m[1]}.md", _BASEURL.sub("", text))
+        text = _HUGO_REF.sub(lambda m: m[1], text)
+        for pattern, group in ((_MD_LINK, 2), (_REF_DEF, 2), (_HTML_ATTR, 3)):
+            text = pattern.sub(lambda m, g=group: swap(m, g), text)
         for left in _TEMPLATE.findall(text):
             self.report.notes.append(
                 f"{where}: {left}: template code is not run here; rewrite it in Markdown"
             )
         return text
-
-    def named(self, match):
-        """A Jekyll {% post_url %} or Hugo {{< ref >}} to an imported post."""
-        name = Path(match.group(1).split("#")[0]).stem
-        name = name if name != "index" else Path(match.group(1)).parent.name
-        post = self.by_name.get(name)
-        if not post:
-            return match.group(0)
-        self.report.links += 1
-        return self.post_link(post)
 
 
 def redirect_lines(posts, known, report):
