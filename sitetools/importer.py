@@ -297,7 +297,8 @@ def read_post(layout, path, report):
         if FIELDS.get(key) and isinstance(value, str | date) and str(value).strip():
             out.setdefault(FIELDS[key], one_line(value))
     draft = meta.get("draft") is True or meta.get("published") is False
-    out["Status"] = "draft" if draft else str(meta.get("status", "")).strip().lower()
+    status = "draft" if draft else str(meta.get("status", "")).strip().lower()
+    out["Status"] = status if status in ("draft", "hidden") else ""
     modified = as_datetime(out.pop("Modified", None))
     if modified and modified >= when:
         out["Modified"] = f"{modified:%Y-%m-%d %H:%M}"
@@ -311,8 +312,8 @@ def unused(meta, fields):
     for key, value in meta.items():
         if FIELDS.get(key) == "Modified" and "Modified" not in fields:
             yield key, "not a date after the post's date; not imported"
-        elif key == "status" and fields["Status"] not in ("", "draft", "hidden", "published"):
-            yield key, f"{fields.pop('Status')!r} is not draft or hidden; not imported"
+        elif key == "status" and str(value).lower() not in ("draft", "hidden", "published"):
+            yield key, f"{value!r} is not draft or hidden; not imported"
         elif key in IMAGE_KEYS:
             yield key, f"kept as Image: once supported ({value})"
         elif key not in HANDLED and (key not in FIELDS or FIELDS[key] not in fields):
@@ -441,8 +442,7 @@ def redirect_lines(posts, known, report):
 
 
 def render(fields, body):
-    shown = {k: v for k, v in fields.items() if v and (k, v) != ("Status", "published")}
-    header = "".join(f"{key}: {value}\n" for key, value in shown.items())
+    header = "".join(f"{key}: {value}\n" for key, value in fields.items() if value)
     return f"{header}\n{body.lstrip(chr(10))}"
 
 
