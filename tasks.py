@@ -135,6 +135,34 @@ def new(c, title, tags="", summary="", content=None):
     print(_shown(path))
 
 
+@task(
+    name="import",
+    help={
+        "source": "Top folder of the blog to import (its repository checkout)",
+        "from": "Its generator: hugo, jekyll, astro, eleventy or pelican (default: detected)",
+        "content": "Content folder to import into instead of content/",
+    },
+)
+def import_(c, source, from_=None, content=None):
+    """Import another blog's posts, images and old URLs; never overwrites a file."""
+    from sitetools.build import SettingsError, load_settings  # noqa: PLC0415
+    from sitetools.importer import FORMATS, ImportRefused, import_blog  # noqa: PLC0415
+
+    if from_ and from_ not in FORMATS:
+        raise Exit(f"--from {from_}: not a format here; use one of {', '.join(FORMATS)}", 1)
+    try:
+        root = Path(content).resolve() if content else Path(load_settings(c.site.settings)["PATH"])
+        report, kind = import_blog(source, root, from_)
+    except SettingsError as error:
+        raise Exit(str(error), code=1) from None
+    except ImportRefused as error:
+        print("\n".join(error.problems), file=sys.stderr)
+        raise Exit("Nothing imported: nothing was written.", code=1) from None
+    except OSError as error:  # a folder that cannot be read or written
+        raise Exit(f"Import stopped: {error.strerror}: {error.filename}", code=1) from None
+    print("\n".join(report.lines(kind, _shown(root))))
+
+
 @task(help={"output": "Built site to check instead of output/"})
 def check(c, output=None):
     """Check the built site: valid HTML, internal links and #fragments, feeds."""
