@@ -13,11 +13,13 @@ Service's rules; Pelican writes the feeds, this corrects each before it is writt
 """
 
 import html
-import re
 from urllib.parse import unquote, urljoin, urlsplit
 
 from feedgenerator import Rss201rev2Feed
+from justhtml import JustHTML
 from pelican import signals
+
+from sitetools.cache import Cache
 
 DEFAULTS = {
     # Attributes whose URL is made absolute inside feed content.
@@ -26,57 +28,59 @@ DEFAULTS = {
     "tags_only": True,
 }
 
-_SRCSET = re.compile(r"""(\ssrcset=)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
-
 
 def settings_for(settings):
     return {**DEFAULTS, **(settings.get("FEEDS") or {})}
 
 
-def _attribute_pattern(names):
-    joined = "|".join(re.escape(name) for name in names)
-    return re.compile(rf"""(\s(?:{joined})=)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
-
-
 def absolute_links(markup, base_url, attributes=DEFAULTS["url_attributes"]):
-    """Every URL in the given attributes (and in srcset) of an HTML fragment,
-    resolved against `base_url`; absolute URLs and other schemes are kept."""
+    """An HTML fragment with every URL in `attributes` (and srcset) resolved
+    against `base_url`. The fragment is parsed as a browser would (justhtml),
+    so markup shown as text, in a code sample say, is left alone."""
     if not markup:
         return markup
 
     def resolve(value):
-        stripped = html.unescape(value).strip()
-        if not stripped:
-            return value
-        return html.escape(urljoin(base_url, stripped), quote=True)
+        return urljoin(base_url, value.strip()) if value.strip() else value
 
-    def one(match):
-        return f"{match.group(1)}{match.group(2)}{resolve(match.group(3))}{match.group(2)}"
-
-    def many(match):
-        candidates = []
-        for candidate in match.group(3).split(","):
-            parts = candidate.strip().split(None, 1)
-            if parts:
-                parts[0] = resolve(parts[0])
-                candidates.append(" ".join(parts))
-        return f"{match.group(1)}{match.group(2)}{', '.join(candidates)}{match.group(2)}"
-
-    markup = _attribute_pattern(attributes).sub(one, str(markup))
-    return _SRCSET.sub(many, markup)
+    fragment = JustHTML(str(markup), fragment=True, sanitize=False)
+    for node in fragment.query(",".join(f"[{name}]" for name in (*attributes, "srcset"))):
+        for name in attributes:
+            if node.attrs.get(name):
+                node.attrs[name] = resolve(node.attrs[name])
+        if node.attrs.get("srcset"):
+            parts = [part.split(None, 1) for part in node.attrs["srcset"].split(",")]
+            node.attrs["srcset"] = ", ".join(
+                " ".join([resolve(part[0]), *part[1:]]) for part in parts if part
+            )
+    return fragment.to_html(pretty=False)
 
 
-def entry_fields(article, link, is_rss, item, options):
+def _absolute_links(key):
+    """absolute_links of "base URL \0 attributes \0 markup": the one cache's shape."""
+    base_url, attributes, markup = key.split("\0", 2)
+    return absolute_links(markup, base_url, attributes.split())
+
+
+_absolute = Cache("feed-links")
+
+
+def entry_fields(article, link, is_rss, item, settings):
     """The corrected fields of one feed entry, from the post and Pelican's item."""
+    options = settings_for(settings)
     fields = {"title": str(article.title)}
-    attributes = options["url_attributes"]
+    attributes = " ".join(options["url_attributes"])
+
+    def absolute(markup):  # the same body sits in several feeds: worked out once
+        return _absolute.get(settings, _absolute_links, "\0".join([link, attributes, markup]))
+
     if item.get("content"):
-        fields["content"] = absolute_links(item["content"], link, attributes)
+        fields["content"] = absolute(item["content"])
     summary = getattr(article, "one_line_summary", None)
     if is_rss:
         # RSS has one field for the body; Pelican puts the full content there.
         if item.get("description"):
-            fields["description"] = absolute_links(item["description"], link, attributes)
+            fields["description"] = absolute(item["description"])
     elif summary:
         fields["description"] = html.escape(summary, quote=False)
     if options["tags_only"]:
@@ -113,7 +117,6 @@ def feed_pages(settings, tags, site_url):
 
 def correct_feed(context, feed):
     """Rewrite each entry of a feed about to be written."""
-    options = settings_for(context)
     site_url = context.get("SITEURL", "")
     # Pelican links each entry to SITEURL + the post's url.
     articles = context.get("articles") or ()
@@ -123,7 +126,7 @@ def correct_feed(context, feed):
         link = str(item.get("link", "")).removesuffix("?ref=feed")
         article = by_link.get(link)
         if article is not None:
-            item.update(entry_fields(article, link, is_rss, item, options))
+            item.update(entry_fields(article, link, is_rss, item, context))
         if is_rss and not is_full_url(item.get("unique_id")):
             item["unique_id_is_permalink"] = False
     tagline = context.get("SITE_TAGLINE")
