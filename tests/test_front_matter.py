@@ -214,3 +214,13 @@ def test_every_slug_suggestion_is_itself_valid():
             continue
         suggestion = slug_suggestion(slug)
         assert check_slug(suggestion, 1, "Slug") == [], f"{slug!r} -> {suggestion!r}"
+
+
+@pytest.mark.parametrize("value", ["images/x.png", "{static}/images/x.svg", "https://x.org/a.png"])
+def test_image_must_be_a_static_link_to_a_raster_image(value):
+    (problem,) = problems_of(f"Title: A\nImage: {value}\n\nBody\n")
+    assert (problem.line, problem.field) == (2, "Image") and "{static}" in problem.message
+
+
+def test_yaml_keys_in_any_case_are_the_same_fields():
+    assert problems_of("---\nTitle: A\nSTATUS: draft\n---\n\nBody\n") == []
