@@ -235,8 +235,11 @@ def parse(text):
     extension's `Key: value` lines."""
     lines = text.splitlines()
     start = next((n for n, line in enumerate(lines) if line.strip()), 0)
-    end = next((n for n in range(start + 1, len(lines)) if lines[n] in ("---", "...")), None)
-    if start < len(lines) and lines[start] == "---" and end:
+    opened = start < len(lines) and lines[start] == "---"
+    end = opened and next(
+        (n for n in range(start + 1, len(lines)) if lines[n] in ("---", "...")), 0
+    )
+    if end:
         return parse_yaml(lines, start, end)
     source = Source()
     index = source.yaml_line = 1 if lines and _YAML_BEGIN.match(lines[0]) else 0

@@ -56,15 +56,18 @@ def sources_to_read(generator):
     kind = "ARTICLE" if isinstance(generator, ArticlesGenerator) else "PAGE"
     settings = generator.settings
     paths = generator.get_files(settings[f"{kind}_PATHS"], exclude=settings[f"{kind}_EXCLUDES"])
-    jobs = []
+    jobs, unwrapped = [], None
     for relative in sorted(paths):
         reader = generator.readers.readers.get(os.path.splitext(relative)[1][1:])
         path = os.path.abspath(os.path.join(generator.path, relative))
         if isinstance(reader, ReadAhead) and not generator.readers.get_cached_data(path, None):
             jobs.append((reader, path))
-        elif isinstance(reader, pelican_readers.MarkdownReader) and not jobs:
-            # A plugin registered its reader after this one wrapped the one before.
-            logger.info("%s: read on one CPU: its reader %s is not wrapped", relative, reader)
+        elif isinstance(reader, pelican_readers.MarkdownReader):
+            unwrapped = type(reader).__name__
+    if unwrapped:  # a plugin registered its reader after this one wrapped the one before
+        logger.info(
+            "Markdown read on one CPU: %s was registered after parallel_markdown", unwrapped
+        )
     return jobs
 
 
