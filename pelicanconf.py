@@ -34,6 +34,8 @@ THEME_STATIC_DIR = "theme"
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = [
     "content_guard",
+    # YAML front matter (`---` … `---`), as Hugo, Jekyll, Astro and Eleventy write it.
+    "pelican.plugins.yaml_metadata",
     # Each output path has one source and is worked out once, not on every
     # use while writing; no link is left unresolved.
     "output_paths",
@@ -163,8 +165,8 @@ REDIRECTS = {
 
 # Every source is checked before anything is read or written; see the README's
 # "When a build fails". The keys a header may use are content_guard's
-# DEFAULTS["allowed_fields"]; to allow another, list them all here:
-# CONTENT_GUARD = {"allowed_fields": [..., "series"]}
+# DEFAULTS["allowed_fields"]; to allow more, add them (they extend the list):
+# CONTENT_GUARD = {"extra_fields": ["series", "cover"]}
 CONTENT_GUARD = {}
 
 # The preview lists drafts and marks drafts and future-dated posts.

@@ -44,6 +44,7 @@ FIELDS = {
     "updateddate": "Modified", "last_modified_at": "Modified", "author": "Author", "lang": "Lang",
 }  # fmt: skip
 IMAGE_KEYS = ("cover", "image", "heroimage", "featured_image")
+SOCIAL_IMAGES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}  # what Image: takes
 HANDLED = {"date", "pubdate", "tags", "category", "categories", "slug", "draft", "published"}
 HANDLED |= {"status", "aliases", "redirect_from", "permalink", "url", "layout"}
 # Leading folders dropped from a copied file's path: content/images/ says it already.
@@ -314,9 +315,11 @@ def unused(meta, fields):
             yield key, "not a date after the post's date; not imported"
         elif key == "status" and str(value).lower() not in ("draft", "hidden", "published"):
             yield key, f"{value!r} is not draft or hidden; not imported"
-        elif key in IMAGE_KEYS:
-            yield key, f"kept as Image: once supported ({value})"
-        elif key not in HANDLED and (key not in FIELDS or FIELDS[key] not in fields):
+        elif (
+            key not in HANDLED
+            and key not in IMAGE_KEYS
+            and (key not in FIELDS or FIELDS[key] not in fields)
+        ):
             yield key, "no field for it here; not imported"
 
 
@@ -460,6 +463,17 @@ def plan_import(source, content, kind=None):
     for skipped in sorted(layout.content.rglob("*.mdx")) + sorted(layout.content.rglob("*.rst")):
         report.notes.append(f"{skipped.relative_to(source)}:1: not imported: Markdown only")
     rewriter = Rewriter(layout, posts, report)
+    for post in posts:  # a hero image (cover, image, …) becomes the post's Image:
+        for key in (k for k in IMAGE_KEYS if post.meta.get(k)):
+            where = f"{post.where}:{post.lines.get(key, 1)}: {key}"
+            found = rewriter.target(str(post.meta[key]), post)
+            if not found:
+                fix = "not found" if found is False else "download it into content/images/"
+                report.notes.append(f"{where}: {fix}; then add Image: {{static}}/images/…")
+            elif Path(found).suffix.lower() not in SOCIAL_IMAGES or "Image" in post.fields:
+                report.notes.append(f"{where}: copied to {found[8:]}; not used as Image:")
+            else:
+                post.fields["Image"] = found
     writes, problems, slugs = {}, [], {}
     for post in posts:
         if post.slug in slugs:
@@ -467,10 +481,6 @@ def plan_import(source, content, kind=None):
         slugs[post.slug] = post.src
         writes[content / "posts" / f"{post.slug}.md"] = render(post.fields, rewriter.body(post))
         report.posts.append(post)
-    for post in posts:  # hero images: copied now, ready for an Image: field
-        for key in IMAGE_KEYS:
-            if post.meta.get(key) and rewriter.target(str(post.meta[key]), post) is False:
-                report.notes.append(f"{post.where}:{post.lines[key]}: {key}: not found")
     for origin, target in rewriter.copies.items():
         writes[content / target] = origin
         report.copied.append(target)

@@ -27,7 +27,7 @@ CASES = {
     "empty-body": [("empty-body.md", 4, "body", "no body")],
     "misspelled-key": [("misspelled-key.md", 3, "Tag", 'did you mean "Tags"')],
     "unknown-status": [("unknown-status.md", 4, "Status", "published, draft, hidden")],
-    "yaml-front-matter": [("yaml-front-matter.md", 1, "header", "Key: value")],
+    "yaml-front-matter": [("yaml-front-matter.md", 4, "header", "does not parse")],
     "title-without-letters": [("title-without-letters.md", 1, "Title", "empty slug")],
     "duplicate-slug": [("second.md", 4, "Slug", "first.md:4")],
     "empty-tag": [("empty-tag.md", 3, "Tags", "entry 2 is empty")],

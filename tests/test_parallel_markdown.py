@@ -85,3 +85,20 @@ def test_a_source_that_cannot_be_read_fails_the_build_by_name(tmp_path):
     assert "FAILED" in said, said
     assert post.name in said.split("FAILED", 1)[1], said
     assert not (tmp_path / "output-2").exists(), "a failed build wrote an output"
+
+
+def test_yaml_front_matter_is_read_ahead_too(tmp_path):
+    """parallel_markdown wraps pelican-yaml-metadata's reader, not Pelican's."""
+    content = write_corpus(tmp_path / "content", 30)
+    for number, post in enumerate(sorted((content / "posts").glob("*.md"))):
+        post.write_text(
+            f"---\ntitle: YAML {number}\ndate: 2026-01-01\ntags: [a, b]\nslug: yaml-{number}\n"
+            f"---\n\nBody {number}.\n",
+            "utf-8",
+        )
+    said = _build_in_a_fresh_process(tmp_path, content)
+    assert "FAILED" not in said, said
+    page = (tmp_path / "output-2" / "posts" / "yaml-7" / "index.html").read_text("utf-8")
+    assert "YAML 7" in page and "title:" not in page, "the front matter was not read as YAML"
+    if available_cpus() >= 2:
+        assert "Markdown sources on 2 processes" in said, "the sources were not read ahead"

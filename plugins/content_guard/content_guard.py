@@ -16,6 +16,7 @@ import html
 import logging
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -44,7 +45,9 @@ _FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"^[ ]{0,3}(?:[-*+]|\d+[.)])\s")
 _INLINE_CODE = re.compile(r"(?<!`)(?P<ticks>`+)(?!`)(?P<code>.+?)(?<!`)(?P=ticks)(?!`)", re.S)
 _LINK = re.compile(r"[{|](?P<what>filename|static|attach)[|}](?P<path>[^\s)\"'<>\]]+)")
-_SLUG_SHAPE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# URL-safe and a safe file name: lower case letters, digits, '-', '_' and single
+# dots between them (no leading or trailing dot, no '..').
+_SLUG_SHAPE = re.compile(r"^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*$")
 _TAG_SPLIT = re.compile(r",\s*\n|\n|,")
 # Characters no HTML page may hold (the HTML standard's controls other than whitespace).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
@@ -79,7 +82,9 @@ class Source:
     fields: list = field(default_factory=list)
     body: str = ""
     body_line: int = 1
-    yaml_line: int = 0
+    yaml_line: int = 0  # a '---' line the Markdown meta extension would read past
+    problems: list = field(default_factory=list)  # front matter that does not parse
+    yaml: bool = False  # the header is YAML front matter
 
     def get(self, name):
         return next((f for f in self.fields if f.name == name), None)
@@ -154,6 +159,22 @@ def _tags(item, _source, options):
             )
 
 
+def _image(item, _source, _options):
+    """Image: the post's picture on social cards, a {static} link to a file
+    (that it exists and decodes is checked with the other links)."""
+    if not item.value.startswith("{static}") or Path(item.value).suffix.lower() not in (
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".webp",
+    ):
+        yield (
+            f"'{item.value}' is not a {{static}} link to a PNG, JPEG, GIF or WebP image; "
+            "write Image: {static}/images/name.png"
+        )
+
+
 # Every key a header may use by default (lower case: the header is
 # case-insensitive), with the check of its value where it has one.
 FIELDS = {
@@ -171,10 +192,16 @@ FIELDS = {
     "template": None,
     "author": None,
     "authors": None,
+    # Accepted and ignored: this site has no category pages (tags group posts),
+    # and `invoke import` turns a category into the first tag.
+    "category": None,
+    "image": _image,
 }
 
 DEFAULTS = {
     "allowed_fields": list(FIELDS),
+    # Keys a site allows besides allowed_fields: CONTENT_GUARD = {"extra_fields": ["cover"]}.
+    "extra_fields": [],
     # Keys every source of a kind must have.
     "required_fields": {"article": ["title", "date", "tags"], "page": ["title"]},
     "statuses": ["published", "draft", "hidden"],
@@ -203,8 +230,17 @@ def decode(raw):
 
 def parse(text):
     """Split a Markdown source into header fields and body, with line numbers,
-    as the Markdown meta extension that Pelican uses does."""
+    as Pelican's readers do: YAML front matter as pelican-yaml-metadata reads it
+    (a first line '---', closed by '---' or '...'), else the Markdown meta
+    extension's `Key: value` lines."""
     lines = text.splitlines()
+    start = next((n for n, line in enumerate(lines) if line.strip()), 0)
+    opened = start < len(lines) and lines[start] == "---"
+    end = opened and next(
+        (n for n in range(start + 1, len(lines)) if lines[n] in ("---", "...")), 0
+    )
+    if end:
+        return parse_yaml(lines, start, end)
     source = Source()
     index = source.yaml_line = 1 if lines and _YAML_BEGIN.match(lines[0]) else 0
     current = None
@@ -224,6 +260,64 @@ def parse(text):
             break
     source.body = "\n".join(lines[index:])
     source.body_line = index + 1
+    return source
+
+
+def yaml_text(value):
+    """A YAML value as header text: a list one entry a line, a date in ISO form;
+    None for anything else (a mapping, a nested list), which no field takes."""
+    if isinstance(value, list):
+        entries = [yaml_text(entry) for entry in value if entry is not None]
+        return None if None in entries or any("\n" in e for e in entries) else "\n".join(entries)
+    if isinstance(value, (dict, set)):
+        return None
+    return value.isoformat() if hasattr(value, "isoformat") else "" if value is None else str(value)
+
+
+def parse_yaml(lines, start, end):
+    """A source with YAML front matter between lines[start] and lines[end]; each
+    key on its own line; what does not parse is a problem on its line."""
+    import yaml  # noqa: PLC0415
+
+    source = Source(body="\n".join(lines[end + 1 :]), body_line=end + 2, yaml=True)
+    offset = start + 2  # file line of the YAML's first line
+    try:
+        root = yaml.compose("\n".join(lines[start + 1 : end]), Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        reason = " ".join(str(getattr(error, "problem", None) or error).split())
+        message = (
+            f"the YAML front matter does not parse ({reason}); fix it, and put a value "
+            "holding ': ' or ' #' in quotes"
+        )
+        source.problems.append(
+            Problem(mark.line + offset if mark else start + 1, "header", message)
+        )
+        return source
+    if not isinstance(root, yaml.MappingNode):
+        message = (
+            "the YAML front matter is not a mapping of keys to values; "
+            "write one 'key: value' line per field (title: My post)"
+        )
+        source.problems.append(Problem(start + 1, "header", message))
+        return source
+    loader = yaml.SafeLoader("")
+    for key_node, value_node in root.value:
+        line = key_node.start_mark.line + offset
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            message = f"the key {key!r} is not a name; write a field name such as 'title:'"
+            source.problems.append(Problem(line, "header", message))
+            continue
+        value = yaml_text(loader.construct_object(value_node, deep=True))
+        item = Field(key.lower(), key, value or "", line)
+        if value is None:
+            message = "a mapping or nested list, which no field takes; write text or a list"
+            source.problems.append(Problem(line, key, message))
+        elif item.name == "tags" and not isinstance(value_node, yaml.SequenceNode) and "," in value:
+            message = "in YAML this is one tag; write a list: tags: [one, two]"
+            source.problems.append(Problem(line, key, message))
+        source.fields.append(item)
     return source
 
 
@@ -259,14 +353,11 @@ def check_file(text, source_path, extensions):
 def check_header(source, kind, options):
     """Problems of the header: YAML front matter, unknown, repeated, missing or
     empty keys, and each value by its FIELDS check."""
-    problems = []
+    problems = list(source.problems)
     if source.yaml_line:
-        message = (
-            "YAML '---' front matter is not read here and leaks into the page; remove the '---' "
-            "lines and write one 'Key: value' line per field (Tags: a, b)"
-        )
+        message = "YAML '---' front matter has no closing '---' line; add one after the last key"
         problems.append(Problem(source.yaml_line, "header", message))
-    allowed = list(options["allowed_fields"])
+    allowed = [*options["allowed_fields"], *(f.lower() for f in options["extra_fields"])]
     first, misspelled = {}, set()
     for item in source.fields:
         if item.name in first:
@@ -276,26 +367,27 @@ def check_header(source, kind, options):
             problems.append(Problem(item.line, item.label, message))
         first.setdefault(item.name, item.line)
         if item.name not in allowed:
-            near = difflib.get_close_matches(item.name, allowed, n=1, cutoff=0.6)
+            # 0.75: a typo (Titel, Tag, Sumary), never a different word (Twitter, Illustration).
+            near = difflib.get_close_matches(item.name, allowed, n=1, cutoff=0.75)
             misspelled.update(near)
             fix = (
                 f'did you mean "{near[0].capitalize()}"?'
                 if near
                 else "use one of " + ", ".join(map(str.capitalize, allowed))
             )
-            problems.append(Problem(item.line, item.label, f"unknown field; {fix}"))
+            allow = f"""(or add "{item.name}" to CONTENT_GUARD["extra_fields"] in pelicanconf.py)"""
+            problems.append(Problem(item.line, item.label, f"unknown field; {fix} {allow}"))
         check = FIELDS.get(item.name) or (lambda *_: ())
         problems += [
             Problem(item.line, item.name.capitalize(), m) for m in check(item, source, options)
         ]
-    # A required key reported as misspelled (`Tag` for `Tags`) is not reported missing too.
-    for name in options["required_fields"].get(kind, ()):
+    # A required key reported as misspelled (`Tag` for `Tags`) is not reported missing
+    # too, nor are keys of front matter that did not parse.
+    header = "front matter" if source.yaml else "header (the lines before the first blank line)"
+    for name in options["required_fields"].get(kind, ()) if source.fields or not problems else ():
         item = source.get(name)
         if item is None and name not in misspelled:
-            message = (
-                f"missing; add a '{name.capitalize()}: …' line to the header "
-                "(the lines before the first blank line)"
-            )
+            message = f"missing; add a '{name.capitalize()}: …' line to the {header}"
             problems.append(Problem(1, name.capitalize(), message))
         elif item is not None and not item.value:
             problems.append(
@@ -327,8 +419,10 @@ def check_slug(slug, line, where):
         )
         problems.append(Problem(line, where, message))
     elif slug and where == "Slug" and not _SLUG_SHAPE.match(slug):
-        suggestion = slugify(slug) or "words-joined-by-hyphens"
-        message = f"'{slug}' is not lowercase words joined by hyphens; use '{suggestion}'"
+        message = (
+            f"'{slug}' is not URL-safe (lower case letters, digits, '-', '_' and single dots "
+            f"inside); use '{slug_suggestion(slug)}'"
+        )
         problems.append(Problem(line, where, message))
     if (size := len((slug or "").encode())) > MAX_SLUG_BYTES:
         fix = "shorten it" if where == "Slug" else "add a shorter 'Slug:' line"
@@ -338,6 +432,14 @@ def check_slug(slug, line, where):
         )
         problems.append(Problem(line, where, message))
     return problems
+
+
+def slug_suggestion(slug):
+    """A valid slug close to `slug`: ASCII, lower case, other characters as '-'."""
+    ascii_text = unicodedata.normalize("NFKD", slug).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-z0-9_.]+", "-", ascii_text.lower()).encode()[:MAX_SLUG_BYTES].decode()
+    suggestion = re.sub(r"-*\.[-.]*", ".", words).strip(".-")
+    return suggestion if _SLUG_SHAPE.match(suggestion) else "words-joined-by-hyphens"
 
 
 def summary_chars(text):
@@ -698,12 +800,14 @@ def judge(settings, rendered):
 def judge_sources(settings, found):
     """The raw-HTML report for every source Pelican's Markdown reader can read:
     the check report_rendered makes on a build that gets that far."""
-    from pelican.readers import MarkdownReader  # noqa: PLC0415
+    from pelican.readers import Readers  # noqa: PLC0415
 
-    reader, rendered = MarkdownReader(settings), []
+    readers, rendered = Readers(settings).readers, []  # as plugins registered them
     for path, _kind in source_files(settings, options_for(settings)["extensions"], found):
+        if parse(decode(path.read_bytes())[0] or "").problems:
+            continue  # front matter its reader cannot read: reported already
         try:
-            body, metadata = reader.read(str(path))
+            body, metadata = readers[path.suffix[1:]].read(str(path))
         except Exception:
             continue
         rendered.append((path, body or "", formatted_fields(settings, metadata)))

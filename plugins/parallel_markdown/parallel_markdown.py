@@ -29,9 +29,9 @@ DEFAULTS = {
 _build = {"generators": [], "results": {}, "started": False}
 
 
-class MarkdownReader(pelican_readers.MarkdownReader):
-    """Pelican's Markdown reader, answering from the workers' results first.
-    (Named like Pelican's: Pelican names an article's `reader` after it.)"""
+class ReadAhead:
+    """Mixed into the Markdown reader class registered for an extension (Pelican's,
+    or a plugin's such as pelican-yaml-metadata's): answers from the workers' results first."""
 
     def read(self, source_path):
         result = _build["results"].pop(source_path, None)
@@ -56,12 +56,18 @@ def sources_to_read(generator):
     kind = "ARTICLE" if isinstance(generator, ArticlesGenerator) else "PAGE"
     settings = generator.settings
     paths = generator.get_files(settings[f"{kind}_PATHS"], exclude=settings[f"{kind}_EXCLUDES"])
-    jobs = []
+    jobs, unwrapped = [], None
     for relative in sorted(paths):
         reader = generator.readers.readers.get(os.path.splitext(relative)[1][1:])
         path = os.path.abspath(os.path.join(generator.path, relative))
-        if isinstance(reader, MarkdownReader) and not generator.readers.get_cached_data(path, None):
+        if isinstance(reader, ReadAhead) and not generator.readers.get_cached_data(path, None):
             jobs.append((reader, path))
+        elif isinstance(reader, pelican_readers.MarkdownReader):
+            unwrapped = type(reader).__name__
+    if unwrapped:  # a plugin registered its reader after this one wrapped the one before
+        logger.info(
+            "Markdown read on one CPU: %s was registered after parallel_markdown", unwrapped
+        )
     return jobs
 
 
@@ -83,9 +89,15 @@ def read_all(jobs, options):
 
 
 def use_our_reader(readers):
+    """Wrap the reader class registered for each Markdown extension, whichever
+    plugin registered it before this one (pelican-yaml-metadata's, or Pelican's)."""
     for extension, reader_class in list(readers.reader_classes.items()):
-        if reader_class is pelican_readers.MarkdownReader:
-            readers.reader_classes[extension] = MarkdownReader
+        if issubclass(reader_class, pelican_readers.MarkdownReader) and not issubclass(
+            reader_class, ReadAhead
+        ):
+            # Named like Pelican's: Pelican names an article's `reader` after its class.
+            wrapped = type("MarkdownReader", (ReadAhead, reader_class), {})
+            readers.reader_classes[extension] = wrapped
 
 
 def reset(*_args, **_kwargs):

@@ -11,7 +11,9 @@ og:url. The JSON-LD author is AUTHOR, with AUTHOR_PROFILE_URL as its `url`.
 
 import json
 import logging
+import posixpath
 from pathlib import PurePosixPath
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from jinja2 import pass_context
@@ -178,6 +180,24 @@ def front_page_graph(settings, articles, description):
     return {"@context": "https://schema.org", "@graph": [website, blog]}
 
 
+def post_image(content, static_content):
+    """A post's own `Image: {static}/images/x.png` as its social image (url,
+    width, height, alt), or None; content_guard has checked the file exists."""
+    value = str(getattr(content, "image", "") or "")
+    if not value.startswith("{static}"):
+        return None
+    target = value.removeprefix("{static}")
+    folder = "" if target.startswith("/") else posixpath.dirname(content.relative_source_path)
+    static = static_content.get(posixpath.normpath(posixpath.join(folder, target.lstrip("/"))))
+    if static is None:
+        return None
+    from PIL import Image  # noqa: PLC0415
+
+    with Image.open(static.source_path) as image:
+        width, height = image.size
+    return SimpleNamespace(url=static.url, width=width, height=height, alt=str(content.title))
+
+
 def head_for(context, settings, title, description):
     """The head tags for the page being rendered (a pure function of its context):
     canonical, robots, feeds (dicts: type, title, href), properties (OpenGraph
@@ -195,7 +215,11 @@ def head_for(context, settings, title, description):
     noindex = template in options["noindex_templates"] or draft
 
     og_title = str(content.title) if content is not None else plain(title)
-    image = getattr(content, "social_image", None) or context.get("site_social_image")
+    image = (
+        post_image(content, context.get("static_content") or {})
+        or getattr(content, "social_image", None)
+        or context.get("site_social_image")
+    )
     image_url = absolute_url(siteurl, image.url) if image else None
     properties = [
         ("og:site_name", settings.get("SITENAME", "")),
