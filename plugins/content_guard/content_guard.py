@@ -171,6 +171,9 @@ FIELDS = {
     "template": None,
     "author": None,
     "authors": None,
+    "data": None,  # checked by data_files, which knows the post's slug and data folder
+    "series": None,  # pelican-series
+    "series_index": None,
 }
 
 DEFAULTS = {
