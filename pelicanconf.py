@@ -52,8 +52,10 @@ PLUGINS = [
     # Feeds, sharing and search.
     "feeds",
     "social_images",
-    # Raw data files beside their post (Data:).
+    # Raw data files beside their post (Data:); series (Series:) and their pages.
     "data_files",
+    "pelican.plugins.series",
+    "series_pages",
     "seo",
     "search_index",
     # Quality: byte-identical builds.
