@@ -166,3 +166,14 @@ def test_data_outside_static_paths_is_named_as_a_settings_problem(tmp_path):
         )
     assert any("STATIC_PATHS" in line and "'data'" in line for line in failure.value.problems)
     assert not (tmp_path / "output").exists()
+
+
+def test_no_authors_post_says_data_is_attached_without_a_data_line():
+    """The README's "Left for the author": until a post lists its files, its body
+    does not claim that they come with it."""
+    claims = ("raw data is included", "data is attached", "raw data included with")
+    for path in sorted((DATA.parent.parent / "content" / "posts").glob("*.md")):
+        header, _, body = path.read_text(encoding="utf-8").partition("\n\n")
+        if "\ndata:" not in f"\n{header.lower()}":
+            found = [claim for claim in claims if claim in body.lower()]
+            assert not found, f"{path.name} says {found} but lists no Data"
