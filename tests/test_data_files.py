@@ -177,3 +177,14 @@ def test_no_authors_post_says_data_is_attached_without_a_data_line():
         if "\ndata:" not in f"\n{header.lower()}":
             found = [claim for claim in claims if claim in body.lower()]
             assert not found, f"{path.name} says {found} but lists no Data"
+
+
+def test_a_site_without_the_plugin_is_left_alone(output, tmp_path_factory):
+    """Signals outlive a build: a later build without data_files in the same
+    process neither moves nor lists data files."""
+    from sitetools.build import load_settings
+
+    plugins = [p for p in load_settings("pelicanconf.py")["PLUGINS"] if p != "data_files"]
+    other = build_site(tmp_path_factory, "data-off", PATH=str(GOOD), PLUGINS=plugins)
+    assert not (other / "posts" / "sample-measurements" / "latency.csv").exists()
+    assert post(other).select_one("section.post__data") is None

@@ -125,11 +125,18 @@ def data_files_of(article, root, options):
 # ---- Handlers
 
 
+def in_use(settings, name="data_files"):
+    """Signals outlive a build: act only for a site whose PLUGINS lists this one."""
+    return any(str(plugin).rsplit(".", 1)[-1] == name for plugin in settings.get("PLUGINS") or ())
+
+
 def publish(generator):
     """Check every post's Data, then publish each listed file beside its post
     (the static file's own output path, as Pelican's {attach} sets it) and
     leave unlisted files in the data folder unpublished."""
     options, settings = settings_for(generator.settings), generator.settings
+    if not in_use(settings):
+        return
     posts = [
         post
         for name in ("articles", "drafts", "hidden_articles")

@@ -50,6 +50,8 @@ def annotate(generator):
     published series for their pages."""
     options, settings = settings_for(generator.settings), generator.settings
     generator.series_listings = {}
+    if not any(str(p).rsplit(".", 1)[-1] == "series_pages" for p in settings.get("PLUGINS", ())):
+        return  # signals outlive a build: this site does not use the plugin
     for post in generator.articles + generator.drafts + generator.hidden_articles:
         if not isinstance(getattr(post, "series", None), dict):
             continue
