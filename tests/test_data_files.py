@@ -10,7 +10,7 @@ import pytest
 
 from plugins.data_files.data_files import names_of, parse_problem, size_label
 from sitetools.build import BuildError, build
-from tests.conftest import DATA, build_site, read_html, run_invoke, snapshot
+from tests.conftest import DATA, axe_violations, build_site, read_html, run_invoke, snapshot
 
 GOOD = DATA / "data_files" / "good"
 BAD = DATA / "data_files" / "bad"
@@ -188,3 +188,19 @@ def test_a_site_without_the_plugin_is_left_alone(output, tmp_path_factory):
     other = build_site(tmp_path_factory, "data-off", PATH=str(GOOD), PLUGINS=plugins)
     assert not (other / "posts" / "sample-measurements" / "latency.csv").exists()
     assert post(other).select_one("section.post__data") is None
+
+
+@pytest.mark.parametrize(
+    "mode",
+    [
+        {"color_scheme": "light", "viewport": {"width": 390, "height": 844}},
+        {"color_scheme": "dark", "viewport": {"width": 1280, "height": 900}},
+    ],
+    ids=["light-390px", "dark-1280px"],
+)
+def test_the_raw_data_list_passes_axe_and_fits_the_width(open_page, output, mode):
+    page = open_page(output, "/posts/sample-measurements/", origin=SITEURL, **mode)
+    page.wait_for_selector("section.post__data")
+    assert axe_violations(page) == [], mode["color_scheme"]
+    width = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    assert width[0] <= width[1], f"the post scrolls sideways: {width}"

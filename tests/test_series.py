@@ -4,7 +4,7 @@ tag line, and a listing page per series. Drafts are not counted as parts."""
 
 import pytest
 
-from tests.conftest import DATA, build_site, read_html
+from tests.conftest import DATA, axe_violations, build_site, read_html
 
 SERIES = DATA / "series"
 # Series_index 3, 2, 1 on parts 1, 2, 3: the index, not the date, sets the order.
@@ -99,3 +99,19 @@ def test_a_site_without_the_plugins_gets_no_series_pages(tmp_path_factory, prod)
     output = build_site(tmp_path_factory, "series-off", PATH=str(SERIES), PLUGINS=plugins)
     assert not (output / "series").exists()
     assert box(output, ORDER[0]) is None
+
+
+MODES = [
+    {"color_scheme": "light", "viewport": {"width": 390, "height": 844}},
+    {"color_scheme": "dark", "viewport": {"width": 1280, "height": 900}},
+]
+
+
+@pytest.mark.parametrize("mode", MODES, ids=["light-390px", "dark-1280px"])
+@pytest.mark.parametrize("path", [f"/posts/{ORDER[1]}/", "/series/test-series/"])
+def test_series_pages_pass_axe_and_fit_the_width(open_page, prod, path, mode):
+    page = open_page(prod, path, origin=SITEURL, **mode)
+    page.wait_for_selector("main")
+    assert axe_violations(page) == [], f"{path} {mode['color_scheme']}"
+    width = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    assert width[0] <= width[1], f"{path} scrolls sideways: {width}"
