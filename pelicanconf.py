@@ -18,7 +18,8 @@ SITE_TAGLINE = (
 PATH = "content"
 ARTICLE_PATHS = ["posts"]
 PAGE_PATHS = ["pages"]
-STATIC_PATHS = ["images", "extra"]
+# data/<slug>/ holds the files a post lists in `Data:` (see the data_files plugin).
+STATIC_PATHS = ["images", "extra", "data"]
 # Never read, never published: hidden files (an editor's .#post.md lock, .swp
 # swap files, .DS_Store), backups (post.md~, #post.md#) and temporary files.
 # Pelican matches each name (and its watcher each path) against these.
@@ -53,6 +54,10 @@ PLUGINS = [
     # Feeds, sharing and search.
     "feeds",
     "social_images",
+    # Raw data files beside their post (Data:); series (Series:) and their pages.
+    "data_files",
+    "pelican.plugins.series",
+    "series_pages",
     "seo",
     "search_index",
     # Quality: byte-identical builds.

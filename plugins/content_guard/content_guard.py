@@ -196,6 +196,9 @@ FIELDS = {
     # and `invoke import` turns a category into the first tag.
     "category": None,
     "image": _image,
+    "data": None,  # checked by data_files, which knows the post's slug and data folder
+    "series": None,  # pelican-series
+    "series_index": None,
 }
 
 DEFAULTS = {

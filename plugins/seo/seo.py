@@ -146,7 +146,29 @@ def blog_posting(article, url, settings, image_url=None):
         data |= {"url": url, "mainEntityOfPage": {"@type": "WebPage", "@id": url}}
     if image_url:
         data["image"] = image_url
+    if files := getattr(article, "data_files", None):
+        data["hasPart"] = dataset(data, files, settings)
     return data
+
+
+def dataset(posting, files, settings):
+    """schema.org Dataset for a post's raw data files (data_files), one DataDownload each."""
+    siteurl = settings.get("SITEURL", "")
+    download = [
+        {
+            "@type": "DataDownload",
+            "name": item["name"],
+            "contentUrl": absolute_url(siteurl, item["url"]),
+            "encodingFormat": item["media_type"],
+            "contentSize": item["size"],
+        }
+        for item in files
+    ]
+    keys = ("headline", "description", "author", "datePublished", "keywords", "url")
+    about = {key: posting[key] for key in keys if posting.get(key)}
+    about["name"] = about.pop("headline")
+    about["creator"] = about.pop("author")
+    return {"@type": "Dataset", **about, "isAccessibleForFree": True, "distribution": download}
 
 
 def front_page_graph(settings, articles, description):

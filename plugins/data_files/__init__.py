@@ -1,0 +1,3 @@
+from .data_files import register
+
+__all__ = ["register"]

@@ -1,0 +1,3 @@
+from .series_pages import register
+
+__all__ = ["register"]

@@ -1,0 +1,87 @@
+"""Series pages on top of pelican-series, which groups and orders the parts
+(`Series:`, `Series_index:`) into `article.series` but counts drafts and hidden
+posts among a published post's parts and writes no page for a series.
+
+Every post in a series gets `series_part` (name, url, number, count, parts),
+counting only the parts a reader of that post can open, and each series with a
+published part gets a listing page (SERIES_PAGES url/save_as, theme's series.html)."""
+
+import logging
+
+from pelican import signals
+from pelican.utils import slugify
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS = {"url": "series/{slug}/", "save_as": "series/{slug}/index.html", "template": "series"}
+
+
+def settings_for(settings):
+    return {**DEFAULTS, **(settings.get("SERIES_PAGES") or {})}
+
+
+def slug_options(settings):
+    return {
+        "regex_subs": settings.get("SLUG_REGEX_SUBSTITUTIONS", []),
+        "preserve_case": settings.get("SLUGIFY_PRESERVE_CASE", False),
+        "use_unicode": settings.get("SLUGIFY_USE_UNICODE", False),
+    }
+
+
+def readable_parts(parts, post):
+    """The parts of a series shown on `post`: the published ones, and `post` itself."""
+    return [part for part in parts if part is post or part.status == "published"]
+
+
+def series_part(post, url):
+    """What the post page and the card show of a post's series."""
+    parts = readable_parts(post.series["all"], post)
+    return {
+        "name": post.series["name"],
+        "url": url,
+        "number": parts.index(post) + 1,
+        "count": len(parts),
+        "parts": parts,
+    }
+
+
+def annotate(generator):
+    """Every article in a series gets `series_part`; the generator keeps the
+    published series for their pages."""
+    options, settings = settings_for(generator.settings), generator.settings
+    generator.series_listings = {}
+    if not any(str(p).rsplit(".", 1)[-1] == "series_pages" for p in settings.get("PLUGINS", ())):
+        return  # signals outlive a build: this site does not use the plugin
+    for post in generator.articles + generator.drafts + generator.hidden_articles:
+        if not isinstance(getattr(post, "series", None), dict):
+            continue
+        slug = slugify(post.series["name"], **slug_options(settings))
+        post.series_part = series_part(post, options["url"].format(slug=slug))
+        if post.status == "published":
+            save_as = options["save_as"].format(slug=slug)
+            generator.series_listings[save_as] = post.series_part
+
+
+def write_pages(generator, writer):
+    """One listing page per series with a published part, its parts in order."""
+    options = settings_for(generator.settings)
+    template = generator.get_template(options["template"])
+    for save_as, part in sorted(getattr(generator, "series_listings", {}).items()):
+        parts = readable_parts(part["parts"], None)
+        writer.write_file(
+            save_as,
+            template,
+            generator.context,
+            relative_urls=generator.settings["RELATIVE_URLS"],
+            url=part["url"],
+            series={**part, "parts": parts, "count": len(parts)},
+            articles=parts,
+            page_name=part["url"],
+        )
+
+
+def register():
+    # pelican-series (listed before this plugin) sets `article.series` here.
+    signals.article_generator_finalized.connect(annotate)
+    # Posts are written; the series pages follow with the same writer.
+    signals.article_writer_finalized.connect(write_pages)
