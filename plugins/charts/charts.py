@@ -9,20 +9,20 @@ from the one cache (sitetools/cache.py): a warm build redraws nothing.
 """
 
 import csv
+import gzip
 import html
 import io
 import json
 import math
 import os
 import re
-import shutil
 
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from pelican import signals
 
 from sitetools.build import BuildError
-from sitetools.cache import Cache
+from sitetools.cache import Cache, write_atomic
 from sitetools.contents import contents_of
 from sitetools.files import display_path
 
@@ -33,6 +33,20 @@ BAR_ROW = 32  # height of one horizontal bar's row
 LONG_LABEL = 8  # a category name longer than this turns bars horizontal
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([^\s`]*)")
 _MARK = '<div class="chart" id="chart-{}"></div>'
+# Gzip bytes a chart may add to its page; a larger one's SVG is a file shown by <img>.
+INLINE_BUDGET = 4096
+# That file cannot see main.css: it carries the chart rules with the theme's
+# token values (main.css :root and its dark-mode overrides) and font stack.
+FILE_CSS = (
+    "text{font:13px system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;fill:#555b63}"
+    ".chart__tick{text-anchor:middle}.chart__tick--y{text-anchor:end;dominant-baseline:middle}"
+    ".chart__label--end{text-anchor:end}.chart__grid{fill:none;stroke:#dcdfe3}"
+    ".chart__bar{fill:#0b5cad}.chart__line,.chart__points{fill:none;stroke:#0b5cad;"
+    "stroke-width:2.5;stroke-linejoin:round}.chart__points{stroke-width:7;stroke-linecap:round}"
+    "@media (prefers-color-scheme:dark){text{fill:#a6adb7}.chart__grid{stroke:#2c3139}"
+    ".chart__bar{fill:#7cb8ff}.chart__line,.chart__points{stroke:#7cb8ff}}"
+    "@media (max-width:40rem){text{font-size:20px}}"  # the image's width: a phone's
+)
 
 
 # ---- Pure functions: fences, spec, table, drawing ---------------------------------
@@ -251,32 +265,57 @@ def makeExtension(**kwargs):  # Markdown's name
 _DRAWN = Cache("charts")
 
 
-def chart_html(content, first, body, counter):
-    """(HTML, [(CSV path, published path)], [problem]) of one fence of `content`."""
+def chart_html(content, body, counter):
+    """(HTML, [(published path, bytes)], [problem]) of one fence of `content`."""
     spec, problems = parse_spec(body)
     if problems:
         return "", [], problems
-    csv_path = os.path.normpath(os.path.join(os.path.dirname(content.source_path), spec["data"]))
+    root = os.path.abspath(content.settings["PATH"])
+    path = os.path.abspath(os.path.join(os.path.dirname(content.source_path), spec["data"]))
+    if not path.startswith(root + os.sep) or not path.endswith(".csv"):
+        return (
+            "",
+            [],
+            [f'data "{spec["data"]}" is not a .csv file in the content folder; fix "data:"'],
+        )
     try:
-        with open(csv_path, encoding="utf-8-sig", newline="") as handle:
-            text = handle.read()
+        with open(path, "rb") as handle:
+            data = handle.read()
+        rows, problems = read_rows(data.decode("utf-8-sig"), spec)
     except (OSError, UnicodeDecodeError) as error:
-        reason = "not found" if isinstance(error, FileNotFoundError) else "unreadable"
-        fix = 'put the CSV beside the post or fix "data:"'
-        return "", [], [f"data file {display_path(csv_path)} {reason}; {fix}"]
-    rows, problems = read_rows(text, spec)
+        reason = "not found" if isinstance(error, FileNotFoundError) else "unreadable (UTF-8?)"
+        return (
+            "",
+            [],
+            [f'data file {display_path(path)} {reason}; put the CSV there or fix "data:"'],
+        )
     if problems:
         return "", [], problems
-    ident = f"chart-{content.slug}-{counter}"
+    ident, name = f"chart-{content.slug}-{counter}", os.path.basename(path)
     svg = _DRAWN.get(content.settings, draw, json.dumps([spec, rows, ident], sort_keys=True))
-    name = os.path.basename(csv_path)
-    published = os.path.join(os.path.dirname(content.save_as), name)
-    return figure(svg, spec, rows, name), [(csv_path, published)], []
+    folder = os.path.dirname(content.save_as)
+    files, made = [(os.path.join(folder, name), data)], figure(svg, spec, rows, name)
+    if len(gzip.compress(made.encode(), mtime=0)) > INLINE_BUDGET:  # off the critical path
+        image = f"{ident}.svg"
+        files.append((os.path.join(folder, image), svg_file(svg).encode()))
+        alt = html.escape(f"{title_of(spec)}. The data is in the table below.")
+        height = svg.split('viewBox="0 0 ', 1)[1].split('"', 1)[0].split()[1]
+        tag = (
+            f'<img class="chart__svg" src="{image}" alt="{alt}" width="{WIDTH}" '
+            f'height="{height}" loading="lazy" decoding="async">'
+        )
+        made = figure(tag, spec, rows, name)
+    return made, files, []
+
+
+def svg_file(svg):
+    """A chart as an SVG file of its own, styled by FILE_CSS (an <img> sees no page CSS)."""
+    return svg.replace(">", f"><style>{FILE_CSS}</style>", 1)
 
 
 def place_charts(generators):
     """Draw every chart; fail the build listing every problem (`file:line: chart: …`)."""
-    problems, copies = [], []
+    problems, files = [], []
     for content in contents_of(*generators):
         if _MARK.format(1) not in (content._content or ""):
             continue
@@ -284,16 +323,14 @@ def place_charts(generators):
             lines = handle.read().splitlines()
         markup, where = content._content, display_path(content.source_path)
         for counter, (first, _last, body) in enumerate(fences(lines), start=1):
-            made, files, found = chart_html(content, first, body, counter)
+            made, written, found = chart_html(content, body, counter)
             problems += [f"{where}:{first + 1}: chart: {p}" for p in found]
-            markup, copies = markup.replace(_MARK.format(counter), made, 1), copies + files
+            markup, files = markup.replace(_MARK.format(counter), made, 1), files + written
         content._content = markup
     if problems:
         raise BuildError(problems)
-    output = generators[0].settings["OUTPUT_PATH"] if generators else ""
-    for source, published in copies:
-        os.makedirs(os.path.dirname(os.path.join(output, published)), exist_ok=True)
-        shutil.copyfile(source, os.path.join(output, published))
+    for published, data in files:
+        write_atomic(os.path.join(generators[0].settings["OUTPUT_PATH"], published), data)
 
 
 def register():
