@@ -4,6 +4,7 @@ every build, one clear line per bad chart, and a clean page in Chromium."""
 
 import csv
 import gzip
+import io
 import os
 import pickle
 import subprocess
@@ -215,6 +216,18 @@ data: words.csv
 x: name
 y: value
 ```
+
+```chart
+data: ../../outside.csv
+x: name
+y: value
+```
+
+```chart
+data: empty.csv
+x: name
+y: value
+```
 """
 
 
@@ -225,6 +238,8 @@ def bad(tmp_path_factory, output):
     (content / "posts" / "bad.md").write_text(BAD_POST, encoding="utf-8")
     (content / "posts" / "good.csv").write_text("name,value\na,1\n", encoding="utf-8")
     (content / "posts" / "words.csv").write_text("name,value\na,1\nb,fast\n", encoding="utf-8")
+    (content / "posts" / "empty.csv").write_text("name,value\n", encoding="utf-8")
+    (content.parent / "outside.csv").write_text("name,value\na,1\n", encoding="utf-8")
     before = snapshot(output)
     with pytest.raises(BuildError) as failure:
         build("pelicanconf.py", output, {"PATH": str(content), "CACHE_PATH": str(content.parent)})
@@ -239,6 +254,8 @@ def bad(tmp_path_factory, output):
         (19, 'unknown type "pie"'),
         (19, 'unknown key "colour"'),
         (27, 'words.csv line 3: value "fast" is not a number'),
+        (33, 'data "../../outside.csv" is not a .csv file in the content folder'),
+        (39, "empty.csv has no data rows"),
     ],
 )
 def test_a_bad_chart_fails_the_build_naming_the_fence_line(bad, line, words):
@@ -251,7 +268,7 @@ def test_a_bad_chart_fails_the_build_naming_the_fence_line(bad, line, words):
 
 def test_every_bad_chart_is_reported_in_one_run_and_the_site_is_kept(bad, output):
     failure, before = bad
-    assert len(failure.problems) == 5, failure.problems
+    assert len(failure.problems) == 7, failure.problems
     assert "Traceback" not in str(failure)
     assert snapshot(output) == before, "the last good build was changed"
 
@@ -291,9 +308,50 @@ def test_the_chart_page_fits_passes_the_csp_and_axe(browser, prod, prod_siteurl,
         assert page.evaluate("window.__violations") == [], "CSP violations"
         assert page.locator("figure.chart details table").count() == 5, "a data table is missing"
         assert page.locator("figure.chart a[download]").count() == 5, "a download is missing"
+        text = page.locator("figure.chart svg text").first
+        size = text.evaluate("t => getComputedStyle(t).fontSize")
+        assert size == ("20px" if width < 640 else "13px"), f"{width} px: chart labels {size}"
+        font = "t => getComputedStyle(t).fontFamily === getComputedStyle(document.body).fontFamily"
+        assert text.evaluate(font), "the chart does not use the body font"
+        assert_image_follows(page.locator("img.chart__svg"), scheme)
         report = Axe().run(page, options={"resultTypes": ["violations"]}).response
         found = [f"{v['id']}: {v['help']}" for v in report["violations"]]
         assert not found, f"axe ({scheme}, {width} px): {found}"
+    finally:
+        context.close()
+
+
+# The accent colour of each scheme (main.css tokens), as the SVG file draws its line.
+ACCENT = {"light": (0x0B, 0x5C, 0xAD), "dark": (0x7C, 0xB8, 0xFF)}
+
+
+def assert_image_follows(image, scheme):
+    """The chart shown as an <img> is drawn in this scheme's accent, not the other's."""
+    from PIL import Image
+
+    pixels = list(Image.open(io.BytesIO(image.screenshot())).convert("RGB").get_flattened_data())
+
+    def near(colour):
+        return sum(all(abs(a - b) <= 8 for a, b in zip(p, colour, strict=True)) for p in pixels)
+
+    other = "dark" if scheme == "light" else "light"
+    assert near(ACCENT[scheme]) > 50, f"{scheme}: the SVG file's line is not in the accent"
+    assert near(ACCENT[other]) == 0, f"{scheme}: the SVG file is drawn in the {other} colours"
+
+
+@pytest.mark.browser
+def test_a_chart_prints_in_black(browser, prod, prod_siteurl):
+    context = browser.new_context()
+    try:
+        route_site(context, prod, prod_siteurl)
+        page = context.new_page()
+        page.goto(prod_siteurl + "/posts/charts-demo/")
+        page.emulate_media(media="print", color_scheme="dark")
+        fill = page.locator("rect.chart__bar").first.evaluate("r => getComputedStyle(r).fill")
+        label = page.locator("figure.chart svg text").first.evaluate(
+            "t => getComputedStyle(t).fill"
+        )
+        assert (fill, label) == ("rgb(51, 51, 51)", "rgb(0, 0, 0)"), (fill, label)
     finally:
         context.close()
 
