@@ -16,6 +16,7 @@ import json
 import math
 import os
 import re
+from urllib.parse import quote
 
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
@@ -294,7 +295,7 @@ def chart_html(content, body, counter):
     ident, name = f"chart-{content.slug}-{counter}", os.path.basename(path)
     svg = _DRAWN.get(content.settings, draw, json.dumps([spec, rows, ident], sort_keys=True))
     folder = os.path.dirname(content.save_as)
-    files, made = [(os.path.join(folder, name), data)], figure(svg, spec, rows, name)
+    files, made = [(os.path.join(folder, name), data)], figure(svg, spec, rows, quote(name))
     if len(gzip.compress(made.encode(), mtime=0)) > INLINE_BUDGET:  # off the critical path
         image = f"{ident}.svg"
         files.append((os.path.join(folder, image), svg_file(svg).encode()))
@@ -304,7 +305,7 @@ def chart_html(content, body, counter):
             f'<img class="chart__svg" src="{image}" alt="{alt}" width="{WIDTH}" '
             f'height="{height}" loading="lazy" decoding="async">'
         )
-        made = figure(tag, spec, rows, name)
+        made = figure(tag, spec, rows, quote(name))
     return made, files, []
 
 
