@@ -30,7 +30,7 @@ def column(name, key):
 
 
 def figures(output):
-    return read_html(output / POST).select("figure.chart")
+    return read_html(output / POST).select("div.chart")
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,7 @@ def test_inline_svg_has_a_text_alternative_and_no_style(output):
     page = read_html(output / POST)
     assert not page.select("[style]"), "an element carries a style attribute"
     assert not page.select("main style, main script"), "the article holds <style> or <script>"
-    for svg in page.select("figure.chart svg"):
+    for svg in page.select("div.chart svg"):
         assert svg["role"] == "img", svg.attrs
         names = svg["aria-labelledby"].split()
         assert [page.find(id=n).name for n in names] == ["title", "desc"], names
@@ -306,9 +306,9 @@ def test_the_chart_page_fits_passes_the_csp_and_axe(browser, prod, prod_siteurl,
         wide = page.evaluate("document.documentElement.scrollWidth - innerWidth")
         assert wide <= 0, f"{width} px: the page scrolls sideways by {wide} px"
         assert page.evaluate("window.__violations") == [], "CSP violations"
-        assert page.locator("figure.chart details table").count() == 5, "a data table is missing"
-        assert page.locator("figure.chart a[download]").count() == 5, "a download is missing"
-        text = page.locator("figure.chart svg text").first
+        assert page.locator("div.chart details table").count() == 5, "a data table is missing"
+        assert page.locator("div.chart a[download]").count() == 5, "a download is missing"
+        text = page.locator("div.chart svg text").first
         size = text.evaluate("t => getComputedStyle(t).fontSize")
         assert size == ("20px" if width < 640 else "13px"), f"{width} px: chart labels {size}"
         font = "t => getComputedStyle(t).fontFamily === getComputedStyle(document.body).fontFamily"
@@ -348,9 +348,7 @@ def test_a_chart_prints_in_black(browser, prod, prod_siteurl):
         page.goto(prod_siteurl + "/posts/charts-demo/")
         page.emulate_media(media="print", color_scheme="dark")
         fill = page.locator("rect.chart__bar").first.evaluate("r => getComputedStyle(r).fill")
-        label = page.locator("figure.chart svg text").first.evaluate(
-            "t => getComputedStyle(t).fill"
-        )
+        label = page.locator("div.chart svg text").first.evaluate("t => getComputedStyle(t).fill")
         assert (fill, label) == ("rgb(51, 51, 51)", "rgb(0, 0, 0)"), (fill, label)
     finally:
         context.close()
@@ -361,3 +359,10 @@ def test_the_svg_is_styled_by_main_css():
     for name in ("chart__bar", "chart__line", "chart__points", "chart__grid"):
         assert f".{name}" in css, f".{name} is not styled in main.css"
     assert not list(Path(ROOT / "content" / "posts").rglob("*.csv")), "no invented data in posts"
+
+
+def test_the_chart_page_is_valid_html(output, java):
+    from sitetools.check import check_html
+
+    found = check_html(output / "posts" / "charts-demo")
+    assert found == [], "the Nu HTML Checker found errors:\n" + "\n".join(found)

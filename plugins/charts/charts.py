@@ -232,12 +232,13 @@ def figure(svg, spec, rows, href):
     title = esc(title_of(spec))
     body = "".join(f"<tr><td>{esc(x)}</td><td>{fmt(y)}</td></tr>" for x, y in rows)
     return (
-        f'<figure class="chart">{svg}<figcaption class="chart__caption">{title}</figcaption>'
+        f'<div class="chart"><figure class="chart__figure">{svg}'
+        f'<figcaption class="chart__caption">{title}</figcaption></figure>'
         f'<details class="chart__data"><summary>Data table</summary><table><caption>{title}'
         f'</caption><thead><tr><th scope="col">{esc(spec["x"])}</th><th scope="col">'
         f"{esc(spec['y'])}</th></tr></thead><tbody>{body}</tbody></table></details>"
         f'<p class="chart__download"><a href="{esc(href)}" download>Download the data '
-        f"({esc(name)}, CSV)</a></p></figure>"
+        f"({esc(name)}, CSV)</a></p></div>"
     )
 
 
