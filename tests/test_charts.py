@@ -5,6 +5,7 @@ every build, one clear line per bad chart, and a clean page in Chromium."""
 import csv
 import gzip
 import io
+import json
 import os
 import pickle
 import subprocess
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from plugins.charts.charts import fences, fmt, parse_spec, ticks
+from plugins.charts.charts import draw, fences, fmt, parse_spec, tick_texts, ticks
 from sitetools.build import BuildError, build
 from sitetools.netlify import headers_for, load_config
 from tests.conftest import DATA, ROOT, build_site, read_html, route_site, snapshot
@@ -79,6 +80,24 @@ def test_numbers_are_written_the_same_way_everywhere(value, text):
 
 def test_ticks_cover_the_values_with_round_steps():
     assert ticks(0, 410) == [0, 100, 200, 300, 400, 500]
+    assert tick_texts(ticks(0.001, 0.005)) == ["0.001", "0.002", "0.003", "0.004", "0.005"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "rows", "marks"),
+    [
+        ("bar", [["a", 5.0]], 'class="chart__bar"'),
+        ("bar", [["a", -3.0], ["b", 7.0]], 'class="chart__bar"'),
+        ("line", [["1", 2.0], ["2", 2.0]], 'class="chart__line"'),
+        ("scatter", [["1", 1.0]], 'class="chart__points"'),
+    ],
+    ids=["one-bar", "negative-bar", "flat-line", "one-point"],
+)
+def test_edge_cases_draw_finite_marks(kind, rows, marks):
+    spec = {"data": "a.csv", "type": kind, "x": "x", "y": "y"}
+    svg = draw(json.dumps([spec, rows, "c"]))
+    assert svg.count(marks) == (len(rows) if kind == "bar" else 1), svg
+    assert "nan" not in svg and "inf" not in svg, svg
 
 
 # ---- The built page ---------------------------------------------------------------------

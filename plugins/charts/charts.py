@@ -129,16 +129,25 @@ def fmt(value):
 
 
 def ticks(low, high, count=5):
-    """Round tick values covering low..high (0 included for bars)."""
+    """Round tick values covering low..high (0 included for bars), at least two."""
     span = (high - low) or abs(high) or 1
     raw = span / count
     step = min(
         (s * 10 ** math.floor(math.log10(raw)) for s in (1, 2, 5, 10)), key=lambda s: abs(s - raw)
     )
     first = math.floor(low / step) * step
-    return [
-        first + i * step for i in range(round((math.ceil(high / step) * step - first) / step) + 1)
-    ]
+    return [first + i * step for i in range(max(1, round((high - first) / step + 0.4999)) + 1)]
+
+
+def tick_texts(values):
+    """Tick labels with as many decimals as their step needs: 0.001, 0.002, …"""
+    places = max(0, -math.floor(math.log10(values[1] - values[0])))
+    return [f"{round(v, places) + 0.0:.{places}f}" for v in values]
+
+
+def shown(value):
+    """A CSV value as a reader reads it: 95.5, 1234567, 0.001."""
+    return format(value, ".15g")
 
 
 def _text(kind, x, y, text):
@@ -172,15 +181,17 @@ def draw(text):
         return left + span * (i + 0.5 * bar) / ((len(rows) - (not bar)) or 1)
 
     grid, labels, marks = [], [], []
-    for t in scale:
+    for t, tick_text in zip(scale, tick_texts(scale), strict=True):
         grid.append(
             f"M{fmt(vpos(t))} {TOP}V{below}"
             if horizontal
             else f"M{left} {fmt(vpos(t))}H{left + span}"
         )
         at = (vpos(t), below + 18) if horizontal else (left - 6, vpos(t))
-        labels.append(_text("chart__tick" + " chart__tick--y" * (not horizontal), *at, fmt(t)))
-    labels += [_text("chart__tick", xpos(v), below + 18, fmt(v)) for v in xscale]
+        labels.append(_text("chart__tick" + " chart__tick--y" * (not horizontal), *at, tick_text))
+    if xscale:
+        texts = zip(xscale, tick_texts(xscale), strict=True)
+        labels += [_text("chart__tick", xpos(v), below + 18, t) for v, t in texts]
     every = 1 if horizontal else math.ceil(len(rows) / 12)
     band = (BAR_ROW if horizontal else span / len(rows)) * 0.7
     for i, (x, y) in enumerate(rows):
@@ -210,7 +221,7 @@ def draw(text):
     shape = "Horizontal bar" if horizontal else kind.capitalize()
     desc = (
         f"{shape} chart of {spec['y']}{f' ({label})' if label else ''} by {spec['x']}: "
-        f"{len(rows)} rows, from {fmt(min(values))} to {fmt(max(values))}. "
+        f"{len(rows)} rows, from {shown(min(values))} to {shown(max(values))}. "
         "The data is in the table below."
     )
     return (
@@ -230,7 +241,7 @@ def figure(svg, spec, rows, href):
     """The chart, its data table in a <details> and the CSV's download link."""
     esc, name = html.escape, os.path.basename(spec["data"])
     title = esc(title_of(spec))
-    body = "".join(f"<tr><td>{esc(x)}</td><td>{fmt(y)}</td></tr>" for x, y in rows)
+    body = "".join(f"<tr><td>{esc(x)}</td><td>{shown(y)}</td></tr>" for x, y in rows)
     return (
         f'<div class="chart"><figure class="chart__figure">{svg}'
         f'<figcaption class="chart__caption">{title}</figcaption></figure>'
