@@ -64,6 +64,8 @@ PLUGINS = [
     "reproducible",
     # Build speed: a cold build reads its Markdown sources on every CPU.
     "parallel_markdown",
+    # ```chart fences drawn as inline SVG once content_guard has judged the raw HTML.
+    "charts",
 ]
 
 # Typogrify runs in the local `typography` plugin (cached, and title-safe), not in
@@ -85,6 +87,8 @@ MARKDOWN = {
         "markdown.extensions.extra": {},
         "markdown.extensions.meta": {},
         "markdown.extensions.toc": {"permalink": False},
+        # ```chart fences (the charts plugin, loaded from PLUGIN_PATHS as `charts`).
+        "charts.charts": {},
     },
     "output_format": "html5",
 }
