@@ -90,9 +90,9 @@ def reserved_owner(path, reserved):
     return None
 
 
-def line_where(source_path, found, header_only=False):
+def line_where(source_path, found, header_only=False, default=1):
     """The first line number of a source (of its header if `header_only`) where
-    `found(line)` holds, or 1."""
+    `found(line)` holds, or `default`."""
     try:
         with open(source_path, encoding="utf-8", errors="replace") as handle:
             for number, line in enumerate(handle, start=1):
@@ -102,7 +102,7 @@ def line_where(source_path, found, header_only=False):
                     return number
     except OSError:
         pass
-    return 1
+    return default
 
 
 def where_in_source(content):
@@ -218,30 +218,44 @@ def check_written(path, context):
 
 def check_links(pelican):
     """Every page is written: report each internal link, image and #fragment
-    that leads nowhere, on the source line that holds it. A path is in the
-    site when this build claimed it; what plugins write at the end (reserved)
-    counts as there. A build that writes only some pages is not checked."""
+    that leads nowhere. One a post or page holds fails the build, on its source
+    line; one from the theme or settings (on a page whose source does not hold
+    it) is a warning, once for all its pages. A path is in the site when this
+    build claimed it; what plugins write at the end (reserved) counts as there.
+    A build that writes only some pages is not checked."""
     pages = dict(_pages)
     _pages.clear()
     if cache.is_partial_build() or pelican.settings.get("WRITE_SELECTED"):
         return
     parsed = {page: found for page, (found, _source) in pages.items()}
     exists = lambda path: path in _claims or reserved_owner(path, _state["reserved"])  # noqa: E731
-    reported = set()
+    reported, theirs = set(), {}
     for page, tag, _attribute, url, site_path, fragment in broken_links(
         parsed, exists, _state["origins"]
     ):
+        if url.startswith(_TOKENS):  # reported as unresolved when written
+            continue
         target = parsed.get(served(site_path, exists))
         problem = link_problem(tag, url, site_path, fragment, target.ids if target else ())
-        source = pages[page][1]
-        where = page.lstrip("/")
-        if source is not None:
-            needles = [url, f"#{fragment}"] if fragment else [url]
-            line = line_where(source, lambda text, ns=needles: any(n in text for n in ns))
-            where = f"{display_path(source)}:{line}"
-        if (where, problem) not in reported:
+        source, needles = pages[page][1], [url, f"#{fragment}"] if fragment else [url]
+        line = source and line_where(
+            source, lambda text, ns=needles: any(n in text for n in ns), default=None
+        )
+        if not line:
+            theirs.setdefault(f"{site_path}#{fragment}".rstrip("#"), []).append(page)
+        elif (where := f"{display_path(source)}:{line}") and (where, problem) not in reported:
             reported.add((where, problem))
             logger.error("%s: %s", where, problem)
+    for target, on in theirs.items():
+        logger.warning(
+            "the theme or settings link %s on %d page%s (%s), which this build does not "
+            "write; add what it links to (content/pages/about.md for MAIN_MENU's About), "
+            "or remove the link",
+            target,
+            len(on),
+            "s" * (len(on) != 1),
+            ", ".join(page.lstrip("/") for page in on[:3]) + (", …" if len(on) > 3 else ""),
+        )
 
 
 def register():
