@@ -56,7 +56,7 @@ _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".
 def link_problem(tag, url, site_path, fragment, ids):
     """What is wrong with a link that leads nowhere, and the fix."""
     if fragment:
-        near = difflib.get_close_matches(fragment, sorted(ids), n=1)
+        near = difflib.get_close_matches(fragment, sorted(ids), n=1, cutoff=0.75)
         hint = f" (did you mean #{near[0]}?)" if near else ""
         return (
             f"link: {url}: no heading or element on {site_path.removesuffix('index.html')} "
