@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from plugins.content_guard.html_policy import allows, csp_sources
 from sitetools.bench import make_post
 from sitetools.build import load_settings
 from sitetools.check import check_links
@@ -72,7 +73,7 @@ GOOD_BODY = f"""Read [the other post]({{filename}}{OTHER}.md#{OTHER_HEADING}), s
 
 Back to [the section](#a-section).
 
-[![Watch the talk](/images/picture.png)](https://www.youtube.com/watch?v=abc)
+[![Watch "The talk" on YouTube]({{static}}/images/picture.png)](https://www.youtube.com/watch?v=abc)
 [Watch "The talk" on YouTube](https://www.youtube.com/watch?v=abc)
 
 ## A section
@@ -104,6 +105,11 @@ def runs(tmp_path_factory):
     before = snapshot(output)
     broken = seed_with(base / "broken", {"broken-links": BROKEN_BODY})
     blocked = seed_with(base / "blocked", {"blocked-markup": BLOCKED_BODY})
+    no_about = seed_with(base / "no-about", {})
+    (no_about / "pages" / "about.md").unlink()
+    done["no-about"] = run_invoke(
+        "build", "--content", no_about, "--output", base / "no-about-output", timeout=300
+    )
     for name, task, content in (
         ("build", "build", broken),
         ("publish", "publish", broken),
@@ -169,8 +175,54 @@ def test_markup_the_csp_blocks_fails_with_its_fix(runs, case):
         assert any(prefix in e and "link card" in e for e in report(run)), report(run)
 
 
+def test_a_broken_theme_link_is_one_warning_naming_the_setting(runs):
+    run = runs[0]["no-about"]
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+    warnings = [line for line in (run.stdout + run.stderr).splitlines() if "/about/" in line]
+    assert len(warnings) == 1, warnings
+    assert "theme or settings link /about/" in warnings[0], warnings
+    assert "content/pages/about.md for MAIN_MENU" in warnings[0], warnings
+
+
 def test_failed_builds_leave_output_unchanged(runs):
     done, output, before = runs
-    assert [name for name, run in done.items() if run.returncode] == list(done)[1:]
+    failed = [name for name, run in done.items() if run.returncode]
+    assert failed == ["build", "publish", "blocked"], failed
     assert snapshot(output) == before, "a failed build changed output/"
     assert not list(output.parent.glob(".output-*")), "a staging folder was left"
+
+
+NETLIFY = """
+[[headers]]
+  for = "/*"
+  [headers.values]
+    Content-Security-Policy = "default-src 'none'; img-src 'self' https://img.example.org"
+[[headers]]
+  for = "/search/*"
+  [headers.values]
+    Content-Security-Policy = "default-src 'none'; img-src *"
+"""
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("{static}/images/x.png", True),
+        ("/images/x.png", True),
+        ("https://img.example.org/x.png", True),
+        ("https://IMG.example.org/x.png", True),
+        ("https://example.com/x.png", False),
+        ("//cdn.example.com/x.png", False),
+        ("http://img.example.org/x.png", False),
+    ],
+)
+def test_image_origins_come_from_the_csp_in_netlify_toml(url, allowed):
+    sources = csp_sources(NETLIFY, "img-src")
+    assert sources == ["'self'", "https://img.example.org"]
+    assert allows(sources, url) is allowed, url
+
+
+def test_a_directive_the_csp_leaves_out_falls_back_to_default_src():
+    assert csp_sources(NETLIFY, "media-src") == ["'none'"]
+    assert not allows(["'none'"], "/clip.mp4")
+    assert csp_sources("", "img-src") is None, "no policy: nothing to block"
