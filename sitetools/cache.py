@@ -194,6 +194,11 @@ def partial_build():
     _build["partial"] = True
 
 
+def is_partial_build():
+    """Whether this build writes only some pages (see partial_build)."""
+    return _build["partial"]
+
+
 def _start_build(_pelican):
     _sources.clear()
     _codes.clear()

@@ -31,9 +31,9 @@ from tests.conftest import ROOT, free_port
 pytestmark = pytest.mark.slow
 
 SLUG = "data-platform-dbt-dagster-argocd"
-# An image from another origin: the guard allows it in a post (an https
-# image is not script), production's CSP (img-src 'self') blocks it. Port 1
-# on the loopback, so nothing would leave the machine even unblocked.
+# An image from another origin, which production's CSP (img-src 'self')
+# blocks. The build refuses it in a post, so the theme shows it (on the post
+# page). Port 1 on the loopback, so nothing would leave the machine even unblocked.
 ELSEWHERE = '<img id="elsewhere" src="http://127.0.0.1:1/chart.png" alt="A chart">'
 PROJECT_FILES = ("pelicanconf.py", "netlify.toml", "content", "theme", "plugins")
 
@@ -137,11 +137,14 @@ def html_pages(output):
 
 @pytest.fixture(scope="module")
 def preview(tmp_path_factory):
-    """The preview over a project copy whose one post shows an image from
+    """The preview over a project copy whose post pages show an image from
     another origin, which production's CSP blocks."""
     base = copy_project(tmp_path_factory.mktemp("hostile-preview"))
-    post = base / "content" / "posts" / f"{SLUG}.md"
-    post.write_text(f"{post.read_text(encoding='utf-8').rstrip()}\n\n{ELSEWHERE}\n", "utf-8")
+    template = base / "theme" / "templates" / "article.html"
+    text = template.read_text(encoding="utf-8")
+    template.write_text(
+        text.replace("{% endblock content %}", f"{ELSEWHERE}\n{{% endblock content %}}")
+    )
     server = Preview(base)
     wait_until(server.shows_site, "the first build")
     try:

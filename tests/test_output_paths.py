@@ -2,7 +2,7 @@
 
 import pytest
 
-from plugins.output_paths.output_paths import reserved_owner, unresolved_links
+from plugins.output_paths.output_paths import link_problem, parse_page, reserved_owner
 
 
 @pytest.mark.parametrize(
@@ -18,7 +18,29 @@ from plugins.output_paths.output_paths import reserved_owner, unresolved_links
     ],
 )
 def test_unresolved_links_are_marker_attributes_only(markup, expected):
-    assert unresolved_links(markup) == expected, markup
+    assert parse_page(markup).kept == expected, markup
+
+
+def test_one_parse_gives_links_ids_and_markers():
+    page = parse_page('<h2 id="a">A</h2><a href="#a">x</a><img src="{static}/x.png">')
+    assert page.ids == {"a"}
+    assert ("a", "href", "#a") in page.links
+    assert page.kept == [("img", "src", "{static}/x.png")]
+
+
+@pytest.mark.parametrize(
+    ("tag", "url", "site_path", "fragment", "wanted"),
+    [
+        ("img", "images/x.png", "/posts/p/images/x.png", "", "write {static}/images/x.png"),
+        ("a", "pages/g.html", "/posts/p/pages/g.html", "", "{filename}/posts/<file>.md"),
+        ("a", "f/r.pdf", "/posts/p/f/r.pdf", "", "content/extra/ and write {static}/extra/r.pdf"),
+        ("a", "#intro", "/posts/p/index.html", "intro", "did you mean #intro-1?"),
+        ("a", "#zzz", "/posts/p/index.html", "zzz", "link an id that page has, or drop #zzz"),
+    ],
+)
+def test_link_problem_names_the_target_and_the_fix(tag, url, site_path, fragment, wanted):
+    problem = link_problem(tag, url, site_path, fragment, {"intro-1", "other"})
+    assert url in problem and wanted in problem, problem
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ from sitetools.cache import Cache
 from sitetools.files import display_path
 
 from .content_files import allowed_roots, named_folders, scan_content
-from .html_policy import violations
+from .html_policy import IMAGE_SOURCES, violations
 
 logger = logging.getLogger(__name__)
 
@@ -790,7 +790,7 @@ def judge(settings, rendered):
     """Report lines for the raw HTML outside html_policy's allowlist in
     [(source path, body, {field: html})], judged from the one cache where it can."""
     texts = [text for _, body, fields in rendered for text in (body, *fields.values())]
-    found = iter(_JUDGED.map(settings, violations, texts, label="raw HTML"))
+    found = iter(_JUDGED.map(settings, violations, texts, str(IMAGE_SOURCES), "raw HTML"))
     lines = []
     for path, body, fields in rendered:
         if any([next(found) for _ in range(1 + len(fields))]):

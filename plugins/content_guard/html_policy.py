@@ -3,12 +3,19 @@
 The rendered HTML is parsed the way a browser does (justhtml, a WHATWG HTML5
 parser: entities, `<svg/onload>`, `<` in attribute values, foreign content), and
 every element, attribute and URL is compared with an allowlist: what Markdown and
-its extensions write, plus a few harmless extras. Anything else is a Violation.
+its extensions write, plus a few harmless extras. Anything else is a Violation;
+so is an image from an origin the production Content-Security-Policy (the one
+netlify.toml sends with every page) does not allow, as the browser would block it.
 """
 
+import tomllib
+from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from justhtml import JustHTML
+
+NETLIFY_TOML = Path(__file__).resolve().parents[2] / "netlify.toml"
 
 # Elements a post may use: text-level and block markup, lists, tables, code,
 # footnotes (div, sup, a, ol), definition lists, <details>, figures.
@@ -51,7 +58,12 @@ REASONS = {
     **dict.fromkeys(("script", "noscript"), "it runs script"),
     **dict.fromkeys(
         ("iframe", "frame", "frameset", "object", "embed", "applet", "portal"),
-        "it embeds another document or plugin, which can run script",
+        "it embeds another site's page or a plugin, which can run script, and the "
+        "site's Content-Security-Policy blocks it",
+    ),
+    **dict.fromkeys(
+        ("video", "audio", "source", "track", "picture"),
+        "the site's Content-Security-Policy blocks media players in pages",
     ),
     **dict.fromkeys(
         ("form", "input", "button", "select", "textarea"),
@@ -72,9 +84,53 @@ REASONS = {
 _UNCLOSED = ("eof-in-",)
 
 
+# Elements a link card replaces (README, "Embeds").
+EMBEDS = frozenset({"iframe", "embed", "object", "video", "audio", "source", "track", "picture"})
+
+
+def csp_sources(text, directive):
+    """The sources the Content-Security-Policy that netlify.toml's `text` sends
+    with every page ("/*") allows for `directive` (else default-src), or None
+    when it sends none."""
+    for rule in tomllib.loads(text).get("headers", []):
+        policy = rule.get("values", {}).get("Content-Security-Policy")
+        if rule.get("for") == "/*" and policy:
+            found = dict(
+                (parts[0].lower(), parts[1:])
+                for parts in (part.split() for part in policy.split(";"))
+                if parts
+            )
+            return found.get(directive, found.get("default-src", ["*"]))
+    return None
+
+
+def _image_sources():
+    try:
+        return csp_sources(NETLIFY_TOML.read_text(encoding="utf-8"), "img-src")
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+
+
+# Read once: content_guard keys its cached findings on it too.
+IMAGE_SOURCES = _image_sources()
+
+
+def allows(sources, url):
+    """Whether CSP `sources` let a page of this site load `url` (a path on the
+    site is 'self'; another origin must be listed, by origin or by scheme)."""
+    if sources is None or "*" in sources:
+        return True
+    parts = urlsplit(url.strip())
+    if not parts.netloc:
+        return "'self'" in sources
+    origin = f"{parts.scheme or 'https'}://{parts.netloc}".lower()
+    return f"{parts.scheme}:" in sources or any(s.rstrip("/").lower() == origin for s in sources)
+
+
 class Violation(NamedTuple):
-    """One thing outside the allowlist: kind "element", "attribute", "url" or
-    "unclosed"; value is the entity-decoded attribute value, or the parser's error."""
+    """One thing outside the allowlist: kind "element", "attribute", "url",
+    "blocked" (an image the CSP blocks) or "unclosed"; value is the
+    entity-decoded attribute value, or the parser's error."""
 
     kind: str
     tag: str = ""
@@ -86,9 +142,19 @@ class Violation(NamedTuple):
         tag = f"<{self.tag}>"
         if self.kind == "element":
             reason = REASONS.get(self.tag, "it is not on the list of elements a post may use")
+            fix = "remove it, or show it as code in `backticks`"
+            if self.tag in EMBEDS:
+                fix = (
+                    "link to it instead, with a link card: a linked image from "
+                    'content/images/ and a title link (README, "Embeds")'
+                )
+            return f"{tag} is not allowed in a post ({reason}); {fix}"
+        if self.kind == "blocked":
+            name = urlsplit(self.value).path.rsplit("/", 1)[-1] or "picture.png"
             return (
-                f"{tag} is not allowed in a post ({reason}); remove it, or show it as "
-                "code in `backticks`"
+                f"{tag} loads {self.value} from another site, which the site's "
+                f"Content-Security-Policy ({self.attribute} in netlify.toml) blocks; "
+                f"download the image into content/images/ and write {{static}}/images/{name}"
             )
         if self.kind == "attribute":
             return _attribute_message(tag, self.attribute, self.value)
@@ -111,6 +177,8 @@ class Violation(NamedTuple):
             return [":-", "-:", "style="]  # a table's alignment row, |:--|--:|
         if self.kind == "attribute":
             return [f"{self.attribute}=", self.attribute]
+        if self.kind == "blocked":
+            return [self.value.strip(), "src="]
         if self.kind == "url":
             scheme = url_scheme(self.value)
             rest = self.value.split(":", 1)[-1].strip()
@@ -165,7 +233,11 @@ def _attribute_violation(tag, name, value):
     if name.startswith("on") or name == "style" or not allowed:
         return Violation("attribute", tag, name, value)
     scheme = url_scheme(value) if name in URL_ATTRIBUTES else ""
-    return Violation("url", tag, name, value) if scheme and scheme not in URL_SCHEMES else None
+    if scheme and scheme not in URL_SCHEMES:
+        return Violation("url", tag, name, value)
+    if (tag, name) == ("img", "src") and not allows(IMAGE_SOURCES, value):
+        return Violation("blocked", tag, "img-src", value)
+    return None
 
 
 # A post's HTML is parsed as part of a page, the way the browser meets it: in

@@ -1,15 +1,19 @@
 """Each output path has one source (a clash fails the build) and is worked out
-once, and no written page keeps a link Pelican could not resolve. Every written
-page is read once, in `check_written`: further checks of written HTML belong there."""
+once, no written page keeps a link Pelican could not resolve, and every internal
+link, image and #fragment leads somewhere (sitetools.check's link check, made on
+what this build claims). Every written page is read and parsed once, in
+`check_written`: further checks of written HTML belong there."""
 
+import difflib
 import logging
 import os
-from html.parser import HTMLParser
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from pelican import signals
 
+from sitetools import cache
 from sitetools.build import BuildError
+from sitetools.check import Page, broken_links, served
 from sitetools.contents import contents_of
 from sitetools.files import display_path
 
@@ -34,37 +38,48 @@ _TOKENS = tuple(f"{{{m}}}" for m in _MARKERS) + tuple(f"|{m}|" for m in _MARKERS
 _URL_ATTRIBUTES = {"href", "src", "poster", "data", "cite", "formaction", "action", "content"}
 
 
-class _Attributes(HTMLParser):
-    """Collects (tag, attribute, value) for every attribute of a page."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.found = []
-
-    def handle_starttag(self, tag, attrs):
-        self.found.extend((tag, name, value) for name, value in attrs if value)
-
-    handle_startendtag = handle_starttag
+def is_unresolved(attribute, value):
+    """A URL attribute that still starts with a link marker. A marker in text
+    (a code block about Pelican) is no link."""
+    return attribute in _URL_ATTRIBUTES and value.strip().startswith(_TOKENS)
 
 
-def attributes(markup):
-    """[(tag, attribute, value)] of every start tag of `markup`."""
-    parser = _Attributes()
-    parser.feed(markup)
-    parser.close()
-    return parser.found
+def parse_page(markup):
+    """The page's links and ids (sitetools.check.Page), and in `kept` its
+    unresolved link markers: one parse for every check of a written page."""
+    return Page(markup, is_unresolved if any(t in markup for t in _TOKENS) else None)
 
 
-def unresolved_links(markup):
-    """[(tag, attribute, value)] for URL attributes that still start with a
-    link marker. A marker in text (a code block about Pelican) is no link."""
-    if not any(token in markup for token in _TOKENS):
-        return []
-    return [
-        (tag, name, value)
-        for tag, name, value in attributes(markup)
-        if name in _URL_ATTRIBUTES and value.strip().startswith(_TOKENS)
-    ]
+_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".ico"}
+
+
+def link_problem(tag, url, site_path, fragment, ids):
+    """What is wrong with a link that leads nowhere, and the fix."""
+    if fragment:
+        near = difflib.get_close_matches(fragment, sorted(ids), n=1, cutoff=0.75)
+        hint = f" (did you mean #{near[0]}?)" if near else ""
+        return (
+            f"link: {url}: no heading or element on {site_path.removesuffix('index.html')} "
+            f"has the id {fragment!r}{hint}; link an id that page has, or drop #{fragment}"
+        )
+    name = PurePosixPath(site_path).name or "index.html"
+    suffix = PurePosixPath(name).suffix.lower()
+    if tag in ("img", "source", "video", "audio") or suffix in _IMAGE_SUFFIXES:
+        folder = "images" if suffix in _IMAGE_SUFFIXES or not suffix else "extra"
+        return (
+            f"image: {url} is not in the site; put the file in content/{folder}/ "
+            f"and write {{static}}/{folder}/{name}"
+        )
+    if suffix in ("", ".html", ".htm", ".md"):
+        return (
+            f"link: {url} is not in the site; link the post or page by its source "
+            "file, {filename}/posts/<file>.md (so the link follows its URL), or "
+            "a path this site writes"
+        )
+    return (
+        f"link: {url} is not in the site; put the file in content/extra/ and "
+        f"write {{static}}/extra/{name}"
+    )
 
 
 def reserved_owner(path, reserved):
@@ -75,9 +90,9 @@ def reserved_owner(path, reserved):
     return None
 
 
-def line_where(source_path, found, header_only=False):
+def line_where(source_path, found, header_only=False, default=1):
     """The first line number of a source (of its header if `header_only`) where
-    `found(line)` holds, or 1."""
+    `found(line)` holds, or `default`."""
     try:
         with open(source_path, encoding="utf-8", errors="replace") as handle:
             for number, line in enumerate(handle, start=1):
@@ -87,7 +102,7 @@ def line_where(source_path, found, header_only=False):
                     return number
     except OSError:
         pass
-    return 1
+    return default
 
 
 def where_in_source(content):
@@ -102,12 +117,16 @@ def where_in_source(content):
 
 # This build's output paths -> what writes them: a content object or a description.
 _claims = {}
-_state = {"output": None, "reserved": {}, "generators": ()}
+_state = {"output": None, "reserved": {}, "generators": (), "origins": ()}
+# Written pages: site path -> (Page, source path of the post or page, or None).
+_pages = {}
 
 
 def start(pelican):
     _claims.clear()
+    _pages.clear()
     _state["output"] = os.path.normpath(pelican.settings["OUTPUT_PATH"])
+    _state["origins"] = (pelican.settings.get("SITEURL") or "",)
     options = {**DEFAULTS, **(pelican.settings.get("OUTPUT_PATHS") or {})}
     _state["reserved"] = dict(options["reserved"])
 
@@ -176,13 +195,15 @@ def check_written(path, context):
     clash = claim(relative, content or f"the '{name}' listing")
     if clash:
         logger.error(clash)
-    markup = Path(path).read_text(encoding="utf-8", errors="replace")
-    for tag, attribute, value in unresolved_links(markup):
+    parsed = parse_page(Path(path).read_text(encoding="utf-8", errors="replace"))
+    source = getattr(content, "source_path", None)
+    _pages["/" + relative] = parsed, source
+    for tag, attribute, value in parsed.kept:
         place = relative
-        if content is not None:
+        if source is not None:
             wanted = value.strip()
-            line = line_where(content.source_path, lambda text, wanted=wanted: wanted in text)
-            place = f"{display_path(content.source_path)}:{line}: body"
+            line = line_where(source, lambda text, wanted=wanted: wanted in text)
+            place = f"{display_path(source)}:{line}: body"
         logger.error(
             '%s: <%s %s="%s"> in %s was left unresolved: Pelican found no published '
             "file for it; link a file under content/ that this build publishes "
@@ -192,6 +213,48 @@ def check_written(path, context):
             attribute,
             value,
             relative,
+        )
+
+
+def check_links(pelican):
+    """Every page is written: report each internal link, image and #fragment
+    that leads nowhere. One a post or page holds fails the build, on its source
+    line; one from the theme or settings (on a page whose source does not hold
+    it) is a warning, once for all its pages. A path is in the site when this
+    build claimed it; what plugins write at the end (reserved) counts as there.
+    A build that writes only some pages is not checked."""
+    pages = dict(_pages)
+    _pages.clear()
+    if cache.is_partial_build() or pelican.settings.get("WRITE_SELECTED"):
+        return
+    parsed = {page: found for page, (found, _source) in pages.items()}
+    exists = lambda path: path in _claims or reserved_owner(path, _state["reserved"])  # noqa: E731
+    reported, theirs = set(), {}
+    for page, tag, _attribute, url, site_path, fragment in broken_links(
+        parsed, exists, _state["origins"]
+    ):
+        if url.startswith(_TOKENS):  # reported as unresolved when written
+            continue
+        target = parsed.get(served(site_path, exists))
+        problem = link_problem(tag, url, site_path, fragment, target.ids if target else ())
+        source, needles = pages[page][1], [url, f"#{fragment}"] if fragment else [url]
+        line = source and line_where(
+            source, lambda text, ns=needles: any(n in text for n in ns), default=None
+        )
+        if not line:
+            theirs.setdefault(f"{site_path}#{fragment}".rstrip("#"), []).append(page)
+        elif (where := f"{display_path(source)}:{line}") and (where, problem) not in reported:
+            reported.add((where, problem))
+            logger.error("%s: %s", where, problem)
+    for target, on in theirs.items():
+        logger.warning(
+            "the theme or settings link %s on %d page%s (%s), which this build does not "
+            "write; add what it links to (content/pages/about.md for MAIN_MENU's About), "
+            "or remove the link",
+            target,
+            len(on),
+            "s" * (len(on) != 1),
+            ", ".join(page.lstrip("/") for page in on[:3]) + (", …" if len(on) > 3 else ""),
         )
 
 
@@ -205,3 +268,5 @@ def register():
     # Pelican asks for its writer right before it writes the first page, after
     # every all_generators_finalized receiver.
     signals.get_writer.connect(fix_urls)
+    # Every page is written: its links can be followed.
+    signals.finalized.connect(check_links)
