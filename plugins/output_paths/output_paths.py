@@ -221,14 +221,23 @@ def check_links(pelican):
     that leads nowhere. One a post or page holds fails the build, on its source
     line; one from the theme or settings (on a page whose source does not hold
     it) is a warning, once for all its pages. A path is in the site when this
-    build claimed it; what plugins write at the end (reserved) counts as there.
+    build claimed it or a file is there; what plugins write at the end (reserved)
+    counts as there.
     A build that writes only some pages is not checked."""
     pages = dict(_pages)
     _pages.clear()
     if cache.is_partial_build() or pelican.settings.get("WRITE_SELECTED"):
         return
     parsed = {page: found for page, (found, _source) in pages.items()}
-    exists = lambda path: path in _claims or reserved_owner(path, _state["reserved"])  # noqa: E731
+    output = Path(pelican.output_path)
+
+    def exists(path):  # claimed, reserved, or written by a plugin outside Pelican's writer
+        return (
+            path in _claims
+            or reserved_owner(path, _state["reserved"])
+            or (output / path.lstrip("/")).is_file()
+        )
+
     reported, theirs = set(), {}
     for page, tag, _attribute, url, site_path, fragment in broken_links(
         parsed, exists, _state["origins"]
