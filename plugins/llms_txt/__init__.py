@@ -1,0 +1,3 @@
+from .llms_txt import register
+
+__all__ = ["register"]
