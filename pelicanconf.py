@@ -53,7 +53,7 @@ PLUGINS = [
     "social_images",
     "seo",
     "search_index",
-    "llms_txt",  # /llms.txt and each post's Markdown at posts/<slug>/index.md
+    "for_llms",  # /llms.txt and each post's Markdown at posts/<slug>/index.md
     # Quality: byte-identical builds.
     "reproducible",
     # Build speed: a cold build reads its Markdown sources on every CPU.

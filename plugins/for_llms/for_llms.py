@@ -1,7 +1,8 @@
 """`/llms.txt` (llmstxt.org: the site's name, tagline and a "Posts" list) and
 each published post's Markdown beside its page (`posts/<slug>/index.md`), its
 Pelican header replaced by a title and a plain date line. Drafts, hidden and
-future-dated posts get neither."""
+future-dated posts get neither. (Named for_llms: a plugin named llms_txt would
+be shadowed by the llms-txt package wherever that is installed.)"""
 
 import posixpath
 import re
@@ -13,6 +14,12 @@ from pelican import signals
 from pelican.readers import MarkdownReader
 
 DEFAULTS = {"save_as": "llms.txt", "section": "Posts"}
+# The notes between the blockquote and the list (the llms-txt parser, too,
+# reads a blockquote only when something follows it).
+INFO = (
+    "Each post below links its Markdown, the text as the author wrote it; "
+    "the post's page is the same address without `index.md`."
+)
 
 # A {static}, {filename} or {attach} link (or its |old| form) where Markdown or
 # HTML puts a URL: `](`, a reference definition `]: `, or href= / src=.
@@ -24,7 +31,7 @@ _LINK = re.compile(
 
 
 def settings_for(settings):
-    return {**DEFAULTS, **(settings.get("LLMS_TXT") or {})}
+    return {**DEFAULTS, **(settings.get("FOR_LLMS") or {})}
 
 
 def is_published(status, date, now):
@@ -83,7 +90,7 @@ def link_text(text):
 
 def llms_txt(name, tagline, section, posts):
     """The llms.txt file: `posts` as (title, url, one-line summary)."""
-    lines = [f"# {name}", "", f"> {' '.join(tagline.split())}", "", f"## {section}", ""]
+    lines = [f"# {name}", "", f"> {' '.join(tagline.split())}", "", INFO, "", f"## {section}", ""]
     for title, url, summary in posts:
         lines.append(
             f"- [{link_text(title)}]({url.replace(')', '%29')})"

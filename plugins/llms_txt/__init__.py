@@ -1,3 +1,0 @@
-from .llms_txt import register
-
-__all__ = ["register"]
