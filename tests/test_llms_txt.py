@@ -127,6 +127,8 @@ def test_each_summary_is_the_cards_summary(built, html):
     }
     links = parsed(output).sections["Posts"]
     assert len(cards) == len(links), f"{len(cards)} cards on the front page, {len(links)} links"
+    order = [site_path(link.url).replace("index.md", "index.html") for link in links]
+    assert order == list(cards), "llms.txt does not list the posts newest first, as the front page"
     for link in links:
         page = site_path(link.url).replace("index.md", "index.html")
         assert page in cards, f"{link.url} has no card on the front page"
