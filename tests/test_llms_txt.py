@@ -17,7 +17,7 @@ import pytest
 from llms_txt import parse_llms_file
 from PIL import Image
 
-from plugins.for_llms.for_llms import is_published, llms_txt, resolve_links, split_header
+from plugins.for_llms.for_llms import is_published, llms_txt, markdown_body, resolve_links
 from sitetools import devserver, netlify
 from sitetools.build import load_settings
 from tests.conftest import ROOT, build_site, read_html
@@ -204,8 +204,8 @@ def test_the_preview_writes_the_unlisted_pages_it_checks(built):
         ("No header here.\nSecond: line", "No header here.\nSecond: line"),
     ],
 )
-def test_split_header(source, body):
-    assert split_header(source)[1] == body
+def test_markdown_body(source, body):
+    assert markdown_body(source) == body
 
 
 @pytest.mark.parametrize(
@@ -294,3 +294,16 @@ def test_the_preview_sends_netlifys_content_type_last(preview_types):
 def test_the_preview_sends_one_content_type(preview_types):
     for path, values in preview_types.items():
         assert len(values) == 1, f"{path}: {values}"
+
+
+def test_a_site_without_the_plugin_gets_neither(built, tmp_path_factory, fixture_content):
+    """Built in the same process as `built`, whose receivers stay connected."""
+    plugins = [p for p in load_settings()["PLUGINS"] if p != "for_llms"]
+    output = Path(
+        build_site(tmp_path_factory, "no-llms", PATH=str(fixture_content), PLUGINS=plugins)
+    )
+    assert (output / "index.html").is_file() and (output / "posts").is_dir()
+    assert not (output / "llms.txt").exists(), "llms.txt was written without the plugin"
+    assert not list(output.rglob("*.md")), "Markdown was written without the plugin"
+    page = read_html(next((output / "posts").glob("*/index.html")))
+    assert not page.select('link[type="text/markdown"]'), "a page links Markdown"

@@ -44,9 +44,9 @@ def markdown_path(save_as):
     return posixpath.splitext(save_as)[0] + ".md"
 
 
-def split_header(text):
-    """(header, body) of a Markdown source, the header as Python-Markdown's meta
-    extension (which Pelican's reader uses) reads it."""
+def markdown_body(text):
+    """A Markdown source without its header, which ends where Python-Markdown's
+    meta extension (Pelican's reader uses it) stops reading one."""
     lines = text.lstrip("\ufeff").split("\n")
     index = 1 if lines and BEGIN_RE.match(lines[0]) else 0
     seen_key = False
@@ -58,7 +58,7 @@ def split_header(text):
         if not (META_RE.match(line) or (seen_key and META_MORE_RE.match(line))):
             break
         seen_key, index = True, index + 1
-    return "\n".join(lines[:index]), "\n".join(lines[index:]).strip("\n")
+    return "\n".join(lines[index:]).strip("\n")
 
 
 def resolve_links(body, source_dir, targets, siteurl):
@@ -99,7 +99,13 @@ def llms_txt(name, tagline, section, posts):
     return "\n".join(lines) + "\n"
 
 
+def listed(settings):
+    """Whether the site lists this plugin: signals outlive a Pelican run."""
+    return "for_llms" in [str(name).rsplit(".", 1)[-1] for name in settings.get("PLUGINS", ())]
+
+
 def published_posts(generator):
+    """The generator's posts a reader may see now, written from Markdown."""
     now = datetime.now(UTC)
     markdown = set(MarkdownReader.file_extensions)
     return [
@@ -113,13 +119,15 @@ def published_posts(generator):
 
 def annotate(generator):
     """Each published post gets `markdown_path`, which the page's head links."""
-    for article in published_posts(generator):
+    for article in published_posts(generator) if listed(generator.settings) else ():
         article.markdown_path = markdown_path(article.save_as)
 
 
 def write(generator, writer):
     """Write each published post's Markdown and llms.txt."""
     settings, context = generator.settings, generator.context
+    if not listed(settings):
+        return
     options, siteurl = settings_for(settings), settings.get("SITEURL", "").rstrip("/")
     targets = {
         path: content.url
@@ -127,10 +135,12 @@ def write(generator, writer):
         for path, content in (context.get(kind) or {}).items()
         if getattr(content, "url", None) is not None
     }
-    output, listed = Path(writer.output_path), []
-    for article in published_posts(generator):
-        relative = markdown_path(article.save_as)
-        _header, body = split_header(Path(article.source_path).read_text(encoding="utf-8"))
+    output, posts = Path(writer.output_path), []
+    for article in generator.articles:
+        relative = getattr(article, "markdown_path", None)  # set by annotate(): the head links it
+        if not relative:
+            continue
+        body = markdown_body(Path(article.source_path).read_text(encoding="utf-8"))
         source_dir = posixpath.dirname(article.relative_source_path.replace("\\", "/"))
         body = resolve_links(body, source_dir, targets, siteurl)
         tags = [tag.name for tag in getattr(article, "tags", None) or ()]
@@ -138,9 +148,9 @@ def write(generator, writer):
         (output / relative).parent.mkdir(parents=True, exist_ok=True)
         (output / relative).write_text(text, encoding="utf-8")
         summary = getattr(article, "one_line_summary", "")
-        listed.append((article.title, f"{siteurl}/{relative}", summary))
+        posts.append((article.title, f"{siteurl}/{relative}", summary))
     tagline = settings.get("SITE_TAGLINE") or ""
-    text = llms_txt(settings["SITENAME"], tagline, options["section"], listed)
+    text = llms_txt(settings["SITENAME"], tagline, options["section"], posts)
     (output / options["save_as"]).write_text(text, encoding="utf-8")
 
 
