@@ -60,6 +60,7 @@ PLUGINS = [
     "series_pages",
     "seo",
     "search_index",
+    "for_llms",  # /llms.txt and each post's Markdown at posts/<slug>/index.md
     # Quality: byte-identical builds.
     "reproducible",
     # Build speed: a cold build reads its Markdown sources on every CPU.

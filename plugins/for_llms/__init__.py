@@ -1,0 +1,3 @@
+from .for_llms import register
+
+__all__ = ["register"]

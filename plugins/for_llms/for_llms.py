@@ -1,0 +1,161 @@
+"""`/llms.txt` (llmstxt.org: the site's name, tagline and a "Posts" list) and
+each published post's Markdown beside its page (`posts/<slug>/index.md`), its
+Pelican header replaced by a title and a plain date line. Drafts, hidden and
+future-dated posts get neither. (Named for_llms: a plugin named llms_txt would
+be shadowed by the llms-txt package wherever that is installed.)"""
+
+import posixpath
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+from markdown.extensions.meta import BEGIN_RE, END_RE, META_MORE_RE, META_RE
+from pelican import signals
+from pelican.readers import MarkdownReader
+
+DEFAULTS = {"save_as": "llms.txt", "section": "Posts"}
+# The notes between the blockquote and the list (the llms-txt parser, too,
+# reads a blockquote only when something follows it).
+INFO = (
+    "Each post below links its Markdown, the text as the author wrote it; "
+    "the post's page is the same address without `index.md`."
+)
+
+# A {static}, {filename} or {attach} link (or its |old| form) where Markdown or
+# HTML puts a URL: `](`, a reference definition `]: `, or href= / src=.
+_LINK = re.compile(
+    r"""(?P<lead>\]\(\s*<?|^\s{0,3}\[[^\]]+\]:\s*<?|\b(?:href|src)=["']?)"""
+    r"""[{|](?P<what>static|filename|attach)[}|](?P<path>[^\s)>"']+)""",
+    re.MULTILINE,
+)
+
+
+def settings_for(settings):
+    return {**DEFAULTS, **(settings.get("FOR_LLMS") or {})}
+
+
+def is_published(status, date, now):
+    """A post readers may see now: not a draft, not hidden, not dated after `now`."""
+    return status == "published" and not (date and date.replace(tzinfo=date.tzinfo or UTC) > now)
+
+
+def markdown_path(save_as):
+    """posts/x/index.html -> posts/x/index.md"""
+    return posixpath.splitext(save_as)[0] + ".md"
+
+
+def markdown_body(text):
+    """A Markdown source without its header, which ends where Python-Markdown's
+    meta extension (Pelican's reader uses it) stops reading one."""
+    lines = text.lstrip("\ufeff").split("\n")
+    index = 1 if lines and BEGIN_RE.match(lines[0]) else 0
+    seen_key = False
+    while index < len(lines) and lines[index].strip():
+        line = lines[index]
+        if END_RE.match(line):
+            index += 1
+            break
+        if not (META_RE.match(line) or (seen_key and META_MORE_RE.match(line))):
+            break
+        seen_key, index = True, index + 1
+    return "\n".join(lines[index:]).strip("\n")
+
+
+def resolve_links(body, source_dir, targets, siteurl):
+    """`body` with each {static}/{filename} link made the site URL of its file.
+    `targets`: {path relative to the content folder: url}; a link to no known file stays."""
+
+    def replace(match):
+        path = match["path"]
+        wanted = path[1:] if path.startswith("/") else posixpath.join(source_dir, path)
+        wanted, _, rest = posixpath.normpath(wanted).replace("%20", " ").partition("#")
+        url = targets.get(wanted)
+        if url is None:
+            return match[0]
+        return match["lead"] + f"{siteurl}/{url}" + (f"#{rest}" if rest else "")
+
+    return _LINK.sub(replace, body)
+
+
+def post_markdown(title, published, tags, body):
+    """A post as plain Markdown: its title, a date and tags line, its body."""
+    line = f"Published {published}" + (f" · {', '.join(tags)}" if tags else "")
+    return f"# {title}\n\n{line}\n\n{body}\n"
+
+
+def link_text(text):
+    """Text safe inside [...] for Markdown and the llms.txt parser (no brackets)."""
+    return " ".join(str(text).split()).replace("[", "&#91;").replace("]", "&#93;")
+
+
+def llms_txt(name, tagline, section, posts):
+    """The llms.txt file: `posts` as (title, url, one-line summary)."""
+    lines = [f"# {name}", "", f"> {' '.join(tagline.split())}", "", INFO, "", f"## {section}", ""]
+    for title, url, summary in posts:
+        lines.append(
+            f"- [{link_text(title)}]({url.replace(')', '%29')})"
+            + (f": {summary}" if summary else "")
+        )
+    return "\n".join(lines) + "\n"
+
+
+def listed(settings):
+    """Whether the site lists this plugin: signals outlive a Pelican run."""
+    return "for_llms" in [str(name).rsplit(".", 1)[-1] for name in settings.get("PLUGINS", ())]
+
+
+def published_posts(generator):
+    """The generator's posts a reader may see now, written from Markdown."""
+    now = datetime.now(UTC)
+    markdown = set(MarkdownReader.file_extensions)
+    return [
+        article
+        for article in generator.articles
+        if is_published(article.status, getattr(article, "date", None), now)
+        and article.save_as
+        and article.source_path.rsplit(".", 1)[-1] in markdown
+    ]
+
+
+def annotate(generator):
+    """Each published post gets `markdown_path`, which the page's head links."""
+    for article in published_posts(generator) if listed(generator.settings) else ():
+        article.markdown_path = markdown_path(article.save_as)
+
+
+def write(generator, writer):
+    """Write each published post's Markdown and llms.txt."""
+    settings, context = generator.settings, generator.context
+    if not listed(settings):
+        return
+    options, siteurl = settings_for(settings), settings.get("SITEURL", "").rstrip("/")
+    targets = {
+        path: content.url
+        for kind in ("generated_content", "static_content")
+        for path, content in (context.get(kind) or {}).items()
+        if getattr(content, "url", None) is not None
+    }
+    output, posts = Path(writer.output_path), []
+    for article in generator.articles:
+        relative = getattr(article, "markdown_path", None)  # set by annotate(): the head links it
+        if not relative:
+            continue
+        body = markdown_body(Path(article.source_path).read_text(encoding="utf-8"))
+        source_dir = posixpath.dirname(article.relative_source_path.replace("\\", "/"))
+        body = resolve_links(body, source_dir, targets, siteurl)
+        tags = [tag.name for tag in getattr(article, "tags", None) or ()]
+        text = post_markdown(article.title, article.locale_date, tags, body)
+        (output / relative).parent.mkdir(parents=True, exist_ok=True)
+        (output / relative).write_text(text, encoding="utf-8")
+        summary = getattr(article, "one_line_summary", "")
+        posts.append((article.title, f"{siteurl}/{relative}", summary))
+    tagline = settings.get("SITE_TAGLINE") or ""
+    text = llms_txt(settings["SITENAME"], tagline, options["section"], posts)
+    (output / options["save_as"]).write_text(text, encoding="utf-8")
+
+
+def register():
+    # The articles are final (drafts already listed in the preview), before any page is written.
+    signals.article_generator_finalized.connect(annotate)
+    # Every post's page is out, with its URL, summary and linked files known.
+    signals.article_writer_finalized.connect(write)
