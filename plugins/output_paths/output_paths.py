@@ -28,6 +28,7 @@ DEFAULTS = {
         "assets/": "the theme's hashed assets",
         "social/": "the social images",
         "pagefind/": "the search index",
+        "llms.txt": "the index for LLMs (for_llms)",
     },
 }
 
