@@ -26,7 +26,7 @@ FORMATS = ("hugo", "jekyll", "astro", "eleventy", "pelican")
 # the first settings file among them is read for permalinks and folders.
 MARKERS = {
     "pelican": ["pelicanconf.py"],
-    "hugo": ["hugo.toml", "hugo.yaml", "config.toml", "archetypes"],
+    "hugo": ["hugo.toml", "hugo.yaml", "config.toml", "config/_default/hugo.toml", "archetypes"],
     "jekyll": ["_config.yml", "_posts"],
     "astro": ["astro.config.mjs", "astro.config.ts", "astro.config.js"],
     "eleventy": [".eleventy.js", "eleventy.config.js", "eleventy.config.mjs"],
@@ -62,6 +62,7 @@ _PELICAN_LINK = re.compile(r"^[{|](static|attach|filename)[|}](.*)")
 _POST_URL = re.compile(r"\{%\s*post_url\s+(\S+?)\s*%\}")
 _HUGO_REF = re.compile(r"\{\{<\s*(?:rel)?ref\s+\"?([^\"\s>]+)\"?\s*>\}\}")
 _BASEURL = re.compile(r"\{\{\s*site\.(?:base)?url\s*\}\}")
+_EXTERNAL_IMAGE = re.compile(r"!\[[^\]]*\]\(<?((?:https?:)?//[^)\s>]+)")
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 
 
@@ -435,11 +436,18 @@ class Rewriter:
             start, end = (i - match.start() for i in match.span(group))
             return match.group(0)[:start] + new + match.group(0)[end:]
 
+        def external(url):
+            why = "an image from another site, which the production CSP blocks"
+            fix = "download it into content/images/ and link it with {static}/images/…"
+            self.report.notes.append(f"{where}: {url}: {why}; {fix}")
+
         def swap_attrs(piece):
             """Raw HTML's src= and href=, found by a parser, rewritten in place."""
             out, done = [], 0
             for at, raw, tag, attrs in StartTags(piece).found:
                 new = [(k, v and k in ("src", "href") and resolve(v)) for k, v in attrs]
+                if tag == "img" and re.match(r"(https?:)?//", dict(attrs).get("src") or ""):
+                    external(dict(attrs)["src"])
                 if not any(n for _, n in new):
                     continue
                 values = [(k, n or v) for (k, v), (_, n) in zip(attrs, new, strict=True)]
@@ -460,6 +468,8 @@ class Rewriter:
             if not done:
                 piece = _REF_DEF.sub(lambda m: swap(m, 2), piece)
             piece = _MD_LINK.sub(lambda m: swap(m, 2), piece)
+            for image in _EXTERNAL_IMAGE.finditer(piece):
+                external(image.group(1))
             # CommonMark's \< is a literal "<"; Python-Markdown would keep the backslash.
             pieces += [swap_attrs(piece).replace("\\<", "&lt;"), span.group(0) if span else ""]
             done = span.end() if span else done

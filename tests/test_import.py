@@ -471,3 +471,30 @@ def test_raw_html_links_are_found_by_a_parser_and_code_spans_are_left_alone(tmp_
     assert '`<img src="/assets/img/photo.png">` and `[x](/assets/files/sheet.txt)`' in body
     assert '<!-- <img src="gone.png"> -->' in body, "a comment is not a tag"
     assert not [n for n in report.notes if "markup.md" in n], report.notes
+
+
+def test_hugos_config_folder_names_the_format_and_gives_its_permalinks(tmp_path):
+    blog = shutil.copytree(BLOGS / "hugo", tmp_path / "blog")
+    (blog / "hugo.toml").unlink()
+    (blog / "config" / "_default").mkdir(parents=True)
+    (blog / "config" / "_default" / "hugo.toml").write_text('[permalinks]\nposts = "/p/:slug/"\n')
+    assert detect(blog) == "hugo"
+    _, report, _ = plan_import(blog, tmp_path / "c")
+    assert "/p/second-post/ /posts/second-post/" in report.redirects, report.redirects
+
+
+def test_an_image_from_another_site_is_reported_with_the_fix(tmp_path):
+    post = (
+        "---\ntags: [a]\n---\n![Chart](http://images.example.com/chart.png)\n\n"
+        '<img src="https://images.example.com/b.gif" alt="b">\n\n'
+        "A [link](https://example.org/) and `![code](http://example.com/c.png)`.\n"
+    )
+    _, report = jekyll_with(tmp_path, "2024-01-01-remote.md", post)
+    remote = [n for n in report.notes if "remote.md" in n]
+    why = "an image from another site, which the production CSP blocks; download it into"
+    assert remote == [
+        f"_posts/2024-01-01-remote.md:4: http://images.example.com/chart.png: {why} "
+        "content/images/ and link it with {static}/images/…",
+        f"_posts/2024-01-01-remote.md:6: https://images.example.com/b.gif: {why} "
+        "content/images/ and link it with {static}/images/…",
+    ], remote
