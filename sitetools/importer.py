@@ -6,12 +6,14 @@ overwritten."""
 import ast
 import contextlib
 import filecmp
+import html
 import posixpath
 import re
 import shutil
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -24,7 +26,7 @@ FORMATS = ("hugo", "jekyll", "astro", "eleventy", "pelican")
 # the first settings file among them is read for permalinks and folders.
 MARKERS = {
     "pelican": ["pelicanconf.py"],
-    "hugo": ["hugo.toml", "hugo.yaml", "config.toml", "archetypes"],
+    "hugo": ["hugo.toml", "hugo.yaml", "config.toml", "config/_default/hugo.toml", "archetypes"],
     "jekyll": ["_config.yml", "_posts"],
     "astro": ["astro.config.mjs", "astro.config.ts", "astro.config.js"],
     "eleventy": [".eleventy.js", "eleventy.config.js", "eleventy.config.mjs"],
@@ -52,15 +54,34 @@ STATIC_FOLDERS = ("images", "img", "assets", "static", "extra", "files")
 SLUG_SUBS = DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"]
 
 _MD_LINK = re.compile(r"(\]\()(<[^>]*>|[^)\s]+)")
-_REF_DEF = re.compile(r"^(\s{0,3}\[[^\]]+\]:\s*)(\S+)")
-_HTML_ATTR = re.compile(r"""(\b(?:src|href)=)(["'])(.*?)\2""")
+_REF_DEF = re.compile(r"^(\s{0,3}\[(?!\^)[^\]]+\]:\s*)(\S+)")  # not a [^1]: footnote
+_CODE_SPAN = re.compile(r"(`+).*?\1")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _KEY = re.compile(r"^[ ]{0,3}([A-Za-z0-9_-]+)\s*[:=]\s*(.*)")
 _PELICAN_LINK = re.compile(r"^[{|](static|attach|filename)[|}](.*)")
 _POST_URL = re.compile(r"\{%\s*post_url\s+(\S+?)\s*%\}")
 _HUGO_REF = re.compile(r"\{\{<\s*(?:rel)?ref\s+\"?([^\"\s>]+)\"?\s*>\}\}")
 _BASEURL = re.compile(r"\{\{\s*site\.(?:base)?url\s*\}\}")
+_EXTERNAL_IMAGE = re.compile(r"!\[[^\]]*\]\(<?((?:https?:)?//[^)\s>]+)")
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+
+
+class StartTags(HTMLParser):
+    """(offset, raw text, tag, attrs) of each start tag in a piece of raw HTML."""
+
+    def __init__(self, text):
+        super().__init__(convert_charrefs=True)
+        self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
+        self.found = []
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        line, column = self.getpos()
+        at = self.starts[line - 1] + column
+        self.found.append((at, self.get_starttag_text(), tag, attrs))
+
+    handle_startendtag = handle_starttag
 
 
 class ImportRefused(Exception):
@@ -400,22 +421,59 @@ class Rewriter:
         """One body line with its links rewritten; what is left is reported."""
         where = f"{post.where}:{number}"
 
-        def swap(match, group):
-            url = match.group(group).strip("<>")
+        def resolve(url):
+            """The new reference for `url` (counted), or None; a missing file is reported."""
             new = self.target(url, post)
             if new is False:
                 self.report.notes.append(f"{where}: {url}: not found in the source; fix the link")
+            self.report.links += bool(new)
+            return new or None
+
+        def swap(match, group):
+            new = resolve(match.group(group).strip("<>"))
             if not new:
                 return match.group(0)
-            self.report.links += 1
             start, end = (i - match.start() for i in match.span(group))
             return match.group(0)[:start] + new + match.group(0)[end:]
+
+        def external(url):
+            why = "an image from another site, which the production CSP blocks"
+            fix = "download it into content/images/ and link it with {static}/images/…"
+            self.report.notes.append(f"{where}: {url}: {why}; {fix}")
+
+        def swap_attrs(piece):
+            """Raw HTML's src= and href=, found by a parser, rewritten in place."""
+            out, done = [], 0
+            for at, raw, tag, attrs in StartTags(piece).found:
+                new = [(k, v and k in ("src", "href") and resolve(v)) for k, v in attrs]
+                if tag == "img" and re.match(r"(https?:)?//", dict(attrs).get("src") or ""):
+                    external(dict(attrs)["src"])
+                if not any(n for _, n in new):
+                    continue
+                values = [(k, n or v) for (k, v), (_, n) in zip(attrs, new, strict=True)]
+                rebuilt = "".join(
+                    f" {k}" if v is None else f' {k}="{html.escape(v)}"' for k, v in values
+                )
+                out += [piece[done:at], f"<{tag}{rebuilt}{'/' * raw.endswith('/>')}>"]
+                done = at + len(raw)
+            return "".join(out) + piece[done:]
 
         # Jekyll's and Hugo's links to a post become paths to its file, resolved below.
         text = _POST_URL.sub(lambda m: f"/_posts/{m[1]}.md", _BASEURL.sub("", text))
         text = _HUGO_REF.sub(lambda m: m[1], text)
-        for pattern, group in ((_MD_LINK, 2), (_REF_DEF, 2), (_HTML_ATTR, 3)):
-            text = pattern.sub(lambda m, g=group: swap(m, g), text)
+        # Code spans show markup as text: only what lies between them is rewritten.
+        pieces, done = [], 0
+        for span in [*_CODE_SPAN.finditer(text), None]:
+            piece = text[done : span.start() if span else len(text)]
+            if not done:
+                piece = _REF_DEF.sub(lambda m: swap(m, 2), piece)
+            piece = _MD_LINK.sub(lambda m: swap(m, 2), piece)
+            for image in _EXTERNAL_IMAGE.finditer(piece):
+                external(image.group(1))
+            # CommonMark's \< is a literal "<"; Python-Markdown would keep the backslash.
+            pieces += [swap_attrs(piece).replace("\\<", "&lt;"), span.group(0) if span else ""]
+            done = span.end() if span else done
+        text = "".join(pieces)
         for left in _TEMPLATE.findall(text):
             self.report.notes.append(
                 f"{where}: {left}: template code is not run here; rewrite it in Markdown"
@@ -449,6 +507,19 @@ def render(fields, body):
     return f"{header}\n{body.lstrip(chr(10))}"
 
 
+def unique_slugs(posts, report):
+    """One file name on two dates (Jekyll): the later post's slug gets its date,
+    and its old URL still redirects to it. A slug the source set is kept."""
+    taken = {}
+    for post in posts:
+        if post.slug in taken and "slug" not in post.meta:
+            new = f"{post.slug}-{post.fields['Date'][:10]}"
+            why = f"{post.slug!r} is also {taken[post.slug]}'s; imported as {new!r}"
+            report.notes.append(f"{post.where}:1: Slug: {why}, its old URL redirects there")
+            post.slug = post.fields["Slug"] = new
+        taken.setdefault(post.slug, post.where)
+
+
 def plan_import(source, content, kind=None):
     """({target path: text or source file}, redirect lines, Report, format)."""
     source, content = Path(source).resolve(), Path(content).resolve()
@@ -460,6 +531,7 @@ def plan_import(source, content, kind=None):
     except (ValueError, yaml.YAMLError, SyntaxError) as error:
         raise ImportRefused([f"{source}: its {kind} settings: {one_line(error)}"]) from None
     posts = [p for p in (read_post(layout, f, report) for f in layout.post_files()) if p]
+    unique_slugs(posts, report)
     for skipped in sorted(layout.content.rglob("*.mdx")) + sorted(layout.content.rglob("*.rst")):
         report.notes.append(f"{skipped.relative_to(source)}:1: not imported: Markdown only")
     rewriter = Rewriter(layout, posts, report)
@@ -477,8 +549,11 @@ def plan_import(source, content, kind=None):
     writes, problems, slugs = {}, [], {}
     for post in posts:
         if post.slug in slugs:
-            problems.append(f"{post.src}: slug {post.slug!r} is also {slugs[post.slug]}'s")
-        slugs[post.slug] = post.src
+            fix = "set another slug: in one of them"
+            problems.append(
+                f"{post.where}:1: Slug: {post.slug!r} is also {slugs[post.slug]}'s; {fix}"
+            )
+        slugs[post.slug] = post.where
         writes[content / "posts" / f"{post.slug}.md"] = render(post.fields, rewriter.body(post))
         report.posts.append(post)
     for origin, target in rewriter.copies.items():

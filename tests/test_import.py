@@ -403,3 +403,98 @@ def test_two_files_with_one_name_get_two_places_and_one_old_url_one_redirect(tmp
     assert any("/old/example-post/: already redirected; not added" in n for n in report.notes), (
         report.notes
     )
+
+
+# ---- Shapes met importing a real Jekyll blog (invented text, same shapes) ---------------
+
+
+def jekyll_with(tmp_path, name, text, newline="\n"):
+    """A copy of the Jekyll fixture with one more post, written with `newline`."""
+    blog = shutil.copytree(BLOGS / "jekyll", tmp_path / "blog")
+    (blog / "_posts" / name).write_bytes(text.replace("\n", newline).encode())
+    writes, report, _ = plan_import(blog, tmp_path / "c")
+    texts = {p.name: t for p, t in writes.items() if isinstance(t, str)}
+    return texts, report
+
+
+def test_one_file_name_on_two_dates_gets_two_slugs_and_both_old_urls(tmp_path):
+    later = "---\ntitle: Later hello\ntags: [a]\n---\nAgain.\n"
+    texts, report = jekyll_with(tmp_path, "2024-02-03-hello-world.md", later, "\r\n")
+    assert "Slug: hello-world-2024-02-03\n" in texts["hello-world-2024-02-03.md"]
+    assert "Title: Later hello\n" in texts["hello-world-2024-02-03.md"], "CRLF front matter"
+    assert "\r" not in texts["hello-world-2024-02-03.md"]
+    assert "Slug: hello-world\n" in texts["hello-world.md"], "the first keeps its slug"
+    assert "/2024/02/03/hello-world.html /posts/hello-world-2024-02-03/" in report.redirects
+    assert "/updates/2023/05/06/hello-world.html /posts/hello-world/" in report.redirects
+    assert any(
+        n.startswith("_posts/2024-02-03-hello-world.md:1: Slug: 'hello-world' is also ")
+        for n in report.notes
+    ), report.notes
+
+
+def test_two_posts_that_set_one_slug_are_refused_naming_both(tmp_path):
+    blog = shutil.copytree(BLOGS / "jekyll", tmp_path / "blog")
+    (blog / "_posts" / "2024-01-01-other.md").write_text("---\nslug: hello-world\n---\nX\n")
+    with pytest.raises(ImportRefused) as refused:
+        plan_import(blog, tmp_path / "c")
+    assert refused.value.problems == [
+        "_posts/2024-01-01-other.md:1: Slug: 'hello-world' is also "
+        "_posts/2023-05-06-hello-world.md's; set another slug: in one of them"
+    ]
+
+
+def test_footnotes_are_not_link_definitions(tmp_path):
+    post = "---\ntags: [a]\n---\nA claim[^1] and more[^2].\n\n"
+    post += "[^1]: [A source](https://example.org/x)\n\n[^2]: Plain words.\n"
+    texts, report = jekyll_with(tmp_path, "2024-01-01-notes.md", post)
+    assert "[^1]: [A source](https://example.org/x)\n" in texts["notes.md"]
+    assert not [n for n in report.notes if "notes.md" in n and "not found" in n], report.notes
+
+
+def test_a_backslash_escaped_angle_bracket_stays_text(tmp_path):
+    post = "---\ntags: [a]\n---\nDraw on a \\<canvas> tag, or `a \\<b>` in code.\n"
+    texts, _ = jekyll_with(tmp_path, "2024-01-01-escapes.md", post)
+    assert "Draw on a &lt;canvas> tag, or `a \\<b>` in code.\n" in texts["escapes.md"]
+
+
+def test_raw_html_links_are_found_by_a_parser_and_code_spans_are_left_alone(tmp_path):
+    post = (
+        "---\ntags: [a]\n---\n"
+        "<img alt='A &amp; B' src=/assets/img/photo.png> and <a href=\"/assets/files/sheet.txt\" "
+        'download>sheet</a>\n\nShown as code: `<img src="/assets/img/photo.png">` and '
+        '`[x](/assets/files/sheet.txt)`.\n<!-- <img src="gone.png"> -->\n'
+    )
+    texts, report = jekyll_with(tmp_path, "2024-01-01-markup.md", post)
+    body = texts["markup.md"]
+    assert '<img alt="A &amp; B" src="{static}/images/photo.png">' in body, body
+    assert '<a href="{static}/extra/sheet.txt" download>sheet</a>' in body, body
+    assert '`<img src="/assets/img/photo.png">` and `[x](/assets/files/sheet.txt)`' in body
+    assert '<!-- <img src="gone.png"> -->' in body, "a comment is not a tag"
+    assert not [n for n in report.notes if "markup.md" in n], report.notes
+
+
+def test_hugos_config_folder_names_the_format_and_gives_its_permalinks(tmp_path):
+    blog = shutil.copytree(BLOGS / "hugo", tmp_path / "blog")
+    (blog / "hugo.toml").unlink()
+    (blog / "config" / "_default").mkdir(parents=True)
+    (blog / "config" / "_default" / "hugo.toml").write_text('[permalinks]\nposts = "/p/:slug/"\n')
+    assert detect(blog) == "hugo"
+    _, report, _ = plan_import(blog, tmp_path / "c")
+    assert "/p/second-post/ /posts/second-post/" in report.redirects, report.redirects
+
+
+def test_an_image_from_another_site_is_reported_with_the_fix(tmp_path):
+    post = (
+        "---\ntags: [a]\n---\n![Chart](http://images.example.com/chart.png)\n\n"
+        '<img src="https://images.example.com/b.gif" alt="b">\n\n'
+        "A [link](https://example.org/) and `![code](http://example.com/c.png)`.\n"
+    )
+    _, report = jekyll_with(tmp_path, "2024-01-01-remote.md", post)
+    remote = [n for n in report.notes if "remote.md" in n]
+    why = "an image from another site, which the production CSP blocks; download it into"
+    assert remote == [
+        f"_posts/2024-01-01-remote.md:4: http://images.example.com/chart.png: {why} "
+        "content/images/ and link it with {static}/images/…",
+        f"_posts/2024-01-01-remote.md:6: https://images.example.com/b.gif: {why} "
+        "content/images/ and link it with {static}/images/…",
+    ], remote
