@@ -323,7 +323,7 @@ def test_slug_length_checks(header, field, count):
 def test_could_not_process_says_why(tmp_path):
     content = tmp_path / "content"
     (content / "posts").mkdir(parents=True)
-    nested = "".join("    " * depth + "- item\n" for depth in range(500))
+    nested = "".join("    " * depth + "- item\n" for depth in range(1000))
     (content / "posts" / "deep.md").write_text(
         f"Title: Deep\nDate: 2026-01-01 10:00\nTags: a\n\n{nested}", encoding="utf-8"
     )
