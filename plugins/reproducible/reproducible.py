@@ -1,12 +1,32 @@
-"""Same sources, same bytes: pelican-sitemap dates undated pages (the front
-page, tag pages, About) with the clock read at import; this dates them by the
-newest date in the content instead, so sitemap.xml changes only with it."""
+"""Same sources, same bytes: pelican-sitemap dates undated entries (the front
+page, tag pages, About) with the clock read at import. Once it has written
+sitemap.xml, this dates them by the newest date in the content instead, so the
+file changes only with the content. Pelican calls receivers in plugin order, so
+this plugin comes after pelican.plugins.sitemap in PLUGINS."""
 
 import logging
+import os
+import re
+import xml.etree.ElementTree as ET
 
 from pelican import signals
 
+from sitetools.build import BuildError
+
 logger = logging.getLogger(__name__)
+
+SITEMAP_PLUGIN = "pelican.plugins.sitemap"
+NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+for _prefix, _uri in (
+    ("", NS["sm"]),
+    ("xhtml", "http://www.w3.org/1999/xhtml"),
+    ("xsi", "http://www.w3.org/2001/XMLSchema-instance"),
+):
+    ET.register_namespace(_prefix, _uri)
+
+# The dated pages' addresses and the newest date of this build, from
+# all_generators_finalized to finalized; emptied in finalized.
+_build = {}
 
 
 def newest_date(contents):
@@ -22,23 +42,83 @@ def newest_date(contents):
     )
 
 
-def pin_sitemap_clock(generators):
-    try:
-        from pelican.plugins.sitemap.sitemap import generator  # noqa: PLC0415
-    except ImportError:
-        return
+def w3c_date(stamp):
+    """`stamp` as the sitemap writes a date: seconds, and a zone (-00:00 if none)."""
+    text = stamp.isoformat(timespec="seconds")
+    return text if stamp.tzinfo else text + "-00:00"
+
+
+def sitemap_loc(siteurl, url):
+    """The <loc> pelican-sitemap writes for a page at `url` (index.html dropped)."""
+    return f"{siteurl}/" + re.sub(r"(?:^|(?<=/))index\.html$", "", url)
+
+
+def date_undated(xml_bytes, dated_locs, stamp):
+    """The sitemap `xml_bytes` with the <lastmod> of every entry whose <loc>
+    is not in `dated_locs` set to the W3C date of `stamp`."""
+    root = ET.fromstring(xml_bytes)
+    for entry in root.iterfind("sm:url", NS):
+        lastmod = entry.find("sm:lastmod", NS)
+        if lastmod is not None and entry.findtext("sm:loc", "", NS) not in dated_locs:
+            lastmod.text = w3c_date(stamp)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def plugin_order_problem(plugins):
+    """Why this plugin cannot fix the sitemap with `plugins` (PLUGINS, names), or None."""
+    names = [str(name).rsplit(".", 1)[-1] for name in plugins]
+    if "sitemap" in names and "reproducible" in names:
+        if names.index("reproducible") < names.index("sitemap"):
+            return (
+                f"pelicanconf.py: PLUGINS: reproducible comes before {SITEMAP_PLUGIN}, so it "
+                "would run before sitemap.xml is written; list it after the sitemap plugin"
+            )
+    return None
+
+
+def note_dates(generators):
     contents = [
         item
         for gen in generators
         for name in ("articles", "pages")
         for item in getattr(gen, name, ())
     ]
-    newest = newest_date(contents)
-    if newest is not None and hasattr(generator, "now"):
-        generator.now = newest
-        logger.debug("reproducible: undated sitemap entries dated %s", newest.isoformat())
+    settings = generators[0].settings
+    problem = plugin_order_problem(settings["PLUGINS"])
+    if problem:
+        raise BuildError([problem])
+    dated = [item for item in contents if newest_date([item]) is not None]
+    _build.update(
+        newest=newest_date(contents),
+        dated={sitemap_loc(settings["SITEURL"], item.url) for item in dated},
+    )
+
+
+def fix_sitemap(pelican):
+    state = dict(_build)
+    _build.clear()
+    if state.get("newest") is None:
+        return
+    if pelican.settings.get("SITEMAP", {}).get("format", "xml") != "xml":
+        return
+    path = os.path.join(pelican.output_path, "sitemap.xml")
+    if not os.path.exists(path):
+        raise BuildError(
+            [
+                f"{path}: not written yet when reproducible ran; list reproducible "
+                f"after {SITEMAP_PLUGIN} in PLUGINS (pelicanconf.py)"
+            ]
+        )
+    with open(path, "rb") as source:
+        fixed = date_undated(source.read(), state["dated"], state["newest"])
+    with open(path, "wb") as target:
+        target.write(fixed)
+    logger.debug("reproducible: undated sitemap entries dated %s", state["newest"].isoformat())
 
 
 def register():
-    # Every article and page is read, and the sitemap is written later, in `finalized`.
-    signals.all_generators_finalized.connect(pin_sitemap_clock)
+    # Every article and page is read: note which are dated and the newest date.
+    signals.all_generators_finalized.connect(note_dates)
+    # pelican-sitemap writes sitemap.xml in `finalized`; Pelican calls receivers
+    # in plugin order, and this plugin is listed after it.
+    signals.finalized.connect(fix_sitemap)
