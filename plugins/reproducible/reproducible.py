@@ -24,9 +24,9 @@ for _prefix, _uri in (
 ):
     ET.register_namespace(_prefix, _uri)
 
-# The dated pages' addresses and the newest date of this build, from
-# all_generators_finalized to finalized; emptied in finalized.
-_build = {}
+# This build's newest date and the sitemap addresses of the dated pages it
+# wrote, until finalized empties it.
+_build = {"newest": None, "dated": set(), "siteurl": ""}
 
 
 def newest_date(contents):
@@ -76,27 +76,27 @@ def plugin_order_problem(plugins):
     return None
 
 
-def note_dates(generators):
-    contents = [
-        item
-        for gen in generators
-        for name in ("articles", "pages")
-        for item in getattr(gen, name, ())
-    ]
+def note_newest(generators):
     settings = generators[0].settings
     problem = plugin_order_problem(settings["PLUGINS"])
     if problem:
         raise BuildError([problem])
-    dated = [item for item in contents if newest_date([item]) is not None]
-    _build.update(
-        newest=newest_date(contents),
-        dated={sitemap_loc(settings["SITEURL"], item.url) for item in dated},
-    )
+    contents = [item for gen in generators for name in ("articles", "pages")
+                for item in getattr(gen, name, ())]  # fmt: skip
+    _build.update(newest=newest_date(contents), dated=set(), siteurl=settings["SITEURL"])
+
+
+def note_dated(_path, context):
+    """A dated article or page written: the sitemap keeps its own date
+    (pelican-sitemap reads the same context)."""
+    item = context.get("article") or context.get("page")
+    if _build["newest"] is not None and newest_date([item]) is not None:
+        _build["dated"].add(sitemap_loc(_build["siteurl"], item.url))
 
 
 def fix_sitemap(pelican):
     state = dict(_build)
-    _build.clear()
+    _build.update(newest=None, dated=set())
     if state.get("newest") is None:
         return
     if pelican.settings.get("SITEMAP", {}).get("format", "xml") != "xml":
@@ -117,8 +117,10 @@ def fix_sitemap(pelican):
 
 
 def register():
-    # Every article and page is read: note which are dated and the newest date.
-    signals.all_generators_finalized.connect(note_dates)
+    # Every article and page is read: the newest date is known.
+    signals.all_generators_finalized.connect(note_newest)
+    # Each page written: whether the sitemap dates it by its own article or page.
+    signals.content_written.connect(note_dated)
     # pelican-sitemap writes sitemap.xml in `finalized`; Pelican calls receivers
     # in plugin order, and this plugin is listed after it.
     signals.finalized.connect(fix_sitemap)
