@@ -7,7 +7,7 @@ this plugin comes after pelican.plugins.sitemap in PLUGINS."""
 import logging
 import os
 import re
-import xml.etree.ElementTree as ET
+from xml.dom import minidom
 
 from pelican import signals
 
@@ -16,13 +16,7 @@ from sitetools.build import BuildError
 logger = logging.getLogger(__name__)
 
 SITEMAP_PLUGIN = "pelican.plugins.sitemap"
-NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-for _prefix, _uri in (
-    ("", NS["sm"]),
-    ("xhtml", "http://www.w3.org/1999/xhtml"),
-    ("xsi", "http://www.w3.org/2001/XMLSchema-instance"),
-):
-    ET.register_namespace(_prefix, _uri)
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 # This build's newest date and the sitemap addresses of the dated pages it
 # wrote, until finalized empties it.
@@ -56,12 +50,14 @@ def sitemap_loc(siteurl, url):
 def date_undated(xml_bytes, dated_locs, stamp):
     """The sitemap `xml_bytes` with the <lastmod> of every entry whose <loc>
     is not in `dated_locs` set to the W3C date of `stamp`."""
-    root = ET.fromstring(xml_bytes)
-    for entry in root.iterfind("sm:url", NS):
-        lastmod = entry.find("sm:lastmod", NS)
-        if lastmod is not None and entry.findtext("sm:loc", "", NS) not in dated_locs:
-            lastmod.text = w3c_date(stamp)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    document = minidom.parseString(xml_bytes)  # keeps every prefix as written
+    for entry in document.getElementsByTagNameNS(SITEMAP_NS, "url"):
+        loc = entry.getElementsByTagNameNS(SITEMAP_NS, "loc")
+        where = "".join(node.data for node in loc[0].childNodes) if loc else ""
+        for lastmod in entry.getElementsByTagNameNS(SITEMAP_NS, "lastmod"):
+            if where.strip() not in dated_locs:
+                lastmod.childNodes[:] = [document.createTextNode(w3c_date(stamp))]
+    return document.toxml(encoding="utf-8") + b"\n"
 
 
 def plugin_order_problem(plugins):
@@ -103,12 +99,8 @@ def fix_sitemap(pelican):
         return
     path = os.path.join(pelican.output_path, "sitemap.xml")
     if not os.path.exists(path):
-        raise BuildError(
-            [
-                f"{path}: not written yet when reproducible ran; list reproducible "
-                f"after {SITEMAP_PLUGIN} in PLUGINS (pelicanconf.py)"
-            ]
-        )
+        problem = "sitemap.xml: not written yet when reproducible ran; list reproducible"
+        raise BuildError([f"{problem} after {SITEMAP_PLUGIN} in PLUGINS (pelicanconf.py)"])
     with open(path, "rb") as source:
         fixed = date_undated(source.read(), state["dated"], state["newest"])
     with open(path, "wb") as target:
