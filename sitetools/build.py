@@ -217,9 +217,20 @@ def _hearing_repeated_warnings():
             each.enable_filter()
 
 
+def file_identity(path):
+    """(device, inode) of the file at `path`, links followed, or None if there is none:
+    one stat where realpath would look at every folder of the path."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
 def selective_writer(names, sources, used):
     """A Writer class that writes only the output paths `names` and the pages
-    of the source paths `sources`, and no feeds; it marks `used` when made."""
+    of the sources whose file_identity is in `sources`, and no feeds; it marks
+    `used` when made."""
     from pelican.writers import Writer  # noqa: PLC0415
 
     class SelectiveWriter(Writer):
@@ -230,7 +241,7 @@ def selective_writer(names, sources, used):
 
         def write_file(self, name, *args, **kwargs):
             source = getattr(kwargs.get("article") or kwargs.get("page"), "source_path", None)
-            if name in names or (source and os.path.realpath(source) in sources):
+            if name in names or (source and file_identity(source) in sources):
                 return super().write_file(name, *args, **kwargs)
             return None
 
@@ -325,7 +336,7 @@ class SiteBuilder:
         settings.update(OUTPUT_PATH=str(staging), DELETE_OUTPUT_DIRECTORY=False)
         # Only worth it when the cache spares reading every source again.
         fast = first is not None and self._built and trusted and output.is_dir()
-        sources = {os.path.realpath(path) for path in changed or ()}
+        sources = {file_identity(path) for path in changed or ()} - {None}
         used, written, prefix = {}, set(), str(staging) + os.sep
 
         def note_written(path, **_kwargs):  # relpath would cost more than the rest of this

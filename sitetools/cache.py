@@ -90,7 +90,10 @@ def _stable(value):
 
 
 def _digest(data):
-    if not isinstance(data, bytes | str):
+    if isinstance(data, tuple | list) and all(isinstance(x, bytes | str) for x in data):
+        # Texts and file bytes hashed as they are: JSON would escape them first.
+        data = "\0".join([type(data).__name__, *map(_digest, data)])
+    elif not isinstance(data, bytes | str):
         data = json.dumps(data, sort_keys=True, default=_stable, ensure_ascii=False)
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogatepass")
@@ -133,8 +136,8 @@ class Cache:
             with contextlib.suppress(*UNREADABLE), open(path, "rb") as handle:
                 entries = pickle.load(handle)  # an unreadable cache is a cache miss
                 self.entries = entries if isinstance(entries, dict) else {}
-        code = [versions(), code_digest(function)]
-        keys = [_combine(code, (text, salt)) for text in texts]
+        code = "\0".join([versions(), code_digest(function), _digest(salt), ""])
+        keys = [_digest(code + _digest(text)) for text in texts]
         missing = {k: text for k, text in zip(keys, texts, strict=True) if k not in self.entries}
         todo = list(missing.items())
         if todo:

@@ -4,7 +4,9 @@ against the seed listing's tags."""
 
 import pytest
 
-from plugins.article_page.article_page import related
+from plugins.article_page.article_page import related, related_positions
+from sitetools.build import build
+from tests.conftest import copy_data
 
 # Newest first, as the plugin receives them.
 POSTS = [
@@ -56,6 +58,12 @@ class Key(int):
     def __hash__(self):
         Key.lookups += 1
         return int.__hash__(self)
+
+
+def test_positions_rank_as_related_does_and_an_unpublished_query_lists_published_posts():
+    tags = [t for _, t in POSTS]
+    queries = [(0, POSTS[0][1]), (None, ["rust", "llm"]), (3, ["rust"])]
+    assert related_positions((tags, queries, 3, 1)) == [[2, 4, 1], [0, 1, 3], []]
 
 
 def test_twenty_thousand_posts_without_comparing_every_pair():
@@ -139,3 +147,22 @@ def test_hidden_posts_are_never_related(reader_site, html):
     ]
     assert shown, "the reader set shows no related posts"
     assert not [href for href in shown if "hidden-post" in href], shown
+
+
+def test_retagging_a_post_reranks_with_the_kept_rankings(tmp_path, html):
+    # Two builds share one cache: the second must rank the new tags, not the kept ones.
+    content = copy_data("reader", tmp_path / "content")
+    settings = {"PATH": str(content), "CACHE_PATH": str(tmp_path / "cache")}
+
+    def related_titles():
+        output = build("pelicanconf.py", tmp_path / "output", settings).output
+        page = html(output, "posts/two-sections/index.html")
+        return [normalise(a.get_text()) for a in page.select(".related__item a")]
+
+    assert "Mostly code" not in related_titles(), "related before it shares a tag"
+    post = content / "posts" / "mostly-code.md"
+    post.write_text(
+        post.read_text(encoding="utf-8").replace("Tags: gamma, delta", "Tags: alpha"),
+        encoding="utf-8",
+    )
+    assert "Mostly code" in related_titles(), "the kept ranking ignored the new tags"

@@ -31,6 +31,9 @@ DEFAULTS = {
 
 # (prose words, code words) per body, kept across builds.
 _counts = Cache("reading-time")
+# The related posts' positions for the site's tags, kept across builds: an
+# edit that leaves every post's tags and date as they were ranks nothing.
+_rankings = Cache("related-posts")
 
 
 def settings_for(settings, name):
@@ -141,6 +144,16 @@ def related(posts, queries=None, *, limit=3, min_shared=1):
     return found
 
 
+def related_positions(ranking):
+    """`related` on plain values, as the cache keeps it: `ranking` is
+    (tags of the published posts newest first, [(position or None, tags)] of
+    the posts to rank for, limit, min_shared); a list of positions per query."""
+    posts, queries, limit, min_shared = ranking
+    keyed = [(-1 - n if at is None else at, tags) for n, (at, tags) in enumerate(queries)]
+    found = related(enumerate(posts), keyed, limit=limit, min_shared=min_shared)
+    return [found[key] for key, _ in keyed]
+
+
 def edit_url(repo_url, relative_path, template=DEFAULTS["EDIT_LINK"]["url_template"]):
     """The edit link of a source file under the content folder, or None without REPO_URL."""
     if not repo_url:
@@ -165,14 +178,17 @@ def annotate(generator):
     # Parsing every body is slow: counted on every CPU, kept across builds.
     bodies = [article._content or "" for article in articles]
     counts = _counts.map(settings, count_words, bodies, label="reading time")
-    tags = {a: [tag.name for tag in getattr(a, "tags", None) or ()] for a in articles}
     published = newest_first(generator.articles)
-    found = related(
-        [(article, tags[article]) for article in published],
-        tags.items(),
-        limit=int(options["limit"]),
-        min_shared=int(options["min_shared_tags"]),
+    position = {article: at for at, article in enumerate(published)}
+    tags = {a: [tag.name for tag in getattr(a, "tags", None) or ()] for a in articles}
+    ranking = (
+        [tags[article] for article in published],
+        [(position.get(article), tags[article]) for article in articles],
+        int(options["limit"]),
+        int(options["min_shared_tags"]),
     )
+    ranked = _rankings.get(settings, related_positions, ranking)
+    found = {a: [published[at] for at in ats] for a, ats in zip(articles, ranked, strict=True)}
     for article, (prose, code) in zip(articles, counts, strict=True):
         article.reading_minutes = reading_minutes(
             prose, code, rates["words_per_minute"], rates["code_words_per_minute"]

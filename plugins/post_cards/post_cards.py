@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 from pelican import signals
 
+from sitetools.cache import Cache
 from sitetools.contents import contents_of
 
 DEFAULTS = {
@@ -24,6 +25,10 @@ _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _BLOCKS = {*_HEADINGS, "p", "li", "pre", "td", "th", "br"}
 # Parts of a body that are not prose, left out when it stands in for a summary.
 _NOT_PROSE = {*_HEADINGS, "pre", "table", "figure", "nav", "script", "style"}
+
+
+# one_line_summary per (summary, body) and options, kept across builds.
+_summaries = Cache("post-cards")
 
 
 def settings_for(settings):
@@ -93,20 +98,33 @@ def one_line_summary(summary, body, max_chars=DEFAULTS["summary_max_chars"], sen
     return shorten(text, max_chars)
 
 
+def pair_of(kind, markup):
+    """one_line_summary's (summary, body) for a ("summary" or "body", markup) text."""
+    return (markup, None) if kind == "summary" else (None, markup)
+
+
 def annotate_all(generators):
     """Every post and page gets its card fields (a page's summary is its description)."""
     contents = contents_of(*generators)
-    options = settings_for(contents[0].settings) if contents else DEFAULTS
+    if not contents:
+        return
+    site_settings = contents[0].settings
+    options = settings_for(site_settings)
+    most, sentences = int(options["summary_max_chars"]), int(options["fallback_sentences"])
+    texts = []
     for content in contents:
         tags = [tag.name for tag in getattr(content, "tags", None) or ()]
         content.tag_label = tag_label(tags, options["tag_separator"])
         summary = content.metadata.get("summary")
-        content.one_line_summary = one_line_summary(
-            summary,
-            None if summary else content.content,
-            int(options["summary_max_chars"]),
-            int(options["fallback_sentences"]),
-        )
+        texts.append(("summary", str(summary)) if summary else ("body", str(content.content)))
+    lines = _summaries.map(
+        site_settings,
+        lambda text: one_line_summary(*pair_of(*text), most, sentences),
+        texts,
+        salt=(most, sentences),
+    )
+    for content, line in zip(contents, lines, strict=True):
+        content.one_line_summary = line
 
 
 def register():

@@ -1,12 +1,26 @@
-"""Same sources, same bytes: pelican-sitemap dates undated pages (the front
-page, tag pages, About) with the clock read at import; this dates them by the
-newest date in the content instead, so sitemap.xml changes only with it."""
+"""Same sources, same bytes: pelican-sitemap dates undated entries (the front
+page, tag pages, About) with the clock read at import. Once it has written
+sitemap.xml, this dates them by the newest date in the content instead, so the
+file changes only with the content. Pelican calls receivers in plugin order, so
+this plugin comes after pelican.plugins.sitemap in PLUGINS."""
 
 import logging
+import os
+import re
+from xml.dom import minidom
 
 from pelican import signals
 
+from sitetools.build import BuildError
+
 logger = logging.getLogger(__name__)
+
+SITEMAP_PLUGIN = "pelican.plugins.sitemap"
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+# This build's newest date and the sitemap addresses of the dated pages it
+# wrote, until finalized empties it.
+_build = {"newest": None, "dated": set(), "siteurl": ""}
 
 
 def newest_date(contents):
@@ -22,23 +36,83 @@ def newest_date(contents):
     )
 
 
-def pin_sitemap_clock(generators):
-    try:
-        from pelican.plugins.sitemap.sitemap import generator  # noqa: PLC0415
-    except ImportError:
+def w3c_date(stamp):
+    """`stamp` as the sitemap writes a date: seconds, and a zone (-00:00 if none)."""
+    text = stamp.isoformat(timespec="seconds")
+    return text if stamp.tzinfo else text + "-00:00"
+
+
+def sitemap_loc(siteurl, url):
+    """The <loc> pelican-sitemap writes for a page at `url` (index.html dropped)."""
+    return f"{siteurl}/" + re.sub(r"(?:^|(?<=/))index\.html$", "", url)
+
+
+def date_undated(xml_bytes, dated_locs, stamp):
+    """The sitemap `xml_bytes` with the <lastmod> of every entry whose <loc>
+    is not in `dated_locs` set to the W3C date of `stamp`."""
+    document = minidom.parseString(xml_bytes)  # keeps every prefix as written
+    for entry in document.getElementsByTagNameNS(SITEMAP_NS, "url"):
+        loc = entry.getElementsByTagNameNS(SITEMAP_NS, "loc")
+        where = "".join(node.data for node in loc[0].childNodes) if loc else ""
+        for lastmod in entry.getElementsByTagNameNS(SITEMAP_NS, "lastmod"):
+            if where.strip() not in dated_locs:
+                lastmod.childNodes[:] = [document.createTextNode(w3c_date(stamp))]
+    return document.toxml(encoding="utf-8") + b"\n"
+
+
+def plugin_order_problem(plugins):
+    """Why this plugin cannot fix the sitemap with `plugins` (PLUGINS, names), or None."""
+    names = [str(name).rsplit(".", 1)[-1] for name in plugins]
+    if "sitemap" in names and "reproducible" in names:
+        if names.index("reproducible") < names.index("sitemap"):
+            return (
+                f"pelicanconf.py: PLUGINS: reproducible comes before {SITEMAP_PLUGIN}, so it "
+                "would run before sitemap.xml is written; list it after the sitemap plugin"
+            )
+    return None
+
+
+def note_newest(generators):
+    settings = generators[0].settings
+    problem = plugin_order_problem(settings["PLUGINS"])
+    if problem:
+        raise BuildError([problem])
+    contents = [item for gen in generators for name in ("articles", "pages")
+                for item in getattr(gen, name, ())]  # fmt: skip
+    _build.update(newest=newest_date(contents), dated=set(), siteurl=settings["SITEURL"])
+
+
+def note_dated(_path, context):
+    """A dated article or page written: the sitemap keeps its own date
+    (pelican-sitemap reads the same context)."""
+    item = context.get("article") or context.get("page")
+    if _build["newest"] is not None and newest_date([item]) is not None:
+        _build["dated"].add(sitemap_loc(_build["siteurl"], item.url))
+
+
+def fix_sitemap(pelican):
+    state = dict(_build)
+    _build.update(newest=None, dated=set())
+    if state.get("newest") is None:
         return
-    contents = [
-        item
-        for gen in generators
-        for name in ("articles", "pages")
-        for item in getattr(gen, name, ())
-    ]
-    newest = newest_date(contents)
-    if newest is not None and hasattr(generator, "now"):
-        generator.now = newest
-        logger.debug("reproducible: undated sitemap entries dated %s", newest.isoformat())
+    if pelican.settings.get("SITEMAP", {}).get("format", "xml") != "xml":
+        return
+    path = os.path.join(pelican.output_path, "sitemap.xml")
+    if not os.path.exists(path):
+        problem = "sitemap.xml: not written yet when reproducible ran; list reproducible"
+        raise BuildError([f"{problem} after {SITEMAP_PLUGIN} in PLUGINS (pelicanconf.py)"])
+    with open(path, "rb") as source:
+        fixed = date_undated(source.read(), state["dated"], state["newest"])
+    with open(path, "wb") as target:
+        target.write(fixed)
+    logger.debug("reproducible: undated sitemap entries dated %s", state["newest"].isoformat())
 
 
 def register():
-    # Every article and page is read, and the sitemap is written later, in `finalized`.
-    signals.all_generators_finalized.connect(pin_sitemap_clock)
+    # Every article and page is read: the newest date is known.
+    signals.all_generators_finalized.connect(note_newest)
+    # Each page written: whether the sitemap dates it by its own article or page.
+    signals.content_written.connect(note_dated)
+    # pelican-sitemap writes sitemap.xml in `finalized`; Pelican calls receivers
+    # in plugin order, and this plugin is listed after it.
+    signals.finalized.connect(fix_sitemap)

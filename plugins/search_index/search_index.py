@@ -10,7 +10,6 @@ last index is kept in CACHE_PATH/search_index/ under the sitetools.cache key
 of the files it read, and reused while they are the same.
 """
 
-import functools
 import json
 import logging
 import os
@@ -55,6 +54,7 @@ _GLOB_SPECIAL = set("*?[]{}(),!<>:\\")
 # Per build, reset on `initialized` and once the index is done.
 _EMPTY = {
     "folders": None,  # where the article pages are (None: anywhere)
+    "contents": None,  # in the preview: the posts whose folders are worked out after the swap
     "cache_root": None,  # where the last index is kept
     "awaiting": None,  # article pages not written yet
     "site": None,
@@ -229,14 +229,24 @@ def reset(*_args, **_kwargs):
     _state.update(_EMPTY)
 
 
+def folders_of(contents):
+    """article_folders of the pages these posts, drafts and hidden posts are written to."""
+    return article_folders([content.save_as for content in contents if content.save_as])
+
+
 def note_article_folders(generator):
     """Remember where this build writes the pages that carry data-pagefind-body
-    (posts, drafts and hidden posts, all from article.html)."""
-    paths = [content.save_as for content in contents_of(generator) if content.save_as]
+    (posts, drafts and hidden posts, all from article.html). The preview, which
+    indexes after the swap (or not at all after a fast pass), asks them then."""
+    contents = contents_of(generator)
     options = settings_for(generator.settings)
-    folders = article_folders(paths)
     cache_root = Path(generator.settings["CACHE_PATH"]) / options["cache_dir"]
-    _state.update(folders=folders, cache_root=cache_root)
+    _state.update(cache_root=cache_root, contents=contents)
+    if defers_after_swap():
+        return
+    paths = [content.save_as for content in contents if content.save_as]
+    folders = article_folders(paths)
+    _state.update(folders=folders, contents=None)
     if options["enabled"] and not options["glob"] and folders:
         site = generator.output_path
         awaiting = {os.path.normpath(os.path.join(site, path)) for path in paths}
@@ -269,11 +279,15 @@ def index_site(pelican):
     _state.update(_EMPTY)
     if not options["enabled"]:
         return
-    glob = options["glob"] or folders_glob(state["folders"])
-    folders = None if options["glob"] else state["folders"]
-    index = functools.partial(
-        end_index, options=options, glob=glob, folders=folders, cache_root=state["cache_root"]
-    )
+
+    def index(output, started=None):
+        folders = state["folders"]
+        if state["contents"] is not None:
+            folders = folders_of(state["contents"])
+        folders = None if options["glob"] else folders
+        glob = options["glob"] or folders_glob(folders)
+        return end_index(output, options, glob, folders, state["cache_root"], started=started)
+
     # The preview serves a rebuilt page at once and indexes the site just after
     # (Pagefind reads every page: seconds for a large site).
     if state["started"] is None and run_after_swap(index):

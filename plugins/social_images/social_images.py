@@ -15,7 +15,9 @@ Articles get `article.social_image`; other pages the context's `site_social_imag
 import functools
 import html
 import io
+import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +71,8 @@ PNG_LEVEL = 3
 # This build's images (names in the cache folder) and how many it drew;
 # reset in `finalized`.
 _state = {"cache_dir": None, "used": [], "drawn": 0}
+# ((inputs, hash) of a title, label and site name under one layout), kept across builds.
+_cards = cache.Cache("social-images")
 
 
 @dataclass(frozen=True)
@@ -91,9 +95,6 @@ def display_title(title):
     """Plain title text with curly quotes and real dashes."""
     attrs = smartypants.Attr.set1 | smartypants.Attr.w
     return html.unescape(smartypants.smartypants(html.escape(str(title), quote=False), attrs))
-
-
-font_digest = functools.lru_cache(maxsize=16)(cache.file_digest)
 
 
 @functools.lru_cache(maxsize=128)
@@ -139,16 +140,27 @@ def fit_or_cut(text, font_file, sizes, max_width, *, max_height):
     return fitted
 
 
-def card_inputs(title, label, site_name, options):
-    """Everything that shapes one image, as plain values (the hash covers all)."""
+def layout_of(options):
+    """What shapes every image alike: the options that draw, with the font file's digest."""
     layout = {key: options[key] for key in DEFAULTS if key not in ("output_dir", "cache_dir")}
-    layout["font"] = font_digest(font_path(options))
+    return {**layout, "font": cache.file_digest(font_path(options))}
+
+
+def card_inputs(title, label, site_name, options, layout=None):
+    """Everything that shapes one image, as plain values (the hash covers all)."""
+    layout = layout or layout_of(options)
     return {
         "title": display_title(title),
         "label": str(label or ""),
         "site_name": str(site_name),
         "layout": layout,
     }
+
+
+def named_card(title, label, site_name, layout):
+    """(card_inputs without the layout, card_hash) of one image."""
+    inputs = card_inputs(title, label, site_name, None, layout)
+    return {k: v for k, v in inputs.items() if k != "layout"}, card_hash(inputs)
 
 
 def card_hash(inputs, draw=None):
@@ -283,13 +295,20 @@ def make_cards(generator):
             cards.append(
                 (f"{article.source_path}: Title", article, article.slug, article.title, label)
             )
-    jobs = []
-    for where, article, slug, title, label in cards:
-        inputs = card_inputs(title, label, site_name, options)
-        jobs.append((where, article, f"{slug}-{card_hash(inputs)}.png", inputs))
-    missing = list(
-        {name: inputs for *_, name, inputs in jobs if not (cache_dir / name).is_file()}.items()
+    # Typesetting a title and hashing its inputs is kept across builds too.
+    layout = layout_of(options)
+    made = _cards.map(
+        settings,
+        lambda card: named_card(*card, layout),
+        [(str(title), str(label or ""), str(site_name)) for *_, title, label in cards],
+        salt=json.dumps(layout, sort_keys=True),
     )
+    jobs = [
+        (where, article, f"{slug}-{digest}.png", {**inputs, "layout": layout})
+        for (where, article, slug, *_), (inputs, digest) in zip(cards, made, strict=True)
+    ]
+    drawn = set(os.listdir(cache_dir)) if cache_dir.is_dir() else set()
+    missing = list({name: inputs for *_, name, inputs in jobs if name not in drawn}.items())
     errors = parallel_map(
         lambda index: draw(cache_dir, *missing[index], options),
         len(missing),
@@ -316,12 +335,12 @@ def publish_cards(pelican):
     cache_dir = _state["cache_dir"]
     if cache_dir is not None:
         target = Path(pelican.output_path) / settings_for(pelican.settings)["output_dir"].strip("/")
-        for name in _state["used"]:
-            if not (target / name).exists():
-                link_or_copy(cache_dir / name, target / name)
-        for stale in cache_dir.glob("*.png"):
-            if stale.name not in _state["used"]:
-                stale.unlink()
+        there = set(os.listdir(target)) if target.is_dir() else set()
+        for name in set(_state["used"]) - there:
+            link_or_copy(cache_dir / name, target / name)
+        for stale in set(os.listdir(cache_dir) if cache_dir.is_dir() else ()) - set(_state["used"]):
+            if stale.endswith(".png"):
+                os.unlink(cache_dir / stale)
         used, drawn = len(set(_state["used"])), _state["drawn"]
         logger.info("social_images: drew %d image(s), reused %d", drawn, used - drawn)
     # Autoreload runs the handlers again: the next build starts clean.
