@@ -208,8 +208,15 @@ def make_handler(state, output, site_headers):
             origin = f"http://{host}" if HOST.fullmatch(host) else origin  # localhost or 127.0.0.1
             sent = preview_headers(site_headers.for_path(path), origin, root_base=self.root_base)
             for name, value in sent.items():
-                self.send_header(name, value)
+                if name.lower() != "content-type":  # sent once, by guess_type
+                    self.send_header(name, value)
             super().end_headers()
+
+        def guess_type(self, path):
+            """netlify.toml's Content-Type for this URL, as production sends; else Python's."""
+            url = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
+            headers = {k.lower(): v for k, v in site_headers.for_path(url).items()}
+            return headers.get("content-type") or super().guess_type(path)
 
         def send_head(self):
             """Headers, and the body as a file (SimpleHTTPRequestHandler sends it to GET only)."""

@@ -286,11 +286,6 @@ def test_the_preview_sends_netlifys_content_type_last(preview_types):
         assert values[-1] == TYPES[path.rsplit("/", 1)[-1]], f"{path}: {values}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sitetools/devserver.py sends its own guess (Python's mimetypes) before "
-    "netlify.toml's Content-Type instead of letting netlify.toml's replace it",
-)
 def test_the_preview_sends_one_content_type(preview_types):
     for path, values in preview_types.items():
         assert len(values) == 1, f"{path}: {values}"
