@@ -77,3 +77,10 @@ def test_smart_text_keeps_short_hyphenated_words_on_one_line(text, kept):
     soup = BeautifulSoup(smart_html(text), "html.parser")
     assert [span.get_text() for span in soup.select("span.nowrap")] == kept
     assert soup.get_text().replace("\xa0", " ") == text, "the words themselves changed"
+
+
+def test_a_title_keeps_its_last_words_breakable():
+    """Headings are balanced by CSS; a no-break space made "Sample measurements"
+    one word too wide for a 390 px phone, which the browser then split mid-word."""
+    result = smart_html("Sample measurements")
+    assert "&nbsp;" not in result and "\xa0" not in result and "&#160;" not in result, result

@@ -35,10 +35,12 @@ def settings_for(settings):
     return {**DEFAULTS, **(settings.get("TYPOGRAPHY") or {})}
 
 
-def typeset_html(markup, ignore_tags=()):
-    """Typogrify an HTML fragment (ampersands, quotes, dashes, caps, widows)."""
+def typeset_html(markup, ignore_tags=(), widows=True):
+    """Typogrify an HTML fragment (ampersands, quotes, dashes, caps, and widows
+    unless `widows` is False)."""
+    keep = widont if widows else (lambda text: text)
     return "".join(
-        widont(initial_quotes(caps(smartypants.smartypants(amp(text), SMARTYPANTS_ATTR))))
+        keep(initial_quotes(caps(smartypants.smartypants(amp(text), SMARTYPANTS_ATTR))))
         if process
         else text
         for text, process in process_ignores(markup, list(ignore_tags))
@@ -66,7 +68,10 @@ def smart_html(text):
             return word
         return f'<span class="nowrap">{word}</span>'
 
-    return typeset_html(_COMPOUND.sub(nowrap, html.escape(str(text), quote=False)))
+    # No widow control: titles are headings, which main.css balances
+    # (text-wrap: balance); a no-break space would glue a long last pair
+    # ("Sample measurements") into one word wider than a phone.
+    return typeset_html(_COMPOUND.sub(nowrap, html.escape(str(text), quote=False)), widows=False)
 
 
 def add_filter(generator):
