@@ -1,4 +1,4 @@
-"""```chart fences: drawn at build time from a CSV beside the post into SVG that
+"""```chart fences: drawn at build time from a CSV in the post's data folder into SVG that
 main.css styles, with the data as a table, a CSV download, the same bytes on
 every build, one clear line per bad chart, and a clean page in Chromium."""
 
@@ -12,16 +12,25 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from plugins.charts.charts import draw, fences, fmt, parse_spec, tick_texts, ticks
+from plugins.charts.charts import (
+    chart_html,
+    draw,
+    fences,
+    fmt,
+    parse_spec,
+    tick_texts,
+    ticks,
+)
 from sitetools.build import BuildError, build
 from sitetools.netlify import headers_for, load_config
 from tests.conftest import DATA, ROOT, build_site, read_html, route_site, snapshot
 
 FIXTURE = DATA / "charts"
-CSVS = FIXTURE / "posts" / "charts-demo"
+CSVS = FIXTURE / "data" / "charts-demo"
 POST = "posts/charts-demo/index.html"
 
 
@@ -160,6 +169,37 @@ def test_each_chart_has_its_table_and_a_download_of_its_csv(output):
         assert published.read_bytes() == source, f"{name}: the published CSV differs"
 
 
+def test_a_csv_also_listed_in_data_is_published_once_for_both_links(output):
+    """latency.csv is in the fixture's `Data:` too: one published copy, which the
+    chart's download link and the "Raw data" link both lead to."""
+    page = read_html(output / POST)
+    chart = figures(output)[0].select_one("a[download]")["href"]
+    raw = [a["href"] for a in page.select("section.post__data a[download]")]
+    assert raw and raw[0].endswith("/latency.csv"), f"latency.csv not under Raw data: {raw}"
+    folder = output / "posts" / "charts-demo"
+    assert (folder / chart).resolve() == (folder / raw[0]).resolve(), (chart, raw)
+    copies = [p.relative_to(output).as_posix() for p in output.rglob("latency.csv")]
+    assert copies == ["posts/charts-demo/latency.csv"], f"published copies: {copies}"
+    assert (folder / chart).read_bytes() == (CSVS / "latency.csv").read_bytes()
+
+
+@pytest.mark.parametrize("listed", [True, False], ids=["in-Data", "not-in-Data"])
+def test_charts_writes_the_csv_only_when_data_does_not_list_it(tmp_path, listed):
+    data = tmp_path / "data" / "demo"
+    data.mkdir(parents=True)
+    (data / "a.csv").write_text("k,v\nx,1\n", encoding="utf-8")
+    post = SimpleNamespace(
+        settings={"PATH": str(tmp_path), "CACHE_PATH": str(tmp_path / "cache")},
+        slug="demo",
+        save_as="posts/demo/index.html",
+        data_files=[{"name": "a.csv"}] if listed else [],
+    )
+    made, files, problems = chart_html(post, ["data: a.csv", "x: k", "y: v"], 1)
+    assert problems == [] and 'href="a.csv"' in made, (problems, made)
+    written = [path for path, _ in files]
+    assert written == ([] if listed else ["posts/demo/a.csv"]), written
+
+
 def test_a_500_row_chart_adds_at_most_4_kib_gzip_to_the_page(output):
     big = figures(output)[4]
     assert len(gzip.compress(str(big).encode())) <= 4096, "the 500-row chart is over budget"
@@ -255,10 +295,12 @@ def bad(tmp_path_factory, output):
     content = tmp_path_factory.mktemp("bad-charts") / "content"
     (content / "posts").mkdir(parents=True)
     (content / "posts" / "bad.md").write_text(BAD_POST, encoding="utf-8")
-    (content / "posts" / "good.csv").write_text("name,value\na,1\n", encoding="utf-8")
-    (content / "posts" / "words.csv").write_text("name,value\na,1\nb,fast\n", encoding="utf-8")
-    (content / "posts" / "empty.csv").write_text("name,value\n", encoding="utf-8")
-    (content.parent / "outside.csv").write_text("name,value\na,1\n", encoding="utf-8")
+    data = content / "data" / "bad-charts"
+    data.mkdir(parents=True)
+    (data / "good.csv").write_text("name,value\na,1\n", encoding="utf-8")
+    (data / "words.csv").write_text("name,value\na,1\nb,fast\n", encoding="utf-8")
+    (data / "empty.csv").write_text("name,value\n", encoding="utf-8")
+    (content / "outside.csv").write_text("name,value\na,1\n", encoding="utf-8")
     before = snapshot(output)
     with pytest.raises(BuildError) as failure:
         build("pelicanconf.py", output, {"PATH": str(content), "CACHE_PATH": str(content.parent)})
@@ -268,12 +310,12 @@ def bad(tmp_path_factory, output):
 @pytest.mark.parametrize(
     ("line", "words"),
     [
-        (7, "missing.csv not found"),
+        (7, "data file missing.csv is not in "),
         (13, 'column "nope" is not in good.csv'),
         (19, 'unknown type "pie"'),
         (19, 'unknown key "colour"'),
         (27, 'words.csv line 3: value "fast" is not a number'),
-        (33, 'data "../../outside.csv" is not a .csv file in the content folder'),
+        (33, 'data "../../outside.csv" is not a .csv file name'),
         (39, "empty.csv has no data rows"),
     ],
 )
@@ -283,6 +325,13 @@ def test_a_bad_chart_fails_the_build_naming_the_fence_line(bad, line, words):
     found = [p for p in failure.problems if prefix in p and words in p]
     assert found, f"no {prefix!r} line with {words!r} in:\n" + "\n".join(failure.problems)
     assert "; " in found[0].split(words, 1)[1], f"no fix in {found[0]!r}"
+
+
+def test_a_missing_csv_names_the_posts_data_folder_and_the_fix(bad):
+    failure, _ = bad
+    found = [p for p in failure.problems if "bad.md:7: chart: " in p]
+    folder = os.path.join("content", "data", "bad-charts", "")
+    assert len(found) == 1 and found[0].endswith(f'{folder}; put it there or fix "data:"'), found
 
 
 def test_every_bad_chart_is_reported_in_one_run_and_the_site_is_kept(bad, output):

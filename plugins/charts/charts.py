@@ -1,11 +1,13 @@
-"""Charts drawn at build time from a CSV beside the post, with no JavaScript.
+"""Charts drawn at build time from a CSV in the post's data folder, with no JavaScript.
 
 A ```chart fence (keys: data, type, x, y, title, y-label) becomes, through the
 Markdown extension below, a placeholder; once every source is read (and
 content_guard has judged the author's raw HTML) the placeholder becomes an
 inline SVG styled by main.css classes, the data as a <table> in a <details>
-and a link to the CSV, which is published under the post's URL. Drawings come
-from the one cache (sitetools/cache.py): a warm build redraws nothing.
+and a link to the CSV. `data: ttft.csv` names a file in content/data/<slug>/,
+the folder of the post's `Data:` files (DATA_FILES["folder"]); the CSV is
+published under the post's URL, by data_files when `Data:` lists it, else here.
+Drawings come from the one cache (sitetools/cache.py): a warm build redraws nothing.
 """
 
 import csv
@@ -283,31 +285,33 @@ def chart_html(content, body, counter):
     spec, problems = parse_spec(body)
     if problems:
         return "", [], problems
-    root = os.path.abspath(content.settings["PATH"])
-    path = os.path.abspath(os.path.join(os.path.dirname(content.source_path), spec["data"]))
-    if not path.startswith(root + os.sep) or not path.endswith(".csv"):
-        return (
-            "",
-            [],
-            [f'data "{spec["data"]}" is not a .csv file in the content folder; fix "data:"'],
+    # The post's data folder, the one its `Data:` files live in (plugins/data_files).
+    data_dir = (content.settings.get("DATA_FILES") or {}).get("folder", "data")
+    source = os.path.join(content.settings["PATH"], data_dir, content.slug)
+    shown = display_path(source) + os.sep
+    name = spec["data"]
+    if re.search(r"[/\\]|^\.", name) or not name.endswith(".csv"):
+        problem = (
+            f'data "{name}" is not a .csv file name; put the CSV in {shown}, name it in "data:"'
         )
+        return "", [], [problem]
     try:
-        with open(path, "rb") as handle:
+        with open(os.path.join(source, name), "rb") as handle:
             data = handle.read()
         rows, problems = read_rows(data.decode("utf-8-sig"), spec)
     except (OSError, UnicodeDecodeError) as error:
-        reason = "not found" if isinstance(error, FileNotFoundError) else "unreadable (UTF-8?)"
-        return (
-            "",
-            [],
-            [f'data file {display_path(path)} {reason}; put the CSV there or fix "data:"'],
+        reason = (
+            "is not in" if isinstance(error, FileNotFoundError) else "is unreadable (UTF-8?) in"
         )
+        return "", [], [f'data file {name} {reason} {shown}; put it there or fix "data:"']
     if problems:
         return "", [], problems
-    ident, name = f"chart-{content.slug}-{counter}", os.path.basename(path)
+    ident = f"chart-{content.slug}-{counter}"
     svg = _DRAWN.get(content.settings, draw, json.dumps([spec, rows, ident], sort_keys=True))
-    folder = os.path.dirname(content.save_as)
-    files, made = [(os.path.join(folder, name), data)], figure(svg, spec, rows, quote(name))
+    folder, made = os.path.dirname(content.save_as), figure(svg, spec, rows, quote(name))
+    # A CSV the post's `Data:` lists is published by data_files: not a second time here.
+    listed = {facts["name"] for facts in getattr(content, "data_files", None) or ()}
+    files = [] if name in listed else [(os.path.join(folder, name), data)]
     if len(gzip.compress(made.encode(), mtime=0)) > INLINE_BUDGET:  # off the critical path
         image = f"{ident}.svg"
         files.append((os.path.join(folder, image), svg_file(svg).encode()))
