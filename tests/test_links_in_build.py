@@ -64,7 +64,11 @@ BLOCKED_BODY = """![A remote picture](https://example.com/pics/remote.png)
 
 <video src="https://media.example.com/clip.mp4" controls></video>
 
-<audio controls><source src="https://media.example.com/a.mp3"></audio>"""
+<audio controls><source src="https://media.example.com/a.mp3"></audio>
+
+<p style="color: red">Red text.</p>
+
+See [the guests](pages/guests.html)."""
 
 GOOD_BODY = f"""Read [the other post]({{filename}}{OTHER}.md#{OTHER_HEADING}), see
 [the tags](/tags/), [the archives](/archives/) and [about]({{filename}}/pages/about.md).
@@ -173,6 +177,21 @@ def test_markup_the_csp_blocks_fails_with_its_fix(runs, case):
     )
     if case != "external image":
         assert any(prefix in e and "link card" in e for e in report(run)), report(run)
+
+
+def test_raw_html_and_a_broken_link_are_reported_in_one_run_each_once(runs):
+    """Raw HTML does not stop the build before the link check: one run names both."""
+    run = runs[0]["blocked"]
+    assert run.returncode == 1, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "Traceback" not in run.stdout + run.stderr, run.stderr[-3000:]
+    lines = report(run)
+    for prefix, wanted in (
+        ("content/posts/blocked-markup.md:15: body: ", "style"),
+        ("content/posts/blocked-markup.md:17: link: ", "pages/guests.html is not in the site"),
+    ):
+        found = [entry for entry in lines if prefix in entry and wanted in entry]
+        assert len(found) == 1, f"{prefix!r} with {wanted!r} not once in:\n" + "\n".join(lines)
+    assert len(lines) == len(set(lines)), "a problem was reported twice:\n" + "\n".join(lines)
 
 
 def test_a_broken_theme_link_is_one_warning_naming_the_setting(runs):

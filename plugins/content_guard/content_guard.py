@@ -7,7 +7,9 @@ raises one ContentProblems listing every problem in the site, one line each:
 `content/posts/x.md:3: Tag: unknown field; did you mean "Tags"?`. sitetools.build
 turns it into a failed build that leaves output/ untouched. A Summary longer
 than the card's limit is only a warning. Raw HTML is judged later, on what
-Pelican's reader renders, against html_policy's allowlist, before any page is written.
+Pelican's reader renders, against html_policy's allowlist, and logged as errors:
+the build goes on into its staging folder, so the link check reports in the same
+run, and sitetools.build fails it on every error logged.
 """
 
 import difflib
@@ -845,12 +847,13 @@ def note_rendered(content):
 
 
 def report_rendered(generators):
-    """Fail the build, before anything is written, on every rendered source's
-    raw HTML outside the allowlist, in one report."""
+    """Log every rendered source's raw HTML outside the allowlist, one error each.
+    The build goes on, so the link check reports in the same run; sitetools.build
+    fails it on these errors and discards what it wrote."""
     noted, _rendered[:] = list(_rendered), []
     problems = judge(noted[0][0], [item[1:] for item in noted]) if noted else []
-    if problems:
-        raise ContentProblems(sorted(set(problems), key=_report_order))
+    for line in sorted(set(problems), key=_report_order):
+        logger.error("%s", line)
 
 
 def register():
@@ -859,6 +862,6 @@ def register():
     signals.initialized.connect(forget_rendered)
     signals.initialized.connect(validate)
     # Raw HTML as the reader rendered it, before other plugins change it; judged
-    # once every source is read, before any page is written.
+    # once every source is read.
     signals.content_object_init.connect(note_rendered)
     signals.all_generators_finalized.connect(report_rendered)
