@@ -11,7 +11,7 @@ from urllib.parse import quote, urlsplit
 from pelican import signals
 
 from sitetools.cache import Cache
-from sitetools.contents import contents_of
+from sitetools.contents import body, contents_of
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ def annotate(generator):
     options = settings_for(settings, "RELATED_POSTS")
     articles = contents_of(generator)
     # Parsing every body is slow: counted on every CPU, kept across builds.
-    bodies = [article._content or "" for article in articles]
+    bodies = [body(article) for article in articles]
     counts = _counts.map(settings, count_words, bodies, label="reading time")
     published = newest_first(generator.articles)
     position = {article: at for at, article in enumerate(published)}

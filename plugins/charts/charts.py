@@ -26,7 +26,7 @@ from pelican import signals
 
 from sitetools.build import BuildError
 from sitetools.cache import Cache, write_atomic
-from sitetools.contents import contents_of
+from sitetools.contents import body, contents_of, set_body
 from sitetools.files import display_path
 
 KEYS = ("data", "type", "x", "y", "title", "y-label")
@@ -334,16 +334,16 @@ def place_charts(generators):
     """Draw every chart; fail the build listing every problem (`file:line: chart: …`)."""
     problems, files = [], []
     for content in contents_of(*generators):
-        if _MARK.format(1) not in (content._content or ""):
+        if _MARK.format(1) not in body(content):
             continue
         with open(content.source_path, encoding="utf-8-sig") as handle:
             lines = handle.read().splitlines()
-        markup, where = content._content, display_path(content.source_path)
-        for counter, (first, _last, body) in enumerate(fences(lines), start=1):
-            made, written, found = chart_html(content, body, counter)
+        markup, where = body(content), display_path(content.source_path)
+        for counter, (first, _last, fence) in enumerate(fences(lines), start=1):
+            made, written, found = chart_html(content, fence, counter)
             problems += [f"{where}:{first + 1}: chart: {p}" for p in found]
             markup, files = markup.replace(_MARK.format(counter), made, 1), files + written
-        content._content = markup
+        set_body(content, markup)
     if problems:
         raise BuildError(problems)
     for published, data in files:

@@ -30,6 +30,7 @@ from pelican.contents import Article, Page
 from pelican.utils import get_date, slugify
 
 from sitetools.cache import Cache
+from sitetools.contents import body as body_of
 from sitetools.files import display_path
 
 from .content_files import allowed_roots, named_folders, scan_content
@@ -843,7 +844,7 @@ def note_rendered(content):
     # replacement before the static files are known, and keep that result for
     # the rest of the build.
     fields_html = formatted_fields(content.settings, content.metadata)
-    _rendered.append((content.settings, content.source_path, content._content or "", fields_html))
+    _rendered.append((content.settings, content.source_path, body_of(content), fields_html))
 
 
 def report_rendered(generators):

@@ -23,7 +23,7 @@ from markupsafe import Markup
 from pelican import signals
 
 from sitetools.cache import Cache
-from sitetools.contents import contents_of
+from sitetools.contents import body, contents_of, set_body
 
 _prepared = Cache("headings-ids")
 _anchors = Cache("headings-anchors")
@@ -148,13 +148,13 @@ def prepare_contents(generator):
     results = _prepared.map(
         generator.settings,
         lambda markup: prepared(markup, levels, least),
-        [content._content or "" for content in contents],
+        [body(content) for content in contents],
         salt=repr((levels, least)),
         label="heading ids",
     )
     for content, (markup, toc) in zip(contents, results, strict=True):
         if markup is not None:
-            content._content = markup
+            set_body(content, markup)
         content.toc = toc
 
 
@@ -168,10 +168,10 @@ def anchoring(settings):
 def anchor_bodies_ahead(generators):
     """Anchor every final body on every CPU before any page renders, so that
     the filter finds them in the cache."""
-    contents = [content for content in contents_of(*generators) if content._content]
+    contents = [content for content in contents_of(*generators) if body(content)]
     if contents:
         anchor, salt = anchoring(contents[0].settings)
-        bodies = sorted({str(content._content) for content in contents})
+        bodies = sorted({str(body(content)) for content in contents})
         _anchors.map(contents[0].settings, anchor, bodies, salt=salt, label="section anchors")
 
 

@@ -12,7 +12,7 @@ from pelican import signals
 from typogrify.filters import amp, caps, initial_quotes, process_ignores, widont
 
 from sitetools.cache import Cache
-from sitetools.contents import contents_of
+from sitetools.contents import body, contents_of, set_body
 
 DEFAULTS = {
     # Tags whose text typogrify leaves alone (it always skips pre and code).
@@ -88,16 +88,16 @@ def set_bodies(generator):
     """Typeset every body the generator read, and make its scroll blocks focusable."""
     options = settings_for(generator.settings)
     ignore, elements = list(options["ignore_tags"]), list(options["scroll_elements"])
-    contents = [content for content in contents_of(generator) if content._content]
+    contents = [content for content in contents_of(generator) if body(content)]
     bodies = _typeset.map(
         generator.settings,
         lambda body: focusable_blocks(typeset_html(body, ignore), elements),
-        [content._content for content in contents],
+        [body(content) for content in contents],
         salt=repr((ignore, elements)),
         label="typesetting",
     )
-    for content, body in zip(contents, bodies, strict=True):
-        content._content = body
+    for content, typeset in zip(contents, bodies, strict=True):
+        set_body(content, typeset)
 
 
 def typeset_smart_attributes(generators):
