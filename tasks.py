@@ -141,18 +141,21 @@ def new(c, title, tags="", summary="", content=None):
         "source": "Top folder of the blog to import (its repository checkout)",
         "from": "Its generator: hugo, jekyll, astro, eleventy or pelican (default: detected)",
         "content": "Content folder to import into instead of content/",
+        "tags": "Tags for every post that has none, comma-separated (e.g. notes)",
     },
 )
-def import_(c, source, from_=None, content=None):
+def import_(c, source, from_=None, content=None, tags=""):
     """Import another blog's posts, images and old URLs; never overwrites a file."""
     from sitetools.build import SettingsError, load_settings  # noqa: PLC0415
     from sitetools.importer import FORMATS, ImportRefused, import_blog  # noqa: PLC0415
 
+    if any(ord(character) < 32 for character in tags):
+        raise Exit("--tags: a line break or control character would start another header line", 1)
     if from_ and from_ not in FORMATS:
         raise Exit(f"--from {from_}: not a format here; use one of {', '.join(FORMATS)}", 1)
     try:
         root = Path(content).resolve() if content else Path(load_settings(c.site.settings)["PATH"])
-        report, kind = import_blog(source, root, from_)
+        report, kind = import_blog(source, root, from_, tags)
     except SettingsError as error:
         raise Exit(str(error), code=1) from None
     except ImportRefused as error:

@@ -214,8 +214,8 @@ def read_config(path):
 class Layout:
     """Where one generator keeps posts and static files, and its old URLs."""
 
-    def __init__(self, source, kind):
-        self.source, self.kind = source, kind
+    def __init__(self, source, kind, tags=""):
+        self.source, self.kind, self.default_tags = source, kind, tags
         settings = [source / name for name in MARKERS[kind] if name.endswith(CONFIG_SUFFIXES)]
         found = [path for path in settings if path.is_file()]
         self.config = read_config(found[0]) if found else {}
@@ -311,8 +311,14 @@ def read_post(layout, path, report):
         report.notes.append(f"{where}:1: Date: none given; used the file's date {when:%Y-%m-%d}")
     post.old_url = layout.old_url(post, when)
     tags = tags_of(meta, layout.kind)
-    if not tags:
-        report.notes.append(f"{where}:1: Tags: none; add a Tags: line to the imported post")
+    if not tags and layout.default_tags:
+        tags = layout.default_tags
+        report.notes.append(f"{where}:1: Tags: none; given --tags {tags}")
+    elif not tags:
+        report.notes.append(
+            f"{where}:1: Tags: none; add a Tags: line to the imported post "
+            "(or import again with --tags for every post that has none)"
+        )
     title = one_line(meta.get("title") or post.slug)
     out = {"Title": title, "Date": f"{when:%Y-%m-%d %H:%M}", "Tags": tags, "Slug": post.slug}
     for key, value in meta.items():
@@ -520,14 +526,14 @@ def unique_slugs(posts, report):
         taken.setdefault(post.slug, post.where)
 
 
-def plan_import(source, content, kind=None):
+def plan_import(source, content, kind=None, tags=""):
     """({target path: text or source file}, redirect lines, Report, format)."""
     source, content = Path(source).resolve(), Path(content).resolve()
     if not source.is_dir():
         raise ImportRefused([f"{source}: not a folder; give the blog's top folder"])
     kind = kind or detect(source)
     try:
-        layout, report = Layout(source, kind), Report()
+        layout, report = Layout(source, kind, tags_of({"tags": tags}, "hugo")), Report()
     except (ValueError, yaml.YAMLError, SyntaxError) as error:
         raise ImportRefused([f"{source}: its {kind} settings: {one_line(error)}"]) from None
     posts = [p for p in (read_post(layout, f, report) for f in layout.post_files()) if p]
@@ -572,10 +578,10 @@ def plan_import(source, content, kind=None):
     return writes, report, kind
 
 
-def import_blog(source, content, kind=None):
+def import_blog(source, content, kind=None, tags=""):
     """Import a blog into `content`; returns (Report, format). Writes nothing
     and raises ImportRefused when a file would be overwritten."""
-    writes, report, kind = plan_import(source, content, kind)
+    writes, report, kind = plan_import(source, content, kind, tags)
     for target, what in writes.items():
         target.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(what, Path):

@@ -296,6 +296,36 @@ def test_import_refuses_what_it_cannot_read(tmp_path, args, message):
     assert "Traceback" not in result.stderr and not (tmp_path / "c").exists()
 
 
+def small_jekyll_blog(folder):
+    (folder / "_posts").mkdir(parents=True)
+    (folder / "_config.yml").write_text("title: Example\n")
+    (folder / "_posts" / "2024-01-02-untagged.md").write_text("---\ntitle: Untagged\n---\nText.\n")
+    (folder / "_posts" / "2024-01-03-tagged.md").write_text(
+        "---\ntitle: Tagged\ntags: [alpha]\n---\nText.\n"
+    )
+    return folder
+
+
+def test_tags_given_on_the_command_line_go_to_posts_without_any(tmp_path):
+    blog, content = small_jekyll_blog(tmp_path / "blog"), tmp_path / "c"
+    result = run_invoke("import", str(blog), "--content", str(content), "--tags", "notes, misc")
+    assert result.returncode == 0, result.stderr
+    untagged = (content / "posts" / "untagged.md").read_text(encoding="utf-8")
+    assert "\nTags: notes, misc\n" in untagged, untagged
+    tagged = (content / "posts" / "tagged.md").read_text(encoding="utf-8")
+    assert "\nTags: alpha\n" in tagged, "a post's own tags win over --tags"
+    assert "_posts/2024-01-02-untagged.md:1: Tags: none; given --tags notes, misc" in result.stdout
+
+
+def test_tags_holding_a_line_break_are_refused(tmp_path):
+    blog, content = small_jekyll_blog(tmp_path / "blog"), tmp_path / "c"
+    result = run_invoke(
+        "import", str(blog), "--content", str(content), "--tags", "a\nStatus: draft"
+    )
+    assert result.returncode == 1 and "--tags: a line break" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and not content.exists()
+
+
 # ---- End to end: import into a copy of content/, then invoke publish ------------------
 
 
