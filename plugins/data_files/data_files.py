@@ -14,7 +14,7 @@ from pathlib import Path
 from pelican import signals
 
 from sitetools.build import BuildError
-from sitetools.files import display_path
+from sitetools.files import display_path, header_line
 
 DEFAULTS = {
     # The folder under PATH (also in STATIC_PATHS) that holds data/<slug>/<file>.
@@ -31,16 +31,6 @@ def names_of(value):
     """`Data: a.csv, b.json` -> ["a.csv", "b.json"] (blank entries dropped)."""
     text = ",".join(value) if isinstance(value, list) else str(value or "")
     return [name.strip() for name in text.replace("\n", ",").split(",") if name.strip()]
-
-
-def header_line(text, field):
-    """The line of `field:` in a source's header (before the first blank line), or 1."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            break
-        if line.split(":", 1)[0].strip().lower() == field:
-            return number
-    return 1
 
 
 def parse_problem(suffix, raw):
@@ -108,8 +98,7 @@ def data_files_of(article, root, options):
     value = article.metadata.get("data")
     if value is None:
         return [], []
-    text = Path(article.source_path).read_text(encoding="utf-8", errors="replace")
-    where = f"{display_path(article.source_path)}:{header_line(text, 'data')}: Data"
+    where = f"{display_path(article.source_path)}:{header_line(article.source_path, 'data')}: Data"
     names = names_of(value)
     if not names:
         return [f"{where}: empty; list file names (Data: results.csv) or remove the line"], []

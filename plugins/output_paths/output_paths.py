@@ -15,7 +15,7 @@ from sitetools import cache
 from sitetools.build import BuildError
 from sitetools.check import Page, broken_links, served
 from sitetools.contents import contents_of
-from sitetools.files import display_path
+from sitetools.files import display_path, header_line, line_where
 
 logger = logging.getLogger(__name__)
 
@@ -91,28 +91,11 @@ def reserved_owner(path, reserved):
     return None
 
 
-def line_where(source_path, found, header_only=False, default=1):
-    """The first line number of a source (of its header if `header_only`) where
-    `found(line)` holds, or `default`."""
-    try:
-        with open(source_path, encoding="utf-8", errors="replace") as handle:
-            for number, line in enumerate(handle, start=1):
-                if header_only and not line.strip():
-                    break
-                if found(line):
-                    return number
-    except OSError:
-        pass
-    return default
-
-
 def where_in_source(content):
     """`file:line: Field` for the header line that chose a content's path."""
     metadata = content.metadata
     field = next((name for name in ("save_as", "url", "slug") if name in metadata), "title")
-    line = line_where(
-        content.source_path, lambda text: text.split(":", 1)[0].strip().lower() == field, True
-    )
+    line = header_line(content.source_path, field)
     return f"{display_path(content.source_path)}:{line}: {field.capitalize()}"
 
 
