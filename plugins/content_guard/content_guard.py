@@ -2,8 +2,9 @@
 
 Pelican skips a post it cannot read, ignores misspelled keys and ships a literal
 `{filename}` for a missing file. This plugin reads each source's bytes itself
-(its own parse of the `Key: value` header, so every problem has a line) and
-raises one ContentProblems listing every problem in the site, one line each:
+(its own parse of the header, YAML or `Key: value`, so every problem has a
+line), validates the header's fields through schema.py's models and raises
+one ContentProblems listing every problem in the site, one line each:
 `content/posts/x.md:3: Tag: unknown field; did you mean "Tags"?`. sitetools.build
 turns it into a failed build that leaves output/ untouched. A Summary longer
 than the card's limit is only a warning. Raw HTML is judged later, on what
@@ -12,29 +13,29 @@ the build goes on into its staging folder, so the link check reports in the same
 run, and sitetools.build fails it on every error logged.
 """
 
-import difflib
 import fnmatch
 import html
 import logging
 import os
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import unquote, urlsplit
-from zoneinfo import ZoneInfo
+from urllib.parse import unquote
 
 from pelican import signals
 from pelican.contents import Article, Page
-from pelican.utils import get_date, slugify
+from pelican.utils import slugify
 
-from sitetools.cache import Cache
+from sitetools.cache import Cache, code_digest
 from sitetools.contents import body as body_of
 from sitetools.files import display_path
 
+from . import schema
 from .content_files import allowed_roots, named_folders, scan_content
 from .html_policy import IMAGE_SOURCES, violations
+from .schema import MAX_SLUG_BYTES, Post, header_errors, header_model, keys_of, slug_suggestion
+from .schema import SLUG_SHAPE as _SLUG_SHAPE
 
 logger = logging.getLogger(__name__)
 
@@ -48,17 +49,9 @@ _FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"^[ ]{0,3}(?:[-*+]|\d+[.)])\s")
 _INLINE_CODE = re.compile(r"(?<!`)(?P<ticks>`+)(?!`)(?P<code>.+?)(?<!`)(?P=ticks)(?!`)", re.S)
 _LINK = re.compile(r"[{|](?P<what>filename|static|attach)[|}](?P<path>[^\s)\"'<>\]]+)")
-# URL-safe and a safe file name: lower case letters, digits, '-', '_' and single
-# dots between them (no leading or trailing dot, no '..').
-_SLUG_SHAPE = re.compile(r"^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*$")
-_TAG_SPLIT = re.compile(r",\s*\n|\n|,")
 # Characters no HTML page may hold (the HTML standard's controls other than whitespace).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
-# The longest name built from a slug is the social image's file being written,
-# `<slug>-<10-char hash>.<process id>.tmp`: 23 characters more than the slug,
-# and a file name may have 255 bytes. 200 leaves room for anything like it.
-MAX_SLUG_BYTES = 200
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".ico", ".bmp"}
 
 
@@ -101,116 +94,11 @@ class ContentProblems(Exception):
         super().__init__("\n".join(self.problems))
 
 
-# ---- The checks of one field's value: (item, source, options) -> "what; fix" messages
-
-
-def parse_date(value, timezone="UTC"):
-    """A header date as Pelican reads it (in TIMEZONE when it has no offset), or None."""
-    try:
-        when = get_date(value)
-    except (ValueError, OverflowError):
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=ZoneInfo(timezone))
-
-
-def _date(item, source, options):
-    when = parse_date(item.value, options.get("timezone") or "UTC")
-    date = source.get("date")
-    if item.value and when is None:
-        yield f"'{item.value}' is not a date; write it as YYYY-MM-DD HH:MM, e.g. 2026-08-10 09:00"
-    elif when and item.name == "modified" and date and when < (parse_date(date.value) or when):
-        yield (
-            f"{item.value} is earlier than Date {date.value}; "
-            "set Modified to the date of the update, or remove it"
-        )
-
-
-def _status(item, _source, options):
-    if item.value.lower() not in options["statuses"]:
-        yield f"'{item.value}' is not a status; use one of {', '.join(options['statuses'])}"
-
-
-def _site_path(item, _source, _options):
-    """Url and Save_as are paths inside the site, and Save_as names a file."""
-    value, parts = item.value, urlsplit(item.value)
-    if (
-        parts.scheme
-        or parts.netloc
-        or value.startswith(("/", "\\"))
-        or ".." in re.split(r"[\\/]", value)
-    ):
-        yield (
-            f"'{value}' is not a path inside the site; write it relative to the site's root, "
-            "like 'posts/my-post/' (to point readers elsewhere, link to that address in the body)"
-        )
-    elif value and item.name == "save_as" and value.endswith("/"):
-        yield f"'{value}' names a folder, not a file; add 'index.html'"
-
-
-def _tags(item, _source, options):
-    for position, entry in enumerate(_TAG_SPLIT.split(item.value) if item.value else (), start=1):
-        tag = entry.strip()
-        size = len(slugify(tag, **options["slug_options"]).encode()) if tag else 0
-        if not tag:
-            yield f"entry {position} is empty; remove the extra comma (Tags: one, two, three)"
-        elif not size:
-            yield f"'{tag}' has no letters or digits, so its page has no URL; rename the tag"
-        elif size > MAX_SLUG_BYTES:
-            yield (
-                f"'{tag[:40]}…' gives a slug of {size} characters, longer than the "
-                f"{MAX_SLUG_BYTES} a file name may have; shorten the tag"
-            )
-
-
-def _image(item, _source, _options):
-    """Image: the post's picture on social cards, a {static} link to a file
-    (that it exists and decodes is checked with the other links)."""
-    if not item.value.startswith("{static}") or Path(item.value).suffix.lower() not in (
-        ".png",
-        ".jpg",
-        ".jpeg",
-        ".gif",
-        ".webp",
-    ):
-        yield (
-            f"'{item.value}' is not a {{static}} link to a PNG, JPEG, GIF or WebP image; "
-            "write Image: {static}/images/name.png"
-        )
-
-
-# Every key a header may use by default (lower case: the header is
-# case-insensitive), with the check of its value where it has one.
-FIELDS = {
-    "title": None,
-    "date": _date,
-    "modified": _date,
-    "tags": _tags,
-    "slug": None,  # checked as the slug Pelican gives the source, whatever it comes from
-    "summary": None,
-    "status": _status,
-    "lang": None,
-    "translation": None,
-    "save_as": _site_path,
-    "url": _site_path,
-    "template": None,
-    "author": None,
-    "authors": None,
-    # Accepted and ignored: this site has no category pages (tags group posts),
-    # and `invoke import` turns a category into the first tag.
-    "category": None,
-    "image": _image,
-    "data": None,  # checked by data_files, which knows the post's slug and data folder
-    "series": None,  # pelican-series
-    "series_index": None,
-}
-
 DEFAULTS = {
-    "allowed_fields": list(FIELDS),
+    # The keys a header may use: the models' fields (schema.py), all by default.
+    "allowed_fields": list(Post.model_fields),
     # Keys a site allows besides allowed_fields: CONTENT_GUARD = {"extra_fields": ["cover"]}.
     "extra_fields": [],
-    # Keys every source of a kind must have.
-    "required_fields": {"article": ["title", "date", "tags"], "page": ["title"]},
-    "statuses": ["published", "draft", "hidden"],
     # Files Pelican's Markdown reader reads; the only reader enabled here.
     "extensions": ["md", "markdown", "mkd", "mdown"],
 }
@@ -357,48 +245,43 @@ def check_file(text, source_path, extensions):
 
 
 def check_header(source, kind, options):
-    """Problems of the header: YAML front matter, unknown, repeated, missing or
-    empty keys, and each value by its FIELDS check."""
+    """Problems of the header: YAML front matter, repeated keys, and every key
+    and value the kind's model (schema.py) refuses, each on its line."""
     problems = list(source.problems)
     if source.yaml_line:
         message = "YAML '---' front matter has no closing '---' line; add one after the last key"
         problems.append(Problem(source.yaml_line, "header", message))
-    allowed = [*options["allowed_fields"], *(f.lower() for f in options["extra_fields"])]
-    first, misspelled = {}, set()
+    occurrences, count = [], {}  # [{name: item}]: each key's first occurrence, its second, ...
     for item in source.fields:
-        if item.name in first:
+        seen = count[item.name] = count.get(item.name, -1) + 1
+        if seen:
             message = (
-                f"given twice (also on line {first[item.name]}); keep one '{item.label}:' line"
+                f"given twice (also on line {occurrences[0][item.name].line}); "
+                f"keep one '{item.label}:' line"
             )
             problems.append(Problem(item.line, item.label, message))
-        first.setdefault(item.name, item.line)
-        if item.name not in allowed:
-            # 0.75: a typo (Titel, Tag, Sumary), never a different word (Twitter, Illustration).
-            near = difflib.get_close_matches(item.name, allowed, n=1, cutoff=0.75)
-            misspelled.update(near)
-            fix = (
-                f'did you mean "{near[0].capitalize()}"?'
-                if near
-                else "use one of " + ", ".join(map(str.capitalize, allowed))
-            )
-            allow = f"""(or add "{item.name}" to CONTENT_GUARD["extra_fields"] in pelicanconf.py)"""
-            problems.append(Problem(item.line, item.label, f"unknown field; {fix} {allow}"))
-        check = FIELDS.get(item.name) or (lambda *_: ())
-        problems += [
-            Problem(item.line, item.name.capitalize(), m) for m in check(item, source, options)
-        ]
-    # A required key reported as misspelled (`Tag` for `Tags`) is not reported missing
-    # too, nor are keys of front matter that did not parse.
-    header = "front matter" if source.yaml else "header (the lines before the first blank line)"
-    for name in options["required_fields"].get(kind, ()) if source.fields or not problems else ():
-        item = source.get(name)
-        if item is None and name not in misspelled:
-            message = f"missing; add a '{name.capitalize()}: …' line to the {header}"
-            problems.append(Problem(1, name.capitalize(), message))
-        elif item is not None and not item.value:
-            problems.append(
-                Problem(item.line, name.capitalize(), f"empty; give the {name} a value")
-            )
+        if seen == len(occurrences):
+            occurrences.append({})
+        occurrences[seen][item.name] = item
+    model = header_model(kind, tuple(options["allowed_fields"]), tuple(options["extra_fields"]))
+    keys = keys_of(model)
+    first = occurrences[0] if occurrences else {}
+    # A repeated key's values are checked too, each beside the other keys' first.
+    for items in occurrences or [first]:
+        values = {name: item.value for name, item in {**first, **items}.items()}
+        for key, message in header_errors(
+            model,
+            values,
+            yaml=source.yaml,
+            timezone=options.get("timezone") or "UTC",
+            slug_options=options["slug_options"],
+        ):
+            item = items.get(key)
+            if item is None and items is first and (source.fields or not source.problems):
+                problems.append(Problem(1, key.capitalize(), message))  # missing
+            elif item is not None:  # a misspelled key as written, a value's by its field
+                where = item.label if key not in keys else key.capitalize()
+                problems.append(Problem(item.line, where, message))
     return problems
 
 
@@ -438,14 +321,6 @@ def check_slug(slug, line, where):
         )
         problems.append(Problem(line, where, message))
     return problems
-
-
-def slug_suggestion(slug):
-    """A valid slug close to `slug`: ASCII, lower case, other characters as '-'."""
-    ascii_text = unicodedata.normalize("NFKD", slug).encode("ascii", "ignore").decode()
-    words = re.sub(r"[^a-z0-9_.]+", "-", ascii_text.lower()).encode()[:MAX_SLUG_BYTES].decode()
-    suggestion = re.sub(r"-*\.[-.]*", ".", words).strip(".-")
-    return suggestion if _SLUG_SHAPE.match(suggestion) else "words-joined-by-hyphens"
 
 
 def summary_chars(text):
@@ -667,11 +542,7 @@ def options_for(settings):
     return {
         **DEFAULTS,
         **(settings.get("CONTENT_GUARD") or {}),
-        "slug_options": {
-            "regex_subs": settings.get("SLUG_REGEX_SUBSTITUTIONS", []),
-            "preserve_case": settings.get("SLUGIFY_PRESERVE_CASE", False),
-            "use_unicode": settings.get("SLUGIFY_USE_UNICODE", False),
-        },
+        "slug_options": schema.slug_options(settings),
         "slugify_source": settings.get("SLUGIFY_SOURCE", "title"),
         # The card's limit is post_cards' setting (its default 320); no cards, no limit.
         "summary_max_chars": int((settings.get("POST_CARDS") or {}).get("summary_max_chars", 320))
@@ -736,7 +607,8 @@ def check_site(settings, found=None):
         settings,
         lambda item: read_source(item[2], item[0], Path(item[1]), content_root, options),
         [(kind, str(path), path.read_bytes()) for path, kind in sources],
-        salt=(str(content_root), options),
+        # The schema's code is part of what the lambda computes.
+        salt=(str(content_root), options, code_digest(schema)),
         label="checking sources",
     )
     for (path, kind), checked in zip(sources, read, strict=True):

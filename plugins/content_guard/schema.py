@@ -1,0 +1,292 @@
+"""A post's header and a page's, each declared once as a pydantic model.
+
+Every source's fields go through them, YAML front matter and `Key: value`
+headers alike, as text. The models give the keys a header may use (with
+CONTENT_GUARD["extra_fields"]), what each kind requires, the check of each
+value with its message ("what; fix") beside the field, and "did you mean"
+from their field names. content_guard puts each error on its line. The slug
+rule the whole site follows (the guard, `invoke new`, the series pages) is
+here too.
+"""
+
+import difflib
+import functools
+import re
+import unicodedata
+from pathlib import Path
+from typing import Annotated, Literal, get_args
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from pelican.utils import get_date, slugify
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    WrapValidator,
+    create_model,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+# ---- Slugs -----------------------------------------------------------------------
+
+# URL-safe and a safe file name: lower case letters, digits, '-', '_' and single
+# dots between them (no leading or trailing dot, no '..').
+SLUG_SHAPE = re.compile(r"^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*$")
+# The longest name built from a slug is the social image's file being written,
+# `<slug>-<10-char hash>.<process id>.tmp`: 23 characters more than the slug,
+# and a file name may have 255 bytes. 200 leaves room for anything like it.
+MAX_SLUG_BYTES = 200
+
+
+def slug_options(settings):
+    """Pelican's slugify arguments from the site's settings, for every slug the site makes."""
+    return {
+        "regex_subs": settings.get("SLUG_REGEX_SUBSTITUTIONS", []),
+        "preserve_case": settings.get("SLUGIFY_PRESERVE_CASE", False),
+        "use_unicode": settings.get("SLUGIFY_USE_UNICODE", False),
+    }
+
+
+def slug_for(text, settings):
+    """The slug Pelican derives from `text` with the site's settings."""
+    return slugify(text, **slug_options(settings))
+
+
+def slug_suggestion(slug):
+    """A valid slug close to `slug`: ASCII, lower case, other characters as '-'."""
+    ascii_text = unicodedata.normalize("NFKD", slug).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-z0-9_.]+", "-", ascii_text.lower()).encode()[:MAX_SLUG_BYTES].decode()
+    suggestion = re.sub(r"-*\.[-.]*", ".", words).strip(".-")
+    return suggestion if SLUG_SHAPE.match(suggestion) else "words-joined-by-hyphens"
+
+
+# ---- The types of values: each refusal says what is wrong and how to fix it ------
+
+
+def parse_date(value, timezone="UTC"):
+    """A header date as Pelican reads it (in TIMEZONE when it has no offset), or None."""
+    try:
+        when = get_date(value)
+    except (ValueError, OverflowError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=ZoneInfo(timezone))
+
+
+def _context(info, name, default):
+    return (info.context or {}).get(name, default)
+
+
+def _one_line(value):
+    # Any line break str.splitlines knows: the Markdown copy and llms.txt split on them.
+    if len(f"{value}.".splitlines()) > 1:
+        raise PydanticCustomError(
+            "one_line",
+            "holds a line break, which would start another line in the Markdown copy and "
+            "llms.txt; write it on one line",
+        )
+    return value
+
+
+def _given(value, info):
+    if not value:
+        raise PydanticCustomError("empty", f"empty; give the {info.field_name} a value")
+    return value
+
+
+def _date(value, info):
+    if value and parse_date(value, _context(info, "timezone", "UTC")) is None:
+        message = f"'{value}' is not a date; write it as YYYY-MM-DD HH:MM, e.g. 2026-08-10 09:00"
+        raise PydanticCustomError("date", message)
+    return value
+
+
+def _tag_entries(value):
+    return list(enumerate(re.split(r",\s*\n|\n|,", value), start=1)) if value else []
+
+
+def _tag(entry, info):
+    position, tag = entry[0], entry[1].strip()
+    size = len(slugify(tag, **_context(info, "slug_options", {})).encode()) if tag else 0
+    if not tag:
+        message = f"entry {position} is empty; remove the extra comma (Tags: one, two, three)"
+    elif not size:
+        message = f"'{tag}' has no letters or digits, so its page has no URL; rename the tag"
+    elif size > MAX_SLUG_BYTES:
+        message = (
+            f"'{tag[:40]}…' gives a slug of {size} characters, longer than the "
+            f"{MAX_SLUG_BYTES} a file name may have; shorten the tag"
+        )
+    else:
+        return tag
+    raise PydanticCustomError("tag", message)
+
+
+def _status(value, handler):
+    try:
+        return handler(value.lower())
+    except ValidationError:
+        choices = ", ".join(get_args(Status))
+        raise PydanticCustomError(
+            "status", f"'{value}' is not a status; use one of {choices}"
+        ) from None
+
+
+def _inside_site(value):
+    try:
+        parts = urlsplit(value)
+        outside = parts.scheme or parts.netloc
+    except ValueError:  # such as an unclosed '[' of an IPv6 host
+        outside = True
+    if outside or value.startswith(("/", "\\")) or ".." in re.split(r"[\\/]", value):
+        raise PydanticCustomError(
+            "site_path",
+            f"'{value}' is not a path inside the site; write it relative to the site's root, "
+            "like 'posts/my-post/' (to point readers elsewhere, link to that address in the body)",
+        )
+    return value
+
+
+def _a_file(value):
+    if value.endswith("/"):
+        message = f"'{value}' names a folder, not a file; add 'index.html'"
+        raise PydanticCustomError("site_path", message)
+    return value
+
+
+def _image(value):
+    # That the file exists and decodes is checked with the other links.
+    if not value.startswith("{static}") or Path(value).suffix.lower() not in (
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".webp",
+    ):
+        raise PydanticCustomError(
+            "image",
+            f"'{value}' is not a {{static}} link to a PNG, JPEG, GIF or WebP image; "
+            "write Image: {static}/images/name.png",
+        )
+    return value
+
+
+OneLine = Annotated[str, AfterValidator(_one_line)]
+Given = BeforeValidator(_given)  # required, and not empty
+Date = Annotated[str, AfterValidator(_date)]
+Tags = Annotated[list[Annotated[str, PlainValidator(_tag)]], BeforeValidator(_tag_entries)]
+Status = Literal["published", "draft", "hidden"]
+SitePath = Annotated[str, AfterValidator(_inside_site)]
+Image = Annotated[OneLine, AfterValidator(_image)]
+
+
+# ---- The headers -----------------------------------------------------------------
+
+
+class Header(BaseModel):
+    """What every header's model shares: no other keys, and the checks across fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("modified", check_fields=False)
+    @classmethod
+    def _not_before_date(cls, modified, info):
+        date, timezone = info.data.get("date"), _context(info, "timezone", "UTC")
+        if modified and date and parse_date(modified, timezone) < parse_date(date, timezone):
+            raise PydanticCustomError(
+                "modified",
+                f"{modified} is earlier than Date {date}; "
+                "set Modified to the date of the update, or remove it",
+            )
+        return modified
+
+
+class Page(Header):
+    """A page's header (About): the keys a header may use, case-insensitive."""
+
+    title: Annotated[OneLine, Given]
+    date: Date = ""
+    modified: Date = ""
+    tags: Tags = []
+    slug: OneLine = ""  # checked as the slug Pelican gives the source, whatever it comes from
+    summary: OneLine = ""
+    status: Annotated[Status, WrapValidator(_status)] = "published"
+    lang: str = ""
+    translation: str = ""
+    save_as: Annotated[SitePath, AfterValidator(_a_file)] = ""
+    url: SitePath = ""
+    template: str = ""
+    author: str = ""
+    authors: str = ""
+    # Accepted and ignored: this site has no category pages (tags group posts),
+    # and `invoke import` turns a category into the first tag.
+    category: str = ""
+    image: Image = ""
+    data: str = ""  # checked by data_files, which knows the post's slug and data folder
+    series: OneLine = ""  # pelican-series
+    series_index: str = ""
+
+
+class Post(Page):
+    """A post's header: a page's, with a date and tags."""
+
+    date: Annotated[Date, Given]
+    tags: Annotated[Tags, Given]
+
+
+MODELS = {"article": Post, "page": Page}
+
+
+@functools.cache
+def header_model(kind, allowed, extra):
+    """The model of a `kind` source's header: its declared fields named in
+    `allowed`, and every other name there or in `extra` as optional text."""
+    declared = MODELS[kind].model_fields
+    keys = {name.lower(): None for name in (*allowed, *extra)}
+    fields = {name: (info.annotation, info) for name, info in declared.items() if name in keys}
+    others = [name for name in keys if name not in declared]
+    # Under their own names as aliases, so that no key can clash with BaseModel's.
+    fields |= {f"extra_{n}": (str, Field("", alias=name)) for n, name in enumerate(others)}
+    return create_model(MODELS[kind].__name__, __base__=Header, **fields)
+
+
+def keys_of(model):
+    """The header keys a model takes, in its order."""
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def header_errors(model, values, *, yaml=False, **context):
+    """[(key, message)] of a header's {key: text} against `model`, every error at
+    once; `context` holds the site's timezone and slug_options. A required key
+    reported as misspelled (`Tag` for `Tags`) is not reported missing too."""
+    try:
+        model.model_validate(values, context=context)
+        return []
+    except ValidationError as error:
+        errors = error.errors()
+    keys, reported, misspelled = keys_of(model), [], set()
+    for error in errors:  # pydantic's own "extra_forbidden" and "missing" worded here
+        key = error["loc"][0]
+        if error["type"] == "extra_forbidden":
+            # 0.75: a typo (Titel, Tag, Sumary), never a different word (Twitter, Illustration).
+            near = difflib.get_close_matches(key, keys, n=1, cutoff=0.75)
+            misspelled.update(near)
+            fix = (
+                f'did you mean "{near[0].capitalize()}"?'
+                if near
+                else "use one of " + ", ".join(map(str.capitalize, keys))
+            )
+            where = f"""(or add "{key}" to CONTENT_GUARD["extra_fields"] in pelicanconf.py)"""
+            reported.append((key, f"unknown field; {fix} {where}", False))
+        elif error["type"] == "missing":
+            header = "front matter" if yaml else "header (the lines before the first blank line)"
+            message = f"missing; add a '{key.capitalize()}: …' line to the {header}"
+            reported.append((key, message, True))
+        else:
+            reported.append((key, error["msg"], False))
+    return [(key, text) for key, text, missing in reported if not missing or key not in misspelled]
