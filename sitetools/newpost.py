@@ -8,6 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from plugins.content_guard.schema import slug_for, slug_options
+
 # A new post's slug is at most this long: a 500-character title gets a slug of
 # its first words, cut between two of them. content_guard fails a build only
 # for a slug too long for a file name (200); this keeps URLs readable.
@@ -19,18 +21,6 @@ EXTENSIONS = (".md", ".markdown", ".mkd", ".mdown")
 
 class PostExists(Exception):
     """The post's file, or its slug, is already taken."""
-
-
-def slug_for(title, settings):
-    """The slug Pelican derives from `title` with the site's settings."""
-    from pelican.utils import slugify  # noqa: PLC0415
-
-    return slugify(
-        title,
-        regex_subs=settings.get("SLUG_REGEX_SUBSTITUTIONS", []),
-        preserve_case=settings.get("SLUGIFY_PRESERVE_CASE", False),
-        use_unicode=settings.get("SLUGIFY_USE_UNICODE", False),
-    )
 
 
 def split_tags(tags):
@@ -73,20 +63,13 @@ def post_text(title, slug, tags, when, summary=None):
 
 
 def slug_of(path, settings):
-    """The slug Pelican gives the source at `path`: its Slug line, else from
-    its title (or its file name, with SLUGIFY_SOURCE = "basename")."""
-    fields = {}
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        if not line.strip():  # the header ends at the first blank line
-            break
-        key, colon, value = line.partition(":")
-        if colon and key.strip():
-            fields.setdefault(key.strip().lower(), value.strip())
-    if fields.get("slug"):
-        return fields["slug"]
-    if settings.get("SLUGIFY_SOURCE") == "basename":
-        return slug_for(path.stem, settings)
-    return slug_for(fields["title"], settings) if fields.get("title") else None
+    """The slug Pelican gives the source at `path`, as content_guard reads it
+    (its Slug, else from its title or file name), YAML front matter too."""
+    from plugins.content_guard import content_guard as guard  # noqa: PLC0415
+
+    source = guard.parse(path.read_text(encoding="utf-8", errors="replace"))
+    source_is = settings.get("SLUGIFY_SOURCE", "title")
+    return guard.slug_of(source, path, slug_options(settings), source_is)[0]
 
 
 def sources(folders, ignores=()):

@@ -9,7 +9,8 @@ published part gets a listing page (SERIES_PAGES url/save_as, theme's series.htm
 import logging
 
 from pelican import signals
-from pelican.utils import slugify
+
+from plugins.content_guard.schema import slug_for
 
 logger = logging.getLogger(__name__)
 
@@ -18,14 +19,6 @@ DEFAULTS = {"url": "series/{slug}/", "save_as": "series/{slug}/index.html", "tem
 
 def settings_for(settings):
     return {**DEFAULTS, **(settings.get("SERIES_PAGES") or {})}
-
-
-def slug_options(settings):
-    return {
-        "regex_subs": settings.get("SLUG_REGEX_SUBSTITUTIONS", []),
-        "preserve_case": settings.get("SLUGIFY_PRESERVE_CASE", False),
-        "use_unicode": settings.get("SLUGIFY_USE_UNICODE", False),
-    }
 
 
 def readable_parts(parts, post):
@@ -55,7 +48,7 @@ def annotate(generator):
     for post in generator.articles + generator.drafts + generator.hidden_articles:
         if not isinstance(getattr(post, "series", None), dict):
             continue
-        slug = slugify(post.series["name"], **slug_options(settings))
+        slug = slug_for(post.series["name"], settings)
         post.series_part = series_part(post, options["url"].format(slug=slug))
         if post.status == "published":
             save_as = options["save_as"].format(slug=slug)
