@@ -174,9 +174,9 @@ REDIRECTS = {
 }
 
 # Every source is checked before anything is read or written; see the README's
-# "When a build fails". The keys a header may use are content_guard's
-# DEFAULTS["allowed_fields"]; to allow more, add them (they extend the list):
-# CONTENT_GUARD = {"extra_fields": ["series", "cover"]}
+# "When a build fails". The keys a header may use are the fields of the Post and
+# Page models in plugins/content_guard/schema.py; to allow more (optional text):
+# CONTENT_GUARD = {"extra_fields": ["cover", "description"]}
 CONTENT_GUARD = {}
 
 # The preview lists drafts and marks drafts and future-dated posts.
