@@ -1,13 +1,8 @@
-"""A post's header and a page's, each declared once as a pydantic model.
-
-Every source's fields go through them, YAML front matter and `Key: value`
-headers alike, as text. The models give the keys a header may use (with
-CONTENT_GUARD["extra_fields"]), what each kind requires, the check of each
-value with its message ("what; fix") beside the field, and "did you mean"
-from their field names. content_guard puts each error on its line. The slug
-rule the whole site follows (the guard, `invoke new`, the series pages) is
-here too.
-"""
+"""A post's header and a page's, each declared once as a pydantic model: the
+keys a header may use, what each kind requires, and each value's check with
+its message ("what; fix"). YAML front matter and `Key: value` headers alike go
+through them as text; content_guard puts each error on its line. Here too: the
+slug rule of the whole site (the guard, `invoke new`, the series pages)."""
 
 import difflib
 import functools
@@ -82,27 +77,29 @@ def _context(info, name, default):
     return (info.context or {}).get(name, default)
 
 
+def _refuse(message):
+    raise PydanticCustomError("header", message)
+
+
 def _one_line(value):
     # Any line break str.splitlines knows: the Markdown copy and llms.txt split on them.
     if len(f"{value}.".splitlines()) > 1:
-        raise PydanticCustomError(
-            "one_line",
+        _refuse(
             "holds a line break, which would start another line in the Markdown copy and "
-            "llms.txt; write it on one line",
+            "llms.txt; write it on one line"
         )
     return value
 
 
 def _given(value, info):
     if not value:
-        raise PydanticCustomError("empty", f"empty; give the {info.field_name} a value")
+        _refuse(f"empty; give the {info.field_name} a value")
     return value
 
 
 def _date(value, info):
     if value and parse_date(value, _context(info, "timezone", "UTC")) is None:
-        message = f"'{value}' is not a date; write it as YYYY-MM-DD HH:MM, e.g. 2026-08-10 09:00"
-        raise PydanticCustomError("date", message)
+        _refuse(f"'{value}' is not a date; write it as YYYY-MM-DD HH:MM, e.g. 2026-08-10 09:00")
     return value
 
 
@@ -114,27 +111,22 @@ def _tag(entry, info):
     position, tag = entry[0], entry[1].strip()
     size = len(slugify(tag, **_context(info, "slug_options", {})).encode()) if tag else 0
     if not tag:
-        message = f"entry {position} is empty; remove the extra comma (Tags: one, two, three)"
-    elif not size:
-        message = f"'{tag}' has no letters or digits, so its page has no URL; rename the tag"
-    elif size > MAX_SLUG_BYTES:
-        message = (
+        _refuse(f"entry {position} is empty; remove the extra comma (Tags: one, two, three)")
+    if not size:
+        _refuse(f"'{tag}' has no letters or digits, so its page has no URL; rename the tag")
+    if size > MAX_SLUG_BYTES:
+        _refuse(
             f"'{tag[:40]}…' gives a slug of {size} characters, longer than the "
             f"{MAX_SLUG_BYTES} a file name may have; shorten the tag"
         )
-    else:
-        return tag
-    raise PydanticCustomError("tag", message)
+    return tag
 
 
 def _status(value, handler):
     try:
         return handler(value.lower())
     except ValidationError:
-        choices = ", ".join(get_args(Status))
-        raise PydanticCustomError(
-            "status", f"'{value}' is not a status; use one of {choices}"
-        ) from None
+        _refuse(f"'{value}' is not a status; use one of {', '.join(get_args(Status))}")
 
 
 def _inside_site(value):
@@ -144,34 +136,28 @@ def _inside_site(value):
     except ValueError:  # such as an unclosed '[' of an IPv6 host
         outside = True
     if outside or value.startswith(("/", "\\")) or ".." in re.split(r"[\\/]", value):
-        raise PydanticCustomError(
-            "site_path",
+        _refuse(
             f"'{value}' is not a path inside the site; write it relative to the site's root, "
-            "like 'posts/my-post/' (to point readers elsewhere, link to that address in the body)",
+            "like 'posts/my-post/' (to point readers elsewhere, link to that address in the body)"
         )
     return value
 
 
 def _a_file(value):
     if value.endswith("/"):
-        message = f"'{value}' names a folder, not a file; add 'index.html'"
-        raise PydanticCustomError("site_path", message)
+        _refuse(f"'{value}' names a folder, not a file; add 'index.html'")
     return value
+
+
+IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp")  # what social cards may show
 
 
 def _image(value):
     # That the file exists and decodes is checked with the other links.
-    if not value.startswith("{static}") or Path(value).suffix.lower() not in (
-        ".png",
-        ".jpg",
-        ".jpeg",
-        ".gif",
-        ".webp",
-    ):
-        raise PydanticCustomError(
-            "image",
+    if not value.startswith("{static}") or Path(value).suffix.lower() not in IMAGE_TYPES:
+        _refuse(
             f"'{value}' is not a {{static}} link to a PNG, JPEG, GIF or WebP image; "
-            "write Image: {static}/images/name.png",
+            "write Image: {static}/images/name.png"
         )
     return value
 
@@ -198,10 +184,9 @@ class Header(BaseModel):
     def _not_before_date(cls, modified, info):
         date, timezone = info.data.get("date"), _context(info, "timezone", "UTC")
         if modified and date and parse_date(modified, timezone) < parse_date(date, timezone):
-            raise PydanticCustomError(
-                "modified",
+            _refuse(
                 f"{modified} is earlier than Date {date}; "
-                "set Modified to the date of the update, or remove it",
+                "set Modified to the date of the update, or remove it"
             )
         return modified
 
