@@ -39,6 +39,14 @@ def test_an_extra_field_is_accepted_and_suggested():
     assert 'did you mean "Cover"?' in problem.message, problem
 
 
+def test_extra_fields_may_have_any_header_key_as_name():
+    names = ["json", "model_config", "my-field", "_x", ""]
+    text = f"{POST}Json: 1\nModel_config: 2\nMy-field: 3\n_x: 4\nExtra_0: 5\n\nBody\n"
+    (problem,) = problems_of(text, extra_fields=names)
+    assert (problem.line, problem.field) == (8, "Extra_0"), problem
+    assert "did you mean" not in problem.message, "no key of its own is suggested"
+
+
 def test_an_extra_field_named_like_a_model_field_keeps_its_checks():
     (problem,) = problems_of(f"{POST}Status: gone\n\nBody\n", extra_fields=["status"])
     assert problem.field == "Status", problem

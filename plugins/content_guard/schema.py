@@ -232,7 +232,7 @@ def header_model(kind, allowed, extra):
     """The model of a `kind` source's header: its declared fields named in
     `allowed`, and every other name there or in `extra` as optional text."""
     declared = MODELS[kind].model_fields
-    keys = {name.lower(): None for name in (*allowed, *extra)}
+    keys = {name.lower(): None for name in (*allowed, *extra) if name}
     fields = {name: (info.annotation, info) for name, info in declared.items() if name in keys}
     others = [name for name in keys if name not in declared]
     # Under their own names as aliases, so that no key can clash with BaseModel's.
