@@ -72,7 +72,7 @@ def test_a_status_typo_lists_the_literals_values(text):
     assert get_args(Status) == ("published", "draft", "hidden")
 
 
-@pytest.mark.parametrize("field", ["title", "summary", "slug", "image", "series"])
+@pytest.mark.parametrize("field", ["title", "slug", "image", "series"])
 def test_one_line_fields_refuse_a_line_break(field):
     value = '"{static}/a\\nb.png"' if field == "image" else '"one\\ntwo"'
     text = f"---\ntitle: A\n{field}: {value}\n---\n\nBody\n"
@@ -85,6 +85,13 @@ def test_one_line_fields_refuse_a_line_break(field):
 
 def test_tags_may_span_lines():
     assert problems_of("Title: A\nDate: 2026-08-10\nTags: a,\n    b\n\nBody\n") == []
+
+
+def test_a_summary_may_span_lines_since_every_place_folds_it():
+    """The Summary is Markdown: llms.txt, the card and the feeds fold it
+    (tests/test_llms_txt.py checks the fold), so a continuation line is allowed."""
+    text = "Title: A\nDate: 2026-08-10\nTags: a\nSummary: one\n    two\n\nBody\n"
+    assert problems_of(text) == []
 
 
 # ---- The documented fields are the model's ------------------------------------------

@@ -199,7 +199,9 @@ class Page(Header):
     modified: Date = ""
     tags: Tags = []
     slug: OneLine = ""  # checked as the slug Pelican gives the source, whatever it comes from
-    summary: OneLine = ""
+    # Markdown, like the body: a continuation line is a space in every place that
+    # shows it (the card, feeds, llms.txt fold it), so it may span lines.
+    summary: str = ""
     status: Annotated[Status, WrapValidator(_status)] = "published"
     lang: str = ""
     translation: str = ""
