@@ -27,7 +27,7 @@ import subprocess
 import pytest
 from bs4 import BeautifulSoup
 
-from plugins.charts.charts import draw, thinned, weight_warning
+from plugins.charts.charts import MAX_BARS, draw, read_rows, thinned, weight_warning
 from plugins.content_guard.content_files import git_ignored, scan_content
 from plugins.data_files.data_files import parse_problem
 from sitetools.spreadsheets import formula_cells, formula_like
@@ -189,6 +189,28 @@ def test_a_line_keeps_what_each_pixel_column_shows():
         ys = [y for _, y in run]
         assert {run[0], run[-1]} <= set(mine), column
         assert min(ys) in [y for _, y in mine] and max(ys) in [y for _, y in mine], column
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "words"),
+    [
+        ("n,v\n" + "a,1\n" * (MAX_BARS + 1), "bar", f"{MAX_BARS + 1} rows, too many bars"),
+        ("n,v\n" + "a" * 10_000_000 + ",1\n", "line", "a.csv line 2 does not parse as CSV"),
+        ("", "line", "a.csv is empty"),
+        ("\ufeffn,v\r\na,nan\r\n", "line", 'a.csv line 2: v "nan" is not a finite number'),
+    ],
+    ids=["too-many-bars", "10-MB-cell", "empty", "BOM-CRLF-NaN"],
+)
+def test_a_csv_a_chart_cannot_draw_is_named_with_a_fix(text, kind, words):
+    spec = {"data": "a.csv", "type": kind, "x": "n", "y": "v"}
+    _rows, problems = read_rows(text.removeprefix("\ufeff"), spec)
+    assert len(problems) == 1 and words in problems[0] and "; " in problems[0], problems
+
+
+def test_bars_up_to_the_limit_draw():
+    spec = {"data": "a.csv", "type": "bar", "x": "n", "y": "v"}
+    rows, problems = read_rows("n,v\n" + "a,1\n" * MAX_BARS, spec)
+    assert problems == [] and len(rows) == MAX_BARS, problems
 
 
 def test_the_weight_warning_names_the_source_and_the_budget():
