@@ -823,7 +823,10 @@ def judge_sources(settings, found):
             continue
         rendered.append((path, body or "", formatted_fields(settings, metadata)))
         slug = slug_of(source, path, options["slug_options"], options["slugify_source"])[0]
-        read.append(SimpleNamespace(source_path=str(path), kind=kind, slug=slug, metadata=metadata))
+        if slug:  # no slug, no data folder: the missing title or slug is reported already
+            read.append(
+                SimpleNamespace(source_path=str(path), kind=kind, slug=slug, metadata=metadata)
+            )
     lines = judge(settings, rendered)
     for _receiver, found_lines in unread_sources.send(
         settings, sources=read, readable=found.readable
