@@ -57,6 +57,27 @@ def run_invoke(*args, timeout=120):
     )
 
 
+def run_invoke_bounded(*args, timeout=120, memory=2 * 1024**3):
+    """run_invoke under a timeout and a limit of `memory` bytes of address space
+    (RLIMIT_AS, inherited by whatever the build starts): input that would hang
+    the build or eat the machine fails its test instead of the machine."""
+    import resource
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", *args],
+        cwd=ROOT,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "NO_COLOR": "1"},
+        preexec_fn=limit,  # the limit is set in the child only
+    )
+
+
 def capture_log_messages():
     """For code run by run_python: from now on, every message logged at DEBUG
     and up, in the list returned."""

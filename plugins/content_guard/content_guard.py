@@ -21,6 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
@@ -31,6 +32,7 @@ from pelican.utils import get_date, slugify
 
 from sitetools.cache import Cache
 from sitetools.contents import body as body_of
+from sitetools.contents import unread_sources
 from sitetools.files import display_path
 
 from .content_files import allowed_roots, named_folders, scan_content
@@ -804,20 +806,33 @@ def judge(settings, rendered):
 
 
 def judge_sources(settings, found):
-    """The raw-HTML report for every source Pelican's Markdown reader can read:
-    the check report_rendered makes on a build that gets that far."""
+    """The raw-HTML report for every source Pelican's Markdown reader can read
+    (the check report_rendered makes on a build that gets that far), and what the
+    plugins that check those sources (unread_sources' receivers) find in them."""
     from pelican.readers import Readers  # noqa: PLC0415
 
-    readers, rendered = Readers(settings).readers, []  # as plugins registered them
-    for path, _kind in source_files(settings, options_for(settings)["extensions"], found):
-        if parse(decode(path.read_bytes())[0] or "").problems:
+    options = options_for(settings)
+    readers, rendered, read = Readers(settings).readers, [], []  # as plugins registered them
+    for path, kind in source_files(settings, options["extensions"], found):
+        source = parse(decode(path.read_bytes())[0] or "")
+        if source.problems:
             continue  # front matter its reader cannot read: reported already
         try:
             body, metadata = readers[path.suffix[1:]].read(str(path))
         except Exception:
             continue
         rendered.append((path, body or "", formatted_fields(settings, metadata)))
-    return judge(settings, rendered)
+        slug = slug_of(source, path, options["slug_options"], options["slugify_source"])[0]
+        if slug:  # no slug, no data folder: the missing title or slug is reported already
+            read.append(
+                SimpleNamespace(source_path=str(path), kind=kind, slug=slug, metadata=metadata)
+            )
+    lines = judge(settings, rendered)
+    for _receiver, found_lines in unread_sources.send(
+        settings, sources=read, readable=found.readable
+    ):
+        lines += list(found_lines or ())
+    return lines
 
 
 # read_source's results by a source's bytes, path and the options, and
