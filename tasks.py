@@ -210,11 +210,11 @@ def check(c, output=None):
 @task
 def clean(c):
     """Remove output/, the build cache and leftover staging folders."""
-    from sitetools.build import clean_stale_staging  # noqa: PLC0415
+    from sitetools.build import remove_stale_folders  # noqa: PLC0415
 
     for name in (c.site.output, "cache"):
         shutil.rmtree(ROOT / name, ignore_errors=True)
-    clean_stale_staging(ROOT)
+    remove_stale_folders(ROOT)
 
 
 @task(help={"args": "Extra arguments passed to pytest, e.g. -k cards"})
