@@ -57,6 +57,30 @@ def run_invoke(*args, timeout=120):
     )
 
 
+def run_invoke_bounded(*args, memory=1 << 30, timeout=60):
+    """run_invoke under a limit of `memory` bytes of address space and a timeout
+    of `timeout` seconds: input that would eat the machine or hang fails its test
+    quickly instead (a MemoryError, or a timeout named here)."""
+    import resource
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "invoke", *args],
+            cwd=ROOT,
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, "NO_COLOR": "1"},
+            preexec_fn=limit,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"invoke {' '.join(map(str, args))} ran past {timeout} s")
+
+
 def capture_log_messages():
     """For code run by run_python: from now on, every message logged at DEBUG
     and up, in the list returned."""
