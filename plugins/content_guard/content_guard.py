@@ -30,6 +30,7 @@ from pelican import signals
 from pelican.contents import Article, Page
 from pelican.utils import get_date, slugify
 
+from sitetools import front_matter
 from sitetools.cache import Cache
 from sitetools.contents import body as body_of
 from sitetools.contents import unread_sources
@@ -164,6 +165,26 @@ def _tags(item, _source, options):
             )
 
 
+def _line_breaks(item, options):
+    """A value that would not stay on its line: a line break in a field of one
+    line (Title, Slug, Date, Image, Series…), which the post's Markdown copy and
+    llms.txt would show as a line of its own (a forged list item or heading); a
+    line break other than a newline in a field of entries (Tags, Data), which
+    take one a line; a control character anywhere (a YAML escape)."""
+    value, name = item.value, item.name
+    if name not in options["entry_fields"] + options["folded_fields"] and has_line_break(value):
+        yield (
+            "holds a line break (or is a list), which could start a forged line where it is "
+            "shown (as in the post's Markdown copy, posts/<slug>/index.md); write it on one line"
+        )
+    elif name in options["entry_fields"] and (
+        odd := next((c for c in value if c != "\n" and has_line_break(c)), None)
+    ):
+        yield f"holds the line break U+{ord(odd):04X}; put each entry on a line of its own"
+    elif control := _CONTROL.search(value):
+        yield f"holds the control character U+{ord(control.group()):04X}; remove it"
+
+
 def _image(item, _source, _options):
     """Image: the post's picture on social cards, a {static} link to a file
     (that it exists and decodes is checked with the other links)."""
@@ -213,12 +234,23 @@ DEFAULTS = {
     # Keys every source of a kind must have.
     "required_fields": {"article": ["title", "date", "tags"], "page": ["title"]},
     "statuses": ["published", "draft", "hidden"],
+    # Fields of entries, which may go one a line (the others are one line of text).
+    "entry_fields": ["tags", "authors", "data"],
+    # Markdown shown only as one line of plain text (post_cards' one_line_summary,
+    # also in llms.txt and the page's description), so its line breaks fold.
+    "folded_fields": ["summary"],
     # Files Pelican's Markdown reader reads; the only reader enabled here.
     "extensions": ["md", "markdown", "mkd", "mdown"],
 }
 
 
 # ---- Pure functions: text in, problems out ----------------------------------------
+
+
+def has_line_break(text):
+    """Whether `text` holds a line break: any str.splitlines knows, as the header's
+    parsers (this one, Python-Markdown's meta extension, YAML's) each know some."""
+    return len(f"{text}.".splitlines()) > 1
 
 
 def decode(raw):
@@ -248,7 +280,9 @@ def parse(text):
         (n for n in range(start + 1, len(lines)) if lines[n] in ("---", "...")), 0
     )
     if end:
-        return parse_yaml(lines, start, end)
+        source = parse_yaml(lines, start, end)
+        source.problems += odd_line_ends(text, lines, end + 1)
+        return source
     source = Source()
     index = source.yaml_line = 1 if lines and _YAML_BEGIN.match(lines[0]) else 0
     current = None
@@ -268,7 +302,26 @@ def parse(text):
             break
     source.body = "\n".join(lines[index:])
     source.body_line = index + 1
+    source.problems += odd_line_ends(text, lines, index)
     return source
+
+
+def odd_line_ends(text, lines, count):
+    """Problems of the first `count` lines (the header) that end in a line break
+    other than a newline (U+2028, U+0085, a form feed…): this parse splits there,
+    Pelican's readers read on to the next newline, so each would see another
+    header (a closing '---' that is not one to them, and front matter past it)."""
+    problems = []
+    for number, (line, kept) in enumerate(zip(lines, text.splitlines(True), strict=True), start=1):
+        if number > count:
+            break
+        if (ending := kept[len(line) :]) not in ("", "\n", "\r", "\r\n"):
+            message = (
+                f"the line ends with the line break U+{ord(ending[0]):04X}, which Pelican's "
+                "reader does not take for one; replace it with a plain line break (Enter)"
+            )
+            problems.append(Problem(number, "header", message))
+    return problems
 
 
 def yaml_text(value):
@@ -284,23 +337,29 @@ def yaml_text(value):
 
 def parse_yaml(lines, start, end):
     """A source with YAML front matter between lines[start] and lines[end]; each
-    key on its own line; what does not parse is a problem on its line."""
+    key on its own line; what does not parse, or is past front_matter's bounds
+    (aliases, depth, size), is a problem on its line."""
     import yaml  # noqa: PLC0415
 
     source = Source(body="\n".join(lines[end + 1 :]), body_line=end + 2, yaml=True)
     offset = start + 2  # file line of the YAML's first line
+
+    def line_of(error):
+        found = front_matter.error_line(error)
+        return start + 1 if found is None else found + offset
+
     try:
-        root = yaml.compose("\n".join(lines[start + 1 : end]), Loader=yaml.SafeLoader)
+        root = front_matter.compose("\n".join(lines[start + 1 : end]))
+    except front_matter.TooBig as error:
+        source.problems.append(Problem(line_of(error), "front matter", str(error)))
+        return source
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
         reason = " ".join(str(getattr(error, "problem", None) or error).split())
         message = (
             f"the YAML front matter does not parse ({reason}); fix it, and put a value "
             "holding ': ' or ' #' in quotes"
         )
-        source.problems.append(
-            Problem(mark.line + offset if mark else start + 1, "header", message)
-        )
+        source.problems.append(Problem(line_of(error), "header", message))
         return source
     if not isinstance(root, yaml.MappingNode):
         message = (
@@ -309,15 +368,26 @@ def parse_yaml(lines, start, end):
         )
         source.problems.append(Problem(start + 1, "header", message))
         return source
-    loader = yaml.SafeLoader("")
     for key_node, value_node in root.value:
         line = key_node.start_mark.line + offset
-        key = loader.construct_object(key_node, deep=True)
+        try:
+            key, value = (front_matter.construct(node) for node in (key_node, value_node))
+        except yaml.YAMLError as error:  # a tag the safe loader refuses (!!python/…)
+            reason = " ".join(str(getattr(error, "problem", None) or error).split())
+            message = f"{reason}; write plain text, a date or a list of text"
+            label = key_node.value if isinstance(key_node, yaml.ScalarNode) else "header"
+            source.problems.append(Problem(line_of(error), str(label), message))
+            continue
         if not isinstance(key, str):
             message = f"the key {key!r} is not a name; write a field name such as 'title:'"
             source.problems.append(Problem(line, "header", message))
             continue
-        value = yaml_text(loader.construct_object(value_node, deep=True))
+        entries = value if isinstance(value, list) else []
+        if broken := next((n for n, e in enumerate(entries, 1) if has_line_break(str(e))), None):
+            message = f"entry {broken} holds a line break; write each entry on one line"
+            source.problems.append(Problem(line, key, message))
+            continue
+        value = yaml_text(value)
         item = Field(key.lower(), key, value or "", line)
         if value is None:
             message = "a mapping or nested list, which no field takes; write text or a list"
@@ -385,13 +455,14 @@ def check_header(source, kind, options):
             )
             allow = f"""(or add "{item.name}" to CONTENT_GUARD["extra_fields"] in pelicanconf.py)"""
             problems.append(Problem(item.line, item.label, f"unknown field; {fix} {allow}"))
+        # A value that breaks its line is not checked further: one report of it.
         check = FIELDS.get(item.name) or (lambda *_: ())
-        problems += [
-            Problem(item.line, item.name.capitalize(), m) for m in check(item, source, options)
-        ]
+        found = list(_line_breaks(item, options)) or check(item, source, options)
+        problems += [Problem(item.line, item.name.capitalize(), m) for m in found]
     # A required key reported as misspelled (`Tag` for `Tags`) is not reported missing
-    # too, nor are keys of front matter that did not parse.
+    # too, nor are keys of front matter that did not parse, nor a key whose value did not.
     header = "front matter" if source.yaml else "header (the lines before the first blank line)"
+    misspelled |= {problem.field.lower() for problem in source.problems}
     for name in options["required_fields"].get(kind, ()) if source.fields or not problems else ():
         item = source.get(name)
         if item is None and name not in misspelled:
