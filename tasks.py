@@ -85,17 +85,26 @@ def publish(c, content=None, output=None):
 )
 def serve(c, host=None, port=None, content=None, output=None):
     """Preview at http://127.0.0.1:8000, rebuilding and reloading on every save."""
+    from sitetools.devserver import ServeError  # noqa: PLC0415
     from sitetools.devserver import serve as run_server  # noqa: PLC0415
 
+    port = port or c.site.port
+    try:
+        port = int(port)
+    except ValueError:
+        raise Exit(f"--port {port}: not a number; use a port from 1 to 65535", code=1) from None
     output = _output(c, output)
-    run_server(
-        root=ROOT,
-        settings_file=c.site.settings,
-        output=output,
-        host=host or c.site.host,
-        port=int(port or c.site.port),
-        overrides=_overrides(output, content),
-    )
+    try:
+        run_server(
+            root=ROOT,
+            settings_file=c.site.settings,
+            output=output,
+            host=host or c.site.host,
+            port=port,
+            overrides=_overrides(output, content),
+        )
+    except ServeError as error:  # one line: the port or host cannot be used
+        raise Exit(str(error), code=1) from None
 
 
 @task(
@@ -210,11 +219,11 @@ def check(c, output=None):
 @task
 def clean(c):
     """Remove output/, the build cache and leftover staging folders."""
-    from sitetools.build import clean_stale_staging  # noqa: PLC0415
+    from sitetools.build import remove_stale_folders  # noqa: PLC0415
 
     for name in (c.site.output, "cache"):
         shutil.rmtree(ROOT / name, ignore_errors=True)
-    clean_stale_staging(ROOT)
+    remove_stale_folders(ROOT)
 
 
 @task(help={"args": "Extra arguments passed to pytest, e.g. -k cards"})

@@ -9,10 +9,16 @@ The preview's fast pass (`SiteBuilder.build(first=…)`) prepares the whole site
 but writes only the pages asked for and those of the changed sources, through a
 Writer subclass given on Pelican's `get_writer` signal, and its files are
 renamed over their old copies in the output. A full build follows it.
+
+Each build holds a lock (flock) on its staging folder, and on the old output
+while it deletes it, until it is done; the lock goes when the process dies, so
+the next build removes the `.output-staging-*` and `.output-previous-*`
+folders a killed build left (and no live build's).
 """
 
 import contextlib
 import copy
+import fcntl
 import logging
 import os
 import shutil
@@ -322,17 +328,31 @@ class SiteBuilder:
         `changed`: files changed since the last call (None: unknown). `first`
         (output paths) asks for a fast pass, made only with a last good build
         and a trusted content cache (see `BuildResult.fast`)."""
-        from pelican import Pelican, signals  # noqa: PLC0415
-
         settings = load_settings(self.config, self.overrides)
-        # Settings and plugin code can change what Pelican's readers make of the sources.
-        trusted = self.warm and self._cache_trusted and changed is not None
-        trusted = trusted and not any(Path(path).suffix == ".py" for path in changed)
-        key, carried = cache.prepare(settings)
-        settings["LOAD_CONTENT_CACHE"] = settings["LOAD_CONTENT_CACHE"] and (trusted or carried)
         output = Path(self.output or settings["OUTPUT_PATH"]).resolve()
         output.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".output-staging-", dir=output.parent))
+        remove_stale_folders(output.parent)
+        staging, lock = claim_folder(output.parent, STAGING)
+        try:
+            return self._build_into(settings, output, staging, changed, first)
+        finally:
+            os.close(lock)
+
+    def _build_into(self, settings, output, staging, changed, first):
+        from pelican import Pelican, signals  # noqa: PLC0415
+
+        collector = ProblemCollector()
+        logging.getLogger().addHandler(collector)  # from here: cache.prepare warns too
+        try:
+            # Settings and plugin code can change what Pelican's readers make of the sources.
+            trusted = self.warm and self._cache_trusted and changed is not None
+            trusted = trusted and not any(Path(path).suffix == ".py" for path in changed)
+            key, carried = cache.prepare(settings)
+        except BaseException:
+            logging.getLogger().removeHandler(collector)
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        settings["LOAD_CONTENT_CACHE"] = settings["LOAD_CONTENT_CACHE"] and (trusted or carried)
         settings.update(OUTPUT_PATH=str(staging), DELETE_OUTPUT_DIRECTORY=False)
         # Only worth it when the cache spares reading every source again.
         fast = first is not None and self._built and trusted and output.is_dir()
@@ -347,8 +367,6 @@ class SiteBuilder:
         def writer_for(_pelican):
             return selective_writer(set(first), sources, used) if fast else None
 
-        collector = ProblemCollector()
-        logging.getLogger().addHandler(collector)
         started = time.perf_counter()
         _on_failure.clear()
         deferred = _after_swap["queue"] = [] if self.warm else None
@@ -412,17 +430,32 @@ def build(config="pelicanconf.py", output=None, overrides=None):
 
 def _replace(staging: Path, output: Path, background=False):
     """Replace `output` by `staging` with two renames; the old output is
-    deleted afterwards, in a thread when `background` is set."""
+    deleted afterwards, in a thread when `background` is set, locked (see
+    lock_folder) from before it is renamed until it is gone."""
     previous = None
     if output.exists():
-        previous = Path(tempfile.mkdtemp(prefix=".output-previous-", dir=output.parent))
+        lock = lock_folder(output)  # None for a link: its target is never deleted
+        previous = Path(tempfile.mkdtemp(prefix=f"{PREVIOUS}{os.getpid()}-", dir=output.parent))
         previous.rmdir()
         output.rename(previous)
     staging.rename(output)
-    if previous is not None and background:
-        threading.Thread(target=shutil.rmtree, args=(previous, True), daemon=True).start()
-    elif previous is not None:
-        shutil.rmtree(previous, ignore_errors=True)
+    if previous is None:
+        return
+
+    def delete():
+        try:
+            if previous.is_symlink():
+                previous.unlink()
+            else:
+                shutil.rmtree(previous, ignore_errors=True)
+        finally:
+            if lock is not None:
+                os.close(lock)
+
+    if background:
+        threading.Thread(target=delete, daemon=True).start()
+    else:
+        delete()
 
 
 def _finish_failed_run(pelican):
@@ -443,8 +476,67 @@ def _finish_failed_run(pelican):
         logging.disable(logging.NOTSET)
 
 
-def clean_stale_staging(parent: Path):
-    """Remove staging folders left by a build that was killed midway."""
-    for stale in parent.glob(".output-*-*"):
-        if stale.is_dir():
-            shutil.rmtree(stale, ignore_errors=True)
+STAGING = ".output-staging-"
+PREVIOUS = ".output-previous-"
+
+
+def lock_folder(path):
+    """An open descriptor holding an exclusive flock on the folder `path` (a
+    link at its end not followed), or None when another process holds one or
+    it is no folder. The lock lasts until the descriptor is closed or the
+    process ends, however it ends."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        # Still the folder at `path`: not removed (or replaced) meanwhile.
+        same = os.path.samestat(os.lstat(path), os.fstat(descriptor))
+    except OSError:
+        same = False
+    if not same:
+        os.close(descriptor)
+        return None
+    return descriptor
+
+
+def claim_folder(parent: Path, prefix):
+    """A new folder `<parent>/<prefix><pid>-<random>` and the lock_folder
+    descriptor that marks it as this build's (made anew if another build's
+    clean-up took it between its making and its locking)."""
+    for _attempt in range(100):
+        path = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
+        lock = lock_folder(path)
+        if lock is not None:
+            return path, lock
+    raise OSError(f"{parent}: could not make and lock a {prefix}* folder")
+
+
+def remove_stale_folders(parent: Path):
+    """Remove the staging and old output folders in `parent` that no live
+    build holds (a killed build's); a link named like one is removed itself,
+    never what it points at. Returns the names removed."""
+    removed = []
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith((STAGING, PREVIOUS)):
+            continue
+        path = Path(entry.path)
+        if entry.is_symlink():
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(entry.name)
+            continue
+        lock = lock_folder(path) if entry.is_dir(follow_symlinks=False) else None
+        if lock is None:  # a live build's, or not a folder
+            continue
+        try:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(entry.name)
+        finally:
+            os.close(lock)
+    return removed

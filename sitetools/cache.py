@@ -4,8 +4,16 @@ A key digests the inputs, the source of the module defining the computing
 function (found from the function itself) and every installed library's
 version, so an edited plugin or a `pip install` misses old entries: there is
 no version constant to bump. `Cache(name).map(...)` keeps results in
-CACHE_PATH/<name>.pickle; larger files are named by `key(...)`. Pelican's own
-content cache is loaded only under such a key too (`prepare`, `record`).
+CACHE_PATH/<name>.pickle; larger files are named by `key(...)` in a
+`Files(folder)`. Pelican's own content cache is loaded only under such a key
+too (`prepare`, `record`).
+
+Nothing on disk is trusted as it is: Netlify restores cache/ from an archive,
+and a person or a full disk can cut a file short. Every file is written with
+the digest of its name and bytes beside it (`<name>.sha256`, for a folder of
+every file in it), and read only when it matches; one that does not is
+deleted, made again, and named in a warning. A link, a folder or any other
+thing where a file should be is a mismatch too, and is never followed.
 """
 
 import contextlib
@@ -13,18 +21,29 @@ import functools
 import hashlib
 import inspect
 import json
+import logging
 import os
 import pickle
+import secrets
+import shutil
+import stat
 import sys
+import tempfile
 from pathlib import Path
 
 from pelican import signals
 
+from .files import display_path
 from .parallel import parallel_map
 from .progress import report
 
+logger = logging.getLogger(__name__)
+
 ROOT = Path(__file__).resolve().parent.parent
 KEY_FILE = "content-cache.key"
+# Pelican's reader-layer cache files (<Generator>-Readers), whose digests the key file keeps.
+PELICAN_FILES = "*-Readers"
+DIGEST_SUFFIX = ".sha256"
 # Settings that change between builds without changing what the readers make of a source.
 VOLATILE_SETTINGS = {"OUTPUT_PATH", "CACHE_PATH", "LOAD_CONTENT_CACHE", "CACHE_CONTENT",
                      "DELETE_OUTPUT_DIRECTORY"}  # fmt: skip
@@ -111,12 +130,217 @@ def _combine(code_parts, inputs):
 
 
 def write_atomic(path, data):
-    """Write bytes to `path` whole or not at all."""
+    """Write bytes to `path` whole or not at all. The temporary file is new
+    (O_EXCL), so a link planted at its name is never written through, and a
+    link at `path` is replaced, not followed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        with os.fdopen(os.open(tmp, flags, 0o666), "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def read_regular(path):
+    """The bytes of `path` if it is a regular file, a link at its end not
+    followed (and a FIFO not waited on); else None."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        with os.fdopen(os.open(path, flags), "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
+            return handle.read()
+    except OSError:
+        return None
+
+
+def _sidecar(path):
+    path = Path(path)
+    return path.with_name(path.name + DIGEST_SUFFIX)
+
+
+def _entry_digest(name, data):
+    """What the sidecar of entry `name` holds: the digest of its name (its key) and bytes."""
+    return hashlib.sha256(name.encode("utf-8", "surrogatepass") + b"\0" + data).hexdigest()
+
+
+def discard(path):
+    """Remove whatever is at `path` (a file, a link, a folder: never what a
+    link points at) and its digest."""
+    for each in (Path(path), _sidecar(path)):
+        with contextlib.suppress(FileNotFoundError):
+            if each.is_dir() and not each.is_symlink():
+                shutil.rmtree(each)
+            else:
+                each.unlink()
+
+
+def _refuse(path, why):
+    logger.warning("%s: %s; made again", display_path(path), why)
+    with contextlib.suppress(OSError):
+        discard(path)
+
+
+def _checked(path, data):
+    """`data` (what was read at `path`, None if nothing usable) if the digest
+    beside `path` matches it; else None, the entry gone and, unless there was
+    nothing at all, a warning."""
+    path = Path(path)
+    kept = read_regular(_sidecar(path))
+    if data is not None and kept is not None:
+        if kept.decode("ascii", "replace").strip() == _entry_digest(path.name, data):
+            return data
+    if data is None and not os.path.lexists(path):
+        with contextlib.suppress(OSError):
+            discard(path)  # a digest left without its entry
+        return None
+    if data is None:
+        why = "not a regular file (a link, folder or other) where a cache file should be"
+    elif kept is None:
+        why = f"no digest beside it ({_sidecar(path).name}) to check it against"
+    else:
+        why = "does not match the digest kept beside it (cut short or changed since written)"
+    _refuse(path, why)
+    return None
+
+
+def read_checked(path):
+    """The bytes of the cache file `path` if they match the digest written
+    beside them (see write_checked); else None (a miss), and a warning when
+    something was there."""
+    return _checked(path, read_regular(path))
+
+
+def write_checked(path, data):
+    """Write a cache file and then the digest of its name and bytes beside it,
+    each whole or not at all; what was at `path` (even a folder) is replaced."""
+    path = Path(path)
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    write_atomic(path, data)
+    write_atomic(_sidecar(path), _entry_digest(path.name, data).encode("ascii"))
+
+
+def _folder_files(folder):
+    """{relative posix path: bytes} of every file under `folder`, or None if
+    it is not a plain folder or holds anything but folders and regular files."""
+    found, todo = {}, [(Path(folder), "")]
+    while todo:
+        here, prefix = todo.pop()
+        try:
+            entries = list(os.scandir(here))
+        except OSError:
+            return None
+        for entry in entries:
+            relative = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                todo.append((Path(entry.path), relative + "/"))
+                continue
+            data = read_regular(entry.path)
+            if data is None:
+                return None
+            found[relative] = data
+    return found
+
+
+def _folder_digests(name, files):
+    """What a folder entry's digest file holds: its name (its key) and each file's digest."""
+    digests = {path: hashlib.sha256(data).hexdigest() for path, data in sorted(files.items())}
+    return {"name": name, "files": digests}
+
+
+def _folder_mismatch(kept, wanted):
+    """(the first file that differs or None, why) when the digests kept for a
+    folder are not `wanted`, those of what is in it; None when they are."""
+    if kept == wanted:
+        return None
+    usable = isinstance(kept, dict) and isinstance(kept.get("files"), dict)
+    if not usable or kept.get("name") != wanted["name"]:
+        return None, "no digest beside it written for it to check it against"
+    old, new = kept["files"], wanted["files"]
+    path = min(p for p in set(old) | set(new) if old.get(p) != new.get(p))
+    if path not in new:
+        return path, "missing from this cached folder (deleted since written)"
+    if path not in old:
+        return path, "not written with this cached folder (added since)"
+    return path, "does not match the digest kept for it (cut short or changed since written)"
+
+
+class Files:
+    """Files and folders kept between builds in one folder of CACHE_PATH, each
+    named by its key and checked against the digest beside it when read."""
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+
+    def read(self, name):
+        """The bytes of entry `name`, or None (made again by the caller)."""
+        return read_checked(self.folder / name)
+
+    def write(self, name, data):
+        write_checked(self.folder / name, data)
+
+    def read_folder(self, name):
+        """{relative path: bytes} of folder entry `name`, or None."""
+        path = self.folder / name
+        if not os.path.lexists(path):
+            return _checked(path, None)
+        files = None if path.is_symlink() else _folder_files(path)
+        if files is None:
+            _refuse(path, "not a plain folder of regular files where a cached folder should be")
+            return None
+        try:
+            kept = json.loads(read_regular(_sidecar(path)) or b"null")
+        except ValueError:
+            kept = None
+        mismatch = _folder_mismatch(kept, _folder_digests(name, files))
+        if mismatch is None:
+            return files
+        inside, why = mismatch
+        logger.warning("%s: %s; made again", display_path(path / (inside or "")), why)
+        with contextlib.suppress(OSError):
+            discard(path)
+        return None
+
+    def write_folder(self, name, files):
+        """Keep `files` ({relative path: bytes}) as folder entry `name`: written
+        under a temporary name, renamed into place, then the digests."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        staging = Path(
+            tempfile.mkdtemp(prefix=f".{name}.{os.getpid()}-", suffix=".tmp", dir=self.folder)
+        )
+        path = self.folder / name
+        try:
+            for relative, data in files.items():
+                target = staging / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            discard(path)
+            staging.rename(path)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        digests = json.dumps(_folder_digests(name, files), sort_keys=True)
+        write_atomic(_sidecar(path), digests.encode("utf-8", "surrogatepass"))
+
+    def keep_only(self, names):
+        """Remove every entry (and digest) but `names`; temporary files of a
+        write under way stay."""
+        keep = set(names) | {name + DIGEST_SUFFIX for name in names}
+        try:
+            present = os.listdir(self.folder)
+        except OSError:
+            return
+        for name in present:
+            if name not in keep and not name.endswith(".tmp"):
+                with contextlib.suppress(OSError):
+                    discard(self.folder / name)
 
 
 class Cache:
@@ -133,8 +357,9 @@ class Cache:
         path = os.path.join(settings["CACHE_PATH"], f"{self.name}.pickle")
         if path != self.path:
             self.path, self.dirty, self.used, self.entries = path, False, set(), {}
-            with contextlib.suppress(*UNREADABLE), open(path, "rb") as handle:
-                entries = pickle.load(handle)  # an unreadable cache is a cache miss
+            data = read_checked(path)
+            with contextlib.suppress(*UNREADABLE):  # an unreadable cache is a cache miss
+                entries = pickle.loads(data) if data is not None else {}
                 self.entries = entries if isinstance(entries, dict) else {}
         code = "\0".join([versions(), code_digest(function), _digest(salt), ""])
         keys = [_digest(code + _digest(text)) for text in texts]
@@ -158,7 +383,7 @@ class Cache:
         """Write (and keep) only the entries this build used, if anything changed."""
         if self.path is not None and (self.dirty or len(self.used) != len(self.entries)):
             self.entries = {k: self.entries[k] for k in self.used if k in self.entries}
-            write_atomic(self.path, pickle.dumps(self.entries, protocol=pickle.HIGHEST_PROTOCOL))
+            write_checked(self.path, pickle.dumps(self.entries, protocol=pickle.HIGHEST_PROTOCOL))
             self.dirty = False
         self.used = set()
 
@@ -173,22 +398,63 @@ def content_key(settings, root=ROOT):
     return key(files, stable, [os.path.relpath(p, root) for p in files])
 
 
+def _regular_digest(path):
+    """_entry_digest of the regular file `path` (read in pieces, a link not
+    followed), or None when it is not one."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        with os.fdopen(os.open(path, flags), "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
+            digest = hashlib.sha256(Path(path).name.encode("utf-8", "surrogatepass") + b"\0")
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+            return digest.hexdigest()
+    except OSError:
+        return None
+
+
+def _pelican_files(folder):
+    """{name: _regular_digest or None} of Pelican's cache files in `folder`."""
+    return {path.name: _regular_digest(path) for path in Path(folder).glob(PELICAN_FILES)}
+
+
 def prepare(settings, root=ROOT):
     """Before a build: switch Pelican's content cache on and remove the key on
-    file; (this build's key, whether the cache on disk was written under it)."""
-    current, path = content_key(settings, root), Path(settings["CACHE_PATH"]) / KEY_FILE
+    file; (this build's key, whether the cache on disk was written under it
+    and is, file by file, what that build left). Pelican's cache files that do
+    not match are deleted with a warning, as is anything but a regular file
+    there (Pelican would write through a link)."""
+    folder = Path(settings["CACHE_PATH"])
+    current, path = content_key(settings, root), folder / KEY_FILE
     try:
-        matches = path.read_text(encoding="utf-8") == current
-        path.unlink()
-    except OSError:
-        matches = False
+        recorded = json.loads(read_regular(path) or b"null")
+    except ValueError:
+        recorded = None
+    with contextlib.suppress(OSError):
+        discard(path)
+    recorded = recorded if isinstance(recorded, dict) else {}
+    kept = recorded.get("files") if isinstance(recorded.get("files"), dict) else {}
+    matches = recorded.get("key") == current
+    for name, digest in _pelican_files(folder).items():
+        if digest is None:
+            _refuse(folder / name, "not a regular file where Pelican's content cache should be")
+            matches = False
+        elif matches and kept.get(name) != digest:
+            why = f"does not match its digest in {KEY_FILE} (changed since written): not loaded"
+            _refuse(folder / name, why)
+            matches = False
     settings.update(CACHE_SETTINGS)
     return current, matches
 
 
 def record(settings, current):
-    """After a good build: the content cache on disk was written under `current`."""
-    write_atomic(Path(settings["CACHE_PATH"]) / KEY_FILE, current.encode("utf-8"))
+    """After a good build: the content cache on disk was written under
+    `current`, and its files are these (their digests)."""
+    folder = Path(settings["CACHE_PATH"])
+    files = {name: digest for name, digest in _pelican_files(folder).items() if digest}
+    text = json.dumps({"key": current, "files": files}, sort_keys=True)
+    write_atomic(folder / KEY_FILE, text.encode("utf-8"))
 
 
 def partial_build():

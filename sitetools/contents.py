@@ -1,5 +1,7 @@
 """The content objects a Pelican generator holds, named in one place."""
 
+from blinker import signal  # Pelican's own signal library
+
 # Every list of Article or Page objects that Pelican's article and page
 # generators fill, published or not.
 CONTENT_LISTS = (
@@ -41,3 +43,14 @@ def body(content):
 def set_body(content, markup):
     """Replace a post's or page's HTML, before any page is written."""
     content._content = markup
+
+
+# ---- A build stopped before Pelican read its sources ------------------------------
+# content_guard sends this when the content folder's walk stops the build before
+# Pelican reads anything (a link out of the repository, a named pipe): plugins
+# that check what Pelican would have read (data_files, charts) report from the
+# sources themselves, so every problem comes in one run. Receivers get the
+# settings, `sources` ([SimpleNamespace(source_path, kind, slug, metadata)]) and
+# `readable(path)` (whether the walk lets that file be opened), and return
+# report lines (`file:line: field: what; fix`).
+unread_sources = signal("sitetools.unread_sources")

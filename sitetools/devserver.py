@@ -11,6 +11,7 @@ to plugin code restart the process: Python cannot reload a plugin cleanly.
 """
 
 import contextlib
+import errno
 import html
 import http.server
 import io
@@ -382,27 +383,58 @@ def watch(root, builder, state, stop, built):
             stop.wait(TICK_MS / 1000)
 
 
-def serve(root, settings_file, output, *, host="127.0.0.1", port=8000, overrides=None):
-    """Build once, then serve and rebuild until interrupted. `overrides` are
-    settings for every build; its PATH is watched instead of root/content. A
-    first build that fails (even on the settings) still starts the server."""
-    root, output, state = Path(root), Path(output), PreviewState()
-    # One builder for the preview's life: it keeps what rebuilds can reuse.
-    builder = SiteBuilder(settings_file, output, overrides, warm=True)
-    paths = [root / name for name in WATCHED]
-    if "PATH" in builder.overrides:
-        paths = [p for p in paths if p != root / "content"] + [Path(builder.overrides["PATH"])]
-    built = identities(paths)  # before the first build: a change meanwhile is seen
-    rebuild(builder, state, root=root)
-    output.mkdir(parents=True, exist_ok=True)
-    handler = make_handler(state, output, SiteHeaders(root / "netlify.toml"))
-    server = http.server.ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    stop = threading.Event()
-    args = (root, builder, state, stop, built)
-    threading.Thread(target=watch, args=args, daemon=True).start()
-    print(f"Preview on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
+class ServeError(Exception):
+    """The preview cannot start; `str()` is one line naming the flag to change."""
+
+
+def bind(host, port, handler):
+    """The preview's HTTP server bound to host:port; ServeError when it cannot be."""
     try:
+        server = http.server.ThreadingHTTPServer((host, port), handler)
+    except OverflowError:  # Python's own check of the number
+        raise ServeError(f"--port {port}: not a port; use one from 1 to 65535") from None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        if error.errno == errno.EADDRINUSE:
+            other = port + 1 if port < 65535 else 8000
+            raise ServeError(
+                f"Port {port} on {host} is in use (another preview?); stop what uses it "
+                f"or choose another port with --port, e.g. --port {other}"
+            ) from None
+        if error.errno == errno.EACCES:
+            raise ServeError(
+                f"Port {port} on {host}: {reason} (ports below 1024 need root); "
+                "choose another port with --port, e.g. --port 8000"
+            ) from None
+        raise ServeError(
+            f"Cannot serve on {host}:{port}: {reason}; check --host (an address of this "
+            "machine, e.g. 127.0.0.1) and --port"
+        ) from None
+    server.daemon_threads = True
+    return server
+
+
+def serve(root, settings_file, output, *, host="127.0.0.1", port=8000, overrides=None):
+    """Bind the port (ServeError if it cannot be: before a build the author
+    would wait for), build once, then serve and rebuild until interrupted.
+    `overrides` are settings for every build; its PATH is watched instead of
+    root/content. A first build that fails (even on the settings) still starts
+    the server."""
+    root, output, state = Path(root), Path(output), PreviewState()
+    server = bind(host, port, make_handler(state, output, SiteHeaders(root / "netlify.toml")))
+    stop = threading.Event()
+    try:
+        # One builder for the preview's life: it keeps what rebuilds can reuse.
+        builder = SiteBuilder(settings_file, output, overrides, warm=True)
+        paths = [root / name for name in WATCHED]
+        if "PATH" in builder.overrides:
+            paths = [p for p in paths if p != root / "content"] + [Path(builder.overrides["PATH"])]
+        built = identities(paths)  # before the first build: a change meanwhile is seen
+        rebuild(builder, state, root=root)
+        output.mkdir(parents=True, exist_ok=True)
+        args = (root, builder, state, stop, built)
+        threading.Thread(target=watch, args=args, daemon=True).start()
+        print(f"Preview on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         pass

@@ -7,10 +7,12 @@ import ast
 import contextlib
 import filecmp
 import html
+import os
 import posixpath
 import re
 import shutil
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from html.parser import HTMLParser
@@ -20,6 +22,8 @@ from urllib.parse import unquote, urlsplit
 import yaml
 from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import get_date, slugify
+
+from sitetools import front_matter
 
 FORMATS = ("hugo", "jekyll", "astro", "eleventy", "pelican")
 # Files whose presence at the top of SOURCE names its generator, in this order;
@@ -135,20 +139,52 @@ def detect(source):
     raise ImportRefused([f"{source}: none of {found} found; {fix}"])
 
 
+class FrontMatterError(ValueError):
+    """A post's front matter cannot be read; `line` is the file's line that says why."""
+
+    def __init__(self, line, message):
+        self.line = line
+        super().__init__(message)
+
+
+_TOML_AT = re.compile(r" \(at line (\d+), column (\d+)\)")
+
+
+def load_header(fence, header):
+    """The front matter between `fence` lines (its text `header` starts on the
+    file's line 2) as front_matter reads it within its bounds; FrontMatterError
+    on the line that does not parse or crosses a bound."""
+    try:
+        return front_matter.load_toml(header) if fence == "+++" else front_matter.load(header)
+    except front_matter.TooBig as error:
+        raise FrontMatterError(error.line + 2, str(error)) from None
+    except yaml.YAMLError as error:
+        line = front_matter.error_line(error)
+        reason = one_line(getattr(error, "problem", None) or error)
+        raise FrontMatterError(2 + (line or 0), f"{reason}; fix it and import again") from None
+    except tomllib.TOMLDecodeError as error:  # its message says where, in the header
+        at = _TOML_AT.search(str(error))
+        reason = _TOML_AT.sub(lambda m: f" (column {m[2]})", one_line(error))
+        line = int(at[1]) + 1 if at else 2
+        raise FrontMatterError(line, f"{reason}; fix it and import again") from None
+
+
 def split_front_matter(text):
     """(meta, body, first body line, {key: line}) for YAML (---), TOML (+++) or
-    Pelican `Key: value` headers; meta keys are lower case."""
+    Pelican `Key: value` headers; meta keys are lower case. Front matter that
+    does not parse or is past front_matter's bounds raises FrontMatterError."""
     lines = text.splitlines(keepends=True)
     fence = lines[0].strip() if lines else ""
     if fence in ("---", "+++"):
         end = next((i for i in range(1, len(lines)) if lines[i].strip() == fence), None)
         if end is None:
-            raise ValueError(f"front matter opened with {fence} on line 1 is never closed")
+            fix = f"add a closing {fence} line after its last key"
+            raise FrontMatterError(1, f"opened with {fence} on line 1 and never closed; {fix}")
         header, body = lines[1:end], lines[end + 1 :]
-        load = tomllib.loads if fence == "+++" else yaml.safe_load
-        meta = load("".join(header)) or {}
+        meta = load_header(fence, "".join(header)) or {}
         if not isinstance(meta, dict):
-            raise ValueError("front matter is not a mapping of keys to values")
+            fix = "write one key: value line per field"
+            raise FrontMatterError(2, f"not a mapping of keys to values; {fix}")
     else:
         end = next((i for i, line in enumerate(lines) if not _KEY.match(line)), len(lines))
         header, body = lines[:end], lines[end:]
@@ -185,6 +221,12 @@ def one_line(value):
     return " ".join(str(value).split())
 
 
+def breaks_line(text):
+    """Whether `text` holds a line break (any str.splitlines knows, as the
+    header's readers do) or a control character, so would not stay on one header line."""
+    return len(f"{text}.".splitlines()) > 1 or any(unicodedata.category(c) == "Cc" for c in text)
+
+
 def expand_permalink(pattern, when, slug, section="", categories=()):
     """An old URL from a Hugo/Jekyll permalink pattern (:year, :title, ...)."""
     values = {
@@ -202,7 +244,9 @@ def read_config(path):
     is not trusted): only its constant assignments are read."""
     text = path.read_text(encoding="utf-8")
     if path.suffix != ".py":
-        return (tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)) or {}
+        # Within front matter's bounds of depth and aliases, at any length.
+        load = front_matter.load_toml if path.suffix == ".toml" else front_matter.load
+        return load(text, max_chars=None) or {}
     found = {}
     for node in ast.parse(text).body:
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
@@ -285,6 +329,7 @@ def tags_of(meta, kind):
     if kind == "eleventy":
         tags = [t for t in tags if t not in ("post", "posts", "all")]
     tags = [*as_list(meta.get("categories") or meta.get("category")), *tags]
+    tags = [one_line(tag) for tag in tags]  # a line break in a tag would start a header line
     unique = {}
     for tag in tags:
         unique.setdefault(slugify(tag, SLUG_SUBS), tag)
@@ -294,15 +339,29 @@ def tags_of(meta, kind):
 def read_post(layout, path, report):
     """A source file as a Post with this site's fields, or None (reported)."""
     where = path.relative_to(layout.source)
+    if not path.resolve().is_relative_to(layout.source):
+        why = f"a link to {path.resolve()}, outside the blog; not imported"
+        report.notes.append(f"{where}:1: {why} (copy the file into the blog if it is yours)")
+        return None
     try:
-        meta, body, body_line, lines = split_front_matter(path.read_text(encoding="utf-8"))
-    except (ValueError, yaml.YAMLError, tomllib.TOMLDecodeError) as error:
-        report.notes.append(f"{where}:1: front matter: {one_line(error)}; fix it and import again")
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = one_line(getattr(error, "strerror", None) or error)
+        report.notes.append(f"{where}:1: cannot be read ({reason}); not imported")
+        return None
+    try:
+        meta, body, body_line, lines = split_front_matter(text)
+    except FrontMatterError as error:
+        report.notes.append(f"{where}:{error.line}: front matter: {error}")
         return None
     post = Post(path, meta, lines, body, body_line, str(where))
     post.slug = layout.slug(post)
-    if not post.slug or "/" in post.slug:
-        report.notes.append(f"{where}:1: Slug: {post.slug!r} cannot name a file; set slug")
+    # One file name, and one word of a redirects.txt line.
+    if not post.slug or re.search(r"[/\\\s]", post.slug) or breaks_line(post.slug):
+        line = lines.get("slug", 1)
+        suggestion = slugify(post.slug, SLUG_SUBS) or "words-joined-by-hyphens"
+        fix = f"set slug: {suggestion}"
+        report.notes.append(f"{where}:{line}: Slug: {post.slug!r} cannot name a file; {fix}")
         return None
     named = re.match(r"(\d{4}-\d{2}-\d{2})-", path.name)
     when = as_datetime(meta.get("date") or meta.get("pubdate") or (named and named.group(1)))
@@ -378,7 +437,8 @@ class Rewriter:
                 relative = Path(*relative.parts[1:])
             folder = "images" if path.suffix.lower() in IMAGES else "extra"
             target = f"{folder}/{relative.as_posix()}"
-            if target in self.copies.values():  # another file's place: keep its whole path
+            # Another file's place (in any case: one file on macOS): keep its whole path.
+            if target.casefold() in {taken.casefold() for taken in self.copies.values()}:
                 target = f"{folder}/{path.relative_to(self.layout.source.resolve()).as_posix()}"
             self.copies[path] = target
         return f"{{static}}/{self.copies[path]}{fragment}"
@@ -487,25 +547,80 @@ class Rewriter:
         return text
 
 
+def old_path_problem(value):
+    """Why `value`, an old URL a post's front matter gives, cannot be the old
+    path of a redirects.txt line, or None: it must be one path of this site."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # a broken address, such as http://[x
+        return "is not a path of this site; write one, like /old/"
+    if parts.scheme or parts.netloc or value.startswith("//") or "://" in value:
+        return "another site's address; only a path of this site (/old/path/) redirects"
+    if any(char.isspace() or not char.isprintable() for char in value):
+        return "holds a space, tab, line break or control character; write one path, like /old/"
+    if "*" in value or "/:" in value or "?" in value or "#" in value:
+        return "has a wildcard, placeholder, query or fragment; write the plain path, like /old/"
+    return None
+
+
 def redirect_lines(posts, known, report):
     """ "OLD NEW" for each post's old URL, aliases and redirect_from, except a
-    path that is already its new one or already redirected."""
+    path that is already its new one or already redirected, and a value that is
+    not one path of this site: each is reported, with its line."""
     found = []
     for post in posts:
         new = f"/posts/{post.slug}/"
-        olds = [post.old_url, *as_list(post.meta.get("aliases"))]
-        olds += as_list(post.meta.get("redirect_from"))
-        for old in dict.fromkeys("/" + o.lstrip("/") for o in olds):
-            if old.rstrip("/") == new.rstrip("/"):
+        # The old URL as the source wrote it, when its permalink or url gave it.
+        key = next((key for key in ("permalink", "url") if post.meta.get(key)), None)
+        given = str(post.meta[key]) if key else ""
+        first = given if key and post.old_url == "/" + given.lstrip("/") else post.old_url
+        olds = [(key or "old URL", first)]
+        for key in ("aliases", "redirect_from"):
+            olds += [(key, old) for old in as_list(post.meta.get(key))]
+        seen = set()
+        for key, value in olds:
+            where = f"{post.where}:{post.lines.get(key, 1)}"
+            if why := old_path_problem(value):
+                report.notes.append(f"{where}: {key}: {value!r}: {why}; not added")
                 continue
+            old = "/" + value.lstrip("/")
+            if old in seen or old.rstrip("/") == new.rstrip("/"):
+                continue
+            seen.add(old)
             if old in known:
-                report.notes.append(f"{post.where}:1: {old}: already redirected; not added")
+                report.notes.append(f"{where}: {old}: already redirected; not added")
             elif post.fields.get("Status") == "draft":  # no page in production to redirect to
-                report.notes.append(f"{post.where}:1: {old}: no redirect to a draft; add it later")
+                report.notes.append(f"{where}: {old}: no redirect to a draft; add it later")
             else:
                 found.append(f"{old} {new}")
                 known.add(old)
     return found
+
+
+def case_collisions(origins, content):
+    """Report lines for each planned file (`origins`: {target: "source file:line:
+    field"}) whose name differs only in case from another planned one, or from a
+    file already in its folder: one file on a case-insensitive disk (macOS,
+    Windows), so one would overwrite the other there."""
+    fix = "one file on a case-insensitive disk (macOS, Windows); give one of them another name"
+    lines, planned, listings = [], {}, {}
+    for target, origin in origins.items():
+        shown, folder = target.relative_to(content).as_posix(), target.parent
+        first, first_origin = planned.setdefault(shown.casefold(), (shown, origin))
+        if first != shown:
+            source_file = first_origin.split(": ", 1)[0]
+            lines.append(
+                f"{origin}: {shown} and {first} (from {source_file}) differ only in case; {fix}"
+            )
+        if folder not in listings:
+            listings[folder] = sorted(os.listdir(folder)) if folder.is_dir() else []
+        for name in listings[folder]:
+            if name != target.name and name.casefold() == target.name.casefold():
+                there = f"{content.name}/{folder.relative_to(content).as_posix()}/{name}"
+                lines.append(
+                    f"{origin}: {shown} differs only in case from {there}, already there; {fix}"
+                )
+    return lines
 
 
 def render(fields, body):
@@ -552,7 +667,7 @@ def plan_import(source, content, kind=None, tags=""):
                 report.notes.append(f"{where}: copied to {found[8:]}; not used as Image:")
             else:
                 post.fields["Image"] = found
-    writes, problems, slugs = {}, [], {}
+    writes, problems, slugs, origins = {}, [], {}, {}
     for post in posts:
         if post.slug in slugs:
             fix = "set another slug: in one of them"
@@ -560,11 +675,22 @@ def plan_import(source, content, kind=None, tags=""):
                 f"{post.where}:1: Slug: {post.slug!r} is also {slugs[post.slug]}'s; {fix}"
             )
         slugs[post.slug] = post.where
-        writes[content / "posts" / f"{post.slug}.md"] = render(post.fields, rewriter.body(post))
+        target = content / "posts" / f"{post.slug}.md"
+        writes[target] = render(post.fields, rewriter.body(post))
+        origins[target] = f"{post.where}:{post.lines.get('slug', 1)}: Slug"
         report.posts.append(post)
     for origin, target in rewriter.copies.items():
         writes[content / target] = origin
+        origins[content / target] = origin.relative_to(source).as_posix()
         report.copied.append(target)
+    problems += case_collisions(origins, content)
+    problems += [  # whatever a field's value came from, it stays on its header line
+        f"{post.where}:{post.lines.get(key.lower(), 1)}: {key}: {value!r} holds a line break "
+        "or control character; fix it in the source"
+        for post in posts
+        for key, value in post.fields.items()
+        if breaks_line(str(value))
+    ]
     redirects_file = content / "redirects.txt"
     known = set(redirects_file.read_text("utf-8").split() if redirects_file.is_file() else [])
     report.redirects = redirect_lines(posts, known, report)

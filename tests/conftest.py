@@ -57,6 +57,34 @@ def run_invoke(*args, timeout=120):
     )
 
 
+# What a bounded run may map: a build of a test site needs a few hundred MiB.
+MEMORY_LIMIT = 2 * 1024**3
+# Sets the limit, then becomes the command: no preexec_fn, unsafe once tests run threads.
+_LIMITED = (
+    "import os, resource, sys; limit = int(sys.argv[1]); "
+    "resource.setrlimit(resource.RLIMIT_AS, (limit, limit)); os.execv(sys.argv[2], sys.argv[2:])"
+)
+
+
+def bounded(command, memory=MEMORY_LIMIT):
+    """`command` (a list) run so that it, and what it starts, may map at most
+    `memory` bytes: a runaway fails its test instead of the machine."""
+    return [sys.executable, "-c", _LIMITED, str(memory), *command]
+
+
+def run_invoke_bounded(*args, timeout=120, memory=MEMORY_LIMIT):
+    """run_invoke under a memory limit (bytes) and a timeout."""
+    return subprocess.run(
+        bounded([sys.executable, "-m", "invoke", *args], memory),
+        cwd=ROOT,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+
 def capture_log_messages():
     """For code run by run_python: from now on, every message logged at DEBUG
     and up, in the list returned."""

@@ -115,7 +115,7 @@ def _poison(folder, names):
             key: (f"<p>{STALE}</p>", value[1]) if isinstance(value, tuple) else f"<p>{STALE}</p>"
             for key, value in entries.items()
         }
-        path.write_bytes(pickle.dumps(poisoned))
+        cache.write_checked(path, pickle.dumps(poisoned))  # as the older code wrote it
 
 
 def _pages_with(output, text):

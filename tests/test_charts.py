@@ -104,7 +104,7 @@ def test_ticks_cover_the_values_with_round_steps():
 )
 def test_edge_cases_draw_finite_marks(kind, rows, marks):
     spec = {"data": "a.csv", "type": kind, "x": "x", "y": "y"}
-    svg = draw(json.dumps([spec, rows, "c"]))
+    svg = draw(json.dumps([spec, rows, "c", "The data is in the table below."]))
     assert svg.count(marks) == (len(rows) if kind == "bar" else 1), svg
     assert "nan" not in svg and "inf" not in svg, svg
 

@@ -35,6 +35,7 @@ A chart: ![A chart]({{static}}/images/chart.png).
 
 The [snapshot]({{filename}}ttft-llm-provider-benchmark-snapshot.md#what-ttft-measures) and
 the [same, from the root]({{filename}}/posts/ttft-llm-provider-benchmark-snapshot.md).
+The [chart again][ref], by a reference its definition must keep working for.
 
 [ref]: {{static}}/images/chart.png
 """

@@ -8,6 +8,11 @@ and a link to the CSV. `data: ttft.csv` names a file in content/data/<slug>/,
 the folder of the post's `Data:` files (DATA_FILES["folder"]); the CSV is
 published under the post's URL, by data_files when `Data:` lists it, else here.
 Drawings come from the one cache (sitetools/cache.py): a warm build redraws nothing.
+
+What a page carries is bounded: any finite value draws (an axis at the edge of
+float range is drawn in its own power of ten), a line keeps only what its pixels
+show, past CHARTS["table_rows"] rows the data is the CSV download alone, and a
+page over CHARTS["page_budget"] bytes of HTML is a warning naming its source.
 """
 
 import csv
@@ -15,9 +20,11 @@ import gzip
 import html
 import io
 import json
+import logging
 import math
 import os
 import re
+from decimal import Decimal
 from urllib.parse import quote
 
 from markdown.extensions import Extension
@@ -26,14 +33,30 @@ from pelican import signals
 
 from sitetools.build import BuildError
 from sitetools.cache import Cache, write_atomic
-from sitetools.contents import body, contents_of, set_body
+from sitetools.contents import body, contents_of, set_body, unread_sources
 from sitetools.files import display_path
+from sitetools.spreadsheets import formula_warnings
 
+logger = logging.getLogger(__name__)
+
+DEFAULTS = {
+    # Past this many rows a chart's data is its CSV download alone, not a table on the page.
+    "table_rows": 1000,
+    # Bytes of HTML a post's page may weigh before the build warns (charts' tables and
+    # inline SVG are the usual cause, a long post another).
+    "page_budget": 1_000_000,
+}
 KEYS = ("data", "type", "x", "y", "title", "y-label")
 TYPES = ("line", "bar", "scatter")
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 640, 360, 64, 24, 24, 48
 BAR_ROW = 32  # height of one horizontal bar's row
 LONG_LABEL = 8  # a category name longer than this turns bars horizontal
+# A scatter dot is 7 px wide: a second dot within 2 px of one drawn adds nothing to see.
+DOT_GRID = 2
+MAX_BARS = 200  # more bars than this are thinner than 2 px: a line chart shows them
+# Values whose size is past these are drawn in a power of ten of their own: their
+# differences would overflow to infinity or vanish in float arithmetic.
+SAFE_SIZE = (1e-200, 1e200)
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([^\s`]*)")
 _MARK = '<div class="chart" id="chart-{}"></div>'
 # Gzip bytes a chart may add to its page; a larger one's SVG is a file shown by <img>.
@@ -100,27 +123,52 @@ def number(text):
     return value if math.isfinite(value) else None
 
 
+def not_a_number(text):
+    """Why a CSV value cannot be drawn: 'nan', 'inf' and 1e999 parse, but have no place."""
+    try:
+        float(text.replace(",", "").strip())
+    except ValueError:
+        return "is not a number"
+    return "is not a finite number (NaN, infinity or past ±1.8e308)"
+
+
 def read_rows(text, spec):
     """([(x text, y number)], [problem]) of a CSV's x and y columns."""
-    reader = csv.DictReader(io.StringIO(text))
-    columns, name = reader.fieldnames or [], spec["data"]
-    missing = [spec[k] for k in ("x", "y") if spec[k] not in columns]
-    if missing:
-        listed = ", ".join(columns) or "none"
-        return [], [
-            f'column "{c}" is not in {name} (columns: {listed}); fix x: or y:' for c in missing
-        ]
-    rows, problems = [], []
-    for line, row in enumerate(reader, start=2):
-        x, y = row[spec["x"]] or "", row[spec["y"]] or ""
-        if number(y) is None:
-            problems.append(f'{name} line {line}: {spec["y"]} "{y}" is not a number; fix the CSV')
-        elif spec["type"] == "scatter" and number(x) is None:
-            problems.append(f'{name} line {line}: {spec["x"]} "{x}" is not a number; fix the CSV')
-        else:
-            rows.append((x, number(y)))
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    name, line = spec["data"], 1
+    try:
+        columns = reader.fieldnames or []
+        if not columns:
+            return [], [f"{name} is empty; give it a header row naming the x: and y: columns"]
+        missing = [spec[k] for k in ("x", "y") if spec[k] not in columns]
+        if missing:
+            listed = ", ".join(columns[:20]) + ", …" * (len(columns) > 20) or "none"
+            return [], [
+                f'column "{c}" is not in {name} (columns: {listed}); fix x: or y:' for c in missing
+            ]
+        rows, problems, line = [], [], reader.line_num + 1
+        for row in reader:
+            x, y = row[spec["x"]] or "", row[spec["y"]] or ""
+            if number(y) is None:
+                problems.append(
+                    f'{name} line {line}: {spec["y"]} "{y[:40]}" {not_a_number(y)}; fix the CSV'
+                )
+            elif spec["type"] == "scatter" and number(x) is None:
+                problems.append(
+                    f'{name} line {line}: {spec["x"]} "{x[:40]}" {not_a_number(x)}; fix the CSV'
+                )
+            else:
+                rows.append((x, number(y)))
+            line = reader.line_num + 1  # a quoted value may span lines
+    except csv.Error as error:
+        return [], [f"{name} line {line} does not parse as CSV ({error}); fix the CSV"]
     if not rows and not problems:
         problems.append(f"{name} has no data rows; add some")
+    if spec["type"] == "bar" and len(rows) > MAX_BARS:
+        problems.append(
+            f"{name} has {len(rows):,} rows, too many bars to read (at most {MAX_BARS}); "
+            "use type: line, or group the rows"
+        )
     return rows, problems
 
 
@@ -141,10 +189,67 @@ def ticks(low, high, count=5):
     return [first + i * step for i in range(max(1, round((high - first) / step + 0.4999)) + 1)]
 
 
-def tick_texts(values):
-    """Tick labels with as many decimals as their step needs: 0.001, 0.002, …"""
+def tick_texts(values, exponent=0):
+    """Tick labels with as many decimals as their step needs: 0.001, 0.002, …;
+    ticks drawn in a power of ten (`exponent`) are labelled 1e308, -5e307, …"""
     places = max(0, -math.floor(math.log10(values[1] - values[0])))
-    return [f"{round(v, places) + 0.0:.{places}f}" for v in values]
+    texts = [f"{round(v, places) + 0.0:.{places}f}" for v in values]
+    if exponent:
+        texts = [sci(Decimal(text).scaleb(exponent)) for text in texts]
+    return texts
+
+
+def sci(value):
+    """A Decimal as short scientific text: 1e308, -2.5e-320, 0."""
+    return "0" if value == 0 else format(value.normalize(), "e").replace("e+", "e")
+
+
+def exponent_of(values):
+    """The power of ten an axis is drawn in: 0, unless the values' size is at an
+    edge of float range, where their differences overflow or vanish."""
+    size = max((abs(v) for v in values), default=0.0)
+    if size == 0 or SAFE_SIZE[0] < size < SAFE_SIZE[1]:
+        return 0
+    return math.floor(math.log10(size))
+
+
+def in_units(values, exponent):
+    """`values` divided by 10**exponent, exactly up to the last rounding (Decimal:
+    10**-320 is no float)."""
+    if not exponent:
+        return list(values)
+    return [float(Decimal(v).scaleb(-exponent)) for v in values]
+
+
+def thinned(points):
+    """The points of a line that its pixels show: in each run of points that fall
+    in one pixel column, the first, the lowest, the highest and the last, in order."""
+    kept, run = [], []
+
+    def close():
+        if run:
+            ends = {run[0][0], run[-1][0], min(run, key=lambda p: p[2])[0]}
+            ends.add(max(run, key=lambda p: p[2])[0])
+            kept.extend(p for p in run if p[0] in ends)
+
+    for index, (x, y) in enumerate(points):
+        if run and math.floor(x) != math.floor(run[-1][1]):
+            close()
+            run = []
+        run.append((index, x, y))
+    close()
+    return [(x, y) for _, x, y in kept]
+
+
+def one_per_pixel(points, grid=DOT_GRID):
+    """Scatter points less those whose `grid`-pixel square already has a dot, in
+    order, so the same data keeps the same points."""
+    seen, kept = set(), []
+    for x, y in points:
+        if (pixel := (math.floor(x / grid), math.floor(y / grid))) not in seen:
+            seen.add(pixel)
+            kept.append((x, y))
+    return kept
 
 
 def shown(value):
@@ -157,15 +262,20 @@ def _text(kind, x, y, text):
 
 
 def draw(text):
-    """The chart's inline SVG from json [spec, rows, id]: pure, so cached."""
-    spec, rows, ident = json.loads(text)
-    kind, values, bar = spec["type"], [y for _, y in rows], spec["type"] == "bar"
+    """The chart's inline SVG from json [spec, rows, id, where the data is]: pure, so cached.
+    Values are placed in their axis's power of ten (exponent_of), so any finite value draws."""
+    spec, rows, ident, data_at = json.loads(text)
+    kind, bar = spec["type"], spec["type"] == "bar"
+    exponent = exponent_of([y for _, y in rows])
+    values = in_units([y for _, y in rows], exponent)
     horizontal = bar and any(len(x) > LONG_LABEL for x, _ in rows)
     height = TOP + BOTTOM + BAR_ROW * len(rows) if horizontal else HEIGHT
     left = LEFT + (min(max(len(x) for x, _ in rows), 24) * 10 if horizontal else 0)
     span, below = WIDTH - RIGHT - left, height - BOTTOM
     scale = ticks(min([*values, 0] if bar else values), max([*values, 0] if bar else values))
     xs = [number(x) for x, _ in rows]
+    xexponent = 0 if bar or None in xs else exponent_of(xs)
+    xs = xs if bar or None in xs else in_units(xs, xexponent)
     xscale = [] if bar or None in xs else ticks(min(xs), max(xs))
 
     def vpos(v):  # along the value axis: across when bars are horizontal, else up
@@ -183,7 +293,7 @@ def draw(text):
         return left + span * (i + 0.5 * bar) / ((len(rows) - (not bar)) or 1)
 
     grid, labels, marks = [], [], []
-    for t, tick_text in zip(scale, tick_texts(scale), strict=True):
+    for t, tick_text in zip(scale, tick_texts(scale, exponent), strict=True):
         grid.append(
             f"M{fmt(vpos(t))} {TOP}V{below}"
             if horizontal
@@ -192,11 +302,11 @@ def draw(text):
         at = (vpos(t), below + 18) if horizontal else (left - 6, vpos(t))
         labels.append(_text("chart__tick" + " chart__tick--y" * (not horizontal), *at, tick_text))
     if xscale:
-        texts = zip(xscale, tick_texts(xscale), strict=True)
+        texts = zip(xscale, tick_texts(xscale, xexponent), strict=True)
         labels += [_text("chart__tick", xpos(v), below + 18, t) for v, t in texts]
     every = 1 if horizontal else math.ceil(len(rows) / 12)
     band = (BAR_ROW if horizontal else span / len(rows)) * 0.7
-    for i, (x, y) in enumerate(rows):
+    for i, (x, y) in enumerate(zip((x for x, _ in rows), values, strict=True)):
         if not xscale and i % every == 0:
             at = (left - 6, cpos(i)) if horizontal else (cpos(i), below + 18)
             labels.append(_text("chart__tick" + " chart__tick--y" * horizontal, *at, x))
@@ -212,7 +322,9 @@ def draw(text):
                     *map(fmt, box)
                 )
             )
-    points = [f"{fmt(cpos(i))} {fmt(vpos(y))}" for i, (_, y) in enumerate(rows)]
+    placed = [(cpos(i), vpos(y)) for i, y in enumerate(values)]
+    placed = {"line": thinned, "scatter": one_per_pixel}.get(kind, list)(placed)
+    points = [f"{fmt(x)} {fmt(y)}" for x, y in placed]
     if kind == "line":
         marks.append(f'<path class="chart__line" d="M{"L".join(points)}"/>')
     if kind == "scatter":
@@ -221,10 +333,10 @@ def draw(text):
         at = (left + span, height - 8) if horizontal else (left, TOP - 4)
         labels.append(_text("chart__label" + " chart__label--end" * horizontal, *at, label))
     shape = "Horizontal bar" if horizontal else kind.capitalize()
+    lowest, highest = min(y for _, y in rows), max(y for _, y in rows)
     desc = (
         f"{shape} chart of {spec['y']}{f' ({label})' if label else ''} by {spec['x']}: "
-        f"{len(rows)} rows, from {shown(min(values))} to {shown(max(values))}. "
-        "The data is in the table below."
+        f"{len(rows)} rows, from {shown(lowest)} to {shown(highest)}. {data_at}"
     )
     return (
         f'<svg class="chart__svg" xmlns="http://www.w3.org/2000/svg" '
@@ -239,10 +351,26 @@ def title_of(spec):
     return spec.get("title") or f"{spec['y']} by {spec['x']}"
 
 
-def figure(svg, spec, rows, href):
-    """The chart, its data table in a <details> and the CSV's download link."""
+def data_at(rows, table_rows):
+    """Where a reader finds a chart's numbers: the table, or past `table_rows` rows the CSV."""
+    if len(rows) > table_rows:
+        return "The data is in the CSV linked below."
+    return "The data is in the table below."
+
+
+def figure(svg, spec, rows, href, table_rows=DEFAULTS["table_rows"]):
+    """The chart, its data table in a <details> (past `table_rows` rows a line
+    saying the data is the download alone) and the CSV's download link."""
     esc, name = html.escape, os.path.basename(spec["data"])
     title = esc(title_of(spec))
+    link = f'<a href="{esc(href)}" download>Download the data ({esc(name)}, CSV)</a>'
+    if len(rows) > table_rows:
+        return (
+            f'<div class="chart"><figure class="chart__figure">{svg}'
+            f'<figcaption class="chart__caption">{title}</figcaption></figure>'
+            f'<p class="chart__download">{len(rows):,} rows, too many for a table on this '
+            f"page: {link}</p></div>"
+        )
     body = "".join(f"<tr><td>{esc(x)}</td><td>{shown(y)}</td></tr>" for x, y in rows)
     return (
         f'<div class="chart"><figure class="chart__figure">{svg}'
@@ -250,8 +378,7 @@ def figure(svg, spec, rows, href):
         f'<details class="chart__data"><summary>Data table</summary><table><caption>{title}'
         f'</caption><thead><tr><th scope="col">{esc(spec["x"])}</th><th scope="col">'
         f"{esc(spec['y'])}</th></tr></thead><tbody>{body}</tbody></table></details>"
-        f'<p class="chart__download"><a href="{esc(href)}" download>Download the data '
-        f"({esc(name)}, CSV)</a></p></div>"
+        f'<p class="chart__download">{link}</p></div>'
     )
 
 
@@ -280,49 +407,98 @@ def makeExtension(**kwargs):  # Markdown's name
 _DRAWN = Cache("charts")
 
 
-def chart_html(content, body, counter):
-    """(HTML, [(published path, bytes)], [problem]) of one fence of `content`."""
+def settings_for(settings):
+    return {**DEFAULTS, **(settings.get("CHARTS") or {})}
+
+
+def chart_data(settings, slug, body, readable=None):
+    """(spec, rows, the CSV's path and bytes, [problem]) of one fence of the post
+    `slug`. `readable(path)`, when given, says which files may be opened: content_guard
+    asks before Pelican has read anything, and reports a refused file itself."""
     spec, problems = parse_spec(body)
     if problems:
-        return "", [], problems
+        return spec, [], None, None, problems
     # The post's data folder, the one its `Data:` files live in (plugins/data_files).
-    data_dir = (content.settings.get("DATA_FILES") or {}).get("folder", "data")
-    source = os.path.join(content.settings["PATH"], data_dir, content.slug)
+    data_dir = (settings.get("DATA_FILES") or {}).get("folder", "data")
+    source = os.path.join(settings["PATH"], data_dir, slug)
     shown = display_path(source) + os.sep
     name = spec["data"]
     if re.search(r"[/\\]|^\.", name) or not name.endswith(".csv"):
         problem = (
             f'data "{name}" is not a .csv file name; put the CSV in {shown}, name it in "data:"'
         )
-        return "", [], [problem]
+        return spec, [], None, None, [problem]
+    path = os.path.join(source, name)
+    if readable is not None and os.path.lexists(path) and not readable(path):
+        return spec, [], path, None, []
     try:
-        with open(os.path.join(source, name), "rb") as handle:
+        with open(path, "rb") as handle:
             data = handle.read()
         rows, problems = read_rows(data.decode("utf-8-sig"), spec)
     except (OSError, UnicodeDecodeError) as error:
         reason = (
             "is not in" if isinstance(error, FileNotFoundError) else "is unreadable (UTF-8?) in"
         )
-        return "", [], [f'data file {name} {reason} {shown}; put it there or fix "data:"']
+        return (
+            spec,
+            [],
+            path,
+            None,
+            [f'data file {name} {reason} {shown}; put it there or fix "data:"'],
+        )
+    return spec, rows, path, data, problems
+
+
+def chart_html(content, body, counter, where=None):
+    """(HTML, [(published path, bytes)], [problem]) of one fence of `content`;
+    `where` (the fence's `file:line`) names it in warnings."""
+    options = settings_for(content.settings)
+    spec, rows, path, data, problems = chart_data(content.settings, content.slug, body)
     if problems:
         return "", [], problems
-    ident = f"chart-{content.slug}-{counter}"
-    svg = _DRAWN.get(content.settings, draw, json.dumps([spec, rows, ident], sort_keys=True))
-    folder, made = os.path.dirname(content.save_as), figure(svg, spec, rows, quote(name))
-    # A CSV the post's `Data:` lists is published by data_files: not a second time here.
+    name, table_rows = spec["data"], int(options["table_rows"])
+    ident, note = f"chart-{content.slug}-{counter}", data_at(rows, table_rows)
+    if len(rows) > table_rows:
+        logger.warning(
+            "%s: chart: %s has %s rows, more than CHARTS table_rows (%s): the page shows "
+            "the chart and the CSV download, no table",
+            where or display_path(content.source_path),
+            name,
+            f"{len(rows):,}",
+            f"{table_rows:,}",
+        )
+    svg = _DRAWN.get(content.settings, draw, json.dumps([spec, rows, ident, note], sort_keys=True))
+    folder = os.path.dirname(content.save_as)
+    made = figure(svg, spec, rows, quote(name), table_rows)
+    # A CSV the post's `Data:` lists is published by data_files (which warns about
+    # its formula cells): not a second time here.
     listed = {facts["name"] for facts in getattr(content, "data_files", None) or ()}
     files = [] if name in listed else [(os.path.join(folder, name), data)]
+    if name not in listed:
+        for line in formula_warnings(display_path(path), data.decode("utf-8-sig")):
+            logger.warning("%s", line)
     if len(gzip.compress(made.encode(), mtime=0)) > INLINE_BUDGET:  # off the critical path
         image = f"{ident}.svg"
         files.append((os.path.join(folder, image), svg_file(svg).encode()))
-        alt = html.escape(f"{title_of(spec)}. The data is in the table below.")
+        alt = html.escape(f"{title_of(spec)}. {note}")
         height = svg.split('viewBox="0 0 ', 1)[1].split('"', 1)[0].split()[1]
         tag = (
             f'<img class="chart__svg" src="{image}" alt="{alt}" width="{WIDTH}" '
             f'height="{height}" loading="lazy" decoding="async">'
         )
-        made = figure(tag, spec, rows, quote(name))
+        made = figure(tag, spec, rows, quote(name), table_rows)
     return made, files, []
+
+
+def source_problems(settings, path, slug, readable=None):
+    """`file:line: chart: …` lines for every fence of the source at `path`."""
+    with open(path, encoding="utf-8-sig") as handle:
+        lines = handle.read().splitlines()
+    where, problems = display_path(path), []
+    for first, _last, fence in fences(lines):
+        found = chart_data(settings, slug, fence, readable)[-1]
+        problems += [f"{where}:{first + 1}: chart: {p}" for p in found]
+    return problems
 
 
 def svg_file(svg):
@@ -340,7 +516,7 @@ def place_charts(generators):
             lines = handle.read().splitlines()
         markup, where = body(content), display_path(content.source_path)
         for counter, (first, _last, fence) in enumerate(fences(lines), start=1):
-            made, written, found = chart_html(content, fence, counter)
+            made, written, found = chart_html(content, fence, counter, f"{where}:{first + 1}")
             problems += [f"{where}:{first + 1}: chart: {p}" for p in found]
             markup, files = markup.replace(_MARK.format(counter), made, 1), files + written
         set_body(content, markup)
@@ -350,7 +526,54 @@ def place_charts(generators):
         write_atomic(os.path.join(generators[0].settings["OUTPUT_PATH"], published), data)
 
 
+def in_use(settings):
+    """Signals outlive a build: act only for a site whose PLUGINS lists this one."""
+    return any(
+        str(plugin).rsplit(".", 1)[-1] == "charts" for plugin in settings.get("PLUGINS") or ()
+    )
+
+
+def weight_warning(shown_source, shown_page, size, budget):
+    """The warning for a page of `size` bytes of HTML, or None within `budget`."""
+    if size <= budget:
+        return None
+    return (
+        f"{shown_source}: page weight: {shown_page} is {size:,} bytes of HTML, over the "
+        f"budget of {budget:,} (CHARTS page_budget); move large tables into a Data: "
+        "download, or split the post"
+    )
+
+
+def weigh_page(path, context):
+    """Warn when a post's or page's HTML is over the page budget."""
+    content = context.get("article") or context.get("page")
+    if content is None or not in_use(context) or not getattr(content, "source_path", None):
+        return
+    shown_page = os.path.relpath(path, context["OUTPUT_PATH"])
+    budget = int(settings_for(context)["page_budget"])
+    line = weight_warning(
+        display_path(content.source_path), shown_page, os.path.getsize(path), budget
+    )
+    if line:
+        logger.warning("%s", line)
+
+
+def check_unread(settings, *, sources, readable):
+    """The charts' problems when content_guard stops the build before Pelican reads."""
+    if not in_use(settings):
+        return []
+    return [
+        line
+        for source in sources
+        for line in source_problems(settings, source.source_path, source.slug, readable)
+    ]
+
+
 def register():
     # Once every source is read and content_guard has judged the author's raw
     # HTML, before any page is written: the charts go into the bodies.
     signals.all_generators_finalized.connect(place_charts)
+    # A build content_guard stops before Pelican reads: the charts in the same report.
+    unread_sources.connect(check_unread)
+    # Each page as written: its weight, charts' tables and all, against the budget.
+    signals.content_written.connect(weigh_page)

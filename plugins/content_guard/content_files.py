@@ -3,12 +3,15 @@
 Pelican follows every symbolic link under PATH and opens whatever it finds: a
 link out of the repository publishes its target, a link to a folder above it
 loops, a named pipe blocks the build. `scan_content` walks PATH first without
-opening a file and reports each link or special file it will not follow.
+opening a file and reports each link or special file it will not follow. Inside
+the repository a link may reach what the repository holds, never its `.git/`
+and never a file git ignores (a `.env.local`, the build's cache): neither is content.
 """
 
 import fnmatch
 import os
 import stat
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +47,40 @@ def _inside(path, roots):
     return any(path.is_relative_to(root) for root in roots)
 
 
+def _in_git_folder(path, roots):
+    """Whether `path` is a `.git` folder or file, or under one, within the roots."""
+    return any(
+        ".git" in path.relative_to(root).parts for root in roots if path.is_relative_to(root)
+    )
+
+
+def git_ignored(paths, roots):
+    """The `paths` (absolute, each inside one of `roots`) that git ignores, asked
+    of `git check-ignore` once per root (the deepest that holds a path). A root
+    that is not in a git repository, or no git, ignores nothing: the rest still holds."""
+    groups = {}
+    for path in paths:
+        holders = [root for root in roots if Path(path).is_relative_to(root)]
+        if holders:
+            groups.setdefault(max(holders, key=lambda root: len(root.parts)), []).append(path)
+    ignored = set()
+    for root, group in groups.items():
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(root), "check-ignore", "--stdin", "-z"],
+                input="".join(f"{path}\0" for path in group),
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if done.returncode == 0:
+            ignored |= {path for path in done.stdout.split("\0") if path}
+    return ignored
+
+
 def _link_target(path):
     """(resolved target, None) or (None, problem) for a symbolic link."""
     try:
@@ -55,6 +92,44 @@ def _link_target(path):
         )
     except (RuntimeError, OSError):  # a chain of links that comes back to itself
         return None, ("file", "a symbolic link that points back to itself; remove it")
+
+
+def _resolve(entry, path, chain):
+    """(real path, mode, None) of a folder entry, or (None, None, problem)."""
+    try:
+        if entry.is_symlink():
+            real, problem = _link_target(path)
+            if problem:
+                return None, None, problem
+        else:
+            real = Path(chain[-1], entry.name)
+        return real, os.stat(real).st_mode, None
+    except OSError as error:
+        return None, None, ("file", f"cannot be read ({error.strerror}); fix its permissions")
+
+
+def _refusal(entry, real, is_folder, *, chain, inside, through_link):
+    """(field, "what; fix") for an entry the walk must not follow, or None."""
+    what = "folder" if is_folder else "file"
+    if entry.is_symlink() and not _inside(real, inside):
+        return (
+            what,
+            f"a symbolic link to a {what} outside the repository; copy the "
+            f"{what} in instead of linking it",
+        )
+    if entry.name == ".git" or (through_link and _in_git_folder(real, inside)):
+        return (
+            what,
+            "reaches into .git/, the repository's own data (its remote, its "
+            "credentials), which is never content; remove the link",
+        )
+    if is_folder and any(_inside(Path(step), [real]) for step in chain):
+        return (
+            "folder",
+            "a symbolic link back to a folder it is reached from, so the "
+            "folders repeat without end; remove the link",
+        )
+    return None
 
 
 def scan_content(top, inside, ignores, named=()):
@@ -78,6 +153,8 @@ def scan_content(top, inside, ignores, named=()):
             reported.add(path)
             scan.problems.append((path, *problem))
 
+    reached = []  # (path from PATH, location, real path, is a link, is a folder) via a link
+
     def visit(folder, chain, linked):
         scan.folders.add(folder)
         where = str(chain[-1]) if linked else folder
@@ -91,43 +168,53 @@ def scan_content(top, inside, ignores, named=()):
             if path not in named and any(fnmatch.fnmatch(entry.name, p) for p in ignores):
                 continue
             location = os.path.join(where, entry.name)
-            try:
-                if entry.is_symlink():
-                    real, problem = _link_target(path)
-                    if problem:
-                        report(location, *problem)
-                        continue
-                else:
-                    real = Path(chain[-1], entry.name)
-                mode = os.stat(real).st_mode
-            except OSError as error:
-                report(location, "file", f"cannot be read ({error.strerror}); fix its permissions")
+            real, mode, problem = _resolve(entry, path, chain)
+            if problem:
+                report(location, *problem)
                 continue
             is_folder = stat.S_ISDIR(mode)
-            if entry.is_symlink() and not _inside(real, inside):
-                what = "folder" if is_folder else "file"
-                report(
-                    location,
-                    what,
-                    f"a symbolic link to a {what} outside the repository; copy the "
-                    f"{what} in instead of linking it",
-                )
-            elif is_folder and any(_inside(Path(step), [real]) for step in chain):
-                report(
-                    location,
-                    "folder",
-                    "a symbolic link back to a folder it is reached from, so the "
-                    "folders repeat without end; remove the link",
-                )
+            through_link = linked or entry.is_symlink()
+            if problem := _refusal(
+                entry, real, is_folder, chain=chain, inside=inside, through_link=through_link
+            ):
+                report(location, *problem)
             elif is_folder:
-                visit(path, [*chain, real], linked or entry.is_symlink())
+                if through_link:
+                    reached.append((path, location, real, entry.is_symlink(), True))
+                visit(path, [*chain, real], through_link)
             elif special := _special(mode):
                 report(location, "file", f"{special}, not a file; remove it from the content")
             else:
+                if through_link:
+                    reached.append((path, location, real, entry.is_symlink(), False))
                 scan.files.add(path)
 
     visit(top, [Path(top).resolve()], False)
+    _refuse_ignored(scan, reached, inside, report)
     return scan
+
+
+def _refuse_ignored(scan, reached, inside, report):
+    """Report and drop what a link reaches that git ignores; a folder once, not
+    each file in it."""
+    ignored = git_ignored(sorted({str(real) for _, _, real, _, _ in reached}), inside)
+    dropped = []
+    for path, location, real, is_link, is_folder in reached:
+        if str(real) not in ignored or any(path.startswith(d + os.sep) for d in dropped):
+            continue
+        what = "folder" if is_folder else "file"
+        how = f"a symbolic link to a {what}" if is_link else f"a {what} in a linked folder"
+        report(
+            location,
+            what,
+            f"{how} git ignores ({real.name}), which the repository does not hold, so it "
+            "is not content; copy in what should be published, and commit it",
+        )
+        dropped.append(path)
+        scan.files.discard(path)
+        scan.folders.discard(path)
+        scan.files -= {f for f in scan.files if f.startswith(path + os.sep)}
+        scan.folders -= {f for f in scan.folders if f.startswith(path + os.sep)}
 
 
 def _and_parents(path, top):

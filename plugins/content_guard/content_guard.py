@@ -20,6 +20,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import NamedTuple
 from urllib.parse import unquote
 
@@ -27,8 +28,10 @@ from pelican import signals
 from pelican.contents import Article, Page
 from pelican.utils import slugify
 
+from sitetools import front_matter
 from sitetools.cache import Cache, code_digest
 from sitetools.contents import body as body_of
+from sitetools.contents import unread_sources
 from sitetools.files import display_path
 
 from . import schema
@@ -94,17 +97,48 @@ class ContentProblems(Exception):
         super().__init__("\n".join(self.problems))
 
 
+def _line_breaks(item, options):
+    """A value that would not stay on its line: a line break in a field of one
+    line (Title, Slug, Date, Image, Series…), which the post's Markdown copy and
+    llms.txt would show as a line of its own (a forged list item or heading); a
+    line break other than a newline in a field of entries (Tags, Data), which
+    take one a line; a control character anywhere (a YAML escape)."""
+    value, name = item.value, item.name
+    if name not in options["entry_fields"] + options["folded_fields"] and has_line_break(value):
+        yield (
+            "holds a line break (or is a list), which could start a forged line where it is "
+            "shown (as in the post's Markdown copy, posts/<slug>/index.md); write it on one line"
+        )
+    elif name in options["entry_fields"] and (
+        odd := next((c for c in value if c != "\n" and has_line_break(c)), None)
+    ):
+        yield f"holds the line break U+{ord(odd):04X}; put each entry on a line of its own"
+    elif control := _CONTROL.search(value):
+        yield f"holds the control character U+{ord(control.group()):04X}; remove it"
+
+
 DEFAULTS = {
     # The keys a header may use: the models' fields (schema.py), all by default.
     "allowed_fields": list(Post.model_fields),
     # Keys a site allows besides allowed_fields: CONTENT_GUARD = {"extra_fields": ["cover"]}.
     "extra_fields": [],
+    # Fields of entries, which may go one a line (the others are one line of text).
+    "entry_fields": ["tags", "authors", "data"],
+    # Markdown shown only as one line of plain text (post_cards' one_line_summary,
+    # also in llms.txt and the page's description), so its line breaks fold.
+    "folded_fields": ["summary"],
     # Files Pelican's Markdown reader reads; the only reader enabled here.
     "extensions": ["md", "markdown", "mkd", "mdown"],
 }
 
 
 # ---- Pure functions: text in, problems out ----------------------------------------
+
+
+def has_line_break(text):
+    """Whether `text` holds a line break: any str.splitlines knows, as the header's
+    parsers (this one, Python-Markdown's meta extension, YAML's) each know some."""
+    return len(f"{text}.".splitlines()) > 1
 
 
 def decode(raw):
@@ -134,7 +168,9 @@ def parse(text):
         (n for n in range(start + 1, len(lines)) if lines[n] in ("---", "...")), 0
     )
     if end:
-        return parse_yaml(lines, start, end)
+        source = parse_yaml(lines, start, end)
+        source.problems += odd_line_ends(text, lines, end + 1)
+        return source
     source = Source()
     index = source.yaml_line = 1 if lines and _YAML_BEGIN.match(lines[0]) else 0
     current = None
@@ -154,7 +190,26 @@ def parse(text):
             break
     source.body = "\n".join(lines[index:])
     source.body_line = index + 1
+    source.problems += odd_line_ends(text, lines, index)
     return source
+
+
+def odd_line_ends(text, lines, count):
+    """Problems of the first `count` lines (the header) that end in a line break
+    other than a newline (U+2028, U+0085, a form feed…): this parse splits there,
+    Pelican's readers read on to the next newline, so each would see another
+    header (a closing '---' that is not one to them, and front matter past it)."""
+    problems = []
+    for number, (line, kept) in enumerate(zip(lines, text.splitlines(True), strict=True), start=1):
+        if number > count:
+            break
+        if (ending := kept[len(line) :]) not in ("", "\n", "\r", "\r\n"):
+            message = (
+                f"the line ends with the line break U+{ord(ending[0]):04X}, which Pelican's "
+                "reader does not take for one; replace it with a plain line break (Enter)"
+            )
+            problems.append(Problem(number, "header", message))
+    return problems
 
 
 def yaml_text(value):
@@ -170,23 +225,29 @@ def yaml_text(value):
 
 def parse_yaml(lines, start, end):
     """A source with YAML front matter between lines[start] and lines[end]; each
-    key on its own line; what does not parse is a problem on its line."""
+    key on its own line; what does not parse, or is past front_matter's bounds
+    (aliases, depth, size), is a problem on its line."""
     import yaml  # noqa: PLC0415
 
     source = Source(body="\n".join(lines[end + 1 :]), body_line=end + 2, yaml=True)
     offset = start + 2  # file line of the YAML's first line
+
+    def line_of(error):
+        found = front_matter.error_line(error)
+        return start + 1 if found is None else found + offset
+
     try:
-        root = yaml.compose("\n".join(lines[start + 1 : end]), Loader=yaml.SafeLoader)
+        root = front_matter.compose("\n".join(lines[start + 1 : end]))
+    except front_matter.TooBig as error:
+        source.problems.append(Problem(line_of(error), "front matter", str(error)))
+        return source
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
         reason = " ".join(str(getattr(error, "problem", None) or error).split())
         message = (
             f"the YAML front matter does not parse ({reason}); fix it, and put a value "
             "holding ': ' or ' #' in quotes"
         )
-        source.problems.append(
-            Problem(mark.line + offset if mark else start + 1, "header", message)
-        )
+        source.problems.append(Problem(line_of(error), "header", message))
         return source
     if not isinstance(root, yaml.MappingNode):
         message = (
@@ -195,15 +256,26 @@ def parse_yaml(lines, start, end):
         )
         source.problems.append(Problem(start + 1, "header", message))
         return source
-    loader = yaml.SafeLoader("")
     for key_node, value_node in root.value:
         line = key_node.start_mark.line + offset
-        key = loader.construct_object(key_node, deep=True)
+        try:
+            key, value = (front_matter.construct(node) for node in (key_node, value_node))
+        except yaml.YAMLError as error:  # a tag the safe loader refuses (!!python/…)
+            reason = " ".join(str(getattr(error, "problem", None) or error).split())
+            message = f"{reason}; write plain text, a date or a list of text"
+            label = key_node.value if isinstance(key_node, yaml.ScalarNode) else "header"
+            source.problems.append(Problem(line_of(error), str(label), message))
+            continue
         if not isinstance(key, str):
             message = f"the key {key!r} is not a name; write a field name such as 'title:'"
             source.problems.append(Problem(line, "header", message))
             continue
-        value = yaml_text(loader.construct_object(value_node, deep=True))
+        entries = value if isinstance(value, list) else []
+        if broken := next((n for n, e in enumerate(entries, 1) if has_line_break(str(e))), None):
+            message = f"entry {broken} holds a line break; write each entry on one line"
+            source.problems.append(Problem(line, key, message))
+            continue
+        value = yaml_text(value)
         item = Field(key.lower(), key, value or "", line)
         if value is None:
             message = "a mapping or nested list, which no field takes; write text or a list"
@@ -251,6 +323,7 @@ def check_header(source, kind, options):
     if source.yaml_line:
         message = "YAML '---' front matter has no closing '---' line; add one after the last key"
         problems.append(Problem(source.yaml_line, "header", message))
+    flagged = set()  # keys whose value breaks its line
     occurrences, count = [], {}  # [{name: item}]: each key's first occurrence, its second, ...
     for item in source.fields:
         seen = count[item.name] = count.get(item.name, -1) + 1
@@ -263,6 +336,10 @@ def check_header(source, kind, options):
         if seen == len(occurrences):
             occurrences.append({})
         occurrences[seen][item.name] = item
+        # A value that breaks its line is reported once, and not checked further.
+        if broken := list(_line_breaks(item, options)):
+            flagged.add(item.name)
+            problems += [Problem(item.line, item.name.capitalize(), m) for m in broken]
     model = header_model(kind, tuple(options["allowed_fields"]), tuple(options["extra_fields"]))
     keys = keys_of(model)
     first = occurrences[0] if occurrences else {}
@@ -277,6 +354,8 @@ def check_header(source, kind, options):
             slug_options=options["slug_options"],
         ):
             item = items.get(key)
+            if key in flagged:
+                continue
             if item is None and items is first and (source.fields or not source.problems):
                 problems.append(Problem(1, key.capitalize(), message))  # missing
             elif item is not None:  # a misspelled key as written, a value's by its field
@@ -676,20 +755,33 @@ def judge(settings, rendered):
 
 
 def judge_sources(settings, found):
-    """The raw-HTML report for every source Pelican's Markdown reader can read:
-    the check report_rendered makes on a build that gets that far."""
+    """The raw-HTML report for every source Pelican's Markdown reader can read
+    (the check report_rendered makes on a build that gets that far), and what the
+    plugins that check those sources (unread_sources' receivers) find in them."""
     from pelican.readers import Readers  # noqa: PLC0415
 
-    readers, rendered = Readers(settings).readers, []  # as plugins registered them
-    for path, _kind in source_files(settings, options_for(settings)["extensions"], found):
-        if parse(decode(path.read_bytes())[0] or "").problems:
+    options = options_for(settings)
+    readers, rendered, read = Readers(settings).readers, [], []  # as plugins registered them
+    for path, kind in source_files(settings, options["extensions"], found):
+        source = parse(decode(path.read_bytes())[0] or "")
+        if source.problems:
             continue  # front matter its reader cannot read: reported already
         try:
             body, metadata = readers[path.suffix[1:]].read(str(path))
         except Exception:
             continue
         rendered.append((path, body or "", formatted_fields(settings, metadata)))
-    return judge(settings, rendered)
+        slug = slug_of(source, path, options["slug_options"], options["slugify_source"])[0]
+        if slug:  # no slug, no data folder: the missing title or slug is reported already
+            read.append(
+                SimpleNamespace(source_path=str(path), kind=kind, slug=slug, metadata=metadata)
+            )
+    lines = judge(settings, rendered)
+    for _receiver, found_lines in unread_sources.send(
+        settings, sources=read, readable=found.readable
+    ):
+        lines += list(found_lines or ())
+    return lines
 
 
 # read_source's results by a source's bytes, path and the options, and

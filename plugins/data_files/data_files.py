@@ -2,19 +2,25 @@
 content/data/<slug>/. Each is checked (it exists and parses), published under the
 post's URL (/posts/<slug>/a.csv) and listed as `article.data_files` for the
 "Raw data" list and the JSON-LD Dataset (seo). Any problem fails the build,
-every one in one report: `content/posts/x.md:5: Data: a.csv ...; fix`."""
+every one in one report with the charts' (`content/posts/x.md:5: Data: a.csv ...; fix`),
+and a CSV cell a spreadsheet would run as a formula is a warning (sitetools.spreadsheets)."""
 
 import csv
 import io
 import json
+import logging
 import os
 import posixpath
+import sys
 from pathlib import Path
 
 from pelican import signals
 
-from sitetools.build import BuildError
+from sitetools.contents import unread_sources
 from sitetools.files import display_path, header_line
+from sitetools.spreadsheets import formula_warnings
+
+logger = logging.getLogger(__name__)
 
 DEFAULTS = {
     # The folder under PATH (also in STATIC_PATHS) that holds data/<slug>/<file>.
@@ -33,6 +39,39 @@ def names_of(value):
     return [name.strip() for name in text.replace("\n", ",").split(",") if name.strip()]
 
 
+def too_deep():
+    """json's parser gives up past the interpreter's recursion limit: say so by name."""
+    return f"is nested too deep (arrays or objects inside {sys.getrecursionlimit()} others)"
+
+
+def _json_problem(text):
+    json.loads(text)
+
+
+def _jsonl_problem(text):
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            try:
+                json.loads(line)
+            except ValueError as error:
+                return f"line {number} is not JSON ({error.msg})"
+            except RecursionError:
+                return f"line {number} {too_deep()}"
+    return None
+
+
+def _csv_problem(text):
+    rows = csv.reader(io.StringIO(text, newline=""), strict=True)
+    width = len(next(rows))
+    for row in rows:
+        if row and len(row) != width:
+            return (
+                f"line {rows.line_num} has {len(row)} fields, the header {width}"
+                " (is a comma inside a value not quoted?)"
+            )
+    return None
+
+
 def parse_problem(suffix, raw):
     """Why a data file's bytes do not parse as its format, or None."""
     try:
@@ -41,28 +80,13 @@ def parse_problem(suffix, raw):
         return f"is not UTF-8 (byte {error.start})"
     if not text.strip():
         return "is empty"
+    check = {"json": _json_problem, "jsonl": _jsonl_problem}.get(suffix, _csv_problem)
     try:
-        if suffix == "json":
-            json.loads(text)
-        elif suffix == "jsonl":
-            for number, line in enumerate(text.splitlines(), start=1):
-                if line.strip():
-                    try:
-                        json.loads(line)
-                    except ValueError as error:
-                        return f"line {number} is not JSON ({error.msg})"
-        else:
-            rows = csv.reader(io.StringIO(text, newline=""), strict=True)
-            width = len(next(rows))
-            for row in rows:
-                if row and len(row) != width:
-                    return (
-                        f"line {rows.line_num} has {len(row)} fields, the header {width}"
-                        " (is a comma inside a value not quoted?)"
-                    )
+        return check(text)
     except (ValueError, csv.Error) as error:
         return f"does not parse as {suffix.upper()} ({error})"
-    return None
+    except RecursionError:
+        return too_deep()
 
 
 def size_label(size):
@@ -74,41 +98,49 @@ def size_label(size):
     return None
 
 
-def file_problems(name, folder, formats):
-    """(problem or None, file facts) for one listed name in the post's data folder."""
+def file_problems(name, folder, formats, readable=None):
+    """(problem or None, file facts, [warning]) for one listed name in the post's
+    data folder. `readable(path)`, when given, says which files may be opened:
+    content_guard asks before Pelican has read anything, and reports a refused file."""
     shown = f"{display_path(folder)}{os.sep}"
     suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     path = Path(folder) / name
     if posixpath.basename(name.replace("\\", "/")) != name or name.startswith("."):
-        return f"'{name}' is not a file name; list only file names kept in {shown}", None
+        return f"'{name}' is not a file name; list only file names kept in {shown}", None, []
     if suffix not in formats:
         kinds = ", ".join(s.upper() for s in formats)
-        return f"{name} is not one of {kinds}; convert it or remove it from Data", None
+        return f"{name} is not one of {kinds}; convert it or remove it from Data", None, []
+    if readable is not None and os.path.lexists(path) and not readable(str(path)):
+        return None, None, []
     if not path.is_file():
-        return f"{name} is not in {shown}; put it there or remove it from Data", None
+        return f"{name} is not in {shown}; put it there or remove it from Data", None, []
     raw = path.read_bytes()
     if problem := parse_problem(suffix, raw):
-        return f"{name} {problem}; fix the file or remove it from Data", None
+        return f"{name} {problem}; fix the file or remove it from Data", None, []
     facts = {"name": name, "format": suffix.upper(), "media_type": formats[suffix]}
-    return None, facts | {"size": size_label(len(raw)), "bytes": len(raw)}
+    facts |= {"size": size_label(len(raw)), "bytes": len(raw)}
+    # A CSV opens in a spreadsheet, which runs what looks like a formula.
+    text = raw.decode("utf-8-sig") if suffix == "csv" else ""
+    return None, facts, formula_warnings(display_path(path), text)
 
 
-def data_files_of(article, root, options):
-    """(report lines, [file facts]) for one post's Data header."""
+def data_files_of(article, root, options, readable=None):
+    """(report lines, [file facts], [warning]) for one post's Data header."""
     value = article.metadata.get("data")
     if value is None:
-        return [], []
+        return [], [], []
     where = f"{display_path(article.source_path)}:{header_line(article.source_path, 'data')}: Data"
     names = names_of(value)
     if not names:
-        return [f"{where}: empty; list file names (Data: results.csv) or remove the line"], []
+        return [f"{where}: empty; list file names (Data: results.csv) or remove the line"], [], []
     folder = Path(root) / options["folder"] / article.slug
-    lines, files = [], []
+    lines, files, warnings = [], [], []
     for name in names:
-        problem, facts = file_problems(name, folder, options["formats"])
+        problem, facts, found = file_problems(name, folder, options["formats"], readable)
         lines += [f"{where}: {problem}"] if problem else []
         files += [facts] if facts else []
-    return lines, files
+        warnings += found
+    return lines, files, warnings
 
 
 # ---- Handlers
@@ -131,10 +163,10 @@ def publish(generator):
         for name in ("articles", "drafts", "hidden_articles")
         for post in generator.context.get(name) or ()
     ]
-    problems, wanted = [], {}
+    problems, wanted, warnings = [], {}, []
     for post in posts:
-        lines, files = data_files_of(post, settings["PATH"], options)
-        problems += lines
+        lines, files, found = data_files_of(post, settings["PATH"], options)
+        problems, warnings = problems + lines, warnings + found
         base = posixpath.dirname(post.save_as) if post.save_as else None
         for facts in files:
             facts["url"] = posixpath.join(posixpath.dirname(post.url), facts["name"])
@@ -152,8 +184,12 @@ def publish(generator):
                 f"{source} is not published; add '{options['folder']}' to STATIC_PATHS"
             )
             break
-    if problems:
-        raise BuildError(problems)
+    # Logged, not raised: the build goes on into its staging folder, so the
+    # charts' problems come in the same report, and sitetools.build fails it.
+    for line in problems:
+        logger.error("%s", line)
+    for line in warnings:
+        logger.warning("%s", line)
     kept = []
     for path, static in statics.items():
         if not path.startswith(options["folder"] + "/"):
@@ -166,7 +202,22 @@ def publish(generator):
     generator.context["staticfiles"] = generator.staticfiles
 
 
+def check_unread(settings, *, sources, readable):
+    """The posts' Data problems when content_guard stops the build before Pelican reads them."""
+    if not in_use(settings):
+        return []
+    options = settings_for(settings)
+    return [
+        line
+        for source in sources
+        if source.kind == "article"
+        for line in data_files_of(source, settings["PATH"], options, readable)[0]
+    ]
+
+
 def register():
     # Every post is read and the static files are known, and nothing is claimed
     # or written yet: the data files get their output paths here.
     signals.static_generator_finalized.connect(publish)
+    # A build content_guard stops before Pelican reads: the Data lines in the same report.
+    unread_sources.connect(check_unread)

@@ -1,17 +1,27 @@
 """`/llms.txt` (llmstxt.org: the site's name, tagline and a "Posts" list) and
 each published post's Markdown beside its page (`posts/<slug>/index.md`), its
-Pelican header replaced by a title and a plain date line. Drafts, hidden and
-future-dated posts get neither. (Named for_llms: a plugin named llms_txt would
-be shadowed by the llms-txt package wherever that is installed.)"""
+Pelican header replaced by a title and a plain date line, and without what
+the page hides: HTML comments and reference definitions no link uses (the
+`[//]: # (note)` idiom). Which those are, Python-Markdown decides: a candidate
+goes only if the page renders the same without it, so one in a code span or
+fence (shown text there) stays. Drafts, hidden and future-dated posts get
+neither file. (Named for_llms: a plugin named llms_txt would be shadowed by the
+llms-txt package wherever that is installed.)"""
 
+import logging
 import posixpath
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bs4 import BeautifulSoup, Comment
+from markdown import Markdown
+from markdown.blockprocessors import ReferenceProcessor
 from markdown.extensions.meta import BEGIN_RE, END_RE, META_MORE_RE, META_RE
 from pelican import signals
 from pelican.readers import MarkdownReader
+
+logger = logging.getLogger(__name__)
 
 DEFAULTS = {"save_as": "llms.txt", "section": "Posts"}
 # The notes between the blockquote and the list (the llms-txt parser, too,
@@ -28,6 +38,11 @@ _LINK = re.compile(
     r"""[{|](?P<what>static|filename|attach)[}|](?P<path>[^\s)>"']+)""",
     re.MULTILINE,
 )
+# What may be hidden text: an HTML comment, and a reference definition (by
+# Python-Markdown's own pattern). Only candidates: the renderer decides.
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+# Renders of one post tried to tell hidden candidates from shown ones.
+MAX_RENDERS = 64
 
 
 def settings_for(settings):
@@ -59,6 +74,90 @@ def markdown_body(text):
             break
         seen_key, index = True, index + 1
     return "\n".join(lines[index:]).strip("\n")
+
+
+def hidden_candidates(body):
+    """(start, end) spans of `body` that may be hidden on the page: HTML
+    comments and reference definitions, widened to their whole lines when
+    nothing else is on them; overlapping ones merged away (the first wins)."""
+    found = [m.span() for m in _HTML_COMMENT.finditer(body)]
+    found += [m.span() for m in ReferenceProcessor.RE.finditer(body)]
+    spans = []
+    for first, last in sorted(found):
+        line_start = body.rfind("\n", 0, first) + 1
+        line_end = body.find("\n", last)
+        line_end = len(body) if line_end < 0 else line_end
+        whole = not body[line_start:first].strip() and not body[last:line_end].strip()
+        start, end = (line_start, min(line_end + 1, len(body))) if whole else (first, last)
+        if not spans or start >= spans[-1][1]:
+            spans.append((start, end))
+    return spans
+
+
+def cut(body, spans):
+    """`body` without the text of `spans` (sorted, not overlapping)."""
+    kept, last = [], 0
+    for start, end in spans:
+        kept.append(body[last:start])
+        last = end
+    return "".join(kept) + body[last:]
+
+
+def shown(html):
+    """What a reader gets of rendered HTML: its markup and text without
+    comments or whitespace (a removed hidden line changes only whitespace)."""
+    soup = BeautifulSoup(html, "html.parser")
+    for comment in soup.find_all(string=lambda text: isinstance(text, Comment)):
+        comment.extract()
+    return "".join(str(soup).split())
+
+
+def without_hidden(body, render, max_renders=MAX_RENDERS):
+    """(`body` without the candidates the page hides, whether every candidate
+    was decided). `render(text)` is the page's Markdown renderer: a group of
+    candidates goes when the page shows the same without it, else it is split
+    in halves; past `max_renders` the undecided ones stay."""
+    spans = hidden_candidates(body)
+    if not spans:
+        return body, True
+    page, renders, hidden = shown(render(body)), [1], []
+
+    def same_without(group):
+        renders[0] += 1
+        return shown(render(cut(body, sorted([*hidden, *group])))) == page
+
+    todo = [spans]
+    while todo and renders[0] < max_renders:
+        group = todo.pop()
+        if same_without(group):
+            hidden += group
+        elif len(group) > 1:
+            todo += [group[len(group) // 2 :], group[: len(group) // 2]]
+    # The last group kept was tried together with every one kept before it.
+    return cut(body, sorted(hidden)), not todo
+
+
+def page_renderer(settings):
+    """text -> HTML by the site's Markdown settings, as the page's body is
+    rendered: Python-Markdown's own extensions only (the header is already cut
+    off, so no meta; a plugin's fences, such as charts, render as code, whose
+    comments are kept)."""
+    config = settings.get("MARKDOWN") or {}
+    options = config.get("extension_configs") or {}
+    names = [*config.get("extensions", ()), *options]
+    names = [n for n in names if isinstance(n, str) and n.startswith("markdown.extensions.")]
+    names = list(dict.fromkeys(n for n in names if n != "markdown.extensions.meta"))
+    markdown = Markdown(
+        extensions=names,
+        extension_configs={n: options[n] for n in names if n in options},
+        output_format=config.get("output_format", "html5"),
+    )
+
+    def render(text):
+        markdown.reset()
+        return markdown.convert(text)
+
+    return render
 
 
 def resolve_links(body, source_dir, targets, siteurl):
@@ -135,12 +234,20 @@ def write(generator, writer):
         for path, content in (context.get(kind) or {}).items()
         if getattr(content, "url", None) is not None
     }
-    output, posts = Path(writer.output_path), []
+    output, posts, render = Path(writer.output_path), [], page_renderer(settings)
     for article in generator.articles:
         relative = getattr(article, "markdown_path", None)  # set by annotate(): the head links it
         if not relative:
             continue
         body = markdown_body(Path(article.source_path).read_text(encoding="utf-8"))
+        body, decided = without_hidden(body, render)
+        if not decided:
+            logger.warning(
+                "%s: comments the page hides could not all be told from shown text; "
+                "%s keeps them: remove the comments or fewer of them",
+                article.relative_source_path,
+                relative,
+            )
         source_dir = posixpath.dirname(article.relative_source_path.replace("\\", "/"))
         body = resolve_links(body, source_dir, targets, siteurl)
         tags = [tag.name for tag in getattr(article, "tags", None) or ()]

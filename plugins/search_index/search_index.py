@@ -7,13 +7,15 @@ for the same index. A production build starts it once the last article page
 is written and waits for it on `finalized` (a failure fails the staged build);
 the preview runs it after the new output is in place (run_after_swap). The
 last index is kept in CACHE_PATH/search_index/ under the sitetools.cache key
-of the files it read, and reused while they are the same.
+of the files it read, and reused while they are the same and match their
+digest (a sitetools.cache.Files folder; one that does not is indexed again).
+The output gets copies, never links into the cache, and the cache copies of
+the output: a cache file changed later cannot change the published site.
 """
 
 import json
 import logging
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -22,7 +24,6 @@ from pelican import signals
 from sitetools import cache
 from sitetools.build import BuildError, defers_after_swap, on_failure, run_after_swap
 from sitetools.contents import contents_of
-from sitetools.files import link_or_copy
 
 logger = logging.getLogger(__name__)
 
@@ -170,28 +171,30 @@ def index_key(site, folders, options, glob):
     )
 
 
-def _link_tree(source, target):
-    shutil.copytree(source, target, copy_function=link_or_copy, dirs_exist_ok=True)
-
-
 def reuse_bundle(cache_root, key, site, options):
-    """Put the kept index of `key` into `site`; False when there is none."""
-    kept = Path(cache_root) / key
-    if kept.is_dir():
-        _link_tree(kept, Path(site) / options["bundle_dir"].strip("/"))
-    return kept.is_dir()
+    """Copy the kept index of `key` into `site` if it matches its digest;
+    False when there is none (or it did not match)."""
+    files = cache.Files(cache_root).read_folder(key)
+    if files is None:
+        return False
+    bundle = Path(site) / options["bundle_dir"].strip("/")
+    for relative, data in files.items():
+        (bundle / relative).parent.mkdir(parents=True, exist_ok=True)
+        (bundle / relative).write_bytes(data)
+    return True
 
 
 def keep_bundle(cache_root, key, site, options):
-    """Keep the index just written into `site` under `key`, and only it."""
-    cache_root = Path(cache_root)
-    staging = cache_root / f".{key}.{os.getpid()}.tmp"
-    shutil.rmtree(staging, ignore_errors=True)
-    _link_tree(Path(site) / options["bundle_dir"].strip("/"), staging)
-    for old in cache_root.iterdir():
-        if old != staging:
-            shutil.rmtree(old, ignore_errors=True)
-    staging.rename(cache_root / key)
+    """Keep a copy of the index just written into `site` under `key`, and only it."""
+    bundle = Path(site) / options["bundle_dir"].strip("/")
+    files = {
+        path.relative_to(bundle).as_posix(): path.read_bytes()
+        for path in sorted(bundle.rglob("*"))
+        if path.is_file()
+    }
+    kept = cache.Files(cache_root)
+    kept.write_folder(key, files)
+    kept.keep_only([key])
 
 
 def begin_index(site, options, glob, folders, cache_root):

@@ -8,7 +8,10 @@ no timestamp or metadata, so the same inputs give the same bytes.
 
 An image is named by its sitetools.cache key (title, label, site name, layout,
 font file, this code and the installed libraries): `social/<slug>-<hash10>.png`
-can be cached forever, and is drawn only when new, into CACHE_PATH/social_images/.
+can be cached forever, and is drawn only when new, into CACHE_PATH/social_images/
+(a sitetools.cache.Files: one that does not match its digest is drawn again).
+The output gets a copy, never a link: a cache file cut short later must not
+change the published site.
 Articles get `article.social_image`; other pages the context's `site_social_image`.
 """
 
@@ -28,7 +31,6 @@ from PIL import Image, ImageColor, ImageDraw, ImageFont
 from sitetools import cache
 from sitetools.build import BuildError
 from sitetools.contents import contents_of
-from sitetools.files import link_or_copy
 from sitetools.parallel import parallel_map
 from sitetools.progress import report
 
@@ -68,9 +70,9 @@ SHADES = 85
 # costs 30-50% more time to save 4 KiB of a 21 KiB image).
 PNG_LEVEL = 3
 
-# This build's images (names in the cache folder) and how many it drew;
+# This build's images ({name in the cache folder: inputs}), and how many it drew;
 # reset in `finalized`.
-_state = {"cache_dir": None, "used": [], "drawn": 0}
+_state = {"cache_dir": None, "used": {}, "options": None, "drawn": 0}
 # ((inputs, hash) of a title, label and site name under one layout), kept across builds.
 _cards = cache.Cache("social-images")
 
@@ -272,7 +274,7 @@ def render_card(inputs, options):
 def draw(cache_dir, name, inputs, options):
     """Draw one image into the cache folder: None, or why it cannot be drawn."""
     try:
-        cache.write_atomic(cache_dir / name, render_card(inputs, options))
+        cache.Files(cache_dir).write(name, render_card(inputs, options))
     except ValueError as error:
         return str(error)
 
@@ -307,8 +309,9 @@ def make_cards(generator):
         (where, article, f"{slug}-{digest}.png", {**inputs, "layout": layout})
         for (where, article, slug, *_), (inputs, digest) in zip(cards, made, strict=True)
     ]
-    drawn = set(os.listdir(cache_dir)) if cache_dir.is_dir() else set()
-    missing = list({name: inputs for *_, name, inputs in jobs if name not in drawn}.items())
+    kept = cache.Files(cache_dir)
+    wanted = {name: inputs for *_, name, inputs in jobs}
+    missing = [(name, inputs) for name, inputs in wanted.items() if kept.read(name) is None]
     errors = parallel_map(
         lambda index: draw(cache_dir, *missing[index], options),
         len(missing),
@@ -318,7 +321,7 @@ def make_cards(generator):
     problems = [f"{where}: {failed[name]}" for where, _, name, _ in jobs if name in failed]
     if problems:
         raise BuildError(problems)
-    _state.update(cache_dir=cache_dir, used=[name for *_, name, _ in jobs], drawn=len(missing))
+    _state.update(cache_dir=cache_dir, used=wanted, options=options, drawn=len(missing))
     width, height = int(options["width"]), int(options["height"])
     for _, article, name, inputs in jobs:
         alt = f"{inputs['title']} — {inputs['site_name']}"
@@ -331,20 +334,26 @@ def make_cards(generator):
 
 
 def publish_cards(pelican):
-    """Put this build's images into the output and drop unused ones from the cache."""
-    cache_dir = _state["cache_dir"]
+    """Copy this build's images into the output, each checked against its
+    digest as it is read (drawn again if it changed since make_cards), and
+    drop unused ones from the cache."""
+    cache_dir, used = _state["cache_dir"], _state["used"]
     if cache_dir is not None:
+        kept = cache.Files(cache_dir)
         target = Path(pelican.output_path) / settings_for(pelican.settings)["output_dir"].strip("/")
         there = set(os.listdir(target)) if target.is_dir() else set()
-        for name in set(_state["used"]) - there:
-            link_or_copy(cache_dir / name, target / name)
-        for stale in set(os.listdir(cache_dir) if cache_dir.is_dir() else ()) - set(_state["used"]):
-            if stale.endswith(".png"):
-                os.unlink(cache_dir / stale)
-        used, drawn = len(set(_state["used"])), _state["drawn"]
-        logger.info("social_images: drew %d image(s), reused %d", drawn, used - drawn)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in sorted(set(used) - there):
+            data = kept.read(name)
+            if data is None:
+                data = render_card(used[name], _state["options"])
+                kept.write(name, data)
+            (target / name).write_bytes(data)
+        kept.keep_only(used)
+        drawn = _state["drawn"]
+        logger.info("social_images: drew %d image(s), reused %d", drawn, len(used) - drawn)
     # Autoreload runs the handlers again: the next build starts clean.
-    _state.update(cache_dir=None, used=[], drawn=0)
+    _state.update(cache_dir=None, used={}, options=None, drawn=0)
 
 
 def register():
