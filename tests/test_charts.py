@@ -381,12 +381,24 @@ def test_the_chart_page_fits_passes_the_csp_and_axe(browser, prod, prod_siteurl,
         assert size == ("20px" if width < 640 else "13px"), f"{width} px: chart labels {size}"
         font = "t => getComputedStyle(t).fontFamily === getComputedStyle(document.body).fontFamily"
         assert text.evaluate(font), "the chart does not use the body font"
+        cut = page.evaluate(CUT_LABELS)
+        assert not cut, f"{width} px: labels run past their chart's edge, so they are cut: {cut}"
         assert_image_follows(page.locator("img.chart__svg"), scheme)
         report = Axe().run(page, options={"resultTypes": ["violations"]}).response
         found = [f"{v['id']}: {v['help']}" for v in report["violations"]]
         assert not found, f"axe ({scheme}, {width} px): {found}"
     finally:
         context.close()
+
+
+# Each inline chart's labels that reach past its <svg>'s box (an SVG clips them there).
+CUT_LABELS = """() => [...document.querySelectorAll("div.chart svg")].flatMap(svg => {
+  const box = svg.getBoundingClientRect();
+  return [...svg.querySelectorAll("text")].filter(t => {
+    const r = t.getBoundingClientRect();
+    return r.right > box.right + 0.5 || r.left < box.left - 0.5;
+  }).map(t => t.textContent);
+})"""
 
 
 # The accent colour of each scheme (main.css tokens), as the SVG file draws its line.
@@ -405,6 +417,31 @@ def assert_image_follows(image, scheme):
     other = "dark" if scheme == "light" else "light"
     assert near(ACCENT[scheme]) > 50, f"{scheme}: the SVG file's line is not in the accent"
     assert near(ACCENT[other]) == 0, f"{scheme}: the SVG file is drawn in the {other} colours"
+
+
+WIDE_AXES = [
+    ("line", [[str(x), float(x % 7)] for x in range(0, 200_001, 10_000)]),
+    ("scatter", [[str(x), float(x)] for x in (0, 123_456, 987_654)]),
+    ("bar", [["a long category name", 1e308], ["another long one", -1e308]]),
+]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("kind", "rows"), WIDE_AXES, ids=[kind for kind, _ in WIDE_AXES])
+@pytest.mark.parametrize("width", [390, 1280])
+def test_long_axis_labels_stay_inside_the_chart(browser, kind, rows, width):
+    """The bottom axis's last label ("200000", "1e308") sits at the chart's right
+    edge: drawn with main.css, it must not run past the SVG, which would cut it."""
+    spec = {"data": "a.csv", "type": kind, "x": "x", "y": "y"}
+    svg = draw(json.dumps([spec, rows, "c", "The data is in the table below."]))
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        page.set_content(f'<main><div class="chart">{svg}</div></main>')
+        page.add_style_tag(path=str(ROOT / "theme" / "static" / "css" / "main.css"))
+        cut = page.evaluate(CUT_LABELS)
+        assert not cut, f"{kind} at {width} px: labels run past the chart's edge: {cut}"
+    finally:
+        page.close()
 
 
 @pytest.mark.browser

@@ -257,8 +257,19 @@ def shown(value):
     return format(value, ".15g")
 
 
+# The bottom axis's last label ends at its tick: centred, it would run past the
+# chart's right edge and be cut ("20000" for 200000).
+_END = " chart__label--end"
+
+
 def _text(kind, x, y, text):
     return f'<text class="{kind}" x="{fmt(x)}" y="{fmt(y)}">{html.escape(str(text))}</text>'
+
+
+def left_margin(labels):
+    """Room on the left for the longest of the `labels` drawn there (category
+    names or value ticks), at a phone's 20-unit font: about 12 units a character."""
+    return max(LEFT, 12 + min(max(map(len, labels)), 24) * 12)
 
 
 def draw(text):
@@ -270,9 +281,9 @@ def draw(text):
     values = in_units([y for _, y in rows], exponent)
     horizontal = bar and any(len(x) > LONG_LABEL for x, _ in rows)
     height = TOP + BOTTOM + BAR_ROW * len(rows) if horizontal else HEIGHT
-    left = LEFT + (min(max(len(x) for x, _ in rows), 24) * 10 if horizontal else 0)
-    span, below = WIDTH - RIGHT - left, height - BOTTOM
     scale = ticks(min([*values, 0] if bar else values), max([*values, 0] if bar else values))
+    left = left_margin([x for x, _ in rows] if horizontal else tick_texts(scale, exponent))
+    span, below = WIDTH - RIGHT - left, height - BOTTOM
     xs = [number(x) for x, _ in rows]
     xexponent = 0 if bar or None in xs else exponent_of(xs)
     xs = xs if bar or None in xs else in_units(xs, xexponent)
@@ -300,10 +311,14 @@ def draw(text):
             else f"M{left} {fmt(vpos(t))}H{left + span}"
         )
         at = (vpos(t), below + 18) if horizontal else (left - 6, vpos(t))
-        labels.append(_text("chart__tick" + " chart__tick--y" * (not horizontal), *at, tick_text))
+        kind_of = " chart__tick--y" if not horizontal else _END * (t == scale[-1])
+        labels.append(_text("chart__tick" + kind_of, *at, tick_text))
     if xscale:
         texts = zip(xscale, tick_texts(xscale, xexponent), strict=True)
-        labels += [_text("chart__tick", xpos(v), below + 18, t) for v, t in texts]
+        labels += [
+            _text("chart__tick" + _END * (v == xscale[-1]), xpos(v), below + 18, t)
+            for v, t in texts
+        ]
     every = 1 if horizontal else math.ceil(len(rows) / 12)
     band = (BAR_ROW if horizontal else span / len(rows)) * 0.7
     for i, (x, y) in enumerate(zip((x for x, _ in rows), values, strict=True)):
