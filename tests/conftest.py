@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -43,11 +44,12 @@ def run_python(code, timeout=300):
     return result.stdout
 
 
-def run_invoke(*args, timeout=120):
+def run_invoke(*args, timeout=120, memory=None):
     """Run `invoke <args>` at the project root, as the author would, without
-    colour; returns the finished process."""
+    colour (under a limit of `memory` bytes when given); returns the finished process."""
+    command = [sys.executable, "-m", "invoke", *args]
     return subprocess.run(
-        [sys.executable, "-m", "invoke", *args],
+        bounded(command, memory) if memory else command,
         cwd=ROOT,
         check=False,
         capture_output=True,
@@ -74,15 +76,28 @@ def bounded(command, memory=MEMORY_LIMIT):
 
 def run_invoke_bounded(*args, timeout=120, memory=MEMORY_LIMIT):
     """run_invoke under a memory limit (bytes) and a timeout."""
-    return subprocess.run(
-        bounded([sys.executable, "-m", "invoke", *args], memory),
-        cwd=ROOT,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+    return run_invoke(*args, timeout=timeout, memory=memory)
+
+
+def stop_process(process):
+    """Stop a preview as Ctrl+C does; kill it if it does not stop in 10 s."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory):
+    """A good dev build of tests/data/reader in output/, and its snapshot:
+    the output a failing build must leave as it was."""
+    base = tmp_path_factory.mktemp("last-good")
+    content = shutil.copytree(DATA / "reader", base / "content")
+    output = base / "output"
+    build("pelicanconf.py", output, {"PATH": str(content), "CACHE_PATH": str(base / "cache")})
+    return output, snapshot(output)
 
 
 def capture_log_messages():

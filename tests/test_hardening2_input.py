@@ -22,7 +22,6 @@ tests/data/reader, and compare that folder before and after.
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -35,7 +34,7 @@ from bs4 import BeautifulSoup
 from plugins.redirects.redirects import parse_rules
 from sitetools.build import build
 from sitetools.importer import plan_import
-from tests.conftest import DATA, ROOT, free_port, run_invoke_bounded, snapshot
+from tests.conftest import DATA, ROOT, free_port, run_invoke_bounded, snapshot, stop_process
 
 BLOGS = DATA / "import"
 SECRET = "SECRET-20a-do-not-import"
@@ -105,16 +104,6 @@ def bomb_line(text, number):
 
 
 # ---- 1. A bomb in a post stops `invoke build`, bounded, naming file and line -------------
-
-
-@pytest.fixture(scope="module")
-def good(tmp_path_factory):
-    """A good dev build of tests/data/reader in output/, and its snapshot."""
-    base = tmp_path_factory.mktemp("last-good")
-    content = shutil.copytree(DATA / "reader", base / "content")
-    output = base / "output"
-    build("pelicanconf.py", output, {"PATH": str(content), "CACHE_PATH": str(base / "cache")})
-    return output, snapshot(output)
 
 
 def failed_build(content, good):
@@ -532,9 +521,4 @@ def test_the_preview_shows_the_bombs_file_on_its_error_page(tmp_path):
         assert any("posts/bomb.md:" in line and "front matter:" in line for line in found), found
         assert process.poll() is None, f"the preview died:\n{log.read_text()}"
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)

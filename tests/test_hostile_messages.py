@@ -22,16 +22,6 @@ SECRET = "SECRET-7d3f9a-do-not-publish"
 BROKEN_SETTINGS = 'AUTHOR = "x"\nSITENAME = "y"\nPATH = ("content"\n'
 
 
-@pytest.fixture(scope="module")
-def good(tmp_path_factory):
-    """A good dev build of tests/data/reader in output/, and its snapshot."""
-    base = tmp_path_factory.mktemp("last-good")
-    content = shutil.copytree(DATA / "reader", base / "content")
-    output = base / "output"
-    build("pelicanconf.py", output, {"PATH": str(content), "CACHE_PATH": str(base / "cache")})
-    return output, snapshot(output)
-
-
 def fails_cleanly(run, good, *words):
     """`run` exited 1 without a traceback, said each of `words` on one line,
     and left the last good build as it was."""

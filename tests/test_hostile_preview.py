@@ -13,7 +13,6 @@ tests may break its pelicanconf.py and content/ freely.
 import http.client
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from bs4 import BeautifulSoup
 
 from sitetools.devserver import EVENTS_PATH, MAX_LISTENERS, RELOAD_PATH
 from sitetools.netlify import csp_directives, headers_for, load_config
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, stop_process
 
 pytestmark = pytest.mark.slow
 
@@ -100,12 +99,7 @@ class Preview:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
     def stop(self):
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
 
     def request(self, path, method="GET", headers=None):
         """(status, headers as a lower-case dict, body) of one request."""

@@ -5,7 +5,6 @@ appears, a broken post turns into the error list, the fix brings the page back.
 
 import os
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -16,7 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, stop_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -70,12 +69,7 @@ def preview(tmp_path_factory):
             url=f"http://127.0.0.1:{port}", content=content, output=output, log=log
         )
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 @pytest.fixture
