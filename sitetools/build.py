@@ -37,8 +37,9 @@ logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 # Per build: work plugins leave until the new output is in place (a list in a
-# preview build, else None), and cleanups to run if the build fails.
-_after_swap = {"queue": None}
+# preview build, else None), the folders of the old output the preview carries
+# into the new one, and cleanups to run if the build fails.
+_after_swap = {"queue": None, "keep": []}
 _on_failure = []
 
 
@@ -279,6 +280,13 @@ def run_after_swap(work):
     return True
 
 
+def keep_across_swap(relative):
+    """In a preview build, carry the old output's folder `relative` into the
+    new output (unless the build wrote one), so that it is served until the
+    work queued by run_after_swap replaces it."""
+    _after_swap["keep"].append(relative)
+
+
 def defers_after_swap():
     """True in a preview build, where run_after_swap would queue work."""
     return _after_swap["queue"] is not None
@@ -307,8 +315,11 @@ class SiteBuilder:
     plugins' slow work runs after the swap, and old output goes in the background.
     """
 
-    def __init__(self, config="pelicanconf.py", output=None, overrides=None, warm=False):
+    def __init__(self, config="pelicanconf.py", output=None, overrides=None, warm=False, *,
+                 on_deferred=None):  # fmt: skip
         self.config = config
+        # on_deferred(True) when a build's deferred work starts, (False) when it has ended.
+        self.on_deferred = on_deferred or (lambda _running: None)
         self.overrides = dict(overrides or {})
         self.output = Path(output) if output else None
         self.warm = warm
@@ -370,6 +381,7 @@ class SiteBuilder:
         started = time.perf_counter()
         _on_failure.clear()
         deferred = _after_swap["queue"] = [] if self.warm else None
+        kept = _after_swap["keep"] = []
         pelican = None
         try:
             with (
@@ -397,13 +409,14 @@ class SiteBuilder:
             raise BuildError(collector.errors)
         _on_failure.clear()
         cache.record(settings, key)
-        fast = self._put_in_place(staging, output, fast, used, deferred)
+        fast = self._put_in_place(staging, output, fast, used, deferred=deferred, kept=kept)
         seconds = time.perf_counter() - started
         return BuildResult(output, seconds, collector.warnings, written, fast=fast)
 
-    def _put_in_place(self, staging, output, fast, used, deferred):
+    def _put_in_place(self, staging, output, fast, used, *, deferred, kept):
         """Put a good build in place: a fast pass's files over those of `output`,
-        else the whole staging folder instead of it, and start deferred work."""
+        else the whole staging folder instead of it (with the `kept` folders of
+        `output` moved in), and start deferred work."""
         self.wait()  # the last build's background work writes into output/
         if fast and not used:
             logger.warning(
@@ -414,11 +427,23 @@ class SiteBuilder:
         if fast:
             move_into(staging, output)
         else:
+            for relative in kept:
+                old, new = output / relative, staging / relative
+                if old.is_dir() and not old.is_symlink() and not new.exists():
+                    new.parent.mkdir(parents=True, exist_ok=True)
+                    old.rename(new)
             _replace(staging, output, background=self.warm)
         self._built = True
         if deferred and not fast:  # after a fast pass, the full build does that work
-            args = (deferred, "after the rebuild", output)
-            self._background = threading.Thread(target=_run_all, args=args, daemon=True)
+
+            def run_deferred():
+                try:
+                    _run_all(deferred, "after the rebuild", output)
+                finally:
+                    self.on_deferred(False)
+
+            self.on_deferred(True)
+            self._background = threading.Thread(target=run_deferred, daemon=True)
             self._background.start()
         return fast
 

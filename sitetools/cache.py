@@ -10,8 +10,8 @@ too (`prepare`, `record`).
 
 Nothing on disk is trusted as it is: Netlify restores cache/ from an archive,
 and a person or a full disk can cut a file short. Every file is written with
-the digest of its name and bytes beside it (`<name>.sha256`, for a folder of
-every file in it), and read only when it matches; one that does not is
+the digest of its name and bytes beside it (`<name>.sha256`), and read only
+when it matches; one that does not is
 deleted, made again, and named in a warning. A link, a folder or any other
 thing where a file should be is a mismatch too, and is never followed.
 """
@@ -28,7 +28,6 @@ import secrets
 import shutil
 import stat
 import sys
-import tempfile
 from pathlib import Path
 
 from pelican import signals
@@ -227,54 +226,9 @@ def write_checked(path, data):
     write_atomic(_sidecar(path), _entry_digest(path.name, data).encode("ascii"))
 
 
-def _folder_files(folder):
-    """{relative posix path: bytes} of every file under `folder`, or None if
-    it is not a plain folder or holds anything but folders and regular files."""
-    found, todo = {}, [(Path(folder), "")]
-    while todo:
-        here, prefix = todo.pop()
-        try:
-            entries = list(os.scandir(here))
-        except OSError:
-            return None
-        for entry in entries:
-            relative = prefix + entry.name
-            if entry.is_dir(follow_symlinks=False):
-                todo.append((Path(entry.path), relative + "/"))
-                continue
-            data = read_regular(entry.path)
-            if data is None:
-                return None
-            found[relative] = data
-    return found
-
-
-def _folder_digests(name, files):
-    """What a folder entry's digest file holds: its name (its key) and each file's digest."""
-    digests = {path: hashlib.sha256(data).hexdigest() for path, data in sorted(files.items())}
-    return {"name": name, "files": digests}
-
-
-def _folder_mismatch(kept, wanted):
-    """(the first file that differs or None, why) when the digests kept for a
-    folder are not `wanted`, those of what is in it; None when they are."""
-    if kept == wanted:
-        return None
-    usable = isinstance(kept, dict) and isinstance(kept.get("files"), dict)
-    if not usable or kept.get("name") != wanted["name"]:
-        return None, "no digest beside it written for it to check it against"
-    old, new = kept["files"], wanted["files"]
-    path = min(p for p in set(old) | set(new) if old.get(p) != new.get(p))
-    if path not in new:
-        return path, "missing from this cached folder (deleted since written)"
-    if path not in old:
-        return path, "not written with this cached folder (added since)"
-    return path, "does not match the digest kept for it (cut short or changed since written)"
-
-
 class Files:
-    """Files and folders kept between builds in one folder of CACHE_PATH, each
-    named by its key and checked against the digest beside it when read."""
+    """Files kept between builds in one folder of CACHE_PATH, each named by
+    its key and checked against the digest beside it when read."""
 
     def __init__(self, folder):
         self.folder = Path(folder)
@@ -285,49 +239,6 @@ class Files:
 
     def write(self, name, data):
         write_checked(self.folder / name, data)
-
-    def read_folder(self, name):
-        """{relative path: bytes} of folder entry `name`, or None."""
-        path = self.folder / name
-        if not os.path.lexists(path):
-            return _checked(path, None)
-        files = None if path.is_symlink() else _folder_files(path)
-        if files is None:
-            _refuse(path, "not a plain folder of regular files where a cached folder should be")
-            return None
-        try:
-            kept = json.loads(read_regular(_sidecar(path)) or b"null")
-        except ValueError:
-            kept = None
-        mismatch = _folder_mismatch(kept, _folder_digests(name, files))
-        if mismatch is None:
-            return files
-        inside, why = mismatch
-        logger.warning("%s: %s; made again", display_path(path / (inside or "")), why)
-        with contextlib.suppress(OSError):
-            discard(path)
-        return None
-
-    def write_folder(self, name, files):
-        """Keep `files` ({relative path: bytes}) as folder entry `name`: written
-        under a temporary name, renamed into place, then the digests."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        staging = Path(
-            tempfile.mkdtemp(prefix=f".{name}.{os.getpid()}-", suffix=".tmp", dir=self.folder)
-        )
-        path = self.folder / name
-        try:
-            for relative, data in files.items():
-                target = staging / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-            discard(path)
-            staging.rename(path)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        digests = json.dumps(_folder_digests(name, files), sort_keys=True)
-        write_atomic(_sidecar(path), digests.encode("utf-8", "surrogatepass"))
 
     def keep_only(self, names):
         """Remove every entry (and digest) but `names`; temporary files of a

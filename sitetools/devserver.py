@@ -141,13 +141,15 @@ def page_file(url_path):
 
 
 class PreviewState:
-    """The latest build's token and problems, and the pages listening for the
-    next one; shared across threads."""
+    """The latest build's token and problems, whether the work it deferred
+    (the search index) still runs, and the pages listening for news of
+    either; shared across threads. A page's inbox gets (event, data) pairs."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.token = f"{os.getpid()}-{time.time_ns()}"
         self.problems = []
+        self.deferring = False
         self.listeners = {}  # inbox -> output path of its page, oldest first
 
     def finished(self, problems, pages=None, skip=()):
@@ -161,14 +163,23 @@ class PreviewState:
                 if (pages is None or page in pages) and page not in skip
             ]
         for listener in listeners:
-            listener.put(self.token)
+            listener.put(("build", self.token))
+
+    def deferred(self, running):
+        """The last build's deferred work started (True) or ended: tell every open page."""
+        with self.lock:
+            self.deferring = running
+            listeners = list(self.listeners)
+        for listener in listeners:
+            listener.put(("deferred", "running" if running else "done"))
 
     def open_pages(self):
         with self.lock:
             return set(self.listeners.values())
 
     def listen(self, page=None):
-        """A new page's inbox and the current token; over the limit, the oldest gets CLOSE."""
+        """A new page's inbox, already holding the current news; over the
+        limit, the oldest page's inbox gets CLOSE."""
         inbox = queue.Queue()
         with self.lock:
             while len(self.listeners) >= MAX_LISTENERS:
@@ -176,7 +187,10 @@ class PreviewState:
                 del self.listeners[oldest]
                 oldest.put(CLOSE)
             self.listeners[inbox] = page
-            return inbox, self.token
+            inbox.put(("build", self.token))
+            if self.deferring:
+                inbox.put(("deferred", "running"))
+            return inbox
 
     def forget(self, inbox):
         with self.lock:
@@ -185,6 +199,16 @@ class PreviewState:
 
 def _is_html(path):
     return path.endswith(("/", ".html")) or "." not in path.rsplit("/", 1)[-1]
+
+
+def _next_news(inbox):
+    """The next (event, data) of a page's inbox, as Server-Sent Events; after
+    15 s of none, a comment line (a keep-alive)."""
+    try:
+        news = inbox.get(timeout=15)
+    except queue.Empty:
+        return b": keep-alive\n\n"
+    return news if news is CLOSE else "event: {}\ndata: {}\n\n".format(*news).encode()
 
 
 def make_handler(state, output, site_headers):
@@ -266,15 +290,11 @@ def make_handler(state, output, site_headers):
             self.end_headers()
             if self.command == "HEAD":
                 return
-            inbox, token = state.listen(page)
+            inbox = state.listen(page)
             try:
-                while token is not CLOSE:
-                    self.wfile.write(f"event: build\ndata: {token}\n\n".encode())
+                while (news := _next_news(inbox)) is not CLOSE:
+                    self.wfile.write(news)
                     self.wfile.flush()
-                    with contextlib.suppress(
-                        queue.Empty
-                    ):  # every 15 s the same token: a keep-alive
-                        token = inbox.get(timeout=15)
                 self.wfile.write(b"event: close\ndata: too many open pages\n\n")
                 self.wfile.flush()
             except OSError:  # the page went away
@@ -425,7 +445,9 @@ def serve(root, settings_file, output, *, host="127.0.0.1", port=8000, overrides
     stop = threading.Event()
     try:
         # One builder for the preview's life: it keeps what rebuilds can reuse.
-        builder = SiteBuilder(settings_file, output, overrides, warm=True)
+        builder = SiteBuilder(
+            settings_file, output, overrides, warm=True, on_deferred=state.deferred
+        )
         paths = [root / name for name in WATCHED]
         if "PATH" in builder.overrides:
             paths = [p for p in paths if p != root / "content"] + [Path(builder.overrides["PATH"])]

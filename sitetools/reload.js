@@ -1,6 +1,9 @@
-// Preview only: reload this page when the site has been rebuilt.
+// Preview only: reload this page when the site has been rebuilt. On the
+// search page (#search), while the work a build leaves for after it (the
+// search index) still runs, say so in one line, and reload once it is done.
 (() => {
   let seen = null;
+  let note = null;
   // The server writes the page open here first when the next save is built.
   const events = new EventSource(
     "/__preview/events?page=" + encodeURIComponent(location.pathname),
@@ -12,5 +15,21 @@
       location.reload();
     }
     seen = event.data;
+  });
+  events.addEventListener("deferred", (event) => {
+    const search = document.getElementById("search");
+    if (!search) {
+      return;
+    }
+    if (event.data === "running" && note === null) {
+      note = document.createElement("p");
+      note.setAttribute("role", "status");
+      note.dataset.previewNote = "search";
+      note.textContent =
+        "The search index is older than your last save; this page reloads once it is rebuilt.";
+      search.before(note);
+    } else if (event.data === "done" && note !== null) {
+      location.reload();
+    }
   });
 })();

@@ -2,8 +2,8 @@
 what the page hides kept out of its Markdown alternate.
 
 Classes covered:
-- 7. A cache entry is checked against the digest kept beside it: a poisoned
-  pagefind.js, a social image cut short (or replaced by a folder, a link out
+- 7. A cache entry is checked against the digest kept beside it: a social
+  image cut short (or replaced by a folder, a link out
   of the cache, a FIFO) is made again, with a warning naming it.
 - 7. output/ shares no file with cache/: truncating every cache file after a
   good build leaves output/ byte for byte as it was.
@@ -42,8 +42,6 @@ from tests.conftest import (
     snapshot,
 )
 
-POISON = 'alert("cache-poisoned");'
-
 
 def publish(base, content=DATA / "reader"):
     """`invoke publish` of `content` into base/output (its cache: base/cache)."""
@@ -70,39 +68,7 @@ def warm(cold, tmp_path):
     return tmp_path
 
 
-def cached_bundle(base):
-    """The cached Pagefind folder (there is one: the last index)."""
-    folders = [p for p in (base / "cache" / "search_index").iterdir() if p.is_dir()]
-    assert len(folders) == 1, folders
-    return folders[0]
-
-
 # -- A cache entry is checked against its digest ---------------------------------------
-
-
-def test_a_poisoned_pagefind_js_in_the_cache_is_not_published(cold, warm):
-    bundle = cached_bundle(warm)
-    # Control: an untouched cached index is reused as it is (not indexed again).
-    identity = bundle.stat().st_ino
-    publish(warm)
-    assert cached_bundle(warm).stat().st_ino == identity, "the cached index was not reused"
-
-    with open(bundle / "pagefind.js", "a", encoding="utf-8") as handle:
-        handle.write(POISON)
-    done = publish(warm)
-    shipped = (warm / "output" / "pagefind" / "pagefind.js").read_text(encoding="utf-8")
-    assert POISON not in shipped, "the poisoned cached pagefind.js was published"
-    assert shipped == (cold / "output" / "pagefind" / "pagefind.js").read_text(encoding="utf-8")
-    notes = [line for line in done.stderr.splitlines() if "pagefind.js" in line]
-    assert notes and "made again" in notes[0], f"no note names pagefind.js: {done.stderr}"
-    assert POISON not in (cached_bundle(warm) / "pagefind.js").read_text(encoding="utf-8")
-
-
-def test_a_file_added_to_the_cached_index_is_not_published(warm):
-    (cached_bundle(warm) / "extra.js").write_text(POISON, encoding="utf-8")
-    done = publish(warm)
-    assert not (warm / "output" / "pagefind" / "extra.js").exists(), "an added file shipped"
-    assert "extra.js" in done.stderr, done.stderr
 
 
 def _truncate(path):
@@ -160,7 +126,6 @@ def test_truncating_every_cache_file_after_a_good_build_leaves_output_as_it_was(
     before = snapshot(warm / "output")
     cache_files = [p for p in (warm / "cache").rglob("*") if p.is_file()]
     assert any("social_images" in p.parts for p in cache_files), "no social image cached"
-    assert any("search_index" in p.parts for p in cache_files), "no search index cached"
     for path in cache_files:
         with open(path, "r+b") as handle:
             handle.truncate(0)

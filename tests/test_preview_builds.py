@@ -274,14 +274,21 @@ def test_an_open_page_is_known_by_its_output_path(address, path):
     assert page_file(address) == path
 
 
+def _listening(state, page):
+    """The inbox of an open page, past the news every page gets when it connects."""
+    inbox = state.listen(page)
+    assert inbox.get_nowait() == ("build", state.token)
+    return inbox
+
+
 def test_a_save_reloads_each_open_page_once_the_written_ones_first(preview, capsys):
     from sitetools.devserver import PreviewState, rebuild
 
     builder, content, output = preview
     state = PreviewState()
-    about, _ = state.listen("about/index.html")
+    about = _listening(state, "about/index.html")
     # A listing's later page is written with its first one, in the full build.
-    later, _ = state.listen("page/2/index.html")
+    later = _listening(state, "page/2/index.html")
     post = _edit(content, 8, "reloaded")
     assert rebuild(builder, state, changed=[post]), capsys.readouterr().err
     said = capsys.readouterr().out
@@ -297,7 +304,7 @@ def test_a_settings_change_is_built_once_in_full(preview, capsys):
 
     builder, _content, _output = preview
     state = PreviewState()
-    page_open, _ = state.listen("index.html")
+    page_open = _listening(state, "index.html")
     assert rebuild(builder, state, changed=[ROOT / "pelicanconf.py"]), capsys.readouterr().err
     said = capsys.readouterr().out
     assert "Pages rebuilt in" not in said, "a fast pass read every source again for nothing"

@@ -8,18 +8,15 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
+import threading
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from plugins.search_index.search_index import (
-    ALL_HTML,
-    article_folders,
-    folders_glob,
-    pagefind_command,
+    index_preview,
     pagefind_env,
-    pagefind_executable,
+    settings_for,
 )
 from sitetools.build import BuildError, build
 from tests.colours import contrast
@@ -45,23 +42,6 @@ def test_both_builds_index_exactly_the_posts(request, seed, which):
     assert (output / "pagefind" / "pagefind-ui.js").is_file()
 
 
-def test_reading_only_the_article_folders_changes_nothing_in_the_index(prod_site, tmp_path):
-    """The build gives Pagefind only the folders articles are written to; the
-    index must be byte for byte what Pagefind makes of the whole site."""
-    site = tmp_path / "site"
-    shutil.copytree(prod_site, site)
-    shutil.rmtree(site / "pagefind")
-    options = {"bundle_dir": "whole", "extra_args": []}
-    command = pagefind_command(pagefind_executable(), site, options)
-    assert "--glob" not in command
-    subprocess.run(command, check=True, capture_output=True, timeout=120)
-    ours, whole = prod_site / "pagefind", site / "whole"
-    names = sorted(p.relative_to(ours) for p in ours.rglob("*") if p.is_file())
-    assert names == sorted(p.relative_to(whole) for p in whole.rglob("*") if p.is_file())
-    for name in names:
-        assert (ours / name).read_bytes() == (whole / name).read_bytes(), name
-
-
 def test_drafts_are_searchable_in_the_preview_only(hostile):
     """Drafts are written to drafts/, outside posts/: the dev build still
     indexes them (two posts and a draft), the production build has no draft."""
@@ -70,21 +50,6 @@ def test_drafts_are_searchable_in_the_preview_only(hostile):
         for mode, output in hostile.items()
     }
     assert counts == {"dev": 3, "prod": 2}, counts
-
-
-@pytest.mark.parametrize(
-    ("paths", "glob"),
-    [
-        (["posts/a/index.html", "posts/b/index.html"], "posts/**/*.html"),
-        (["posts/a/index.html", "drafts/b/index.html"], "{drafts,posts}/**/*.html"),
-        (["/posts/a/index.html"], "posts/**/*.html"),
-        (["posts/a/index.html", "a-fr.html"], ALL_HTML),
-        (["we{ird}/a/index.html"], ALL_HTML),
-        ([], ALL_HTML),
-    ],
-)
-def test_the_glob_covers_every_article_folder_or_the_whole_site(paths, glob):
-    assert folders_glob(article_folders(paths)) == glob
 
 
 def test_an_allocator_setting_of_the_callers_own_wins():
@@ -291,164 +256,102 @@ def test_the_search_box_has_a_visible_label(open_page, prod_site, prod_siteurl, 
     assert "label-title-only" in [v["id"] for v in found], found
 
 
-# -- Pagefind starts as soon as the article pages are written ----------------
+# -- The preview indexes after the swap, beside the output, then renames it in --
 
 
-class _Finished:
-    """What the plugin keeps of a Pagefind process it started."""
-
-    def poll(self):
-        return 0
-
-    def kill(self):
-        pass
+@pytest.fixture(scope="module")
+def preview(tmp_path_factory):
+    """The preview's builder after its first build of 30 posts, and its index done."""
+    builder, content, output = preview_of_corpus(tmp_path_factory.mktemp("preview"), 30)
+    builder.wait()
+    return builder, content, output
 
 
-class _Articles:
-    """What note_article_folders reads of an article generator."""
-
-    def __init__(self, site, save_as_paths):
-        self.output_path = str(site)
-        self.settings = {"SEARCH_INDEX": {}, "CACHE_PATH": str(Path(site) / "cache")}
-        self.articles = [type("Article", (), {"save_as": path})() for path in save_as_paths]
+def _news(inbox):
+    return [inbox.get_nowait() for _ in range(inbox.qsize())]
 
 
-def test_the_index_starts_once_the_last_article_page_is_written(tmp_path, monkeypatch):
-    from plugins.search_index import search_index
-
-    started, cleanups = [], []
-    monkeypatch.setattr(
-        search_index, "start_index", lambda *args: started.append(args) or _Finished()
-    )
-    monkeypatch.setattr(search_index, "on_failure", cleanups.append)
-    monkeypatch.setattr(search_index, "defers_after_swap", lambda: False)
-    paths = ["posts/a/index.html", "posts/b/index.html", "posts/c/index.html"]
-    search_index.reset()
-    search_index.note_article_folders(_Articles(tmp_path, paths))
-    for path in ["index.html", *(str(tmp_path / p) for p in paths[:-1])]:
-        search_index.start_early(path)
-    assert not started, "Pagefind started before every article page was written"
-    search_index.start_early(str(tmp_path / paths[-1]))
-    assert len(started) == 1, "Pagefind did not start after the last article page"
-    site, _options, glob = started[0]
-    assert (site, glob) == (str(tmp_path), "posts/**/*.html")
-    assert len(cleanups) == 1, "a failed build would leave Pagefind writing into its folder"
-    search_index.start_early(str(tmp_path / paths[0]))
-    assert len(started) == 1, "Pagefind started twice"
-    search_index.reset()
-
-
-def test_the_preview_never_starts_the_index_early(tmp_path, monkeypatch):
-    from plugins.search_index import search_index
-
-    started = []
-    monkeypatch.setattr(
-        search_index, "start_index", lambda *args: started.append(args) or _Finished()
-    )
-    monkeypatch.setattr(search_index, "defers_after_swap", lambda: True)
-    search_index.reset()
-    search_index.note_article_folders(_Articles(tmp_path, ["posts/a/index.html"]))
-    search_index.start_early(str(tmp_path / "posts/a/index.html"))
-    assert not started, "the preview indexes after the swap, not during the build"
-    search_index.reset()
-
-
-def test_a_build_failing_after_the_index_started_leaves_nothing_behind(tmp_path, monkeypatch):
-    import time
-
-    from pelican import signals
-
-    from sitetools.bench import write_corpus
-
-    content = write_corpus(tmp_path / "content", 30)
-    processes = []
-
-    def fail_after_the_articles(_generator, **_kwargs):
-        plugin = sys.modules["search_index.search_index"]  # as Pelican loaded it
-        processes.append((plugin._state["started"] or (None, None))[1])
-        raise RuntimeError("a plugin gave up after the article pages")
-
-    signals.article_writer_finalized.connect(fail_after_the_articles)
-    try:
-        with pytest.raises(BuildError):
-            build(
-                "publishconf.py",
-                tmp_path / "site" / "output",
-                {"PATH": str(content), "CACHE_PATH": str(tmp_path / "cache")},
-            )
-    finally:
-        signals.article_writer_finalized.disconnect(fail_after_the_articles)
-    assert processes and processes[0] is not None, "Pagefind had not started early"
-    time.sleep(1)  # long enough for a Pagefind left running to write its bundle
-    assert processes[0].poll() is not None, "Pagefind still runs after the build failed"
-    left = sorted(path.name for path in (tmp_path / "site").iterdir())
-    assert left == [], f"a failed build left {left} beside output/"
-
-
-# -- The last index is reused while the pages it read are the same -----------
-
-
-def _bundle(output):
-    folder = output / "pagefind"
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
-    }
-
-
-@pytest.fixture
-def pagefind_runs(monkeypatch):
-    """Counts Pagefind runs in builds made after the first (the plugin as
-    Pelican loaded it, from PLUGIN_PATHS)."""
-    runs = []
-
-    def watch():
-        plugin = sys.modules["search_index.search_index"]
-        original = plugin.start_index
-
-        def counting(*args):
-            runs.append(args)
-            return original(*args)
-
-        monkeypatch.setattr(plugin, "start_index", counting)
-
-    return runs, watch
-
-
-def test_production_reindexes_only_when_an_article_page_changed(tmp_path, pagefind_runs):
-    from sitetools.bench import edit_text, write_corpus
-
-    runs, watch = pagefind_runs
-    content = write_corpus(tmp_path / "content", 30)
-    overrides = {"PATH": str(content), "CACHE_PATH": str(tmp_path / "cache")}
-    first = build("publishconf.py", tmp_path / "first", overrides).output
-    watch()
-    about = next((content / "pages").glob("*.md"))
-    about.write_text(about.read_text("utf-8") + "\nA page edit.\n", "utf-8")
-    same = build("publishconf.py", tmp_path / "same", overrides).output
-    assert not runs, "Pagefind ran though no article page changed"
-    assert _bundle(same) == _bundle(first), "the kept index differs from the one it stands for"
-    post = sorted((content / "posts").glob("*.md"))[6]
-    post.write_text(edit_text(post.read_text("utf-8"), "reindexed"), "utf-8")
-    edited = build("publishconf.py", tmp_path / "edited", overrides).output
-    assert len(runs) == 1, "an edited post did not make a new index"
-    assert _bundle(edited) != _bundle(first)
-
-
-def test_the_preview_reindexes_only_when_an_article_page_changed(tmp_path, pagefind_runs):
+def test_the_preview_serves_the_last_index_until_the_new_one_is_whole(preview, monkeypatch):
     from sitetools.bench import edit_text
+    from sitetools.devserver import PreviewState
 
-    runs, watch = pagefind_runs
-    builder, content, _ = preview_of_corpus(tmp_path, 30)
-    builder.wait()
-    watch()
-    about = next((content / "pages").glob("*.md"))
-    about.write_text(about.read_text("utf-8") + "\nA page edit.\n", "utf-8")
-    builder.build(changed=[about])
-    builder.wait()
-    assert not runs, "the preview ran Pagefind though no article page changed"
-    assert (tmp_path / "output" / "pagefind" / "pagefind-entry.json").is_file()
-    post = sorted((content / "posts").glob("*.md"))[6]
+    builder, content, output = preview
+    state = PreviewState()
+    monkeypatch.setattr(builder, "on_deferred", state.deferred)
+    search_page = state.listen("search/index.html")
+    before = entry(output)
+    plugin = sys.modules["search_index.search_index"]  # as Pelican loaded it
+    gate, original = threading.Event(), plugin.run_pagefind
+
+    def held(*args):
+        assert gate.wait(60), "the test never let the index go on"
+        return original(*args)
+
+    monkeypatch.setattr(plugin, "run_pagefind", held)
+    post = sorted((content / "posts").glob("*.md"))[3]
     post.write_text(edit_text(post.read_text("utf-8"), "reindexed"), "utf-8")
-    builder.build(changed=[post])
-    builder.wait()
-    assert len(runs) == 1, "an edited post did not make a new index in the preview"
+    try:
+        builder.build(changed=[post])
+        assert entry(output) == before, "the last index was not served while the new one was made"
+        assert ("deferred", "running") in _news(search_page), "/search/ was not told"
+        late = state.listen("search/index.html")
+        assert _news(late)[-1] == ("deferred", "running"), "a page opened meanwhile was not told"
+    finally:
+        gate.set()
+        builder.wait()
+    assert _news(search_page) == [("deferred", "done")], "/search/ was not told it is done"
+    assert entry(output) != before, "the edited post was not indexed again"
+    left = [p.name for p in output.parent.iterdir() if p.name.startswith(".output-")]
+    assert not left, f"indexing left {left} beside output/"
+
+
+def test_a_failed_preview_index_keeps_the_last_one_and_leaves_nothing(prod_site, tmp_path):
+    site = tmp_path / "output"
+    shutil.copytree(prod_site, site)
+    before = entry(site)
+    options = settings_for({"SEARCH_INDEX": {"extra_args": ["--no-such-flag"]}})
+    with pytest.raises(BuildError) as failure:
+        index_preview(site, options)
+    assert "pagefind exited" in failure.value.problems[0], failure.value.problems
+    assert entry(site) == before, "a failed index replaced the last one"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"], "a folder was left behind"
+
+
+@pytest.mark.browser
+def test_the_preview_search_page_says_the_index_is_older_then_reloads(open_page, site, tmp_path):
+    """reload.js as the preview serves it, with the server's news routed: the
+    index is being made, then it is done."""
+    from sitetools.devserver import EVENTS_PATH, RELOAD_JS, RELOAD_PATH, RELOAD_TAG
+
+    copy = shutil.copytree(site, tmp_path / "site")
+    search = copy / "search" / "index.html"
+    search.write_bytes(search.read_bytes().replace(b"</body>", RELOAD_TAG + b"</body>"))
+    news = iter(["running", "done"])
+    answers = []
+
+    def events(route):
+        said = next(news, None)
+        answers.append(said)
+        body = "retry: 100\nevent: build\ndata: one\n\n"
+        body += f"event: deferred\ndata: {said}\n\n" if said else "retry: 600000\n\n"
+        route.fulfill(status=200, body=body, headers={"content-type": "text/event-stream"})
+
+    page = open_page(copy, "/search/", headers={"content-security-policy": CSP})
+    problems = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.route(f"**{EVENTS_PATH}*", events)
+    page.route(
+        f"**{RELOAD_PATH}", lambda r: r.fulfill(body=RELOAD_JS, content_type="text/javascript")
+    )
+    with page.expect_navigation(timeout=10_000):
+        page.reload()
+    note = page.locator("[data-preview-note]")
+    # The note shows, then "done" reloads the page, which shows no note.
+    with page.expect_navigation(timeout=10_000):
+        note.wait_for(state="attached", timeout=5000)
+        assert "older than your last save" in note.inner_text()
+        assert page.get_by_role("status").count() >= 1
+    page.locator(".pagefind-ui__search-input").wait_for(timeout=5000)
+    assert note.count() == 0, "the note stays once the index is done"
+    assert answers[:2] == ["running", "done"], answers
+    assert not problems, problems
