@@ -32,6 +32,7 @@ from pathlib import Path
 
 from . import cache, progress
 from .netlify import url_problem
+from .parallel import switched_off
 
 logger = logging.getLogger(__name__)
 
@@ -363,10 +364,12 @@ class SiteBuilder:
             logging.getLogger().removeHandler(collector)
             shutil.rmtree(staging, ignore_errors=True)
             raise
+        carried = carried and not switched_off("content-cache")
         settings["LOAD_CONTENT_CACHE"] = settings["LOAD_CONTENT_CACHE"] and (trusted or carried)
         settings.update(OUTPUT_PATH=str(staging), DELETE_OUTPUT_DIRECTORY=False)
         # Only worth it when the cache spares reading every source again.
         fast = first is not None and self._built and trusted and output.is_dir()
+        fast = fast and not switched_off("fast-pass")
         sources = {file_identity(path) for path in changed or ()} - {None}
         used, written, prefix = {}, set(), str(staging) + os.sep
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from pelican import signals
 
 from .files import display_path
-from .parallel import parallel_map
+from .parallel import parallel_map, switched_off
 from .progress import report
 
 logger = logging.getLogger(__name__)
@@ -226,6 +226,11 @@ def write_checked(path, data):
     write_atomic(_sidecar(path), _entry_digest(path.name, data).encode("ascii"))
 
 
+def _off(name):
+    """Whether the bench turned this cache off: all of them ("cache"), or "cache:<name>"."""
+    return switched_off("cache") or switched_off(f"cache:{name}")
+
+
 class Files:
     """Files kept between builds in one folder of CACHE_PATH, each named by
     its key and checked against the digest beside it when read."""
@@ -235,7 +240,7 @@ class Files:
 
     def read(self, name):
         """The bytes of entry `name`, or None (made again by the caller)."""
-        return read_checked(self.folder / name)
+        return None if _off(self.folder.name) else read_checked(self.folder / name)
 
     def write(self, name, data):
         write_checked(self.folder / name, data)
@@ -269,6 +274,7 @@ class Cache:
         if path != self.path:
             self.path, self.dirty, self.used, self.entries = path, False, set(), {}
             data = read_checked(path)
+            data = None if _off(self.name) else data
             with contextlib.suppress(*UNREADABLE):  # an unreadable cache is a cache miss
                 entries = pickle.loads(data) if data is not None else {}
                 self.entries = entries if isinstance(entries, dict) else {}

@@ -16,6 +16,7 @@ from sitetools.build import BuildError
 from sitetools.check import Page, broken_links, served
 from sitetools.contents import contents_of
 from sitetools.files import display_path, header_line, line_where
+from sitetools.parallel import switched_off
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +165,7 @@ def fix_urls(_pelican):
     posts). Once every generator is done they are final, so each post and page
     gets Pelican's values as `override_url` and `override_save_as`: what
     Pelican sets for `Url:` and `Save_as:` lines and reads before formatting."""
-    for content in contents_of(*_state["generators"]):
+    for content in () if switched_off("url-memo") else contents_of(*_state["generators"]):
         content.override_url, content.override_save_as = content.url, content.save_as
     _state["generators"] = ()
 

@@ -84,6 +84,7 @@ def read_all(jobs, options):
         workers=processes,
         min_items=least,
         progress=lambda done, total: report("reading sources", done, total),
+        switch="markdown-pool",
     )
     return {path: result for (_, path), result in zip(jobs, results, strict=True) if result}
 
