@@ -484,8 +484,7 @@ def build_report(samples, posts, runs, seed):
 
 # The row each switch's speed code is for; each cache of the one cache
 # ("cache:<name>", found in a warm build's cache/) is for the one-edit deploy.
-ABLATED_ROWS = {"markdown-pool": "production", "workers": "production",
-                "link-memo": "production", "url-memo": "production",
+ABLATED_ROWS = {"workers": "production",
                 "cache": "production-warm", "content-cache": "production-warm",
                 "fast-pass": "preview-page"}  # fmt: skip
 KEEP_FROM = 0.10  # speed code saving less than this share of its build goes (issue 17)

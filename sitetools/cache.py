@@ -33,8 +33,7 @@ from pathlib import Path
 from pelican import signals
 
 from .files import display_path
-from .parallel import parallel_map, switched_off
-from .progress import report
+from .parallel import parallel_each, switched_off
 
 logger = logging.getLogger(__name__)
 
@@ -283,11 +282,7 @@ class Cache:
         missing = {k: text for k, text in zip(keys, texts, strict=True) if k not in self.entries}
         todo = list(missing.items())
         if todo:
-            results = parallel_map(
-                lambda index: function(todo[index][1]),
-                len(todo),
-                progress=(lambda done, total: report(label, done, total)) if label else None,
-            )
+            results = parallel_each(function, [text for _, text in todo], label)
             self.entries.update(zip((k for k, _ in todo), results, strict=True))
             self.dirty = True
         self.used.update(keys)

@@ -15,8 +15,6 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
-from .parallel import switched_off
-
 # Attributes that hold a URL the browser fetches or navigates to.
 URL_ATTRIBUTES = {
     **dict.fromkeys(("a", "area", "link"), ("href",)),
@@ -98,22 +96,12 @@ def broken_links(pages, exists, site_origins=()):
     """(page, tag, attribute, url, site path, fragment) for each internal link
     of `pages` ({site path: Page}) that leads to no file (fragment "") or to
     no element with its #fragment; `exists` as for `served`."""
-    # The same links (menus, tags, feeds) sit on most pages: each is resolved
-    # once per base it depends on, and each target looked up once.
-    targets, files, memo_off = {}, {}, switched_off("link-memo")
     for page, parsed in pages.items():
-        folder = page.rsplit("/", 1)[0] + "/"
         for tag, attribute, url in parsed.links:
-            absolute = url.startswith(("/", "http:", "https:"))
-            base = "" if absolute else page if url[:1] in ("", "#", "?") else folder
-            if (base, url) not in targets or memo_off:
-                targets[base, url] = internal_target(url, page, site_origins)
-            if (target := targets[base, url]) is None:
+            if (target := internal_target(url, page, site_origins)) is None:
                 continue
             site_path, fragment = target
-            if site_path not in files or memo_off:
-                files[site_path] = served(site_path, exists)
-            file = files[site_path]
+            file = served(site_path, exists)
             if file is None:
                 yield page, tag, attribute, url, site_path, ""
             elif fragment and file in pages and fragment not in pages[file].ids:

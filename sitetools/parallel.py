@@ -8,18 +8,17 @@ import multiprocessing
 import os
 import threading
 
+from .progress import report
+
 _task = {"function": None}  # what forked workers run; set just before the pool forks
 # `invoke bench --ablate` sets this to a comma-separated list of SWITCHES to
 # turn off, to measure what each saves (docs/bench.md).
 SWITCHES_OFF = "SITE_SPEEDUPS_OFF"
 SWITCHES = {
-    "markdown-pool": "Markdown read on every CPU (plugins/parallel_markdown)",
     "workers": "the one cache's misses and social images made on every CPU",
     "cache": "the one cache's entries kept between builds (sitetools/cache.py)",
     # and "cache:<name>" for one of them: cache:typography, cache:social_images, ...
     "content-cache": "Pelican's content cache kept between builds",
-    "link-memo": "the link check resolving each link once per base",
-    "url-memo": "each post's URL and path worked out once (plugins/output_paths)",
     "fast-pass": "the preview writing the edited and open pages first",
 }
 
@@ -53,11 +52,18 @@ def _call(index):
     return _task["function"](index)
 
 
-def parallel_map(function, count, workers=0, min_items=16, progress=None, *, switch="workers"):
+def parallel_each(function, items, label=None):
+    """[function(item) for item in items], as parallel_map runs it; its
+    progress is shown under `label`."""
+    progress = (lambda done, total: report(label, done, total)) if label else None
+    return parallel_map(lambda index: function(items[index]), len(items), progress=progress)
+
+
+def parallel_map(function, count, workers=0, min_items=16, progress=None):
     """[function(i) for i in range(count)], in order, on forked workers when
-    worker_count allows and the bench has not turned `switch` off;
+    worker_count allows and the bench has not turned "workers" off;
     `progress(done, count)` is called in the parent."""
-    processes = 1 if switched_off(switch) else worker_count(workers, count, min_items)
+    processes = 1 if switched_off("workers") else worker_count(workers, count, min_items)
     results = []
     if processes == 1:
         results_in = map(function, range(count))

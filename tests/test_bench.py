@@ -262,13 +262,13 @@ def test_the_ablation_table_gives_what_each_switch_saves_and_flags_the_small_one
     report = {"posts": 5, "seed": 7, "runs": 3, "cpus": 2, "ablations": [
         {"switch": "fast-pass", "row": "preview-page", "on": sample(1.0), "off": sample(4.0),
          "saves": 0.75, "saves_cpu": 0.75},
-        {"switch": "url-memo", "row": "production", "on": sample(9.5), "off": sample(10.0),
+        {"switch": "workers", "row": "production", "on": sample(9.5), "off": sample(10.0),
          "saves": 0.05, "saves_cpu": 0.05},
     ]}  # fmt: skip
     lines = format_ablations(report).splitlines()
     fast = next(line for line in lines if line.startswith("fast-pass"))
     assert LABELS["preview-page"] in fast and "75%" in fast and "< 10%" not in fast, fast
-    memo = next(line for line in lines if line.startswith("url-memo"))
+    memo = next(line for line in lines if line.startswith("workers"))
     assert "5%" in memo and memo.endswith("< 10%"), memo
 
 
@@ -276,7 +276,7 @@ def test_the_ablation_table_gives_what_each_switch_saves_and_flags_the_small_one
 def test_invoke_bench_ablate_measures_each_switch_on_and_off():
     """`invoke bench --ablate` end to end on 20 posts, for a switch of each
     row: each measured on and off, its saving the ratio of the two."""
-    switches = "fast-pass,cache,url-memo"
+    switches = "fast-pass,cache,workers"
     result = run_invoke(
         "bench",
         "--ablate",
@@ -294,7 +294,7 @@ def test_invoke_bench_ablate_measures_each_switch_on_and_off():
     assert list(found) == switches.split(","), list(found)
     rows_of = {name: item["row"] for name, item in found.items()}
     assert rows_of == {"fast-pass": "preview-page", "cache": "production-warm",
-                       "url-memo": "production"}, rows_of  # fmt: skip
+                       "workers": "production"}, rows_of  # fmt: skip
     for name, item in found.items():
         on, off = item["on"]["seconds"], item["off"]["seconds"]
         assert on > 0 and off > 0, f"{name}: not measured"

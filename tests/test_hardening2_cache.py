@@ -110,11 +110,11 @@ def test_a_damaged_cached_social_image_is_drawn_again(cold, warm, damage):
 
 
 def test_a_damaged_pickle_and_content_cache_are_made_again(cold, warm):
-    _truncate(warm / "cache" / "typography.pickle")
+    _truncate(warm / "cache" / "headings-ids.pickle")
     with open(warm / "cache" / "ArticlesGenerator-Readers", "ab") as handle:
         handle.write(b"tampered")
     done = publish(warm)
-    assert "typography.pickle" in done.stderr and "ArticlesGenerator-Readers" in done.stderr
+    assert "headings-ids.pickle" in done.stderr and "ArticlesGenerator-Readers" in done.stderr
     assert snapshot(warm / "output") == snapshot(cold / "output"), "not the cold build's site"
 
 

@@ -33,10 +33,11 @@ from sitetools.cache import Cache, code_digest
 from sitetools.contents import body as body_of
 from sitetools.contents import unread_sources
 from sitetools.files import display_path
+from sitetools.parallel import parallel_each
 
 from . import schema
 from .content_files import allowed_roots, named_folders, scan_content
-from .html_policy import IMAGE_SOURCES, violations
+from .html_policy import violations
 from .schema import MAX_SLUG_BYTES, Post, header_errors, header_model, keys_of, slug_suggestion
 from .schema import SLUG_SHAPE as _SLUG_SHAPE
 
@@ -744,7 +745,7 @@ def judge(settings, rendered):
     """Report lines for the raw HTML outside html_policy's allowlist in
     [(source path, body, {field: html})], judged from the one cache where it can."""
     texts = [text for _, body, fields in rendered for text in (body, *fields.values())]
-    found = iter(_JUDGED.map(settings, violations, texts, str(IMAGE_SOURCES), "raw HTML"))
+    found = iter(parallel_each(violations, texts, "raw HTML"))
     lines = []
     for path, body, fields in rendered:
         if any([next(found) for _ in range(1 + len(fields))]):
@@ -788,7 +789,6 @@ def judge_sources(settings, found):
 # html_policy's findings by HTML: neither is computed again until its input,
 # its code or a library changes.
 _CHECKED = Cache("content-guard")
-_JUDGED = Cache("html-policy")
 
 # What Pelican's readers rendered in this build, judged once every source is read.
 _rendered = []

@@ -1,7 +1,7 @@
-"""Each output path has one source (a clash fails the build) and is worked out
-once, no written page keeps a link Pelican could not resolve, and every internal
-link, image and #fragment leads somewhere (sitetools.check's link check, made on
-what this build claims). Every written page is read and parsed once, in
+"""Each output path has one source (a clash fails the build), no written page
+keeps a link Pelican could not resolve, and every internal link, image and
+#fragment leads somewhere (sitetools.check's link check, made on what this
+build claims). Every written page is read and parsed once, in
 `check_written`: further checks of written HTML belong there."""
 
 import difflib
@@ -16,7 +16,6 @@ from sitetools.build import BuildError
 from sitetools.check import Page, broken_links, served
 from sitetools.contents import contents_of
 from sitetools.files import display_path, header_line, line_where
-from sitetools.parallel import switched_off
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +101,7 @@ def where_in_source(content):
 
 # This build's output paths -> what writes them: a content object or a description.
 _claims = {}
-_state = {"output": None, "reserved": {}, "generators": (), "origins": ()}
+_state = {"output": None, "reserved": {}, "origins": ()}
 # Written pages: site path -> (Page, source path of the post or page, or None).
 _pages = {}
 
@@ -157,17 +156,6 @@ def claim_planned(generators):
             problems.append(claim(content.save_as, content))
     if any(problems):
         raise BuildError([line for line in problems if line])
-    _state["generators"] = generators
-
-
-def fix_urls(_pelican):
-    """Pelican formats `url` and `save_as` on every use (17,000 times at 1,000
-    posts). Once every generator is done they are final, so each post and page
-    gets Pelican's values as `override_url` and `override_save_as`: what
-    Pelican sets for `Url:` and `Save_as:` lines and reads before formatting."""
-    for content in () if switched_off("url-memo") else contents_of(*_state["generators"]):
-        content.override_url, content.override_save_as = content.url, content.save_as
-    _state["generators"] = ()
 
 
 def check_written(path, context):
@@ -259,8 +247,5 @@ def register():
     signals.all_generators_finalized.connect(claim_planned)
     # Every page Pelican renders passes here as it is written.
     signals.content_written.connect(check_written)
-    # Pelican asks for its writer right before it writes the first page, after
-    # every all_generators_finalized receiver.
-    signals.get_writer.connect(fix_urls)
     # Every page is written: its links can be followed.
     signals.finalized.connect(check_links)

@@ -7,8 +7,8 @@ from html.parser import HTMLParser
 
 from pelican import signals
 
-from sitetools.cache import Cache
 from sitetools.contents import contents_of
+from sitetools.parallel import parallel_each
 
 DEFAULTS = {
     "tag_separator": " / ",
@@ -25,10 +25,6 @@ _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _BLOCKS = {*_HEADINGS, "p", "li", "pre", "td", "th", "br"}
 # Parts of a body that are not prose, left out when it stands in for a summary.
 _NOT_PROSE = {*_HEADINGS, "pre", "table", "figure", "nav", "script", "style"}
-
-
-# one_line_summary per (summary, body) and options, kept across builds.
-_summaries = Cache("post-cards")
 
 
 def settings_for(settings):
@@ -117,12 +113,7 @@ def annotate_all(generators):
         content.tag_label = tag_label(tags, options["tag_separator"])
         summary = content.metadata.get("summary")
         texts.append(("summary", str(summary)) if summary else ("body", str(content.content)))
-    lines = _summaries.map(
-        site_settings,
-        lambda text: one_line_summary(*pair_of(*text), most, sentences),
-        texts,
-        salt=(most, sentences),
-    )
+    lines = parallel_each(lambda text: one_line_summary(*pair_of(*text), most, sentences), texts)
     for content, line in zip(contents, lines, strict=True):
         content.one_line_summary = line
 

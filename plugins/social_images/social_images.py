@@ -18,7 +18,6 @@ Articles get `article.social_image`; other pages the context's `site_social_imag
 import functools
 import html
 import io
-import json
 import logging
 import os
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from PIL import Image, ImageColor, ImageDraw, ImageFont
 from sitetools import cache
 from sitetools.build import BuildError
 from sitetools.contents import contents_of
-from sitetools.parallel import parallel_map
+from sitetools.parallel import parallel_each, parallel_map
 from sitetools.progress import report
 
 logger = logging.getLogger(__name__)
@@ -73,8 +72,6 @@ PNG_LEVEL = 3
 # This build's images ({name in the cache folder: inputs}), and how many it drew;
 # reset in `finalized`.
 _state = {"cache_dir": None, "used": {}, "options": None, "drawn": 0}
-# ((inputs, hash) of a title, label and site name under one layout), kept across builds.
-_cards = cache.Cache("social-images")
 
 
 @dataclass(frozen=True)
@@ -297,13 +294,10 @@ def make_cards(generator):
             cards.append(
                 (f"{article.source_path}: Title", article, article.slug, article.title, label)
             )
-    # Typesetting a title and hashing its inputs is kept across builds too.
     layout = layout_of(options)
-    made = _cards.map(
-        settings,
+    made = parallel_each(
         lambda card: named_card(*card, layout),
         [(str(title), str(label or ""), str(site_name)) for *_, title, label in cards],
-        salt=json.dumps(layout, sort_keys=True),
     )
     jobs = [
         (where, article, f"{slug}-{digest}.png", {**inputs, "layout": layout})

@@ -1,3 +1,0 @@
-from .parallel_markdown import register
-
-__all__ = ["register"]
