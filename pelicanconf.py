@@ -192,9 +192,9 @@ EDIT_LINK = {"url_template": "{repo_url}/blob/main/content/{path}"}
 
 RELATIVE_URLS = True
 # Pelican's cache of what its readers made of each source: a build reads again
-# only the sources that changed. Every build through sitetools.build loads it
+# only the sources that changed. Every build through sitetools.build.builder loads it
 # only when it was written under the same settings, code and packages
-# (sitetools/cache.py), and reads everything afresh otherwise.
+# (sitetools/build/cache.py), and reads everything afresh otherwise.
 CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
 DELETE_OUTPUT_DIRECTORY = False

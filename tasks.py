@@ -42,7 +42,7 @@ def _shown(path):
 
 
 def _build(c, settings_file, content=None, output=None):
-    from sitetools.build import BuildError, SettingsError, build  # noqa: PLC0415
+    from sitetools.build.builder import BuildError, SettingsError, build  # noqa: PLC0415
 
     output = _output(c, output)
     try:
@@ -85,8 +85,8 @@ def publish(c, content=None, output=None):
 )
 def serve(c, host=None, port=None, content=None, output=None):
     """Preview at http://127.0.0.1:8000, rebuilding and reloading on every save."""
-    from sitetools.devserver import ServeError  # noqa: PLC0415
-    from sitetools.devserver import serve as run_server  # noqa: PLC0415
+    from sitetools.preview.server import ServeError  # noqa: PLC0415
+    from sitetools.preview.server import serve as run_server  # noqa: PLC0415
 
     port = port or c.site.port
     try:
@@ -117,8 +117,8 @@ def serve(c, host=None, port=None, content=None, output=None):
 )
 def new(c, title, tags="", summary="", content=None):
     """Write a new draft post in content/posts/<slug>.md and print its path."""
-    from sitetools.build import SettingsError, load_settings  # noqa: PLC0415
-    from sitetools.newpost import PostExists, new_post  # noqa: PLC0415
+    from sitetools.authoring.newpost import PostExists, new_post  # noqa: PLC0415
+    from sitetools.build.builder import SettingsError, load_settings  # noqa: PLC0415
 
     try:
         settings = load_settings(c.site.settings)
@@ -155,8 +155,8 @@ def new(c, title, tags="", summary="", content=None):
 )
 def import_(c, source, from_=None, content=None, tags=""):
     """Import another blog's posts, images and old URLs; never overwrites a file."""
-    from sitetools.build import SettingsError, load_settings  # noqa: PLC0415
-    from sitetools.importer import FORMATS, ImportRefused, import_blog  # noqa: PLC0415
+    from sitetools.authoring.importer import FORMATS, ImportRefused, import_blog  # noqa: PLC0415
+    from sitetools.build.builder import SettingsError, load_settings  # noqa: PLC0415
 
     if any(ord(character) < 32 for character in tags):
         raise Exit("--tags: a line break or control character would start another header line", 1)
@@ -178,8 +178,8 @@ def import_(c, source, from_=None, content=None, tags=""):
 @task(help={"output": "Built site to check instead of output/"})
 def check(c, output=None):
     """Check the built site: valid HTML, internal links and #fragments, feeds."""
-    from sitetools import check as checks  # noqa: PLC0415
-    from sitetools.build import SettingsError, load_settings  # noqa: PLC0415
+    from sitetools.build.builder import SettingsError, load_settings  # noqa: PLC0415
+    from sitetools.quality import check as checks  # noqa: PLC0415
 
     output = _output(c, output)
     if not output.is_dir():
@@ -219,7 +219,7 @@ def check(c, output=None):
 @task
 def clean(c):
     """Remove output/, the build cache and leftover staging folders."""
-    from sitetools.build import remove_stale_folders  # noqa: PLC0415
+    from sitetools.build.builder import remove_stale_folders  # noqa: PLC0415
 
     for name in (c.site.output, "cache"):
         shutil.rmtree(ROOT / name, ignore_errors=True)
@@ -247,7 +247,7 @@ def bench(c, posts=1000, runs=3, json=False, seed=7, *, ablate=False, switches="
     with --ablate, what turning off each piece of speed code costs."""
     import json as json_module  # noqa: PLC0415
 
-    from sitetools import bench as bench_module  # noqa: PLC0415
+    from sitetools.quality import bench as bench_module  # noqa: PLC0415
 
     say = lambda line: print(line, file=sys.stderr)  # noqa: E731
     if ablate:
@@ -279,8 +279,8 @@ def audit(c, port=None, reports=None):
     import os  # noqa: PLC0415
     import tempfile  # noqa: PLC0415
 
-    from sitetools import audit as lighthouse  # noqa: PLC0415
-    from sitetools.build import BuildError, build  # noqa: PLC0415
+    from sitetools.build.builder import BuildError, build  # noqa: PLC0415
+    from sitetools.quality import audit as lighthouse  # noqa: PLC0415
 
     # Lighthouse is pinned in tools/audit/package.json, not at the root, where
     # Netlify would npm-install it before every deploy.

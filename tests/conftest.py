@@ -20,7 +20,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from sitetools.build import build
+from sitetools.build.builder import build
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -117,8 +117,8 @@ def preview_of_corpus(folder, posts):
     """A synthetic corpus of `posts` posts in `folder`/content and the preview's
     builder (SiteBuilder(warm=True)) after its first build into `folder`/output:
     (builder, content, output)."""
-    from sitetools.bench import write_corpus
-    from sitetools.build import SiteBuilder
+    from sitetools.build.builder import SiteBuilder
+    from sitetools.quality.bench import write_corpus
 
     content = write_corpus(folder / "content", posts)
     builder = SiteBuilder(
@@ -170,7 +170,7 @@ def reader_site(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def prod_siteurl():
-    from sitetools.build import load_settings
+    from sitetools.build.builder import load_settings
 
     return load_settings("publishconf.py")["SITEURL"]
 
@@ -412,7 +412,7 @@ def hostile(tmp_path_factory):
 
     content_guard refuses this content (tests/test_content_guard.py); here it is
     switched off to prove the theme, feeds and head tags escape on their own."""
-    from sitetools.build import load_settings
+    from sitetools.build.builder import load_settings
 
     plugins = [p for p in load_settings()["PLUGINS"] if p != "content_guard"]
     return {

@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from sitetools.audit import pick_pages, serve_in_background, summarise, table
+from sitetools.quality.audit import pick_pages, serve_in_background, summarise, table
 
 
 def test_audits_the_front_page_the_newest_article_and_its_first_tag(prod_site, html):

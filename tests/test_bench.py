@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from sitetools.bench import (
+from sitetools.quality.bench import (
     LABELS,
     ORDER,
     TAG_POOL,

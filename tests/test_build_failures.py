@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from sitetools.build import BuildError, build
+from sitetools.build.builder import BuildError, build
 from tests.conftest import DATA, run_invoke, snapshot
 
 BAD = DATA / "bad"

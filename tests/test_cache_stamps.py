@@ -1,4 +1,4 @@
-"""sitetools.cache: a cache/ kept from an older build (Netlify restores it on
+"""sitetools.build.cache: a cache/ kept from an older build (Netlify restores it on
 every deploy) never answers for newer code or libraries, because every key is
 derived from the inputs, the code of the function and the installed versions."""
 
@@ -9,9 +9,9 @@ import shutil
 import pytest
 
 from plugins.social_images import social_images as cards
-from sitetools import cache
-from sitetools.bench import write_corpus
-from sitetools.build import build
+from sitetools.build import cache
+from sitetools.build.builder import build
+from sitetools.quality.bench import write_corpus
 
 STALE = "STALE-FROM-AN-OLDER-BUILD"
 

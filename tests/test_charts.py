@@ -25,7 +25,7 @@ from plugins.charts.charts import (
     tick_texts,
     ticks,
 )
-from sitetools.build import BuildError, build
+from sitetools.build.builder import BuildError, build
 from sitetools.netlify import headers_for, load_config
 from tests.conftest import DATA, ROOT, build_site, read_html, route_site, snapshot
 
@@ -222,7 +222,7 @@ def test_a_warm_build_redraws_nothing(built):
 
 def test_the_same_csv_gives_the_same_svg_in_another_time_zone(output, tmp_path):
     code = f"""
-        from sitetools.build import build
+        from sitetools.build.builder import build
         build("pelicanconf.py", {str(tmp_path / "out")!r},
               {{"PATH": {str(FIXTURE)!r}, "CACHE_PATH": {str(tmp_path / "cache")!r}}})
     """
@@ -467,7 +467,7 @@ def test_the_svg_is_styled_by_main_css():
 
 
 def test_the_chart_page_is_valid_html(output, java):
-    from sitetools.check import check_html
+    from sitetools.quality.check import check_html
 
     found = check_html(output / "posts" / "charts-demo")
     assert found == [], "the Nu HTML Checker found errors:\n" + "\n".join(found)

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from sitetools.check import (
+from sitetools.quality.check import (
     check_feeds,
     check_html,
     check_links,

@@ -1,4 +1,4 @@
-"""Pelican's content cache carried across builds (sitetools/cache.py):
+"""Pelican's content cache carried across builds (sitetools/build/cache.py):
 loaded only under the key it was written with, never after a failed
 build, and the site it gives is the site a cold build gives."""
 
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from pelican.cache import FileStampDataCacher
 
-from sitetools import cache
-from sitetools.bench import edit_text, write_corpus
-from sitetools.build import BuildError, build, load_settings
+from sitetools.build import cache
+from sitetools.build.builder import BuildError, build, load_settings
+from sitetools.quality.bench import edit_text, write_corpus
 from tests.conftest import run_python
 
 POSTS = 30
@@ -33,8 +33,8 @@ def test_key_is_the_same_in_another_process():
     here = cache.content_key(load_settings("publishconf.py"))
     there = run_python(
         """
-        from sitetools import cache
-        from sitetools.build import load_settings
+        from sitetools.build import cache
+        from sitetools.build.builder import load_settings
         print(cache.content_key(load_settings("publishconf.py")))
         """
     ).strip()

@@ -21,7 +21,7 @@ from plugins.content_guard.content_guard import (
     parse,
     read_source,
 )
-from sitetools.build import load_settings
+from sitetools.build.builder import load_settings
 from tests.conftest import DATA
 
 # Pelican's own slug rules, read (never mutated) from its defaults.

@@ -1,10 +1,10 @@
-"""sitetools.contents' body adapter: the one place the project touches Pelican's
+"""sitetools.content.contents' body adapter: the one place the project touches Pelican's
 private `_content`. These fail on a Pelican release that stops reading it."""
 
 from pelican.contents import Article
 from pelican.settings import DEFAULT_CONFIG
 
-from sitetools.contents import body, set_body
+from sitetools.content.contents import body, set_body
 
 
 def make_article(markup):

@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from plugins.data_files.data_files import names_of, parse_problem, size_label
-from sitetools.build import BuildError, build
+from sitetools.build.builder import BuildError, build
 from tests.conftest import DATA, axe_violations, build_site, read_html, run_invoke, snapshot
 
 GOOD = DATA / "data_files" / "good"
@@ -182,7 +182,7 @@ def test_no_authors_post_says_data_is_attached_without_a_data_line():
 def test_a_site_without_the_plugin_is_left_alone(output, tmp_path_factory):
     """Signals outlive a build: a later build without data_files in the same
     process neither moves nor lists data files."""
-    from sitetools.build import load_settings
+    from sitetools.build.builder import load_settings
 
     plugins = [p for p in load_settings("pelicanconf.py")["PLUGINS"] if p != "data_files"]
     other = build_site(tmp_path_factory, "data-off", PATH=str(GOOD), PLUGINS=plugins)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from plugins.article_page.article_page import edit_url, setting_problems
-from sitetools.build import BuildError, load_settings
+from sitetools.build.builder import BuildError, load_settings
 from tests.conftest import DATA, build_site
 
 TEMPLATE = "{repo_url}/blob/main/content/{path}"

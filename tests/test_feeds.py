@@ -200,7 +200,7 @@ def test_markup_shown_as_text_is_left_alone(markup):
 @pytest.fixture(scope="module")
 def long_site(tmp_path_factory):
     """A production build of 25 synthetic posts: more than a feed carries."""
-    from sitetools.bench import write_corpus
+    from sitetools.quality.bench import write_corpus
 
     content = write_corpus(tmp_path_factory.mktemp("long-content"), 25)
     output = build_site(tmp_path_factory, "long-site", "publishconf.py", PATH=str(content))

@@ -165,7 +165,7 @@ def _staging_with_pages(base, process, timeout=120):
 
 
 def test_a_killed_builds_leftovers_go_and_a_live_builds_staging_stays(tmp_path):
-    from sitetools.bench import write_corpus
+    from sitetools.quality.bench import write_corpus
 
     content = write_corpus(tmp_path / "content", 80)
     base = tmp_path / "site"

@@ -30,7 +30,7 @@ from bs4 import BeautifulSoup
 from plugins.charts.charts import MAX_BARS, draw, read_rows, thinned, weight_warning
 from plugins.content_guard.content_files import git_ignored, scan_content
 from plugins.data_files.data_files import parse_problem
-from sitetools.spreadsheets import formula_cells, formula_like
+from sitetools.content.spreadsheets import formula_cells, formula_like
 from tests.conftest import ROOT, read_html, run_invoke_bounded, snapshot
 
 TOKEN = "sekret-token-7f3a"  # what must never reach the output

@@ -32,8 +32,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from plugins.redirects.redirects import parse_rules
-from sitetools.build import build
-from sitetools.importer import plan_import
+from sitetools.authoring.importer import plan_import
+from sitetools.build.builder import build
 from tests.conftest import DATA, ROOT, free_port, run_invoke_bounded, snapshot, stop_process
 
 BLOGS = DATA / "import"
@@ -478,7 +478,7 @@ def test_the_preview_shows_the_bombs_file_on_its_error_page(tmp_path):
         f"""
         import resource
         resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
-        from sitetools.devserver import serve
+        from sitetools.preview.server import serve
         serve({str(base)!r}, {str(base / "pelicanconf.py")!r}, {str(base / "output")!r},
               port={port}, overrides={{"CACHE_PATH": {str(base / "cache")!r}}})
         """

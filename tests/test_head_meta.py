@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from plugins.seo.seo import absolute_url, author_url_problem, page_path, script_json
-from sitetools.build import load_settings
+from sitetools.build.builder import load_settings
 from tests.conftest import DATA, build_site, page_by_title, read_html
 
 SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}

@@ -15,7 +15,7 @@ import pytest
 
 from plugins.content_guard.content_guard import check_rendered, parse
 from plugins.content_guard.html_policy import ELEMENTS, url_scheme, violations
-from sitetools.build import BuildError, SiteBuilder, build, load_settings
+from sitetools.build.builder import BuildError, SiteBuilder, build, load_settings
 from tests.conftest import read_html, run_invoke, snapshot
 
 # name: (Markdown put on line 7 of a post's body, lines below 7 where the

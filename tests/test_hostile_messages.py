@@ -14,8 +14,8 @@ import pytest
 
 from plugins.content_guard.content_files import scan_content
 from plugins.content_guard.content_guard import DEFAULTS, check_header, check_slug, parse, slug_of
-from sitetools.build import BuildError, SettingsError, build, load_settings
-from sitetools.newpost import PostExists, new_post, short_slug
+from sitetools.authoring.newpost import PostExists, new_post, short_slug
+from sitetools.build.builder import BuildError, SettingsError, build, load_settings
 from tests.conftest import DATA, ROOT, run_invoke, snapshot
 
 SECRET = "SECRET-7d3f9a-do-not-publish"

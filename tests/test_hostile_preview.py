@@ -5,7 +5,7 @@ browser with the file and line to fix, and comes back on the next good save.
 It also sends the headers netlify.toml gives production, and HEAD agrees with
 GET.
 
-The preview runs as the author runs it (sitetools.devserver.serve in its own
+The preview runs as the author runs it (sitetools.preview.server.serve in its own
 process, on a free 127.0.0.1 port) over a temporary copy of the project, so the
 tests may break its pelicanconf.py and content/ freely.
 """
@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from sitetools.devserver import EVENTS_PATH, MAX_LISTENERS, RELOAD_PATH
 from sitetools.netlify import csp_directives, headers_for, load_config
+from sitetools.preview.server import EVENTS_PATH, MAX_LISTENERS, RELOAD_PATH
 from tests.conftest import ROOT, free_port, stop_process
 
 pytestmark = pytest.mark.slow
@@ -62,7 +62,7 @@ def copy_project(base):
 
 
 class Preview:
-    """sitetools.devserver.serve over the project copy in `base`, in a child
+    """sitetools.preview.server.serve over the project copy in `base`, in a child
     process; its stdout and stderr go to base/serve.log."""
 
     def __init__(self, base):
@@ -72,7 +72,7 @@ class Preview:
         self.log = base / "serve.log"
         code = textwrap.dedent(
             f"""
-            from sitetools.devserver import serve
+            from sitetools.preview.server import serve
             serve({str(base)!r}, {str(base / "pelicanconf.py")!r}, {str(base / "output")!r},
                   port={self.port}, overrides={{"CACHE_PATH": {str(base / "cache")!r}}})
             """
@@ -494,13 +494,13 @@ def test_a_hostile_host_header_cannot_widen_the_policy(preview, host):
     ids=["none", "self", "unrestricted"],
 )
 def test_preview_policy_adds_only_the_reload_urls(policy, expected):
-    from sitetools.devserver import preview_policy
+    from sitetools.preview.server import preview_policy
 
     assert preview_policy(policy, "http://h:1") == expected
 
 
 def test_preview_policy_lets_the_404_page_use_its_root_base():
-    from sitetools.devserver import preview_policy
+    from sitetools.preview.server import preview_policy
 
     policy = "default-src 'none'; base-uri 'none'"
     assert "base-uri 'none'" in preview_policy(policy, "http://h:1")

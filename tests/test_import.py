@@ -8,8 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import DATA, ROOT, run_invoke, snapshot
 
-from sitetools.check import check_links
-from sitetools.importer import (
+from sitetools.authoring.importer import (
     ImportRefused,
     as_datetime,
     as_list,
@@ -19,6 +18,7 @@ from sitetools.importer import (
     split_front_matter,
     tags_of,
 )
+from sitetools.quality.check import check_links
 
 BLOGS = DATA / "import"
 # Per format: {new slug: old URLs that must redirect to /posts/<slug>/}.

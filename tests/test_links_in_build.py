@@ -10,9 +10,9 @@ import pytest
 from PIL import Image
 
 from plugins.content_guard.html_policy import allows, csp_sources
-from sitetools.bench import make_post
-from sitetools.build import load_settings
-from sitetools.check import check_links
+from sitetools.build.builder import load_settings
+from sitetools.quality.bench import make_post
+from sitetools.quality.check import check_links
 from tests.conftest import ROOT, read_html, run_invoke, snapshot
 
 OTHER = "battery-analytics-platform-iot-devices"  # a seed post

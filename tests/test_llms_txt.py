@@ -18,8 +18,9 @@ from llms_txt import parse_llms_file
 from PIL import Image
 
 from plugins.for_llms.for_llms import is_published, llms_txt, markdown_body, resolve_links
-from sitetools import devserver, netlify
-from sitetools.build import load_settings
+from sitetools import netlify
+from sitetools.build.builder import load_settings
+from sitetools.preview import server as devserver
 from tests.conftest import ROOT, build_site, read_html
 
 LINKS_TITLE = "Links to [static] files and other posts"

@@ -79,7 +79,7 @@ def test_site_url_rejects_an_address_without_scheme():
 
 
 def test_publishconf_takes_the_preview_address(monkeypatch):
-    from sitetools.build import load_settings
+    from sitetools.build.builder import load_settings
 
     monkeypatch.delenv("SITEURL", raising=False)
     monkeypatch.setenv("CONTEXT", "deploy-preview")

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sitetools.build import build, load_settings
-from sitetools.newpost import PostExists, new_post, slug_for, split_tags
+from sitetools.authoring.newpost import PostExists, new_post, slug_for, split_tags
+from sitetools.build.builder import build, load_settings
 from tests.conftest import run_invoke as invoke
 
 

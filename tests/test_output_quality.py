@@ -335,7 +335,7 @@ def test_every_image_has_width_and_height(prod_site, prod_pages):
 
 # ---- Determinism ------------------------------------------------------------------
 
-_BUILD = "import sys; from sitetools.build import build; build('publishconf.py', sys.argv[1], {'CACHE_PATH': sys.argv[2]})"  # noqa: E501
+_BUILD = "import sys; from sitetools.build.builder import build; build('publishconf.py', sys.argv[1], {'CACHE_PATH': sys.argv[2]})"  # noqa: E501
 
 
 def build_in_fresh_process(base, timezone):

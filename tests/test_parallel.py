@@ -1,4 +1,4 @@
-"""sitetools.parallel: work fanned out to forked processes, safely."""
+"""sitetools.build.parallel: work fanned out to forked processes, safely."""
 
 import json
 import os
@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from sitetools.parallel import available_cpus, can_fork, parallel_map, worker_count
+from sitetools.build.parallel import available_cpus, can_fork, parallel_map, worker_count
 from tests.conftest import run_python
 
 
@@ -15,7 +15,7 @@ def test_results_come_back_in_order_from_other_processes():
     out = run_python(
         """
         import json, os, time
-        from sitetools.parallel import parallel_map
+        from sitetools.build.parallel import parallel_map
         def work(i):
             time.sleep(0.005)  # long enough that both workers take a share
             return i * i, os.getpid()

@@ -4,7 +4,7 @@ Date and Modified fields of their source files."""
 
 import pytest
 
-from sitetools.build import BuildError
+from sitetools.build.builder import BuildError
 from tests.conftest import DATA, ROOT, build_site
 
 # -- On the built site ---------------------------------------------------------

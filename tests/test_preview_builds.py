@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sitetools.bench import edit_text, write_corpus
-from sitetools.build import ROOT, BuildError, SiteBuilder
+from sitetools.build.builder import ROOT, BuildError, SiteBuilder
+from sitetools.quality.bench import edit_text, write_corpus
 from tests.conftest import preview_of_corpus, site_files
 
 POSTS = 30
@@ -269,7 +269,7 @@ def test_the_preview_indexes_search_after_serving_and_the_index_is_complete(prev
     ],
 )
 def test_an_open_page_is_known_by_its_output_path(address, path):
-    from sitetools.devserver import page_file
+    from sitetools.preview.server import page_file
 
     assert page_file(address) == path
 
@@ -282,7 +282,7 @@ def _listening(state, page):
 
 
 def test_a_save_reloads_each_open_page_once_the_written_ones_first(preview, capsys):
-    from sitetools.devserver import PreviewState, rebuild
+    from sitetools.preview.server import PreviewState, rebuild
 
     builder, content, output = preview
     state = PreviewState()
@@ -300,7 +300,7 @@ def test_a_save_reloads_each_open_page_once_the_written_ones_first(preview, caps
 
 
 def test_a_settings_change_is_built_once_in_full(preview, capsys):
-    from sitetools.devserver import PreviewState, rebuild
+    from sitetools.preview.server import PreviewState, rebuild
 
     builder, _content, _output = preview
     state = PreviewState()

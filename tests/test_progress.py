@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from sitetools import progress
-from sitetools.progress import CLEAR, Progress, enabled, status_line
+from sitetools.build import progress
+from sitetools.build.progress import CLEAR, Progress, enabled, status_line
 
 
 class Terminal(io.StringIO):
@@ -92,7 +92,7 @@ def no_delay(monkeypatch):
 
 def _build_with(stream, tmp_path, monkeypatch):
     """A build whose standard output is `stream`, where the status line goes."""
-    from sitetools.build import build
+    from sitetools.build.builder import build
 
     monkeypatch.setattr(sys, "stdout", stream)
     return build("pelicanconf.py", tmp_path / "output", {"CACHE_PATH": str(tmp_path)})

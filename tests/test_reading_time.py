@@ -15,7 +15,7 @@ from plugins.article_page.article_page import (
     setting_problems,
     settings_for,
 )
-from sitetools.build import load_settings
+from sitetools.build.builder import load_settings
 
 DEFAULTS = ALL_DEFAULTS["READING_TIME"]
 

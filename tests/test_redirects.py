@@ -10,7 +10,7 @@ import feedparser
 import pytest
 
 from plugins.redirects.redirects import feed_rules, parse_rules
-from sitetools.build import BuildError
+from sitetools.build.builder import BuildError
 from tests.conftest import DATA, build_site
 
 # What Netlify does with `_redirects`, to read the published file with.
@@ -159,7 +159,7 @@ def test_bad_redirects_stop_the_build_and_keep_the_last_good_site(tmp_path_facto
     output = base / "output"
     output.mkdir()
     (output / "marker.txt").write_text("last good build", encoding="utf-8")
-    from sitetools.build import build
+    from sitetools.build.builder import build
 
     with pytest.raises(BuildError) as failure:
         build("publishconf.py", output, {"PATH": str(content), "CACHE_PATH": str(base / "c")})

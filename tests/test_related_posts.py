@@ -5,7 +5,7 @@ against the seed listing's tags."""
 import pytest
 
 from plugins.article_page.article_page import related, related_positions
-from sitetools.build import build
+from sitetools.build.builder import build
 from tests.conftest import copy_data
 
 # Newest first, as the plugin receives them.

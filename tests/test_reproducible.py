@@ -81,7 +81,7 @@ def test_reproducible_before_sitemap_fails_the_build(tmp_path):
     (output / "keep.txt").write_text("last good build", encoding="utf-8")
     before = snapshot(output)
     printed = run_python(f"""
-        from sitetools.build import BuildError, build, load_settings
+        from sitetools.build.builder import BuildError, build, load_settings
         plugins = load_settings("pelicanconf.py")["PLUGINS"]
         wrong = ["reproducible", *(name for name in plugins if name != "reproducible")]
         settings = {{"PATH": {str(DATA / "reader")!r}, "CACHE_PATH": {str(tmp_path / "c")!r}}}

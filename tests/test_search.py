@@ -18,7 +18,7 @@ from plugins.search_index.search_index import (
     pagefind_env,
     settings_for,
 )
-from sitetools.build import BuildError, build
+from sitetools.build.builder import BuildError, build
 from tests.colours import contrast
 from tests.conftest import DATA, ROOT, preview_of_corpus
 
@@ -139,7 +139,7 @@ def test_the_build_needs_no_network(tmp_path):
             pytest.fail(message)
         pytest.skip(message)
     script = (
-        "import sys; from sitetools.build import build; "
+        "import sys; from sitetools.build.builder import build; "
         "build('publishconf.py', sys.argv[1], {'PATH': sys.argv[2], 'CACHE_PATH': sys.argv[3]})"
     )
     output = tmp_path / "output"
@@ -272,8 +272,8 @@ def _news(inbox):
 
 
 def test_the_preview_serves_the_last_index_until_the_new_one_is_whole(preview, monkeypatch):
-    from sitetools.bench import edit_text
-    from sitetools.devserver import PreviewState
+    from sitetools.preview.server import PreviewState
+    from sitetools.quality.bench import edit_text
 
     builder, content, output = preview
     state = PreviewState()
@@ -321,7 +321,7 @@ def test_a_failed_preview_index_keeps_the_last_one_and_leaves_nothing(prod_site,
 def test_the_preview_search_page_says_the_index_is_older_then_reloads(open_page, site, tmp_path):
     """reload.js as the preview serves it, with the server's news routed: the
     index is being made, then it is done."""
-    from sitetools.devserver import EVENTS_PATH, RELOAD_JS, RELOAD_PATH, RELOAD_TAG
+    from sitetools.preview.server import EVENTS_PATH, RELOAD_JS, RELOAD_PATH, RELOAD_TAG
 
     copy = shutil.copytree(site, tmp_path / "site")
     search = copy / "search" / "index.html"

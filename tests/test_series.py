@@ -93,7 +93,7 @@ def test_the_authors_posts_are_not_a_series():
 def test_a_site_without_the_plugins_gets_no_series_pages(tmp_path_factory, prod):
     """Signals outlive a build: a later build without the plugins in the same
     process writes no series page and no series box."""
-    from sitetools.build import load_settings
+    from sitetools.build.builder import load_settings
 
     plugins = [p for p in load_settings("pelicanconf.py")["PLUGINS"] if "series" not in p]
     output = build_site(tmp_path_factory, "series-off", PATH=str(SERIES), PLUGINS=plugins)

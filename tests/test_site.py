@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from sitetools.build import build
+from sitetools.build.builder import build
 
 
 def articles(output):

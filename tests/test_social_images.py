@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from plugins.social_images import social_images as cards
-from sitetools.build import BuildError, build
+from sitetools.build.builder import BuildError, build
 from tests.conftest import DATA
 
 NAME = re.compile(r"^(?P<slug>[a-z0-9-]+)-(?P<hash>[0-9a-f]{10})\.png$")

@@ -10,8 +10,8 @@ from urllib.parse import quote, urlsplit
 
 from pelican import signals
 
-from sitetools.contents import body, contents_of
-from sitetools.parallel import parallel_each
+from sitetools.build.parallel import parallel_each
+from sitetools.content.contents import body, contents_of
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ inline SVG styled by main.css classes, the data as a <table> in a <details>
 and a link to the CSV. `data: ttft.csv` names a file in content/data/<slug>/,
 the folder of the post's `Data:` files (DATA_FILES["folder"]); the CSV is
 published under the post's URL, by data_files when `Data:` lists it, else here.
-Drawings come from the one cache (sitetools/cache.py): a warm build redraws nothing.
+Drawings come from the one cache (sitetools/build/cache.py): a warm build redraws nothing.
 
 What a page carries is bounded: any finite value draws (an axis at the edge of
 float range is drawn in its own power of ten), a line keeps only what its pixels
@@ -31,11 +31,11 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from pelican import signals
 
-from sitetools.build import BuildError
-from sitetools.cache import Cache, write_atomic
-from sitetools.contents import body, contents_of, set_body, unread_sources
-from sitetools.files import display_path
-from sitetools.spreadsheets import formula_warnings
+from sitetools.build.builder import BuildError
+from sitetools.build.cache import Cache, write_atomic
+from sitetools.content.contents import body, contents_of, set_body, unread_sources
+from sitetools.content.files import display_path
+from sitetools.content.spreadsheets import formula_warnings
 
 logger = logging.getLogger(__name__)
 

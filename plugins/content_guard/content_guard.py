@@ -5,12 +5,12 @@ Pelican skips a post it cannot read, ignores misspelled keys and ships a literal
 (its own parse of the header, YAML or `Key: value`, so every problem has a
 line), validates the header's fields through schema.py's models and raises
 one ContentProblems listing every problem in the site, one line each:
-`content/posts/x.md:3: Tag: unknown field; did you mean "Tags"?`. sitetools.build
+`content/posts/x.md:3: Tag: unknown field; did you mean "Tags"?`. sitetools.build.builder
 turns it into a failed build that leaves output/ untouched. A Summary longer
 than the card's limit is only a warning. Raw HTML is judged later, on what
 Pelican's reader renders, against html_policy's allowlist, and logged as errors:
 the build goes on into its staging folder, so the link check reports in the same
-run, and sitetools.build fails it on every error logged.
+run, and sitetools.build.builder fails it on every error logged.
 """
 
 import fnmatch
@@ -28,12 +28,12 @@ from pelican import signals
 from pelican.contents import Article, Page
 from pelican.utils import slugify
 
-from sitetools import front_matter
-from sitetools.cache import Cache, code_digest
-from sitetools.contents import body as body_of
-from sitetools.contents import unread_sources
-from sitetools.files import display_path
-from sitetools.parallel import parallel_each
+from sitetools.build.cache import Cache, code_digest
+from sitetools.build.parallel import parallel_each
+from sitetools.content import front_matter
+from sitetools.content.contents import body as body_of
+from sitetools.content.contents import unread_sources
+from sitetools.content.files import display_path
 
 from . import schema
 from .content_files import allowed_roots, named_folders, scan_content
@@ -813,7 +813,7 @@ def note_rendered(content):
 
 def report_rendered(generators):
     """Log every rendered source's raw HTML outside the allowlist, one error each.
-    The build goes on, so the link check reports in the same run; sitetools.build
+    The build goes on, so the link check reports in the same run; sitetools.build.builder
     fails it on these errors and discards what it wrote."""
     noted, _rendered[:] = list(_rendered), []
     problems = judge(noted[0][0], [item[1:] for item in noted]) if noted else []

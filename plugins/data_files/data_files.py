@@ -3,7 +3,8 @@ content/data/<slug>/. Each is checked (it exists and parses), published under th
 post's URL (/posts/<slug>/a.csv) and listed as `article.data_files` for the
 "Raw data" list and the JSON-LD Dataset (seo). Any problem fails the build,
 every one in one report with the charts' (`content/posts/x.md:5: Data: a.csv ...; fix`),
-and a CSV cell a spreadsheet would run as a formula is a warning (sitetools.spreadsheets)."""
+and a CSV cell a spreadsheet would run as a formula is a warning
+(sitetools.content.spreadsheets)."""
 
 import csv
 import io
@@ -16,9 +17,9 @@ from pathlib import Path
 
 from pelican import signals
 
-from sitetools.contents import unread_sources
-from sitetools.files import display_path, header_line
-from sitetools.spreadsheets import formula_warnings
+from sitetools.content.contents import unread_sources
+from sitetools.content.files import display_path, header_line
+from sitetools.content.spreadsheets import formula_warnings
 
 logger = logging.getLogger(__name__)
 
@@ -185,7 +186,7 @@ def publish(generator):
             )
             break
     # Logged, not raised: the build goes on into its staging folder, so the
-    # charts' problems come in the same report, and sitetools.build fails it.
+    # charts' problems come in the same report, and sitetools.build.builder fails it.
     for line in problems:
         logger.error("%s", line)
     for line in warnings:

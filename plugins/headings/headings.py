@@ -10,7 +10,7 @@ with a link to itself: beside the heading, not inside it (Markdown's
 
 Headings are found with the standard library's parser and edits are spliced
 in where it found them, so the rest of a body keeps its bytes; results are
-kept across builds (sitetools.cache).
+kept across builds (sitetools.build.cache).
 """
 
 import functools
@@ -22,9 +22,9 @@ from markdown.extensions.toc import slugify, unique
 from markupsafe import Markup
 from pelican import signals
 
-from sitetools.cache import Cache
-from sitetools.contents import body, contents_of, set_body
-from sitetools.parallel import parallel_each
+from sitetools.build.cache import Cache
+from sitetools.build.parallel import parallel_each
+from sitetools.content.contents import body, contents_of, set_body
 
 _prepared = Cache("headings-ids")
 # This build's anchored bodies, worked out ahead on every CPU.

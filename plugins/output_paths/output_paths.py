@@ -1,6 +1,6 @@
 """Each output path has one source (a clash fails the build), no written page
 keeps a link Pelican could not resolve, and every internal link, image and
-#fragment leads somewhere (sitetools.check's link check, made on what this
+#fragment leads somewhere (sitetools.quality.check's link check, made on what this
 build claims). Every written page is read and parsed once, in
 `check_written`: further checks of written HTML belong there."""
 
@@ -11,11 +11,11 @@ from pathlib import Path, PurePosixPath
 
 from pelican import signals
 
-from sitetools import cache
-from sitetools.build import BuildError
-from sitetools.check import Page, broken_links, served
-from sitetools.contents import contents_of
-from sitetools.files import display_path, header_line, line_where
+from sitetools.build import cache
+from sitetools.build.builder import BuildError
+from sitetools.content.contents import contents_of
+from sitetools.content.files import display_path, header_line, line_where
+from sitetools.quality.check import Page, broken_links, served
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def is_unresolved(attribute, value):
 
 
 def parse_page(markup):
-    """The page's links and ids (sitetools.check.Page), and in `kept` its
+    """The page's links and ids (sitetools.quality.check.Page), and in `kept` its
     unresolved link markers: one parse for every check of a written page."""
     return Page(markup, is_unresolved if any(t in markup for t in _TOKENS) else None)
 

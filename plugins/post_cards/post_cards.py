@@ -7,8 +7,8 @@ from html.parser import HTMLParser
 
 from pelican import signals
 
-from sitetools.contents import contents_of
-from sitetools.parallel import parallel_each
+from sitetools.build.parallel import parallel_each
+from sitetools.content.contents import contents_of
 
 DEFAULTS = {
     "tag_separator": " / ",

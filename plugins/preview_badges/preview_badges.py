@@ -9,7 +9,7 @@ from operator import attrgetter
 from pelican import signals
 from pelican.utils import order_content
 
-from sitetools.contents import contents_of
+from sitetools.content.contents import contents_of
 
 DEFAULTS = {
     "enabled": True,

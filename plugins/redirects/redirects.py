@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from pelican import signals
 
-from sitetools.build import BuildError
+from sitetools.build.builder import BuildError
 
 logger = logging.getLogger(__name__)
 

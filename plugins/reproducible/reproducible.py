@@ -11,7 +11,7 @@ from xml.dom import minidom
 
 from pelican import signals
 
-from sitetools.build import BuildError
+from sitetools.build.builder import BuildError
 
 logger = logging.getLogger(__name__)
 

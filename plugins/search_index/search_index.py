@@ -6,7 +6,7 @@ and leaves the last good output alone. The preview runs it after the new output
 is in place (run_after_swap), into a folder beside the output that is renamed in
 only once Pagefind is done: /search/ never reads a half-written index. Until
 then the preview serves the last index (keep_across_swap), and says so on
-/search/ (sitetools/reload.js, told by the server that deferred work runs).
+/search/ (sitetools/preview/reload.js, told by the server that deferred work runs).
 """
 
 import json
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pelican import signals
 
-from sitetools.build import (
+from sitetools.build.builder import (
     STAGING,
     BuildError,
     claim_folder,

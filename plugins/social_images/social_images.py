@@ -6,10 +6,10 @@ font is committed beside this module and Pillow's basic layout engine is used,
 so the pixels depend neither on the machine's fonts nor on libraqm; the PNG has
 no timestamp or metadata, so the same inputs give the same bytes.
 
-An image is named by its sitetools.cache key (title, label, site name, layout,
+An image is named by its sitetools.build.cache key (title, label, site name, layout,
 font file, this code and the installed libraries): `social/<slug>-<hash10>.png`
 can be cached forever, and is drawn only when new, into CACHE_PATH/social_images/
-(a sitetools.cache.Files: one that does not match its digest is drawn again).
+(a sitetools.build.cache.Files: one that does not match its digest is drawn again).
 The output gets a copy, never a link: a cache file cut short later must not
 change the published site.
 Articles get `article.social_image`; other pages the context's `site_social_image`.
@@ -27,11 +27,11 @@ import smartypants
 from pelican import signals
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
-from sitetools import cache
-from sitetools.build import BuildError
-from sitetools.contents import contents_of
-from sitetools.parallel import parallel_each, parallel_map
-from sitetools.progress import report
+from sitetools.build import cache
+from sitetools.build.builder import BuildError
+from sitetools.build.parallel import parallel_each, parallel_map
+from sitetools.build.progress import report
+from sitetools.content.contents import contents_of
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from markupsafe import Markup
 from pelican import signals
 from typogrify.filters import amp, caps, initial_quotes, process_ignores, widont
 
-from sitetools.contents import body, contents_of, set_body
-from sitetools.parallel import parallel_each
+from sitetools.build.parallel import parallel_each
+from sitetools.content.contents import body, contents_of, set_body
 
 DEFAULTS = {
     # Tags whose text typogrify leaves alone (it always skips pre and code).

@@ -32,12 +32,13 @@ from pathlib import Path
 
 from pelican import signals
 
-from .files import display_path
+from sitetools.content.files import display_path
+
 from .parallel import parallel_each, switched_off
 
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KEY_FILE = "content-cache.key"
 # Pelican's reader-layer cache files (<Generator>-Readers), whose digests the key file keeps.
 PELICAN_FILES = "*-Readers"
@@ -304,7 +305,7 @@ def content_key(settings, root=ROOT):
     """The key of Pelican's content cache: the settings, the project's Python
     (settings files, sitetools, PLUGIN_PATHS) and the libraries."""
     root = Path(root)
-    folders = [Path(__file__).parent, *(root / p for p in settings.get("PLUGIN_PATHS", ()))]
+    folders = [Path(__file__).parents[1], *(root / p for p in settings.get("PLUGIN_PATHS", ()))]
     files = sorted(root.glob("*.py")) + sorted(p for f in folders for p in f.rglob("*.py"))
     stable = {k: v for k, v in settings.items() if k not in VOLATILE_SETTINGS}
     return key(files, stable, [os.path.relpath(p, root) for p in files])

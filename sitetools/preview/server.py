@@ -25,8 +25,8 @@ import tomllib
 import urllib.parse
 from pathlib import Path
 
-from . import netlify
-from .build import ROOT, BuildError, SiteBuilder
+from sitetools import netlify
+from sitetools.build.builder import ROOT, BuildError, SiteBuilder
 
 RELOAD_PATH = "/__preview/reload.js"
 EVENTS_PATH = "/__preview/events"

@@ -30,13 +30,14 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sitetools.netlify import url_problem
+
 from . import cache, progress
-from .netlify import url_problem
 from .parallel import switched_off
 
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Per build: work plugins leave until the new output is in place (a list in a
 # preview build, else None), the folders of the old output the preview carries
 # into the new one, and cleanups to run if the build fails.
@@ -104,7 +105,7 @@ def _settings_values(path):
     """The names a settings file defines; SettingsError naming the file and line if it fails."""
     from pelican.settings import get_settings_from_file  # noqa: PLC0415
 
-    from .netlify import SiteUrlError  # noqa: PLC0415
+    from sitetools.netlify import SiteUrlError  # noqa: PLC0415
 
     try:
         return get_settings_from_file(str(path))
@@ -311,7 +312,7 @@ class SiteBuilder:
     """Builds one site again and again: the preview keeps one for its life.
 
     Pelican's content cache is loaded when written under this build's key
-    (sitetools.cache.prepare). With `warm=True` (the preview) it is also
+    (sitetools.build.cache.prepare). With `warm=True` (the preview) it is also
     trusted after a failed build in this process unless Python code changed,
     plugins' slow work runs after the swap, and old output goes in the background.
     """

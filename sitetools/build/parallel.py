@@ -16,7 +16,7 @@ _task = {"function": None}  # what forked workers run; set just before the pool 
 SWITCHES_OFF = "SITE_SPEEDUPS_OFF"
 SWITCHES = {
     "workers": "the one cache's misses and social images made on every CPU",
-    "cache": "the one cache's entries kept between builds (sitetools/cache.py)",
+    "cache": "the one cache's entries kept between builds (sitetools/build/cache.py)",
     # and "cache:<name>" for one of them: cache:typography, cache:social_images, ...
     "content-cache": "Pelican's content cache kept between builds",
     "fast-pass": "the preview writing the edited and open pages first",

@@ -23,7 +23,7 @@ import yaml
 from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import get_date, slugify
 
-from sitetools import front_matter
+from sitetools.content import front_matter
 
 FORMATS = ("hugo", "jekyll", "astro", "eleventy", "pelican")
 # Files whose presence at the top of SOURCE names its generator, in this order;

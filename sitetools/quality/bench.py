@@ -21,9 +21,9 @@ from collections import namedtuple
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .parallel import SWITCHES, SWITCHES_OFF
+from sitetools.build.parallel import SWITCHES, SWITCHES_OFF
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SEED = 7
 
 # About thirty tags, as a real technical blog would have.
@@ -294,7 +294,7 @@ def _wait(process, timeout):
 def measure_build(kind, corpus, work, timeout=1800, off=()):
     """`invoke publish` (production: its cache/ beside `work`/output) or vanilla
     `python -m pelican` (run in `work`, where no pelicanconf.py is) of `corpus`,
-    with the speed code `off` (sitetools.parallel.SWITCHES) turned off."""
+    with the speed code `off` (sitetools.build.parallel.SWITCHES) turned off."""
     output = work / "output"
     command, cwd = [*INVOKE, "publish", "--content", corpus, "--output", output], ROOT
     if kind == "vanilla":

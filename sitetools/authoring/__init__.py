@@ -1,0 +1,1 @@
+"""For the author: `invoke new` (newpost) and `invoke import` (importer)."""

@@ -1,0 +1,1 @@
+"""Quality: `invoke check` (check), `invoke audit` (Lighthouse) and `invoke bench`."""
