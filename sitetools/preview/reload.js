@@ -27,7 +27,8 @@
       note.dataset.previewNote = "search";
       note.textContent =
         "The search index is older than your last save; this page reloads once it is rebuilt.";
-      search.before(note);
+      // Above the search box's label, so that the label stays with its box.
+      (document.querySelector("[data-search-label]") || search).before(note);
     } else if (event.data === "done" && note !== null) {
       location.reload();
     }
