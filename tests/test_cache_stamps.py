@@ -133,7 +133,7 @@ def test_a_cache_from_before_an_upgrade_is_not_used(tmp_path, upgraded):
         "pelicanconf.py", cold / "output", {"PATH": str(content), "CACHE_PATH": str(cold / "cache")}
     )
     assert not _pages_with(cold / "output", STALE)
-    _poison(cold / "cache", ["headings-ids.pickle"])
+    _poison(cold / "cache", ["typography.pickle", "headings-ids.pickle", "headings-anchors.pickle"])
 
     def build_with(name):
         base = tmp_path / name

@@ -47,6 +47,21 @@ def test_typeset_html_applies_every_typogrify_filter_and_makes_dashes():
     assert soup.kbd.get_text() == '"k"', "an ignored tag was typeset"
 
 
+def test_titles_and_summaries_are_kept_in_the_cache_for_the_next_build(tmp_path):
+    """The `smart` texts of a build are typeset ahead and saved with the bodies,
+    so a warm build renders without typogrifying a title again."""
+    import pickle
+
+    from sitetools.build.builder import build
+    from sitetools.quality.bench import make_post, write_corpus
+
+    content = write_corpus(tmp_path / "content", 3)
+    build("pelicanconf.py", tmp_path / "out", {"PATH": str(content), "CACHE_PATH": str(tmp_path)})
+    kept = pickle.loads((tmp_path / "typography.pickle").read_bytes()).values()
+    title = make_post(1).text.splitlines()[0].removeprefix("Title: ")
+    assert smart_html(title) in kept, "title missing from the cache"
+
+
 @pytest.mark.parametrize(
     ("text", "kept"),
     [

@@ -10,7 +10,7 @@ from urllib.parse import quote, urlsplit
 
 from pelican import signals
 
-from sitetools.build.parallel import parallel_each
+from sitetools.build.cache import Cache
 from sitetools.content.contents import body, contents_of
 
 logger = logging.getLogger(__name__)
@@ -28,6 +28,12 @@ DEFAULTS = {
     # Filled with REPO_URL (no trailing slash) and the source path under PATH.
     "EDIT_LINK": {"url_template": "{repo_url}/blob/main/content/{path}"},
 }
+
+# (prose words, code words) per body, kept across builds.
+_counts = Cache("reading-time")
+# The related posts' positions for the site's tags, kept across builds: an
+# edit that leaves every post's tags and date as they were ranks nothing.
+_rankings = Cache("related-posts")
 
 
 def settings_for(settings, name):
@@ -169,8 +175,9 @@ def annotate(generator):
     template = settings_for(settings, "EDIT_LINK")["url_template"]
     options = settings_for(settings, "RELATED_POSTS")
     articles = contents_of(generator)
-    # Parsing every body is slow: counted on every CPU.
-    counts = parallel_each(count_words, [body(article) for article in articles], "reading time")
+    # Parsing every body is slow: counted on every CPU, kept across builds.
+    bodies = [body(article) for article in articles]
+    counts = _counts.map(settings, count_words, bodies, label="reading time")
     published = newest_first(generator.articles)
     position = {article: at for at, article in enumerate(published)}
     tags = {a: [tag.name for tag in getattr(a, "tags", None) or ()] for a in articles}
@@ -180,7 +187,7 @@ def annotate(generator):
         int(options["limit"]),
         int(options["min_shared_tags"]),
     )
-    ranked = related_positions(ranking)
+    ranked = _rankings.get(settings, related_positions, ranking)
     found = {a: [published[at] for at in ats] for a, ats in zip(articles, ranked, strict=True)}
     for article, (prose, code) in zip(articles, counts, strict=True):
         article.reading_minutes = reading_minutes(

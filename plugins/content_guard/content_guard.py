@@ -29,7 +29,6 @@ from pelican.contents import Article, Page
 from pelican.utils import slugify
 
 from sitetools.build.cache import Cache, code_digest
-from sitetools.build.parallel import parallel_each
 from sitetools.content import front_matter
 from sitetools.content.contents import body as body_of
 from sitetools.content.contents import unread_sources
@@ -37,7 +36,7 @@ from sitetools.content.files import display_path
 
 from . import schema
 from .content_files import allowed_roots, named_folders, scan_content
-from .html_policy import violations
+from .html_policy import IMAGE_SOURCES, violations
 from .schema import MAX_SLUG_BYTES, Post, header_errors, header_model, keys_of, slug_suggestion
 from .schema import SLUG_SHAPE as _SLUG_SHAPE
 
@@ -745,7 +744,7 @@ def judge(settings, rendered):
     """Report lines for the raw HTML outside html_policy's allowlist in
     [(source path, body, {field: html})], judged from the one cache where it can."""
     texts = [text for _, body, fields in rendered for text in (body, *fields.values())]
-    found = iter(parallel_each(violations, texts, "raw HTML"))
+    found = iter(_JUDGED.map(settings, violations, texts, str(IMAGE_SOURCES), "raw HTML"))
     lines = []
     for path, body, fields in rendered:
         if any([next(found) for _ in range(1 + len(fields))]):
@@ -789,6 +788,7 @@ def judge_sources(settings, found):
 # html_policy's findings by HTML: neither is computed again until its input,
 # its code or a library changes.
 _CHECKED = Cache("content-guard")
+_JUDGED = Cache("html-policy")
 
 # What Pelican's readers rendered in this build, judged once every source is read.
 _rendered = []

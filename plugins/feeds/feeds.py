@@ -19,6 +19,8 @@ from feedgenerator import Rss201rev2Feed
 from justhtml import JustHTML
 from pelican import signals
 
+from sitetools.build.cache import Cache
+
 DEFAULTS = {
     # Attributes whose URL is made absolute inside feed content.
     "url_attributes": ["href", "src", "poster", "cite"],
@@ -54,13 +56,23 @@ def absolute_links(markup, base_url, attributes=DEFAULTS["url_attributes"]):
     return fragment.to_html(pretty=False)
 
 
+def _absolute_links(key):
+    """absolute_links of "base URL \0 attributes \0 markup": the one cache's shape."""
+    base_url, attributes, markup = key.split("\0", 2)
+    return absolute_links(markup, base_url, attributes.split())
+
+
+_absolute = Cache("feed-links")
+
+
 def entry_fields(article, link, is_rss, item, settings):
     """The corrected fields of one feed entry, from the post and Pelican's item."""
     options = settings_for(settings)
     fields = {"title": str(article.title)}
+    attributes = " ".join(options["url_attributes"])
 
-    def absolute(markup):
-        return absolute_links(markup, link, options["url_attributes"])
+    def absolute(markup):  # the same body sits in several feeds: worked out once
+        return _absolute.get(settings, _absolute_links, "\0".join([link, attributes, markup]))
 
     if item.get("content"):
         fields["content"] = absolute(item["content"])

@@ -23,12 +23,10 @@ from markupsafe import Markup
 from pelican import signals
 
 from sitetools.build.cache import Cache
-from sitetools.build.parallel import parallel_each
 from sitetools.content.contents import body, contents_of, set_body
 
 _prepared = Cache("headings-ids")
-# This build's anchored bodies, worked out ahead on every CPU.
-_anchored = {}
+_anchors = Cache("headings-anchors")
 
 DEFAULTS = {
     # Headings that get an id and an anchor link; the first level makes the
@@ -161,31 +159,29 @@ def prepare_contents(generator):
 
 
 def anchoring(settings):
-    """add_anchors under the site's options."""
+    """add_anchors under the site's options, and those options as a cache salt."""
     options = settings_for(settings)
-    levels, label = tuple(options["levels"]), str(options["anchor_label"])
-    return functools.partial(add_anchors, levels=levels, label=label, text=options["anchor_text"])
+    args = tuple(options["levels"]), str(options["anchor_label"]), str(options["anchor_text"])
+    return functools.partial(add_anchors, levels=args[0], label=args[1], text=args[2]), repr(args)
 
 
 def anchor_bodies_ahead(generators):
     """Anchor every final body on every CPU before any page renders, so that
-    the filter finds them made."""
-    _anchored.clear()
+    the filter finds them in the cache."""
     contents = [content for content in contents_of(*generators) if body(content)]
     if contents:
+        anchor, salt = anchoring(contents[0].settings)
         bodies = sorted({str(body(content)) for content in contents})
-        anchored = parallel_each(anchoring(contents[0].settings), bodies, "section anchors")
-        _anchored.update(zip(bodies, anchored, strict=True))
+        _anchors.map(contents[0].settings, anchor, bodies, salt=salt, label="section anchors")
 
 
 def add_filter(generator):
     """Templates get `section_anchors`: `{{ article.content|section_anchors }}`."""
     settings = generator.settings
-    anchor = anchoring(settings)
+    anchor, salt = anchoring(settings)
 
     def section_anchors(markup):
-        text = str(markup or "")
-        return Markup(_anchored[text] if text in _anchored else anchor(text))
+        return Markup(_anchors.get(settings, anchor, str(markup or ""), salt=salt))
 
     generator.env.filters["section_anchors"] = section_anchors
 

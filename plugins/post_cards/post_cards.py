@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 from pelican import signals
 
-from sitetools.build.parallel import parallel_each
+from sitetools.build.cache import Cache
 from sitetools.content.contents import contents_of
 
 DEFAULTS = {
@@ -25,6 +25,10 @@ _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _BLOCKS = {*_HEADINGS, "p", "li", "pre", "td", "th", "br"}
 # Parts of a body that are not prose, left out when it stands in for a summary.
 _NOT_PROSE = {*_HEADINGS, "pre", "table", "figure", "nav", "script", "style"}
+
+
+# one_line_summary per (summary, body) and options, kept across builds.
+_summaries = Cache("post-cards")
 
 
 def settings_for(settings):
@@ -113,7 +117,12 @@ def annotate_all(generators):
         content.tag_label = tag_label(tags, options["tag_separator"])
         summary = content.metadata.get("summary")
         texts.append(("summary", str(summary)) if summary else ("body", str(content.content)))
-    lines = parallel_each(lambda text: one_line_summary(*pair_of(*text), most, sentences), texts)
+    lines = _summaries.map(
+        site_settings,
+        lambda text: one_line_summary(*pair_of(*text), most, sentences),
+        texts,
+        salt=(most, sentences),
+    )
     for content, line in zip(contents, lines, strict=True):
         content.one_line_summary = line
 

@@ -18,6 +18,7 @@ Articles get `article.social_image`; other pages the context's `site_social_imag
 import functools
 import html
 import io
+import json
 import logging
 import os
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from sitetools.build import cache
 from sitetools.build.builder import BuildError
-from sitetools.build.parallel import parallel_each, parallel_map
+from sitetools.build.parallel import parallel_map
 from sitetools.build.progress import report
 from sitetools.content.contents import contents_of
 
@@ -72,6 +73,8 @@ PNG_LEVEL = 3
 # This build's images ({name in the cache folder: inputs}), and how many it drew;
 # reset in `finalized`.
 _state = {"cache_dir": None, "used": {}, "options": None, "drawn": 0}
+# ((inputs, hash) of a title, label and site name under one layout), kept across builds.
+_cards = cache.Cache("social-images")
 
 
 @dataclass(frozen=True)
@@ -294,10 +297,13 @@ def make_cards(generator):
             cards.append(
                 (f"{article.source_path}: Title", article, article.slug, article.title, label)
             )
+    # Typesetting a title and hashing its inputs is kept across builds too.
     layout = layout_of(options)
-    made = parallel_each(
+    made = _cards.map(
+        settings,
         lambda card: named_card(*card, layout),
         [(str(title), str(label or ""), str(site_name)) for *_, title, label in cards],
+        salt=json.dumps(layout, sort_keys=True),
     )
     jobs = [
         (where, article, f"{slug}-{digest}.png", {**inputs, "layout": layout})

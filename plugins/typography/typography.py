@@ -1,7 +1,7 @@
-"""Bodies typogrified on every CPU, and their blocks that may scroll sideways
-given tabindex="0" (a keyboard must reach them: WCAG 2.1.1); titles get a
-`smart` filter that escapes before it typogrifies, so a title can curl its
-quotes but never inject markup."""
+"""Bodies typogrified, and their blocks that may scroll sideways given
+tabindex="0" (a keyboard must reach them: WCAG 2.1.1), each distinct text once
+and kept across builds; titles get a `smart` filter that escapes before it
+typogrifies, so a title can curl its quotes but never inject markup."""
 
 import html
 import re
@@ -11,7 +11,7 @@ from markupsafe import Markup
 from pelican import signals
 from typogrify.filters import amp, caps, initial_quotes, process_ignores, widont
 
-from sitetools.build.parallel import parallel_each
+from sitetools.build.cache import Cache
 from sitetools.content.contents import body, contents_of, set_body
 
 DEFAULTS = {
@@ -28,8 +28,7 @@ SMARTYPANTS_ATTR = smartypants.Attr.set1 | smartypants.Attr.w
 # A hyphenated word (letters and digits joined by hyphens, nothing else).
 _COMPOUND = re.compile(r"(?<![\w-])\w+(?:-\w+)+(?![\w-])")
 
-# This build's titles and summaries as `smart` gives them, typeset ahead on every CPU.
-_smart = {}
+_typeset = Cache("typography")
 
 
 def settings_for(settings):
@@ -76,11 +75,11 @@ def smart_html(text):
 
 
 def add_filter(generator):
-    """Templates get `smart` (`{{ article.title|smart }}`): smart_html as Markup."""
+    """Templates get `smart` (`{{ article.title|smart }}`): smart_html as Markup, cached."""
+    settings = generator.settings
 
     def smart(text):
-        text = "" if text is None else str(text)
-        return Markup(_smart[text] if text in _smart else smart_html(text))
+        return Markup("" if text is None else _typeset.get(settings, smart_html, str(text)))
 
     generator.env.filters["smart"] = smart
 
@@ -90,10 +89,12 @@ def set_bodies(generator):
     options = settings_for(generator.settings)
     ignore, elements = list(options["ignore_tags"]), list(options["scroll_elements"])
     contents = [content for content in contents_of(generator) if body(content)]
-    bodies = parallel_each(
+    bodies = _typeset.map(
+        generator.settings,
         lambda body: focusable_blocks(typeset_html(body, ignore), elements),
         [body(content) for content in contents],
-        "typesetting",
+        salt=repr((ignore, elements)),
+        label="typesetting",
     )
     for content, typeset in zip(contents, bodies, strict=True):
         set_body(content, typeset)
@@ -105,16 +106,13 @@ def typeset_smart_attributes(generators):
     if settings is None:
         return
     names = settings_for(settings)["smart_attributes"]
-    texts = sorted(
-        {
-            str(value)
-            for content in contents_of(*generators)
-            for value in (getattr(content, name, None) for name in names)
-            if value
-        }
-    )
-    _smart.clear()
-    _smart.update(zip(texts, parallel_each(smart_html, texts), strict=True))
+    texts = {
+        str(value)
+        for content in contents_of(*generators)
+        for value in (getattr(content, name, None) for name in names)
+        if value
+    }
+    _typeset.map(settings, smart_html, sorted(texts))
 
 
 def register():

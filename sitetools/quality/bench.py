@@ -482,11 +482,15 @@ def build_report(samples, posts, runs, seed):
 
 # ------------------------------------------------------------------ ablations
 
-# The row each switch's speed code is for; each cache of the one cache
-# ("cache:<name>", found in a warm build's cache/) is for the one-edit deploy.
-ABLATED_ROWS = {"workers": "production",
-                "cache": "production-warm", "content-cache": "production-warm",
-                "fast-pass": "preview-page"}  # fmt: skip
+# The rows each switch's speed code is for. What is kept between builds (the
+# one cache and each of its caches, "cache:<name>", found in a warm build's
+# cache/; Pelican's content cache) serves the one-edit deploy and the
+# preview's edited page alike, and is measured on both: a cache worth little
+# to a deploy on every CPU can carry the preview, which runs on one.
+KEPT_ROWS = ("production-warm", "preview-page")
+ABLATED_ROWS = {"markdown-pool": ("production",), "workers": ("production",),
+                "cache": KEPT_ROWS, "content-cache": KEPT_ROWS,
+                "fast-pass": ("preview-page",)}  # fmt: skip
 KEEP_FROM = 0.10  # speed code saving less than this share of its build goes (issue 17)
 
 
@@ -524,8 +528,12 @@ def run_ablations(posts=1000, seed=DEFAULT_SEED, switches=None, runs=3, log=None
         measure_build("production", warm, base / "warm")
         chosen = list(switches or [*SWITCHES, *cache_switches(base / "warm" / "cache")])
         results = []
-        for number, name in enumerate(chosen):
-            row = "production-warm" if name.startswith("cache:") else ABLATED_ROWS[name]
+        pairs = [
+            (name, row)
+            for name in chosen
+            for row in (KEPT_ROWS if name.startswith("cache:") else ABLATED_ROWS[name])
+        ]
+        for number, (name, row) in enumerate(pairs):
             samples = {"on": [], "off": []}
             for run in range(runs):
                 for state in ("on", "off") if (number + run) % 2 == 0 else ("off", "on"):
