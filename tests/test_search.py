@@ -305,6 +305,46 @@ def test_the_preview_serves_the_last_index_until_the_new_one_is_whole(preview, m
     assert not left, f"indexing left {left} beside output/"
 
 
+def test_from_a_save_to_the_new_index_the_search_page_is_told_the_index_is_older(preview):
+    """rebuild() as the preview runs it: /search/ is told before the fast pass
+    writes anything, and told it is done only once the full build's index is in."""
+    from sitetools.preview.server import PreviewState, rebuild
+    from sitetools.quality.bench import edit_text
+
+    builder, content, output = preview
+    state = PreviewState()
+    builder.on_deferred = state.deferred
+    search_page = state.listen("search/index.html")
+    _news(search_page)  # what every page gets when it connects
+    post = sorted((content / "posts").glob("*.md"))[5]
+    post.write_text(edit_text(post.read_text("utf-8"), "told"), "utf-8")
+    try:
+        assert rebuild(builder, state, changed=[post])
+        builder.wait()
+    finally:
+        builder.on_deferred = lambda _running: None
+    news = _news(search_page)
+    assert news[0] == ("deferred", "running"), f"told after the save's first build: {news}"
+    assert news[-1] == ("deferred", "done"), news
+    assert news.count(("deferred", "done")) == 1 or news[-2:] == [("deferred", "done")] * 2, news
+    builds = [i for i, (event, _) in enumerate(news) if event == "build"]
+    assert builds and max(builds) < news.index(("deferred", "done")), "done before the build"
+    assert (
+        not state.deferring
+        and "told"
+        in (output / "posts")
+        .joinpath(
+            next(
+                line[6:].strip()
+                for line in post.read_text().splitlines()
+                if line.startswith("Slug:")
+            ),
+            "index.html",
+        )
+        .read_text()
+    )
+
+
 def test_a_failed_preview_index_keeps_the_last_one_and_leaves_nothing(prod_site, tmp_path):
     site = tmp_path / "output"
     shutil.copytree(prod_site, site)
@@ -326,14 +366,13 @@ def test_the_preview_search_page_says_the_index_is_older_then_reloads(open_page,
     copy = shutil.copytree(site, tmp_path / "site")
     search = copy / "search" / "index.html"
     search.write_bytes(search.read_bytes().replace(b"</body>", RELOAD_TAG + b"</body>"))
-    news = iter(["running", "done"])
+    index = {"done": False}  # the server's news, each time the page connects again
     answers = []
 
     def events(route):
-        said = next(news, None)
+        said = "done" if index["done"] else "running"
         answers.append(said)
-        body = "retry: 100\nevent: build\ndata: one\n\n"
-        body += f"event: deferred\ndata: {said}\n\n" if said else "retry: 600000\n\n"
+        body = f"retry: 100\nevent: build\ndata: one\n\nevent: deferred\ndata: {said}\n\n"
         route.fulfill(status=200, body=body, headers={"content-type": "text/event-stream"})
 
     page = open_page(copy, "/search/", headers={"content-security-policy": CSP})
@@ -346,12 +385,16 @@ def test_the_preview_search_page_says_the_index_is_older_then_reloads(open_page,
     with page.expect_navigation(timeout=10_000):
         page.reload()
     note = page.locator("[data-preview-note]")
-    # The note shows, then "done" reloads the page, which shows no note.
+    # The note shows while the index is being made; "done" reloads the page,
+    # which shows no note.
+    note.wait_for(state="attached", timeout=5000)
+    assert "older than your last save" in note.inner_text()
+    assert page.get_by_role("status").count() >= 1
+    page.wait_for_timeout(500)  # "running" again on each reconnection: no reload
+    assert note.count() == 1, "the page reloaded while the index was still being made"
     with page.expect_navigation(timeout=10_000):
-        note.wait_for(state="attached", timeout=5000)
-        assert "older than your last save" in note.inner_text()
-        assert page.get_by_role("status").count() >= 1
+        index["done"] = True
     page.locator(".pagefind-ui__search-input").wait_for(timeout=5000)
     assert note.count() == 0, "the note stays once the index is done"
-    assert answers[:2] == ["running", "done"], answers
+    assert answers[0] == "running" and "done" in answers, answers
     assert not problems, problems

@@ -329,6 +329,10 @@ class SiteBuilder:
         self._built = False  # output/ holds a good build of this builder
         self._background = None  # the previous preview build's deferred work
 
+    def deferring(self):
+        """Whether the work the last preview build deferred still runs."""
+        return self._background is not None and self._background.is_alive()
+
     def wait(self):
         """Wait for the work the last preview build left running."""
         if self._background is not None:

@@ -150,6 +150,7 @@ class PreviewState:
         self.token = f"{os.getpid()}-{time.time_ns()}"
         self.problems = []
         self.deferring = False
+        self.rebuilding = False
         self.listeners = {}  # inbox -> output path of its page, oldest first
 
     def finished(self, problems, pages=None, skip=()):
@@ -166,8 +167,12 @@ class PreviewState:
             listener.put(("build", self.token))
 
     def deferred(self, running):
-        """The last build's deferred work started (True) or ended: tell every open page."""
+        """The last build's deferred work started (True) or ended: tell every
+        open page. While a rebuild runs, what it defers is still to come: an
+        end is not news until then."""
         with self.lock:
+            if not running and self.rebuilding:
+                return
             self.deferring = running
             listeners = list(self.listeners)
         for listener in listeners:
@@ -331,6 +336,17 @@ def rebuild(builder, state, changed=None, root=ROOT):
     at once; a full build then makes the whole site consistent and reloads the
     other open pages. When the first pass had to write every page (a setting
     changed), it is the only one."""
+    state.deferred(True)  # what the full build defers (the search index) is older from now
+    state.rebuilding = True
+    try:
+        return _rebuild(builder, state, changed)
+    finally:
+        state.rebuilding = False
+        if not builder.deferring():
+            state.deferred(False)
+
+
+def _rebuild(builder, state, changed):
     started = time.perf_counter()
     fresh = set()
     result = None
