@@ -336,8 +336,9 @@ def rebuild(builder, state, changed=None, root=ROOT):
     at once; a full build then makes the whole site consistent and reloads the
     other open pages. When the first pass had to write every page (a setting
     changed), it is the only one."""
-    state.deferred(True)  # what the full build defers (the search index) is older from now
+    # First: an end of the last build's deferred work, from now on, is not news.
     state.rebuilding = True
+    state.deferred(True)  # what the full build defers (the search index) is older from now
     try:
         return _rebuild(builder, state, changed)
     finally:
