@@ -33,6 +33,7 @@ from sitetools.content import front_matter
 from sitetools.content.contents import body as body_of
 from sitetools.content.contents import unread_sources
 from sitetools.content.files import display_path
+from sitetools.content.image_files import facts_of
 
 from . import schema
 from .content_files import allowed_roots, named_folders, scan_content
@@ -520,20 +521,16 @@ def linked_file_problems(links):
 
 def image_problem(path):
     """What is wrong with an image file a post shows, or None: an empty file,
-    an SVG that is not well-formed XML, or a raster image Pillow cannot decode."""
+    an SVG that is not well-formed XML, a raster image with more pixels than
+    MAX_PIXELS (refused from its header), or one Pillow cannot decode."""
     path = Path(path)
     if not path.is_file():
         return "is not a regular file"
     if path.stat().st_size == 0:
         return "is an empty file (0 bytes)"
-    if path.suffix.lower() == ".svg":
-        from xml.etree import ElementTree  # noqa: PLC0415
-
-        try:
-            root = ElementTree.parse(path).getroot()
-        except ElementTree.ParseError as error:
-            return f"is not a well-formed SVG ({error})"
-        return None if root.tag.rsplit("}", 1)[-1] == "svg" else "is not an SVG image"
+    facts = facts_of(path)
+    if isinstance(facts, str) or facts["format"] == "SVG":
+        return facts if isinstance(facts, str) else None
     from PIL import Image, UnidentifiedImageError  # noqa: PLC0415
 
     try:

@@ -129,7 +129,8 @@ def allows(sources, url):
 
 class Violation(NamedTuple):
     """One thing outside the allowlist: kind "element", "attribute", "url",
-    "blocked" (an image the CSP blocks) or "unclosed"; value is the
+    "blocked" (an image the CSP blocks), "alt" (an <img> with no alt) or
+    "unclosed"; value is the
     entity-decoded attribute value, or the parser's error."""
 
     kind: str
@@ -158,6 +159,12 @@ class Violation(NamedTuple):
             )
         if self.kind == "attribute":
             return _attribute_message(tag, self.attribute, self.value)
+        if self.kind == "alt":
+            return (
+                f'<img src="{self.value}"> has no alt attribute, so a screen reader reads '
+                'out its file name; describe the image in alt="…", or write alt="" if it '
+                "only decorates the page"
+            )
         if self.kind == "url":
             return (
                 f"{self.attribute}= on {tag} is a {url_scheme(self.value)}: URL, which can "
@@ -177,8 +184,9 @@ class Violation(NamedTuple):
             return [":-", "-:", "style="]  # a table's alignment row, |:--|--:|
         if self.kind == "attribute":
             return [f"{self.attribute}=", self.attribute]
-        if self.kind == "blocked":
-            return [self.value.strip(), "src="]
+        if self.kind in ("blocked", "alt"):
+            tag = "src=" if self.kind == "blocked" else "<img"
+            return [n for n in (self.value.strip(), tag) if n]
         if self.kind == "url":
             scheme = url_scheme(self.value)
             rest = self.value.split(":", 1)[-1].strip()
@@ -264,7 +272,10 @@ def _walk(node, found):
             # refused element, which goes with it.
             found.append(Violation("element", name))
             continue
-        for attribute, value in (getattr(child, "attrs", None) or {}).items():
+        attributes = getattr(child, "attrs", None) or {}
+        if name == "img" and not any(a.lower() == "alt" for a in attributes):
+            found.append(Violation("alt", "img", "alt", attributes.get("src") or ""))
+        for attribute, value in attributes.items():
             if problem := _attribute_violation(name, attribute.lower(), value or ""):
                 found.append(problem)
         _walk(child, found)
