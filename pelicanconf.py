@@ -65,6 +65,8 @@ PLUGINS = [
     "reproducible",
     # Build speed: a cold build reads its Markdown sources on every CPU.
     "parallel_markdown",
+    # Every image with its size, lazy loading and resized AVIF/WebP/JPEG copies.
+    "images",
     # ```chart fences drawn as inline SVG once content_guard has judged the raw HTML.
     "charts",
 ]
@@ -72,6 +74,10 @@ PLUGINS = [
 # Typogrify runs in the local `typography` plugin (cached, and title-safe), not in
 # Pelican's reader, which would feed unescaped HTML into titles.
 TYPOGRIFY = False
+
+# alt="" marks a decorative image, a choice (content_guard refuses an <img> with
+# no alt at all); Pelican's reader would warn about each.
+LOG_FILTER = [(30, "Empty alt attribute for image %s in %s")]  # 30: logging.WARNING
 
 # Autoescape everything; article bodies and summaries are marked safe on purpose
 # in the templates, so a title or tag can never inject markup.

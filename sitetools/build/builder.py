@@ -73,14 +73,18 @@ class BuildResult:
 
 
 class ProblemCollector(logging.Handler):
-    """Keeps every warning and error logged while Pelican runs."""
+    """Keeps every warning and error logged while Pelican runs, but those the
+    settings' LOG_FILTER names ((level, message template or text) pairs)."""
 
-    def __init__(self):
+    def __init__(self, ignored=()):
         super().__init__(level=logging.WARNING)
         self.errors, self.warnings = [], []
+        self.ignored = {tuple(pair) for pair in ignored}
 
     def emit(self, record):
         message = record.getMessage()
+        if {(record.levelno, record.msg), (record.levelno, message)} & self.ignored:
+            return
         error = record.exc_info[1] if record.exc_info else None
         if error is None and record.levelno >= logging.ERROR:
             # Pelican logs "Could not process <file>" inside its `except` and
@@ -358,7 +362,7 @@ class SiteBuilder:
     def _build_into(self, settings, output, staging, changed, first):
         from pelican import Pelican, signals  # noqa: PLC0415
 
-        collector = ProblemCollector()
+        collector = ProblemCollector(settings.get("LOG_FILTER") or ())
         logging.getLogger().addHandler(collector)  # from here: cache.prepare warns too
         try:
             # Settings and plugin code can change what Pelican's readers make of the sources.

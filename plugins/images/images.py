@@ -1,0 +1,379 @@
+"""Every image a post or page shows, published so that it reads well on any screen.
+
+With no configuration, each `<img>` of a post's or page's body (Markdown's
+`![alt](…)` and raw `<img>` alike) gets `width` and `height` from its file (so
+nothing shifts as it loads, EXIF rotation applied), `decoding="async"`, and
+`loading="lazy"` unless it is the body's first image (which may be the page's
+largest paint). A raster image wider than the theme's column is also published
+in a few widths, as AVIF and WebP in a `<picture>` and as a resized JPEG or PNG
+for `src`, with a `sizes` that matches the column. SVG, GIF and animated
+images, small images, and any image with the class `original`
+(`![…](…){: .original}`) keep their file; they get the attributes only.
+
+Resized files come from the one cache (sitetools/build/cache.py), named by a
+key of the image's bytes, the width, the format and this code: a warm build
+resizes nothing, and an image two posts show is made once. A post whose images
+weigh more than IMAGES["budget"] bytes at the default width gets a warning.
+"""
+
+import io
+import json
+import logging
+import os
+import posixpath
+import re
+from html import escape
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+from pelican import signals
+
+from sitetools.build import cache
+from sitetools.build.builder import BuildError
+from sitetools.build.parallel import parallel_each
+from sitetools.content.contents import body, contents_of, set_body
+from sitetools.content.files import display_path, line_where
+from sitetools.content.image_files import facts_of
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS = {
+    # Widths (px) of the resized copies; those not below the image's own width are left out.
+    "widths": [480, 720, 1080, 1440],
+    # The theme's column (main.css: --measure 44rem): an image wider than this is resized.
+    "column": 704,
+    # The width of the default `src`, for browsers that read no srcset.
+    "default_width": 720,
+    # How wide the image is shown, for the browser to choose a candidate (main.css's column).
+    "sizes": "(min-width: 48rem) 44rem, 92vw",
+    # Modern formats offered in <source>, best first, where Pillow can write them.
+    "formats": ["avif", "webp"],
+    "quality": {"avif": 55, "webp": 75, "jpeg": 80},
+    # Bytes a post's images may weigh at the default width before the build warns.
+    "budget": 1_000_000,
+    # Where the resized copies are published, and kept in CACHE_PATH.
+    "output_dir": "img",
+    # An image with this class keeps its file, pixel for pixel.
+    "keep_class": "original",
+}
+
+MIME = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg", "png": "image/png"}
+_RESIZED = {"JPEG", "PNG", "WEBP", "AVIF", "BMP", "TIFF"}  # Pillow formats that get copies
+# A PNG that compresses to more bytes a pixel than this is a photo: its copies are JPEG.
+PHOTO_BYTES = 1.0
+_MARKERS = ("{static}", "|static|", "{attach}", "|attach|", "{filename}", "|filename|")
+
+
+def settings_for(settings):
+    return {**DEFAULTS, **(settings.get("IMAGES") or {})}
+
+
+# ---- Pure functions -------------------------------------------------------------
+
+
+class _ImgTags(HTMLParser):
+    """The `<img>` start tags of an HTML fragment: (offset, raw text, attributes)."""
+
+    def __init__(self, markup):
+        super().__init__(convert_charrefs=True)
+        self.found, self._starts = [], [0]
+        for line in markup.splitlines(keepends=True):
+            self._starts.append(self._starts[-1] + len(line))
+        self.feed(markup)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            line, column = self.getpos()
+            offset = self._starts[line - 1] + column
+            self.found.append((offset, self.get_starttag_text(), dict(attrs)))
+
+    handle_startendtag = handle_starttag
+
+
+def img_tags(markup):
+    """[(offset, raw tag, {attribute: value})] of every <img> in `markup`.
+    content_guard has already refused anything a browser would parse otherwise
+    (unclosed tags, script, foreign content), so Python's tokenizer agrees with it."""
+    return _ImgTags(markup).found if "<img" in markup else []
+
+
+def candidate_widths(width, options):
+    """The widths to publish an image `width` px wide in: none when it fits the column."""
+    if width <= int(options["column"]):
+        return []
+    widths = sorted({w for w in map(int, options["widths"]) if w < width})
+    largest = max(map(int, options["widths"]))
+    return widths + ([min(width, largest)] if min(width, largest) not in widths else [])
+
+
+def fallback_format(facts, file_size):
+    """The format of the default `src`: PNG for an image with alpha, and for a
+    PNG that is not a photo (a screenshot, a chart: under PHOTO_BYTES per pixel
+    compressed), which JPEG would blur; else JPEG."""
+    photo = file_size > PHOTO_BYTES * facts["width"] * facts["height"]
+    return "png" if facts["alpha"] or (facts["format"] == "PNG" and not photo) else "jpeg"
+
+
+def default_candidate(widths, options):
+    """The width of the default `src`: the smallest at least default_width wide."""
+    wanted = int(options["default_width"])
+    return next((w for w in widths if w >= wanted), widths[-1])
+
+
+def scaled_height(facts, width):
+    return max(1, round(facts["height"] * width / facts["width"]))
+
+
+def attributes_html(attributes):
+    """` name="value"` pairs, escaped as HTML attribute values."""
+    return "".join(
+        f" {name}" if value is None else f' {name}="{escape(str(value), quote=True)}"'
+        for name, value in attributes.items()
+    )
+
+
+def image_html(attributes, facts, candidates, first, options):
+    """The markup that replaces one <img>: a <picture> when there are `candidates`
+    ({format: [(width, url)]}, the fallback format last), else the <img> with
+    its dimensions. What the author wrote (alt, title, class, width and height
+    both) is kept."""
+    img = dict(attributes)
+    if not ("width" in img and "height" in img):
+        img["width"], img["height"] = facts["width"], facts["height"]
+    if not first:
+        img.setdefault("loading", "lazy")
+    img.setdefault("decoding", "async")
+    if not candidates:
+        return f"<img{attributes_html(img)}>"
+    *modern, (_, sized) = candidates.items()
+    srcset = ", ".join(f"{url} {w}w" for w, url in sized)
+    widths = [w for w, _ in sized]
+    img["src"] = dict(sized)[default_candidate(widths, options)]
+    img["srcset"], img["sizes"] = srcset, options["sizes"]
+    sources = "".join(
+        f'<source type="{MIME[name]}" '
+        f'srcset="{escape(", ".join(f"{url} {w}w" for w, url in urls))}" '
+        f'sizes="{escape(options["sizes"])}">'
+        for name, urls in modern
+    )
+    return f"<picture>{sources}<img{attributes_html(img)}></picture>"
+
+
+def weight_warning(where, weights, budget):
+    """The warning for a post whose images weigh more than `budget` bytes, or None.
+    `weights` is [(name, bytes)] at the default width."""
+    total = sum(size for _, size in weights)
+    if total <= budget:
+        return None
+    heaviest = sorted(weights, key=lambda item: -item[1])[:3]
+    listed = ", ".join(f"{name} {weight(size)}" for name, size in heaviest)
+    return (
+        f"{where}: images: the images weigh {weight(total)} at the default width, "
+        f"over the budget of {weight(budget)} (IMAGES budget): {listed}; crop or "
+        "compress the heaviest, or split the post"
+    )
+
+
+def weight(size):
+    return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size / 1e3:.0f} kB"
+
+
+def stem_of(path):
+    """A file name's stem as a URL-safe word."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", Path(path).stem).strip("-")[:60] or "image"
+
+
+# ---- Reading and encoding image files -------------------------------------------
+
+
+def encode(job):
+    """The bytes of one resized copy: job is JSON [path, width, format, quality]."""
+    from PIL import Image, ImageOps  # noqa: PLC0415
+
+    path, width, name, quality = json.loads(job)
+    with Image.open(path) as original:
+        image = ImageOps.exif_transpose(original)
+        profile = original.info.get("icc_profile")
+    height = max(1, round(image.height * width / image.width))
+    alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    image = image.convert("RGBA" if alpha and name != "jpeg" else "RGB")
+    few_colours = name == "png" and image.getcolors(256) is not None
+    image = image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    options = {"icc_profile": profile} if profile else {}
+    if name == "jpeg":
+        options.update(quality=quality, optimize=True, progressive=True)
+    elif name == "png":
+        # A screenshot of a few flat colours stays a few: resizing's blended edges
+        # would otherwise make a larger file than the original.
+        if few_colours:
+            image = image.quantize(256, Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+        options.update(optimize=True)
+    else:
+        options.update(quality=quality)
+    buffer = io.BytesIO()
+    image.save(buffer, format=name.upper(), **options)
+    return buffer.getvalue()
+
+
+def writable_formats(formats):
+    """The modern formats this Pillow can write."""
+    from PIL import features  # noqa: PLC0415
+
+    return [name for name in formats if features.check(name)]
+
+
+# ---- Handlers ------------------------------------------------------------------
+
+
+def static_files(generators):
+    """({source path relative to PATH: static file}, {site path: static file})."""
+    files = [s for g in generators for s in getattr(g, "staticfiles", None) or ()]
+    by_source = {posixpath.normpath(s.relative_source_path.replace(os.sep, "/")): s for s in files}
+    return by_source, {"/" + s.url.lstrip("/"): s for s in files}
+
+
+def source_of(src, content, by_source, by_url):
+    """The static file an <img src> shows, or None (another site's image, or a
+    file this plugin did not find: the link check reports those)."""
+    value = src.strip()
+    for marker in _MARKERS:
+        if value.startswith(marker):
+            path = unquote(re.split(r"[?#]", value[len(marker) :], maxsplit=1)[0])
+            base = "" if path.startswith("/") else content.relative_dir.replace(os.sep, "/")
+            return by_source.get(posixpath.normpath(posixpath.join(base, path.lstrip("/"))))
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return None
+    return by_url.get(unquote(urlsplit(urljoin("/" + content.url, value)).path))
+
+
+def url_from(content, published):
+    """The URL of the site path `published`, relative to the page of `content`."""
+    page = "/" + (content.url or "")
+    folder = page if page.endswith("/") else posixpath.dirname(page)
+    return posixpath.relpath("/" + published, folder or "/")
+
+
+class Plan:
+    """The copies this build publishes: {name: encode job}, and each image's facts."""
+
+    def __init__(self, settings):
+        self.options = settings_for(settings)
+        self.formats = writable_formats(self.options["formats"])
+        self.jobs, self.facts, self.digests = {}, {}, {}
+
+    def facts_for(self, path):
+        if path not in self.facts:
+            self.facts[path] = facts_of(path)
+        return self.facts[path]
+
+    def candidates(self, path, facts):
+        """{format: [(width, name)]} of an image's copies (the fallback last), planned."""
+        widths = candidate_widths(facts["width"], self.options)
+        if facts["format"] not in _RESIZED or facts["animated"] or not widths:
+            return {}
+        digest = self.digests.get(path) or self.digests.setdefault(path, cache.file_digest(path))
+        made = {}
+        for name in [*self.formats, fallback_format(facts, os.path.getsize(path))]:
+            quality = int(self.options["quality"].get(name, 0))
+            for width in widths:
+                key = cache.key(encode, digest, width, name, quality)[:12]
+                file = f"{stem_of(path)}-{width}-{key}.{'jpg' if name == 'jpeg' else name}"
+                self.jobs[file] = json.dumps([str(path), width, name, quality])
+                made.setdefault(name, []).append((width, file))
+        return made
+
+
+def place(content, plan, by_source, by_url, problems):
+    """Rewrite the <img> tags of one body; its images' weights at the default width."""
+    markup = body(content)
+    found = img_tags(markup)
+    if not found:
+        return
+    where, options = display_path(content.source_path), plan.options
+    pieces, last, weights, first = [], 0, {}, True
+    for offset, raw, attributes in found:
+        if markup[offset : offset + len(raw)] != raw:  # never splice where the parser was not
+            continue
+        static = source_of(attributes.get("src") or "", content, by_source, by_url)
+        facts = plan.facts_for(static.source_path) if static else None
+        if isinstance(facts, str):
+            src = attributes.get("src", "")
+            line = line_where(content.source_path, lambda text, s=src: s in text)
+            problems.append(f"{where}:{line}: image: {src} {facts}")
+            continue
+        if facts is None or facts["width"] is None:
+            first = False
+            continue
+        keep = options["keep_class"] in (attributes.get("class") or "").split()
+        made = {} if keep else plan.candidates(static.source_path, facts)
+        urls = {
+            name: [(w, url_from(content, f"{options['output_dir']}/{file}")) for w, file in files]
+            for name, files in made.items()
+        }
+        pieces += [markup[last:offset], image_html(attributes, facts, urls, first, options)]
+        last, first = offset + len(raw), False
+        if made:
+            sized = dict(made[next(reversed(made))])
+            default = sized[default_candidate(list(sized), options)]
+            weights[static.source_path] = ("copy", default)
+        else:
+            weights[static.source_path] = ("file", static.source_path)
+    set_body(content, "".join([*pieces, markup[last:]]))
+    return where, weights
+
+
+def publish(generators):
+    """Give every image of every post and page its attributes and copies, make
+    the copies the cache lacks on every CPU, and put them in the output."""
+    settings = generators[0].settings
+    if not in_use(settings):
+        return
+    plan, problems, weighed = Plan(settings), [], []
+    by_source, by_url = static_files(generators)
+    for content in contents_of(*generators):
+        if "<img" in body(content):
+            placed = place(content, plan, by_source, by_url, problems)
+            weighed.append(placed)
+    if problems:
+        raise BuildError(problems)
+    options = plan.options
+    kept = cache.Files(Path(settings["CACHE_PATH"]) / options["output_dir"])
+    data = {name: kept.read(name) for name in plan.jobs}
+    missing = [name for name, found in data.items() if found is None]
+    for name, made in zip(missing, parallel_each(encode, [plan.jobs[n] for n in missing],
+                                                 "images"), strict=True):  # fmt: skip
+        kept.write(name, made)
+        data[name] = made
+    target = Path(settings["OUTPUT_PATH"]) / options["output_dir"]
+    if data:
+        target.mkdir(parents=True, exist_ok=True)
+    for name, made in data.items():
+        if not (target / name).is_file():
+            cache.write_atomic(target / name, made)
+    if not cache.is_partial_build():
+        kept.keep_only(data)
+    for where, weights in filter(None, weighed):
+        sizes = [
+            (Path(path).name, len(data[value]) if kind == "copy" else os.path.getsize(value))
+            for path, (kind, value) in weights.items()
+        ]
+        if line := weight_warning(where, sizes, int(options["budget"])):
+            logger.warning("%s", line)
+    if missing or data:
+        logger.info("images: resized %d, reused %d", len(missing), len(data) - len(missing))
+
+
+def in_use(settings):
+    """Signals outlive a build: act only for a site whose PLUGINS lists this one."""
+    return any(
+        str(plugin).rsplit(".", 1)[-1] == "images" for plugin in settings.get("PLUGINS") or ()
+    )
+
+
+def register():
+    # Every source is read and content_guard has judged the raw HTML; no page is
+    # written yet, so pages and feeds carry the new markup.
+    signals.all_generators_finalized.connect(publish)
