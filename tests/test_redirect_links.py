@@ -1,9 +1,11 @@
 """Links to a moved post's old URL: the build follows content/redirects.txt
 (chains to their end, never round a loop) and links the new URL, in the page
 and its feeds, so readers skip the redirect; a link to an old path nothing
-redirects still fails the build on its line."""
+redirects still fails the build on its line. `invoke import` does not call a
+link "not found" when a redirect of the site, or of the same import, covers it."""
 
 import textwrap
+from pathlib import Path
 
 import feedparser
 import pytest
@@ -20,6 +22,7 @@ from plugins.redirects.redirects import (
     redirected_url,
     rewrite_links,
 )
+from sitetools.authoring.importer import import_blog, plan_import
 from sitetools.build.builder import BuildError, build
 from tests.conftest import build_site, read_html
 
@@ -258,3 +261,70 @@ def test_an_old_path_nothing_redirects_and_a_loop_fail_the_build(tmp_path):
         assert any(line in problem for problem in problems), (line, problems)
     assert not any("linker.md:7:" in problem for problem in problems), "a redirected link failed"
     assert not (tmp_path / "output").exists(), "a failed build writes no output"
+
+
+# ---- invoke import ----------------------------------------------------------------
+
+
+def jekyll_blog(folder):
+    """A Jekyll blog whose first post links the second by its redirect_from URL
+    and a post of an earlier (Hugo) import by that one's old URL."""
+    (folder / "_posts").mkdir(parents=True)
+    (folder / "_config.yml").write_text("title: Old blog\n", encoding="utf-8")
+    (folder / "_posts" / "2024-05-01-checkpoints.md").write_text(
+        "---\ntitle: Checkpoints\ntags: [postgres]\n---\n"
+        "Tune [autovacuum first](/2024/03/tuning-autovacuum/#set-up), then read\n"
+        "[the WAL notes](/notes/wal/) and [relatively](../../../../2024/03/tuning-autovacuum/).\n",
+        encoding="utf-8",
+    )
+    (folder / "_posts" / "2024-05-02-wal.md").write_text(
+        "---\ntitle: WAL\ntags: [postgres]\nredirect_from: [/notes/wal/]\n---\nThe log.\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+@pytest.fixture
+def earlier_import(tmp_path):
+    """content/ after a Hugo import: the tuning post and its redirect."""
+    return write_site(
+        tmp_path / "content",
+        f"{OLD} {NEW}\n",
+        {"tuning-autovacuum": post("tuning-autovacuum", TARGET)},
+    )
+
+
+def test_a_link_a_redirect_covers_is_not_reported_not_found(tmp_path, earlier_import):
+    blog = jekyll_blog(tmp_path / "blog")
+    writes, report, _ = plan_import(blog, earlier_import)
+    assert not [note for note in report.notes if "not found" in note], report.notes
+    text = writes[earlier_import.resolve() / "posts" / "checkpoints.md"]
+    assert "[the WAL notes]({filename}/posts/wal.md)" in text, "same import: the post's file"
+    assert f"[autovacuum first]({OLD}#set-up)" in text, "left for the build to follow"
+    assert f"[relatively]({OLD})" in text, "made root-relative: the post moves"
+    assert report.redirected == 2
+    shown = report.lines("jekyll", "content")
+    assert (
+        "Links to an old URL that content/redirects.txt redirects: 2 (the build links the new URL)"
+        in shown
+    ), shown
+
+
+def test_without_the_redirect_the_same_link_is_not_found(tmp_path):
+    content = write_site(tmp_path / "content", "", {})
+    _, report, _ = plan_import(jekyll_blog(tmp_path / "blog"), content)
+    missing = [note for note in report.notes if "not found" in note]
+    assert len(missing) == 2 and all("2024/03/tuning-autovacuum/" in n for n in missing), missing
+
+
+def test_an_imported_blog_links_the_moved_post_by_its_new_url(tmp_path, earlier_import):
+    import_blog(jekyll_blog(tmp_path / "blog"), earlier_import)
+    output = build(
+        "pelicanconf.py",
+        tmp_path / "output",
+        {"PATH": str(earlier_import), "CACHE_PATH": str(tmp_path / "cache")},
+    ).output
+    page = read_html(Path(output) / "posts" / "checkpoints" / "index.html")
+    hrefs = [a["href"] for a in page.select(".post__body a[href]")]
+    assert len(hrefs) == 3 and hrefs[0] == f"{NEW}#set-up" and hrefs[2] == NEW, hrefs
+    assert hrefs[1].endswith("posts/wal/"), hrefs
