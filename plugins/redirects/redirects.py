@@ -388,8 +388,7 @@ def write_redirects(pelican):
 
 
 def register():
-    # Every post and page is read and nothing is written yet: links to old paths
-    # change here, so the pages, the feeds and the link check all see the new URL.
+    # Bodies are final and unwritten: pages, feeds and the link check see new URLs.
     signals.all_generators_finalized.connect(follow_old_links)
     # Targets can only be checked once every page of the site has been written.
     signals.finalized.connect(write_redirects)
