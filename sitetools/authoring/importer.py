@@ -116,6 +116,7 @@ class Report:
     copied: list = field(default_factory=list)
     redirects: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    redirected: int = 0  # links to an old URL redirects.txt already redirects
 
     def lines(self, source_format, content):
         out = [
@@ -124,6 +125,11 @@ class Report:
             f"Files copied: {len(self.copied)}",
             f"Redirects added: {len(self.redirects)}",
         ]
+        if self.redirected:
+            out.append(
+                f"Links to an old URL that {content}/redirects.txt redirects: "
+                f"{self.redirected} (the build links the new URL)"
+            )
         if self.notes:
             out += [f"Not converted ({len(self.notes)}):", *(f"  {n}" for n in self.notes)]
         return out
@@ -409,13 +415,24 @@ def unused(meta, fields):
             yield key, "no field for it here; not imported"
 
 
-class Rewriter:
-    """Rewrites a post body's links and images for the new URL layout."""
+def _url_key(path):
+    return path.rstrip("/").removesuffix(".html")
 
-    def __init__(self, layout, posts, report):
-        self.layout, self.report = layout, report
+
+class Rewriter:
+    """Rewrites a post body's links and images for the new URL layout.
+    `redirected`: the old paths (no trailing slash) the site already redirects."""
+
+    def __init__(self, layout, posts, report, redirected=frozenset()):
+        self.layout, self.report, self.redirected = layout, report, redirected
         self.by_file = {p.src.resolve(): p for p in posts}
-        self.by_url = {p.old_url.rstrip("/").removesuffix(".html"): p for p in posts}
+        self.by_url = {_url_key(p.old_url): p for p in posts}
+        # A post's other old URLs (aliases, redirect_from) lead to it too.
+        for post in posts:
+            for key in ("aliases", "redirect_from"):
+                for old in as_list(post.meta.get(key)):
+                    if not old_path_problem(old):
+                        self.by_url.setdefault(_url_key("/" + old.lstrip("/")), post)
         self.copies = {}  # source file -> target relative to the content folder
 
     def post_link(self, post, fragment=""):
@@ -462,7 +479,7 @@ class Rewriter:
             local = [] if path.startswith("/") else [post.src.parent / path]
             roots = [*self.layout.static, self.layout.content]
             candidates = [*local, *(root / old.lstrip("/") for root in roots)]
-            linked = self.by_url.get(old.rstrip("/").removesuffix(".html"))
+            linked = self.by_url.get(_url_key(old))
             if linked:
                 return self.post_link(linked, fragment)
         for candidate in map(Path.resolve, candidates):
@@ -472,7 +489,18 @@ class Rewriter:
             inside = candidate.is_relative_to(self.layout.source.resolve())
             if candidate.is_file() and candidate.suffix != ".md" and inside:
                 return self.static_link(candidate, post, fragment)
-        return False
+        return False if pelican else self.redirected_link(url, old, path, fragment)
+
+    def redirected_link(self, url, old, path, fragment):
+        """A link to `old`, a path the site already redirects: None to keep it
+        (the build links where the redirect leads), or the same path
+        root-relative, since the post moves to /posts/<slug>/. False for a
+        path no redirect covers: not found."""
+        if (old.rstrip("/") or "/") not in self.redirected:
+            return False
+        self.report.redirected += 1
+        kept = old + "/" * (path.endswith("/") and old != "/") + fragment
+        return None if kept == url else kept
 
     def body(self, post):
         """The converted body, fenced code left as it is."""
@@ -641,6 +669,17 @@ def unique_slugs(posts, report):
         taken.setdefault(post.slug, post.where)
 
 
+def redirected_paths(redirects_file):
+    """The old paths (unquoted, no trailing slash) a redirects.txt already
+    redirects; its bad lines are the build's to report."""
+    from plugins.redirects.redirects import parse_rules, redirect_map  # noqa: PLC0415
+
+    if not redirects_file.is_file():
+        return frozenset()
+    rules, _problems = parse_rules(redirects_file.read_text("utf-8"), redirects_file.name)
+    return frozenset(redirect_map(rules))
+
+
 def plan_import(source, content, kind=None, tags=""):
     """({target path: text or source file}, redirect lines, Report, format)."""
     source, content = Path(source).resolve(), Path(content).resolve()
@@ -655,7 +694,8 @@ def plan_import(source, content, kind=None, tags=""):
     unique_slugs(posts, report)
     for skipped in sorted(layout.content.rglob("*.mdx")) + sorted(layout.content.rglob("*.rst")):
         report.notes.append(f"{skipped.relative_to(source)}:1: not imported: Markdown only")
-    rewriter = Rewriter(layout, posts, report)
+    redirects_file = content / "redirects.txt"
+    rewriter = Rewriter(layout, posts, report, redirected_paths(redirects_file))
     for post in posts:  # a hero image (cover, image, …) becomes the post's Image:
         for key in (k for k in IMAGE_KEYS if post.meta.get(k)):
             where = f"{post.where}:{post.lines.get(key, 1)}: {key}"
@@ -691,7 +731,6 @@ def plan_import(source, content, kind=None, tags=""):
         for key, value in post.fields.items()
         if breaks_line(str(value))
     ]
-    redirects_file = content / "redirects.txt"
     known = set(redirects_file.read_text("utf-8").split() if redirects_file.is_file() else [])
     report.redirects = redirect_lines(posts, known, report)
     problems += [
