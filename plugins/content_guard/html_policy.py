@@ -273,11 +273,12 @@ def _walk(node, found):
             found.append(Violation("element", name))
             continue
         attributes = getattr(child, "attrs", None) or {}
-        if name == "img" and not any(a.lower() == "alt" for a in attributes):
-            found.append(Violation("alt", "img", "alt", attributes.get("src") or ""))
         for attribute, value in attributes.items():
             if problem := _attribute_violation(name, attribute.lower(), value or ""):
                 found.append(problem)
+        # After what could run script, which matters more.
+        if name == "img" and not any(a.lower() == "alt" for a in attributes):
+            found.append(Violation("alt", "img", "alt", attributes.get("src") or ""))
         _walk(child, found)
 
 
