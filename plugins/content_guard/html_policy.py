@@ -272,12 +272,13 @@ def _walk(node, found):
             # refused element, which goes with it.
             found.append(Violation("element", name))
             continue
-        attributes = getattr(child, "attrs", None) or {}
+        attributes, before = getattr(child, "attrs", None) or {}, len(found)
         for attribute, value in attributes.items():
             if problem := _attribute_violation(name, attribute.lower(), value or ""):
                 found.append(problem)
-        # After what could run script, which matters more.
-        if name == "img" and not any(a.lower() == "alt" for a in attributes):
+        # Only when nothing worse (script, a blocked source) is wrong with it.
+        missing = not any(a.lower() == "alt" for a in attributes)
+        if name == "img" and missing and len(found) == before:
             found.append(Violation("alt", "img", "alt", attributes.get("src") or ""))
         _walk(child, found)
 
