@@ -97,6 +97,8 @@ def test_every_image_has_its_size_in_the_aspect_of_its_file(photos):
 def test_only_the_first_image_is_loaded_eagerly(photos):
     images = body_images(photos[1])
     assert "loading" not in images[0].attrs, images[0]
+    assert images[0].get("fetchpriority") == "high", images[0]
+    assert not [img for img in images[1:] if "fetchpriority" in img.attrs], images[1:]
     assert all(img.get("loading") == "lazy" for img in images[1:]), images[1:]
     # Each page counts its own first image.
     assert "loading" not in body_images(photos[1], SECOND)[0].attrs

@@ -49,7 +49,7 @@ DEFAULTS = {
     "sizes": "(min-width: 48rem) 44rem, 92vw",
     # Modern formats offered in <source>, best first, where Pillow can write them.
     "formats": ["avif", "webp"],
-    "quality": {"avif": 55, "webp": 75, "jpeg": 80},
+    "quality": {"avif": 50, "webp": 75, "jpeg": 80},
     # Bytes a post's images may weigh at the default width before the build warns.
     "budget": 1_000_000,
     # Where the resized copies are published, and kept in CACHE_PATH.
@@ -142,7 +142,10 @@ def image_html(attributes, facts, candidates, first, options):
     img = dict(attributes)
     if not ("width" in img and "height" in img):
         img["width"], img["height"] = facts["width"], facts["height"]
-    if not first:
+    if first:
+        # The body's first image is often the page's largest paint: fetch it first.
+        img.setdefault("fetchpriority", "high")
+    else:
         img.setdefault("loading", "lazy")
     img.setdefault("decoding", "async")
     if not candidates:

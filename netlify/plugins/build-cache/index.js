@@ -1,6 +1,6 @@
 // Keeps cache/ (the CACHE_PATH of `invoke publish`: typeset bodies, heading
-// and reading-time memos, social images) between Netlify deploys, which start
-// from a fresh checkout without it. Every entry is keyed by its inputs, the
+// and reading-time memos, social images, resized images) between Netlify
+// deploys, which start from a fresh checkout without it. Every entry is keyed by its inputs, the
 // code that made it and the library versions (see "Build cache on Netlify" in
 // the README), so an old cache can make a build faster but never different.
 // CommonJS and no dependencies: Netlify loads this file as it is.
