@@ -69,6 +69,9 @@ PLUGINS = [
     "images",
     # ```chart fences drawn as inline SVG once content_guard has judged the raw HTML.
     "charts",
+    # $…$ and $$…$$ as MathML, and ```dot fences as inline SVG, both drawn at build time.
+    "mathml",
+    "diagrams",
 ]
 
 # Typogrify runs in the local `typography` plugin (cached, and title-safe), not in
@@ -96,6 +99,9 @@ MARKDOWN = {
         "markdown.extensions.toc": {"permalink": False},
         # ```chart fences (the charts plugin, loaded from PLUGIN_PATHS as `charts`).
         "charts.charts": {},
+        # $…$ math and ```dot diagrams (the mathml and diagrams plugins).
+        "mathml.mathml": {},
+        "diagrams.diagrams": {},
     },
     "output_format": "html5",
 }

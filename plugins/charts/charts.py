@@ -34,6 +34,7 @@ from pelican import signals
 from sitetools.build.builder import BuildError
 from sitetools.build.cache import Cache, write_atomic
 from sitetools.content.contents import body, contents_of, set_body, unread_sources
+from sitetools.content.fences import fences as fences_of
 from sitetools.content.files import display_path
 from sitetools.content.spreadsheets import formula_warnings
 
@@ -57,7 +58,6 @@ MAX_BARS = 200  # more bars than this are thinner than 2 px: a line chart shows 
 # Values whose size is past these are drawn in a power of ten of their own: their
 # differences would overflow to infinity or vanish in float arithmetic.
 SAFE_SIZE = (1e-200, 1e200)
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([^\s`]*)")
 _MARK = '<div class="chart" id="chart-{}"></div>'
 # Gzip bytes a chart may add to its page; a larger one's SVG is a file shown by <img>.
 INLINE_BUDGET = 4096
@@ -79,20 +79,8 @@ FILE_CSS = (
 
 
 def fences(lines):
-    """[(first, last, body lines)] of the ```chart fences in `lines`, skipping
-    those shown inside another fenced block (a Markdown example of a chart)."""
-    found, open_at, marker, is_chart = [], None, "", False
-    for index, line in enumerate(lines):
-        match = _FENCE.match(line)
-        if open_at is None and match:
-            open_at, marker, is_chart = index, match.group(1), match.group(2) == "chart"
-        elif open_at is not None and re.fullmatch(
-            rf" {{0,3}}{re.escape(marker[0])}{{{len(marker)},}}\s*", line
-        ):
-            if is_chart:
-                found.append((open_at, index, lines[open_at + 1 : index]))
-            open_at = None
-    return found
+    """The ```chart fences of a source's `lines` (sitetools.content.fences)."""
+    return fences_of(lines, "chart")
 
 
 def parse_spec(body):

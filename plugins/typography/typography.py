@@ -16,7 +16,7 @@ from sitetools.content.contents import body, contents_of, set_body
 
 DEFAULTS = {
     # Tags whose text typogrify leaves alone (it always skips pre and code).
-    "ignore_tags": ["kbd", "script", "style", "math"],
+    "ignore_tags": ["kbd", "script", "style", "math", ".math-tex"],
     # Attributes that templates pass through `smart`, typeset ahead with the bodies.
     "smart_attributes": ["title", "one_line_summary"],
     # Elements of a body that may scroll sideways (main.css).

@@ -1,0 +1,3 @@
+from .diagrams import register
+
+__all__ = ["register"]

@@ -1,0 +1,229 @@
+"""Math written in TeX between dollars, published as MathML Core: no script, no fonts.
+
+`$L = \\lambda W$` in a paragraph is inline math; `$$ … $$` on lines of its own
+is a display formula. Dollars that are not math stay text, by pandoc's rules:
+an opening `$` is followed by neither a space nor a digit, a closing one
+follows no space and precedes no digit, so `$5 and $10` is prices; `\\$` is a
+literal dollar; code spans and blocks are never read.
+
+The Markdown extension below only marks each formula (a `<span>` or `<div>` of
+the class `math-tex` holding its source), which content_guard's raw-HTML
+policy allows and typography leaves alone. Once every source is read, the
+marks in bodies become MathML, converted by math-core (a Rust LaTeX-to-MathML
+Core converter, from the one cache), and the result is checked with a parser
+against an allowlist of MathML elements and attributes, so no TeX can bring a
+link, a style or a script into a page. A Summary keeps the source text
+(`$…$`): cards and descriptions are plain text. TeX that does not convert
+stops the build with `file:line`, the formula and the fix.
+"""
+
+import html
+import re
+from html.parser import HTMLParser
+
+from markdown.blockprocessors import BlockProcessor
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from pelican import signals
+
+from sitetools.build.builder import BuildError
+from sitetools.build.cache import Cache
+from sitetools.content.contents import body, contents_of, set_body
+from sitetools.content.files import display_path
+
+# An inline formula: see the module's rules for dollars.
+INLINE = r"(?<![\\$])\$(?![\s\d$])((?:\\.|[^\\$\n])+?)(?<![\s\\])\$(?![\d$])"
+MARK_CLASS = "math-tex"
+MAX_LENGTH = 4000  # characters of TeX in one formula
+MAX_DEPTH = 64  # nested braces (math-core's parser recurses on each)
+
+# MathML Core's elements, and the attributes math-core writes that a page may carry.
+ELEMENTS = frozenset(
+    """
+    math mi mn mo ms mspace mtext mrow mfrac msqrt mroot mstyle merror mpadded mphantom
+    msub msup msubsup munder mover munderover mmultiscripts mprescripts none mtable mtr
+    mtd semantics annotation
+    """.split()
+)
+ATTRIBUTES = frozenset(
+    """
+    display displaystyle scriptlevel mathvariant mathsize mathcolor dir form fence
+    separator stretchy symmetric largeop movablelimits lspace rspace minsize maxsize
+    accent accentunder linethickness width height depth voffset columnalign rowalign
+    columnspan rowspan columnlines rowlines columnspacing rowspacing frame encoding
+    """.split()
+)
+
+
+# ---- Pure functions --------------------------------------------------------------
+
+
+def depth(tex):
+    """The deepest nesting of unescaped braces in `tex`."""
+    level = deepest = 0
+    for token in re.findall(r"\\.|[{}]", tex):
+        level += token == "{"
+        level -= token == "}"
+        deepest = max(deepest, level)
+    return deepest
+
+
+class _Tags(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append((tag, [name for name, _ in attrs]))
+
+    handle_startendtag = handle_starttag
+
+
+def unsafe(mathml):
+    """Why converted MathML may not go into a page, or None: every element and
+    attribute, read by a parser, must be on the allowlist."""
+    parser = _Tags()
+    parser.feed(mathml)
+    parser.close()
+    for tag, names in parser.found:
+        if tag not in ELEMENTS:
+            return f"it makes a <{tag}> element, which a page may not hold"
+        if bad := [name for name in names if name not in ATTRIBUTES]:
+            return f"it sets {bad[0]}= on <{tag}>, which a page may not hold"
+    return None
+
+
+def convert(job):
+    """("ok", MathML) or ("error", reason) for job = "inline|block" + "\\0" + TeX."""
+    from math_core import LatexError, LatexToMathML  # noqa: PLC0415  (a worker imports it)
+
+    kind, tex = job.split("\0", 1)
+    if len(tex) > MAX_LENGTH:
+        return "error", f"it is {len(tex):,} characters long, over {MAX_LENGTH:,}"
+    if depth(tex) > MAX_DEPTH:
+        return "error", f"its braces nest more than {MAX_DEPTH} deep"
+    try:
+        mathml = LatexToMathML(fancy_error=False).convert_with_local_state(
+            tex, displaystyle=kind == "block"
+        )
+    except LatexError as error:
+        return "error", str(error).split(": ", 1)[-1].rstrip(".")
+    why = unsafe(mathml)
+    return ("error", why) if why else ("ok", mathml)
+
+
+def mark(tex, block):
+    """The placeholder a formula leaves in the HTML Markdown writes."""
+    tag, delimiter = ("div", "$$") if block else ("span", "$")
+    extra = f" {MARK_CLASS}--block" if block else ""
+    return f'<{tag} class="{MARK_CLASS}{extra}">{html.escape(delimiter + tex + delimiter)}</{tag}>'
+
+
+_MARKED = re.compile(rf'<(span|div) class="{MARK_CLASS}( {MARK_CLASS}--block)?">([^<]*)</\1>')
+
+
+def marks(markup):
+    """[(match, "inline"|"block", TeX)] of the placeholders in `markup`."""
+    found = []
+    for match in _MARKED.finditer(markup):
+        text = html.unescape(match.group(3))
+        cut = 2 if match.group(2) else 1
+        found.append((match, "block" if match.group(2) else "inline", text[cut:-cut]))
+    return found
+
+
+def line_of(source, tex, start):
+    """(1-based line, next start) of the first `tex` in `source` from `start`."""
+    at = source.find(tex, start)
+    if at < 0:
+        return None, start
+    return source.count("\n", 0, at) + 1, at + 1
+
+
+def problem_line(where, line, tex, reason):
+    shown = tex if len(tex) <= 60 else tex[:57] + "…"
+    place = f"{where}:{line}" if line else where
+    return (
+        f"{place}: math: ${shown}$ does not convert: {reason}; fix the TeX, "
+        r"or write \$ for a dollar that is not math"
+    )
+
+
+# ---- Markdown: each formula becomes a placeholder -----------------------------------
+
+
+class InlineMath(InlineProcessor):
+    def handleMatch(self, match, data):  # Markdown's name
+        return self.md.htmlStash.store(mark(match.group(1), block=False)), *match.span()
+
+
+class DisplayMath(BlockProcessor):
+    """A paragraph that starts and ends with `$$` (on one line or several)."""
+
+    def test(self, parent, block):
+        text = block.strip()
+        return text.startswith("$$") and text.endswith("$$") and len(text) > 4
+
+    def run(self, parent, blocks):
+        tex = blocks.pop(0).strip()[2:-2].strip()
+        placeholder = self.parser.md.htmlStash.store(mark(tex, block=True))
+        element = parent.makeelement("p", {})
+        element.text = placeholder
+        parent.append(element)
+
+
+class MathExtension(Extension):
+    def extendMarkdown(self, md):  # Markdown's name
+        # `\$` is a literal dollar, as `\*` is a literal star.
+        md.ESCAPED_CHARS.append("$")
+        # After code spans (190), before escapes (180) and emphasis read the TeX.
+        md.inlinePatterns.register(InlineMath(INLINE, md), "math", 185)
+        # Before paragraphs (10).
+        md.parser.blockprocessors.register(DisplayMath(md.parser), "display-math", 15)
+
+
+def makeExtension(**kwargs):  # Markdown's name
+    return MathExtension(**kwargs)
+
+
+# ---- Handler ----------------------------------------------------------------------
+
+_CONVERTED = Cache("mathml")
+
+
+def place_math(generators):
+    """Every formula's placeholder becomes MathML; a formula that does not
+    convert fails the build, every one listed with its line."""
+    pending = [
+        (content, found)
+        for content in contents_of(*generators)
+        if MARK_CLASS in body(content) and (found := marks(body(content)))
+    ]
+    if not pending:
+        return
+    jobs = [f"{kind}\0{tex}" for _, found in pending for _, kind, tex in found]
+    results = iter(_CONVERTED.map(generators[0].settings, convert, jobs, label="math"))
+    problems = []
+    for content, found in pending:
+        markup, pieces, last = body(content), [], 0
+        source, start = None, 0
+        for match, _kind, tex in found:
+            status, made = next(results)
+            if status == "error":
+                if source is None:
+                    with open(content.source_path, encoding="utf-8-sig") as handle:
+                        source = handle.read()
+                line, start = line_of(source, tex, start)
+                problems.append(problem_line(display_path(content.source_path), line, tex, made))
+                continue
+            pieces += [markup[last : match.start()], made]
+            last = match.end()
+        set_body(content, "".join([*pieces, markup[last:]]))
+    if problems:
+        raise BuildError(problems)
+
+
+def register():
+    # Once every source is read (content_guard has judged the raw HTML the
+    # reader made, placeholders and all), before any page is written.
+    signals.all_generators_finalized.connect(place_math)
