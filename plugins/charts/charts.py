@@ -27,13 +27,12 @@ import re
 from decimal import Decimal
 from urllib.parse import quote
 
-from markdown.extensions import Extension
-from markdown.preprocessors import Preprocessor
 from pelican import signals
 
 from sitetools.build.builder import BuildError
 from sitetools.build.cache import Cache, write_atomic
 from sitetools.content.contents import body, contents_of, set_body, unread_sources
+from sitetools.content.fences import FenceExtension
 from sitetools.content.fences import fences as fences_of
 from sitetools.content.files import display_path
 from sitetools.content.spreadsheets import formula_warnings
@@ -388,17 +387,8 @@ def figure(svg, spec, rows, href, table_rows=DEFAULTS["table_rows"]):
 # ---- Markdown: each fence becomes a placeholder -----------------------------------
 
 
-class ChartFences(Preprocessor):
-    def run(self, lines):
-        for number_, (first, last, _) in reversed(list(enumerate(fences(lines), start=1))):
-            lines[first : last + 1] = ["", self.md.htmlStash.store(_MARK.format(number_)), ""]
-        return lines
-
-
-class ChartExtension(Extension):
-    def extendMarkdown(self, md):  # Markdown's name
-        # Before fenced_code (25), after meta (27) has taken the header.
-        md.preprocessors.register(ChartFences(md), "charts", 26)
+class ChartExtension(FenceExtension):
+    language, mark = "chart", _MARK
 
 
 def makeExtension(**kwargs):  # Markdown's name

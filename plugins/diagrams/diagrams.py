@@ -21,13 +21,12 @@ import sysconfig
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from markdown.extensions import Extension
-from markdown.preprocessors import Preprocessor
 from pelican import signals
 
 from sitetools.build.builder import BuildError
 from sitetools.build.cache import Cache
 from sitetools.content.contents import body, contents_of, set_body
+from sitetools.content.fences import FenceExtension
 from sitetools.content.fences import fences as fences_of
 from sitetools.content.files import display_path
 
@@ -213,17 +212,8 @@ def draw(job):
 # ---- Markdown: each fence becomes a placeholder -----------------------------------
 
 
-class DotFences(Preprocessor):
-    def run(self, lines):
-        for number, (first, last, _) in reversed(list(enumerate(fences(lines), start=1))):
-            lines[first : last + 1] = ["", self.md.htmlStash.store(_MARK.format(number)), ""]
-        return lines
-
-
-class DiagramExtension(Extension):
-    def extendMarkdown(self, md):  # Markdown's name
-        # Before fenced_code (25), like the charts' fences.
-        md.preprocessors.register(DotFences(md), "diagrams", 26)
+class DiagramExtension(FenceExtension):
+    language, mark = "dot", _MARK
 
 
 def makeExtension(**kwargs):  # Markdown's name

@@ -3,6 +3,9 @@ Markdown's fenced_code finds them, for plugins that draw a fence (charts, diagra
 
 import re
 
+from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
+
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([^\s`]*)")
 
 
@@ -21,3 +24,29 @@ def fences(lines, language):
                 found.append((open_at, index, lines[open_at + 1 : index]))
             open_at = None
     return found
+
+
+class FencePlaceholders(Preprocessor):
+    """Each fence of `language` becomes a stashed placeholder, `mark.format(n)`
+    for the n-th (from 1), which the plugin replaces once every source is read."""
+
+    def __init__(self, md, language, mark):
+        super().__init__(md)
+        self.language, self.mark = language, mark
+
+    def run(self, lines):
+        found = list(enumerate(fences(lines, self.language), start=1))
+        for number, (first, last, _) in reversed(found):
+            lines[first : last + 1] = ["", self.md.htmlStash.store(self.mark.format(number)), ""]
+        return lines
+
+
+class FenceExtension(Extension):
+    """A Markdown extension for one fence language: subclasses set `language` and `mark`."""
+
+    language = mark = ""
+
+    def extendMarkdown(self, md):  # Markdown's name
+        # Before fenced_code (25), after meta (27) has taken the header.
+        placeholders = FencePlaceholders(md, self.language, self.mark)
+        md.preprocessors.register(placeholders, f"{self.language}-fences", 26)
