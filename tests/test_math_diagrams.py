@@ -183,6 +183,16 @@ def failure(tmp_path, markdown, **settings):
     return str(failed.value)
 
 
+def test_math_in_a_heading_a_link_a_footnote_and_over_two_lines(tmp_path):
+    build_one(tmp_path, "## Cost $C = n p$\n\nOver lines: $a +\nb$ and [a $x^2$ link](/).[^1]\n\n"
+              "[^1]: A note with $y_1$.\n")  # fmt: skip
+    body = prose(tmp_path / "output", "posts/hostile/index.html")
+    assert body.select_one("h2 math") and body.select_one("a math") and body.select_one("li math")
+    two_lines = body.select("p")[0].select("math")[0]
+    assert two_lines.get_text() == "a+b", two_lines
+    assert "$" not in body.get_text(), body
+
+
 def test_tex_that_does_not_convert_stops_the_build_at_its_line(tmp_path):
     report = failure(
         tmp_path, "Fine: $x^2$.\n\nBroken: $\\frac{a}{b$ here,\nand $\\nosuchcommand{x}$.\n"

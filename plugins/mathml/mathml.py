@@ -31,8 +31,8 @@ from sitetools.build.cache import Cache
 from sitetools.content.contents import body, contents_of, set_body
 from sitetools.content.files import display_path
 
-# An inline formula: see the module's rules for dollars.
-INLINE = r"(?<![\\$])\$(?![\s\d$])((?:\\.|[^\\$\n])+?)(?<![\s\\])\$(?![\d$])"
+# An inline formula, which may run over lines of its paragraph: see the rules above.
+INLINE = r"(?<![\\$])\$(?![\s\d$])((?:\\.|[^\\$])+?)(?<![\s\\])\$(?![\d$])"
 MARK_CLASS = "math-tex"
 MAX_LENGTH = 4000  # characters of TeX in one formula
 MAX_DEPTH = 64  # nested braces (math-core's parser recurses on each)
