@@ -246,3 +246,16 @@ def test_a_diagram_that_lays_out_too_slowly_is_stopped(tmp_path):
     edges = " ".join(f"n{i} -> n{(i * 7) % 300};" for i in range(600))
     report = failure(tmp_path, f"```dot\ndigraph {{ {edges} }}\n```\n", DIAGRAMS={"timeout": 0.01})
     assert "posts/post.md:6: diagram: it took over 0.01 s to lay out" in report, report
+
+
+def test_an_unusable_setting_names_the_setting_and_the_fix(tmp_path):
+    report = failure(
+        tmp_path,
+        "```dot\ndigraph { a -> b }\n```\n",
+        DIAGRAMS={"timeout": "ten", "max_lenght": 100},
+        IMAGES={"quality": "high"},
+    )
+    assert "DIAGRAMS['timeout'] must be a positive number like 10, got 'ten'" in report, report
+    assert "DIAGRAMS['max_lenght'] is not an option (did you mean 'max_length'?)" in report
+    assert "IMAGES['quality'] must be a dict like" in report, report
+    assert report.count("fix it in the settings file") == 3, report

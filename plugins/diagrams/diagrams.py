@@ -14,6 +14,7 @@ the fence's line.
 """
 
 import html
+import logging
 import re
 import shutil
 import subprocess
@@ -25,10 +26,13 @@ from pelican import signals
 
 from sitetools.build.builder import BuildError
 from sitetools.build.cache import Cache
+from sitetools.build.options import plugin_options
 from sitetools.content.contents import body, contents_of, set_body
 from sitetools.content.fences import FenceExtension
 from sitetools.content.fences import fences as fences_of
 from sitetools.content.files import display_path
+
+logger = logging.getLogger(__name__)
 
 DEFAULTS = {
     # Seconds one diagram may take to lay out.
@@ -226,7 +230,12 @@ _DRAWN = Cache("diagrams")
 
 
 def settings_for(settings):
-    return {**DEFAULTS, **(settings.get("DIAGRAMS") or {})}
+    """DEFAULTS overlaid with the site's DIAGRAMS. An unusable key is logged as an
+    error (which fails the build, with every other problem) and its default used."""
+    options, problems = plugin_options(settings, "DIAGRAMS", DEFAULTS)
+    for problem in problems:
+        logger.error("%s", problem)
+    return options
 
 
 def place_diagrams(generators):

@@ -31,6 +31,7 @@ from pelican import signals
 
 from sitetools.build import cache
 from sitetools.build.builder import BuildError
+from sitetools.build.options import plugin_options
 from sitetools.build.parallel import parallel_each
 from sitetools.content.contents import body, contents_of, set_body
 from sitetools.content.files import display_path, line_where
@@ -66,7 +67,12 @@ _MARKERS = ("{static}", "|static|", "{attach}", "|attach|", "{filename}", "|file
 
 
 def settings_for(settings):
-    return {**DEFAULTS, **(settings.get("IMAGES") or {})}
+    """DEFAULTS overlaid with the site's IMAGES. An unusable key is logged as an
+    error (which fails the build, with every other problem) and its default used."""
+    options, problems = plugin_options(settings, "IMAGES", DEFAULTS)
+    for problem in problems:
+        logger.error("%s", problem)
+    return options
 
 
 # ---- Pure functions -------------------------------------------------------------
