@@ -111,7 +111,7 @@ def _texts(group):
 def clean(svg):
     """(the SVG rebuilt from the allowlist, graph label, [edge titles])."""
     root = ET.fromstring(re.sub(r"<!DOCTYPE[^>]*>", "", svg, count=1).encode("utf-8"))
-    label, edges, parts = "", [], []
+    edges, parts = [], []
 
     def walk(element, part, into):
         for child in element:
@@ -134,7 +134,7 @@ def clean(svg):
                     for key in GEOMETRY[name]
                     if child.get(key) is not None
                 )
-                shape = "label" if name == "text" else _shape(name, child, part)
+                shape = "label" if name == "text" else _shape(name, part)
                 paint = _paint(name, child)
                 text = html.escape("".join(child.itertext())) if name == "text" else ""
                 closing = f"{text}</text>" if name == "text" else f"</{name}>"
@@ -150,7 +150,7 @@ def clean(svg):
     return (width, height, view, inner), label, edges
 
 
-def _shape(name, element, part):
+def _shape(name, part):
     if part == "edge":
         return "arrow" if name == "polygon" else "edge"
     return "cluster" if part == "cluster" else "shape"
@@ -161,12 +161,11 @@ def _paint(name, element):
     reach (a feed reader); the theme's classes override them on the site."""
     if name == "text":
         return ' fill="currentColor"'
-    filled = element.get("fill") not in (None, "none")
-    return (
-        ' fill="currentColor" stroke="currentColor"'
-        if filled and name == "polygon" and (element.get("stroke") == element.get("fill"))
-        else ' fill="none" stroke="currentColor"'
-    )
+    # A solid polygon (an arrowhead: Graphviz paints its fill and stroke alike).
+    solid = name == "polygon" and element.get("fill") not in (None, "none")
+    solid = solid and element.get("stroke") == element.get("fill")
+    fill = "currentColor" if solid else "none"
+    return f' fill="{fill}" stroke="currentColor"'
 
 
 def first_comment(dot):
