@@ -2,10 +2,11 @@
 
 A seeded synthetic corpus is written to a temporary folder; each contender
 (see LABELS) runs R times, in turn, in a fresh process started through the
-command the author types. README.md, "Build speed", says what each row measures.
+command the author types. docs/bench.md says what each row measures.
 """
 
-import functools
+import contextlib
+import itertools
 import os
 import platform
 import random
@@ -16,10 +17,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import namedtuple
 from datetime import datetime, timedelta
 from pathlib import Path
+
+import psutil
+from tabulate import tabulate
 
 from sitetools.build.parallel import SWITCHES, SWITCHES_OFF
 
@@ -146,21 +151,17 @@ def edit_text(text, token):
     return text.rstrip("\n") + f"\n\nThis sentence was added by an edit ({token}).\n"
 
 
-# ----------------------------------------------------------------- statistics
+# -------------------------------------------------------------------- report
 
-
-def summarize(samples):
-    """Median, min and max of a list of numbers."""
-    values = [float(value) for value in samples]
-    if not values:
-        raise ValueError("summarize() needs at least one sample")
-    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
-
-
-def ratio(value, baseline):
-    """value / baseline, or None when there is no baseline to compare with."""
-    return None if value is None or not baseline else value / baseline
-
+LABELS = {
+    "production": "production build, cold cache",
+    "production-warm": "production, kept cache/, one edit",
+    "vanilla": "vanilla Pelican (notmyidea)",
+    "preview-page": "preview, one edit: edited page",
+    "preview-site": "preview, one edit: whole site",
+    "save-to-served": "save-to-served, ten-post site",
+}
+ORDER = tuple(LABELS)
 
 # The targets (issue 17): (name, rows, measure, limit, strict). The largest
 # value of `measure` among `rows` must be <= limit (< limit when strict). The
@@ -173,6 +174,8 @@ TARGETS = (
     ("peak memory < 210 MiB (Eleventy; Hugo 280)",
      ("production", "production-warm", "preview-site"), "peak_rss_mib", 210, True),
 )  # fmt: skip
+UNITS = {"seconds": "{:.2f} s", "time_ratio": "{:.2f}×", "peak_rss_mib": "{:.0f} MiB"}
+VERDICTS = {True: "holds", False: "MISSED", None: "not measured"}
 
 
 def check_targets(rows, targets=TARGETS):
@@ -181,117 +184,80 @@ def check_targets(rows, targets=TARGETS):
     results = []
     for name, names, measure, limit, strict in targets:
         found = [by_name[row][measure] for row in names if row in by_name]
-        values = [v["median"] if measure == "seconds" else v for v in found if v is not None]
-        value = max(values, default=None)
+        value = max((v["median"] if measure == "seconds" else v for v in found), default=None)
         holds = None if value is None else value < limit if strict else value <= limit
         results.append({"name": name, "measure": measure, "value": value, "holds": holds})
     return results
 
 
-def make_row(name, label, samples, baseline=None):
+def make_row(name, samples, baseline=None):
     """One contender's figures from its samples; `baseline` is vanilla's row."""
-    timing = summarize([sample["seconds"] for sample in samples])
-    cpu = [s["cpu_seconds"] for s in samples if s.get("cpu_seconds") is not None]
-    peak = max(s["peak_rss_kib"] for s in samples) / 1024
-    pages = max(s["pages"] for s in samples)
-    return {
-        "name": name,
-        "label": label,
-        "seconds": timing,
-        "cpu_seconds": statistics.median(cpu) if cpu else None,
-        "peak_rss_mib": peak or None,
-        "pages": pages,
-        "ms_per_page": timing["median"] * 1000 / pages if pages else None,
-        "time_ratio": baseline and ratio(timing["median"], baseline["seconds"]["median"]),
-        "memory_ratio": baseline and ratio(peak, baseline["peak_rss_mib"]),
-    }
-
-
-# The table's columns: (title, width, the row's figure, format, unit).
-COLUMNS = (
-    ("contender", 36, lambda row: row["label"], "", ""),
-    ("median", 8, lambda row: row["seconds"]["median"], ".2f", " s"),
-    ("min", 8, lambda row: row["seconds"]["min"], ".2f", " s"),
-    ("max", 8, lambda row: row["seconds"]["max"], ".2f", " s"),
-    ("CPU", 8, lambda row: row["cpu_seconds"], ".2f", " s"),
-    ("peak RSS", 9, lambda row: row["peak_rss_mib"], ".0f", " MiB"),
-    ("pages", 6, lambda row: row["pages"], "d", ""),
-    ("ms/page", 8, lambda row: row["ms_per_page"], ".2f", ""),
-    ("×time", 6, lambda row: row["time_ratio"], ".2f", "×"),
-    ("×memory", 8, lambda row: row["memory_ratio"], ".2f", "×"),
-)
-UNITS = {"seconds": (".2f", " s"), "time_ratio": (".2f", "×"), "peak_rss_mib": (".0f", " MiB")}
-
-
-def _fmt(value, spec, suffix=""):
-    return "–" if value is None else f"{value:{spec}}{suffix}"
-
-
-def _line(cells):
-    return "  ".join(
-        cell.ljust(column[1]) if i == 0 else cell.rjust(column[1])
-        for i, (cell, column) in enumerate(zip(cells, COLUMNS, strict=True))
-    )
+    seconds = [sample["seconds"] for sample in samples]
+    median, pages = statistics.median(seconds), max(sample["pages"] for sample in samples)
+    peak = max(sample["peak_rss_kib"] for sample in samples) / 1024
+    return {"name": name, "label": LABELS[name],
+            "seconds": {"median": median, "min": min(seconds), "max": max(seconds)},
+            "cpu_seconds": statistics.median(sample["cpu_seconds"] for sample in samples),
+            "peak_rss_mib": peak, "pages": pages, "ms_per_page": median * 1000 / pages,
+            "time_ratio": baseline and median / baseline["seconds"]["median"],
+            "memory_ratio": baseline and peak / baseline["peak_rss_mib"]}  # fmt: skip
 
 
 def format_table(report):
     """The report as a plain-text table, with each target and its status under it."""
     machine, runs = report["machine"], report["runs"]
-    lines = [
+    columns = ("contender", "median s", "min s", "max s", "CPU s", "peak MiB", "pages", "ms/page",
+               "×time", "×memory")  # fmt: skip
+    table = [[row["label"], *row["seconds"].values(), row["cpu_seconds"], row["peak_rss_mib"],
+              row["pages"], row["ms_per_page"], row["time_ratio"], row["memory_ratio"]]
+             for row in report["rows"]]  # fmt: skip
+    targets = [[target["name"], "–" if target["value"] is None else
+                UNITS[target["measure"]].format(target["value"]), VERDICTS[target["holds"]]]
+               for target in report["targets"]]  # fmt: skip
+    return "\n".join([
         f"Build benchmark: {report['posts']} posts (seed {report['seed']}), {runs} "
         f"run{'s' * (runs != 1)} each, {machine['cpus']} CPUs, Pelican {machine['pelican']}, "
-        f"Python {machine['python']}"
-    ]
-    if machine.get("load_average"):
-        before, after = machine["load_average"]
-        lines.append(f"Load average (1 min) {before:.1f} before, {after:.1f} after")
-    lines += ["", _line([column[0] for column in COLUMNS])]
-    for row in report["rows"]:
-        lines.append(_line([_fmt(figure(row), spec, unit) for _, _, figure, spec, unit in COLUMNS]))
-    lines += ["", "Targets (set for 1,000 posts):"]
-    for result in report["targets"]:
-        verdict = {True: "holds", False: "MISSED", None: "not measured"}[result["holds"]]
-        value = _fmt(result["value"], *UNITS[result["measure"]])
-        lines.append(f"  {result['name']:<46} {value:>8}  {verdict}")
-    return "\n".join(lines)
+        f"Python {machine['python']}",
+        "Load average (1 min) {:.1f} before, {:.1f} after".format(*machine["load_average"]), "",
+        tabulate(table, columns, floatfmt=[".2f"] * 5 + [".0f"] + [".2f"] * 4, missingval="–"), "",
+        "Targets (set for 1,000 posts):",
+        tabulate(targets, tablefmt="plain", colalign=("left", "right", "left")),
+    ])  # fmt: skip
 
 
 # ------------------------------------------------------------------ measuring
 
-LABELS = {
-    "production": "production build, cold cache",
-    "production-warm": "production, kept cache/, one edit",
-    "vanilla": "vanilla Pelican (notmyidea)",
-    "preview-page": "preview, one edit: edited page",
-    "preview-site": "preview, one edit: whole site",
-    "save-to-served": "save-to-served, ten-post site",
-}
-ORDER = tuple(LABELS)
 INVOKE = (sys.executable, "-m", "invoke")
 
 
-def _start(command, cwd, log, off=()):
+def _run(command, cwd, log, off=()):
+    """Start `command` with the speed code `off` turned off, its output in `log`."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", SWITCHES_OFF: ",".join(off)}
     with open(log, "wb") as handle:
         command = [str(part) for part in command]
         return subprocess.Popen(command, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT)
 
 
-def _wait(process, timeout):
-    """Wait for `process` (killed past `timeout`); its resource usage as wait4
-    reports it: peak RSS (its own or its largest descendant's) and CPU time."""
-    deadline = time.monotonic() + timeout
-    while True:
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            process.returncode = os.waitstatus_to_exitcode(status)
-            return usage
-        if time.monotonic() > deadline:
-            process.kill()
-        time.sleep(0.002)
+def _wait(process, log, timeout=1800):
+    """Wait for `process` (killed past `timeout`): its resource usage as wait4
+    reports it, peak RSS (its own or its largest descendant's) and CPU time."""
+    timer = threading.Timer(timeout, process.kill)
+    timer.start()
+    status, usage = os.wait4(process.pid, 0)[1:]
+    timer.cancel()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        text = Path(log).read_text(encoding="utf-8", errors="replace")[-3000:]
+        raise RuntimeError(f"{' '.join(process.args)} failed (exit {process.returncode}):\n{text}")
+    return usage
 
 
-def measure_build(kind, corpus, work, timeout=1800, off=()):
+def _sample(seconds, cpu, usage, output):
+    pages = sum(1 for _ in output.rglob("*.html"))
+    return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_kib": usage.ru_maxrss, "pages": pages}
+
+
+def measure_build(kind, corpus, work, off=()):
     """`invoke publish` (production: its cache/ beside `work`/output) or vanilla
     `python -m pelican` (run in `work`, where no pelicanconf.py is) of `corpus`,
     with the speed code `off` (sitetools.build.parallel.SWITCHES) turned off."""
@@ -301,59 +267,35 @@ def measure_build(kind, corpus, work, timeout=1800, off=()):
         command, cwd = [sys.executable, "-m", "pelican", corpus, "-o", output], work
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    process = _start(command, cwd, work / "build.log", off)
-    usage = _wait(process, timeout)
+    usage = _wait(_run(command, cwd, work / "build.log", off), work / "build.log")
     seconds = time.perf_counter() - started
-    if process.returncode != 0:
-        log = (work / "build.log").read_text(encoding="utf-8", errors="replace")[-3000:]
-        raise RuntimeError(f"The {kind} build failed (exit {process.returncode}):\n{log}")
-    cpu = usage.ru_utime + usage.ru_stime
-    return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_kib": usage.ru_maxrss,
-            "pages": sum(1 for _ in output.rglob("*.html"))}  # fmt: skip
+    return _sample(seconds, usage.ru_utime + usage.ru_stime, usage, output)
 
 
-def _tree_cpu(root):
-    """CPU seconds used so far by process `root` and its live descendants (and,
-    through cutime/cstime, the ended ones), from Linux's /proc."""
-    children, ticks = {}, {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # it has just ended
-            continue
-        pid = int(stat.parent.name)
-        children.setdefault(int(fields[1]), []).append(pid)
-        ticks[pid] = sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
-    todo = [root] if root in ticks else []
-    for pid in todo:
-        todo += children.get(pid, [])
-    return sum(ticks[pid] for pid in todo) / os.sysconf("SC_CLK_TCK")
+def _cpu(process):
+    """CPU seconds used so far by `process` and its descendants (the ended ones
+    through their parents' children_* times)."""
+    total = 0.0
+    for each in [process, *process.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = each.cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+    return total
 
 
-def _shows(path, text):
-    try:
-        return text in path.read_text(encoding="utf-8")
-    except OSError:  # not written yet, or output/ being swapped
-        return False
-
-
-def _settle(server, log, ready, timeout, quiet=0.5):
+def _settle(server, log, ready, quiet=0.5, timeout=1800):
     """Poll the preview until `ready()` and then until it has used no CPU for
     `quiet` s: the (time, CPU) `ready()` first held, and each line `log`
     gained meanwhile as (time, CPU, line)."""
-    started = busy = time.perf_counter()
-    busy_cpu, shown, logged = _tree_cpu(server.pid), None, []
-    for tick in range(sys.maxsize):
-        now = time.perf_counter()
-        if server.poll() is not None or now - started > timeout:
+    process, started = psutil.Process(server.pid), time.perf_counter()
+    busy, busy_cpu, shown, logged = started, _cpu(process), None, []
+    for tick in itertools.count():
+        if server.poll() is not None or time.perf_counter() - started > timeout:
             text = Path(log.name).read_text(encoding="utf-8", errors="replace")[-3000:]
-            raise RuntimeError(
-                f"The preview stopped or stalled (exit {server.returncode}):\n{text}"
-            )
+            raise RuntimeError(f"The preview stopped or stalled:\n{text}")
         lines = log.readlines()
-        if lines or (shown is None and ready()) or tick % 10 == 0:  # /proc read: 50 ms apart
-            now = time.perf_counter()
-            cpu = _tree_cpu(server.pid)
+        if lines or (shown is None and ready()) or tick % 10 == 0:  # CPU: 50 ms apart
+            now, cpu = time.perf_counter(), _cpu(process)
             logged += [(now, cpu, line.strip()) for line in lines]
             shown = shown or (ready() and (now, cpu))
             if cpu - busy_cpu > 0.02:  # busy since it was last seen busy
@@ -375,7 +317,7 @@ def whole_site(logged, shown):
     return found
 
 
-def measure_preview(content, post, work, timeout=1800, off=()):
+def measure_preview(content, post, work, off=()):
     """`invoke serve` on `content`; an untimed save of `post` (the watcher up,
     the rebuild warm), then a timed one: a sample for the edited page (its new
     text in output/) and one for the whole site (see whole_site)."""
@@ -387,27 +329,32 @@ def measure_preview(content, post, work, timeout=1800, off=()):
         port = probe.getsockname()[1]
     work.mkdir(parents=True, exist_ok=True)
     command = [*INVOKE, "serve", "--port", port, "--content", content, "--output", output]
-    server = _start(command, ROOT, work / "preview.log", off)
+    server = _run(command, ROOT, work / "preview.log", off)
     try:
         with open(work / "preview.log", encoding="utf-8", errors="replace") as log:
-            _settle(server, log, lambda: "Preview on" in Path(log.name).read_text(), timeout)
+            _settle(server, log, lambda: "Preview on" in Path(log.name).read_text())
             for name in ("warm", "edit"):
                 token = f"{name}{time.time_ns()}"
-                cpu, started = _tree_cpu(server.pid), time.perf_counter()
+                cpu, started = _cpu(psutil.Process(server.pid)), time.perf_counter()
                 post.write_text(edit_text(original, token), encoding="utf-8")
-                shown, logged = _settle(server, log, lambda: _shows(page, token), timeout)  # noqa: B023
+                shown, logged = _settle(server, log, lambda: token in _read(page))  # noqa: B023
     finally:
         server.send_signal(signal.SIGINT)  # Ctrl+C, as the author stops it
-        usage = _wait(server, 30) if server.returncode is None else None
-    pages = sum(1 for _ in output.rglob("*.html"))
-    return [
-        {"seconds": at - started, "cpu_seconds": at_cpu - cpu,
-         "peak_rss_kib": usage.ru_maxrss, "pages": pages}
-        for at, at_cpu in (shown, whole_site(logged, shown))
-    ]  # fmt: skip
+        usage = _wait(server, work / "preview.log", 30) if server.returncode is None else None
+    return [_sample(at - started, at_cpu - cpu, usage, output)
+            for at, at_cpu in (shown, whole_site(logged, shown))]  # fmt: skip
+
+
+def _read(path):
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:  # not written yet, or output/ being swapped
+        return ""
 
 
 # ------------------------------------------------------------------- driver
+# Each contender: the rows it measures, and how, in a fresh folder `work`, on
+# the corpus or on `warm`, its copy whose cache/ an untimed build has filled.
 
 
 def _middle_post(content):
@@ -415,11 +362,48 @@ def _middle_post(content):
     return posts[len(posts) // 2]
 
 
-def _record(samples, name, sample, run, say):
-    samples[name].append(sample)
-    cpu, rss = _fmt(sample["cpu_seconds"], ".2f", " s"), sample["peak_rss_kib"] / 1024
-    say(f"run {run}  {LABELS[name]:<36} {sample['seconds']:7.2f} s  CPU {cpu}  {rss:4.0f} MiB  "
-        f"{sample['pages']} pages")  # fmt: skip
+def _warm(corpus, warm, work, off=()):
+    edited = _middle_post(warm)  # each run adds a sentence: a cache/ that knows none of them
+    edited.write_text(edit_text(edited.read_text("utf-8"), work.name), "utf-8")
+    shutil.copytree(warm.parent / "cache", work / "cache")  # beside work/output
+    return [measure_build("production", warm, work, off)]
+
+
+def _cold(corpus, warm, work, off=()):
+    return [measure_build("production", corpus, work, off)]
+
+
+def _vanilla(corpus, warm, work, off=()):
+    return [measure_build("vanilla", corpus, work)]
+
+
+def _preview(corpus, warm, work, off=()):
+    content = shutil.copytree(corpus, work / "content")
+    return measure_preview(content, _middle_post(content), work / "preview", off)
+
+
+def _served(corpus, warm, work, off=()):
+    content = shutil.copytree(ROOT / "content", work / "content")
+    first = sorted(content.glob("posts/*.md"))[0]
+    return measure_preview(content, first, work / "preview", off)[:1]
+
+
+CONTENDERS = (
+    (("production",), _cold),
+    (("production-warm",), _warm),
+    (("vanilla",), _vanilla),
+    (("preview-page", "preview-site"), _preview),
+    (("save-to-served",), _served),
+)
+
+
+def _corpora(base, posts, seed):
+    """The corpus, and `warm`: its copy, built once untimed to fill its cache/
+    (Pelican's content cache knows sources by path)."""
+    corpus = write_corpus(base / "corpus", posts, seed)
+    warm = shutil.copytree(corpus, base / "warm" / "corpus")
+    measure_build("production", warm, base / "warm")
+    return corpus, warm
 
 
 def run_benchmark(posts=1000, runs=3, seed=DEFAULT_SEED, log=None):
@@ -427,57 +411,27 @@ def run_benchmark(posts=1000, runs=3, seed=DEFAULT_SEED, log=None):
     say = log or (lambda message: None)
     samples = {name: [] for name in ORDER}
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
-        base = Path(folder)
-        corpus = write_corpus(base / "corpus", posts, seed)
         load_before = os.getloadavg()[0]
+        corpus, warm = _corpora(Path(folder), posts, seed)
         say(f"Corpus: {posts} posts in {corpus}")
-        # The warm builds share one cache/, filled by an untimed build of their
-        # own copy of the corpus (Pelican's content cache knows sources by path).
-        warm = shutil.copytree(corpus, base / "warm" / "corpus")
-        measure_build("production", warm, base / "warm")
-        for run in range(1, runs + 1):
-            work = base / f"run-{run}"
-            edited = _middle_post(warm)
-            edited.write_text(edit_text(edited.read_text("utf-8"), f"deploy{run}"), "utf-8")
-            shutil.copytree(base / "warm" / "cache", work / "warm" / "cache")
-            preview = shutil.copytree(corpus, work / "preview" / "content")
-            served = shutil.copytree(ROOT / "content", work / "served" / "content")
-            record = functools.partial(_record, samples, run=f"{run}/{runs}", say=say)
-            record("production", measure_build("production", corpus, work / "cold"))
-            record("production-warm", measure_build("production", warm, work / "warm"))
-            record("vanilla", measure_build("vanilla", corpus, work / "vanilla"))
-            page, site = measure_preview(preview, _middle_post(preview), work / "preview")
-            record("preview-page", page)
-            record("preview-site", site)
-            first = sorted((served / "posts").glob("*.md"))[0]
-            record("save-to-served", measure_preview(served, first, work / "served")[0])
+        for run, (names, measure) in itertools.product(range(1, runs + 1), CONTENDERS):
+            work = Path(folder) / f"run-{run}-{names[0]}"
+            for name, sample in zip(names, measure(corpus, warm, work), strict=True):
+                samples[name].append(sample)
+                say(f"run {run}/{runs}  {LABELS[name]:<36} {sample['seconds']:7.2f} s  CPU "
+                    f"{sample['cpu_seconds']:.2f} s  {sample['peak_rss_kib'] / 1024:4.0f} MiB  "
+                    f"{sample['pages']} pages")  # fmt: skip
             shutil.rmtree(work, ignore_errors=True)
-        report = build_report(samples, posts, runs, seed)
-        report["machine"]["load_average"] = [load_before, os.getloadavg()[0]]
-        return report
+        vanilla = make_row("vanilla", samples["vanilla"])
+        rows = [make_row(name, samples[name], None if name == "save-to-served" else vanilla)
+                for name in ORDER]  # fmt: skip
+        from importlib.metadata import version  # noqa: PLC0415
 
-
-def build_report(samples, posts, runs, seed):
-    """The report dict from each contender's samples."""
-    from importlib.metadata import version  # noqa: PLC0415
-
-    vanilla = make_row("vanilla", LABELS["vanilla"], samples["vanilla"])
-    rows = [
-        make_row(name, LABELS[name], samples[name], None if name == "save-to-served" else vanilla)
-        for name in ORDER
-    ]
-    return {
-        "posts": posts,
-        "runs": runs,
-        "seed": seed,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "pelican": version("pelican"),
-        },
-        "rows": rows,
-        "targets": check_targets(rows, TARGETS),
-    }
+        machine = {"cpus": os.cpu_count(), "python": platform.python_version(),
+                   "pelican": version("pelican"),
+                   "load_average": [load_before, os.getloadavg()[0]]}  # fmt: skip
+        return {"posts": posts, "runs": runs, "seed": seed, "machine": machine, "rows": rows,
+                "targets": check_targets(rows)}  # fmt: skip
 
 
 # ------------------------------------------------------------------ ablations
@@ -489,94 +443,55 @@ def build_report(samples, posts, runs, seed):
 # to a deploy on every CPU can carry the preview, which runs on one.
 KEPT_ROWS = ("production-warm", "preview-page")
 ABLATED_ROWS = {"markdown-pool": ("production",), "workers": ("production",),
-                "cache": KEPT_ROWS, "content-cache": KEPT_ROWS,
                 "fast-pass": ("preview-page",)}  # fmt: skip
 KEEP_FROM = 0.10  # speed code saving less than this share of its build goes (issue 17)
-
-
-def cache_switches(cache):
-    """cache:<name> for each cache a build left in `cache` (its pickles and folders)."""
-    names = {path.stem for path in Path(cache).glob("*.pickle")}
-    names |= {path.name for path in Path(cache).iterdir() if path.is_dir()}
-    return [f"cache:{name}" for name in sorted(names)]
-
-
-def _measure_row(row, corpora, work, off):
-    """One sample of `row` (see ABLATED_ROWS) with the switches `off` turned
-    off; `corpora`: the corpus, and the warm one with its build's folder."""
-    corpus, warm, base = corpora
-    if row == "production":
-        return measure_build("production", corpus, work, off=off)
-    if row == "production-warm":
-        edited = _middle_post(warm)
-        edited.write_text(edit_text(edited.read_text("utf-8"), work.name), "utf-8")
-        shutil.copytree(base / "warm" / "cache", work / "cache")  # beside work/output
-        return measure_build("production", warm, work, off=off)
-    preview = shutil.copytree(corpus, work / "content")
-    return measure_preview(preview, _middle_post(preview), work / "preview", off=off)[0]
 
 
 def run_ablations(posts=1000, seed=DEFAULT_SEED, switches=None, runs=3, log=None):
     """For each switch (default: every one, and each cache), its row measured
     `runs` times with the speed code on and off, back to back (in turn on-off
     and off-on); each side's median."""
-    say = log or (lambda message: None)
+    say, measures = log or (lambda message: None), {names[0]: how for names, how in CONTENDERS}
     with tempfile.TemporaryDirectory(prefix="bench-ablate-") as folder:
-        base = Path(folder)
-        corpus = write_corpus(base / "corpus", posts, seed)
-        warm = shutil.copytree(corpus, base / "warm" / "corpus")
-        measure_build("production", warm, base / "warm")
-        chosen = list(switches or [*SWITCHES, *cache_switches(base / "warm" / "cache")])
+        corpus, warm = _corpora(Path(folder), posts, seed)
+        caches = sorted({path.stem for path in (warm.parent / "cache").iterdir()
+                         if path.suffix == ".pickle" or path.is_dir()})  # fmt: skip
+        chosen = switches or [*SWITCHES, *(f"cache:{name}" for name in caches)]
         results = []
-        pairs = [
-            (name, row)
-            for name in chosen
-            for row in (KEPT_ROWS if name.startswith("cache:") else ABLATED_ROWS[name])
-        ]
+        pairs = [(name, row) for name in chosen for row in ABLATED_ROWS.get(name, KEPT_ROWS)]
         for number, (name, row) in enumerate(pairs):
             samples = {"on": [], "off": []}
             for run in range(runs):
-                for state in ("on", "off") if (number + run) % 2 == 0 else ("off", "on"):
-                    work = base / f"{number}-{run}-{state}"
+                for state in ("on", "off")[:: 1 if (number + run) % 2 == 0 else -1]:
+                    work = Path(folder) / f"{number}-{run}-{state}"
                     off = (name,) * (state == "off")
-                    sample = _measure_row(row, (corpus, warm, base), work, off)
-                    samples[state].append(sample)
+                    samples[state].append(sample := measures[row](corpus, warm, work, off)[0])
                     shutil.rmtree(work, ignore_errors=True)
                     say(f"{name:<28} {state:<3} {LABELS[row]:<36} {sample['seconds']:7.2f} s  "
                         f"CPU {sample['cpu_seconds']:6.2f} s")  # fmt: skip
-            on, off = (_medians(samples[state]) for state in ("on", "off"))
-            results.append({
-                "switch": name, "row": row, "on": on, "off": off,
-                "saves": 1 - on["seconds"] / off["seconds"],
-                "saves_cpu": 1 - on["cpu_seconds"] / off["cpu_seconds"],
-            })  # fmt: skip
+            on, off = ({key: statistics.median(sample[key] for sample in samples[state])
+                        for key in ("seconds", "cpu_seconds")}
+                       for state in ("on", "off"))  # fmt: skip
+            results.append({"switch": name, "row": row, "on": on, "off": off,
+                            "saves": 1 - on["seconds"] / off["seconds"],
+                            "saves_cpu": 1 - on["cpu_seconds"] / off["cpu_seconds"]})  # fmt: skip
         return {"posts": posts, "seed": seed, "runs": runs, "cpus": os.cpu_count(),
                 "ablations": results}  # fmt: skip
 
 
-def _medians(samples):
-    return {
-        "seconds": statistics.median(s["seconds"] for s in samples),
-        "cpu_seconds": statistics.median(s["cpu_seconds"] for s in samples),
-        "runs": [{"seconds": s["seconds"], "cpu_seconds": s["cpu_seconds"]} for s in samples],
-    }
-
-
 def format_ablations(report):
     """The ablation report as a table: what turning each speed code off costs."""
-    lines = [
+    rows = [[item["switch"], LABELS[item["row"]], f"{item['on']['seconds']:.2f} s",
+             f"{item['off']['seconds']:.2f} s", f"{item['saves']:.0%}", f"{item['saves_cpu']:.0%}",
+             "< 10%" if item["saves"] < KEEP_FROM else ""]
+            for item in report["ablations"]]  # fmt: skip
+    columns, align = (
+        ("switch", "row", "on", "off", "saves", "CPU", ""),
+        ["left"] * 2 + ["right"] * 4,
+    )
+    return (
         f"Speed code turned off one at a time: {report['posts']} posts (seed {report['seed']}), "
         f"medians of {report['runs']} runs on and off, {report['cpus']} CPUs. 'saves': the share "
         f"of its row's time it saves (1 - on/off), and of its CPU time; under {KEEP_FROM:.0%} "
-        "it does not pay its way.",
-        "",
-        f"{'switch':<28}  {'row':<36}  {'on':>8}  {'off':>8}  {'saves':>6}  {'CPU':>6}",
-    ]
-    for item in report["ablations"]:
-        verdict = "" if item["saves"] >= KEEP_FROM else "  < 10%"
-        on, off = item["on"]["seconds"], item["off"]["seconds"]
-        lines.append(
-            f"{item['switch']:<28}  {LABELS[item['row']]:<36}  {on:6.2f} s  {off:6.2f} s  "
-            f"{item['saves']:6.0%}  {item['saves_cpu']:6.0%}{verdict}"
-        )
-    return "\n".join(lines)
+        "it does not pay its way.\n\n"
+    ) + tabulate(rows, columns, disable_numparse=True, colalign=[*align, "left"])
