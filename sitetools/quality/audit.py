@@ -9,6 +9,7 @@ score is simulated and moves between runs, so the audit reports, never fails.
 import functools
 import gzip
 import http.server
+import io
 import json
 import os
 import re
@@ -19,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
+from tabulate import tabulate
 
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-background-networking"
@@ -50,15 +52,15 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
         path = Path(self.translate_path(self.path))
         path = path / "index.html" if path.is_dir() else path
         status, path = (200, path) if path.is_file() else (404, Path(self.directory) / "404.html")
-        body = path.read_bytes()
+        body, gzipped = path.read_bytes(), "gzip" in self.headers.get("Accept-Encoding", "")
         self.send_response(status)
-        self.send_header("Content-Type", self.guess_type(str(path)))
-        if path.suffix in _COMPRESSIBLE and "gzip" in self.headers.get("Accept-Encoding", ""):
+        self.send_header("Content-Type", self.guess_type(path))
+        if gzipped and path.suffix in _COMPRESSIBLE:
             body = gzip.compress(body, mtime=0)
             self.send_header("Content-Encoding", "gzip")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        return io.BytesIO(body)  # SimpleHTTPRequestHandler sends it to GET, not to HEAD
 
     def log_message(self, *args):
         pass
@@ -80,16 +82,9 @@ def chrome_path():
 
 def run_lighthouse(lighthouse, url, report_base, chrome):
     """Lighthouse on one URL; returns its JSON report (and leaves an HTML one)."""
-    command = [
-        str(lighthouse),
-        url,
-        "--quiet",
-        "--output=json",
-        "--output=html",
-        f"--output-path={report_base}",
-        f"--only-categories={','.join(CATEGORIES)}",
-        f"--chrome-flags={CHROME_FLAGS}",
-    ]
+    command = [str(lighthouse), url, "--quiet", "--output=json", "--output=html",
+               f"--output-path={report_base}", f"--only-categories={','.join(CATEGORIES)}",
+               f"--chrome-flags={CHROME_FLAGS}"]  # fmt: skip
     env = {**os.environ, "CHROME_PATH": chrome}
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     report = Path(f"{report_base}.report.json")
@@ -105,50 +100,32 @@ def summarise(name, url, report):
         f"{cat}: {ref['id']} {audit['score']:.2f} {audit.get('displayValue') or ''}".rstrip()
         for cat in CATEGORIES
         for ref in categories[cat]["auditRefs"]
-        if ref.get("weight", 0) > 0
-        and (audit := audits[ref["id"]]).get("score") is not None
+        if ref.get("weight", 0) > 0 and (audit := audits[ref["id"]]).get("score") is not None
         and audit["score"] < 1
-    ]
-    return PageAudit(
-        name=name,
-        url=url,
-        scores={cat: round((categories[cat]["score"] or 0) * 100) for cat in CATEGORIES},
-        byte_weight=int(audits["total-byte-weight"]["numericValue"]),
-        lcp_ms=audits["largest-contentful-paint"]["numericValue"],
-        below_full=below,
-    )
+    ]  # fmt: skip
+    scores = {cat: round((categories[cat]["score"] or 0) * 100) for cat in CATEGORIES}
+    weight = int(audits["total-byte-weight"]["numericValue"])
+    lcp = audits["largest-contentful-paint"]["numericValue"]
+    return PageAudit(name, url, scores, weight, lcp, below)
 
 
 def table(results):
     """The report printed by `invoke audit`."""
-    rows = [("page", "perf", "a11y", "best", "seo", "bytes", "LCP")] + [
-        (
-            f"{r.name} {r.url}",
-            *(str(r.scores[c]) for c in CATEGORIES),
-            f"{r.byte_weight / 1024:.1f} KiB",
-            f"{r.lcp_ms / 1000:.2f} s",
-        )
-        for r in results
-    ]
-    widths = [max(len(cell) for cell in column) for column in zip(*rows, strict=True)]
-    lines = [
-        "  ".join(
-            c.rjust(w) if i else c.ljust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        )
-        for row in rows
-    ]
+    rows = [[f"{r.name} {r.url}", *r.scores.values(), f"{r.byte_weight / 1024:.1f} KiB",
+             f"{r.lcp_ms / 1000:.2f} s"] for r in results]  # fmt: skip
+    lines = [tabulate(rows, ("page", "perf", "a11y", "best", "seo", "bytes", "LCP"), "plain")]
     lines += [f"  {r.name}: below 100 because of {item}" for r in results for item in r.below_full]
     return "\n".join(lines)
 
 
 def audit_site(server, output, *, lighthouse, report_dir, chrome):
     """Lighthouse on the chosen pages of `output`, which `server` serves."""
-    host, port = server.server_address[:2]
+    origin = "http://{}:{}".format(*server.server_address[:2])
     results = []
     for name, path in pick_pages(output):
-        print(f"Lighthouse: {name} http://{host}:{port}{path}", flush=True)
+        print(f"Lighthouse: {name} {origin}{path}", flush=True)
         base = Path(report_dir) / (path.strip("/").replace("/", "-") or "index")
-        report = run_lighthouse(lighthouse, f"http://{host}:{port}{path}", base, chrome)
-        results.append(summarise(name, path, report))
+        results.append(
+            summarise(name, path, run_lighthouse(lighthouse, origin + path, base, chrome))
+        )
     return results
