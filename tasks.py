@@ -188,30 +188,8 @@ def check(c, output=None):
         siteurl = load_settings(c.site.publish_settings)["SITEURL"]
     except SettingsError as error:
         raise Exit(str(error), code=1) from None
-    pages = len(list(output.rglob("*.html")))
-    failures = 0
-    html = checks.relative_report(checks.check_html(output), output)
-    links = checks.check_links(output, [siteurl])
-    feed_problems, feeds = checks.check_feeds(output)
-    feed_problems = checks.relative_report(feed_problems, output)
-    for name, problems, passed in (
-        ("HTML", html, f"{pages} pages valid (Nu HTML Checker)"),
-        ("Links", links, f"every internal link and #fragment in {pages} pages resolves"),
-        (
-            "Feeds",
-            feed_problems,
-            f"{len(feeds)} feeds parse"
-            if feeds
-            else "no feeds in this build (only invoke publish writes them)",
-        ),
-    ):
-        failures += len(problems)
-        if problems:
-            print(f"{name}: {len(problems)} failure{'s' * (len(problems) != 1)}")
-            for line in problems:
-                print(f"  {line}")
-        else:
-            print(f"{name}: {passed}")
+    lines, failures = checks.check_site(output, [siteurl])
+    print("\n".join(lines))
     if failures:
         raise Exit(f"invoke check: {failures} failures in {_shown(output)}/", code=1)
 

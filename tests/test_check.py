@@ -7,11 +7,11 @@ import shutil
 import pytest
 
 from sitetools.quality.check import (
+    Page,
     check_feeds,
     check_html,
     check_links,
     internal_target,
-    page_links,
     vnu_messages,
 )
 from tests.conftest import run_invoke
@@ -45,10 +45,10 @@ def test_internal_target(url, page, expected):
 
 
 def test_page_links_reads_href_src_and_srcset():
-    links = page_links(
+    links = Page(
         '<a href="/a/">a</a><img src="/i.png" srcset="/i-2x.png 2x, /i-3x.png 3x" alt="">'
         '<link rel="preconnect" href="https://x.test"><script src="/s.js"></script>'
-    )
+    ).links
     assert [url for _, _, url in links] == ["/a/", "/i.png", "/i-2x.png", "/i-3x.png", "/s.js"]
 
 

@@ -28,6 +28,7 @@ _WANTED = ", ".join(["[id]", *URL_ATTRIBUTES])
 # <link rel> values that point outside the site by nature, or nowhere to fetch.
 _LINK_RELS_SKIPPED = {"preconnect", "dns-prefetch"}
 _FEED_ROOT = re.compile(rb"<(?:[\w-]+:)?(feed|rss|rdf:RDF)\b")
+_VNU_ERRORS = {"error", "non-document-error"}
 
 
 class Page:
@@ -59,11 +60,6 @@ class Page:
             self.kept.extend(
                 (node.tag, k, v) for k, v in node.attributes.items() if keep(k, v or "")
             )
-
-
-def page_links(markup):
-    """(tag, attribute, url) for every URL-bearing attribute of a page."""
-    return Page(markup).links
 
 
 def internal_target(url, page, site_origins=()):
@@ -110,25 +106,20 @@ def broken_links(pages, exists, site_origins=()):
 
 def check_links(output, site_origins=()):
     """Report lines for internal links that lead nowhere, one per broken link;
-    each page is parsed once (by the standard library's tokenizer: it is our
-    own output, and the check is cheap enough to run in every build, where
-    the output_paths plugin makes it on the pages as they are written)."""
+    each page is parsed once (the build makes the same check on the pages as
+    they are written: plugins/output_paths)."""
     output = Path(output)
     pages = {
-        "/" + path.relative_to(output).as_posix(): Page(
-            path.read_text(encoding="utf-8", errors="replace")
-        )
+        "/" + path.relative_to(output).as_posix(): Page(path.read_text("utf-8", errors="replace"))
         for path in sorted(output.rglob("*.html"))
     }
-    problems = []
     exists = lambda relative: (output / relative).is_file()  # noqa: E731
-    for page, tag, attribute, url, site_path, fragment in broken_links(pages, exists, site_origins):
-        where = f"{page}: <{tag} {attribute}={url!r}>"
-        if fragment:
-            problems.append(f"{where}: no element with id {fragment!r} on {site_path}")
-        else:
-            problems.append(f"{where}: {site_path} does not exist in the build")
-    return problems
+    return [
+        f"{page}: <{tag} {attribute}={url!r}>: "
+        + (f"no element with id {fragment!r} on {site}" if fragment
+           else f"{site} does not exist in the build")
+        for page, tag, attribute, url, site, fragment in broken_links(pages, exists, site_origins)
+    ]  # fmt: skip
 
 
 def check_feeds(output):
@@ -138,18 +129,17 @@ def check_feeds(output):
 
     feeds, problems = [], []
     for path in sorted(Path(output).rglob("*.xml")):
-        with path.open("rb") as handle:
-            if not _FEED_ROOT.search(handle.read(2048)):
-                continue
+        if not _FEED_ROOT.search((data := path.read_bytes())[:2048]):
+            continue
         feeds.append(path)
-        parsed = feedparser.parse(path.read_bytes())
+        parsed = feedparser.parse(data)
         if parsed.bozo:
             problems.append(f"{path}: does not parse: {parsed.bozo_exception}")
         if not parsed.entries:
             problems.append(f"{path}: has no entries")
-        for number, entry in enumerate(parsed.entries, start=1):
-            if not entry.get("title") or not entry.get("link"):
-                problems.append(f"{path}: entry {number} has no title or link")
+        problems += [f"{path}: entry {number} has no title or link"
+                     for number, entry in enumerate(parsed.entries, start=1)
+                     if not (entry.get("title") and entry.get("link"))]  # fmt: skip
     return problems, feeds
 
 
@@ -159,15 +149,13 @@ def vnu_messages(report):
         messages = json.loads(report).get("messages", [])
     except json.JSONDecodeError:
         return [f"html: the checker's report was not JSON: {report.strip()[:500]}"]
-    lines = []
-    for message in messages:
-        if message.get("type") in {"error", "non-document-error"}:
-            where = unquote(message.get("url", "").removeprefix("file:"))
-            line = message.get("lastLine") or message.get("firstLine")
-            lines.append(
-                f"{where}{f':{line}' if line else ''}: {message.get('message', '').strip()}"
-            )
-    return lines
+    errors = [message for message in messages if message.get("type") in _VNU_ERRORS]
+    return [
+        unquote(m.get("url", "").removeprefix("file:"))
+        + (f":{line}" if (line := m.get("lastLine") or m.get("firstLine")) else "")
+        + f": {m.get('message', '').strip()}"
+        for m in errors
+    ]
 
 
 def check_html(output):
@@ -185,7 +173,23 @@ def check_html(output):
     return vnu_messages(stderr.strip() or stdout.strip() or '{"messages": []}')
 
 
-def relative_report(lines, output):
-    """Shorten absolute paths under `output` in report lines."""
-    prefix = str(Path(output).resolve()) + "/"
-    return [line.replace(prefix, "") for line in lines]
+def check_site(output, site_origins=()):
+    """What `invoke check` prints of the site in `output` (paths under it
+    shortened), and how many failures it found."""
+    output, pages = Path(output), sum(1 for _ in Path(output).rglob("*.html"))
+    feed_problems, feeds = check_feeds(output)
+    no_feeds = "no feeds in this build (only invoke publish writes them)"
+    sections = [
+        ("HTML", check_html(output), f"{pages} pages valid (Nu HTML Checker)"),
+        ("Links", check_links(output, site_origins),
+         f"every internal link and #fragment in {pages} pages resolves"),
+        ("Feeds", feed_problems, f"{len(feeds)} feeds parse" if feeds else no_feeds),
+    ]  # fmt: skip
+    prefix, lines = f"{output.resolve()}/", []
+    for name, problems, passed in sections:
+        count = len(problems)
+        lines.append(
+            f"{name}: {count} failure{'s' * (count != 1)}" if count else f"{name}: {passed}"
+        )
+        lines += [f"  {line.replace(prefix, '')}" for line in problems]
+    return lines, sum(len(problems) for _, problems, _ in sections)
