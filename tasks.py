@@ -254,54 +254,12 @@ def lint(c):
 )
 def audit(c, port=None, reports=None):
     """Lighthouse on the front page, an article and a tag page of a production build."""
-    import os  # noqa: PLC0415
-    import tempfile  # noqa: PLC0415
-
-    from sitetools.build.builder import BuildError, build  # noqa: PLC0415
     from sitetools.quality import audit as lighthouse  # noqa: PLC0415
 
-    # Lighthouse is pinned in tools/audit/package.json, not at the root, where
-    # Netlify would npm-install it before every deploy.
-    tools = ROOT / "tools" / "audit"
-    binary = tools / "node_modules" / ".bin" / "lighthouse"
-    if not binary.exists():
-        if not shutil.which("npm"):
-            raise Exit("invoke audit needs Node.js and npm (apt-get install nodejs npm).", code=1)
-        with c.cd(str(tools)):
-            c.run("npm ci --no-audit --no-fund", pty=False)
-    chrome = lighthouse.chrome_path()
-    if not Path(chrome).exists():
-        raise Exit(f"No Chromium at {chrome}: apt-get install chromium, or set CHROME_PATH", code=1)
-    with tempfile.TemporaryDirectory(prefix="audit-") as scratch:
-        tmp = Path(scratch)
-        # The server starts first (on a free port unless --port), so that the
-        # build's absolute URLs can point at it: publishconf.py reads SITEURL
-        # from the environment.
-        server = lighthouse.serve_in_background(tmp / "output", c.site.host, int(port or 0))
-        saved = os.environ.get("SITEURL")
-        os.environ["SITEURL"] = "http://{}:{}".format(*server.server_address[:2])
-        try:
-            built = build(
-                c.site.publish_settings, tmp / "output", {"CACHE_PATH": str(tmp / "cache")}
-            )
-            report_dir = Path(reports).resolve() if reports else tmp / "reports"
-            report_dir.mkdir(parents=True, exist_ok=True)
-            results = lighthouse.audit_site(
-                server, built.output, lighthouse=binary, report_dir=report_dir, chrome=chrome
-            )
-        except BuildError as error:
-            print(error, file=sys.stderr)
-            raise Exit("The production build failed; nothing to audit.", code=1) from None
-        finally:
-            server.shutdown()
-            server.server_close()
-            if saved is None:
-                os.environ.pop("SITEURL", None)
-            else:
-                os.environ["SITEURL"] = saved
-    print(lighthouse.table(results))
-    if reports:
-        print(f"Reports in {report_dir}")
+    try:
+        print(lighthouse.audit(c.site.host, int(port or 0), reports))
+    except lighthouse.AuditError as error:
+        raise Exit(str(error), code=1) from None
 
 
 # Every @task in this module, with the config above; a new task needs no edit here.

@@ -13,7 +13,10 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
+import sys
+import tempfile
 import threading
 from collections import namedtuple
 from pathlib import Path
@@ -22,9 +25,18 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup
 from tabulate import tabulate
 
+ROOT = Path(__file__).resolve().parents[2]
+# Pinned in tools/audit/package.json, not at the root, where Netlify would
+# npm-install it before every deploy.
+LIGHTHOUSE = ROOT / "tools" / "audit" / "node_modules" / ".bin" / "lighthouse"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-background-networking"
 _COMPRESSIBLE = (".html", ".css", ".js", ".xml", ".json", ".svg", ".txt")
+
+
+class AuditError(Exception):
+    """`invoke audit` cannot run; `str()` says what to install or fix."""
+
 
 PageAudit = namedtuple("PageAudit", "name url scores byte_weight lcp_ms below_full")
 
@@ -118,14 +130,35 @@ def table(results):
     return "\n".join(lines)
 
 
-def audit_site(server, output, *, lighthouse, report_dir, chrome):
-    """Lighthouse on the chosen pages of `output`, which `server` serves."""
-    origin = "http://{}:{}".format(*server.server_address[:2])
-    results = []
-    for name, path in pick_pages(output):
-        print(f"Lighthouse: {name} {origin}{path}", flush=True)
-        base = Path(report_dir) / (path.strip("/").replace("/", "-") or "index")
-        results.append(
-            summarise(name, path, run_lighthouse(lighthouse, origin + path, base, chrome))
+def audit(host="127.0.0.1", port=0, reports=None):
+    """`invoke audit`: `invoke publish` into a scratch folder, its absolute URLs
+    pointing at the server on host:port (0: a free port) that serves it, then
+    Lighthouse on the pages pick_pages chooses; the table, or AuditError."""
+    if not LIGHTHOUSE.exists():
+        if not shutil.which("npm"):
+            raise AuditError("invoke audit needs Node.js and npm (apt-get install nodejs npm).")
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"], cwd=LIGHTHOUSE.parents[2], check=True
         )
-    return results
+    if not Path(chrome := chrome_path()).exists():
+        raise AuditError(f"No Chromium at {chrome}: apt-get install chromium, or set CHROME_PATH")
+    with tempfile.TemporaryDirectory(prefix="audit-") as scratch:
+        output, report_dir = Path(scratch, "output"), Path(reports or scratch).resolve()
+        report_dir.mkdir(parents=True, exist_ok=True)
+        server = serve_in_background(output, host, port)  # first: the build needs its address
+        origin = "http://{}:{}".format(*server.server_address[:2])
+        publish = [sys.executable, "-m", "invoke", "publish", "--output", output]
+        env = {**os.environ, "SITEURL": origin}  # publishconf.py reads it
+        try:
+            if subprocess.run(publish, cwd=ROOT, env=env, check=False).returncode:
+                raise AuditError("The production build failed; nothing to audit.")
+            results = []
+            for name, path in pick_pages(output):
+                print(f"Lighthouse: {name} {origin}{path}", flush=True)
+                base = report_dir / (path.strip("/").replace("/", "-") or "index")
+                report = run_lighthouse(LIGHTHOUSE, origin + path, base, chrome)
+                results.append(summarise(name, path, report))
+        finally:
+            server.shutdown()
+            server.server_close()
+    return table(results) + (f"\nReports in {report_dir}" if reports else "")

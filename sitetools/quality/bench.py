@@ -6,6 +6,7 @@ command the author types. docs/bench.md says what each row measures.
 """
 
 import contextlib
+import functools
 import itertools
 import os
 import platform
@@ -310,11 +311,7 @@ def whole_site(logged, shown):
     preview's last "Rebuilt in" line (`logged`: (time, CPU, line) since the
     save), or `shown` (the edited page's) if that is later or there is none.
     A fast pass logs "Pages rebuilt in" first."""
-    found = shown
-    for at, cpu, line in logged:
-        if line.startswith("Rebuilt in") and at > found[0]:
-            found = (at, cpu)
-    return found
+    return max([shown, *((at, cpu) for at, cpu, line in logged if line.startswith("Rebuilt in"))])
 
 
 def measure_preview(content, post, work, off=()):
@@ -337,7 +334,7 @@ def measure_preview(content, post, work, off=()):
                 token = f"{name}{time.time_ns()}"
                 cpu, started = _cpu(psutil.Process(server.pid)), time.perf_counter()
                 post.write_text(edit_text(original, token), encoding="utf-8")
-                shown, logged = _settle(server, log, lambda: token in _read(page))  # noqa: B023
+                shown, logged = _settle(server, log, lambda: _shows(page, token))  # noqa: B023
     finally:
         server.send_signal(signal.SIGINT)  # Ctrl+C, as the author stops it
         usage = _wait(server, work / "preview.log", 30) if server.returncode is None else None
@@ -345,11 +342,9 @@ def measure_preview(content, post, work, off=()):
             for at, at_cpu in (shown, whole_site(logged, shown))]  # fmt: skip
 
 
-def _read(path):
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:  # not written yet, or output/ being swapped
-        return ""
+def _shows(page, token):
+    with contextlib.suppress(OSError):  # not written yet, or output/ being swapped
+        return token in page.read_text(encoding="utf-8")
 
 
 # ------------------------------------------------------------------- driver
@@ -369,12 +364,8 @@ def _warm(corpus, warm, work, off=()):
     return [measure_build("production", warm, work, off)]
 
 
-def _cold(corpus, warm, work, off=()):
-    return [measure_build("production", corpus, work, off)]
-
-
-def _vanilla(corpus, warm, work, off=()):
-    return [measure_build("vanilla", corpus, work)]
+def _build(kind, corpus, warm, work, off=()):
+    return [measure_build(kind, corpus, work, off)]
 
 
 def _preview(corpus, warm, work, off=()):
@@ -389,9 +380,9 @@ def _served(corpus, warm, work, off=()):
 
 
 CONTENDERS = (
-    (("production",), _cold),
+    (("production",), functools.partial(_build, "production")),
     (("production-warm",), _warm),
-    (("vanilla",), _vanilla),
+    (("vanilla",), functools.partial(_build, "vanilla")),
     (("preview-page", "preview-site"), _preview),
     (("save-to-served",), _served),
 )
@@ -481,17 +472,13 @@ def run_ablations(posts=1000, seed=DEFAULT_SEED, switches=None, runs=3, log=None
 
 def format_ablations(report):
     """The ablation report as a table: what turning each speed code off costs."""
-    rows = [[item["switch"], LABELS[item["row"]], f"{item['on']['seconds']:.2f} s",
-             f"{item['off']['seconds']:.2f} s", f"{item['saves']:.0%}", f"{item['saves_cpu']:.0%}",
-             "< 10%" if item["saves"] < KEEP_FROM else ""]
+    rows = [[item["switch"], LABELS[item["row"]], item["on"]["seconds"], item["off"]["seconds"],
+             item["saves"], item["saves_cpu"], "< 10%" if item["saves"] < KEEP_FROM else ""]
             for item in report["ablations"]]  # fmt: skip
-    columns, align = (
-        ("switch", "row", "on", "off", "saves", "CPU", ""),
-        ["left"] * 2 + ["right"] * 4,
-    )
+    columns = ("switch", "row", "on s", "off s", "saves", "CPU", "")
     return (
         f"Speed code turned off one at a time: {report['posts']} posts (seed {report['seed']}), "
         f"medians of {report['runs']} runs on and off, {report['cpus']} CPUs. 'saves': the share "
         f"of its row's time it saves (1 - on/off), and of its CPU time; under {KEEP_FROM:.0%} "
         "it does not pay its way.\n\n"
-    ) + tabulate(rows, columns, disable_numparse=True, colalign=[*align, "left"])
+    ) + tabulate(rows, columns, floatfmt=("", "", ".2f", ".2f", ".0%", ".0%", ""))
