@@ -223,20 +223,10 @@ def test(c, args=""):
 def bench(c, posts=1000, runs=3, json=False, seed=7, *, ablate=False, switches=""):
     """Time our builds and the preview against vanilla Pelican on a synthetic corpus;
     with --ablate, what turning off each piece of speed code costs."""
-    import json as json_module  # noqa: PLC0415
+    from sitetools.quality.bench import bench as run_bench  # noqa: PLC0415
 
-    from sitetools.quality import bench as bench_module  # noqa: PLC0415
-
-    say = lambda line: print(line, file=sys.stderr)  # noqa: E731
-    if ablate:
-        chosen = [name for name in switches.split(",") if name] or None
-        report = bench_module.run_ablations(int(posts), int(seed), chosen, int(runs), log=say)
-        print(
-            json_module.dumps(report, indent=2) if json else bench_module.format_ablations(report)
-        )
-        return
-    report = bench_module.run_benchmark(int(posts), int(runs), int(seed), log=say)
-    print(json_module.dumps(report, indent=2) if json else bench_module.format_table(report))
+    chosen = [name for name in switches.split(",") if name]
+    print(run_bench(int(posts), int(runs), int(seed), ablate=ablate, switches=chosen, as_json=json))
 
 
 @task

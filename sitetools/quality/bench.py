@@ -8,6 +8,7 @@ command the author types. docs/bench.md says what each row measures.
 import contextlib
 import functools
 import itertools
+import json
 import os
 import platform
 import random
@@ -482,3 +483,16 @@ def format_ablations(report):
         f"of its row's time it saves (1 - on/off), and of its CPU time; under {KEEP_FROM:.0%} "
         "it does not pay its way.\n\n"
     ) + tabulate(rows, columns, floatfmt=("", "", ".2f", ".2f", ".0%", ".0%", ""))
+
+
+def bench(posts=1000, runs=3, seed=DEFAULT_SEED, *, ablate=False, switches=(), as_json=False):
+    """What `invoke bench` prints (its progress on stderr): the report, or with
+    `ablate` the ablations of `switches` (default: all), as a table or JSON."""
+    say = functools.partial(print, file=sys.stderr)
+    if ablate:
+        found = run_ablations(posts, seed, list(switches) or None, runs, log=say)
+    else:
+        found = run_benchmark(posts, runs, seed, log=say)
+    if as_json:
+        return json.dumps(found, indent=2)
+    return format_ablations(found) if ablate else format_table(found)

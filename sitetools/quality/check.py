@@ -50,11 +50,10 @@ class Page:
             if node.tag == "link" and set((attrs.get("rel") or "").split()) & _LINK_RELS_SKIPPED:
                 continue
             for attribute in URL_ATTRIBUTES.get(node.tag, ()):
-                value = attrs.get(attribute)
-                if value is not None and attribute == "srcset":
-                    urls = [part.split()[0] for part in value.split(",") if part.strip()]
-                else:
-                    urls = [] if value is None else [value.strip()]
+                if (value := attrs.get(attribute)) is None:
+                    continue
+                srcset = [part.split()[0] for part in value.split(",") if part.strip()]
+                urls = srcset if attribute == "srcset" else [value.strip()]
                 self.links.extend((node.tag, attribute, url) for url in urls)
         for node in tree.css("*") if keep else ():  # further attributes a caller wants
             self.kept.extend(
