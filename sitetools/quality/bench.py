@@ -446,7 +446,8 @@ def run_ablations(posts=1000, seed=DEFAULT_SEED, switches=None, runs=3, log=None
     say, measures = log or (lambda message: None), {names[0]: how for names, how in CONTENDERS}
     with tempfile.TemporaryDirectory(prefix="bench-ablate-") as folder:
         corpus, warm = _corpora(Path(folder), posts, seed)
-        caches = sorted({path.stem for path in (warm.parent / "cache").iterdir()
+        kept = (warm.parent / "cache").iterdir()
+        caches = sorted({path.name.removesuffix(".pickle") for path in kept
                          if path.suffix == ".pickle" or path.is_dir()})  # fmt: skip
         chosen = switches or [*SWITCHES, *(f"cache:{name}" for name in caches)]
         results = []
