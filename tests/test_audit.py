@@ -2,12 +2,20 @@
 audits, how it serves them, and how it reads a report."""
 
 import gzip
+import re
 import urllib.error
 import urllib.request
 
 import pytest
 
-from sitetools.quality.audit import pick_pages, serve_in_background, summarise, table
+from sitetools.quality.audit import (
+    LIGHTHOUSE,
+    pick_pages,
+    serve_in_background,
+    summarise,
+    table,
+)
+from tests.conftest import need_tool, run_invoke
 
 
 def test_audits_the_front_page_the_newest_article_and_its_first_tag(prod_site, html):
@@ -69,3 +77,17 @@ def test_reads_scores_weight_lcp_and_what_keeps_a_score_below_100():
     assert result.below_full == ["performance: total-blocking-time 0.60 480 ms"]
     printed = table([result])
     assert "6.1 KiB" in printed and "0.81 s" in printed and "480 ms" in printed, printed
+
+
+@pytest.mark.slow
+def test_invoke_audit_builds_serves_and_scores_three_pages(tmp_path):
+    """`invoke audit --reports DIR` end to end: the production build served on a
+    free port, Lighthouse on each chosen page, the table and the kept reports."""
+    need_tool(LIGHTHOUSE.exists(), f"No {LIGHTHOUSE}: run npm ci in tools/audit")
+    result = run_invoke("audit", "--reports", str(tmp_path), timeout=600)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    rows = [line for line in result.stdout.splitlines() if re.match(r"(front|article|tag) ", line)]
+    assert [row.split()[0] for row in rows] == ["front", "article", "tag"], result.stdout
+    assert all(re.search(r"\d+\.\d KiB\s+\d+\.\d\d s$", row) for row in rows), rows
+    assert f"Reports in {tmp_path}" in result.stdout
+    assert (tmp_path / "index.report.html").is_file() and len(list(tmp_path.glob("*.json"))) == 3
