@@ -13,10 +13,11 @@ import html
 import logging
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from justhtml import JustHTML
 from pelican import signals
+from selectolax.lexbor import LexborHTMLParser
 
 from sitetools.build.builder import BuildError
 from sitetools.content.contents import body, contents_of, set_body
@@ -184,51 +185,8 @@ def site_problems(rules, output):
 
 # ---- Links to an old path lead where its redirects end ---------------------------
 
-# Past this many spellings of old paths, testing each against a body costs more
-# than splitting the body into words once: on the bench's 1,000 posts, 60
-# spellings one by one take 83 ms, 2,000 through the words 89 ms (an import
-# adds a path or more a post), 3 (the feed aliases) 5 ms.
-PLAIN_LIMIT = 64
-# What may end the last segment of a path written in markup.
-_SEPARATORS = str.maketrans(dict.fromkeys("/?#\"'<>\t\n\f\r ", " "))
 # The HTML tokenizer's whitespace (a CR reads as a line feed).
 _SPACE = "\t\n\f\r "
-
-
-class OldPaths(NamedTuple):
-    mapping: dict  # redirect_map
-    needles: tuple  # every way a body may spell an old path
-    by_segment: dict  # a spelling's last segment -> the spellings ending in it
-    always: tuple  # spellings no word of a body could match: tested one by one
-
-
-def old_paths(rules):
-    """The old paths of `rules`, and how a body may spell each: unquoted,
-    percent-encoded or as written, any of these with & as &amp;."""
-    mapping, spellings = redirect_map(rules), set()
-    for key, rule in mapping.items():
-        for spelled in {key, quote(key, safe="/%"), _slashless(rule.source)}:
-            spellings |= {spelled, spelled.replace("&", "&amp;")}
-    by_segment, always = {}, []
-    for needle in sorted(spellings):
-        segment = needle.rsplit("/", 1)[-1]
-        if segment and segment.translate(_SEPARATORS) == segment:
-            by_segment.setdefault(segment, []).append(needle)
-        else:
-            always.append(needle)
-    return OldPaths(mapping, tuple(sorted(spellings)), by_segment, tuple(always))
-
-
-def mentions(markup, paths, plain_limit=PLAIN_LIMIT):
-    """Whether `markup` holds one of the old paths as text: the cheap test that
-    spares a body without any the parse. A few paths are looked for one by
-    one; many, only those whose last segment is a word of the body."""
-    if len(paths.needles) <= plain_limit:
-        return any(needle in markup for needle in paths.needles)
-    words = set(markup.translate(_SEPARATORS).split())
-    shared = words & paths.by_segment.keys()
-    found = [needle for word in shared for needle in paths.by_segment[word]]
-    return any(needle in markup for needle in (*paths.always, *found))
 
 
 def redirected_url(href, page, mapping, origins=()):
@@ -252,6 +210,15 @@ def redirected_url(href, page, mapping, origins=()):
     new = urlsplit(target)
     query, fragment = parts.query or new.query, parts.fragment or new.fragment
     return prefix + new.path + f"?{query}" * bool(query) + f"#{fragment}" * bool(fragment)
+
+
+def links_old_path(markup, page, mapping, origins=()):
+    """Whether an <a> or <area> of `markup` links an old path: lexbor's fast
+    parse spares the bodies that link none justhtml's located one."""
+    return any(
+        redirected_url(node.attributes.get("href") or "", page, mapping, origins)
+        for node in LexborHTMLParser(markup).css("a[href], area[href]")
+    )
 
 
 def attribute_spans(markup, start):
@@ -355,22 +322,19 @@ def follow_old_links(generators):
     if settings is None or not in_use(settings):
         return
     rules, _problems = site_rules(settings)  # a bad line is reported once the site is written
-    paths = old_paths(rules)
-    if not paths.mapping:
-        return
-    origins = (settings.get("SITEURL") or "",)
-    for content in contents_of(*generators):
-        markup = body(content)
-        if not mentions(markup, paths):
+    mapping, origins = redirect_map(rules), (settings.get("SITEURL") or "",)
+    for content in contents_of(*generators) if mapping else ():
+        markup, page = body(content), "/" + (content.url or "")
+        if not links_old_path(markup, page, mapping, origins):
             continue
-        new, left = rewrite_links(markup, "/" + (content.url or ""), paths.mapping, origins)
+        new, left = rewrite_links(markup, page, mapping, origins)
         for href in left:
             logger.warning(
                 "%s: link: %s is an old path that redirects, but its markup does not read "
                 "back as written, so it was left; write the new URL, %s",
                 display_path(content.source_path),
                 href,
-                redirected_url(href, "/" + (content.url or ""), paths.mapping, origins),
+                redirected_url(href, page, mapping, origins),
             )
         if new != markup:
             set_body(content, new)
