@@ -10,9 +10,13 @@ from urllib.parse import quote, urlsplit
 from pelican import signals
 
 from plugins.post_cards.post_cards import text_tree
+from sitetools.build.cache import Cache
 from sitetools.content.contents import body, contents_of
 
 logger = logging.getLogger(__name__)
+# (prose words, code words) per body, kept across builds: the preview computes
+# each miss on one CPU.
+_counts = Cache("reading-time")
 
 DEFAULTS = {
     "READING_TIME": {
@@ -142,9 +146,10 @@ def annotate(generator):
         limit=int(options["limit"]),
         min_shared=int(options["min_shared_tags"]),
     )
-    for article in articles:
+    counts = _counts.map(settings, count_words, [body(a) for a in articles], label="reading time")
+    for article, (prose, code) in zip(articles, counts, strict=True):
         article.reading_minutes = reading_minutes(
-            *count_words(body(article)), rates["words_per_minute"], rates["code_words_per_minute"]
+            prose, code, rates["words_per_minute"], rates["code_words_per_minute"]
         )
         article.edit_url = edit_url(
             settings.get("REPO_URL"), article.relative_source_path, template

@@ -7,6 +7,7 @@ import re
 from pelican import signals
 from selectolax.lexbor import LexborHTMLParser
 
+from sitetools.build.cache import Cache
 from sitetools.content.contents import contents_of
 
 DEFAULTS = {
@@ -18,6 +19,8 @@ DEFAULTS = {
 }
 
 ELLIPSIS = "…"
+# one_line_summary per (summary, body) and options, kept across builds.
+_summaries = Cache("post-cards")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“‘(])")
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 # Block elements whose text must not run into the next block's text.
@@ -66,7 +69,7 @@ def shorten(text, max_chars):
 
 def opening_sentences(text, count):
     """The first `count` sentences of plain `text`."""
-    return " ".join(_SENTENCE_END.split(text)[:count])
+    return " ".join(_SENTENCE_END.split(text, maxsplit=count)[:count])
 
 
 def one_line_summary(summary, body, max_chars=DEFAULTS["summary_max_chars"], sentences=2):
@@ -77,14 +80,27 @@ def one_line_summary(summary, body, max_chars=DEFAULTS["summary_max_chars"], sen
 
 def annotate_all(generators):
     """Every post and page gets its card fields (a page's summary is its description)."""
-    for content in contents_of(*generators):
-        options = settings_for(content.settings)
+    contents = contents_of(*generators)
+    if not contents:
+        return
+    site_settings = contents[0].settings
+    options = settings_for(site_settings)
+    most, sentences = int(options["summary_max_chars"]), int(options["fallback_sentences"])
+    texts = []
+    for content in contents:
         tags = [tag.name for tag in getattr(content, "tags", None) or ()]
         content.tag_label = tag_label(tags, options["tag_separator"])
-        summary, most = content.metadata.get("summary"), int(options["summary_max_chars"])
-        content.one_line_summary = one_line_summary(
-            summary, None if summary else content.content, most, int(options["fallback_sentences"])
-        )
+        summary = str(content.metadata.get("summary") or "")
+        texts.append((summary, "" if summary else str(content.content)))
+    # Kept between builds: the preview computes each miss on one CPU.
+    lines = _summaries.map(
+        site_settings,
+        lambda pair: one_line_summary(*pair, most, sentences),
+        texts,
+        (most, sentences),
+    )
+    for content, line in zip(contents, lines, strict=True):
+        content.one_line_summary = line
 
 
 def register():
