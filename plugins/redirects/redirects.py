@@ -52,9 +52,9 @@ def _slashless(path):
     return path.rstrip("/") or "/"
 
 
-def _path_of(url):
-    """The unquoted path of a site URL, without its ?query or #fragment."""
-    return unquote(url.split("#", 1)[0].split("?", 1)[0])
+def _key(url):
+    """A site URL as redirect_map keys it: unquoted, no ?query, #fragment or trailing slash."""
+    return _slashless(unquote(url.split("#", 1)[0].split("?", 1)[0]))
 
 
 def _path_problems(source, target):
@@ -104,20 +104,20 @@ def redirect_map(rules):
     rule for a path winning (as on Netlify, which matches either spelling)."""
     found = {}
     for rule in rules:
-        found.setdefault(_slashless(_path_of(rule.source)), rule)
+        found.setdefault(_key(rule.source), rule)
     return found
 
 
 def chain(path, mapping):
     """The rules a visit to `path` follows, in order, and whether they loop."""
     followed, seen = [], set()
-    key = _slashless(_path_of(path))
+    key = _key(path)
     while key in mapping:
         if key in seen:
             return followed, True
         seen.add(key)
         followed.append(mapping[key])
-        key = _slashless(_path_of(mapping[key].target))
+        key = _key(mapping[key].target)
     return followed, False
 
 
@@ -132,13 +132,9 @@ def loop_problems(rules):
     """One line per loop of redirects (A -> B -> A), at its first rule in the file."""
     mapping, problems, reported = redirect_map(rules), [], set()
     for rule in mapping.values():
-        followed, loops = chain(rule.source, mapping)
-        if not loops or rule.origin in reported:
-            continue
-        # The visit came back to a rule it had followed: from there on is the loop.
-        back = mapping[_slashless(_path_of(followed[-1].target))]
-        ring = followed[followed.index(back) :]
-        if rule not in ring:  # this rule only leads into a loop reported at its own rule
+        ring, loops = chain(rule.source, mapping)
+        # Reported at the loop's first rule, not at one that only leads into it.
+        if not loops or rule.origin in reported or mapping[_key(ring[-1].target)] is not rule:
             continue
         reported.update(each.origin for each in ring)
         steps = " -> ".join([*(each.source for each in ring), ring[0].source])
