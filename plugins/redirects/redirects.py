@@ -221,39 +221,30 @@ def attribute_spans(markup, start):
     """[(name, value start, value end, quote)] of the start tag whose "<" is at
     `start`, read by the HTML tokenizer's attribute states (WHATWG 13.2.5.32-39):
     a value-less attribute has (None, None), an unquoted value the quote ""."""
-    spans, at, end = [], start + 1, len(markup)
-    while at < end and markup[at] not in f"{_SPACE}/>":  # the tag name
-        at += 1
-    while at < end:
-        if markup[at] in f"{_SPACE}/":  # between attributes; a lone "/" is no attribute
+
+    def past(at, chars, inside=True):  # the first place from `at` (not) in `chars`
+        while at < len(markup) and (markup[at] in chars) == inside:
             at += 1
-            continue
-        if markup[at] == ">":
-            break
-        name_start, at = at, at + 1  # a name's first character is its own, even "="
-        while at < end and markup[at] not in f"{_SPACE}/>=":
-            at += 1
-        name = markup[name_start:at].lower()
-        while at < end and markup[at] in _SPACE:
-            at += 1
-        if at >= end or markup[at] != "=":
+        return at
+
+    spans, at = [], past(start + 1, f"{_SPACE}/>", inside=False)  # past the tag name
+    while True:
+        at = past(at, f"{_SPACE}/")  # between attributes; a lone "/" is no attribute
+        if at >= len(markup) or markup[at] == ">":
+            return spans
+        name_end = past(at + 1, f"{_SPACE}/>=", inside=False)  # a name's first character is its own
+        name, at = markup[at:name_end].lower(), past(name_end, _SPACE)
+        if markup[at : at + 1] != "=":
             spans.append((name, None, None, ""))
             continue
-        at += 1
-        while at < end and markup[at] in _SPACE:
-            at += 1
-        if at < end and markup[at] in "\"'":
-            close = markup.find(markup[at], at + 1)
-            if close < 0:  # the tag never ends
-                break
-            spans.append((name, at + 1, close, markup[at]))
-            at = close + 1
-        else:
-            value_start = at
-            while at < end and markup[at] not in f"{_SPACE}>":
-                at += 1
-            spans.append((name, value_start, at, ""))
-    return spans
+        at = past(at + 1, _SPACE)
+        quote_mark = markup[at] if markup[at : at + 1] in ("'", '"') else ""
+        value_start = at + len(quote_mark)
+        at = markup.find(quote_mark, value_start) if quote_mark else past(at, f"{_SPACE}>", False)
+        if at < 0:  # the tag never ends
+            return spans
+        spans.append((name, value_start, at, quote_mark))
+        at += len(quote_mark)
 
 
 def _attribute_text(value, quote_mark):
