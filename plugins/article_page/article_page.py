@@ -10,7 +10,7 @@ from urllib.parse import quote, urlsplit
 from pelican import signals
 
 from plugins.post_cards.post_cards import text_tree
-from sitetools.build.cache import Cache
+from sitetools.build.cache import Cache, code_digest
 from sitetools.content.contents import body, contents_of
 
 logger = logging.getLogger(__name__)
@@ -146,7 +146,9 @@ def annotate(generator):
         limit=int(options["limit"]),
         min_shared=int(options["min_shared_tags"]),
     )
-    counts = _counts.map(settings, count_words, [body(a) for a in articles], label="reading time")
+    # The key covers this module's code, and the salt the walker's (post_cards).
+    bodies, walker = [body(article) for article in articles], code_digest(text_tree)
+    counts = _counts.map(settings, count_words, bodies, salt=walker, label="reading time")
     for article, (prose, code) in zip(articles, counts, strict=True):
         article.reading_minutes = reading_minutes(
             prose, code, rates["words_per_minute"], rates["code_words_per_minute"]
