@@ -14,9 +14,9 @@ from bs4 import BeautifulSoup
 from plugins.redirects.redirects import (
     attribute_spans,
     final_target,
+    links_old_path,
     loop_problems,
-    mentions,
-    old_paths,
+    old_spellings,
     parse_rules,
     redirect_map,
     redirected_url,
@@ -135,9 +135,10 @@ def test_an_href_whose_text_reads_back_otherwise_is_left_and_listed():
     assert left == [f"{OLD}?a=1&copy=2"]
 
 
-@pytest.mark.parametrize("plain_limit", [0, 1000], ids=["words", "one-by-one"])
-def test_the_prefilter_finds_every_spelling_and_spares_other_bodies(plain_limit):
-    paths = old_paths(rules_of(RULES_TEXT + "/caf%C3%A9/ /posts/cafe/\n/a&b/ /posts/ab/\n"))
+@pytest.mark.parametrize("plain", [False, True], ids=["parse", "spellings-then-parse"])
+def test_the_prefilter_finds_every_spelling_and_spares_other_bodies(plain):
+    mapping = redirect_map(rules_of(RULES_TEXT + "/caf%C3%A9/ /posts/cafe/\n/a&b/ /posts/ab/\n"))
+    spellings = old_spellings(mapping) if plain else None
     for markup in (
         f'<a href="{OLD}">',
         f'<a href="{SITEURL}/2024/03/tuning-autovacuum#x">',
@@ -145,10 +146,21 @@ def test_the_prefilter_finds_every_spelling_and_spares_other_bodies(plain_limit)
         '<a href="/caf%C3%A9/">',
         '<a href="/café">',
         '<a href="/a&amp;b/">',
+        f'<map><area href="{OLD}"></map>',
     ):
-        assert mentions(markup, paths, plain_limit), markup
-    for markup in ('<a href="/posts/tuning-autovacuum/">', "<p>tuning autovacuum</p>", ""):
-        assert not mentions(markup, paths, plain_limit), markup
+        assert links_old_path(markup, "/posts/x/", mapping, (SITEURL,), spellings), markup
+    for markup in (
+        '<a href="/posts/tuning-autovacuum/">',
+        "<p>tuning autovacuum</p>",
+        f'<p><code>&lt;a href="{OLD}"&gt;</code> {OLD}</p>',
+        "",
+    ):
+        assert not links_old_path(markup, "/posts/x/", mapping, (SITEURL,), spellings), markup
+
+
+def test_past_the_limit_every_body_is_parsed():
+    many = "".join(f"/old/{n}/ {NEW}\n" for n in range(100))
+    assert old_spellings(redirect_map(rules_of(many))) is None
 
 
 # ---- A site built with them -----------------------------------------------------------

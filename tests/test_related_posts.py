@@ -4,7 +4,7 @@ against the seed listing's tags."""
 
 import pytest
 
-from plugins.article_page.article_page import related, related_positions
+from plugins.article_page.article_page import related
 from sitetools.build.builder import build
 from tests.conftest import copy_data
 
@@ -60,10 +60,13 @@ class Key(int):
         return int.__hash__(self)
 
 
-def test_positions_rank_as_related_does_and_an_unpublished_query_lists_published_posts():
-    tags = [t for _, t in POSTS]
-    queries = [(0, POSTS[0][1]), (None, ["rust", "llm"]), (3, ["rust"])]
-    assert related_positions((tags, queries, 3, 1)) == [[2, 4, 1], [0, 1, 3], []]
+def test_an_unpublished_query_lists_published_posts():
+    queries = [("p1", POSTS[0][1]), ("draft", ["rust", "llm"]), ("p4", ["rust"])]
+    assert related(POSTS, queries) == {
+        "p1": ["p3", "p5", "p2"],
+        "draft": ["p1", "p2", "p4"],
+        "p4": [],
+    }
 
 
 def test_twenty_thousand_posts_without_comparing_every_pair():

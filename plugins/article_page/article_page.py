@@ -5,15 +5,18 @@ article generator has read them all: `reading_minutes`, `newer_post` and
 import logging
 import math
 from collections import Counter, defaultdict
-from html.parser import HTMLParser
 from urllib.parse import quote, urlsplit
 
 from pelican import signals
 
-from sitetools.build.cache import Cache
+from plugins.post_cards.post_cards import text_tree
+from sitetools.build.cache import Cache, code_digest
 from sitetools.content.contents import body, contents_of
 
 logger = logging.getLogger(__name__)
+# (prose words, code words) per body, kept across builds: the preview computes
+# each miss on one CPU.
+_counts = Cache("reading-time")
 
 DEFAULTS = {
     "READING_TIME": {
@@ -28,12 +31,6 @@ DEFAULTS = {
     # Filled with REPO_URL (no trailing slash) and the source path under PATH.
     "EDIT_LINK": {"url_template": "{repo_url}/blob/main/content/{path}"},
 }
-
-# (prose words, code words) per body, kept across builds.
-_counts = Cache("reading-time")
-# The related posts' positions for the site's tags, kept across builds: an
-# edit that leaves every post's tags and date as they were ranks nothing.
-_rankings = Cache("related-posts")
 
 
 def settings_for(settings, name):
@@ -70,39 +67,15 @@ def setting_problems(settings):
     return problems
 
 
-class _Words(HTMLParser):
-    """Counts the words of an HTML body: those in <pre> apart (a <pre>'s text
-    is one text, tags or not), none in script, style or template."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.open = Counter()
-        self.prose = 0
-        self.code = []
-
-    def handle_starttag(self, tag, attrs):
-        self.open[tag] += 1
-        if tag == "pre":
-            self.code.append("")
-
-    def handle_endtag(self, tag):
-        self.open[tag] -= bool(self.open[tag])
-
-    def handle_data(self, data):
-        if self.open["script"] or self.open["style"] or self.open["template"]:
-            return
-        if self.open["pre"]:
-            self.code[-1] += data
-        else:
-            self.prose += len(data.split())
-
-
 def count_words(markup):
-    """(prose words, code words) in an HTML body; code is what sits in <pre>."""
-    parser = _Words()
-    parser.feed(str(markup or ""))
-    parser.close()
-    return parser.prose, sum(len(text.split()) for text in parser.code)
+    """(prose words, code words) in an HTML body; code is what sits in <pre>,
+    and nothing in script, style or template counts."""
+    tree = text_tree(markup, ("script", "style", "template"))
+    code = 0
+    for block in tree.css(":not(pre) > pre"):
+        code += len(block.text().split())
+        block.decompose()
+    return len(tree.body.text(separator=" ").split()), code
 
 
 def reading_minutes(prose_words, code_words, words_per_minute, code_words_per_minute):
@@ -144,16 +117,6 @@ def related(posts, queries=None, *, limit=3, min_shared=1):
     return found
 
 
-def related_positions(ranking):
-    """`related` on plain values, as the cache keeps it: `ranking` is
-    (tags of the published posts newest first, [(position or None, tags)] of
-    the posts to rank for, limit, min_shared); a list of positions per query."""
-    posts, queries, limit, min_shared = ranking
-    keyed = [(-1 - n if at is None else at, tags) for n, (at, tags) in enumerate(queries)]
-    found = related(enumerate(posts), keyed, limit=limit, min_shared=min_shared)
-    return [found[key] for key, _ in keyed]
-
-
 def edit_url(repo_url, relative_path, template=DEFAULTS["EDIT_LINK"]["url_template"]):
     """The edit link of a source file under the content folder, or None without REPO_URL."""
     if not repo_url:
@@ -175,20 +138,17 @@ def annotate(generator):
     template = settings_for(settings, "EDIT_LINK")["url_template"]
     options = settings_for(settings, "RELATED_POSTS")
     articles = contents_of(generator)
-    # Parsing every body is slow: counted on every CPU, kept across builds.
-    bodies = [body(article) for article in articles]
-    counts = _counts.map(settings, count_words, bodies, label="reading time")
     published = newest_first(generator.articles)
-    position = {article: at for at, article in enumerate(published)}
     tags = {a: [tag.name for tag in getattr(a, "tags", None) or ()] for a in articles}
-    ranking = (
-        [tags[article] for article in published],
-        [(position.get(article), tags[article]) for article in articles],
-        int(options["limit"]),
-        int(options["min_shared_tags"]),
+    found = related(
+        [(article, tags[article]) for article in published],
+        [(article, tags[article]) for article in articles],
+        limit=int(options["limit"]),
+        min_shared=int(options["min_shared_tags"]),
     )
-    ranked = _rankings.get(settings, related_positions, ranking)
-    found = {a: [published[at] for at in ats] for a, ats in zip(articles, ranked, strict=True)}
+    # The key covers this module's code, and the salt the walker's (post_cards).
+    bodies, walker = [body(article) for article in articles], code_digest(text_tree)
+    counts = _counts.map(settings, count_words, bodies, salt=walker, label="reading time")
     for article, (prose, code) in zip(articles, counts, strict=True):
         article.reading_minutes = reading_minutes(
             prose, code, rates["words_per_minute"], rates["code_words_per_minute"]

@@ -17,6 +17,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from justhtml import JustHTML
 from pelican import signals
+from selectolax.lexbor import LexborHTMLParser
 
 from sitetools.build.builder import BuildError
 from sitetools.content.contents import body, contents_of, set_body
@@ -51,9 +52,9 @@ def _slashless(path):
     return path.rstrip("/") or "/"
 
 
-def _path_of(url):
-    """The unquoted path of a site URL, without its ?query or #fragment."""
-    return unquote(url.split("#", 1)[0].split("?", 1)[0])
+def _key(url):
+    """A site URL as redirect_map keys it: unquoted, no ?query, #fragment or trailing slash."""
+    return _slashless(unquote(url.split("#", 1)[0].split("?", 1)[0]))
 
 
 def _path_problems(source, target):
@@ -103,20 +104,20 @@ def redirect_map(rules):
     rule for a path winning (as on Netlify, which matches either spelling)."""
     found = {}
     for rule in rules:
-        found.setdefault(_slashless(_path_of(rule.source)), rule)
+        found.setdefault(_key(rule.source), rule)
     return found
 
 
 def chain(path, mapping):
     """The rules a visit to `path` follows, in order, and whether they loop."""
     followed, seen = [], set()
-    key = _slashless(_path_of(path))
+    key = _key(path)
     while key in mapping:
         if key in seen:
             return followed, True
         seen.add(key)
         followed.append(mapping[key])
-        key = _slashless(_path_of(mapping[key].target))
+        key = _key(mapping[key].target)
     return followed, False
 
 
@@ -131,13 +132,9 @@ def loop_problems(rules):
     """One line per loop of redirects (A -> B -> A), at its first rule in the file."""
     mapping, problems, reported = redirect_map(rules), [], set()
     for rule in mapping.values():
-        followed, loops = chain(rule.source, mapping)
-        if not loops or rule.origin in reported:
-            continue
-        # The visit came back to a rule it had followed: from there on is the loop.
-        back = mapping[_slashless(_path_of(followed[-1].target))]
-        ring = followed[followed.index(back) :]
-        if rule not in ring:  # this rule only leads into a loop reported at its own rule
+        ring, loops = chain(rule.source, mapping)
+        # Reported at the loop's first rule, not at one that only leads into it.
+        if not loops or rule.origin in reported or mapping[_key(ring[-1].target)] is not rule:
             continue
         reported.update(each.origin for each in ring)
         steps = " -> ".join([*(each.source for each in ring), ring[0].source])
@@ -184,51 +181,12 @@ def site_problems(rules, output):
 
 # ---- Links to an old path lead where its redirects end ---------------------------
 
-# Past this many spellings of old paths, testing each against a body costs more
-# than splitting the body into words once: on the bench's 1,000 posts, 60
-# spellings one by one take 83 ms, 2,000 through the words 89 ms (an import
-# adds a path or more a post), 3 (the feed aliases) 5 ms.
-PLAIN_LIMIT = 64
-# What may end the last segment of a path written in markup.
-_SEPARATORS = str.maketrans(dict.fromkeys("/?#\"'<>\t\n\f\r ", " "))
 # The HTML tokenizer's whitespace (a CR reads as a line feed).
 _SPACE = "\t\n\f\r "
-
-
-class OldPaths(NamedTuple):
-    mapping: dict  # redirect_map
-    needles: tuple  # every way a body may spell an old path
-    by_segment: dict  # a spelling's last segment -> the spellings ending in it
-    always: tuple  # spellings no word of a body could match: tested one by one
-
-
-def old_paths(rules):
-    """The old paths of `rules`, and how a body may spell each: unquoted,
-    percent-encoded or as written, any of these with & as &amp;."""
-    mapping, spellings = redirect_map(rules), set()
-    for key, rule in mapping.items():
-        for spelled in {key, quote(key, safe="/%"), _slashless(rule.source)}:
-            spellings |= {spelled, spelled.replace("&", "&amp;")}
-    by_segment, always = {}, []
-    for needle in sorted(spellings):
-        segment = needle.rsplit("/", 1)[-1]
-        if segment and segment.translate(_SEPARATORS) == segment:
-            by_segment.setdefault(segment, []).append(needle)
-        else:
-            always.append(needle)
-    return OldPaths(mapping, tuple(sorted(spellings)), by_segment, tuple(always))
-
-
-def mentions(markup, paths, plain_limit=PLAIN_LIMIT):
-    """Whether `markup` holds one of the old paths as text: the cheap test that
-    spares a body without any the parse. A few paths are looked for one by
-    one; many, only those whose last segment is a word of the body."""
-    if len(paths.needles) <= plain_limit:
-        return any(needle in markup for needle in paths.needles)
-    words = set(markup.translate(_SEPARATORS).split())
-    shared = words & paths.by_segment.keys()
-    found = [needle for word in shared for needle in paths.by_segment[word]]
-    return any(needle in markup for needle in (*paths.always, *found))
+# Up to this many spellings of old paths, looking for each in a body is cheaper
+# than lexbor's parse of it (3, the feed aliases: 0.02 ms a post; a parse, 0.26);
+# past it, every body is parsed.
+PLAIN_LIMIT = 64
 
 
 def redirected_url(href, page, mapping, origins=()):
@@ -254,43 +212,56 @@ def redirected_url(href, page, mapping, origins=()):
     return prefix + new.path + f"?{query}" * bool(query) + f"#{fragment}" * bool(fragment)
 
 
+def old_spellings(mapping):
+    """Every way a body may spell an old path of `mapping` (unquoted,
+    percent-encoded or as written, any with & as &amp;); None past PLAIN_LIMIT."""
+    spellings = set()
+    for key, rule in mapping.items():
+        for spelled in {key, quote(key, safe="/%"), _slashless(rule.source)}:
+            spellings |= {spelled, spelled.replace("&", "&amp;")}
+    return spellings if len(spellings) <= PLAIN_LIMIT else None
+
+
+def links_old_path(markup, page, mapping, origins=(), spellings=None):
+    """Whether an <a> or <area> of `markup` links an old path. A body holding
+    none of `spellings` (old_spellings) is not parsed; lexbor's fast parse
+    spares the rest that link none justhtml's located one."""
+    if spellings is not None and not any(spelled in markup for spelled in spellings):
+        return False
+    return any(
+        redirected_url(node.attributes.get("href") or "", page, mapping, origins)
+        for node in LexborHTMLParser(markup).css("a[href], area[href]")
+    )
+
+
 def attribute_spans(markup, start):
     """[(name, value start, value end, quote)] of the start tag whose "<" is at
     `start`, read by the HTML tokenizer's attribute states (WHATWG 13.2.5.32-39):
     a value-less attribute has (None, None), an unquoted value the quote ""."""
-    spans, at, end = [], start + 1, len(markup)
-    while at < end and markup[at] not in f"{_SPACE}/>":  # the tag name
-        at += 1
-    while at < end:
-        if markup[at] in f"{_SPACE}/":  # between attributes; a lone "/" is no attribute
+
+    def past(at, chars, inside=True):  # the first place from `at` (not) in `chars`
+        while at < len(markup) and (markup[at] in chars) == inside:
             at += 1
-            continue
-        if markup[at] == ">":
-            break
-        name_start, at = at, at + 1  # a name's first character is its own, even "="
-        while at < end and markup[at] not in f"{_SPACE}/>=":
-            at += 1
-        name = markup[name_start:at].lower()
-        while at < end and markup[at] in _SPACE:
-            at += 1
-        if at >= end or markup[at] != "=":
+        return at
+
+    spans, at = [], past(start + 1, f"{_SPACE}/>", inside=False)  # past the tag name
+    while True:
+        at = past(at, f"{_SPACE}/")  # between attributes; a lone "/" is no attribute
+        if at >= len(markup) or markup[at] == ">":
+            return spans
+        name_end = past(at + 1, f"{_SPACE}/>=", inside=False)  # a name's first character is its own
+        name, at = markup[at:name_end].lower(), past(name_end, _SPACE)
+        if markup[at : at + 1] != "=":
             spans.append((name, None, None, ""))
             continue
-        at += 1
-        while at < end and markup[at] in _SPACE:
-            at += 1
-        if at < end and markup[at] in "\"'":
-            close = markup.find(markup[at], at + 1)
-            if close < 0:  # the tag never ends
-                break
-            spans.append((name, at + 1, close, markup[at]))
-            at = close + 1
-        else:
-            value_start = at
-            while at < end and markup[at] not in f"{_SPACE}>":
-                at += 1
-            spans.append((name, value_start, at, ""))
-    return spans
+        at = past(at + 1, _SPACE)
+        quote_mark = markup[at] if markup[at : at + 1] in ("'", '"') else ""
+        value_start = at + len(quote_mark)
+        at = markup.find(quote_mark, value_start) if quote_mark else past(at, f"{_SPACE}>", False)
+        if at < 0:  # the tag never ends
+            return spans
+        spans.append((name, value_start, at, quote_mark))
+        at += len(quote_mark)
 
 
 def _attribute_text(value, quote_mark):
@@ -355,22 +326,20 @@ def follow_old_links(generators):
     if settings is None or not in_use(settings):
         return
     rules, _problems = site_rules(settings)  # a bad line is reported once the site is written
-    paths = old_paths(rules)
-    if not paths.mapping:
-        return
-    origins = (settings.get("SITEURL") or "",)
-    for content in contents_of(*generators):
-        markup = body(content)
-        if not mentions(markup, paths):
+    mapping, origins = redirect_map(rules), (settings.get("SITEURL") or "",)
+    spellings = old_spellings(mapping)
+    for content in contents_of(*generators) if mapping else ():
+        markup, page = body(content), "/" + (content.url or "")
+        if not links_old_path(markup, page, mapping, origins, spellings):
             continue
-        new, left = rewrite_links(markup, "/" + (content.url or ""), paths.mapping, origins)
+        new, left = rewrite_links(markup, page, mapping, origins)
         for href in left:
             logger.warning(
                 "%s: link: %s is an old path that redirects, but its markup does not read "
                 "back as written, so it was left; write the new URL, %s",
                 display_path(content.source_path),
                 href,
-                redirected_url(href, "/" + (content.url or ""), paths.mapping, origins),
+                redirected_url(href, page, mapping, origins),
             )
         if new != markup:
             set_body(content, new)

@@ -6,21 +6,21 @@ this plugin comes after pelican.plugins.sitemap in PLUGINS."""
 
 import logging
 import os
-import re
 from xml.dom import minidom
 
 from pelican import signals
 
 from sitetools.build.builder import BuildError
+from sitetools.content.contents import contents_of
 
 logger = logging.getLogger(__name__)
 
 SITEMAP_PLUGIN = "pelican.plugins.sitemap"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
-# This build's newest date and the sitemap addresses of the dated pages it
-# wrote, until finalized empties it.
-_build = {"newest": None, "dated": set(), "siteurl": ""}
+# This build's newest date and the W3C dates of its content (the dates the
+# sitemap gives dated pages), until finalized empties it.
+_build = {"newest": None, "dated": set()}
 
 
 def newest_date(contents):
@@ -42,21 +42,14 @@ def w3c_date(stamp):
     return text if stamp.tzinfo else text + "-00:00"
 
 
-def sitemap_loc(siteurl, url):
-    """The <loc> pelican-sitemap writes for a page at `url` (index.html dropped)."""
-    return f"{siteurl}/" + re.sub(r"(?:^|(?<=/))index\.html$", "", url)
-
-
-def date_undated(xml_bytes, dated_locs, stamp):
-    """The sitemap `xml_bytes` with the <lastmod> of every entry whose <loc>
-    is not in `dated_locs` set to the W3C date of `stamp`."""
+def date_undated(xml_bytes, dated, stamp):
+    """The sitemap `xml_bytes` with every <lastmod> that is none of the `dated`
+    W3C dates (those of the content, which the sitemap gives their pages) set
+    to the W3C date of `stamp`."""
     document = minidom.parseString(xml_bytes)  # keeps every prefix as written
-    for entry in document.getElementsByTagNameNS(SITEMAP_NS, "url"):
-        loc = entry.getElementsByTagNameNS(SITEMAP_NS, "loc")
-        where = "".join(node.data for node in loc[0].childNodes) if loc else ""
-        for lastmod in entry.getElementsByTagNameNS(SITEMAP_NS, "lastmod"):
-            if where.strip() not in dated_locs:
-                lastmod.childNodes[:] = [document.createTextNode(w3c_date(stamp))]
+    for lastmod in document.getElementsByTagNameNS(SITEMAP_NS, "lastmod"):
+        if "".join(node.data for node in lastmod.childNodes).strip() not in dated:
+            lastmod.childNodes[:] = [document.createTextNode(w3c_date(stamp))]
     return document.toxml(encoding="utf-8") + b"\n"
 
 
@@ -79,15 +72,10 @@ def note_newest(generators):
         raise BuildError([problem])
     contents = [item for gen in generators for name in ("articles", "pages")
                 for item in getattr(gen, name, ())]  # fmt: skip
-    _build.update(newest=newest_date(contents), dated=set(), siteurl=settings["SITEURL"])
-
-
-def note_dated(_path, context):
-    """A dated article or page written: the sitemap keeps its own date
-    (pelican-sitemap reads the same context)."""
-    item = context.get("article") or context.get("page")
-    if _build["newest"] is not None and newest_date([item]) is not None:
-        _build["dated"].add(sitemap_loc(_build["siteurl"], item.url))
+    stamps = (
+        getattr(c, "modified", None) or getattr(c, "date", None) for c in contents_of(*generators)
+    )
+    _build.update(newest=newest_date(contents), dated={w3c_date(s) for s in stamps if s})
 
 
 def fix_sitemap(pelican):
@@ -111,8 +99,6 @@ def fix_sitemap(pelican):
 def register():
     # Every article and page is read: the newest date is known.
     signals.all_generators_finalized.connect(note_newest)
-    # Each page written: whether the sitemap dates it by its own article or page.
-    signals.content_written.connect(note_dated)
     # pelican-sitemap writes sitemap.xml in `finalized`; Pelican calls receivers
     # in plugin order, and this plugin is listed after it.
     signals.finalized.connect(fix_sitemap)
