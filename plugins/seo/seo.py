@@ -1,12 +1,10 @@
-"""What a page says about itself in <head>: canonical URL, robots, feed links,
-OpenGraph and Twitter tags, and JSON-LD.
-
-base.html calls `head_meta(title, description)` with the page's <title> and
-meta description; partials/head.html prints what comes back. The rest is read
-from the page's context (template name, article, page, tag, output_file,
-articles_page). URLs are built from the settings' SITEURL, never a dev page's
-relative one: a build without an absolute SITEURL has no canonical URL and no
-og:url. The JSON-LD author is AUTHOR, with AUTHOR_PROFILE_URL as its `url`.
+"""What a page says about itself in <head>: theme/templates/partials/head_meta.html
+prints robots, canonical, feed links, OpenGraph, Twitter and JSON-LD (`tojson`)
+from the page's values; this plugin computes only what the page does not hold
+(`head_meta()`: canonical URL, noindex, the sharing image, the front page's
+posts). URLs are built from the settings' SITEURL, never a dev page's relative
+one: a build without an absolute SITEURL has no canonical URL and no og:url.
+The JSON-LD author is AUTHOR, with AUTHOR_PROFILE_URL (checked here) as its `url`.
 
 A post's own `Image:` is its og:image (else the generated card). One larger
 than 1200×630 is shared as a copy: upright (its EXIF orientation applied), cut
@@ -27,7 +25,6 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from jinja2 import pass_context
-from markupsafe import Markup
 from pelican import signals
 
 from sitetools.build import cache
@@ -45,15 +42,6 @@ DEFAULTS = {
     "noindex_templates": ["404", "search"],
     # Templates that have no address of their own (no canonical or og:url).
     "no_canonical_templates": ["404"],
-    # Feed titles; {site} is SITENAME, {tag} the tag's name.
-    "feed_titles": {
-        "FEED_ATOM": "{site} (Atom)",
-        "FEED_RSS": "{site} (RSS)",
-        "FEED_ALL_ATOM": "{site}: all posts (Atom)",
-        "FEED_ALL_RSS": "{site}: all posts (RSS)",
-        "TAG_FEED_ATOM": "{site}: posts tagged {tag} (Atom)",
-        "TAG_FEED_RSS": "{site}: posts tagged {tag} (RSS)",
-    },
     # A post's own Image: larger than this (either side) is shared as a copy of
     # this size: the generated cards' 1.91:1, which sharing previews show.
     "image_width": 1200,
@@ -65,13 +53,6 @@ DEFAULTS = {
     "image_max_pixels": 40_000_000,
     "jpeg_quality": 85,
 }
-
-FEED_TYPES = {"ATOM": "application/atom+xml", "RSS": "application/rss+xml"}
-SITE_FEEDS = ("FEED_ATOM", "FEED_RSS", "FEED_ALL_ATOM", "FEED_ALL_RSS")
-TAG_FEEDS = ("TAG_FEED_ATOM", "TAG_FEED_RSS")
-# Written as JSON escapes, so that no title can close the <script> element.
-_SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
-_SCRIPT_UNSAFE |= {"\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
 def settings_for(settings):
@@ -89,25 +70,6 @@ def page_path(output_file):
     return path.removesuffix("index.html") if f"/{path}".endswith("/index.html") else path
 
 
-def plain(value):
-    """Rendered block text -> plain text: tags dropped, entities decoded."""
-    if isinstance(value, Markup):
-        return value.striptags()
-    return " ".join(str(value or "").split())
-
-
-def script_json(data):
-    """JSON for a <script> element: nothing in it can end the element early."""
-    text = json.dumps(data, ensure_ascii=False)
-    for char, escaped in _SCRIPT_UNSAFE.items():
-        text = text.replace(char, escaped)
-    return Markup(text)
-
-
-def iso(date):
-    return date.isoformat() if date else None
-
-
 def is_absolute(url):
     """True for an absolute http(s) URL, such as a production SITEURL."""
     parts = urlsplit(str(url or ""))
@@ -122,108 +84,6 @@ def author_url_problem(author_url):
         f"AUTHOR_PROFILE_URL must be an absolute http(s) address, such as "
         f"https://example.org/about/, got {author_url!r}: fix it in pelicanconf.py"
     )
-
-
-def feed_links(settings, options, tag=None):
-    """<link rel=alternate> targets: the site's feeds, plus a tag's own on its page."""
-    domain = settings.get("FEED_DOMAIN") or settings.get("SITEURL", "")
-    links = []
-    for key in SITE_FEEDS + (TAG_FEEDS if tag is not None else ()):
-        if settings.get(key):
-            url = str(settings.get(f"{key}_URL") or settings[key])
-            if key in TAG_FEEDS:
-                url = url.format(slug=tag.slug)
-            title = options["feed_titles"].get(key, "{site}")
-            links.append(
-                {
-                    "type": FEED_TYPES[key.rsplit("_", 1)[1]],
-                    "title": title.format(site=settings.get("SITENAME", ""), tag=tag),
-                    "href": absolute_url(domain, url),
-                }
-            )
-    return links
-
-
-def person(settings):
-    """schema.org Person for AUTHOR, with AUTHOR_PROFILE_URL as its url when set."""
-    data = {"@type": "Person", "name": settings.get("AUTHOR", "")}
-    if is_absolute(settings.get("AUTHOR_PROFILE_URL")):
-        data["url"] = str(settings["AUTHOR_PROFILE_URL"])
-    return data
-
-
-def blog_posting(article, url, settings, image_url=None):
-    """schema.org BlogPosting for one article (no url in a development build)."""
-    home = absolute_url(settings.get("SITEURL", ""), "")
-    data = {
-        "@context": "https://schema.org",
-        "@type": "BlogPosting",
-        "headline": str(article.title),
-        "description": getattr(article, "one_line_summary", ""),
-        "datePublished": iso(article.date),
-        "dateModified": iso(getattr(article, "modified", None) or article.date),
-        "author": person(settings),
-        "keywords": [tag.name for tag in getattr(article, "tags", None) or ()],
-        "isPartOf": {"@type": "Blog", "@id": f"{home}#blog", "name": settings.get("SITENAME")},
-    }
-    if url:
-        data |= {"url": url, "mainEntityOfPage": {"@type": "WebPage", "@id": url}}
-    if image_url:
-        data["image"] = image_url
-    if files := getattr(article, "data_files", None):
-        data["hasPart"] = dataset(data, files, settings)
-    return data
-
-
-def dataset(posting, files, settings):
-    """schema.org Dataset for a post's raw data files (data_files), one DataDownload each."""
-    siteurl = settings.get("SITEURL", "")
-    download = [
-        {
-            "@type": "DataDownload",
-            "name": item["name"],
-            "contentUrl": absolute_url(siteurl, item["url"]),
-            "encodingFormat": item["media_type"],
-            "contentSize": item["size"],
-        }
-        for item in files
-    ]
-    keys = ("headline", "description", "author", "datePublished", "keywords", "url")
-    about = {key: posting[key] for key in keys if posting.get(key)}
-    about["name"] = about.pop("headline")
-    about["creator"] = about.pop("author")
-    return {"@type": "Dataset", **about, "isAccessibleForFree": True, "distribution": download}
-
-
-def front_page_graph(settings, articles, description):
-    """schema.org WebSite and Blog for the front page, listing its posts."""
-    siteurl = settings.get("SITEURL", "")
-    home = absolute_url(siteurl, "")
-    about = {"name": settings.get("SITENAME"), "description": description, "url": home}
-    website = {"@type": "WebSite", "@id": f"{home}#website", **about}
-    website["inLanguage"] = settings.get("DEFAULT_LANG")
-    search_url = settings.get("SEARCH_URL")
-    if search_url and "search" in (settings.get("DIRECT_TEMPLATES") or ()):
-        website["potentialAction"] = {
-            "@type": "SearchAction",
-            "target": {
-                "@type": "EntryPoint",
-                "urlTemplate": absolute_url(siteurl, search_url) + "?q={search_term_string}",
-            },
-            "query-input": "required name=search_term_string",
-        }
-    blog = {"@type": "Blog", "@id": f"{home}#blog", **about, "author": person(settings)}
-    blog["isPartOf"] = {"@id": f"{home}#website"}
-    blog["blogPost"] = [
-        {
-            "@type": "BlogPosting",
-            "headline": str(article.title),
-            "url": absolute_url(siteurl, article.url),
-            "datePublished": iso(article.date),
-        }
-        for article in articles
-    ]
-    return {"@context": "https://schema.org", "@graph": [website, blog]}
 
 
 def image_source(content, static_content):
@@ -407,82 +267,45 @@ def publish_post_images(pelican):
     _state.update(cache_dir=None, output_dir=None, used={})
 
 
-def head_for(context, settings, title, description):
-    """The head tags for the page being rendered (a pure function of its context):
-    canonical, robots, feeds (dicts: type, title, href), properties (OpenGraph
-    pairs), names (Twitter pairs) and json_ld."""
-    options = settings_for(settings)
+def head_for(context, settings, options):
+    """What partials/head_meta.html cannot read off the page being rendered:
+    its canonical URL (None without an absolute SITEURL), whether it asks not
+    to be indexed, its sharing image (url made absolute) and, on the front
+    page's first listing, the posts its JSON-LD lists (else None)."""
     siteurl = settings.get("SITEURL", "")
-    article, tag = context.get("article"), context.get("tag")
-    content = article or context.get("page")
+    content = context.get("article") or context.get("page")
     template = PurePosixPath(str(context.name or "")).stem
-    description = plain(description)
     canonical = None
     if is_absolute(siteurl) and template not in options["no_canonical_templates"]:
         canonical = absolute_url(siteurl, page_path(context.get("output_file")))
-    draft = getattr(content, "status", "published") == "draft"
-    noindex = template in options["noindex_templates"] or draft
-
-    og_title = str(content.title) if content is not None else plain(title)
     image = (
         getattr(content, "shared_image", None)
         or getattr(content, "social_image", None)
         or context.get("site_social_image")
     )
-    image_url = absolute_url(siteurl, image.url) if image else None
-    properties = [
-        ("og:site_name", settings.get("SITENAME", "")),
-        ("og:type", "article" if article is not None else "website"),
-        ("og:title", og_title),
-        ("og:description", description),
-        *([("og:url", canonical)] if canonical else []),
-    ]
-    names = [
-        ("twitter:card", options["twitter_card"]),
-        ("twitter:title", og_title),
-        ("twitter:description", description),
-    ]
     if image:
-        properties += [
-            ("og:image", image_url),
-            ("og:image:width", str(image.width)),
-            ("og:image:height", str(image.height)),
-            ("og:image:alt", image.alt),
-        ]
-        names += [("twitter:image", image_url), ("twitter:image:alt", image.alt)]
-    if options["twitter_site"]:
-        names.append(("twitter:site", options["twitter_site"]))
-
-    json_ld, listing = None, context.get("articles_page")
-    if article is not None:
-        properties.append(("article:published_time", iso(article.date)))
-        if getattr(article, "modified", None):
-            properties.append(("article:modified_time", iso(article.modified)))
-        properties += [("article:tag", t.name) for t in getattr(article, "tags", ())]
-        json_ld = script_json(blog_posting(article, canonical, settings, image_url))
-    elif template == "index" and (listing is None or listing.number == 1):
-        shown = listing.object_list if listing else context.get("articles") or ()
-        json_ld = script_json(front_page_graph(settings, shown, description))
+        image = SimpleNamespace(**{**vars(image), "url": absolute_url(siteurl, image.url)})
+    listing, front_page = context.get("articles_page"), None
+    if template == "index" and (listing is None or listing.number == 1):
+        front_page = listing.object_list if listing else context.get("articles") or ()
+    draft = getattr(content, "status", "published") == "draft"
     return {
         "canonical": canonical,
-        "robots": "noindex" if noindex else None,
-        "feeds": feed_links(settings, options, tag),
-        "properties": properties,
-        "names": names,
-        "json_ld": json_ld,
+        "noindex": template in options["noindex_templates"] or draft,
+        "image": image,
+        "front_page": front_page,
+        "options": options,
     }
 
 
 def add_head_meta(generator):
-    """Templates get `head_meta(title, description)` and `absolute_url(path)`,
-    bound to the real settings (robots.txt needs the real SITEURL)."""
+    """Templates get `head_meta()` and `absolute_url(path)`, bound to the real
+    settings (a development page's SITEURL is relative; robots.txt needs the real one)."""
     settings = generator.settings
-
-    @pass_context
-    def head_meta(context, title="", description=""):
-        return head_for(context, settings, title, description)
-
-    generator.env.globals["head_meta"] = head_meta
+    options = settings_for(settings)
+    generator.env.globals["head_meta"] = pass_context(
+        lambda context: head_for(context, settings, options)
+    )
     generator.env.globals["absolute_url"] = lambda path="": absolute_url(
         settings.get("SITEURL", ""), path
     )
