@@ -17,7 +17,6 @@ from pathlib import Path
 from bs4 import BeautifulSoup, Comment
 from markdown import Markdown
 from markdown.blockprocessors import ReferenceProcessor
-from markdown.extensions.meta import BEGIN_RE, END_RE, META_MORE_RE, META_RE
 from pelican import signals
 from pelican.readers import MarkdownReader
 
@@ -41,6 +40,8 @@ _LINK = re.compile(
 # What may be hidden text: an HTML comment, and a reference definition (by
 # Python-Markdown's own pattern). Only candidates: the renderer decides.
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+# Python-Markdown's header reader, which ends a header where Pelican's reader does.
+_HEADER = Markdown(extensions=["meta"]).preprocessors["meta"]
 # Renders of one post tried to tell hidden candidates from shown ones.
 MAX_RENDERS = 64
 
@@ -60,20 +61,10 @@ def markdown_path(save_as):
 
 
 def markdown_body(text):
-    """A Markdown source without its header, which ends where Python-Markdown's
-    meta extension (Pelican's reader uses it) stops reading one."""
+    """A Markdown source without its header, cut where Python-Markdown's meta
+    extension (Pelican's reader uses it) stops reading one."""
     lines = text.lstrip("\ufeff").split("\n")
-    index = 1 if lines and BEGIN_RE.match(lines[0]) else 0
-    seen_key = False
-    while index < len(lines) and lines[index].strip():
-        line = lines[index]
-        if END_RE.match(line):
-            index += 1
-            break
-        if not (META_RE.match(line) or (seen_key and META_MORE_RE.match(line))):
-            break
-        seen_key, index = True, index + 1
-    return "\n".join(lines[index:]).strip("\n")
+    return "\n".join(_HEADER.run(lines)).strip("\n")
 
 
 def hidden_candidates(body):
