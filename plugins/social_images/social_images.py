@@ -18,11 +18,10 @@ Articles get `article.social_image`; other pages the context's `site_social_imag
 import functools
 import html
 import io
-import json
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import smartypants
 from pelican import signals
@@ -73,16 +72,6 @@ PNG_LEVEL = 3
 # This build's images ({name in the cache folder: inputs}), and how many it drew;
 # reset in `finalized`.
 _state = {"cache_dir": None, "used": {}, "options": None, "drawn": 0}
-# ((inputs, hash) of a title, label and site name under one layout), kept across builds.
-_cards = cache.Cache("social-images")
-
-
-@dataclass(frozen=True)
-class SocialImage:
-    url: str  # relative to the site root, like article.url
-    width: int
-    height: int
-    alt: str
 
 
 def settings_for(settings):
@@ -157,12 +146,6 @@ def card_inputs(title, label, site_name, options, layout=None):
         "site_name": str(site_name),
         "layout": layout,
     }
-
-
-def named_card(title, label, site_name, layout):
-    """(card_inputs without the layout, card_hash) of one image."""
-    inputs = card_inputs(title, label, site_name, None, layout)
-    return {k: v for k, v in inputs.items() if k != "layout"}, card_hash(inputs)
 
 
 def card_hash(inputs, draw=None):
@@ -288,27 +271,19 @@ def make_cards(generator):
             [f"SOCIAL_IMAGES font: no file at {font_path(options)}; point 'font' at a .ttf file"]
         )
     cache_dir = Path(settings["CACHE_PATH"]) / options["cache_dir"]
-    site_name = settings.get("SITENAME", "")
-    cards = [("SITE_TAGLINE", None, "site", settings.get("SITE_TAGLINE") or site_name, "")]
+    site_name, layout = settings.get("SITENAME", ""), layout_of(options)
+
+    def job(where, article, slug, title, label):
+        inputs = card_inputs(title, label, site_name, options, layout)
+        return where, article, f"{slug}-{card_hash(inputs)}.png", inputs
+
+    jobs = [job("SITE_TAGLINE", None, "site", settings.get("SITE_TAGLINE") or site_name, "")]
     for article in contents_of(generator):
         if article.save_as:  # else not written in this build (drafts in production)
             tags = " / ".join(tag.name for tag in getattr(article, "tags", None) or ())
             label = getattr(article, "tag_label", None) or tags
-            cards.append(
-                (f"{article.source_path}: Title", article, article.slug, article.title, label)
-            )
-    # Typesetting a title and hashing its inputs is kept across builds too.
-    layout = layout_of(options)
-    made = _cards.map(
-        settings,
-        lambda card: named_card(*card, layout),
-        [(str(title), str(label or ""), str(site_name)) for *_, title, label in cards],
-        salt=json.dumps(layout, sort_keys=True),
-    )
-    jobs = [
-        (where, article, f"{slug}-{digest}.png", {**inputs, "layout": layout})
-        for (where, article, slug, *_), (inputs, digest) in zip(cards, made, strict=True)
-    ]
+            where = f"{article.source_path}: Title"
+            jobs.append(job(where, article, article.slug, article.title, label))
     kept = cache.Files(cache_dir)
     wanted = {name: inputs for *_, name, inputs in jobs}
     missing = [(name, inputs) for name, inputs in wanted.items() if kept.read(name) is None]
@@ -326,7 +301,8 @@ def make_cards(generator):
     for _, article, name, inputs in jobs:
         alt = f"{inputs['title']} — {inputs['site_name']}"
         alt += f"; tags: {inputs['label']}" if inputs["label"] else ""
-        image = SocialImage(f"{options['output_dir'].strip('/')}/{name}", width, height, alt)
+        url = f"{options['output_dir'].strip('/')}/{name}"  # from the site root, like article.url
+        image = SimpleNamespace(url=url, width=width, height=height, alt=alt)
         if article is None:
             generator.context["site_social_image"] = image
         else:
