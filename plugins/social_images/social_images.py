@@ -83,6 +83,8 @@ SHADES = 85
 # costs 30-50% more time to save 4 KiB of a 21 KiB image).
 PNG_LEVEL = 3
 
+# The options that do not shape a card.
+NOT_DRAWN = ("output_dir", "cache_dir", "image_max_pixels", "jpeg_quality")
 # This build's images ({name in the cache folder: what makes it again}), and
 # how many it made; reset in `finalized`.
 _state = {"cache_dir": None, "output_dir": None, "used": {}, "drawn": 0}
@@ -149,7 +151,7 @@ def fit_or_cut(text, font_file, sizes, max_width, *, max_height):
 
 def layout_of(options):
     """What shapes every image alike: the options that draw, with the font file's digest."""
-    layout = {key: options[key] for key in DEFAULTS if key not in ("output_dir", "cache_dir")}
+    layout = {key: options[key] for key in DEFAULTS if key not in NOT_DRAWN}
     return {**layout, "font": cache.file_digest(font_path(options))}
 
 
