@@ -1,15 +1,14 @@
 """What a page says about itself in <head>: theme/templates/partials/head_meta.html
 prints robots, canonical, feed links, OpenGraph, Twitter and JSON-LD (`tojson`)
 from the page's values; this plugin computes only what the page does not hold
-(`head_meta()`: canonical URL, noindex, the sharing image, the front page's
-posts). URLs are built from the settings' SITEURL, never a dev page's relative
-one: a build without an absolute SITEURL has no canonical URL and no og:url.
+(`head_meta()`: canonical URL, noindex, the front page's posts). URLs are built
+from the settings' SITEURL, never a dev page's relative one: a build without an
+absolute SITEURL has no canonical URL and no og:url.
 The JSON-LD author is AUTHOR, with AUTHOR_PROFILE_URL (checked here) as its `url`.
 """
 
 import logging
 from pathlib import PurePosixPath
-from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from jinja2 import pass_context
@@ -63,17 +62,14 @@ def author_url_problem(author_url):
 def head_for(context, settings, options):
     """What partials/head_meta.html cannot read off the page being rendered:
     its canonical URL (None without an absolute SITEURL), whether it asks not
-    to be indexed, its sharing image (url made absolute) and, on the front
-    page's first listing, the posts its JSON-LD lists (else None)."""
+    to be indexed and, on the front page's first listing, the posts its JSON-LD
+    lists (else None)."""
     siteurl = settings.get("SITEURL", "")
     content = context.get("article") or context.get("page")
     template = PurePosixPath(str(context.name or "")).stem
     canonical = None
     if is_absolute(siteurl) and template not in options["no_canonical_templates"]:
         canonical = absolute_url(siteurl, page_path(context.get("output_file")))
-    image = getattr(content, "social_image", None) or context.get("site_social_image")
-    if image:
-        image = SimpleNamespace(**{**vars(image), "url": absolute_url(siteurl, image.url)})
     listing, front_page = context.get("articles_page"), None
     if template == "index" and (listing is None or listing.number == 1):
         front_page = listing.object_list if listing else context.get("articles") or ()
@@ -81,7 +77,6 @@ def head_for(context, settings, options):
     return {
         "canonical": canonical,
         "noindex": template in options["noindex_templates"] or draft,
-        "image": image,
         "front_page": front_page,
         "options": options,
     }
