@@ -293,23 +293,27 @@ def image_source(content, static_content):
 
 def image_facts(path, limit):
     """What an image's header says: {"size": [width, height] as shown,
-    "orientation", "alpha"}, or {"pixels": n} over `limit`, decoding nothing;
-    {"error": why} when Pillow refuses it."""
+    "orientation", "alpha"}; or, decoding nothing, why it is not shared: more
+    pixels than `limit`, or more than Pillow's own limit."""
     try:
         with Image.open(path) as image:
             width, height = image.size
-            if width * height > limit:
-                return {"pixels": width * height, "size": [width, height]}
-            # A PNG without EXIF before its pixels is read to its end to look for it.
-            orientation = int(image.getexif().get(0x0112, 1) or 1)
-            alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
-                "transparency" in image.info
-            )
-    except Image.DecompressionBombError as error:  # past Pillow's own limit
-        return {"error": str(error)}
-    if orientation in _QUARTER_TURNS:
-        width, height = height, width
-    return {"size": [width, height], "orientation": orientation, "alpha": alpha}
+            what = f"is {width}×{height} ({width * height / 1e6:.0f} megapixels)"
+            if width * height <= limit:
+                # A PNG without EXIF before its pixels is read to its end to look for it.
+                orientation = int(image.getexif().get(0x0112, 1) or 1)
+                alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+                    "transparency" in image.info
+                )
+                turned = orientation in _QUARTER_TURNS
+                size = [height, width] if turned else [width, height]
+                return {"size": size, "orientation": orientation, "alpha": alpha}
+    except Image.DecompressionBombError as error:
+        what = f"cannot be read safely ({error})"
+    return (
+        f"{what}, more than the {limit / 1e6:g}-megapixel limit for a social image; "
+        "save a smaller copy (1200×630 is what is shown) and point Image: at it"
+    )
 
 
 def share_plan(width, height, max_width, max_height):
@@ -346,30 +350,15 @@ def shared_copy(path, inputs):
     return buffer.getvalue()
 
 
-def too_big(where, relative, facts, limit):
-    """The report line for an Image: that is not decoded, with the fix."""
-    if "pixels" in facts:
-        width, height = facts["size"]
-        what = f"is {width}×{height} ({facts['pixels'] / 1e6:.0f} megapixels)"
-    else:
-        what = f"cannot be read safely ({facts['error']})"
-    return (
-        f"{where}: {relative} {what}, more than the {limit / 1e6:g}-megapixel limit "
-        "for a social image; save a smaller copy (1200×630 is what is shown) and point "
-        "Image: at it"
-    )
-
-
 def own_image(content, static, options, kept, used):
     """The sharing image of a post's own Image: (`static`): the file itself
     when it fits and is upright, else its copy of the cards' size, made now if
     new and listed in `used`; None once the error is logged."""
-    limit = int(options["image_max_pixels"])
-    facts = image_facts(static.source_path, limit)
+    facts = image_facts(static.source_path, int(options["image_max_pixels"]))
     line = header_line(content.source_path, "image")
     where = f"{display_path(content.source_path)}:{line}: Image"
-    if "size" not in facts or "pixels" in facts:
-        logger.error(too_big(where, static.relative_source_path, facts, limit))
+    if isinstance(facts, str):
+        logger.error("%s: %s %s", where, static.relative_source_path, facts)
         return None
     (width, height), alt = facts["size"], str(content.title)
     plan = share_plan(width, height, int(options["width"]), int(options["height"]))
