@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from plugins.seo.seo import absolute_url, author_url_problem, page_path, script_json
+from plugins.seo.seo import absolute_url, author_url_problem, page_path
 from sitetools.build.builder import load_settings
 from tests.conftest import DATA, build_site, page_by_title, read_html
 
@@ -253,15 +253,6 @@ def test_absolute_url(siteurl, path, expected):
 )
 def test_page_path(output_file, expected):
     assert page_path(output_file) == expected
-
-
-@pytest.mark.parametrize(
-    "value", ["</script><script>alert(1)</script>", "a & b", "<!-- x -->", "\u2028line"]
-)
-def test_script_json_round_trips_and_never_holds_markup(value):
-    text = str(script_json({"headline": value}))
-    assert not set("<>&") & set(text), text
-    assert json.loads(text) == {"headline": value}
 
 
 # -- Development builds and the author's address ------------------------------

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from PIL import Image
 
-from plugins.seo.seo import share_plan
+from plugins.social_images.social_images import share_plan
 from sitetools.build.builder import BuildError, build
 from tests.conftest import read_html
 
@@ -108,7 +108,7 @@ def built(tmp_path_factory):
     content = write_content(base / "content", images(), POSTS)
     outputs = {"cold": build_into(base, "cold", content)}
     outputs["again"] = build_into(base, "again", content)
-    kept = base / "cold-cache" / "post_images"
+    kept = base / "cold-cache" / "social_images"
     before = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in kept.iterdir()}
     settings = {"PATH": str(content), "CACHE_PATH": str(base / "cold-cache"), "SITEURL": SITEURL}
     outputs["warm"] = build("pelicanconf.py", base / "warm", settings).output

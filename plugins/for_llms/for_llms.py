@@ -2,11 +2,12 @@
 each published post's Markdown beside its page (`posts/<slug>/index.md`), its
 Pelican header replaced by a title and a plain date line, and without what
 the page hides: HTML comments and reference definitions no link uses (the
-`[//]: # (note)` idiom). Which those are, Python-Markdown decides: a candidate
-goes only if the page renders the same without it, so one in a code span or
-fence (shown text there) stays. Drafts, hidden and future-dated posts get
-neither file. (Named for_llms: a plugin named llms_txt would be shadowed by the
-llms-txt package wherever that is installed.)"""
+`[//]: # (note)` idiom). Which those are, Python-Markdown decides: the body is
+rendered once with a marker in each candidate, and one goes only if the page
+shows its marker nowhere, so one in a code span or fence (shown text there)
+stays. Drafts, hidden and future-dated posts get neither file. (Named for_llms:
+a plugin named llms_txt would be shadowed by the llms-txt package wherever
+that is installed.)"""
 
 import logging
 import posixpath
@@ -17,7 +18,6 @@ from pathlib import Path
 from bs4 import BeautifulSoup, Comment
 from markdown import Markdown
 from markdown.blockprocessors import ReferenceProcessor
-from markdown.extensions.meta import BEGIN_RE, END_RE, META_MORE_RE, META_RE
 from pelican import signals
 from pelican.readers import MarkdownReader
 
@@ -41,8 +41,10 @@ _LINK = re.compile(
 # What may be hidden text: an HTML comment, and a reference definition (by
 # Python-Markdown's own pattern). Only candidates: the renderer decides.
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-# Renders of one post tried to tell hidden candidates from shown ones.
-MAX_RENDERS = 64
+# Python-Markdown's header reader, which ends a header where Pelican's reader does.
+_HEADER = Markdown(extensions=["meta"]).preprocessors["meta"]
+# Put into each candidate before the one render that tells hidden from shown.
+_MARK = "llmstxthidden"
 
 
 def settings_for(settings):
@@ -60,81 +62,50 @@ def markdown_path(save_as):
 
 
 def markdown_body(text):
-    """A Markdown source without its header, which ends where Python-Markdown's
-    meta extension (Pelican's reader uses it) stops reading one."""
+    """A Markdown source without its header, cut where Python-Markdown's meta
+    extension (Pelican's reader uses it) stops reading one."""
     lines = text.lstrip("\ufeff").split("\n")
-    index = 1 if lines and BEGIN_RE.match(lines[0]) else 0
-    seen_key = False
-    while index < len(lines) and lines[index].strip():
-        line = lines[index]
-        if END_RE.match(line):
-            index += 1
-            break
-        if not (META_RE.match(line) or (seen_key and META_MORE_RE.match(line))):
-            break
-        seen_key, index = True, index + 1
-    return "\n".join(lines[index:]).strip("\n")
+    return "\n".join(_HEADER.run(lines)).strip("\n")
 
 
 def hidden_candidates(body):
-    """(start, end) spans of `body` that may be hidden on the page: HTML
-    comments and reference definitions, widened to their whole lines when
-    nothing else is on them; overlapping ones merged away (the first wins)."""
-    found = [m.span() for m in _HTML_COMMENT.finditer(body)]
-    found += [m.span() for m in ReferenceProcessor.RE.finditer(body)]
+    """(start, end, mark) of the spans of `body` that may be hidden on the page:
+    HTML comments and reference definitions, widened to their whole lines when
+    nothing else is on them; overlapping ones merged away (the first wins).
+    `mark` is where a marker goes that the page would show if it showed the
+    span: inside the comment, before the definition's URL."""
+    found = [(*m.span(), m.start() + 4) for m in _HTML_COMMENT.finditer(body)]
+    found += [(*m.span(), m.start(2)) for m in ReferenceProcessor.RE.finditer(body)]
     spans = []
-    for first, last in sorted(found):
+    for first, last, mark in sorted(found):
         line_start = body.rfind("\n", 0, first) + 1
         line_end = body.find("\n", last)
         line_end = len(body) if line_end < 0 else line_end
         whole = not body[line_start:first].strip() and not body[last:line_end].strip()
         start, end = (line_start, min(line_end + 1, len(body))) if whole else (first, last)
         if not spans or start >= spans[-1][1]:
-            spans.append((start, end))
+            spans.append((start, end, mark))
     return spans
 
 
-def cut(body, spans):
-    """`body` without the text of `spans` (sorted, not overlapping)."""
-    kept, last = [], 0
-    for start, end in spans:
-        kept.append(body[last:start])
-        last = end
-    return "".join(kept) + body[last:]
-
-
-def shown(html):
-    """What a reader gets of rendered HTML: its markup and text without
-    comments or whitespace (a removed hidden line changes only whitespace)."""
-    soup = BeautifulSoup(html, "html.parser")
-    for comment in soup.find_all(string=lambda text: isinstance(text, Comment)):
+def without_hidden(body, render):
+    """`body` without the candidates the page hides. `render(text)` is the
+    page's Markdown renderer; it renders `body` once with a marker in each
+    candidate: one the page hides leaves its marker nowhere but in a comment
+    (a used definition's marker is in its link, shown text's in the text)."""
+    spans, parts, last = hidden_candidates(body), [], 0
+    for number, (_start, _end, mark) in enumerate(spans):
+        parts += [body[last:mark], f"{_MARK}{number}x"]
+        last = mark
+    page = BeautifulSoup(render("".join(parts) + body[last:]), "html.parser")
+    for comment in page.find_all(string=lambda text: isinstance(text, Comment)):
         comment.extract()
-    return "".join(str(soup).split())
-
-
-def without_hidden(body, render, max_renders=MAX_RENDERS):
-    """(`body` without the candidates the page hides, whether every candidate
-    was decided). `render(text)` is the page's Markdown renderer: a group of
-    candidates goes when the page shows the same without it, else it is split
-    in halves; past `max_renders` the undecided ones stay."""
-    spans = hidden_candidates(body)
-    if not spans:
-        return body, True
-    page, renders, hidden = shown(render(body)), [1], []
-
-    def same_without(group):
-        renders[0] += 1
-        return shown(render(cut(body, sorted([*hidden, *group])))) == page
-
-    todo = [spans]
-    while todo and renders[0] < max_renders:
-        group = todo.pop()
-        if same_without(group):
-            hidden += group
-        elif len(group) > 1:
-            todo += [group[len(group) // 2 :], group[: len(group) // 2]]
-    # The last group kept was tried together with every one kept before it.
-    return cut(body, sorted(hidden)), not todo
+    page, kept, last = str(page), [], 0
+    for number, (start, end, _mark) in enumerate(spans):
+        if f"{_MARK}{number}x" not in page:
+            kept.append(body[last:start])
+            last = end
+    return "".join(kept) + body[last:]
 
 
 def page_renderer(settings):
@@ -240,14 +211,7 @@ def write(generator, writer):
         if not relative:
             continue
         body = markdown_body(Path(article.source_path).read_text(encoding="utf-8"))
-        body, decided = without_hidden(body, render)
-        if not decided:
-            logger.warning(
-                "%s: comments the page hides could not all be told from shown text; "
-                "%s keeps them: remove the comments or fewer of them",
-                article.relative_source_path,
-                relative,
-            )
+        body = without_hidden(body, render)
         source_dir = posixpath.dirname(article.relative_source_path.replace("\\", "/"))
         body = resolve_links(body, source_dir, targets, siteurl)
         tags = [tag.name for tag in getattr(article, "tags", None) or ()]

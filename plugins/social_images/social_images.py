@@ -12,27 +12,36 @@ can be cached forever, and is drawn only when new, into CACHE_PATH/social_images
 (a sitetools.build.cache.Files: one that does not match its digest is drawn again).
 The output gets a copy, never a link: a cache file cut short later must not
 change the published site.
-Articles get `article.social_image`; other pages the context's `site_social_image`.
+
+A post's or page's own `Image:` is its sharing image instead (no card is drawn).
+One larger than the cards, or turned by its EXIF orientation, is shared as a
+copy: upright, cut to the cards' 1.91:1 around its centre and scaled down to
+their size (never up), as JPEG (PNG when it has transparency), named by its
+cache key like the cards and kept beside them. An image of more pixels than
+image_max_pixels is refused before it is decoded.
+Posts and pages get `social_image`; other pages the context's `site_social_image`.
 """
 
 import functools
 import html
 import io
-import json
 import logging
 import os
-from dataclasses import dataclass
+import posixpath
 from pathlib import Path
+from types import SimpleNamespace
 
 import smartypants
 from pelican import signals
-from PIL import Image, ImageColor, ImageDraw, ImageFont
+from pelican.generators import ArticlesGenerator
+from PIL import Image, ImageColor, ImageDraw, ImageFont, ImageOps
 
 from sitetools.build import cache
 from sitetools.build.builder import BuildError
 from sitetools.build.parallel import parallel_map
 from sitetools.build.progress import report
 from sitetools.content.contents import contents_of
+from sitetools.content.files import display_path, header_line
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +67,10 @@ DEFAULTS = {
     "text": "#1c1e21",
     "accent": "#0b5cad",
     "tag": "#7a3d00",
+    # A post's own Image: of more pixels than this is refused before it is decoded.
+    "image_max_pixels": 40_000_000,
+    # The quality of a shared copy of a post's own photo.
+    "jpeg_quality": 85,
 }
 
 LINE_SPACING = 1.18  # line height as a multiple of the font size
@@ -70,19 +83,13 @@ SHADES = 85
 # costs 30-50% more time to save 4 KiB of a 21 KiB image).
 PNG_LEVEL = 3
 
-# This build's images ({name in the cache folder: inputs}), and how many it drew;
-# reset in `finalized`.
-_state = {"cache_dir": None, "used": {}, "options": None, "drawn": 0}
-# ((inputs, hash) of a title, label and site name under one layout), kept across builds.
-_cards = cache.Cache("social-images")
-
-
-@dataclass(frozen=True)
-class SocialImage:
-    url: str  # relative to the site root, like article.url
-    width: int
-    height: int
-    alt: str
+# The options that do not shape a card.
+NOT_DRAWN = ("output_dir", "cache_dir", "image_max_pixels", "jpeg_quality")
+# This build's images ({name in the cache folder: what makes it again}), and
+# how many it made; reset in `finalized`.
+_state = {"cache_dir": None, "output_dir": None, "used": {}, "drawn": 0}
+# EXIF orientations that turn an image a quarter: its shown width is its height.
+_QUARTER_TURNS = {5, 6, 7, 8}
 
 
 def settings_for(settings):
@@ -144,7 +151,7 @@ def fit_or_cut(text, font_file, sizes, max_width, *, max_height):
 
 def layout_of(options):
     """What shapes every image alike: the options that draw, with the font file's digest."""
-    layout = {key: options[key] for key in DEFAULTS if key not in ("output_dir", "cache_dir")}
+    layout = {key: options[key] for key in DEFAULTS if key not in NOT_DRAWN}
     return {**layout, "font": cache.file_digest(font_path(options))}
 
 
@@ -157,12 +164,6 @@ def card_inputs(title, label, site_name, options, layout=None):
         "site_name": str(site_name),
         "layout": layout,
     }
-
-
-def named_card(title, label, site_name, layout):
-    """(card_inputs without the layout, card_hash) of one image."""
-    inputs = card_inputs(title, label, site_name, None, layout)
-    return {k: v for k, v in inputs.items() if k != "layout"}, card_hash(inputs)
 
 
 def card_hash(inputs, draw=None):
@@ -279,41 +280,153 @@ def draw(cache_dir, name, inputs, options):
         return str(error)
 
 
-def make_cards(generator):
-    """Give every post its image (drawn now, on every CPU, if new) and the site its own."""
-    settings = generator.settings
+def image_source(content, static_content):
+    """The static file of a post's own `Image: {static}/images/x.png`, or None;
+    content_guard has checked that the file exists and is an image."""
+    value = str(getattr(content, "image", "") or "")
+    if not value.startswith("{static}"):
+        return None
+    target = value.removeprefix("{static}")
+    folder = "" if target.startswith("/") else posixpath.dirname(content.relative_source_path)
+    return static_content.get(posixpath.normpath(posixpath.join(folder, target.lstrip("/"))))
+
+
+def image_facts(path, limit):
+    """What an image's header says: {"size": [width, height] as shown,
+    "orientation", "alpha"}; or, decoding nothing, why it is not shared: more
+    pixels than `limit`, or more than Pillow's own limit."""
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            what = f"is {width}×{height} ({width * height / 1e6:.0f} megapixels)"
+            if width * height <= limit:
+                # A PNG without EXIF before its pixels is read to its end to look for it.
+                orientation = int(image.getexif().get(0x0112, 1) or 1)
+                alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+                    "transparency" in image.info
+                )
+                turned = orientation in _QUARTER_TURNS
+                size = [height, width] if turned else [width, height]
+                return {"size": size, "orientation": orientation, "alpha": alpha}
+    except Image.DecompressionBombError as error:
+        what = f"cannot be read safely ({error})"
+    return (
+        f"{what}, more than the {limit / 1e6:g}-megapixel limit for a social image; "
+        "save a smaller copy (1200×630 is what is shown) and point Image: at it"
+    )
+
+
+def share_plan(width, height, max_width, max_height):
+    """(crop box, size) that make an image of `width`×`height` (as shown) a
+    sharing image: the largest box of max_width:max_height around its centre,
+    scaled down to max_width×max_height, never up. None when it fits as it is."""
+    if width <= max_width and height <= max_height:
+        return None
+    if width * max_height > height * max_width:  # wider than the cards: trim the sides
+        box_width, box_height = round(height * max_width / max_height), height
+    else:
+        box_width, box_height = width, round(width * max_height / max_width)
+    left, top = (width - box_width) // 2, (height - box_height) // 2
+    box = (left, top, left + box_width, top + box_height)
+    size = (max_width, max_height) if box_width >= max_width else (box_width, box_height)
+    return box, size
+
+
+def shared_copy(path, inputs):
+    """The bytes of the copy `inputs` describe of the image at `path`: upright,
+    cut to inputs["box"] and scaled to inputs["size"] (Lanczos), saved as
+    inputs["format"] with its colour profile and no other metadata."""
+    png = inputs["format"] == ".png"
+    with Image.open(path) as image:
+        profile = image.info.get("icc_profile")
+        upright = ImageOps.exif_transpose(image).convert("RGBA" if png else "RGB")
+    resized = upright.resize(tuple(inputs["size"]), Image.Resampling.LANCZOS, box=inputs["box"])
+    extra = {"icc_profile": profile} if profile else {}
+    buffer = io.BytesIO()
+    if png:
+        resized.save(buffer, format="PNG", compress_level=6, **extra)
+    else:
+        resized.save(buffer, format="JPEG", quality=inputs["quality"], optimize=True, **extra)
+    return buffer.getvalue()
+
+
+def own_image(content, static, options, kept, used):
+    """The sharing image of a post's own Image: (`static`): the file itself
+    when it fits and is upright, else its copy of the cards' size, made now if
+    new and listed in `used`; None once the error is logged."""
+    facts = image_facts(static.source_path, int(options["image_max_pixels"]))
+    line = header_line(content.source_path, "image")
+    where = f"{display_path(content.source_path)}:{line}: Image"
+    if isinstance(facts, str):
+        logger.error("%s: %s %s", where, static.relative_source_path, facts)
+        return None
+    (width, height), alt = facts["size"], str(content.title)
+    plan = share_plan(width, height, int(options["width"]), int(options["height"]))
+    if plan is None and facts["orientation"] == 1:  # used as it is
+        return SimpleNamespace(url=static.url, width=width, height=height, alt=alt)
+    box, size = plan or ((0, 0, width, height), (width, height))  # turned upright only
+    inputs = {
+        "image": cache.file_digest(static.source_path),
+        "box": list(box),
+        "size": list(size),
+        "format": ".png" if facts["alpha"] else ".jpg",
+        "quality": int(options["jpeg_quality"]),
+    }
+    name = f"{content.slug}-image-{cache.key(shared_copy, inputs)[:10]}{inputs['format']}"
+    used[name] = functools.partial(shared_copy, static.source_path, inputs)
+    if kept.read(name) is None:
+        try:
+            kept.write(name, used[name]())
+        except (OSError, ValueError) as error:  # a mode Pillow cannot turn into RGB
+            fix = "save it as an 8-bit PNG or a JPEG and point Image: at that"
+            relative = static.relative_source_path
+            logger.error("%s: %s cannot be resized (%s); %s", where, relative, error, fix)
+            return None
+    url = f"{options['output_dir'].strip('/')}/{name}"
+    return SimpleNamespace(url=url, width=size[0], height=size[1], alt=alt)
+
+
+def in_use(settings):
+    """Signals outlive a build: act only for a site whose PLUGINS lists this one."""
+    names = [str(plugin).rsplit(".", 1)[-1] for plugin in settings.get("PLUGINS") or ()]
+    return "social_images" in names
+
+
+def make_images(generators):
+    """Give every post and page with its own Image: that image, every other
+    post its card and the site its own (cards drawn now, on every CPU, if new)."""
+    settings, context = generators[0].settings, generators[0].context  # shared by all
+    if not in_use(settings):
+        return
     options = settings_for(settings)
     if not font_path(options).is_file():
         raise BuildError(
             [f"SOCIAL_IMAGES font: no file at {font_path(options)}; point 'font' at a .ttf file"]
         )
-    cache_dir = Path(settings["CACHE_PATH"]) / options["cache_dir"]
-    site_name = settings.get("SITENAME", "")
-    cards = [("SITE_TAGLINE", None, "site", settings.get("SITE_TAGLINE") or site_name, "")]
-    for article in contents_of(generator):
-        if article.save_as:  # else not written in this build (drafts in production)
-            tags = " / ".join(tag.name for tag in getattr(article, "tags", None) or ())
-            label = getattr(article, "tag_label", None) or tags
-            cards.append(
-                (f"{article.source_path}: Title", article, article.slug, article.title, label)
-            )
-    # Typesetting a title and hashing its inputs is kept across builds too.
-    layout = layout_of(options)
-    made = _cards.map(
-        settings,
-        lambda card: named_card(*card, layout),
-        [(str(title), str(label or ""), str(site_name)) for *_, title, label in cards],
-        salt=json.dumps(layout, sort_keys=True),
-    )
-    jobs = [
-        (where, article, f"{slug}-{digest}.png", {**inputs, "layout": layout})
-        for (where, article, slug, *_), (inputs, digest) in zip(cards, made, strict=True)
-    ]
-    kept = cache.Files(cache_dir)
-    wanted = {name: inputs for *_, name, inputs in jobs}
-    missing = [(name, inputs) for name, inputs in wanted.items() if kept.read(name) is None]
+    kept = cache.Files(Path(settings["CACHE_PATH"]) / options["cache_dir"])
+    site_name, layout = settings.get("SITENAME", ""), layout_of(options)
+    static_content, used = context.get("static_content") or {}, {}
+
+    def job(where, content, slug, title, label):
+        inputs = card_inputs(title, label, site_name, options, layout)
+        return where, content, f"{slug}-{card_hash(inputs)}.png", inputs
+
+    jobs = [job("SITE_TAGLINE", None, "site", settings.get("SITE_TAGLINE") or site_name, "")]
+    for generator in generators:
+        for content in contents_of(generator):
+            if not content.save_as:  # not written in this build (drafts in production)
+                continue
+            static = image_source(content, static_content)
+            content.social_image = static and own_image(content, static, options, kept, used)
+            if not content.social_image and isinstance(generator, ArticlesGenerator):
+                tags = " / ".join(tag.name for tag in getattr(content, "tags", None) or ())
+                label = getattr(content, "tag_label", None) or tags
+                where = f"{content.source_path}: Title"
+                jobs.append(job(where, content, content.slug, content.title, label))
+    missing = [(name, inputs) for *_, name, inputs in jobs if kept.read(name) is None]
+    missing = list(dict(missing).items())  # the same card twice is drawn once
     errors = parallel_map(
-        lambda index: draw(cache_dir, *missing[index], options),
+        lambda index: draw(kept.folder, *missing[index], options),
         len(missing),
         progress=lambda done, total: report("social images", done, total),
     )
@@ -321,44 +434,46 @@ def make_cards(generator):
     problems = [f"{where}: {failed[name]}" for where, _, name, _ in jobs if name in failed]
     if problems:
         raise BuildError(problems)
-    _state.update(cache_dir=cache_dir, used=wanted, options=options, drawn=len(missing))
+    output_dir = options["output_dir"].strip("/")
     width, height = int(options["width"]), int(options["height"])
-    for _, article, name, inputs in jobs:
+    for _, content, name, inputs in jobs:
+        used[name] = functools.partial(render_card, inputs, options)
         alt = f"{inputs['title']} — {inputs['site_name']}"
         alt += f"; tags: {inputs['label']}" if inputs["label"] else ""
-        image = SocialImage(f"{options['output_dir'].strip('/')}/{name}", width, height, alt)
-        if article is None:
-            generator.context["site_social_image"] = image
+        image = SimpleNamespace(url=f"{output_dir}/{name}", width=width, height=height, alt=alt)
+        if content is None:
+            context["site_social_image"] = image
         else:
-            article.social_image = image
+            content.social_image = image
+    drawn = len(missing)
+    _state.update(cache_dir=kept.folder, output_dir=output_dir, used=used, drawn=drawn)
 
 
-def publish_cards(pelican):
+def publish_images(pelican):
     """Copy this build's images into the output, each checked against its
-    digest as it is read (drawn again if it changed since make_cards), and
+    digest as it is read (made again if it changed since make_images), and
     drop unused ones from the cache."""
-    cache_dir, used = _state["cache_dir"], _state["used"]
-    if cache_dir is not None:
-        kept = cache.Files(cache_dir)
-        target = Path(pelican.output_path) / settings_for(pelican.settings)["output_dir"].strip("/")
+    if _state["cache_dir"] is not None:
+        kept, used = cache.Files(_state["cache_dir"]), _state["used"]
+        target = Path(pelican.output_path) / _state["output_dir"]
         there = set(os.listdir(target)) if target.is_dir() else set()
         target.mkdir(parents=True, exist_ok=True)
         for name in sorted(set(used) - there):
             data = kept.read(name)
             if data is None:
-                data = render_card(used[name], _state["options"])
+                data = used[name]()
                 kept.write(name, data)
             (target / name).write_bytes(data)
         kept.keep_only(used)
         drawn = _state["drawn"]
         logger.info("social_images: drew %d image(s), reused %d", drawn, len(used) - drawn)
     # Autoreload runs the handlers again: the next build starts clean.
-    _state.update(cache_dir=None, used={}, options=None, drawn=0)
+    _state.update(cache_dir=None, output_dir=None, used={}, drawn=0)
 
 
 def register():
-    # Titles and tag labels are final once the article generator has every post,
-    # and templates rendered after it can read article.social_image.
-    signals.article_generator_finalized.connect(make_cards)
+    # Every post, page and static file is known (an Image: names one), and no
+    # template has rendered yet: they read social_image and site_social_image.
+    signals.all_generators_finalized.connect(make_images)
     # Output written last: the images go in after Pelican may have cleaned it.
-    signals.finalized.connect(publish_cards)
+    signals.finalized.connect(publish_images)
