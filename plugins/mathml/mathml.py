@@ -26,9 +26,9 @@ from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from pelican import signals
 
-from sitetools.build.builder import BuildError
 from sitetools.build.cache import Cache
-from sitetools.content.contents import body, contents_of, set_body
+from sitetools.content.contents import body, contents_of
+from sitetools.content.fences import substitute
 from sitetools.content.files import display_path
 
 # An inline formula, which may run over lines of its paragraph: see the rules above.
@@ -123,21 +123,12 @@ _MARKED = re.compile(rf'<(span|div) class="{MARK_CLASS}( {MARK_CLASS}--block)?">
 
 
 def marks(markup):
-    """[(match, "inline"|"block", TeX)] of the placeholders in `markup`."""
-    found = []
-    for match in _MARKED.finditer(markup):
-        text = html.unescape(match.group(3))
-        cut = 2 if match.group(2) else 1
-        found.append((match, "block" if match.group(2) else "inline", text[cut:-cut]))
-    return found
-
-
-def line_of(source, tex, start):
-    """(1-based line, next start) of the first `tex` in `source` from `start`."""
-    at = source.find(tex, start)
-    if at < 0:
-        return None, start
-    return source.count("\n", 0, at) + 1, at + 1
+    """[(placeholder, "inline"|"block", TeX)] of the placeholders in `markup`."""
+    return [
+        (match.group(0), "block" if match.group(2) else "inline",
+         html.unescape(match.group(3))[1 + bool(match.group(2)) : -1 - bool(match.group(2))])
+        for match in _MARKED.finditer(markup)
+    ]  # fmt: skip
 
 
 def problem_line(where, line, tex, reason):
@@ -194,33 +185,29 @@ _CONVERTED = Cache("mathml")
 def place_math(generators):
     """Every formula's placeholder becomes MathML; a formula that does not
     convert fails the build, every one listed with its line."""
-    pending = [
-        (content, found)
+    found = [
+        (content, *mark)
         for content in contents_of(*generators)
-        if MARK_CLASS in body(content) and (found := marks(body(content)))
+        if MARK_CLASS in body(content)
+        for mark in marks(body(content))
     ]
-    if not pending:
-        return
-    jobs = [f"{kind}\0{tex}" for _, found in pending for _, kind, tex in found]
-    results = iter(_CONVERTED.map(generators[0].settings, convert, jobs, label="math"))
-    problems = []
-    for content, found in pending:
-        markup, pieces, last = body(content), [], 0
-        source, start = None, 0
-        for match, _kind, tex in found:
-            status, made = next(results)
-            if status == "error":
-                if source is None:
-                    with open(content.source_path, encoding="utf-8-sig") as handle:
-                        source = handle.read()
-                line, start = line_of(source, tex, start)
-                problems.append(problem_line(display_path(content.source_path), line, tex, made))
-                continue
-            pieces += [markup[last : match.start()], made]
-            last = match.end()
-        set_body(content, "".join([*pieces, markup[last:]]))
-    if problems:
-        raise BuildError(problems)
+    jobs = [f"{kind}\0{tex}" for _, _, kind, tex in found]
+    converted = _CONVERTED.map(generators[0].settings, convert, jobs, label="math") if jobs else []
+    results, read = [], {}  # read: {source path: (its text, where to look on from)}
+    for (content, _, _, tex), (status, made) in zip(found, converted, strict=True):
+        if status == "ok":
+            results.append((made, []))
+            continue
+        if content.source_path not in read:
+            with open(content.source_path, encoding="utf-8-sig") as handle:
+                read[content.source_path] = (handle.read(), 0)
+        source, start = read[content.source_path]
+        at = source.find(tex, start)
+        read[content.source_path] = (source, at + 1 if at >= 0 else start)
+        line = source.count("\n", 0, at) + 1 if at >= 0 else None
+        problem = problem_line(display_path(content.source_path), line, tex, made)
+        results.append(("", [problem]))
+    substitute(found, results)
 
 
 def register():
