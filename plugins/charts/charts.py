@@ -19,6 +19,7 @@ import csv
 import gzip
 import html
 import io
+import itertools
 import json
 import logging
 import math
@@ -185,21 +186,13 @@ def in_units(values, exponent):
 def thinned(points):
     """The points of a line that its pixels show: in each run of points that fall
     in one pixel column, the first, the lowest, the highest and the last, in order."""
-    kept, run = [], []
-
-    def close():
-        if run:
-            ends = {run[0][0], run[-1][0], min(run, key=lambda p: p[2])[0]}
-            ends.add(max(run, key=lambda p: p[2])[0])
-            kept.extend(p for p in run if p[0] in ends)
-
-    for index, (x, y) in enumerate(points):
-        if run and math.floor(x) != math.floor(run[-1][1]):
-            close()
-            run = []
-        run.append((index, x, y))
-    close()
-    return [(x, y) for _, x, y in kept]
+    kept = []
+    for _, group in itertools.groupby(enumerate(points), key=lambda p: math.floor(p[1][0])):
+        run = list(group)
+        lowest, highest = (pick(run, key=lambda p: p[1][1])[0] for pick in (min, max))
+        ends = {run[0][0], run[-1][0], lowest, highest}
+        kept += [point for index, point in run if index in ends]
+    return kept
 
 
 def one_per_pixel(points, grid=DOT_GRID):

@@ -260,8 +260,6 @@ def place(content, plan, by_source, by_url, problems):
     markup, options = body(content), plan.options
     where, pieces, last, weights, first = display_path(content.source_path), [], 0, {}, True
     for offset, raw, attributes in img_tags(markup):
-        if markup[offset : offset + len(raw)] != raw:  # never splice where the parser was not
-            continue
         static = source_of(attributes.get("src") or "", content, by_source, by_url)
         facts = plan.facts(static.source_path) if static else None
         if isinstance(facts, str):
