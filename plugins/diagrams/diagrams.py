@@ -52,28 +52,6 @@ PARTS = ("node", "edge", "cluster", "graph")
 # ---- Pure functions --------------------------------------------------------------
 
 
-def lay_out(job):
-    """("ok", SVG text) or ("error", reason) for job = "timeout\\0DOT"."""
-    timeout, dot = job.split("\0", 1)
-    beside = Path(sysconfig.get_path("scripts")) / "graphviz-pure"
-    command = str(beside) if beside.exists() else shutil.which("graphviz-pure")
-    if command is None:
-        return "error", "graphviz-pure is not installed; pip install -r requirements.txt"
-    fonts = [f"-{kind}fontname={FONT}" for kind in "GNE"]
-    try:
-        done = subprocess.run([command, "-Tsvg", *fonts], input=dot.encode("utf-8"),
-                              capture_output=True, timeout=float(timeout), check=False)  # fmt: skip
-    except subprocess.TimeoutExpired:
-        return "error", (
-            f"it took over {timeout} s to lay out (DIAGRAMS timeout); "
-            "split it into smaller diagrams"
-        )
-    errors = done.stderr.decode("utf-8", "replace").strip()
-    if done.returncode != 0 or errors:
-        return "error", errors.splitlines()[0] if errors else f"dot exited {done.returncode}"
-    return "ok", done.stdout.decode("utf-8")
-
-
 def error_line(reason, line):
     """The source line a Graphviz message points at: its `line N` counts from the
     fence's opening `line`."""
@@ -164,12 +142,26 @@ def figure(drawn, alt, number):
 
 
 def draw(job):
-    """("ok", (drawn, label, edges)) or ("error", reason): lay_out, then clean."""
-    status, made = lay_out(job)
-    if status == "error":
-        return status, made
+    """("ok", (drawn, label, edges)) or ("error", reason) for job = "timeout\\0DOT":
+    graphviz-pure lays it out, then clean() rebuilds its SVG."""
+    timeout, dot = job.split("\0", 1)
+    beside = Path(sysconfig.get_path("scripts")) / "graphviz-pure"
+    command = str(beside) if beside.exists() else shutil.which("graphviz-pure")
+    if command is None:
+        return "error", "graphviz-pure is not installed; pip install -r requirements.txt"
+    fonts = [f"-{kind}fontname={FONT}" for kind in "GNE"]
     try:
-        return "ok", clean(made)
+        done = subprocess.run([command, "-Tsvg", *fonts], input=dot.encode("utf-8"),
+                              capture_output=True, timeout=float(timeout), check=False)  # fmt: skip
+        errors = done.stderr.decode("utf-8", "replace").strip()
+        if done.returncode != 0 or errors:
+            return "error", errors.splitlines()[0] if errors else f"dot exited {done.returncode}"
+        return "ok", clean(done.stdout.decode("utf-8"))
+    except subprocess.TimeoutExpired:
+        return "error", (
+            f"it took over {timeout} s to lay out (DIAGRAMS timeout); "
+            "split it into smaller diagrams"
+        )
     except (ET.ParseError, ValueError, AttributeError) as error:
         return "error", f"its SVG could not be read ({error})"
 

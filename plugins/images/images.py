@@ -182,17 +182,13 @@ def encode(job):
     image = image.convert("RGBA" if alpha and name != "jpeg" else "RGB")
     few_colours = name == "png" and image.getcolors(256) is not None
     image = image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    options = {"icc_profile": profile} if profile else {}
-    if name == "jpeg":
-        options.update(quality=quality, optimize=True, progressive=True)
-    elif name == "png":
-        # A screenshot of a few flat colours stays a few: resizing's blended edges
-        # would otherwise make a larger file than the original.
-        if few_colours:
-            image = image.quantize(256, Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
-        options.update(optimize=True)
-    else:
-        options.update(quality=quality)
+    # A screenshot of a few flat colours stays a few: resizing's blended edges
+    # would otherwise make a larger file than the original.
+    if few_colours:
+        image = image.quantize(256, Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    options = {"jpeg": {"quality": quality, "optimize": True, "progressive": True},
+               "png": {"optimize": True}}.get(name, {"quality": quality})  # fmt: skip
+    options |= {"icc_profile": profile} if profile else {}
     buffer = io.BytesIO()
     image.save(buffer, format=name.upper(), **options)
     return buffer.getvalue()

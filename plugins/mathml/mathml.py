@@ -115,15 +115,6 @@ def marks(markup):
     ]  # fmt: skip
 
 
-def problem_line(where, line, tex, reason):
-    shown = tex if len(tex) <= 60 else tex[:57] + "…"
-    place = f"{where}:{line}" if line else where
-    return (
-        f"{place}: math: ${shown}$ does not convert: {reason}; fix the TeX, "
-        r"or write \$ for a dollar that is not math"
-    )
-
-
 # ---- Markdown: each formula becomes a placeholder -----------------------------------
 
 
@@ -188,8 +179,12 @@ def place_math(generators):
         source, start = read[content.source_path]
         at = source.find(tex, start)
         read[content.source_path] = (source, at + 1 if at >= 0 else start)
-        line = source.count("\n", 0, at) + 1 if at >= 0 else None
-        problem = problem_line(display_path(content.source_path), line, tex, made)
+        line = f":{source.count(chr(10), 0, at) + 1}" if at >= 0 else ""
+        shown = tex if len(tex) <= 60 else tex[:57] + "…"
+        problem = (
+            f"{display_path(content.source_path)}{line}: math: ${shown}$ does not convert: "
+            f"{made}; fix the TeX, or write \\$ for a dollar that is not math"
+        )
         results.append(("", [problem]))
     substitute(found, results)
 
