@@ -31,8 +31,8 @@ from urllib.parse import quote
 from pelican import signals
 
 from sitetools.build.cache import Cache, write_atomic
-from sitetools.content.contents import unread_sources
-from sitetools.content.fences import FenceExtension, fenced, fences, in_use, substitute
+from sitetools.content.contents import contents_of, unread_sources
+from sitetools.content.fences import FenceExtension, fenced, in_use, substitute
 from sitetools.content.files import display_path
 from sitetools.content.spreadsheets import formula_warnings
 
@@ -211,6 +211,9 @@ def shown(value):
     return format(value, ".15g")
 
 
+_BAR = '<rect class="chart__bar" x="{}" y="{}" width="{}" height="{}"/>'
+
+
 def _text(kind, x, y, text):
     return f'<text class="{kind}" x="{fmt(x)}" y="{fmt(y)}">{html.escape(str(text))}</text>'
 
@@ -226,8 +229,8 @@ def draw(text):
     Values are placed in their axis's power of ten (exponent_of), so any finite value draws."""
     spec, rows, ident, data_at = json.loads(text)
     kind, bar = spec["type"], spec["type"] == "bar"
-    exponent = exponent_of([y for _, y in rows])
-    values = in_units([y for _, y in rows], exponent)
+    ys = [y for _, y in rows]
+    values = in_units(ys, exponent := exponent_of(ys))
     horizontal = bar and any(len(x) > LONG_LABEL for x, _ in rows)
     height = TOP + BOTTOM + BAR_ROW * len(rows) if horizontal else HEIGHT
     scale = ticks(min([*values, 0] if bar else values), max([*values, 0] if bar else values))
@@ -257,11 +260,8 @@ def draw(text):
     # chart's right edge and be cut ("20000" for 200000).
     end, grid, labels, marks = " chart__label--end", [], [], []
     for t, tick_text in zip(scale, tick_texts(scale, exponent), strict=True):
-        grid.append(
-            f"M{fmt(vpos(t))} {TOP}V{below}"
-            if horizontal
-            else f"M{left} {fmt(vpos(t))}H{left + span}"
-        )
+        on = fmt(vpos(t))
+        grid.append(f"M{on} {TOP}V{below}" if horizontal else f"M{left} {on}H{left + span}")
         at = (vpos(t), below + 18) if horizontal else (left - 6, vpos(t))
         kind_of = " chart__tick--y" if not horizontal else end * (t == scale[-1])
         labels.append(_text("chart__tick" + kind_of, *at, tick_text))
@@ -277,11 +277,7 @@ def draw(text):
             a, b = sorted((vpos(max(scale[0], 0)), vpos(y)))
             c = cpos(i) - band / 2
             box = (a, c, b - a, band) if horizontal else (c, a, band, b - a)
-            marks.append(
-                '<rect class="chart__bar" x="{}" y="{}" width="{}" height="{}"/>'.format(
-                    *map(fmt, box)
-                )
-            )
+            marks.append(_BAR.format(*map(fmt, box)))
     placed = [(cpos(i), vpos(y)) for i, y in enumerate(values)]
     placed = {"line": thinned, "scatter": one_per_pixel}.get(kind, list)(placed)
     points = [f"{fmt(x)} {fmt(y)}" for x, y in placed]
@@ -293,10 +289,9 @@ def draw(text):
         at = (left + span, height - 8) if horizontal else (left, TOP - 4)
         labels.append(_text("chart__label" + end * horizontal, *at, label))
     shape = "Horizontal bar" if horizontal else kind.capitalize()
-    lowest, highest = min(y for _, y in rows), max(y for _, y in rows)
     desc = (
         f"{shape} chart of {spec['y']}{f' ({label})' if label else ''} by {spec['x']}: "
-        f"{len(rows)} rows, from {shown(lowest)} to {shown(highest)}. {data_at}"
+        f"{len(rows)} rows, from {shown(min(ys))} to {shown(max(ys))}. {data_at}"
     )
     return (
         f'<svg class="chart__svg" xmlns="http://www.w3.org/2000/svg" '
@@ -420,10 +415,8 @@ def chart_html(content, body, counter, where=None):
             where or display_path(content.source_path), name, f"{len(rows):,}", f"{table_rows:,}",
         )  # fmt: skip
     svg = _DRAWN.get(content.settings, draw, json.dumps([spec, rows, ident, note], sort_keys=True))
-    folder, made = (
-        os.path.dirname(content.save_as),
-        figure(svg, spec, rows, quote(name), table_rows),
-    )
+    folder = os.path.dirname(content.save_as)
+    made = figure(svg, spec, rows, quote(name), table_rows)
     # A CSV the post's `Data:` lists is published by data_files (which warns about
     # its formula cells): not a second time here.
     files = []
@@ -445,7 +438,7 @@ def chart_html(content, body, counter, where=None):
 
 def place_charts(generators):
     """Draw every chart; fail the build listing every problem (`file:line: chart: …`)."""
-    found, results, files = fenced(generators, "chart", _MARK), [], []
+    found, results, files = fenced(contents_of(*generators), "chart", _MARK), [], []
     for content, _, number, where, line, fence in found:
         made, written, problems = chart_html(content, fence, number, f"{where}:{line}")
         results.append((made, [f"{where}:{line}: chart: {p}" for p in problems]))
@@ -473,15 +466,13 @@ def weigh_page(path, context):
 
 def check_unread(settings, *, sources, readable):
     """The charts' problems when content_guard stops the build before Pelican reads."""
-    problems = []
-    for source in sources if in_use(settings, "charts") else ():
-        with open(source.source_path, encoding="utf-8-sig") as handle:
-            found = fences(handle.read().splitlines(), "chart")
-        where = display_path(source.source_path)
-        for first, _last, fence in found:
-            trouble = chart_data(settings, source.slug, fence, readable)[-1]
-            problems += [f"{where}:{first + 1}: chart: {p}" for p in trouble]
-    return problems
+    if not in_use(settings, "charts"):
+        return []
+    return [
+        f"{where}:{line}: chart: {problem}"
+        for source, _, _, where, line, fence in fenced(sources, "chart")
+        for problem in chart_data(settings, source.slug, fence, readable)[-1]
+    ]
 
 
 def register():

@@ -25,6 +25,7 @@ from pathlib import Path
 from pelican import signals
 
 from sitetools.build.cache import Cache
+from sitetools.content.contents import contents_of
 from sitetools.content.fences import FenceExtension, fenced, options_of, substitute
 
 logger = logging.getLogger(__name__)
@@ -200,7 +201,7 @@ def place_diagrams(generators):
     """Draw every diagram; fail the build listing every problem (`file:line: diagram: …`)."""
     settings = generators[0].settings
     options = options_of(settings, "DIAGRAMS", DEFAULTS, logger)
-    found, limit = fenced(generators, "dot", _MARK), options["max_length"]
+    found, limit = fenced(contents_of(*generators), "dot", _MARK), options["max_length"]
     dots = ["\n".join(item[-1]) for item in found]
     jobs = [f"{options['timeout']}\0{d if len(d) <= limit else 'digraph {}'}" for d in dots]
     drawn = _DRAWN.map(settings, draw, jobs, label="diagrams")

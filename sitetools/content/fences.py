@@ -11,7 +11,7 @@ from markdown.preprocessors import Preprocessor
 
 from sitetools.build.builder import BuildError
 from sitetools.build.options import plugin_options
-from sitetools.content.contents import body, contents_of, set_body
+from sitetools.content.contents import body, set_body
 from sitetools.content.files import display_path
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([^\s`]*)")
@@ -55,17 +55,17 @@ class FenceExtension(Extension):
         md.preprocessors.register(placeholders, f"{self.language}-fences", 26)
 
 
-def fenced(generators, language, mark):
+def fenced(contents, language, mark=None):
     """[(content, placeholder, number, "file", line, fence lines)] of every fence
-    of `language` in the posts and pages whose body holds its placeholders."""
+    of `language` in `contents` (only those whose body holds `mark`'s placeholders)."""
     found = []
-    for content in contents_of(*generators):
-        if mark.format(1) in body(content):
+    for content in contents:
+        if mark is None or mark.format(1) in body(content):
             with open(content.source_path, encoding="utf-8-sig") as handle:
                 lines = handle.read().splitlines()
             where = display_path(content.source_path)
             found += [
-                (content, mark.format(number), number, where, first + 1, fence)
+                (content, mark and mark.format(number), number, where, first + 1, fence)
                 for number, (first, _, fence) in enumerate(fences(lines, language), start=1)
             ]
     return found
