@@ -20,6 +20,7 @@ stops the build with `file:line`, the formula and the fix.
 import html
 import itertools
 import re
+from xml.etree import ElementTree
 
 import justhtml
 from markdown.blockprocessors import BlockProcessor
@@ -132,10 +133,7 @@ class DisplayMath(BlockProcessor):
 
     def run(self, parent, blocks):
         tex = blocks.pop(0).strip()[2:-2].strip()
-        placeholder = self.parser.md.htmlStash.store(mark(tex, block=True))
-        element = parent.makeelement("p", {})
-        element.text = placeholder
-        parent.append(element)
+        ElementTree.SubElement(parent, "p").text = self.parser.md.htmlStash.store(mark(tex, True))
 
 
 class MathExtension(Extension):

@@ -34,25 +34,23 @@ def fences(lines, language):
     return found
 
 
-class _Placeholders(Preprocessor):
+class FenceExtension(Extension, Preprocessor):
+    """A Markdown extension that is its own preprocessor: each fence of `language`
+    becomes the stashed placeholder `mark.format(n)` for the n-th (from 1).
+    Subclasses set `language` and `mark`."""
+
+    language = mark = ""
+
+    def extendMarkdown(self, md):  # Markdown's name
+        self.md = md
+        # Before fenced_code (25), after meta (27) has taken the header.
+        md.preprocessors.register(self, f"{self.language}-fences", 26)
+
     def run(self, lines):
         found = list(enumerate(fences(lines, self.language), start=1))
         for number, (first, last, _) in reversed(found):
             lines[first : last + 1] = ["", self.md.htmlStash.store(self.mark.format(number)), ""]
         return lines
-
-
-class FenceExtension(Extension):
-    """Each fence of `language` becomes the stashed placeholder `mark.format(n)`
-    for the n-th (from 1): subclasses set `language` and `mark`."""
-
-    language = mark = ""
-
-    def extendMarkdown(self, md):  # Markdown's name
-        placeholders = _Placeholders(md)
-        placeholders.language, placeholders.mark = self.language, self.mark
-        # Before fenced_code (25), after meta (27) has taken the header.
-        md.preprocessors.register(placeholders, f"{self.language}-fences", 26)
 
 
 def fenced(contents, language, mark=None):
