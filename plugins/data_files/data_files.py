@@ -147,31 +147,31 @@ def publish(generator):
                 logger.warning("%s", line)
             for facts in post.data_files:
                 facts["url"] = posixpath.join(posixpath.dirname(post.url), facts["name"])
-                base = posixpath.dirname(post.save_as) if post.save_as else None
-                wanted[posixpath.join(folder, post.slug, facts["name"])] = (base, facts)
+                save_as = post.save_as and posixpath.join(
+                    posixpath.dirname(post.save_as), facts["name"]
+                )
+                wanted[posixpath.join(folder, post.slug, facts["name"])] = (save_as, facts["url"])
     statics = {
         Path(os.path.relpath(static.source_path, settings["PATH"])).as_posix(): static
         for static in generator.staticfiles
     }
-    if any(source not in statics for source in wanted):
+    if missing := [source for source in wanted if source not in statics]:
         problems.append(
-            f"pelicanconf.py: STATIC_PATHS: has no '{folder}', so "
-            f"{next(s for s in wanted if s not in statics)} is not published; "
-            f"add '{folder}' to STATIC_PATHS"
+            f"pelicanconf.py: STATIC_PATHS: has no '{folder}', so {missing[0]} is not "
+            f"published; add '{folder}' to STATIC_PATHS"
         )
     # Logged, not raised: the build goes on into its staging folder, so the
     # charts' problems come in the same report, and sitetools.build.builder fails it.
     for line in problems:
         logger.error("%s", line)
-    kept = []
-    for path, static in statics.items():
-        if not path.startswith(folder + "/"):
-            kept.append(static)
-        elif (entry := wanted.get(path)) and entry[0] is not None:
-            static.override_save_as = posixpath.join(entry[0], entry[1]["name"])
-            static.override_url = entry[1]["url"]
-            kept.append(static)
-    generator.staticfiles[:] = kept
+    for path, (save_as, url) in wanted.items():
+        if save_as and path in statics:
+            statics[path].override_save_as, statics[path].override_url = save_as, url
+    generator.staticfiles[:] = [
+        static
+        for path, static in statics.items()
+        if not path.startswith(folder + "/") or wanted.get(path, (None,))[0]
+    ]
     generator.context["staticfiles"] = generator.staticfiles
 
 
