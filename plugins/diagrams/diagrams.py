@@ -107,13 +107,10 @@ def clean(svg):
             ):  # (that polygon is the page behind the graph)
                 yield _element(name, child, part)
 
-    graph = root.find(f"{SVG_NS}g")
-    texts = [] if graph is None else [c for c in graph if _local(c.tag) == "text"]
-    label = " ".join("".join(child.itertext()).strip() for child in texts)
-    transform = html.escape(graph.get("transform", "") if graph is not None else "", quote=True)
-    inner = (
-        f'<g transform="{transform}">{"".join(walk(root if graph is None else graph, "graph"))}</g>'
-    )
+    graph = root.find(f"{SVG_NS}g")  # Graphviz's one top group (none: draw() says so)
+    label = " ".join("".join(c.itertext()).strip() for c in graph if _local(c.tag) == "text")
+    transform = html.escape(graph.get("transform", ""), quote=True)
+    inner = f'<g transform="{transform}">{"".join(walk(graph, "graph"))}</g>'
     view = root.get("viewBox", "0 0 0 0")
     width, height = (round(float(v)) for v in view.split()[2:])
     return (width, height, view, inner), label, edges
@@ -163,7 +160,7 @@ def draw(job):
             f"it took over {timeout} s to lay out (DIAGRAMS timeout); "
             "split it into smaller diagrams"
         )
-    except (ET.ParseError, ValueError, AttributeError) as error:
+    except (ET.ParseError, ValueError, AttributeError, TypeError) as error:
         return "error", f"its SVG could not be read ({error})"
 
 

@@ -99,8 +99,7 @@ def convert(job):
 
 def mark(tex, block):
     """The placeholder a formula leaves in the HTML Markdown writes."""
-    tag, delimiter = ("div", "$$") if block else ("span", "$")
-    extra = f" {MARK_CLASS}--block" if block else ""
+    tag, delimiter, extra = ("div", "$$", f" {MARK_CLASS}--block") if block else ("span", "$", "")
     return f'<{tag} class="{MARK_CLASS}{extra}">{html.escape(delimiter + tex + delimiter)}</{tag}>'
 
 
@@ -159,10 +158,10 @@ def place_math(generators):
     """Every formula's placeholder becomes MathML; a formula that does not
     convert fails the build, every one listed with its line."""
     found = [
-        (content, *mark)
+        (content, *placeholder)
         for content in contents_of(*generators)
         if MARK_CLASS in body(content)
-        for mark in marks(body(content))
+        for placeholder in marks(body(content))
     ]
     jobs = [f"{kind}\0{tex}" for _, _, kind, tex in found]
     converted = _CONVERTED.map(generators[0].settings, convert, jobs, label="math") if jobs else []
