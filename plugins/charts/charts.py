@@ -331,11 +331,6 @@ def figure(svg, spec, rows, href, table_rows=DEFAULTS["table_rows"]):
     )
 
 
-def svg_file(svg):
-    """A chart as an SVG file of its own, styled by FILE_CSS (an <img> sees no page CSS)."""
-    return svg.replace(">", f"><style>{FILE_CSS}</style>", 1)
-
-
 def weight_warning(shown_source, shown_page, size, budget):
     """The warning for a page of `size` bytes of HTML, or None within `budget`."""
     if size <= budget:
@@ -426,7 +421,9 @@ def chart_html(content, body, counter, where=None):
             logger.warning("%s", line)
     if len(gzip.compress(made.encode(), mtime=0)) > INLINE_BUDGET:  # off the critical path
         image, alt = f"{ident}.svg", html.escape(f"{title_of(spec)}. {note}")
-        files.append((os.path.join(folder, image), svg_file(svg).encode()))
+        # The SVG as a file of its own, styled by FILE_CSS (an <img> sees no page CSS).
+        styled = svg.replace(">", f"><style>{FILE_CSS}</style>", 1)
+        files.append((os.path.join(folder, image), styled.encode()))
         height = svg.split('viewBox="0 0 ', 1)[1].split('"', 1)[0].split()[1]
         tag = (
             f'<img class="chart__svg" src="{image}" alt="{alt}" width="{WIDTH}" '
