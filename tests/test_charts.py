@@ -19,13 +19,13 @@ import pytest
 from plugins.charts.charts import (
     chart_html,
     draw,
-    fences,
     fmt,
     parse_spec,
     tick_texts,
     ticks,
 )
 from sitetools.build.builder import BuildError, build
+from sitetools.content.fences import fences as fences_of
 from sitetools.netlify import headers_for, load_config
 from tests.conftest import DATA, ROOT, build_site, read_html, route_site, snapshot
 
@@ -66,7 +66,7 @@ def output(built):
 
 def test_fences_skip_a_chart_shown_inside_another_fence():
     lines = ["````markdown", "```chart", "data: a.csv", "```", "````", "```chart", "x: a", "```"]
-    assert fences(lines) == [(5, 7, ["x: a"])]
+    assert fences_of(lines, "chart") == [(5, 7, ["x: a"])]
 
 
 @pytest.mark.parametrize(

@@ -254,8 +254,10 @@ def test_an_unusable_setting_names_the_setting_and_the_fix(tmp_path):
         "```dot\ndigraph { a -> b }\n```\n",
         DIAGRAMS={"timeout": "ten", "max_lenght": 100},
         IMAGES={"quality": "high"},
+        DATA_FILES={"folders": "data"},
     )
     assert "DIAGRAMS['timeout'] must be a positive number like 10, got 'ten'" in report, report
+    assert "DATA_FILES['folders'] is not an option (did you mean 'folder'?)" in report, report
     assert "DIAGRAMS['max_lenght'] is not an option (did you mean 'max_length'?)" in report
     assert "IMAGES['quality'] must be a dict like" in report, report
-    assert report.count("fix it in the settings file") == 3, report
+    assert report.count("fix it in the settings file") == 4, report

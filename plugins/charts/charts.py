@@ -19,6 +19,7 @@ import csv
 import gzip
 import html
 import io
+import itertools
 import json
 import logging
 import math
@@ -29,11 +30,9 @@ from urllib.parse import quote
 
 from pelican import signals
 
-from sitetools.build.builder import BuildError
 from sitetools.build.cache import Cache, write_atomic
-from sitetools.content.contents import body, contents_of, set_body, unread_sources
-from sitetools.content.fences import FenceExtension
-from sitetools.content.fences import fences as fences_of
+from sitetools.content.contents import contents_of, unread_sources
+from sitetools.content.fences import FenceExtension, fenced, in_use, substitute
 from sitetools.content.files import display_path
 from sitetools.content.spreadsheets import formula_warnings
 
@@ -74,12 +73,7 @@ FILE_CSS = (
 )
 
 
-# ---- Pure functions: fences, spec, table, drawing ---------------------------------
-
-
-def fences(lines):
-    """The ```chart fences of a source's `lines` (sitetools.content.fences)."""
-    return fences_of(lines, "chart")
+# ---- Pure functions: spec, rows, drawing ---------------------------------------------
 
 
 def parse_spec(body):
@@ -87,12 +81,10 @@ def parse_spec(body):
     spec, problems = {"type": "line"}, []
     for raw in body:
         line = re.sub(r"\s#.*", "", raw).strip()
-        if not line:
-            continue
         key, colon, value = (part.strip() for part in line.partition(":"))
-        if not colon or key not in KEYS:
+        if line and (not colon or key not in KEYS):
             problems.append(f'unknown key "{key}"; use {", ".join(KEYS)} (one "key: value" a line)')
-        else:
+        elif line:
             spec[key] = value
     problems += [
         f'no "{k}:" key; add it (e.g. {k}: …)' for k in ("data", "x", "y") if k not in spec
@@ -102,21 +94,13 @@ def parse_spec(body):
     return spec, problems
 
 
-def number(text):
+def number(text, finite=True):
+    """A CSV value (1,234.5 too) as a float, or None: a finite one unless not `finite`."""
     try:
         value = float(text.replace(",", "").strip())
     except ValueError:
         return None
-    return value if math.isfinite(value) else None
-
-
-def not_a_number(text):
-    """Why a CSV value cannot be drawn: 'nan', 'inf' and 1e999 parse, but have no place."""
-    try:
-        float(text.replace(",", "").strip())
-    except ValueError:
-        return "is not a number"
-    return "is not a finite number (NaN, infinity or past ±1.8e308)"
+    return value if math.isfinite(value) or not finite else None
 
 
 def read_rows(text, spec):
@@ -127,8 +111,7 @@ def read_rows(text, spec):
         columns = reader.fieldnames or []
         if not columns:
             return [], [f"{name} is empty; give it a header row naming the x: and y: columns"]
-        missing = [spec[k] for k in ("x", "y") if spec[k] not in columns]
-        if missing:
+        if missing := [spec[k] for k in ("x", "y") if spec[k] not in columns]:
             listed = ", ".join(columns[:20]) + ", …" * (len(columns) > 20) or "none"
             return [], [
                 f'column "{c}" is not in {name} (columns: {listed}); fix x: or y:' for c in missing
@@ -136,14 +119,12 @@ def read_rows(text, spec):
         rows, problems, line = [], [], reader.line_num + 1
         for row in reader:
             x, y = row[spec["x"]] or "", row[spec["y"]] or ""
-            if number(y) is None:
-                problems.append(
-                    f'{name} line {line}: {spec["y"]} "{y[:40]}" {not_a_number(y)}; fix the CSV'
-                )
-            elif spec["type"] == "scatter" and number(x) is None:
-                problems.append(
-                    f'{name} line {line}: {spec["x"]} "{x[:40]}" {not_a_number(x)}; fix the CSV'
-                )
+            checked = [(spec["y"], y), (spec["x"], x)][: 1 + (spec["type"] == "scatter")]
+            if bad := [(key, v) for key, v in checked if number(v) is None][:1]:
+                (key, v), why = bad[0], "is not a number"
+                if number(v, finite=False) is not None:
+                    why = "is not a finite number (NaN, infinity or past ±1.8e308)"
+                problems.append(f'{name} line {line}: {key} "{v[:40]}" {why}; fix the CSV')
             else:
                 rows.append((x, number(y)))
             line = reader.line_num + 1  # a quoted value may span lines
@@ -178,17 +159,13 @@ def ticks(low, high, count=5):
 
 def tick_texts(values, exponent=0):
     """Tick labels with as many decimals as their step needs: 0.001, 0.002, …;
-    ticks drawn in a power of ten (`exponent`) are labelled 1e308, -5e307, …"""
+    ticks drawn in a power of ten (`exponent`) are labelled 1e308, -5e307, … (0 is 0)."""
     places = max(0, -math.floor(math.log10(values[1] - values[0])))
     texts = [f"{round(v, places) + 0.0:.{places}f}" for v in values]
-    if exponent:
-        texts = [sci(Decimal(text).scaleb(exponent)) for text in texts]
-    return texts
-
-
-def sci(value):
-    """A Decimal as short scientific text: 1e308, -2.5e-320, 0."""
-    return "0" if value == 0 else format(value.normalize(), "e").replace("e+", "e")
+    scaled = (Decimal(text).scaleb(exponent) for text in texts)
+    return [
+        "0" if d == 0 else format(d.normalize(), "e").replace("e+", "e") for d in scaled
+    ] if exponent else texts  # fmt: skip
 
 
 def exponent_of(values):
@@ -203,29 +180,19 @@ def exponent_of(values):
 def in_units(values, exponent):
     """`values` divided by 10**exponent, exactly up to the last rounding (Decimal:
     10**-320 is no float)."""
-    if not exponent:
-        return list(values)
-    return [float(Decimal(v).scaleb(-exponent)) for v in values]
+    return [float(Decimal(v).scaleb(-exponent)) for v in values] if exponent else list(values)
 
 
 def thinned(points):
     """The points of a line that its pixels show: in each run of points that fall
     in one pixel column, the first, the lowest, the highest and the last, in order."""
-    kept, run = [], []
-
-    def close():
-        if run:
-            ends = {run[0][0], run[-1][0], min(run, key=lambda p: p[2])[0]}
-            ends.add(max(run, key=lambda p: p[2])[0])
-            kept.extend(p for p in run if p[0] in ends)
-
-    for index, (x, y) in enumerate(points):
-        if run and math.floor(x) != math.floor(run[-1][1]):
-            close()
-            run = []
-        run.append((index, x, y))
-    close()
-    return [(x, y) for _, x, y in kept]
+    kept = []
+    for _, group in itertools.groupby(enumerate(points), key=lambda p: math.floor(p[1][0])):
+        run = list(group)
+        lowest, highest = (pick(run, key=lambda p: p[1][1])[0] for pick in (min, max))
+        ends = {run[0][0], run[-1][0], lowest, highest}
+        kept += [point for index, point in run if index in ends]
+    return kept
 
 
 def one_per_pixel(points, grid=DOT_GRID):
@@ -244,9 +211,7 @@ def shown(value):
     return format(value, ".15g")
 
 
-# The bottom axis's last label ends at its tick: centred, it would run past the
-# chart's right edge and be cut ("20000" for 200000).
-_END = " chart__label--end"
+_BAR = '<rect class="chart__bar" x="{}" y="{}" width="{}" height="{}"/>'
 
 
 def _text(kind, x, y, text):
@@ -264,17 +229,18 @@ def draw(text):
     Values are placed in their axis's power of ten (exponent_of), so any finite value draws."""
     spec, rows, ident, data_at = json.loads(text)
     kind, bar = spec["type"], spec["type"] == "bar"
-    exponent = exponent_of([y for _, y in rows])
-    values = in_units([y for _, y in rows], exponent)
+    ys = [y for _, y in rows]
+    values = in_units(ys, exponent := exponent_of(ys))
     horizontal = bar and any(len(x) > LONG_LABEL for x, _ in rows)
     height = TOP + BOTTOM + BAR_ROW * len(rows) if horizontal else HEIGHT
     scale = ticks(min([*values, 0] if bar else values), max([*values, 0] if bar else values))
     left = left_margin([x for x, _ in rows] if horizontal else tick_texts(scale, exponent))
     span, below = WIDTH - RIGHT - left, height - BOTTOM
     xs = [number(x) for x, _ in rows]
-    xexponent = 0 if bar or None in xs else exponent_of(xs)
-    xs = xs if bar or None in xs else in_units(xs, xexponent)
-    xscale = [] if bar or None in xs else ticks(min(xs), max(xs))
+    numeric = not bar and None not in xs
+    xexponent = exponent_of(xs) if numeric else 0
+    xs = in_units(xs, xexponent) if numeric else xs
+    xscale = ticks(min(xs), max(xs)) if numeric else []
 
     def vpos(v):  # along the value axis: across when bars are horizontal, else up
         share = (v - scale[0]) / (scale[-1] - scale[0])
@@ -290,22 +256,17 @@ def draw(text):
             return TOP + BAR_ROW * (i + 0.5)
         return left + span * (i + 0.5 * bar) / ((len(rows) - (not bar)) or 1)
 
-    grid, labels, marks = [], [], []
+    # The bottom axis's last label ends at its tick: centred, it would run past the
+    # chart's right edge and be cut ("20000" for 200000).
+    end, grid, labels, marks = " chart__label--end", [], [], []
     for t, tick_text in zip(scale, tick_texts(scale, exponent), strict=True):
-        grid.append(
-            f"M{fmt(vpos(t))} {TOP}V{below}"
-            if horizontal
-            else f"M{left} {fmt(vpos(t))}H{left + span}"
-        )
+        on = fmt(vpos(t))
+        grid.append(f"M{on} {TOP}V{below}" if horizontal else f"M{left} {on}H{left + span}")
         at = (vpos(t), below + 18) if horizontal else (left - 6, vpos(t))
-        kind_of = " chart__tick--y" if not horizontal else _END * (t == scale[-1])
+        kind_of = " chart__tick--y" if not horizontal else end * (t == scale[-1])
         labels.append(_text("chart__tick" + kind_of, *at, tick_text))
-    if xscale:
-        texts = zip(xscale, tick_texts(xscale, xexponent), strict=True)
-        labels += [
-            _text("chart__tick" + _END * (v == xscale[-1]), xpos(v), below + 18, t)
-            for v, t in texts
-        ]
+    for v, t in zip(xscale, tick_texts(xscale, xexponent) if xscale else [], strict=True):
+        labels.append(_text("chart__tick" + end * (v == xscale[-1]), xpos(v), below + 18, t))
     every = 1 if horizontal else math.ceil(len(rows) / 12)
     band = (BAR_ROW if horizontal else span / len(rows)) * 0.7
     for i, (x, y) in enumerate(zip((x for x, _ in rows), values, strict=True)):
@@ -314,16 +275,9 @@ def draw(text):
             labels.append(_text("chart__tick" + " chart__tick--y" * horizontal, *at, x))
         if bar:
             a, b = sorted((vpos(max(scale[0], 0)), vpos(y)))
-            box = (
-                (a, cpos(i) - band / 2, b - a, band)
-                if horizontal
-                else (cpos(i) - band / 2, a, band, b - a)
-            )
-            marks.append(
-                '<rect class="chart__bar" x="{}" y="{}" width="{}" height="{}"/>'.format(
-                    *map(fmt, box)
-                )
-            )
+            c = cpos(i) - band / 2
+            box = (a, c, b - a, band) if horizontal else (c, a, band, b - a)
+            marks.append(_BAR.format(*map(fmt, box)))
     placed = [(cpos(i), vpos(y)) for i, y in enumerate(values)]
     placed = {"line": thinned, "scatter": one_per_pixel}.get(kind, list)(placed)
     points = [f"{fmt(x)} {fmt(y)}" for x, y in placed]
@@ -333,12 +287,11 @@ def draw(text):
         marks.append(f'<path class="chart__points" d="{"".join(f"M{p}h0" for p in points)}"/>')
     if label := spec.get("y-label", ""):
         at = (left + span, height - 8) if horizontal else (left, TOP - 4)
-        labels.append(_text("chart__label" + " chart__label--end" * horizontal, *at, label))
+        labels.append(_text("chart__label" + end * horizontal, *at, label))
     shape = "Horizontal bar" if horizontal else kind.capitalize()
-    lowest, highest = min(y for _, y in rows), max(y for _, y in rows)
     desc = (
         f"{shape} chart of {spec['y']}{f' ({label})' if label else ''} by {spec['x']}: "
-        f"{len(rows)} rows, from {shown(lowest)} to {shown(highest)}. {data_at}"
+        f"{len(rows)} rows, from {shown(min(ys))} to {shown(max(ys))}. {data_at}"
     )
     return (
         f'<svg class="chart__svg" xmlns="http://www.w3.org/2000/svg" '
@@ -353,13 +306,6 @@ def title_of(spec):
     return spec.get("title") or f"{spec['y']} by {spec['x']}"
 
 
-def data_at(rows, table_rows):
-    """Where a reader finds a chart's numbers: the table, or past `table_rows` rows the CSV."""
-    if len(rows) > table_rows:
-        return "The data is in the CSV linked below."
-    return "The data is in the table below."
-
-
 def figure(svg, spec, rows, href, table_rows=DEFAULTS["table_rows"]):
     """The chart, its data table in a <details> (past `table_rows` rows a line
     saying the data is the download alone) and the CSV's download link."""
@@ -367,27 +313,38 @@ def figure(svg, spec, rows, href, table_rows=DEFAULTS["table_rows"]):
     title = esc(title_of(spec))
     link = f'<a href="{esc(href)}" download>Download the data ({esc(name)}, CSV)</a>'
     if len(rows) > table_rows:
-        return (
-            f'<div class="chart"><figure class="chart__figure">{svg}'
-            f'<figcaption class="chart__caption">{title}</figcaption></figure>'
-            f'<p class="chart__download">{len(rows):,} rows, too many for a table on this '
-            f"page: {link}</p></div>"
+        table, download = "", f"{len(rows):,} rows, too many for a table on this page: {link}"
+    else:
+        cells = "".join(f"<tr><td>{esc(x)}</td><td>{shown(y)}</td></tr>" for x, y in rows)
+        download, table = (
+            link,
+            (
+                f'<details class="chart__data"><summary>Data table</summary><table><caption>{title}'
+                f'</caption><thead><tr><th scope="col">{esc(spec["x"])}</th><th scope="col">'
+                f"{esc(spec['y'])}</th></tr></thead><tbody>{cells}</tbody></table></details>"
+            ),
         )
-    body = "".join(f"<tr><td>{esc(x)}</td><td>{shown(y)}</td></tr>" for x, y in rows)
     return (
         f'<div class="chart"><figure class="chart__figure">{svg}'
         f'<figcaption class="chart__caption">{title}</figcaption></figure>'
-        f'<details class="chart__data"><summary>Data table</summary><table><caption>{title}'
-        f'</caption><thead><tr><th scope="col">{esc(spec["x"])}</th><th scope="col">'
-        f"{esc(spec['y'])}</th></tr></thead><tbody>{body}</tbody></table></details>"
-        f'<p class="chart__download">{link}</p></div>'
+        f'{table}<p class="chart__download">{download}</p></div>'
     )
 
 
-# ---- Markdown: each fence becomes a placeholder -----------------------------------
+def weight_warning(shown_source, shown_page, size, budget):
+    """The warning for a page of `size` bytes of HTML, or None within `budget`."""
+    if size <= budget:
+        return None
+    return (
+        f"{shown_source}: page weight: {shown_page} is {size:,} bytes of HTML, over the "
+        f"budget of {budget:,} (CHARTS page_budget); move large tables into a Data: "
+        "download, or split the post"
+    )
 
 
 class ChartExtension(FenceExtension):
+    """Markdown: each ```chart fence becomes a placeholder."""
+
     language, mark = "chart", _MARK
 
 
@@ -412,16 +369,16 @@ def chart_data(settings, slug, body, readable=None):
     if problems:
         return spec, [], None, None, problems
     # The post's data folder, the one its `Data:` files live in (plugins/data_files).
-    data_dir = (settings.get("DATA_FILES") or {}).get("folder", "data")
-    source = os.path.join(settings["PATH"], data_dir, slug)
-    shown = display_path(source) + os.sep
-    name = spec["data"]
+    source = os.path.join(
+        settings["PATH"], (settings.get("DATA_FILES") or {}).get("folder", "data"), slug
+    )
+    name, shown = spec["data"], display_path(source) + os.sep
+    path = os.path.join(source, name)
     if re.search(r"[/\\]|^\.", name) or not name.endswith(".csv"):
         problem = (
             f'data "{name}" is not a .csv file name; put the CSV in {shown}, name it in "data:"'
         )
         return spec, [], None, None, [problem]
-    path = os.path.join(source, name)
     if readable is not None and os.path.lexists(path) and not readable(path):
         return spec, [], path, None, []
     try:
@@ -432,48 +389,41 @@ def chart_data(settings, slug, body, readable=None):
         reason = (
             "is not in" if isinstance(error, FileNotFoundError) else "is unreadable (UTF-8?) in"
         )
-        return (
-            spec,
-            [],
-            path,
-            None,
-            [f'data file {name} {reason} {shown}; put it there or fix "data:"'],
-        )
+        data, rows = None, []
+        problems = [f'data file {name} {reason} {shown}; put it there or fix "data:"']
     return spec, rows, path, data, problems
 
 
 def chart_html(content, body, counter, where=None):
     """(HTML, [(published path, bytes)], [problem]) of one fence of `content`;
     `where` (the fence's `file:line`) names it in warnings."""
-    options = settings_for(content.settings)
     spec, rows, path, data, problems = chart_data(content.settings, content.slug, body)
     if problems:
         return "", [], problems
-    name, table_rows = spec["data"], int(options["table_rows"])
-    ident, note = f"chart-{content.slug}-{counter}", data_at(rows, table_rows)
+    name, table_rows = spec["data"], int(settings_for(content.settings)["table_rows"])
+    ident = f"chart-{content.slug}-{counter}"
+    note = f"The data is in the {'CSV linked' if len(rows) > table_rows else 'table'} below."
     if len(rows) > table_rows:
         logger.warning(
             "%s: chart: %s has %s rows, more than CHARTS table_rows (%s): the page shows "
             "the chart and the CSV download, no table",
-            where or display_path(content.source_path),
-            name,
-            f"{len(rows):,}",
-            f"{table_rows:,}",
-        )
+            where or display_path(content.source_path), name, f"{len(rows):,}", f"{table_rows:,}",
+        )  # fmt: skip
     svg = _DRAWN.get(content.settings, draw, json.dumps([spec, rows, ident, note], sort_keys=True))
     folder = os.path.dirname(content.save_as)
     made = figure(svg, spec, rows, quote(name), table_rows)
     # A CSV the post's `Data:` lists is published by data_files (which warns about
     # its formula cells): not a second time here.
-    listed = {facts["name"] for facts in getattr(content, "data_files", None) or ()}
-    files = [] if name in listed else [(os.path.join(folder, name), data)]
-    if name not in listed:
+    files = []
+    if name not in {facts["name"] for facts in getattr(content, "data_files", None) or ()}:
+        files.append((os.path.join(folder, name), data))
         for line in formula_warnings(display_path(path), data.decode("utf-8-sig")):
             logger.warning("%s", line)
     if len(gzip.compress(made.encode(), mtime=0)) > INLINE_BUDGET:  # off the critical path
-        image = f"{ident}.svg"
-        files.append((os.path.join(folder, image), svg_file(svg).encode()))
-        alt = html.escape(f"{title_of(spec)}. {note}")
+        image, alt = f"{ident}.svg", html.escape(f"{title_of(spec)}. {note}")
+        # The SVG as a file of its own, styled by FILE_CSS (an <img> sees no page CSS).
+        styled = svg.replace(">", f"><style>{FILE_CSS}</style>", 1)
+        files.append((os.path.join(folder, image), styled.encode()))
         height = svg.split('viewBox="0 0 ', 1)[1].split('"', 1)[0].split()[1]
         tag = (
             f'<img class="chart__svg" src="{image}" alt="{alt}" width="{WIDTH}" '
@@ -483,82 +433,42 @@ def chart_html(content, body, counter, where=None):
     return made, files, []
 
 
-def source_problems(settings, path, slug, readable=None):
-    """`file:line: chart: …` lines for every fence of the source at `path`."""
-    with open(path, encoding="utf-8-sig") as handle:
-        lines = handle.read().splitlines()
-    where, problems = display_path(path), []
-    for first, _last, fence in fences(lines):
-        found = chart_data(settings, slug, fence, readable)[-1]
-        problems += [f"{where}:{first + 1}: chart: {p}" for p in found]
-    return problems
-
-
-def svg_file(svg):
-    """A chart as an SVG file of its own, styled by FILE_CSS (an <img> sees no page CSS)."""
-    return svg.replace(">", f"><style>{FILE_CSS}</style>", 1)
-
-
 def place_charts(generators):
     """Draw every chart; fail the build listing every problem (`file:line: chart: …`)."""
-    problems, files = [], []
-    for content in contents_of(*generators):
-        if _MARK.format(1) not in body(content):
-            continue
-        with open(content.source_path, encoding="utf-8-sig") as handle:
-            lines = handle.read().splitlines()
-        markup, where = body(content), display_path(content.source_path)
-        for counter, (first, _last, fence) in enumerate(fences(lines), start=1):
-            made, written, found = chart_html(content, fence, counter, f"{where}:{first + 1}")
-            problems += [f"{where}:{first + 1}: chart: {p}" for p in found]
-            markup, files = markup.replace(_MARK.format(counter), made, 1), files + written
-        set_body(content, markup)
-    if problems:
-        raise BuildError(problems)
+    found, results, files = fenced(contents_of(*generators), "chart", _MARK), [], []
+    for content, _, number, where, line, fence in found:
+        made, written, problems = chart_html(content, fence, number, f"{where}:{line}")
+        results.append((made, [f"{where}:{line}: chart: {p}" for p in problems]))
+        files += written
+    substitute(found, results)
     for published, data in files:
         write_atomic(os.path.join(generators[0].settings["OUTPUT_PATH"], published), data)
-
-
-def in_use(settings):
-    """Signals outlive a build: act only for a site whose PLUGINS lists this one."""
-    return any(
-        str(plugin).rsplit(".", 1)[-1] == "charts" for plugin in settings.get("PLUGINS") or ()
-    )
-
-
-def weight_warning(shown_source, shown_page, size, budget):
-    """The warning for a page of `size` bytes of HTML, or None within `budget`."""
-    if size <= budget:
-        return None
-    return (
-        f"{shown_source}: page weight: {shown_page} is {size:,} bytes of HTML, over the "
-        f"budget of {budget:,} (CHARTS page_budget); move large tables into a Data: "
-        "download, or split the post"
-    )
 
 
 def weigh_page(path, context):
     """Warn when a post's or page's HTML is over the page budget."""
     content = context.get("article") or context.get("page")
-    if content is None or not in_use(context) or not getattr(content, "source_path", None):
+    if (
+        content is None
+        or not in_use(context, "charts")
+        or not getattr(content, "source_path", None)
+    ):
         return
     shown_page = os.path.relpath(path, context["OUTPUT_PATH"])
     budget = int(settings_for(context)["page_budget"])
-    line = weight_warning(
-        display_path(content.source_path), shown_page, os.path.getsize(path), budget
-    )
-    if line:
+    where = display_path(content.source_path)
+    if line := weight_warning(where, shown_page, os.path.getsize(path), budget):
         logger.warning("%s", line)
 
 
 def check_unread(settings, *, sources, readable):
     """The charts' problems when content_guard stops the build before Pelican reads."""
-    if not in_use(settings):
+    if not in_use(settings, "charts"):
         return []
     return [
-        line
-        for source in sources
-        for line in source_problems(settings, source.source_path, source.slug, readable)
+        f"{where}:{line}: chart: {problem}"
+        for source, _, _, where, line, fence in fenced(sources, "chart")
+        for problem in chart_data(settings, source.slug, fence, readable)[-1]
     ]
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from pelican import signals
 
 from sitetools.content.contents import unread_sources
+from sitetools.content.fences import in_use, options_of
 from sitetools.content.files import display_path, header_line
 from sitetools.content.spreadsheets import formula_warnings
 
@@ -30,82 +31,66 @@ DEFAULTS = {
 }
 
 
-def settings_for(settings):
-    return {**DEFAULTS, **(settings.get("DATA_FILES") or {})}
-
-
 def names_of(value):
     """`Data: a.csv, b.json` -> ["a.csv", "b.json"] (blank entries dropped)."""
     text = ",".join(value) if isinstance(value, list) else str(value or "")
     return [name.strip() for name in text.replace("\n", ",").split(",") if name.strip()]
 
 
-def too_deep():
-    """json's parser gives up past the interpreter's recursion limit: say so by name."""
-    return f"is nested too deep (arrays or objects inside {sys.getrecursionlimit()} others)"
-
-
-def _json_problem(text):
-    json.loads(text)
-
-
-def _jsonl_problem(text):
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip():
-            try:
-                json.loads(line)
-            except ValueError as error:
-                return f"line {number} is not JSON ({error.msg})"
-            except RecursionError:
-                return f"line {number} {too_deep()}"
-    return None
-
-
-def _csv_problem(text):
-    rows = csv.reader(io.StringIO(text, newline=""), strict=True)
-    width = len(next(rows))
-    for row in rows:
-        if row and len(row) != width:
-            return (
-                f"line {rows.line_num} has {len(row)} fields, the header {width}"
-                " (is a comma inside a value not quoted?)"
-            )
-    return None
-
-
 def parse_problem(suffix, raw):
-    """Why a data file's bytes do not parse as its format, or None."""
+    """Why a data file's bytes do not parse as its format (JSON, JSON Lines, else
+    CSV with as many fields a row as its header), or None."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         return f"is not UTF-8 (byte {error.start})"
     if not text.strip():
         return "is empty"
-    check = {"json": _json_problem, "jsonl": _jsonl_problem}.get(suffix, _csv_problem)
+    # json's parser gives up past the interpreter's recursion limit: say so by name.
+    deep = f"is nested too deep (arrays or objects inside {sys.getrecursionlimit()} others)"
+    at = ""  # the JSON Lines line being read
     try:
-        return check(text)
+        if suffix == "json":
+            json.loads(text)
+        for number, line in enumerate(text.splitlines() if suffix == "jsonl" else (), start=1):
+            at = f"line {number} "
+            if line.strip():
+                json.loads(line)
+        return None if suffix in ("json", "jsonl") else _csv_problem(text)
     except (ValueError, csv.Error) as error:
-        return f"does not parse as {suffix.upper()} ({error})"
+        return (
+            f"{at}is not JSON ({error.msg})"
+            if at
+            else f"does not parse as {suffix.upper()} ({error})"
+        )
     except RecursionError:
-        return too_deep()
+        return at + deep
+
+
+def _csv_problem(text):
+    rows = csv.reader(io.StringIO(text, newline=""), strict=True)
+    width = len(next(rows))
+    if bad := next((row for row in rows if row and len(row) != width), None):
+        return (
+            f"line {rows.line_num} has {len(bad)} fields, the header {width}"
+            " (is a comma inside a value not quoted?)"
+        )
+    return None
 
 
 def size_label(size):
     """Bytes as a reader reads them: 512 B, 2.1 KB, 3.4 MB (powers of 1000)."""
-    for unit in ("B", "KB", "MB"):
-        if size < 1000 or unit == "MB":
-            return f"{size} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return None
+    if size < 1000:
+        return f"{size} B"
+    return f"{size / 1000:.1f} KB" if size < 1_000_000 else f"{size / 1000 / 1000:.1f} MB"
 
 
 def file_problems(name, folder, formats, readable=None):
     """(problem or None, file facts, [warning]) for one listed name in the post's
     data folder. `readable(path)`, when given, says which files may be opened:
     content_guard asks before Pelican has read anything, and reports a refused file."""
-    shown = f"{display_path(folder)}{os.sep}"
+    shown, path = f"{display_path(folder)}{os.sep}", Path(folder) / name
     suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    path = Path(folder) / name
     if posixpath.basename(name.replace("\\", "/")) != name or name.startswith("."):
         return f"'{name}' is not a file name; list only file names kept in {shown}", None, []
     if suffix not in formats:
@@ -131,83 +116,70 @@ def data_files_of(article, root, options, readable=None):
     if value is None:
         return [], [], []
     where = f"{display_path(article.source_path)}:{header_line(article.source_path, 'data')}: Data"
-    names = names_of(value)
-    if not names:
+    if not (names := names_of(value)):
         return [f"{where}: empty; list file names (Data: results.csv) or remove the line"], [], []
-    folder = Path(root) / options["folder"] / article.slug
-    lines, files, warnings = [], [], []
-    for name in names:
-        problem, facts, found = file_problems(name, folder, options["formats"], readable)
-        lines += [f"{where}: {problem}"] if problem else []
-        files += [facts] if facts else []
-        warnings += found
-    return lines, files, warnings
+    folder, formats = Path(root) / options["folder"] / article.slug, options["formats"]
+    found = [file_problems(name, folder, formats, readable) for name in names]
+    return (
+        [f"{where}: {problem}" for problem, _, _ in found if problem],
+        [facts for _, facts, _ in found if facts],
+        [line for _, _, warnings in found for line in warnings],
+    )
 
 
 # ---- Handlers
-
-
-def in_use(settings, name="data_files"):
-    """Signals outlive a build: act only for a site whose PLUGINS lists this one."""
-    return any(str(plugin).rsplit(".", 1)[-1] == name for plugin in settings.get("PLUGINS") or ())
 
 
 def publish(generator):
     """Check every post's Data, then publish each listed file beside its post
     (the static file's own output path, as Pelican's {attach} sets it) and
     leave unlisted files in the data folder unpublished."""
-    options, settings = settings_for(generator.settings), generator.settings
-    if not in_use(settings):
+    settings = generator.settings
+    if not in_use(settings, "data_files"):
         return
-    posts = [
-        post
-        for name in ("articles", "drafts", "hidden_articles")
-        for post in generator.context.get(name) or ()
-    ]
-    problems, wanted, warnings = [], {}, []
-    for post in posts:
-        lines, files, found = data_files_of(post, settings["PATH"], options)
-        problems, warnings = problems + lines, warnings + found
-        base = posixpath.dirname(post.save_as) if post.save_as else None
-        for facts in files:
-            facts["url"] = posixpath.join(posixpath.dirname(post.url), facts["name"])
-            source = posixpath.join(options["folder"], post.slug, facts["name"])
-            wanted[source] = (base, facts)
-        post.data_files = files
+    options = options_of(settings, "DATA_FILES", DEFAULTS, logger)
+    folder, problems, wanted = options["folder"], [], {}
+    for name in ("articles", "drafts", "hidden_articles"):
+        for post in generator.context.get(name) or ():
+            lines, post.data_files, warnings = data_files_of(post, settings["PATH"], options)
+            problems += lines
+            for line in warnings:
+                logger.warning("%s", line)
+            for facts in post.data_files:
+                facts["url"] = posixpath.join(posixpath.dirname(post.url), facts["name"])
+                save_as = post.save_as and posixpath.join(
+                    posixpath.dirname(post.save_as), facts["name"]
+                )
+                wanted[posixpath.join(folder, post.slug, facts["name"])] = (save_as, facts["url"])
     statics = {
         Path(os.path.relpath(static.source_path, settings["PATH"])).as_posix(): static
         for static in generator.staticfiles
     }
-    for source in wanted:
-        if source not in statics:
-            problems.append(
-                f"pelicanconf.py: STATIC_PATHS: has no '{options['folder']}', so "
-                f"{source} is not published; add '{options['folder']}' to STATIC_PATHS"
-            )
-            break
+    if missing := [source for source in wanted if source not in statics]:
+        problems.append(
+            f"pelicanconf.py: STATIC_PATHS: has no '{folder}', so {missing[0]} is not "
+            f"published; add '{folder}' to STATIC_PATHS"
+        )
     # Logged, not raised: the build goes on into its staging folder, so the
     # charts' problems come in the same report, and sitetools.build.builder fails it.
     for line in problems:
         logger.error("%s", line)
-    for line in warnings:
-        logger.warning("%s", line)
-    kept = []
-    for path, static in statics.items():
-        if not path.startswith(options["folder"] + "/"):
-            kept.append(static)
-        elif (entry := wanted.get(path)) and entry[0] is not None:
-            static.override_save_as = posixpath.join(entry[0], entry[1]["name"])
-            static.override_url = entry[1]["url"]
-            kept.append(static)
-    generator.staticfiles[:] = kept
+    for path, (save_as, url) in wanted.items():
+        if save_as and path in statics:
+            statics[path].override_save_as, statics[path].override_url = save_as, url
+    generator.staticfiles[:] = [
+        static
+        for path, static in statics.items()
+        if not path.startswith(folder + "/") or wanted.get(path, (None,))[0]
+    ]
     generator.context["staticfiles"] = generator.staticfiles
 
 
 def check_unread(settings, *, sources, readable):
     """The posts' Data problems when content_guard stops the build before Pelican reads them."""
-    if not in_use(settings):
+    if not in_use(settings, "data_files"):
         return []
-    options = settings_for(settings)
+    options = options_of(settings, "DATA_FILES", DEFAULTS, logger)
     return [
         line
         for source in sources

@@ -24,13 +24,9 @@ from pathlib import Path
 
 from pelican import signals
 
-from sitetools.build.builder import BuildError
 from sitetools.build.cache import Cache
-from sitetools.build.options import plugin_options
-from sitetools.content.contents import body, contents_of, set_body
-from sitetools.content.fences import FenceExtension
-from sitetools.content.fences import fences as fences_of
-from sitetools.content.files import display_path
+from sitetools.content.contents import contents_of
+from sitetools.content.fences import FenceExtension, fenced, options_of, substitute
 
 logger = logging.getLogger(__name__)
 
@@ -51,144 +47,86 @@ GEOMETRY = {
     "path": ("d",),
     "text": ("x", "y", "text-anchor"),
 }
-PART = {"node": "node", "edge": "edge", "cluster": "cluster", "graph": "graph"}
+PARTS = ("node", "edge", "cluster", "graph")
 
 
 # ---- Pure functions --------------------------------------------------------------
 
 
-def fences(lines):
-    return fences_of(lines, "dot")
-
-
-def dot_command():
-    """graphviz-pure's command, from this Python's scripts folder or PATH."""
-    beside = Path(sysconfig.get_path("scripts")) / "graphviz-pure"
-    return str(beside) if beside.exists() else shutil.which("graphviz-pure")
-
-
-def lay_out(job):
-    """("ok", SVG text) or ("error", reason) for job = "timeout\\0DOT"."""
-    timeout, dot = job.split("\0", 1)
-    command = dot_command()
-    if command is None:
-        return "error", "graphviz-pure is not installed; pip install -r requirements.txt"
-    fonts = [f"-{kind}fontname={FONT}" for kind in "GNE"]
-    try:
-        done = subprocess.run(
-            [command, "-Tsvg", *fonts],
-            input=dot.encode("utf-8"),
-            capture_output=True,
-            timeout=float(timeout),
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return "error", (
-            f"it took over {timeout} s to lay out (DIAGRAMS timeout); "
-            "split it into smaller diagrams"
-        )
-    errors = done.stderr.decode("utf-8", "replace").strip()
-    if done.returncode != 0 or errors:
-        return "error", errors.splitlines()[0] if errors else f"dot exited {done.returncode}"
-    return "ok", done.stdout.decode("utf-8")
-
-
-def error_line(reason, first):
+def error_line(reason, line):
     """The source line a Graphviz message points at: its `line N` counts from the
-    fence's first line of DOT."""
+    fence's opening `line`."""
     match = re.search(r"\bline (\d+)", reason)
-    return first + 1 + int(match.group(1)) if match else first + 1
+    return line + int(match.group(1)) if match else line
 
 
 def _local(tag):
     return tag.rsplit("}", 1)[-1]
 
 
-def _texts(group):
-    return ["".join(child.itertext()).strip() for child in group if _local(child.tag) == "text"]
+def _element(name, child, part):
+    """One allowlisted shape or text, with the theme's class, its geometry, and
+    paint that keeps it legible where main.css does not reach (a feed reader)."""
+    if name == "text":
+        shape, paint = "label", ' fill="currentColor"'
+    else:
+        edge = "arrow" if name == "polygon" else "edge"
+        shape = {"edge": edge, "cluster": "cluster"}.get(part, "shape")
+        # A solid polygon (an arrowhead: Graphviz paints its fill and stroke alike).
+        fill = child.get("fill")
+        solid = name == "polygon" and fill not in (None, "none") and child.get("stroke") == fill
+        paint = f' fill="{"currentColor" if solid else "none"}" stroke="currentColor"'
+    attributes = "".join(
+        f' {key}="{html.escape(child.get(key), quote=True)}"'
+        for key in GEOMETRY[name]
+        if child.get(key) is not None
+    )
+    text = html.escape("".join(child.itertext())) if name == "text" else ""
+    return f'<{name} class="diagram__{shape}"{paint}{attributes}>{text}</{name}>'
 
 
 def clean(svg):
-    """(the SVG rebuilt from the allowlist, graph label, [edge titles])."""
+    """((width, height, viewBox, inner SVG) rebuilt from the allowlist, graph
+    label, [edge titles]): shapes and text with their geometry, no ids, links or style."""
     root = ET.fromstring(re.sub(r"<!DOCTYPE[^>]*>", "", svg, count=1).encode("utf-8"))
-    edges, parts = [], []
+    edges = []
 
-    def walk(element, part, into):
+    def walk(element, part):
         for child in element:
             name = _local(child.tag)
             if name == "g":
-                kind = PART.get((child.get("class") or "").split(" ")[0], part)
+                kind = (child.get("class") or "").split(" ")[0]
+                kind = kind if kind in PARTS else part
                 if kind == "edge":
                     edges.append("".join(child.find(f"{SVG_NS}title").itertext()).strip())
-                group = f'<g class="diagram__{kind}">'
-                inner = []
-                walk(child, kind, inner)
-                into.append(group + "".join(inner) + "</g>")
+                yield f'<g class="diagram__{kind}">{"".join(walk(child, kind))}</g>'
             elif name == "a":
-                walk(child, part, into)  # links go; what they held stays
-            elif name in GEOMETRY:
-                if name == "polygon" and child.get("fill") == "white" and part == "graph":
-                    continue  # the page behind the graph
-                attributes = "".join(
-                    f' {key}="{html.escape(child.get(key), quote=True)}"'
-                    for key in GEOMETRY[name]
-                    if child.get(key) is not None
-                )
-                shape = "label" if name == "text" else _shape(name, part)
-                paint = _paint(name, child)
-                text = html.escape("".join(child.itertext())) if name == "text" else ""
-                closing = f"{text}</text>" if name == "text" else f"</{name}>"
-                into.append(f'<{name} class="diagram__{shape}"{paint}{attributes}>{closing}')
+                yield from walk(child, part)  # links go; what they held stays
+            elif name in GEOMETRY and not (
+                name == "polygon" and child.get("fill") == "white" and part == "graph"
+            ):  # (that polygon is the page behind the graph)
+                yield _element(name, child, part)
 
-    graph = root.find(f"{SVG_NS}g")
-    label = " ".join(_texts(graph)) if graph is not None else ""
-    transform = graph.get("transform", "") if graph is not None else ""
-    walk(graph if graph is not None else root, "graph", parts)
+    graph = root.find(f"{SVG_NS}g")  # Graphviz's one top group (none: draw() says so)
+    label = " ".join("".join(c.itertext()).strip() for c in graph if _local(c.tag) == "text")
+    transform = html.escape(graph.get("transform", ""), quote=True)
+    inner = f'<g transform="{transform}">{"".join(walk(graph, "graph"))}</g>'
     view = root.get("viewBox", "0 0 0 0")
     width, height = (round(float(v)) for v in view.split()[2:])
-    inner = f'<g transform="{html.escape(transform, quote=True)}">{"".join(parts)}</g>'
     return (width, height, view, inner), label, edges
-
-
-def _shape(name, part):
-    if part == "edge":
-        return "arrow" if name == "polygon" else "edge"
-    return "cluster" if part == "cluster" else "shape"
-
-
-def _paint(name, element):
-    """Presentation attributes that keep a diagram legible where main.css does not
-    reach (a feed reader); the theme's classes override them on the site."""
-    if name == "text":
-        return ' fill="currentColor"'
-    # A solid polygon (an arrowhead: Graphviz paints its fill and stroke alike).
-    solid = name == "polygon" and element.get("fill") not in (None, "none")
-    solid = solid and element.get("stroke") == element.get("fill")
-    fill = "currentColor" if solid else "none"
-    return f' fill="{fill}" stroke="currentColor"'
-
-
-def first_comment(dot):
-    for line in dot.splitlines():
-        stripped = line.strip()
-        if stripped.startswith(("//", "#")):
-            return stripped.lstrip("/#").strip()
-    return ""
 
 
 def alternative(label, dot, edges):
     """The diagram's text alternative: its label, its first comment, or its edges."""
-    if label:
-        return label
-    if comment := first_comment(dot):
-        return comment
+    comments = [line.strip() for line in dot.splitlines() if line.strip().startswith(("//", "#"))]
+    if label or comments:
+        return label or comments[0].lstrip("/#").strip()
     arrows = [re.sub(r"\s*-[->]\s*", " → ", edge) for edge in edges]
     return "Diagram: " + ("; ".join(arrows) if arrows else "no edges")
 
 
 def figure(drawn, alt, number):
-    (width, height, view, inner) = drawn
-    ident = f"diagram-title-{number}"
+    (width, height, view, inner), ident = drawn, f"diagram-title-{number}"
     svg = (
         f'<svg class="diagram__svg" xmlns="http://www.w3.org/2000/svg" role="img" '
         f'aria-labelledby="{ident}" width="{width}" height="{height}" viewBox="{view}">'
@@ -202,20 +140,33 @@ def figure(drawn, alt, number):
 
 
 def draw(job):
-    """("ok", (drawn, label, edges)) or ("error", reason): lay_out, then clean."""
-    status, made = lay_out(job)
-    if status == "error":
-        return status, made
+    """("ok", (drawn, label, edges)) or ("error", reason) for job = "timeout\\0DOT":
+    graphviz-pure lays it out, then clean() rebuilds its SVG."""
+    timeout, dot = job.split("\0", 1)
+    beside = Path(sysconfig.get_path("scripts")) / "graphviz-pure"
+    command = str(beside) if beside.exists() else shutil.which("graphviz-pure")
+    if command is None:
+        return "error", "graphviz-pure is not installed; pip install -r requirements.txt"
+    fonts = [f"-{kind}fontname={FONT}" for kind in "GNE"]
     try:
-        return "ok", clean(made)
-    except (ET.ParseError, ValueError, AttributeError) as error:
+        done = subprocess.run([command, "-Tsvg", *fonts], input=dot.encode("utf-8"),
+                              capture_output=True, timeout=float(timeout), check=False)  # fmt: skip
+        errors = done.stderr.decode("utf-8", "replace").strip()
+        if done.returncode != 0 or errors:
+            return "error", errors.splitlines()[0] if errors else f"dot exited {done.returncode}"
+        return "ok", clean(done.stdout.decode("utf-8"))
+    except subprocess.TimeoutExpired:
+        return "error", (
+            f"it took over {timeout} s to lay out (DIAGRAMS timeout); "
+            "split it into smaller diagrams"
+        )
+    except (ET.ParseError, ValueError, AttributeError, TypeError) as error:
         return "error", f"its SVG could not be read ({error})"
 
 
-# ---- Markdown: each fence becomes a placeholder -----------------------------------
-
-
 class DiagramExtension(FenceExtension):
+    """Markdown: each ```dot fence becomes a placeholder."""
+
     language, mark = "dot", _MARK
 
 
@@ -228,54 +179,30 @@ def makeExtension(**kwargs):  # Markdown's name
 _DRAWN = Cache("diagrams")
 
 
-def settings_for(settings):
-    """DEFAULTS overlaid with the site's DIAGRAMS. An unusable key is logged as an
-    error (which fails the build, with every other problem) and its default used."""
-    options, problems = plugin_options(settings, "DIAGRAMS", DEFAULTS)
-    for problem in problems:
-        logger.error("%s", problem)
-    return options
+def result(item, dot, drawn, limit):
+    """(the figure, [problem]) of one fence: `drawn` is draw()'s answer."""
+    content, _, number, where, line, _ = item
+    if len(dot) > limit:
+        return "", [
+            f"{where}:{line}: diagram: it is {len(dot):,} characters of DOT, over "
+            f"{limit:,} (DIAGRAMS max_length); split it into smaller diagrams"
+        ]
+    status, made = drawn
+    if status == "error":
+        return "", [f"{where}:{error_line(made, line)}: diagram: {made}; fix the DOT at that line"]
+    (shape, label, edges) = made
+    return figure(shape, alternative(label, dot, edges), f"{content.slug}-{number}"), []
 
 
 def place_diagrams(generators):
     """Draw every diagram; fail the build listing every problem (`file:line: diagram: …`)."""
     settings = generators[0].settings
-    options = settings_for(settings)
-    pending = []
-    for content in contents_of(*generators):
-        if _MARK.format(1) not in body(content):
-            continue
-        with open(content.source_path, encoding="utf-8-sig") as handle:
-            pending.append((content, fences(handle.read().splitlines())))
-    jobs, problems = [], []
-    for content, found in pending:
-        for first, _last, lines in found:
-            dot = "\n".join(lines)
-            if len(dot) > options["max_length"]:
-                where = f"{display_path(content.source_path)}:{first + 1}"
-                problems.append(
-                    f"{where}: diagram: it is {len(dot):,} characters of DOT, over "
-                    f"{options['max_length']:,} (DIAGRAMS max_length); "
-                    "split it into smaller diagrams"
-                )
-                dot = "digraph {}"
-            jobs.append(f"{options['timeout']}\0{dot}")
-    results = iter(_DRAWN.map(settings, draw, jobs, label="diagrams"))
-    for content, found in pending:
-        markup, where = body(content), display_path(content.source_path)
-        for number, (first, _last, lines) in enumerate(found, start=1):
-            status, made = next(results)
-            if status == "error":
-                line = error_line(made, first)
-                problems.append(f"{where}:{line}: diagram: {made}; fix the DOT at that line")
-                continue
-            drawn, label, edges = made
-            alt = alternative(label, "\n".join(lines), edges)
-            ident = f"{content.slug}-{number}"
-            markup = markup.replace(_MARK.format(number), figure(drawn, alt, ident), 1)
-        set_body(content, markup)
-    if problems:
-        raise BuildError(problems)
+    options = options_of(settings, "DIAGRAMS", DEFAULTS, logger)
+    found, limit = fenced(contents_of(*generators), "dot", _MARK), options["max_length"]
+    dots = ["\n".join(item[-1]) for item in found]
+    jobs = [f"{options['timeout']}\0{d if len(d) <= limit else 'digraph {}'}" for d in dots]
+    drawn = _DRAWN.map(settings, draw, jobs, label="diagrams")
+    substitute(found, [result(*args, limit) for args in zip(found, dots, drawn, strict=True)])
 
 
 def register():

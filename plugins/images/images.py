@@ -16,6 +16,7 @@ resizes nothing, and an image two posts show is made once. A post whose images
 weigh more than IMAGES["budget"] bytes at the default width gets a warning.
 """
 
+import functools
 import io
 import json
 import logging
@@ -31,9 +32,9 @@ from pelican import signals
 
 from sitetools.build import cache
 from sitetools.build.builder import BuildError
-from sitetools.build.options import plugin_options
 from sitetools.build.parallel import parallel_each
 from sitetools.content.contents import body, contents_of, set_body
+from sitetools.content.fences import in_use, options_of
 from sitetools.content.files import display_path, line_where
 from sitetools.content.image_files import facts_of
 
@@ -66,34 +67,16 @@ PHOTO_BYTES = 1.0
 _MARKERS = ("{static}", "|static|", "{attach}", "|attach|", "{filename}", "|filename|")
 
 
-def settings_for(settings):
-    """DEFAULTS overlaid with the site's IMAGES. An unusable key is logged as an
-    error (which fails the build, with every other problem) and its default used."""
-    options, problems = plugin_options(settings, "IMAGES", DEFAULTS)
-    for problem in problems:
-        logger.error("%s", problem)
-    return options
-
-
 # ---- Pure functions -------------------------------------------------------------
 
 
 class _ImgTags(HTMLParser):
-    """The `<img>` start tags of an HTML fragment: (offset, raw text, attributes)."""
-
-    def __init__(self, markup):
-        super().__init__(convert_charrefs=True)
-        self.found, self._starts = [], [0]
-        for line in markup.splitlines(keepends=True):
-            self._starts.append(self._starts[-1] + len(line))
-        self.feed(markup)
-        self.close()
-
     def handle_starttag(self, tag, attrs):
         if tag == "img":
             line, column = self.getpos()
-            offset = self._starts[line - 1] + column
-            self.found.append((offset, self.get_starttag_text(), dict(attrs)))
+            self.found.append(
+                (self.starts[line - 1] + column, self.get_starttag_text(), dict(attrs))
+            )
 
     handle_startendtag = handle_starttag
 
@@ -102,16 +85,19 @@ def img_tags(markup):
     """[(offset, raw tag, {attribute: value})] of every <img> in `markup`.
     content_guard has already refused anything a browser would parse otherwise
     (unclosed tags, script, foreign content), so Python's tokenizer agrees with it."""
-    return _ImgTags(markup).found if "<img" in markup else []
+    parser = _ImgTags(convert_charrefs=True)
+    parser.found, parser.starts = [], [0, *(m.end() for m in re.finditer("\n", markup))]
+    parser.feed(markup)
+    parser.close()
+    return parser.found
 
 
 def candidate_widths(width, options):
     """The widths to publish an image `width` px wide in: none when it fits the column."""
     if width <= int(options["column"]):
         return []
-    widths = sorted({w for w in map(int, options["widths"]) if w < width})
-    largest = max(map(int, options["widths"]))
-    return widths + ([min(width, largest)] if min(width, largest) not in widths else [])
+    widths = set(map(int, options["widths"]))
+    return sorted({w for w in widths if w < width} | {min(width, max(widths))})
 
 
 def fallback_format(facts, file_size):
@@ -128,16 +114,16 @@ def default_candidate(widths, options):
     return next((w for w in widths if w >= wanted), widths[-1])
 
 
-def scaled_height(facts, width):
-    return max(1, round(facts["height"] * width / facts["width"]))
-
-
 def attributes_html(attributes):
     """` name="value"` pairs, escaped as HTML attribute values."""
     return "".join(
         f" {name}" if value is None else f' {name}="{escape(str(value), quote=True)}"'
         for name, value in attributes.items()
     )
+
+
+def srcset(sized):
+    return ", ".join(f"{url} {w}w" for w, url in sized)
 
 
 def image_html(attributes, facts, candidates, first, options):
@@ -148,22 +134,16 @@ def image_html(attributes, facts, candidates, first, options):
     img = dict(attributes)
     if not ("width" in img and "height" in img):
         img["width"], img["height"] = facts["width"], facts["height"]
-    if first:
-        # The body's first image is often the page's largest paint: fetch it first.
-        img.setdefault("fetchpriority", "high")
-    else:
-        img.setdefault("loading", "lazy")
+    # The body's first image is often the page's largest paint: fetch it first.
+    img.setdefault(*(("fetchpriority", "high") if first else ("loading", "lazy")))
     img.setdefault("decoding", "async")
     if not candidates:
         return f"<img{attributes_html(img)}>"
     *modern, (_, sized) = candidates.items()
-    srcset = ", ".join(f"{url} {w}w" for w, url in sized)
-    widths = [w for w, _ in sized]
-    img["src"] = dict(sized)[default_candidate(widths, options)]
-    img["srcset"], img["sizes"] = srcset, options["sizes"]
+    img["src"] = dict(sized)[default_candidate([w for w, _ in sized], options)]
+    img["srcset"], img["sizes"] = srcset(sized), options["sizes"]
     sources = "".join(
-        f'<source type="{MIME[name]}" '
-        f'srcset="{escape(", ".join(f"{url} {w}w" for w, url in urls))}" '
+        f'<source type="{MIME[name]}" srcset="{escape(srcset(urls))}" '
         f'sizes="{escape(options["sizes"])}">'
         for name, urls in modern
     )
@@ -189,14 +169,6 @@ def weight(size):
     return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size / 1e3:.0f} kB"
 
 
-def stem_of(path):
-    """A file name's stem as a URL-safe word."""
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", Path(path).stem).strip("-")[:60] or "image"
-
-
-# ---- Reading and encoding image files -------------------------------------------
-
-
 def encode(job):
     """The bytes of one resized copy: job is JSON [path, width, format, quality]."""
     from PIL import Image, ImageOps  # noqa: PLC0415
@@ -210,37 +182,19 @@ def encode(job):
     image = image.convert("RGBA" if alpha and name != "jpeg" else "RGB")
     few_colours = name == "png" and image.getcolors(256) is not None
     image = image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    options = {"icc_profile": profile} if profile else {}
-    if name == "jpeg":
-        options.update(quality=quality, optimize=True, progressive=True)
-    elif name == "png":
-        # A screenshot of a few flat colours stays a few: resizing's blended edges
-        # would otherwise make a larger file than the original.
-        if few_colours:
-            image = image.quantize(256, Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
-        options.update(optimize=True)
-    else:
-        options.update(quality=quality)
+    # A screenshot of a few flat colours stays a few: resizing's blended edges
+    # would otherwise make a larger file than the original.
+    if few_colours:
+        image = image.quantize(256, Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    options = {"jpeg": {"quality": quality, "optimize": True, "progressive": True},
+               "png": {"optimize": True}}.get(name, {"quality": quality})  # fmt: skip
+    options |= {"icc_profile": profile} if profile else {}
     buffer = io.BytesIO()
     image.save(buffer, format=name.upper(), **options)
     return buffer.getvalue()
 
 
-def writable_formats(formats):
-    """The modern formats this Pillow can write."""
-    from PIL import features  # noqa: PLC0415
-
-    return [name for name in formats if features.check(name)]
-
-
 # ---- Handlers ------------------------------------------------------------------
-
-
-def static_files(generators):
-    """({source path relative to PATH: static file}, {site path: static file})."""
-    files = [s for g in generators for s in getattr(g, "staticfiles", None) or ()]
-    by_source = {posixpath.normpath(s.relative_source_path.replace(os.sep, "/")): s for s in files}
-    return by_source, {"/" + s.url.lstrip("/"): s for s in files}
 
 
 def source_of(src, content, by_source, by_url):
@@ -266,48 +220,44 @@ def url_from(content, published):
 
 
 class Plan:
-    """The copies this build publishes: {name: encode job}, and each image's facts."""
+    """The copies this build publishes ({file name: encode job}), and each image's facts."""
 
-    def __init__(self, settings):
-        self.options = settings_for(settings)
-        self.formats = writable_formats(self.options["formats"])
-        self.jobs, self.facts, self.digests = {}, {}, {}
+    def __init__(self, options):
+        from PIL import features  # noqa: PLC0415
 
-    def facts_for(self, path):
-        if path not in self.facts:
-            self.facts[path] = facts_of(path)
-        return self.facts[path]
+        self.options, self.jobs = options, {}
+        self.formats = [name for name in options["formats"] if features.check(name)]
+        self.facts, self.digest = functools.cache(facts_of), functools.cache(cache.file_digest)
 
     def candidates(self, path, facts):
         """{format: [(width, name)]} of an image's copies (the fallback last), planned."""
         widths = candidate_widths(facts["width"], self.options)
         if facts["format"] not in _RESIZED or facts["animated"] or not widths:
             return {}
-        digest = self.digests.get(path) or self.digests.setdefault(path, cache.file_digest(path))
         made = {}
         for name in [*self.formats, fallback_format(facts, os.path.getsize(path))]:
             quality = int(self.options["quality"].get(name, 0))
             for width in widths:
-                key = cache.key(encode, digest, width, name, quality)[:12]
+                key = cache.key(encode, self.digest(path), width, name, quality)[:12]
                 file = f"{stem_of(path)}-{width}-{key}.{'jpg' if name == 'jpeg' else name}"
                 self.jobs[file] = json.dumps([str(path), width, name, quality])
                 made.setdefault(name, []).append((width, file))
         return made
 
 
+def stem_of(path):
+    """A file name's stem as a URL-safe word."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", Path(path).stem).strip("-")[:60] or "image"
+
+
 def place(content, plan, by_source, by_url, problems):
-    """Rewrite the <img> tags of one body; its images' weights at the default width."""
-    markup = body(content)
-    found = img_tags(markup)
-    if not found:
-        return
-    where, options = display_path(content.source_path), plan.options
-    pieces, last, weights, first = [], 0, {}, True
-    for offset, raw, attributes in found:
-        if markup[offset : offset + len(raw)] != raw:  # never splice where the parser was not
-            continue
+    """Rewrite the <img> tags of one body: (where, {image: its copy at the default
+    width, or None for the file itself}) for the weight warning."""
+    markup, options = body(content), plan.options
+    where, pieces, last, weights, first = display_path(content.source_path), [], 0, {}, True
+    for offset, raw, attributes in img_tags(markup):
         static = source_of(attributes.get("src") or "", content, by_source, by_url)
-        facts = plan.facts_for(static.source_path) if static else None
+        facts = plan.facts(static.source_path) if static else None
         if isinstance(facts, str):
             src = attributes.get("src", "")
             line = line_where(content.source_path, lambda text, s=src: s in text)
@@ -324,12 +274,8 @@ def place(content, plan, by_source, by_url, problems):
         }
         pieces += [markup[last:offset], image_html(attributes, facts, urls, first, options)]
         last, first = offset + len(raw), False
-        if made:
-            sized = dict(made[next(reversed(made))])
-            default = sized[default_candidate(list(sized), options)]
-            weights[static.source_path] = ("copy", default)
-        else:
-            weights[static.source_path] = ("file", static.source_path)
+        sized = dict(made[next(reversed(made))]) if made else {}
+        weights[static.source_path] = sized and sized[default_candidate(list(sized), options)]
     set_body(content, "".join([*pieces, markup[last:]]))
     return where, weights
 
@@ -338,48 +284,43 @@ def publish(generators):
     """Give every image of every post and page its attributes and copies, make
     the copies the cache lacks on every CPU, and put them in the output."""
     settings = generators[0].settings
-    if not in_use(settings):
+    if not in_use(settings, "images"):
         return
-    plan, problems, weighed = Plan(settings), [], []
-    by_source, by_url = static_files(generators)
-    for content in contents_of(*generators):
-        if "<img" in body(content):
-            placed = place(content, plan, by_source, by_url, problems)
-            weighed.append(placed)
+    options = options_of(settings, "IMAGES", DEFAULTS, logger)
+    plan, problems = Plan(options), []
+    files = [s for g in generators for s in getattr(g, "staticfiles", None) or ()]
+    by_source = {posixpath.normpath(s.relative_source_path.replace(os.sep, "/")): s for s in files}
+    by_url = {"/" + s.url.lstrip("/"): s for s in files}
+    weighed = [
+        place(content, plan, by_source, by_url, problems)
+        for content in contents_of(*generators)
+        if "<img" in body(content)
+    ]
     if problems:
         raise BuildError(problems)
-    options = plan.options
     kept = cache.Files(Path(settings["CACHE_PATH"]) / options["output_dir"])
     data = {name: kept.read(name) for name in plan.jobs}
     missing = [name for name, found in data.items() if found is None]
-    for name, made in zip(missing, parallel_each(encode, [plan.jobs[n] for n in missing],
-                                                 "images"), strict=True):  # fmt: skip
-        kept.write(name, made)
-        data[name] = made
+    made = parallel_each(encode, [plan.jobs[name] for name in missing], "images")
+    for name, encoded in zip(missing, made, strict=True):
+        kept.write(name, encoded)
+        data[name] = encoded
     target = Path(settings["OUTPUT_PATH"]) / options["output_dir"]
-    if data:
-        target.mkdir(parents=True, exist_ok=True)
-    for name, made in data.items():
+    for name, encoded in data.items():
         if not (target / name).is_file():
-            cache.write_atomic(target / name, made)
+            target.mkdir(parents=True, exist_ok=True)
+            cache.write_atomic(target / name, encoded)
     if not cache.is_partial_build():
         kept.keep_only(data)
-    for where, weights in filter(None, weighed):
+    for where, weights in weighed:
         sizes = [
-            (Path(path).name, len(data[value]) if kind == "copy" else os.path.getsize(value))
-            for path, (kind, value) in weights.items()
+            (Path(path).name, len(data[copy]) if copy else os.path.getsize(path))
+            for path, copy in weights.items()
         ]
         if line := weight_warning(where, sizes, int(options["budget"])):
             logger.warning("%s", line)
-    if missing or data:
+    if data:
         logger.info("images: resized %d, reused %d", len(missing), len(data) - len(missing))
-
-
-def in_use(settings):
-    """Signals outlive a build: act only for a site whose PLUGINS lists this one."""
-    return any(
-        str(plugin).rsplit(".", 1)[-1] == "images" for plugin in settings.get("PLUGINS") or ()
-    )
 
 
 def register():

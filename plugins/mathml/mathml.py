@@ -18,17 +18,19 @@ stops the build with `file:line`, the formula and the fix.
 """
 
 import html
+import itertools
 import re
-from html.parser import HTMLParser
+from xml.etree import ElementTree
 
+import justhtml
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from pelican import signals
 
-from sitetools.build.builder import BuildError
 from sitetools.build.cache import Cache
-from sitetools.content.contents import body, contents_of, set_body
+from sitetools.content.contents import body, contents_of
+from sitetools.content.fences import substitute
 from sitetools.content.files import display_path
 
 # An inline formula, which may run over lines of its paragraph: see the rules above.
@@ -60,35 +62,18 @@ ATTRIBUTES = frozenset(
 
 def depth(tex):
     """The deepest nesting of unescaped braces in `tex`."""
-    level = deepest = 0
-    for token in re.findall(r"\\.|[{}]", tex):
-        level += token == "{"
-        level -= token == "}"
-        deepest = max(deepest, level)
-    return deepest
-
-
-class _Tags(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.found = []
-
-    def handle_starttag(self, tag, attrs):
-        self.found.append((tag, [name for name, _ in attrs]))
-
-    handle_startendtag = handle_starttag
+    steps = (1 if token == "{" else -1 for token in re.findall(r"\\.|[{}]", tex) if token in "{}")
+    return max(itertools.accumulate(steps, initial=0))
 
 
 def unsafe(mathml):
     """Why converted MathML may not go into a page, or None: every element and
-    attribute, read by a parser, must be on the allowlist."""
-    parser = _Tags()
-    parser.feed(mathml)
-    parser.close()
-    for tag, names in parser.found:
+    attribute, as the WHATWG tokenizer content_guard trusts (justhtml) reads them,
+    must be on the allowlist."""
+    for tag, attributes in (data for event, data in justhtml.stream(mathml) if event == "start"):
         if tag not in ELEMENTS:
             return f"it makes a <{tag}> element, which a page may not hold"
-        if bad := [name for name in names if name not in ATTRIBUTES]:
+        if bad := [name for name in attributes if name not in ATTRIBUTES]:
             return f"it sets {bad[0]}= on <{tag}>, which a page may not hold"
     return None
 
@@ -114,8 +99,7 @@ def convert(job):
 
 def mark(tex, block):
     """The placeholder a formula leaves in the HTML Markdown writes."""
-    tag, delimiter = ("div", "$$") if block else ("span", "$")
-    extra = f" {MARK_CLASS}--block" if block else ""
+    tag, delimiter, extra = ("div", "$$", f" {MARK_CLASS}--block") if block else ("span", "$", "")
     return f'<{tag} class="{MARK_CLASS}{extra}">{html.escape(delimiter + tex + delimiter)}</{tag}>'
 
 
@@ -123,30 +107,12 @@ _MARKED = re.compile(rf'<(span|div) class="{MARK_CLASS}( {MARK_CLASS}--block)?">
 
 
 def marks(markup):
-    """[(match, "inline"|"block", TeX)] of the placeholders in `markup`."""
-    found = []
-    for match in _MARKED.finditer(markup):
-        text = html.unescape(match.group(3))
-        cut = 2 if match.group(2) else 1
-        found.append((match, "block" if match.group(2) else "inline", text[cut:-cut]))
-    return found
-
-
-def line_of(source, tex, start):
-    """(1-based line, next start) of the first `tex` in `source` from `start`."""
-    at = source.find(tex, start)
-    if at < 0:
-        return None, start
-    return source.count("\n", 0, at) + 1, at + 1
-
-
-def problem_line(where, line, tex, reason):
-    shown = tex if len(tex) <= 60 else tex[:57] + "…"
-    place = f"{where}:{line}" if line else where
-    return (
-        f"{place}: math: ${shown}$ does not convert: {reason}; fix the TeX, "
-        r"or write \$ for a dollar that is not math"
-    )
+    """[(placeholder, "inline"|"block", TeX)] of the placeholders in `markup`."""
+    return [
+        (match.group(0), "block" if match.group(2) else "inline",
+         html.unescape(match.group(3))[1 + bool(match.group(2)) : -1 - bool(match.group(2))])
+        for match in _MARKED.finditer(markup)
+    ]  # fmt: skip
 
 
 # ---- Markdown: each formula becomes a placeholder -----------------------------------
@@ -166,10 +132,7 @@ class DisplayMath(BlockProcessor):
 
     def run(self, parent, blocks):
         tex = blocks.pop(0).strip()[2:-2].strip()
-        placeholder = self.parser.md.htmlStash.store(mark(tex, block=True))
-        element = parent.makeelement("p", {})
-        element.text = placeholder
-        parent.append(element)
+        ElementTree.SubElement(parent, "p").text = self.parser.md.htmlStash.store(mark(tex, True))
 
 
 class MathExtension(Extension):
@@ -194,33 +157,33 @@ _CONVERTED = Cache("mathml")
 def place_math(generators):
     """Every formula's placeholder becomes MathML; a formula that does not
     convert fails the build, every one listed with its line."""
-    pending = [
-        (content, found)
+    found = [
+        (content, *placeholder)
         for content in contents_of(*generators)
-        if MARK_CLASS in body(content) and (found := marks(body(content)))
+        if MARK_CLASS in body(content)
+        for placeholder in marks(body(content))
     ]
-    if not pending:
-        return
-    jobs = [f"{kind}\0{tex}" for _, found in pending for _, kind, tex in found]
-    results = iter(_CONVERTED.map(generators[0].settings, convert, jobs, label="math"))
-    problems = []
-    for content, found in pending:
-        markup, pieces, last = body(content), [], 0
-        source, start = None, 0
-        for match, _kind, tex in found:
-            status, made = next(results)
-            if status == "error":
-                if source is None:
-                    with open(content.source_path, encoding="utf-8-sig") as handle:
-                        source = handle.read()
-                line, start = line_of(source, tex, start)
-                problems.append(problem_line(display_path(content.source_path), line, tex, made))
-                continue
-            pieces += [markup[last : match.start()], made]
-            last = match.end()
-        set_body(content, "".join([*pieces, markup[last:]]))
-    if problems:
-        raise BuildError(problems)
+    jobs = [f"{kind}\0{tex}" for _, _, kind, tex in found]
+    converted = _CONVERTED.map(generators[0].settings, convert, jobs, label="math") if jobs else []
+    results, read = [], {}  # read: {source path: (its text, where to look on from)}
+    for (content, _, _, tex), (status, made) in zip(found, converted, strict=True):
+        if status == "ok":
+            results.append((made, []))
+            continue
+        if content.source_path not in read:
+            with open(content.source_path, encoding="utf-8-sig") as handle:
+                read[content.source_path] = (handle.read(), 0)
+        source, start = read[content.source_path]
+        at = source.find(tex, start)
+        read[content.source_path] = (source, at + 1 if at >= 0 else start)
+        line = f":{source.count(chr(10), 0, at) + 1}" if at >= 0 else ""
+        shown = tex if len(tex) <= 60 else tex[:57] + "…"
+        problem = (
+            f"{display_path(content.source_path)}{line}: math: ${shown}$ does not convert: "
+            f"{made}; fix the TeX, or write \\$ for a dollar that is not math"
+        )
+        results.append(("", [problem]))
+    substitute(found, results)
 
 
 def register():

@@ -4,17 +4,9 @@ from blinker import signal  # Pelican's own signal library
 
 # Every list of Article or Page objects that Pelican's article and page
 # generators fill, published or not.
-CONTENT_LISTS = (
-    "articles",
-    "translations",
-    "drafts",
-    "drafts_translations",
-    "hidden_articles",
-    "hidden_translations",
-    "pages",
-    "hidden_pages",
-    "draft_pages",
-    "draft_translations",
+CONTENT_LISTS = tuple(
+    "articles translations drafts drafts_translations hidden_articles hidden_translations"
+    " pages hidden_pages draft_pages draft_translations".split()
 )
 
 

@@ -1,10 +1,18 @@
-"""Fenced blocks of one language in a Markdown source's lines, found the way
-Markdown's fenced_code finds them, for plugins that draw a fence (charts, diagrams)."""
+"""The one shape of what the site draws at build time (charts, diagrams, math):
+Markdown leaves a placeholder, and once every source is read (content_guard has
+judged the author's raw HTML) the plugin makes each one's HTML, from the one
+cache, and `substitute` puts it in place or fails the build listing every problem.
+Fenced blocks of one language are found the way Markdown's fenced_code finds them."""
 
 import re
 
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
+
+from sitetools.build.builder import BuildError
+from sitetools.build.options import plugin_options
+from sitetools.content.contents import body, set_body
+from sitetools.content.files import display_path
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([^\s`]*)")
 
@@ -26,13 +34,17 @@ def fences(lines, language):
     return found
 
 
-class FencePlaceholders(Preprocessor):
-    """Each fence of `language` becomes a stashed placeholder, `mark.format(n)`
-    for the n-th (from 1), which the plugin replaces once every source is read."""
+class FenceExtension(Extension, Preprocessor):
+    """A Markdown extension that is its own preprocessor: each fence of `language`
+    becomes the stashed placeholder `mark.format(n)` for the n-th (from 1).
+    Subclasses set `language` and `mark`."""
 
-    def __init__(self, md, language, mark):
-        super().__init__(md)
-        self.language, self.mark = language, mark
+    language = mark = ""
+
+    def extendMarkdown(self, md):  # Markdown's name
+        self.md = md
+        # Before fenced_code (25), after meta (27) has taken the header.
+        md.preprocessors.register(self, f"{self.language}-fences", 26)
 
     def run(self, lines):
         found = list(enumerate(fences(lines, self.language), start=1))
@@ -41,12 +53,42 @@ class FencePlaceholders(Preprocessor):
         return lines
 
 
-class FenceExtension(Extension):
-    """A Markdown extension for one fence language: subclasses set `language` and `mark`."""
+def fenced(contents, language, mark=None):
+    """[(content, placeholder, number, "file", line, fence lines)] of every fence
+    of `language` in `contents` (only those whose body holds `mark`'s placeholders)."""
+    found = []
+    for content in contents:
+        if mark is None or mark.format(1) in body(content):
+            with open(content.source_path, encoding="utf-8-sig") as handle:
+                lines = handle.read().splitlines()
+            where = display_path(content.source_path)
+            found += [
+                (content, mark and mark.format(number), number, where, first + 1, fence)
+                for number, (first, _, fence) in enumerate(fences(lines, language), start=1)
+            ]
+    return found
 
-    language = mark = ""
 
-    def extendMarkdown(self, md):  # Markdown's name
-        # Before fenced_code (25), after meta (27) has taken the header.
-        placeholders = FencePlaceholders(md, self.language, self.mark)
-        md.preprocessors.register(placeholders, f"{self.language}-fences", 26)
+def substitute(found, results):
+    """Put each result's HTML where its placeholder is (`found`: [(content,
+    placeholder, …)], `results`: [(HTML, [problem])]); fail listing every problem."""
+    problems = []
+    for (content, placeholder, *_), (made, trouble) in zip(found, results, strict=True):
+        problems += trouble
+        set_body(content, body(content).replace(placeholder, made, 1))
+    if problems:
+        raise BuildError(problems)
+
+
+def in_use(settings, name):
+    """Signals outlive a build: act only for a site whose PLUGINS lists plugin `name`."""
+    return any(str(plugin).rsplit(".", 1)[-1] == name for plugin in settings.get("PLUGINS") or ())
+
+
+def options_of(settings, name, defaults, logger):
+    """`defaults` overlaid with the site's settings[name]. An unusable key is logged
+    as an error (which fails the build, with every other problem) and its default used."""
+    options, problems = plugin_options(settings, name, defaults)
+    for problem in problems:
+        logger.error("%s", problem)
+    return options

@@ -27,19 +27,17 @@ def facts_of(path, max_pixels=MAX_PIXELS):
             width, height = image.size
             if width * height > max_pixels:
                 return too_large(width, height, max_pixels)
-            turned = image.getexif().get(_EXIF_ORIENTATION, 1) in _TURNED
-            facts = {
-                "format": image.format,
-                "alpha": image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info,
-                "animated": bool(getattr(image, "is_animated", False)),
-            }
+            if image.getexif().get(_EXIF_ORIENTATION, 1) in _TURNED:
+                width, height = height, width
+            alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+            animated = bool(getattr(image, "is_animated", False))
+            return {"format": image.format, "alpha": alpha, "animated": animated,
+                    "width": width, "height": height}  # fmt: skip
     except Image.DecompressionBombError:
         return too_large(*_header_size(path), max_pixels)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         reason = str(error).replace(str(path), Path(path).name)
         return f"is not an image a browser can show ({reason})"
-    width, height = (height, width) if turned else (width, height)
-    return {**facts, "width": width, "height": height}
 
 
 def _header_size(path):

@@ -30,13 +30,9 @@ def formula_cells(text):
         for row in reader:
             for index, cell in enumerate(row):
                 if formula_like(cell):
-                    if header is None:
-                        column = "header"
-                    elif index < len(header):
-                        column = f'column "{header[index]}"'
-                    else:
-                        column = f"column {index + 1}"
-                    found.append((line, column, cell))
+                    named = header is not None and index < len(header)
+                    column = f'column "{header[index]}"' if named else f"column {index + 1}"
+                    found.append((line, "header" if header is None else column, cell))
             header = row if header is None else header
             line = reader.line_num + 1
     except csv.Error:
