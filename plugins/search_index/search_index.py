@@ -5,27 +5,19 @@ runs it on its staging folder at `finalized`, so a failed index fails the build
 and leaves the last good output alone. The preview runs it after the new output
 is in place (run_after_swap), into a folder beside the output that is renamed in
 only once Pagefind is done: /search/ never reads a half-written index. Until
-then the preview serves the last index (keep_across_swap), and says so on
+then the preview serves the last index (kept across the swap), and says so on
 /search/ (sitetools/preview/reload.js, told by the server that deferred work runs).
 """
 
 import json
 import logging
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 from pelican import signals
 
-from sitetools.build.builder import (
-    STAGING,
-    BuildError,
-    claim_folder,
-    defers_after_swap,
-    keep_across_swap,
-    run_after_swap,
-)
+from sitetools.build.builder import BuildError, run_after_swap, staged_folder
 
 logger = logging.getLogger(__name__)
 
@@ -114,18 +106,12 @@ def run_pagefind(site, options, bundle):
 def index_preview(output, options):
     """The preview's index of `output`, made beside it and renamed into place
     (the old one out first) only when complete."""
-    output = Path(output)
-    bundle = output / options["bundle_dir"]
-    folder, lock = claim_folder(output.parent, STAGING)
-    try:
-        fresh = folder / "bundle"
-        run_pagefind(output, options, fresh)
+    bundle = Path(output) / options["bundle_dir"]
+    with staged_folder(Path(output).parent) as folder:
+        run_pagefind(output, options, folder / "bundle")
         if bundle.is_dir() and not bundle.is_symlink():
             bundle.rename(folder / "old")
-        fresh.rename(bundle)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        os.close(lock)
+        (folder / "bundle").rename(bundle)
 
 
 def add_bundle_path(generator):
@@ -138,9 +124,7 @@ def index_site(pelican):
     options = settings_for(pelican.settings)
     if not options["enabled"]:
         return
-    if defers_after_swap():
-        keep_across_swap(options["bundle_dir"])
-        run_after_swap(lambda output: index_preview(output, options))
+    if run_after_swap(lambda output: index_preview(output, options), options["bundle_dir"]):
         return
     bundle = Path(pelican.output_path) / options["bundle_dir"]
     pages = run_pagefind(pelican.output_path, options, bundle)

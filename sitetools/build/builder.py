@@ -21,6 +21,7 @@ import copy
 import fcntl
 import logging
 import os
+import secrets
 import shutil
 import sys
 import tempfile
@@ -39,10 +40,9 @@ logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
 # Per build: work plugins leave until the new output is in place (a list in a
-# preview build, else None), the folders of the old output the preview carries
-# into the new one, and cleanups to run if the build fails.
+# preview build, else None), and the folders of the old output the preview
+# carries into the new one.
 _after_swap = {"queue": None, "keep": []}
-_on_failure = []
 
 
 class BuildError(Exception):
@@ -169,65 +169,41 @@ def load_settings(config="pelicanconf.py", overrides=None):
 
 @contextlib.contextmanager
 def _connected(receivers):
-    """Pelican signals connected to their receivers ({signal: receiver}) for a while."""
-    for signal, receiver in receivers.items():
+    """Pelican signals connected to their receivers ([(signal, receiver)]) for a while."""
+    for signal, receiver in receivers:
         signal.connect(receiver, weak=False)
     try:
         yield
     finally:
-        for signal, receiver in receivers.items():
+        for signal, receiver in receivers:
             signal.disconnect(receiver)
 
 
-@contextlib.contextmanager
-def _showing_progress(stream):
-    """Feed Pelican's signals for one build to a status line on `stream`."""
+def _progress_receivers(bar):
+    """Pelican's signals for one build, fed to its status line `bar`."""
     from pelican import signals  # noqa: PLC0415
 
-    bar = progress.Progress(stream)
-    progress.install(bar)
-    try:
-        with _connected(
-            {
-                signals.article_generator_preread: lambda _s, **_: bar.step("reading sources"),
-                signals.page_generator_preread: lambda _s, **_: bar.step("reading pages"),
-                signals.all_generators_finalized: lambda _s, **_: bar.update("running plugins"),
-                signals.content_written: lambda _s, **_: bar.step("writing pages"),
-                signals.feed_written: lambda _s, **_: bar.step("writing feeds"),
-                # Pelican prints its summary right after: leave it a clean line.
-                signals.finalized: lambda _s, **_: bar.close(),
-            }
-        ):
-            yield
-    finally:
-        progress.install(None)
-        bar.close()
+    return [
+        (signals.article_generator_preread, lambda _s, **_: bar.step("reading sources")),
+        (signals.page_generator_preread, lambda _s, **_: bar.step("reading pages")),
+        (signals.all_generators_finalized, lambda _s, **_: bar.update("running plugins")),
+        (signals.content_written, lambda _s, **_: bar.step("writing pages")),
+        (signals.feed_written, lambda _s, **_: bar.step("writing feeds")),
+        # Pelican prints its summary right after: leave it a clean line.
+        (signals.finalized, lambda _s, **_: bar.close()),
+    ]
 
 
-@contextlib.contextmanager
-def _hearing_repeated_warnings():
+def _hear_repeated_warnings(*_args, **_kwargs):
     """Each build reports its own warnings: Pelican's LimitFilter drops one
-    logged before in this process, so it is off while a build runs
-    (LimitLogger.disable_filter()), also for plugins' loggers made by `initialized`."""
-    from pelican import signals  # noqa: PLC0415
+    logged before in this process, so it is taken off every Pelican logger
+    when a build starts (LimitLogger.disable_filter()), plugins' included."""
     from pelican.log import LimitLogger  # noqa: PLC0415
 
-    switched = {}
-
-    def switch_off(*_args, **_kwargs):
-        # A copy: the preview's other threads may make loggers meanwhile.
-        for each in [logging.getLogger(), *dict(logging.Logger.manager.loggerDict).values()]:
-            if isinstance(each, LimitLogger) and id(each) not in switched:
-                each.disable_filter()
-                switched[id(each)] = each
-
-    switch_off()
-    try:
-        with _connected({signals.initialized: switch_off}):
-            yield
-    finally:
-        for each in switched.values():
-            each.enable_filter()
+    # A copy: the preview's other threads may make loggers meanwhile.
+    for each in [logging.getLogger(), *dict(logging.Logger.manager.loggerDict).values()]:
+        if isinstance(each, LimitLogger):
+            each.disable_filter()
 
 
 def file_identity(path):
@@ -276,40 +252,17 @@ def move_into(staging: Path, output: Path):
     shutil.rmtree(staging)
 
 
-def run_after_swap(work):
+def run_after_swap(work, keep=None):
     """In a preview build, queue `work(output)` to run in the background once
-    the new output is in place, and return True; elsewhere return False (the
-    plugin does the work now, inside the staged build)."""
+    the new output is in place, carry the old output's folder `keep` into the
+    new one (unless the build wrote one) to be served until then, and return
+    True; elsewhere return False (the plugin does the work now, inside the
+    staged build)."""
     if _after_swap["queue"] is None:
         return False
     _after_swap["queue"].append(work)
+    _after_swap["keep"] += [keep] if keep else []
     return True
-
-
-def keep_across_swap(relative):
-    """In a preview build, carry the old output's folder `relative` into the
-    new output (unless the build wrote one), so that it is served until the
-    work queued by run_after_swap replaces it."""
-    _after_swap["keep"].append(relative)
-
-
-def defers_after_swap():
-    """True in a preview build, where run_after_swap would queue work."""
-    return _after_swap["queue"] is not None
-
-
-def on_failure(cleanup):
-    """Call `cleanup()` if the build under way fails, before its staging folder goes."""
-    _on_failure.append(cleanup)
-
-
-def _run_all(works, what, *args):
-    """Run each work; a failure is printed as a warning, since it can stop nothing now."""
-    for work in works:
-        try:
-            work(*args)
-        except Exception as error:  # the work can stop nothing now
-            print(f"warning: {what}: {error}", file=sys.stderr, flush=True)
 
 
 class SiteBuilder:
@@ -353,26 +306,22 @@ class SiteBuilder:
         output = Path(self.output or settings["OUTPUT_PATH"]).resolve()
         output.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_folders(output.parent)
-        staging, lock = claim_folder(output.parent, STAGING)
-        try:
-            return self._build_into(settings, output, staging, changed, first)
-        finally:
-            os.close(lock)
-
-    def _build_into(self, settings, output, staging, changed, first):
-        from pelican import Pelican, signals  # noqa: PLC0415
-
         collector = ProblemCollector(settings.get("LOG_FILTER") or ())
         logging.getLogger().addHandler(collector)  # from here: cache.prepare warns too
         try:
-            # Settings and plugin code can change what Pelican's readers make of the sources.
-            trusted = self.warm and self._cache_trusted and changed is not None
-            trusted = trusted and not any(Path(path).suffix == ".py" for path in changed)
-            key, carried = cache.prepare(settings)
-        except BaseException:
+            with staged_folder(output.parent) as staging:
+                return self._build_into(settings, output, staging, collector, (changed, first))
+        finally:
             logging.getLogger().removeHandler(collector)
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+
+    def _build_into(self, settings, output, staging, collector, asked):
+        from pelican import Pelican, signals  # noqa: PLC0415
+
+        changed, first = asked
+        # Settings and plugin code can change what Pelican's readers make of the sources.
+        trusted = self.warm and self._cache_trusted and changed is not None
+        trusted = trusted and not any(Path(path).suffix == ".py" for path in changed)
+        key, carried = cache.prepare(settings)
         carried = carried and not switched_off("content-cache")
         settings["LOAD_CONTENT_CACHE"] = settings["LOAD_CONTENT_CACHE"] and (trusted or carried)
         settings.update(OUTPUT_PATH=str(staging), DELETE_OUTPUT_DIRECTORY=False)
@@ -391,16 +340,15 @@ class SiteBuilder:
             return selective_writer(set(first), sources, used) if fast else None
 
         started = time.perf_counter()
-        _on_failure.clear()
         deferred = _after_swap["queue"] = [] if self.warm else None
         kept = _after_swap["keep"] = []
-        pelican = None
+        bar, pelican = progress.Progress(sys.stdout), None
+        progress.install(bar)
+        ours = [(signals.initialized, _hear_repeated_warnings), (signals.get_writer, writer_for),
+                (signals.content_written, note_written)]  # fmt: skip
         try:
-            with (
-                _hearing_repeated_warnings(),
-                _showing_progress(sys.stdout),
-                _connected({signals.get_writer: writer_for, signals.content_written: note_written}),
-            ):
+            with _connected(ours + _progress_receivers(bar)):
+                _hear_repeated_warnings()
                 pelican = Pelican(settings)
                 pelican.run()
         except Exception as error:  # a plugin or Pelican itself gave up
@@ -409,33 +357,28 @@ class SiteBuilder:
             ]
             _finish_failed_run(pelican)
         finally:
-            logging.getLogger().removeHandler(collector)
             _after_swap["queue"] = None
+            progress.install(None)
+            bar.close()
 
         # A failed build leaves the cache on disk as trustworthy as it was when loaded.
         self._cache_trusted = self.warm and (not collector.errors or settings["LOAD_CONTENT_CACHE"])
         if collector.errors:
-            _run_all(reversed(_on_failure), "cleaning up a failed build")
-            _on_failure.clear()
-            shutil.rmtree(staging, ignore_errors=True)
             raise BuildError(collector.errors)
-        _on_failure.clear()
         cache.record(settings, key)
-        fast = self._put_in_place(staging, output, fast, used, deferred=deferred, kept=kept)
-        seconds = time.perf_counter() - started
-        return BuildResult(output, seconds, collector.warnings, written, fast=fast)
-
-    def _put_in_place(self, staging, output, fast, used, *, deferred, kept):
-        """Put a good build in place: a fast pass's files over those of `output`,
-        else the whole staging folder instead of it (with the `kept` folders of
-        `output` moved in), and start deferred work."""
-        self.wait()  # the last build's background work writes into output/
         if fast and not used:
             logger.warning(
                 "The preview wrote every page: another plugin gives Pelican its writer "
                 "(get_writer), so the edited page could not be written first"
             )
-        fast = fast and bool(used)
+        fast = self._put_in_place(staging, output, fast and bool(used), deferred, kept)
+        return BuildResult(output, time.perf_counter() - started, collector.warnings, written, fast)
+
+    def _put_in_place(self, staging, output, fast, deferred, kept):
+        """A fast pass's files over those of `output`, else the whole staging
+        folder instead of it (with the `kept` folders of `output` moved in);
+        then start the deferred work."""
+        self.wait()  # the last build's background work writes into output/
         if fast:
             move_into(staging, output)
         else:
@@ -447,17 +390,19 @@ class SiteBuilder:
             _replace(staging, output, background=self.warm)
         self._built = True
         if deferred and not fast:  # after a fast pass, the full build does that work
-
-            def run_deferred():
-                try:
-                    _run_all(deferred, "after the rebuild", output)
-                finally:
-                    self.on_deferred(False)
-
             self.on_deferred(True)
-            self._background = threading.Thread(target=run_deferred, daemon=True)
-            self._background.start()
+            work = threading.Thread(target=self._run, args=(deferred, output), daemon=True)
+            self._background = work
+            work.start()
         return fast
+
+    def _run(self, deferred, output):
+        for work in deferred:
+            try:
+                work(output)
+            except Exception as error:  # the work can stop nothing now
+                print(f"warning: after the rebuild: {error}", file=sys.stderr, flush=True)
+        self.on_deferred(False)
 
 
 def build(config="pelicanconf.py", output=None, overrides=None):
@@ -469,30 +414,21 @@ def _replace(staging: Path, output: Path, background=False):
     """Replace `output` by `staging` with two renames; the old output is
     deleted afterwards, in a thread when `background` is set, locked (see
     lock_folder) from before it is renamed until it is gone."""
-    previous = None
-    if output.exists():
-        lock = lock_folder(output)  # None for a link: its target is never deleted
-        previous = Path(tempfile.mkdtemp(prefix=f"{PREVIOUS}{os.getpid()}-", dir=output.parent))
-        previous.rmdir()
-        output.rename(previous)
-    staging.rename(output)
-    if previous is None:
+    if not output.exists():
+        staging.rename(output)
         return
+    lock = lock_folder(output)  # None for a link: its target is never deleted
+    previous = output.with_name(f"{PREVIOUS}{os.getpid()}-{secrets.token_hex(4)}")
+    output.rename(previous)
+    staging.rename(output)
 
     def delete():
-        try:
-            if previous.is_symlink():
-                previous.unlink()
-            else:
-                shutil.rmtree(previous, ignore_errors=True)
-        finally:
-            if lock is not None:
-                os.close(lock)
+        with contextlib.suppress(OSError):
+            cache.discard(previous)  # a link itself, never what it points at
+        if lock is not None:
+            os.close(lock)
 
-    if background:
-        threading.Thread(target=delete, daemon=True).start()
-    else:
-        delete()
+    threading.Thread(target=delete, daemon=True).start() if background else delete()
 
 
 def _finish_failed_run(pelican):
@@ -538,16 +474,22 @@ def lock_folder(path):
     return descriptor
 
 
-def claim_folder(parent: Path, prefix):
-    """A new folder `<parent>/<prefix><pid>-<random>` and the lock_folder
-    descriptor that marks it as this build's (made anew if another build's
-    clean-up took it between its making and its locking)."""
+@contextlib.contextmanager
+def staged_folder(parent: Path, prefix=STAGING):
+    """A new folder `<parent>/<prefix><pid>-<random>`, locked (lock_folder) as
+    this build's while in use, and removed after unless renamed away meanwhile
+    (made anew if another build's clean-up took it before it was locked)."""
     for _attempt in range(100):
         path = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
-        lock = lock_folder(path)
-        if lock is not None:
-            return path, lock
-    raise OSError(f"{parent}: could not make and lock a {prefix}* folder")
+        if (lock := lock_folder(path)) is not None:
+            break
+    else:
+        raise OSError(f"{parent}: could not make and lock a {prefix}* folder")
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+        os.close(lock)
 
 
 def remove_stale_folders(parent: Path):
@@ -555,25 +497,15 @@ def remove_stale_folders(parent: Path):
     build holds (a killed build's); a link named like one is removed itself,
     never what it points at. Returns the names removed."""
     removed = []
-    try:
-        entries = list(os.scandir(parent))
-    except OSError:
-        return removed
-    for entry in entries:
-        if not entry.name.startswith((STAGING, PREVIOUS)):
-            continue
-        path = Path(entry.path)
-        if entry.is_symlink():
-            with contextlib.suppress(OSError):
-                path.unlink()
-                removed.append(entry.name)
-            continue
-        lock = lock_folder(path) if entry.is_dir(follow_symlinks=False) else None
-        if lock is None:  # a live build's, or not a folder
-            continue
-        try:
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(entry.name)
-        finally:
-            os.close(lock)
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(parent):
+            if not entry.name.startswith((STAGING, PREVIOUS)):
+                continue
+            lock = lock_folder(entry.path)
+            if lock is not None or entry.is_symlink():  # else a live build's, or not a folder
+                with contextlib.suppress(OSError):
+                    cache.discard(entry.path)
+                    removed.append(entry.name)
+            if lock is not None:
+                os.close(lock)
     return removed

@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY_FILE = "content-cache.key"
-# Pelican's reader-layer cache files (<Generator>-Readers), whose digests the key file keeps.
+# Pelican's reader-layer cache files (<Generator>-Readers), each with its digest beside it.
 PELICAN_FILES = "*-Readers"
 DIGEST_SUFFIX = ".sha256"
 # Settings that change between builds without changing what the readers make of a source.
@@ -311,63 +311,33 @@ def content_key(settings, root=ROOT):
     return key(files, stable, [os.path.relpath(p, root) for p in files])
 
 
-def _regular_digest(path):
-    """_entry_digest of the regular file `path` (read in pieces, a link not
-    followed), or None when it is not one."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    try:
-        with os.fdopen(os.open(path, flags), "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                return None
-            digest = hashlib.sha256(Path(path).name.encode("utf-8", "surrogatepass") + b"\0")
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
-            return digest.hexdigest()
-    except OSError:
-        return None
-
-
-def _pelican_files(folder):
-    """{name: _regular_digest or None} of Pelican's cache files in `folder`."""
-    return {path.name: _regular_digest(path) for path in Path(folder).glob(PELICAN_FILES)}
-
-
 def prepare(settings, root=ROOT):
     """Before a build: switch Pelican's content cache on and remove the key on
     file; (this build's key, whether the cache on disk was written under it
-    and is, file by file, what that build left). Pelican's cache files that do
-    not match are deleted with a warning, as is anything but a regular file
-    there (Pelican would write through a link)."""
+    and each of its files still matches the digest `record` wrote beside it).
+    One that does not is deleted with a warning, as is anything but a regular
+    file there (Pelican would write through a link)."""
     folder = Path(settings["CACHE_PATH"])
-    current, path = content_key(settings, root), folder / KEY_FILE
-    try:
-        recorded = json.loads(read_regular(path) or b"null")
-    except ValueError:
-        recorded = None
+    current = content_key(settings, root)
+    matches = read_regular(folder / KEY_FILE) == current.encode()
     with contextlib.suppress(OSError):
-        discard(path)
-    recorded = recorded if isinstance(recorded, dict) else {}
-    kept = recorded.get("files") if isinstance(recorded.get("files"), dict) else {}
-    matches = recorded.get("key") == current
-    for name, digest in _pelican_files(folder).items():
-        if digest is None:
-            _refuse(folder / name, "not a regular file where Pelican's content cache should be")
-            matches = False
-        elif matches and kept.get(name) != digest:
-            why = f"does not match its digest in {KEY_FILE} (changed since written): not loaded"
-            _refuse(folder / name, why)
-            matches = False
+        discard(folder / KEY_FILE)
+    for path in folder.glob(PELICAN_FILES):
+        # Under another key Pelican reads nothing of it, and rewrites it.
+        if matches or not stat.S_ISREG(os.lstat(path).st_mode):
+            matches = read_checked(path) is not None and matches
     settings.update(CACHE_SETTINGS)
     return current, matches
 
 
 def record(settings, current):
     """After a good build: the content cache on disk was written under
-    `current`, and its files are these (their digests)."""
+    `current`, and its files are these (a digest beside each)."""
     folder = Path(settings["CACHE_PATH"])
-    files = {name: digest for name, digest in _pelican_files(folder).items() if digest}
-    text = json.dumps({"key": current, "files": files}, sort_keys=True)
-    write_atomic(folder / KEY_FILE, text.encode("utf-8"))
+    for path in folder.glob(PELICAN_FILES):
+        if (data := read_regular(path)) is not None:
+            write_atomic(_sidecar(path), _entry_digest(path.name, data).encode("ascii"))
+    write_atomic(folder / KEY_FILE, current.encode("ascii"))
 
 
 def partial_build():
