@@ -43,63 +43,37 @@ def settings_for(settings):
     return {**options, "bundle_dir": options["bundle_dir"].strip("/")}
 
 
-def pagefind_executable():
-    """The binary shipped in the pagefind-bin wheel."""
-    try:
-        from pagefind_bin import get_executable  # noqa: PLC0415
-
-        return Path(get_executable())
-    except (ImportError, FileNotFoundError) as error:
-        fix = "run `python3 -m pip install -r requirements.txt`"
-        raise BuildError([f"search_index: no pagefind binary ({error}); {fix}"]) from error
-
-
-def pagefind_command(executable, site, options, bundle=None):
-    """Pagefind's command line: the index of `site` into `bundle` (default:
-    the bundle folder under `site`)."""
-    where = ["--output-path", str(bundle)] if bundle else ["--output-subdir", options["bundle_dir"]]
-    return [
-        str(executable),
-        *("--site", str(site), *where, "--quiet"),
-        *[str(arg) for arg in options["extra_args"]],
-    ]
-
-
 def pagefind_env(environ):
     """Our environment, with the allocator tuned unless the caller tuned it."""
     return {**ALLOCATOR_ENV, **environ}
 
 
-def indexed_pages(bundle):
-    """Pages in the index in `bundle`, per language, from Pagefind's entry file."""
-    data = json.loads((Path(bundle) / ENTRY_FILE).read_text(encoding="utf-8"))
-    return {lang: info.get("page_count", 0) for lang, info in data.get("languages", {}).items()}
-
-
 def run_pagefind(site, options, bundle):
-    """Index `site` into `bundle`: the pages indexed, per language; BuildError
-    with Pagefind's messages when it fails or runs past the timeout."""
-    command = pagefind_command(pagefind_executable(), site, options, bundle)
+    """Index `site` into `bundle` by the pagefind-bin wheel's binary: the pages
+    indexed, per language (from Pagefind's entry file); BuildError with
+    Pagefind's messages when it fails or runs past the timeout."""
     try:
-        done = subprocess.run(
-            command,
-            capture_output=True,
-            text=True,
-            timeout=options["timeout"],
-            env=pagefind_env(os.environ),
-            check=False,
-        )
+        from pagefind_bin import get_executable  # noqa: PLC0415
+
+        command = [str(get_executable()), "--site", str(site), "--output-path", str(bundle)]
+    except (ImportError, FileNotFoundError) as error:
+        fix = "run `python3 -m pip install -r requirements.txt`"
+        raise BuildError([f"search_index: no pagefind binary ({error}); {fix}"]) from error
+    command += ["--quiet", *map(str, options["extra_args"])]
+    seconds = options["timeout"]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=seconds,
+                              env=pagefind_env(os.environ), check=False)  # fmt: skip
     except subprocess.TimeoutExpired as error:
-        raise BuildError(
-            [f"search_index: pagefind did not finish in {options['timeout']} s"]
-        ) from error
+        raise BuildError([f"search_index: pagefind did not finish in {seconds} s"]) from error
     if done.returncode != 0:
         messages = [line.strip() for line in (done.stderr + done.stdout).splitlines()]
         problem = f"search_index: pagefind exited with {done.returncode}"
         raise BuildError([problem, *filter(None, messages)])
     try:
-        return indexed_pages(bundle)
-    except (OSError, ValueError) as error:
+        data = json.loads((Path(bundle) / ENTRY_FILE).read_text(encoding="utf-8"))
+        return {lang: info.get("page_count", 0) for lang, info in data["languages"].items()}
+    except (OSError, ValueError, KeyError, AttributeError) as error:
         raise BuildError([f"search_index: pagefind wrote no usable index: {error}"]) from error
 
 

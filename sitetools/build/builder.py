@@ -206,14 +206,15 @@ def _hear_repeated_warnings(*_args, **_kwargs):
             each.disable_filter()
 
 
-def file_identity(path):
-    """(device, inode) of the file at `path`, links followed, or None if there is none:
-    one stat where realpath would look at every folder of the path."""
+def file_identity(path, modified=False):
+    """(device, inode) of the file at `path` (and its mtime, if `modified`),
+    links followed, or None if there is none: one stat where realpath would
+    look at every folder of the path."""
     try:
         stat = os.stat(path)
     except OSError:
         return None
-    return stat.st_dev, stat.st_ino
+    return (stat.st_dev, stat.st_ino, stat.st_mtime_ns)[: 2 + modified]
 
 
 def selective_writer(names, sources, used):

@@ -26,7 +26,7 @@ import urllib.parse
 from pathlib import Path
 
 from sitetools import netlify
-from sitetools.build.builder import ROOT, BuildError, SiteBuilder
+from sitetools.build.builder import ROOT, BuildError, SiteBuilder, file_identity
 
 RELOAD_PATH = "/__preview/reload.js"
 EVENTS_PATH = "/__preview/events"
@@ -97,39 +97,29 @@ class SiteHeaders:
     that does not parse leaves the last good headers in force, and says so."""
 
     def __init__(self, path):
-        self.path = Path(path)
-        self.lock = threading.Lock()
-        self.stamp, self.config = None, {}
+        self.path, self.lock, self.stamp, self.config = Path(path), threading.Lock(), None, {}
 
     def for_path(self, path):
-        try:
-            stamp = self.path.stat().st_mtime_ns
-        except OSError:
-            stamp = None
+        stamp = file_identity(self.path, modified=True)
         with self.lock:
             if stamp != self.stamp:
                 self.stamp = stamp
-                self._load(stamp)
+                self._load()
             return netlify.headers_for(self.config, path)
 
-    def _load(self, stamp):
+    def _load(self):
         name = self.path.name
-        if stamp is None:
-            self.config = {}
-            print(f"{name}: not found; the preview sends no site headers", file=sys.stderr)
-            return
         try:
             config = netlify.load_config(self.path)
             netlify.header_rules(config)
+        except FileNotFoundError:
+            self.config = {}
+            print(f"{name}: not found; the preview sends no site headers", file=sys.stderr)
         except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, AttributeError) as error:
-            print(
-                f"{name}: {error}; fix it and save: until then the preview sends the "
-                "headers of the last good version",
-                file=sys.stderr,
-                flush=True,
-            )
-            return
-        self.config = config
+            print(f"{name}: {error}; fix it and save: until then the preview sends the "
+                  "headers of the last good version", file=sys.stderr, flush=True)  # fmt: skip
+        else:
+            self.config = config
 
 
 def page_file(url_path):
@@ -367,17 +357,9 @@ def _rebuild(builder, state, changed):
 
 
 def identities(paths):
-    """{path: (device, inode) or None when missing}: tells when a watched path
+    """{path: file_identity or None when missing}: tells when a watched path
     was moved away, put back or replaced."""
-    found = {}
-    for path in paths:
-        try:
-            stat = path.stat()
-        except OSError:
-            found[path] = None
-        else:
-            found[path] = (stat.st_dev, stat.st_ino)
-    return found
+    return {path: file_identity(path) for path in paths}
 
 
 def _changes(paths, stop):
