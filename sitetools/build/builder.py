@@ -105,56 +105,48 @@ def shown_path(path, root=ROOT):
     return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
-def _settings_values(path):
-    """The names a settings file defines; SettingsError naming the file and line if it fails."""
-    from pelican.settings import get_settings_from_file  # noqa: PLC0415
+def _settings_problem(path, error, overrides):
+    """One line saying where and why loading the settings file `path` failed, and the fix."""
+    from pelican.settings import DEFAULT_CONFIG, get_settings_from_file  # noqa: PLC0415
 
     from sitetools.netlify import SiteUrlError  # noqa: PLC0415
 
-    try:
-        return get_settings_from_file(str(path))
-    except SiteUrlError as error:
-        raise SettingsError(f"{shown_path(path, path.parent)}: {error}") from None
-    except (Exception, SystemExit) as error:  # whatever the settings code raised: say where
-        if isinstance(error, SyntaxError):
-            where = f"{shown_path(error.filename or path, path.parent)}:{error.lineno}"
-            error = f"{type(error).__name__}: {error.msg}"
-        else:
-            frames = traceback.extract_tb(error.__traceback__)
-            ours = [frame for frame in frames if Path(frame.filename).parent == path.parent]
-            where = (
-                f"{shown_path(ours[-1].filename, path.parent)}:{ours[-1].lineno}" if ours else path
-            )
-            error = f"{type(error).__name__}: {error}"
-        raise SettingsError(f"{where}: {error}; fix the settings file") from None
+    where = shown_path(path, path.parent)
+    frames = traceback.extract_tb(error.__traceback__)
+    frames = [frame for frame in frames if Path(frame.filename).parent == path.parent]
+    if isinstance(error, SiteUrlError):
+        return f"{where}: {error}"
+    if isinstance(error, SyntaxError):
+        where = f"{shown_path(error.filename or path, path.parent)}:{error.lineno}"
+        return f"{where}: {type(error).__name__}: {error.msg}; fix the settings file"
+    if not frames and isinstance(error, ValueError) and "path containing the content" in str(error):
+        # Pelican's rule: relative to the settings file.
+        content = overrides.get("PATH") or get_settings_from_file(str(path)).get("PATH")
+        content = path.parent / (content or DEFAULT_CONFIG["PATH"])
+        fix = "give another folder" if "PATH" in overrides else f"fix PATH in {path.name}"
+        return (
+            f"{shown_path(os.path.normpath(content), path.parent)}/: the content folder (PATH) "
+            f"does not exist; create it or {fix}"
+        )
+    if frames:  # the settings code raised: say on which line
+        where = f"{shown_path(frames[-1].filename, path.parent)}:{frames[-1].lineno}"
+    return f"{where}: {type(error).__name__}: {error}; fix the settings file"
 
 
 def load_settings(config="pelicanconf.py", overrides=None):
     """Pelican settings from a config file under the project root, with overrides;
     SettingsError when the file is missing or broken or names no content folder."""
-    from pelican.settings import DEFAULT_CONFIG, read_settings  # noqa: PLC0415
+    from pelican.settings import read_settings  # noqa: PLC0415
 
     path = ROOT / config  # an absolute `config` stays itself
     where = shown_path(path, path.parent)
     if not path.is_file():
         raise SettingsError(f"{where}: no such settings file; check the file name")
     overrides = dict(overrides or {})
-    values = _settings_values(path)
-    # Pelican's rule: relative to the settings file.
-    content = overrides.get("PATH") or values.get("PATH", DEFAULT_CONFIG["PATH"])
-    content = Path(os.path.normpath(path.parent / content))
-    if not content.is_dir():
-        fix = "give another folder" if "PATH" in overrides else f"fix PATH in {path.name}"
-        raise SettingsError(
-            f"{shown_path(content, path.parent)}/: the content folder (PATH) does not exist; "
-            f"create it or {fix}"
-        )
     try:
-        settings = read_settings(str(path), override=overrides)
-    except Exception as error:  # Pelican's own checks of the values
-        raise SettingsError(
-            f"{where}: {type(error).__name__}: {error}; fix the settings file"
-        ) from None
+        settings = read_settings(str(path), override=dict(overrides))
+    except (Exception, SystemExit) as error:  # the settings code's or Pelican's checks'
+        raise SettingsError(_settings_problem(path, error, overrides)) from None
     siteurl = settings.get("SITEURL") or ""  # empty: relative URLs (development)
     if problem := siteurl and url_problem(siteurl):
         raise SettingsError(
