@@ -192,10 +192,6 @@ class PreviewState:
             self.listeners.pop(inbox, None)
 
 
-def _is_html(path):
-    return path.endswith(("/", ".html")) or "." not in path.rsplit("/", 1)[-1]
-
-
 def _next_news(inbox):
     """The next (event, data) of a page's inbox, as Server-Sent Events; after
     15 s of none, a comment line (a keep-alive)."""
@@ -246,7 +242,7 @@ def make_handler(state, output, site_headers):
             if url.path == EVENTS_PATH:
                 page = urllib.parse.parse_qs(url.query).get("page", ["/"])[0]
                 return self._events(page_file(page))
-            if state.problems and _is_html(url.path):
+            if state.problems and page_file(url.path).endswith(".html"):
                 return self._html(500, error_page(state.problems, output))
             target = self.translate_path(url.path)
             page = os.path.join(target, "index.html") if os.path.isdir(target) else target
@@ -254,7 +250,7 @@ def make_handler(state, output, site_headers):
             served = page == target or url.path.endswith("/")
             if served and os.path.isfile(page) and page.endswith(".html"):
                 return self._html(200, Path(page).read_bytes())
-            if _is_html(url.path) and not os.path.exists(page):
+            if page_file(url.path).endswith(".html") and not os.path.exists(page):
                 return self._not_found()
             return super().send_head()
 
@@ -414,16 +410,13 @@ def bind(host, port, handler):
         raise ServeError(f"--port {port}: not a port; use one from 1 to 65535") from None
     except OSError as error:
         reason = error.strerror or str(error)
-        if error.errno == errno.EADDRINUSE:
-            other = port + 1 if port < 65535 else 8000
+        why = {errno.EADDRINUSE: " is in use (another preview?); stop what uses it or",
+               errno.EACCES: f": {reason} (ports below 1024 need root);"}  # fmt: skip
+        why = why.get(error.errno)
+        if why:
+            other = port + 1 if 1024 <= port < 65535 else 8000
             raise ServeError(
-                f"Port {port} on {host} is in use (another preview?); stop what uses it "
-                f"or choose another port with --port, e.g. --port {other}"
-            ) from None
-        if error.errno == errno.EACCES:
-            raise ServeError(
-                f"Port {port} on {host}: {reason} (ports below 1024 need root); "
-                "choose another port with --port, e.g. --port 8000"
+                f"Port {port} on {host}{why} choose another port with --port, e.g. --port {other}"
             ) from None
         raise ServeError(
             f"Cannot serve on {host}:{port}: {reason}; check --host (an address of this "
