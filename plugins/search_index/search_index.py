@@ -22,8 +22,6 @@ from sitetools.build.builder import BuildError, run_after_swap, staged_folder
 logger = logging.getLogger(__name__)
 
 DEFAULTS = {
-    # Turn indexing off (the search page then says search is unavailable).
-    "enabled": True,
     # Folder under the site root for the index and Pagefind's scripts.
     "bundle_dir": "pagefind",
     # Seconds before a stuck indexer fails the build.
@@ -39,8 +37,7 @@ ALLOCATOR_ENV = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:0,muzzy_decay_ms:0"}
 
 
 def settings_for(settings):
-    options = {**DEFAULTS, **(settings.get("SEARCH_INDEX") or {})}
-    return {**options, "bundle_dir": options["bundle_dir"].strip("/")}
+    return {**DEFAULTS, **(settings.get("SEARCH_INDEX") or {})}
 
 
 def pagefind_env(environ):
@@ -96,8 +93,6 @@ def add_bundle_path(generator):
 def index_site(pelican):
     """Index the site this build wrote: now, or in the preview after the swap."""
     options = settings_for(pelican.settings)
-    if not options["enabled"]:
-        return
     if run_after_swap(lambda output: index_preview(output, options), options["bundle_dir"]):
         return
     bundle = Path(pelican.output_path) / options["bundle_dir"]

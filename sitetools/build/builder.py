@@ -322,12 +322,10 @@ class SiteBuilder:
         fast = first is not None and self._built and trusted and output.is_dir()
         fast = fast and not switched_off("fast-pass")
         sources = {file_identity(path) for path in changed or ()} - {None}
-        used, written, prefix = {}, set(), str(staging) + os.sep
+        used, written = {}, set()
 
-        def note_written(path, **_kwargs):  # relpath would cost more than the rest of this
-            written.add(
-                path[len(prefix) :] if path.startswith(prefix) else os.path.relpath(path, staging)
-            )
+        def note_written(path, **_kwargs):
+            written.add(os.path.relpath(path, staging))
 
         def writer_for(_pelican):
             return selective_writer(set(first), sources, used) if fast else None
