@@ -148,25 +148,19 @@ class PreviewState:
         with self.lock:
             self.problems = list(problems)
             self.token = f"{os.getpid()}-{time.time_ns()}"
-            listeners = [
-                inbox
-                for inbox, page in self.listeners.items()
-                if (pages is None or page in pages) and page not in skip
-            ]
-        for listener in listeners:
-            listener.put(("build", self.token))
+            for inbox, page in self.listeners.items():
+                if (pages is None or page in pages) and page not in skip:
+                    inbox.put(("build", self.token))
 
     def deferred(self, running):
         """The last build's deferred work started (True) or ended: tell every
         open page. While a rebuild runs, what it defers is still to come: an
         end is not news until then."""
         with self.lock:
-            if not running and self.rebuilding:
-                return
-            self.deferring = running
-            listeners = list(self.listeners)
-        for listener in listeners:
-            listener.put(("deferred", "running" if running else "done"))
+            if running or not self.rebuilding:
+                self.deferring = running
+                for inbox in self.listeners:
+                    inbox.put(("deferred", "running" if running else "done"))
 
     def open_pages(self):
         with self.lock:
