@@ -180,18 +180,12 @@ def discard(path):
                 each.unlink()
 
 
-def _refuse(path, why):
-    logger.warning("%s: %s; made again", display_path(path), why)
-    with contextlib.suppress(OSError):
-        discard(path)
-
-
-def _checked(path, data):
-    """`data` (what was read at `path`, None if nothing usable) if the digest
-    beside `path` matches it; else None, the entry gone and, unless there was
-    nothing at all, a warning."""
+def read_checked(path):
+    """The bytes of the cache file `path` if they match the digest written
+    beside them (see write_checked); else None (a miss), the entry gone and,
+    unless there was nothing at all, a warning."""
     path = Path(path)
-    kept = read_regular(_sidecar(path))
+    data, kept = read_regular(path), read_regular(_sidecar(path))
     if data is not None and kept is not None:
         if kept.decode("ascii", "replace").strip() == _entry_digest(path.name, data):
             return data
@@ -205,15 +199,10 @@ def _checked(path, data):
         why = f"no digest beside it ({_sidecar(path).name}) to check it against"
     else:
         why = "does not match the digest kept beside it (cut short or changed since written)"
-    _refuse(path, why)
+    logger.warning("%s: %s; made again", display_path(path), why)
+    with contextlib.suppress(OSError):
+        discard(path)
     return None
-
-
-def read_checked(path):
-    """The bytes of the cache file `path` if they match the digest written
-    beside them (see write_checked); else None (a miss), and a warning when
-    something was there."""
-    return _checked(path, read_regular(path))
 
 
 def write_checked(path, data):
@@ -273,16 +262,14 @@ class Cache:
         path = os.path.join(settings["CACHE_PATH"], f"{self.name}.pickle")
         if path != self.path:
             self.path, self.dirty, self.used, self.entries = path, False, set(), {}
-            data = read_checked(path)
-            data = None if _off(self.name) else data
+            data = None if _off(self.name) else read_checked(path)
             with contextlib.suppress(*UNREADABLE):  # an unreadable cache is a cache miss
                 entries = pickle.loads(data) if data is not None else {}
                 self.entries = entries if isinstance(entries, dict) else {}
         code = "\0".join([versions(), code_digest(function), _digest(salt), ""])
         keys = [_digest(code + _digest(text)) for text in texts]
-        missing = {k: text for k, text in zip(keys, texts, strict=True) if k not in self.entries}
-        todo = list(missing.items())
-        if todo:
+        todo = {k: text for k, text in zip(keys, texts, strict=True) if k not in self.entries}
+        if todo := list(todo.items()):
             results = parallel_each(function, [text for _, text in todo], label)
             self.entries.update(zip((k for k, _ in todo), results, strict=True))
             self.dirty = True
