@@ -210,23 +210,25 @@ def make_handler(state, output, site_headers):
         def log_message(self, format, *args):  # quiet: the terminal shows builds
             pass
 
+        def _site_headers(self):
+            """netlify.toml's headers for this URL, names in lower case."""
+            path = getattr(self, "path", "/")  # none on a malformed request
+            return site_headers.for_path(urllib.parse.unquote(urllib.parse.urlsplit(path).path))
+
         def end_headers(self):
-            path = urllib.parse.unquote(urllib.parse.urlsplit(getattr(self, "path", "/")).path)
             sent = getattr(self, "headers", None)  # none on a malformed request
             host = ((sent and sent.get("Host")) or "").strip()
             origin = "http://{}:{}".format(*self.server.server_address[:2])
             origin = f"http://{host}" if HOST.fullmatch(host) else origin  # localhost or 127.0.0.1
-            sent = preview_headers(site_headers.for_path(path), origin, root_base=self.root_base)
+            sent = preview_headers(self._site_headers(), origin, root_base=self.root_base)
             for name, value in sent.items():
-                if name.lower() != "content-type":  # sent once, by guess_type
+                if name != "content-type":  # sent once, by guess_type
                     self.send_header(name, value)
             super().end_headers()
 
         def guess_type(self, path):
             """netlify.toml's Content-Type for this URL, as production sends; else Python's."""
-            url = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
-            headers = {k.lower(): v for k, v in site_headers.for_path(url).items()}
-            return headers.get("content-type") or super().guess_type(path)
+            return self._site_headers().get("content-type") or super().guess_type(path)
 
         def send_head(self):
             """Headers, and the body as a file (SimpleHTTPRequestHandler sends it to GET only)."""
