@@ -121,11 +121,7 @@ def _digest(data):
 def key(code, *inputs):
     """Hex key of what `code` (function, module, file, or a list) computes from `inputs`."""
     codes = code if isinstance(code, list | tuple) else [code]
-    return _combine([versions(), *map(code_digest, codes)], inputs)
-
-
-def _combine(code_parts, inputs):
-    return _digest("\0".join([*code_parts, *map(_digest, inputs)]))
+    return _digest("\0".join([versions(), *map(code_digest, codes), *map(_digest, inputs)]))
 
 
 def write_atomic(path, data):
