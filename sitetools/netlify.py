@@ -23,21 +23,18 @@ def site_url(environ, default):
     Netlify's URL in production and DEPLOY_PRIME_URL in a preview context (so
     a preview's links and feeds point at the preview), else `default`."""
     context = environ.get("CONTEXT", "")
-    for name, applies in (
-        ("SITEURL", True),
-        ("URL", context == "production"),
-        ("DEPLOY_PRIME_URL", context in PREVIEW_CONTEXTS),
-    ):
-        value = (environ.get(name) or "").strip()
-        if applies and value and (problem := url_problem(value)):
+    names = ["SITEURL", *["URL"] * (context == "production")]
+    for name in names + ["DEPLOY_PRIME_URL"] * (context in PREVIEW_CONTEXTS):
+        if not (value := (environ.get(name) or "").strip()):
+            continue
+        if problem := url_problem(value):
             where = "the environment" if name == "SITEURL" else "Netlify's build environment"
             raise SiteUrlError(
                 f"{name}={value!r} from {where} is not a site address ({problem}); set SITEURL"
                 " to the site's full URL, e.g. https://blog.example.org"
                 + (", or unset it" if name == "SITEURL" else "")
             )
-        if applies and value:
-            return value.rstrip("/")
+        return value.rstrip("/")
     return default.rstrip("/")
 
 

@@ -25,8 +25,8 @@ DEFAULTS = {
     "min_files": 24,  # below this many sources to read, forking costs more than it saves
 }
 
-# Per build: the generators whose sources are read, the results by path.
-_build = {"generators": [], "results": {}, "started": False}
+# Per build: the generators whose sources are still to read ahead, the results by path.
+_build = {"generators": [], "results": {}}
 
 
 class ReadAhead:
@@ -102,7 +102,7 @@ def use_our_reader(readers):
 
 
 def reset(*_args, **_kwargs):
-    _build.update(generators=[], results={}, started=False)
+    _build.update(generators=[], results={})
 
 
 def remember(generator):
@@ -111,11 +111,10 @@ def remember(generator):
 
 def read_ahead(generator, **_kwargs):
     """On the build's first read: read every uncached Markdown source."""
-    if not _build["started"]:
-        _build["started"] = True
+    if known := _build["generators"]:
+        _build["generators"] = []
         options = {**DEFAULTS, **(generator.settings.get("PARALLEL_MARKDOWN") or {})}
-        jobs = [job for known in _build["generators"] for job in sources_to_read(known)]
-        _build["results"] = read_all(jobs, options)
+        _build["results"] = read_all([job for g in known for job in sources_to_read(g)], options)
 
 
 def register():

@@ -5,33 +5,23 @@ runs it on its staging folder at `finalized`, so a failed index fails the build
 and leaves the last good output alone. The preview runs it after the new output
 is in place (run_after_swap), into a folder beside the output that is renamed in
 only once Pagefind is done: /search/ never reads a half-written index. Until
-then the preview serves the last index (keep_across_swap), and says so on
+then the preview serves the last index (kept across the swap), and says so on
 /search/ (sitetools/preview/reload.js, told by the server that deferred work runs).
 """
 
 import json
 import logging
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 from pelican import signals
 
-from sitetools.build.builder import (
-    STAGING,
-    BuildError,
-    claim_folder,
-    defers_after_swap,
-    keep_across_swap,
-    run_after_swap,
-)
+from sitetools.build.builder import BuildError, run_after_swap, staged_folder
 
 logger = logging.getLogger(__name__)
 
 DEFAULTS = {
-    # Turn indexing off (the search page then says search is unavailable).
-    "enabled": True,
     # Folder under the site root for the index and Pagefind's scripts.
     "bundle_dir": "pagefind",
     # Seconds before a stuck indexer fails the build.
@@ -47,30 +37,7 @@ ALLOCATOR_ENV = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:0,muzzy_decay_ms:0"}
 
 
 def settings_for(settings):
-    options = {**DEFAULTS, **(settings.get("SEARCH_INDEX") or {})}
-    return {**options, "bundle_dir": options["bundle_dir"].strip("/")}
-
-
-def pagefind_executable():
-    """The binary shipped in the pagefind-bin wheel."""
-    try:
-        from pagefind_bin import get_executable  # noqa: PLC0415
-
-        return Path(get_executable())
-    except (ImportError, FileNotFoundError) as error:
-        fix = "run `python3 -m pip install -r requirements.txt`"
-        raise BuildError([f"search_index: no pagefind binary ({error}); {fix}"]) from error
-
-
-def pagefind_command(executable, site, options, bundle=None):
-    """Pagefind's command line: the index of `site` into `bundle` (default:
-    the bundle folder under `site`)."""
-    where = ["--output-path", str(bundle)] if bundle else ["--output-subdir", options["bundle_dir"]]
-    return [
-        str(executable),
-        *("--site", str(site), *where, "--quiet"),
-        *[str(arg) for arg in options["extra_args"]],
-    ]
+    return {**DEFAULTS, **(settings.get("SEARCH_INDEX") or {})}
 
 
 def pagefind_env(environ):
@@ -78,54 +45,44 @@ def pagefind_env(environ):
     return {**ALLOCATOR_ENV, **environ}
 
 
-def indexed_pages(bundle):
-    """Pages in the index in `bundle`, per language, from Pagefind's entry file."""
-    data = json.loads((Path(bundle) / ENTRY_FILE).read_text(encoding="utf-8"))
-    return {lang: info.get("page_count", 0) for lang, info in data.get("languages", {}).items()}
-
-
 def run_pagefind(site, options, bundle):
-    """Index `site` into `bundle`: the pages indexed, per language; BuildError
-    with Pagefind's messages when it fails or runs past the timeout."""
-    command = pagefind_command(pagefind_executable(), site, options, bundle)
+    """Index `site` into `bundle` by the pagefind-bin wheel's binary: the pages
+    indexed, per language (from Pagefind's entry file); BuildError with
+    Pagefind's messages when it fails or runs past the timeout."""
     try:
-        done = subprocess.run(
-            command,
-            capture_output=True,
-            text=True,
-            timeout=options["timeout"],
-            env=pagefind_env(os.environ),
-            check=False,
-        )
+        from pagefind_bin import get_executable  # noqa: PLC0415
+
+        command = [str(get_executable()), "--site", str(site), "--output-path", str(bundle)]
+    except (ImportError, FileNotFoundError) as error:
+        fix = "run `python3 -m pip install -r requirements.txt`"
+        raise BuildError([f"search_index: no pagefind binary ({error}); {fix}"]) from error
+    command += ["--quiet", *map(str, options["extra_args"])]
+    seconds = options["timeout"]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=seconds,
+                              env=pagefind_env(os.environ), check=False)  # fmt: skip
     except subprocess.TimeoutExpired as error:
-        raise BuildError(
-            [f"search_index: pagefind did not finish in {options['timeout']} s"]
-        ) from error
+        raise BuildError([f"search_index: pagefind did not finish in {seconds} s"]) from error
     if done.returncode != 0:
         messages = [line.strip() for line in (done.stderr + done.stdout).splitlines()]
         problem = f"search_index: pagefind exited with {done.returncode}"
         raise BuildError([problem, *filter(None, messages)])
     try:
-        return indexed_pages(bundle)
-    except (OSError, ValueError) as error:
+        data = json.loads((Path(bundle) / ENTRY_FILE).read_text(encoding="utf-8"))
+        return {lang: info.get("page_count", 0) for lang, info in data["languages"].items()}
+    except (OSError, ValueError, KeyError, AttributeError) as error:
         raise BuildError([f"search_index: pagefind wrote no usable index: {error}"]) from error
 
 
 def index_preview(output, options):
     """The preview's index of `output`, made beside it and renamed into place
     (the old one out first) only when complete."""
-    output = Path(output)
-    bundle = output / options["bundle_dir"]
-    folder, lock = claim_folder(output.parent, STAGING)
-    try:
-        fresh = folder / "bundle"
-        run_pagefind(output, options, fresh)
+    bundle = Path(output) / options["bundle_dir"]
+    with staged_folder(Path(output).parent) as folder:
+        run_pagefind(output, options, folder / "bundle")
         if bundle.is_dir() and not bundle.is_symlink():
             bundle.rename(folder / "old")
-        fresh.rename(bundle)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        os.close(lock)
+        (folder / "bundle").rename(bundle)
 
 
 def add_bundle_path(generator):
@@ -136,11 +93,7 @@ def add_bundle_path(generator):
 def index_site(pelican):
     """Index the site this build wrote: now, or in the preview after the swap."""
     options = settings_for(pelican.settings)
-    if not options["enabled"]:
-        return
-    if defers_after_swap():
-        keep_across_swap(options["bundle_dir"])
-        run_after_swap(lambda output: index_preview(output, options))
+    if run_after_swap(lambda output: index_preview(output, options), options["bundle_dir"]):
         return
     bundle = Path(pelican.output_path) / options["bundle_dir"]
     pages = run_pagefind(pelican.output_path, options, bundle)

@@ -21,6 +21,7 @@ import copy
 import fcntl
 import logging
 import os
+import secrets
 import shutil
 import sys
 import tempfile
@@ -39,10 +40,9 @@ logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
 # Per build: work plugins leave until the new output is in place (a list in a
-# preview build, else None), the folders of the old output the preview carries
-# into the new one, and cleanups to run if the build fails.
+# preview build, else None), and the folders of the old output the preview
+# carries into the new one.
 _after_swap = {"queue": None, "keep": []}
-_on_failure = []
 
 
 class BuildError(Exception):
@@ -105,56 +105,48 @@ def shown_path(path, root=ROOT):
     return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
-def _settings_values(path):
-    """The names a settings file defines; SettingsError naming the file and line if it fails."""
-    from pelican.settings import get_settings_from_file  # noqa: PLC0415
+def _settings_problem(path, error, overrides):
+    """One line saying where and why loading the settings file `path` failed, and the fix."""
+    from pelican.settings import DEFAULT_CONFIG, get_settings_from_file  # noqa: PLC0415
 
     from sitetools.netlify import SiteUrlError  # noqa: PLC0415
 
-    try:
-        return get_settings_from_file(str(path))
-    except SiteUrlError as error:
-        raise SettingsError(f"{shown_path(path, path.parent)}: {error}") from None
-    except (Exception, SystemExit) as error:  # whatever the settings code raised: say where
-        if isinstance(error, SyntaxError):
-            where = f"{shown_path(error.filename or path, path.parent)}:{error.lineno}"
-            error = f"{type(error).__name__}: {error.msg}"
-        else:
-            frames = traceback.extract_tb(error.__traceback__)
-            ours = [frame for frame in frames if Path(frame.filename).parent == path.parent]
-            where = (
-                f"{shown_path(ours[-1].filename, path.parent)}:{ours[-1].lineno}" if ours else path
-            )
-            error = f"{type(error).__name__}: {error}"
-        raise SettingsError(f"{where}: {error}; fix the settings file") from None
+    where = shown_path(path, path.parent)
+    frames = traceback.extract_tb(error.__traceback__)
+    frames = [frame for frame in frames if Path(frame.filename).parent == path.parent]
+    if isinstance(error, SiteUrlError):
+        return f"{where}: {error}"
+    if isinstance(error, SyntaxError):
+        where = f"{shown_path(error.filename or path, path.parent)}:{error.lineno}"
+        return f"{where}: {type(error).__name__}: {error.msg}; fix the settings file"
+    if not frames and isinstance(error, ValueError) and "path containing the content" in str(error):
+        # Pelican's rule: relative to the settings file.
+        content = overrides.get("PATH") or get_settings_from_file(str(path)).get("PATH")
+        content = path.parent / (content or DEFAULT_CONFIG["PATH"])
+        fix = "give another folder" if "PATH" in overrides else f"fix PATH in {path.name}"
+        return (
+            f"{shown_path(os.path.normpath(content), path.parent)}/: the content folder (PATH) "
+            f"does not exist; create it or {fix}"
+        )
+    if frames:  # the settings code raised: say on which line
+        where = f"{shown_path(frames[-1].filename, path.parent)}:{frames[-1].lineno}"
+    return f"{where}: {type(error).__name__}: {error}; fix the settings file"
 
 
 def load_settings(config="pelicanconf.py", overrides=None):
     """Pelican settings from a config file under the project root, with overrides;
     SettingsError when the file is missing or broken or names no content folder."""
-    from pelican.settings import DEFAULT_CONFIG, read_settings  # noqa: PLC0415
+    from pelican.settings import read_settings  # noqa: PLC0415
 
     path = ROOT / config  # an absolute `config` stays itself
     where = shown_path(path, path.parent)
     if not path.is_file():
         raise SettingsError(f"{where}: no such settings file; check the file name")
     overrides = dict(overrides or {})
-    values = _settings_values(path)
-    # Pelican's rule: relative to the settings file.
-    content = overrides.get("PATH") or values.get("PATH", DEFAULT_CONFIG["PATH"])
-    content = Path(os.path.normpath(path.parent / content))
-    if not content.is_dir():
-        fix = "give another folder" if "PATH" in overrides else f"fix PATH in {path.name}"
-        raise SettingsError(
-            f"{shown_path(content, path.parent)}/: the content folder (PATH) does not exist; "
-            f"create it or {fix}"
-        )
     try:
-        settings = read_settings(str(path), override=overrides)
-    except Exception as error:  # Pelican's own checks of the values
-        raise SettingsError(
-            f"{where}: {type(error).__name__}: {error}; fix the settings file"
-        ) from None
+        settings = read_settings(str(path), override=dict(overrides))
+    except (Exception, SystemExit) as error:  # the settings code's or Pelican's checks'
+        raise SettingsError(_settings_problem(path, error, overrides)) from None
     siteurl = settings.get("SITEURL") or ""  # empty: relative URLs (development)
     if problem := siteurl and url_problem(siteurl):
         raise SettingsError(
@@ -169,75 +161,52 @@ def load_settings(config="pelicanconf.py", overrides=None):
 
 @contextlib.contextmanager
 def _connected(receivers):
-    """Pelican signals connected to their receivers ({signal: receiver}) for a while."""
-    for signal, receiver in receivers.items():
+    """Pelican signals connected to their receivers ([(signal, receiver)]) for a while."""
+    for signal, receiver in receivers:
         signal.connect(receiver, weak=False)
     try:
         yield
     finally:
-        for signal, receiver in receivers.items():
+        for signal, receiver in receivers:
             signal.disconnect(receiver)
 
 
-@contextlib.contextmanager
-def _showing_progress(stream):
-    """Feed Pelican's signals for one build to a status line on `stream`."""
+def _progress_receivers(bar):
+    """Pelican's signals for one build, fed to its status line `bar`."""
     from pelican import signals  # noqa: PLC0415
 
-    bar = progress.Progress(stream)
-    progress.install(bar)
-    try:
-        with _connected(
-            {
-                signals.article_generator_preread: lambda _s, **_: bar.step("reading sources"),
-                signals.page_generator_preread: lambda _s, **_: bar.step("reading pages"),
-                signals.all_generators_finalized: lambda _s, **_: bar.update("running plugins"),
-                signals.content_written: lambda _s, **_: bar.step("writing pages"),
-                signals.feed_written: lambda _s, **_: bar.step("writing feeds"),
-                # Pelican prints its summary right after: leave it a clean line.
-                signals.finalized: lambda _s, **_: bar.close(),
-            }
-        ):
-            yield
-    finally:
-        progress.install(None)
-        bar.close()
+    return [
+        (signals.article_generator_preread, lambda _s, **_: bar.step("reading sources")),
+        (signals.page_generator_preread, lambda _s, **_: bar.step("reading pages")),
+        (signals.all_generators_finalized, lambda _s, **_: bar.update("running plugins")),
+        (signals.content_written, lambda _s, **_: bar.step("writing pages")),
+        (signals.feed_written, lambda _s, **_: bar.step("writing feeds")),
+        # Pelican prints its summary right after: leave it a clean line.
+        (signals.finalized, lambda _s, **_: bar.close()),
+    ]
 
 
-@contextlib.contextmanager
-def _hearing_repeated_warnings():
+def _hear_repeated_warnings(*_args, **_kwargs):
     """Each build reports its own warnings: Pelican's LimitFilter drops one
-    logged before in this process, so it is off while a build runs
-    (LimitLogger.disable_filter()), also for plugins' loggers made by `initialized`."""
-    from pelican import signals  # noqa: PLC0415
+    logged before in this process, so it is taken off every Pelican logger
+    when a build starts (LimitLogger.disable_filter()), plugins' included."""
     from pelican.log import LimitLogger  # noqa: PLC0415
 
-    switched = {}
-
-    def switch_off(*_args, **_kwargs):
-        # A copy: the preview's other threads may make loggers meanwhile.
-        for each in [logging.getLogger(), *dict(logging.Logger.manager.loggerDict).values()]:
-            if isinstance(each, LimitLogger) and id(each) not in switched:
-                each.disable_filter()
-                switched[id(each)] = each
-
-    switch_off()
-    try:
-        with _connected({signals.initialized: switch_off}):
-            yield
-    finally:
-        for each in switched.values():
-            each.enable_filter()
+    # A copy: the preview's other threads may make loggers meanwhile.
+    for each in [logging.getLogger(), *dict(logging.Logger.manager.loggerDict).values()]:
+        if isinstance(each, LimitLogger):
+            each.disable_filter()
 
 
-def file_identity(path):
-    """(device, inode) of the file at `path`, links followed, or None if there is none:
-    one stat where realpath would look at every folder of the path."""
+def file_identity(path, modified=False):
+    """(device, inode) of the file at `path` (and its mtime, if `modified`),
+    links followed, or None if there is none: one stat where realpath would
+    look at every folder of the path."""
     try:
         stat = os.stat(path)
     except OSError:
         return None
-    return stat.st_dev, stat.st_ino
+    return (stat.st_dev, stat.st_ino, stat.st_mtime_ns)[: 2 + modified]
 
 
 def selective_writer(names, sources, used):
@@ -264,52 +233,17 @@ def selective_writer(names, sources, used):
     return SelectiveWriter
 
 
-def move_into(staging: Path, output: Path):
-    """Rename every file of a good fast pass's `staging` over its place in
-    `output`: a rename per file it wrote, where a full staging folder would
-    need a link per file of the site (0.56 CPU-seconds at 1,000 posts)."""
-    for folder, _dirs, files in os.walk(staging):
-        target = os.path.join(output, os.path.relpath(folder, staging))
-        os.makedirs(target, exist_ok=True)
-        for name in files:
-            os.replace(os.path.join(folder, name), os.path.join(target, name))
-    shutil.rmtree(staging)
-
-
-def run_after_swap(work):
+def run_after_swap(work, keep=None):
     """In a preview build, queue `work(output)` to run in the background once
-    the new output is in place, and return True; elsewhere return False (the
-    plugin does the work now, inside the staged build)."""
+    the new output is in place, carry the old output's folder `keep` into the
+    new one (unless the build wrote one) to be served until then, and return
+    True; elsewhere return False (the plugin does the work now, inside the
+    staged build)."""
     if _after_swap["queue"] is None:
         return False
     _after_swap["queue"].append(work)
+    _after_swap["keep"] += [keep] if keep else []
     return True
-
-
-def keep_across_swap(relative):
-    """In a preview build, carry the old output's folder `relative` into the
-    new output (unless the build wrote one), so that it is served until the
-    work queued by run_after_swap replaces it."""
-    _after_swap["keep"].append(relative)
-
-
-def defers_after_swap():
-    """True in a preview build, where run_after_swap would queue work."""
-    return _after_swap["queue"] is not None
-
-
-def on_failure(cleanup):
-    """Call `cleanup()` if the build under way fails, before its staging folder goes."""
-    _on_failure.append(cleanup)
-
-
-def _run_all(works, what, *args):
-    """Run each work; a failure is printed as a warning, since it can stop nothing now."""
-    for work in works:
-        try:
-            work(*args)
-        except Exception as error:  # the work can stop nothing now
-            print(f"warning: {what}: {error}", file=sys.stderr, flush=True)
 
 
 class SiteBuilder:
@@ -353,26 +287,22 @@ class SiteBuilder:
         output = Path(self.output or settings["OUTPUT_PATH"]).resolve()
         output.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_folders(output.parent)
-        staging, lock = claim_folder(output.parent, STAGING)
-        try:
-            return self._build_into(settings, output, staging, changed, first)
-        finally:
-            os.close(lock)
-
-    def _build_into(self, settings, output, staging, changed, first):
-        from pelican import Pelican, signals  # noqa: PLC0415
-
         collector = ProblemCollector(settings.get("LOG_FILTER") or ())
         logging.getLogger().addHandler(collector)  # from here: cache.prepare warns too
         try:
-            # Settings and plugin code can change what Pelican's readers make of the sources.
-            trusted = self.warm and self._cache_trusted and changed is not None
-            trusted = trusted and not any(Path(path).suffix == ".py" for path in changed)
-            key, carried = cache.prepare(settings)
-        except BaseException:
+            with staged_folder(output.parent) as staging:
+                return self._build_into(settings, output, staging, collector, (changed, first))
+        finally:
             logging.getLogger().removeHandler(collector)
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+
+    def _build_into(self, settings, output, staging, collector, asked):
+        from pelican import Pelican, signals  # noqa: PLC0415
+
+        changed, first = asked
+        # Settings and plugin code can change what Pelican's readers make of the sources.
+        trusted = self.warm and self._cache_trusted and changed is not None
+        trusted = trusted and not any(Path(path).suffix == ".py" for path in changed)
+        key, carried = cache.prepare(settings)
         carried = carried and not switched_off("content-cache")
         settings["LOAD_CONTENT_CACHE"] = settings["LOAD_CONTENT_CACHE"] and (trusted or carried)
         settings.update(OUTPUT_PATH=str(staging), DELETE_OUTPUT_DIRECTORY=False)
@@ -380,27 +310,24 @@ class SiteBuilder:
         fast = first is not None and self._built and trusted and output.is_dir()
         fast = fast and not switched_off("fast-pass")
         sources = {file_identity(path) for path in changed or ()} - {None}
-        used, written, prefix = {}, set(), str(staging) + os.sep
+        used, written = {}, set()
 
-        def note_written(path, **_kwargs):  # relpath would cost more than the rest of this
-            written.add(
-                path[len(prefix) :] if path.startswith(prefix) else os.path.relpath(path, staging)
-            )
+        def note_written(path, **_kwargs):
+            written.add(os.path.relpath(path, staging))
 
         def writer_for(_pelican):
             return selective_writer(set(first), sources, used) if fast else None
 
         started = time.perf_counter()
-        _on_failure.clear()
         deferred = _after_swap["queue"] = [] if self.warm else None
         kept = _after_swap["keep"] = []
-        pelican = None
+        bar, pelican = progress.Progress(sys.stdout), None
+        progress.install(bar)
+        ours = [(signals.initialized, _hear_repeated_warnings), (signals.get_writer, writer_for),
+                (signals.content_written, note_written)]  # fmt: skip
         try:
-            with (
-                _hearing_repeated_warnings(),
-                _showing_progress(sys.stdout),
-                _connected({signals.get_writer: writer_for, signals.content_written: note_written}),
-            ):
+            with _connected(ours + _progress_receivers(bar)):
+                _hear_repeated_warnings()
                 pelican = Pelican(settings)
                 pelican.run()
         except Exception as error:  # a plugin or Pelican itself gave up
@@ -409,35 +336,30 @@ class SiteBuilder:
             ]
             _finish_failed_run(pelican)
         finally:
-            logging.getLogger().removeHandler(collector)
             _after_swap["queue"] = None
+            progress.install(None)
+            bar.close()
 
         # A failed build leaves the cache on disk as trustworthy as it was when loaded.
         self._cache_trusted = self.warm and (not collector.errors or settings["LOAD_CONTENT_CACHE"])
         if collector.errors:
-            _run_all(reversed(_on_failure), "cleaning up a failed build")
-            _on_failure.clear()
-            shutil.rmtree(staging, ignore_errors=True)
             raise BuildError(collector.errors)
-        _on_failure.clear()
         cache.record(settings, key)
-        fast = self._put_in_place(staging, output, fast, used, deferred=deferred, kept=kept)
-        seconds = time.perf_counter() - started
-        return BuildResult(output, seconds, collector.warnings, written, fast=fast)
-
-    def _put_in_place(self, staging, output, fast, used, *, deferred, kept):
-        """Put a good build in place: a fast pass's files over those of `output`,
-        else the whole staging folder instead of it (with the `kept` folders of
-        `output` moved in), and start deferred work."""
-        self.wait()  # the last build's background work writes into output/
         if fast and not used:
             logger.warning(
                 "The preview wrote every page: another plugin gives Pelican its writer "
                 "(get_writer), so the edited page could not be written first"
             )
-        fast = fast and bool(used)
-        if fast:
-            move_into(staging, output)
+        fast = self._put_in_place(staging, output, fast and bool(used), deferred, kept)
+        return BuildResult(output, time.perf_counter() - started, collector.warnings, written, fast)
+
+    def _put_in_place(self, staging, output, fast, deferred, kept):
+        """A fast pass's files over those of `output`, else the whole staging
+        folder instead of it (with the `kept` folders of `output` moved in);
+        then start the deferred work."""
+        self.wait()  # the last build's background work writes into output/
+        if fast:  # a rename per file written: a swap would need a link per file of the site
+            shutil.copytree(staging, output, copy_function=os.replace, dirs_exist_ok=True)
         else:
             for relative in kept:
                 old, new = output / relative, staging / relative
@@ -447,17 +369,19 @@ class SiteBuilder:
             _replace(staging, output, background=self.warm)
         self._built = True
         if deferred and not fast:  # after a fast pass, the full build does that work
-
-            def run_deferred():
-                try:
-                    _run_all(deferred, "after the rebuild", output)
-                finally:
-                    self.on_deferred(False)
-
             self.on_deferred(True)
-            self._background = threading.Thread(target=run_deferred, daemon=True)
-            self._background.start()
+            work = threading.Thread(target=self._run, args=(deferred, output), daemon=True)
+            self._background = work
+            work.start()
         return fast
+
+    def _run(self, deferred, output):
+        for work in deferred:
+            try:
+                work(output)
+            except Exception as error:  # the work can stop nothing now
+                print(f"warning: after the rebuild: {error}", file=sys.stderr, flush=True)
+        self.on_deferred(False)
 
 
 def build(config="pelicanconf.py", output=None, overrides=None):
@@ -469,30 +393,21 @@ def _replace(staging: Path, output: Path, background=False):
     """Replace `output` by `staging` with two renames; the old output is
     deleted afterwards, in a thread when `background` is set, locked (see
     lock_folder) from before it is renamed until it is gone."""
-    previous = None
-    if output.exists():
-        lock = lock_folder(output)  # None for a link: its target is never deleted
-        previous = Path(tempfile.mkdtemp(prefix=f"{PREVIOUS}{os.getpid()}-", dir=output.parent))
-        previous.rmdir()
-        output.rename(previous)
-    staging.rename(output)
-    if previous is None:
+    if not output.exists():
+        staging.rename(output)
         return
+    lock = lock_folder(output)  # None for a link: its target is never deleted
+    previous = output.with_name(f"{PREVIOUS}{os.getpid()}-{secrets.token_hex(4)}")
+    output.rename(previous)
+    staging.rename(output)
 
     def delete():
-        try:
-            if previous.is_symlink():
-                previous.unlink()
-            else:
-                shutil.rmtree(previous, ignore_errors=True)
-        finally:
-            if lock is not None:
-                os.close(lock)
+        with contextlib.suppress(OSError):
+            cache.discard(previous)  # a link itself, never what it points at
+        if lock is not None:
+            os.close(lock)
 
-    if background:
-        threading.Thread(target=delete, daemon=True).start()
-    else:
-        delete()
+    threading.Thread(target=delete, daemon=True).start() if background else delete()
 
 
 def _finish_failed_run(pelican):
@@ -538,16 +453,22 @@ def lock_folder(path):
     return descriptor
 
 
-def claim_folder(parent: Path, prefix):
-    """A new folder `<parent>/<prefix><pid>-<random>` and the lock_folder
-    descriptor that marks it as this build's (made anew if another build's
-    clean-up took it between its making and its locking)."""
+@contextlib.contextmanager
+def staged_folder(parent: Path, prefix=STAGING):
+    """A new folder `<parent>/<prefix><pid>-<random>`, locked (lock_folder) as
+    this build's while in use, and removed after unless renamed away meanwhile
+    (made anew if another build's clean-up took it before it was locked)."""
     for _attempt in range(100):
         path = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
-        lock = lock_folder(path)
-        if lock is not None:
-            return path, lock
-    raise OSError(f"{parent}: could not make and lock a {prefix}* folder")
+        if (lock := lock_folder(path)) is not None:
+            break
+    else:
+        raise OSError(f"{parent}: could not make and lock a {prefix}* folder")
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+        os.close(lock)
 
 
 def remove_stale_folders(parent: Path):
@@ -555,25 +476,15 @@ def remove_stale_folders(parent: Path):
     build holds (a killed build's); a link named like one is removed itself,
     never what it points at. Returns the names removed."""
     removed = []
-    try:
-        entries = list(os.scandir(parent))
-    except OSError:
-        return removed
-    for entry in entries:
-        if not entry.name.startswith((STAGING, PREVIOUS)):
-            continue
-        path = Path(entry.path)
-        if entry.is_symlink():
-            with contextlib.suppress(OSError):
-                path.unlink()
-                removed.append(entry.name)
-            continue
-        lock = lock_folder(path) if entry.is_dir(follow_symlinks=False) else None
-        if lock is None:  # a live build's, or not a folder
-            continue
-        try:
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(entry.name)
-        finally:
-            os.close(lock)
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(parent):
+            if not entry.name.startswith((STAGING, PREVIOUS)):
+                continue
+            lock = lock_folder(entry.path)
+            if lock is not None or entry.is_symlink():  # else a live build's, or not a folder
+                with contextlib.suppress(OSError):
+                    cache.discard(entry.path)
+                    removed.append(entry.name)
+            if lock is not None:
+                os.close(lock)
     return removed

@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY_FILE = "content-cache.key"
-# Pelican's reader-layer cache files (<Generator>-Readers), whose digests the key file keeps.
+# Pelican's reader-layer cache files (<Generator>-Readers), each with its digest beside it.
 PELICAN_FILES = "*-Readers"
 DIGEST_SUFFIX = ".sha256"
 # Settings that change between builds without changing what the readers make of a source.
@@ -121,11 +121,7 @@ def _digest(data):
 def key(code, *inputs):
     """Hex key of what `code` (function, module, file, or a list) computes from `inputs`."""
     codes = code if isinstance(code, list | tuple) else [code]
-    return _combine([versions(), *map(code_digest, codes)], inputs)
-
-
-def _combine(code_parts, inputs):
-    return _digest("\0".join([*code_parts, *map(_digest, inputs)]))
+    return _digest("\0".join([versions(), *map(code_digest, codes), *map(_digest, inputs)]))
 
 
 def write_atomic(path, data):
@@ -180,18 +176,12 @@ def discard(path):
                 each.unlink()
 
 
-def _refuse(path, why):
-    logger.warning("%s: %s; made again", display_path(path), why)
-    with contextlib.suppress(OSError):
-        discard(path)
-
-
-def _checked(path, data):
-    """`data` (what was read at `path`, None if nothing usable) if the digest
-    beside `path` matches it; else None, the entry gone and, unless there was
-    nothing at all, a warning."""
+def read_checked(path):
+    """The bytes of the cache file `path` if they match the digest written
+    beside them (see write_checked); else None (a miss), the entry gone and,
+    unless there was nothing at all, a warning."""
     path = Path(path)
-    kept = read_regular(_sidecar(path))
+    data, kept = read_regular(path), read_regular(_sidecar(path))
     if data is not None and kept is not None:
         if kept.decode("ascii", "replace").strip() == _entry_digest(path.name, data):
             return data
@@ -205,15 +195,10 @@ def _checked(path, data):
         why = f"no digest beside it ({_sidecar(path).name}) to check it against"
     else:
         why = "does not match the digest kept beside it (cut short or changed since written)"
-    _refuse(path, why)
+    logger.warning("%s: %s; made again", display_path(path), why)
+    with contextlib.suppress(OSError):
+        discard(path)
     return None
-
-
-def read_checked(path):
-    """The bytes of the cache file `path` if they match the digest written
-    beside them (see write_checked); else None (a miss), and a warning when
-    something was there."""
-    return _checked(path, read_regular(path))
 
 
 def write_checked(path, data):
@@ -273,16 +258,14 @@ class Cache:
         path = os.path.join(settings["CACHE_PATH"], f"{self.name}.pickle")
         if path != self.path:
             self.path, self.dirty, self.used, self.entries = path, False, set(), {}
-            data = read_checked(path)
-            data = None if _off(self.name) else data
+            data = None if _off(self.name) else read_checked(path)
             with contextlib.suppress(*UNREADABLE):  # an unreadable cache is a cache miss
                 entries = pickle.loads(data) if data is not None else {}
                 self.entries = entries if isinstance(entries, dict) else {}
         code = "\0".join([versions(), code_digest(function), _digest(salt), ""])
         keys = [_digest(code + _digest(text)) for text in texts]
-        missing = {k: text for k, text in zip(keys, texts, strict=True) if k not in self.entries}
-        todo = list(missing.items())
-        if todo:
+        todo = {k: text for k, text in zip(keys, texts, strict=True) if k not in self.entries}
+        if todo := list(todo.items()):
             results = parallel_each(function, [text for _, text in todo], label)
             self.entries.update(zip((k for k, _ in todo), results, strict=True))
             self.dirty = True
@@ -311,63 +294,33 @@ def content_key(settings, root=ROOT):
     return key(files, stable, [os.path.relpath(p, root) for p in files])
 
 
-def _regular_digest(path):
-    """_entry_digest of the regular file `path` (read in pieces, a link not
-    followed), or None when it is not one."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    try:
-        with os.fdopen(os.open(path, flags), "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                return None
-            digest = hashlib.sha256(Path(path).name.encode("utf-8", "surrogatepass") + b"\0")
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
-            return digest.hexdigest()
-    except OSError:
-        return None
-
-
-def _pelican_files(folder):
-    """{name: _regular_digest or None} of Pelican's cache files in `folder`."""
-    return {path.name: _regular_digest(path) for path in Path(folder).glob(PELICAN_FILES)}
-
-
 def prepare(settings, root=ROOT):
     """Before a build: switch Pelican's content cache on and remove the key on
     file; (this build's key, whether the cache on disk was written under it
-    and is, file by file, what that build left). Pelican's cache files that do
-    not match are deleted with a warning, as is anything but a regular file
-    there (Pelican would write through a link)."""
+    and each of its files still matches the digest `record` wrote beside it).
+    One that does not is deleted with a warning, as is anything but a regular
+    file there (Pelican would write through a link)."""
     folder = Path(settings["CACHE_PATH"])
-    current, path = content_key(settings, root), folder / KEY_FILE
-    try:
-        recorded = json.loads(read_regular(path) or b"null")
-    except ValueError:
-        recorded = None
+    current = content_key(settings, root)
+    matches = read_regular(folder / KEY_FILE) == current.encode()
     with contextlib.suppress(OSError):
-        discard(path)
-    recorded = recorded if isinstance(recorded, dict) else {}
-    kept = recorded.get("files") if isinstance(recorded.get("files"), dict) else {}
-    matches = recorded.get("key") == current
-    for name, digest in _pelican_files(folder).items():
-        if digest is None:
-            _refuse(folder / name, "not a regular file where Pelican's content cache should be")
-            matches = False
-        elif matches and kept.get(name) != digest:
-            why = f"does not match its digest in {KEY_FILE} (changed since written): not loaded"
-            _refuse(folder / name, why)
-            matches = False
+        discard(folder / KEY_FILE)
+    for path in folder.glob(PELICAN_FILES):
+        # Under another key Pelican reads nothing of it, and rewrites it.
+        if matches or not stat.S_ISREG(os.lstat(path).st_mode):
+            matches = read_checked(path) is not None and matches
     settings.update(CACHE_SETTINGS)
     return current, matches
 
 
 def record(settings, current):
     """After a good build: the content cache on disk was written under
-    `current`, and its files are these (their digests)."""
+    `current`, and its files are these (a digest beside each)."""
     folder = Path(settings["CACHE_PATH"])
-    files = {name: digest for name, digest in _pelican_files(folder).items() if digest}
-    text = json.dumps({"key": current, "files": files}, sort_keys=True)
-    write_atomic(folder / KEY_FILE, text.encode("utf-8"))
+    for path in folder.glob(PELICAN_FILES):
+        if (data := read_regular(path)) is not None:
+            write_atomic(_sidecar(path), _entry_digest(path.name, data).encode("ascii"))
+    write_atomic(folder / KEY_FILE, current.encode("ascii"))
 
 
 def partial_build():

@@ -26,7 +26,7 @@ import urllib.parse
 from pathlib import Path
 
 from sitetools import netlify
-from sitetools.build.builder import ROOT, BuildError, SiteBuilder
+from sitetools.build.builder import ROOT, BuildError, SiteBuilder, file_identity
 
 RELOAD_PATH = "/__preview/reload.js"
 EVENTS_PATH = "/__preview/events"
@@ -97,39 +97,29 @@ class SiteHeaders:
     that does not parse leaves the last good headers in force, and says so."""
 
     def __init__(self, path):
-        self.path = Path(path)
-        self.lock = threading.Lock()
-        self.stamp, self.config = None, {}
+        self.path, self.lock, self.stamp, self.config = Path(path), threading.Lock(), None, {}
 
     def for_path(self, path):
-        try:
-            stamp = self.path.stat().st_mtime_ns
-        except OSError:
-            stamp = None
+        stamp = file_identity(self.path, modified=True)
         with self.lock:
             if stamp != self.stamp:
                 self.stamp = stamp
-                self._load(stamp)
+                self._load()
             return netlify.headers_for(self.config, path)
 
-    def _load(self, stamp):
+    def _load(self):
         name = self.path.name
-        if stamp is None:
-            self.config = {}
-            print(f"{name}: not found; the preview sends no site headers", file=sys.stderr)
-            return
         try:
             config = netlify.load_config(self.path)
             netlify.header_rules(config)
+        except FileNotFoundError:
+            self.config = {}
+            print(f"{name}: not found; the preview sends no site headers", file=sys.stderr)
         except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, AttributeError) as error:
-            print(
-                f"{name}: {error}; fix it and save: until then the preview sends the "
-                "headers of the last good version",
-                file=sys.stderr,
-                flush=True,
-            )
-            return
-        self.config = config
+            print(f"{name}: {error}; fix it and save: until then the preview sends the "
+                  "headers of the last good version", file=sys.stderr, flush=True)  # fmt: skip
+        else:
+            self.config = config
 
 
 def page_file(url_path):
@@ -158,25 +148,19 @@ class PreviewState:
         with self.lock:
             self.problems = list(problems)
             self.token = f"{os.getpid()}-{time.time_ns()}"
-            listeners = [
-                inbox
-                for inbox, page in self.listeners.items()
-                if (pages is None or page in pages) and page not in skip
-            ]
-        for listener in listeners:
-            listener.put(("build", self.token))
+            for inbox, page in self.listeners.items():
+                if (pages is None or page in pages) and page not in skip:
+                    inbox.put(("build", self.token))
 
     def deferred(self, running):
         """The last build's deferred work started (True) or ended: tell every
         open page. While a rebuild runs, what it defers is still to come: an
         end is not news until then."""
         with self.lock:
-            if not running and self.rebuilding:
-                return
-            self.deferring = running
-            listeners = list(self.listeners)
-        for listener in listeners:
-            listener.put(("deferred", "running" if running else "done"))
+            if running or not self.rebuilding:
+                self.deferring = running
+                for inbox in self.listeners:
+                    inbox.put(("deferred", "running" if running else "done"))
 
     def open_pages(self):
         with self.lock:
@@ -200,10 +184,6 @@ class PreviewState:
     def forget(self, inbox):
         with self.lock:
             self.listeners.pop(inbox, None)
-
-
-def _is_html(path):
-    return path.endswith(("/", ".html")) or "." not in path.rsplit("/", 1)[-1]
 
 
 def _next_news(inbox):
@@ -230,23 +210,25 @@ def make_handler(state, output, site_headers):
         def log_message(self, format, *args):  # quiet: the terminal shows builds
             pass
 
+        def _site_headers(self):
+            """netlify.toml's headers for this URL, names in lower case."""
+            path = getattr(self, "path", "/")  # none on a malformed request
+            return site_headers.for_path(urllib.parse.unquote(urllib.parse.urlsplit(path).path))
+
         def end_headers(self):
-            path = urllib.parse.unquote(urllib.parse.urlsplit(getattr(self, "path", "/")).path)
             sent = getattr(self, "headers", None)  # none on a malformed request
             host = ((sent and sent.get("Host")) or "").strip()
             origin = "http://{}:{}".format(*self.server.server_address[:2])
             origin = f"http://{host}" if HOST.fullmatch(host) else origin  # localhost or 127.0.0.1
-            sent = preview_headers(site_headers.for_path(path), origin, root_base=self.root_base)
+            sent = preview_headers(self._site_headers(), origin, root_base=self.root_base)
             for name, value in sent.items():
-                if name.lower() != "content-type":  # sent once, by guess_type
+                if name != "content-type":  # sent once, by guess_type
                     self.send_header(name, value)
             super().end_headers()
 
         def guess_type(self, path):
             """netlify.toml's Content-Type for this URL, as production sends; else Python's."""
-            url = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
-            headers = {k.lower(): v for k, v in site_headers.for_path(url).items()}
-            return headers.get("content-type") or super().guess_type(path)
+            return self._site_headers().get("content-type") or super().guess_type(path)
 
         def send_head(self):
             """Headers, and the body as a file (SimpleHTTPRequestHandler sends it to GET only)."""
@@ -256,7 +238,7 @@ def make_handler(state, output, site_headers):
             if url.path == EVENTS_PATH:
                 page = urllib.parse.parse_qs(url.query).get("page", ["/"])[0]
                 return self._events(page_file(page))
-            if state.problems and _is_html(url.path):
+            if state.problems and page_file(url.path).endswith(".html"):
                 return self._html(500, error_page(state.problems, output))
             target = self.translate_path(url.path)
             page = os.path.join(target, "index.html") if os.path.isdir(target) else target
@@ -264,7 +246,7 @@ def make_handler(state, output, site_headers):
             served = page == target or url.path.endswith("/")
             if served and os.path.isfile(page) and page.endswith(".html"):
                 return self._html(200, Path(page).read_bytes())
-            if _is_html(url.path) and not os.path.exists(page):
+            if page_file(url.path).endswith(".html") and not os.path.exists(page):
                 return self._not_found()
             return super().send_head()
 
@@ -367,17 +349,9 @@ def _rebuild(builder, state, changed):
 
 
 def identities(paths):
-    """{path: (device, inode) or None when missing}: tells when a watched path
+    """{path: file_identity or None when missing}: tells when a watched path
     was moved away, put back or replaced."""
-    found = {}
-    for path in paths:
-        try:
-            stat = path.stat()
-        except OSError:
-            found[path] = None
-        else:
-            found[path] = (stat.st_dev, stat.st_ino)
-    return found
+    return {path: file_identity(path) for path in paths}
 
 
 def _changes(paths, stop):
@@ -432,16 +406,13 @@ def bind(host, port, handler):
         raise ServeError(f"--port {port}: not a port; use one from 1 to 65535") from None
     except OSError as error:
         reason = error.strerror or str(error)
-        if error.errno == errno.EADDRINUSE:
-            other = port + 1 if port < 65535 else 8000
+        why = {errno.EADDRINUSE: " is in use (another preview?); stop what uses it or",
+               errno.EACCES: f": {reason} (ports below 1024 need root);"}  # fmt: skip
+        why = why.get(error.errno)
+        if why:
+            other = port + 1 if 1024 <= port < 65535 else 8000
             raise ServeError(
-                f"Port {port} on {host} is in use (another preview?); stop what uses it "
-                f"or choose another port with --port, e.g. --port {other}"
-            ) from None
-        if error.errno == errno.EACCES:
-            raise ServeError(
-                f"Port {port} on {host}: {reason} (ports below 1024 need root); "
-                "choose another port with --port, e.g. --port 8000"
+                f"Port {port} on {host}{why} choose another port with --port, e.g. --port {other}"
             ) from None
         raise ServeError(
             f"Cannot serve on {host}:{port}: {reason}; check --host (an address of this "
