@@ -38,8 +38,6 @@ from sitetools.content.image_files import facts_of
 from . import schema
 from .content_files import allowed_roots, named_folders, scan_content
 from .html_policy import IMAGE_SOURCES, violations
-from .schema import MAX_SLUG_BYTES, Post, header_errors, header_model, keys_of, slug_suggestion
-from .schema import SLUG_SHAPE as _SLUG_SHAPE
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +51,6 @@ _FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"^[ ]{0,3}(?:[-*+]|\d+[.)])\s")
 _INLINE_CODE = re.compile(r"(?<!`)(?P<ticks>`+)(?!`)(?P<code>.+?)(?<!`)(?P=ticks)(?!`)", re.S)
 _LINK = re.compile(r"[{|](?P<what>filename|static|attach)[|}](?P<path>[^\s)\"'<>\]]+)")
-# Characters no HTML page may hold (the HTML standard's controls other than whitespace).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".ico", ".bmp"}
 
@@ -98,48 +94,17 @@ class ContentProblems(Exception):
         super().__init__("\n".join(self.problems))
 
 
-def _line_breaks(item, options):
-    """A value that would not stay on its line: a line break in a field of one
-    line (Title, Slug, Date, Image, Series…), which the post's Markdown copy and
-    llms.txt would show as a line of its own (a forged list item or heading); a
-    line break other than a newline in a field of entries (Tags, Data), which
-    take one a line; a control character anywhere (a YAML escape)."""
-    value, name = item.value, item.name
-    if name not in options["entry_fields"] + options["folded_fields"] and has_line_break(value):
-        yield (
-            "holds a line break (or is a list), which could start a forged line where it is "
-            "shown (as in the post's Markdown copy, posts/<slug>/index.md); write it on one line"
-        )
-    elif name in options["entry_fields"] and (
-        odd := next((c for c in value if c != "\n" and has_line_break(c)), None)
-    ):
-        yield f"holds the line break U+{ord(odd):04X}; put each entry on a line of its own"
-    elif control := _CONTROL.search(value):
-        yield f"holds the control character U+{ord(control.group()):04X}; remove it"
-
-
 DEFAULTS = {
     # The keys a header may use: the models' fields (schema.py), all by default.
-    "allowed_fields": list(Post.model_fields),
+    "allowed_fields": list(schema.Post.model_fields),
     # Keys a site allows besides allowed_fields: CONTENT_GUARD = {"extra_fields": ["cover"]}.
     "extra_fields": [],
-    # Fields of entries, which may go one a line (the others are one line of text).
-    "entry_fields": ["tags", "authors", "data"],
-    # Markdown shown only as one line of plain text (post_cards' one_line_summary,
-    # also in llms.txt and the page's description), so its line breaks fold.
-    "folded_fields": ["summary"],
     # Files Pelican's Markdown reader reads; the only reader enabled here.
     "extensions": ["md", "markdown", "mkd", "mdown"],
 }
 
 
 # ---- Pure functions: text in, problems out ----------------------------------------
-
-
-def has_line_break(text):
-    """Whether `text` holds a line break: any str.splitlines knows, as the header's
-    parsers (this one, Python-Markdown's meta extension, YAML's) each know some."""
-    return len(f"{text}.".splitlines()) > 1
 
 
 def decode(raw):
@@ -271,8 +236,8 @@ def parse_yaml(lines, start, end):
             message = f"the key {key!r} is not a name; write a field name such as 'title:'"
             source.problems.append(Problem(line, "header", message))
             continue
-        entries = value if isinstance(value, list) else []
-        if broken := next((n for n, e in enumerate(entries, 1) if has_line_break(str(e))), None):
+        entries = enumerate(value if isinstance(value, list) else [], 1)
+        if broken := next((n for n, e in entries if schema.has_line_break(str(e))), None):
             message = f"entry {broken} holds a line break; write each entry on one line"
             source.problems.append(Problem(line, key, message))
             continue
@@ -313,7 +278,7 @@ def check_file(text, source_path, extensions):
             "delete it (most editors do not show it)",
         )
         for number, line in enumerate(text.split("\n"), start=1)
-        if (match := _CONTROL.search(line))
+        if (match := schema.CONTROL.search(line))
     ]
 
 
@@ -324,7 +289,6 @@ def check_header(source, kind, options):
     if source.yaml_line:
         message = "YAML '---' front matter has no closing '---' line; add one after the last key"
         problems.append(Problem(source.yaml_line, "header", message))
-    flagged = set()  # keys whose value breaks its line
     occurrences, count = [], {}  # [{name: item}]: each key's first occurrence, its second, ...
     for item in source.fields:
         seen = count[item.name] = count.get(item.name, -1) + 1
@@ -337,17 +301,14 @@ def check_header(source, kind, options):
         if seen == len(occurrences):
             occurrences.append({})
         occurrences[seen][item.name] = item
-        # A value that breaks its line is reported once, and not checked further.
-        if broken := list(_line_breaks(item, options)):
-            flagged.add(item.name)
-            problems += [Problem(item.line, item.name.capitalize(), m) for m in broken]
-    model = header_model(kind, tuple(options["allowed_fields"]), tuple(options["extra_fields"]))
-    keys = keys_of(model)
+    allowed, extra = (tuple(options[name]) for name in ("allowed_fields", "extra_fields"))
+    model = schema.header_model(kind, allowed, extra)
+    keys = schema.keys_of(model)
     first = occurrences[0] if occurrences else {}
     # A repeated key's values are checked too, each beside the other keys' first.
     for items in occurrences or [first]:
         values = {name: item.value for name, item in {**first, **items}.items()}
-        for key, message in header_errors(
+        for key, message in schema.header_errors(
             model,
             values,
             yaml=source.yaml,
@@ -355,8 +316,6 @@ def check_header(source, kind, options):
             slug_options=options["slug_options"],
         ):
             item = items.get(key)
-            if key in flagged:
-                continue
             if item is None and items is first and (source.fields or not source.problems):
                 problems.append(Problem(1, key.capitalize(), message))  # missing
             elif item is not None:  # a misspelled key as written, a value's by its field
@@ -387,16 +346,16 @@ def check_slug(slug, line, where):
             "add a 'Slug: words-joined-by-hyphens' line"
         )
         problems.append(Problem(line, where, message))
-    elif slug and where == "Slug" and not _SLUG_SHAPE.match(slug):
+    elif slug and where == "Slug" and not schema.SLUG_SHAPE.match(slug):
         message = (
             f"'{slug}' is not URL-safe (lower case letters, digits, '-', '_' and single dots "
-            f"inside); use '{slug_suggestion(slug)}'"
+            f"inside); use '{schema.slug_suggestion(slug)}'"
         )
         problems.append(Problem(line, where, message))
-    if (size := len((slug or "").encode())) > MAX_SLUG_BYTES:
+    if (size := len((slug or "").encode())) > schema.MAX_SLUG_BYTES:
         fix = "shorten it" if where == "Slug" else "add a shorter 'Slug:' line"
         message = (
-            f"its slug is {size} characters, longer than the {MAX_SLUG_BYTES} "
+            f"its slug is {size} characters, longer than the {schema.MAX_SLUG_BYTES} "
             f"a file name may have; {fix}"
         )
         problems.append(Problem(line, where, message))

@@ -81,14 +81,38 @@ def _refuse(message):
     raise PydanticCustomError("header", message)
 
 
-def _one_line(value):
-    # Any line break str.splitlines knows: the Markdown copy and llms.txt split on them.
-    if len(f"{value}.".splitlines()) > 1:
-        _refuse(
-            "holds a line break, which would start another line in the Markdown copy and "
-            "llms.txt; write it on one line"
-        )
+# Characters no HTML page may hold (the HTML standard's controls other than whitespace).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def has_line_break(text):
+    """Whether `text` holds a line break: any str.splitlines knows, as the header's
+    parsers (content_guard's, Python-Markdown's meta extension, YAML's) each know some."""
+    return len(f"{text}.".splitlines()) > 1
+
+
+def _text(value):
+    # A YAML escape can put a control character into any value.
+    if control := CONTROL.search(value):
+        _refuse(f"holds the control character U+{ord(control.group()):04X}; remove it")
     return value
+
+
+def _one_line(value):
+    # The post's Markdown copy and llms.txt would show a second line as a line of its own.
+    if has_line_break(value):
+        _refuse(
+            "holds a line break (or is a list), which could start a forged line where it is "
+            "shown (as in the post's Markdown copy, posts/<slug>/index.md); write it on one line"
+        )
+    return _text(value)
+
+
+def _entries(value):
+    # One entry a line: a newline separates them, any other line break is refused.
+    if odd := next((c for c in value if c != "\n" and has_line_break(c)), None):
+        _refuse(f"holds the line break U+{ord(odd):04X}; put each entry on a line of its own")
+    return _text(value)
 
 
 def _given(value, info):
@@ -123,6 +147,7 @@ def _tag(entry, info):
 
 
 def _status(value, handler):
+    _one_line(value)
     try:
         return handler(value.lower())
     except ValidationError:
@@ -162,12 +187,19 @@ def _image(value):
     return value
 
 
+Text = Annotated[str, AfterValidator(_text)]  # Markdown shown folded to one line (Summary)
 OneLine = Annotated[str, AfterValidator(_one_line)]
+Entries = Annotated[str, AfterValidator(_entries)]  # one entry a line (Authors, Data)
 Given = BeforeValidator(_given)  # required, and not empty
-Date = Annotated[str, AfterValidator(_date)]
-Tags = Annotated[list[Annotated[str, PlainValidator(_tag)]], BeforeValidator(_tag_entries)]
+Date = Annotated[OneLine, AfterValidator(_date)]
+# Before validators run last first: the entries are checked, then split.
+Tags = Annotated[
+    list[Annotated[str, PlainValidator(_tag)]],
+    BeforeValidator(_tag_entries),
+    BeforeValidator(_entries),
+]
 Status = Literal["published", "draft", "hidden"]
-SitePath = Annotated[str, AfterValidator(_inside_site)]
+SitePath = Annotated[OneLine, AfterValidator(_inside_site)]
 Image = Annotated[OneLine, AfterValidator(_image)]
 
 
@@ -201,22 +233,22 @@ class Page(Header):
     slug: OneLine = ""  # checked as the slug Pelican gives the source, whatever it comes from
     # Markdown, like the body: a continuation line is a space in every place that
     # shows it (the card, feeds, llms.txt fold it), so it may span lines.
-    summary: str = ""
+    summary: Text = ""
     status: Annotated[Status, WrapValidator(_status)] = "published"
-    lang: str = ""
-    translation: str = ""
+    lang: OneLine = ""
+    translation: OneLine = ""
     save_as: Annotated[SitePath, AfterValidator(_a_file)] = ""
     url: SitePath = ""
-    template: str = ""
-    author: str = ""
-    authors: str = ""
+    template: OneLine = ""
+    author: OneLine = ""
+    authors: Entries = ""
     # Accepted and ignored: this site has no category pages (tags group posts),
     # and `invoke import` turns a category into the first tag.
-    category: str = ""
+    category: OneLine = ""
     image: Image = ""
-    data: str = ""  # checked by data_files, which knows the post's slug and data folder
+    data: Entries = ""  # checked by data_files, which knows the post's slug and data folder
     series: OneLine = ""  # pelican-series
-    series_index: str = ""
+    series_index: OneLine = ""
 
 
 class Post(Page):
@@ -238,7 +270,7 @@ def header_model(kind, allowed, extra):
     fields = {name: (info.annotation, info) for name, info in declared.items() if name in keys}
     others = [name for name in keys if name not in declared]
     # Under their own names as aliases, so that no key can clash with BaseModel's.
-    fields |= {f"extra_{n}": (str, Field("", alias=name)) for n, name in enumerate(others)}
+    fields |= {f"extra_{n}": (OneLine, Field("", alias=name)) for n, name in enumerate(others)}
     return create_model(MODELS[kind].__name__, __base__=Header, **fields)
 
 
