@@ -457,9 +457,11 @@ def links_of(source, source_path, content_root):
     return links
 
 
-def linked_file_problems(links):
-    """Problems of the files links_of found: no path, missing, or an image that
-    is empty or broken. Asked of the file system on every build."""
+def linked_file_problems(links, publishes=None):
+    """Problems of the files links_of found: no path, missing, a {filename} one
+    that `publishes(path)` says Pelican does not publish (so would leave the
+    link unresolved), or an image that is empty or broken. Asked of the file
+    system on every build: the site's one check of {filename} and {static} links."""
     problems = []
     for line, where, what, target, path in links:
         if not target:
@@ -470,6 +472,13 @@ def linked_file_problems(links):
             message = (
                 f"{{{what}}}{target} points to no file; fix the path (relative to this file, "
                 "or starting with / for the content folder) or add the file"
+            )
+            problems.append(Problem(line, where, message))
+        elif what == "filename" and publishes and not publishes(path):
+            message = (
+                f"{{filename}}{target} would be left unresolved: Pelican publishes no post, "
+                "page or static file there; link a file under content/ that this build "
+                "publishes (a post, a page, or a file in images/ or extra/)"
             )
             problems.append(Problem(line, where, message))
         elif Path(path).suffix.lower() in IMAGE_SUFFIXES and (broken := image_problem(path)):
@@ -638,6 +647,13 @@ def check_site(settings, found=None):
     content_root = Path(settings["PATH"])
     problems, warnings, slugs = [], [], []
     sources = source_files(settings, options["extensions"], found or scan(settings))
+    read_by_pelican = {os.path.normpath(path) for path, _ in sources}
+    statics = [os.path.normpath(content_root / p) for p in settings.get("STATIC_PATHS", ())]
+
+    def publishes(path):
+        path = os.path.normpath(path)
+        return path in read_by_pelican or any(path.startswith(s + os.sep) for s in statics)
+
     read = _CHECKED.map(
         settings,
         lambda item: read_source(item[2], item[0], Path(item[1]), content_root, options),
@@ -648,7 +664,7 @@ def check_site(settings, found=None):
     )
     for (path, kind), checked in zip(sources, read, strict=True):
         shown_as = display_path(path)
-        own = checked.problems + linked_file_problems(checked.links)
+        own = checked.problems + linked_file_problems(checked.links, publishes)
         problems += [format_problem(shown_as, p) for p in sorted(own)]
         warnings += [format_problem(shown_as, p) for p in checked.warnings]
         if checked.slug:

@@ -32,23 +32,12 @@ DEFAULTS = {
     },
 }
 
-# Pelican's intrasite link markers ({what} or |what|) and the attributes it
-# replaces them in (Content._get_intrasite_link_regex).
-_MARKERS = ("static", "filename", "attach", "tag", "category", "index", "author")
-_TOKENS = tuple(f"{{{m}}}" for m in _MARKERS) + tuple(f"|{m}|" for m in _MARKERS)
-_URL_ATTRIBUTES = {"href", "src", "poster", "data", "cite", "formaction", "action", "content"}
-
-
-def is_unresolved(attribute, value):
-    """A URL attribute that still starts with a link marker. A marker in text
-    (a code block about Pelican) is no link."""
-    return attribute in _URL_ATTRIBUTES and value.strip().startswith(_TOKENS)
-
 
 def parse_page(markup):
-    """The page's links and ids (sitetools.quality.check.Page), and in `kept` its
-    unresolved link markers: one parse for every check of a written page."""
-    return Page(markup, is_unresolved if any(t in markup for t in _TOKENS) else None)
+    """The page's links and ids (sitetools.quality.check.Page): one parse for
+    every check of a written page. A {filename}/{static} marker Pelican left
+    unresolved is content_guard's to report, before the build."""
+    return Page(markup)
 
 
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".ico"}
@@ -169,24 +158,7 @@ def check_written(path, context):
     if clash:
         logger.error(clash)
     parsed = parse_page(Path(path).read_text(encoding="utf-8", errors="replace"))
-    source = getattr(content, "source_path", None)
-    _pages["/" + relative] = parsed, source
-    for tag, attribute, value in parsed.kept:
-        place = relative
-        if source is not None:
-            wanted = value.strip()
-            line = line_where(source, lambda text, wanted=wanted: wanted in text)
-            place = f"{display_path(source)}:{line}: body"
-        logger.error(
-            '%s: <%s %s="%s"> in %s was left unresolved: Pelican found no published '
-            "file for it; link a file under content/ that this build publishes "
-            "(a post that is not a draft, or a file in images/ or extra/)",
-            place,
-            tag,
-            attribute,
-            value,
-            relative,
-        )
+    _pages["/" + relative] = parsed, getattr(content, "source_path", None)
 
 
 def check_links(pelican):
@@ -215,8 +187,6 @@ def check_links(pelican):
     for page, tag, _attribute, url, site_path, fragment in broken_links(
         parsed, exists, _state["origins"]
     ):
-        if url.startswith(_TOKENS):  # reported as unresolved when written
-            continue
         target = parsed.get(served(site_path, exists))
         problem = link_problem(tag, url, site_path, fragment, target.ids if target else ())
         source, needles = pages[page][1], [url, f"#{fragment}"] if fragment else [url]
