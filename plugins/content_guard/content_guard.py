@@ -338,28 +338,10 @@ def slug_of(source, source_path, slug_options, slugify_source="title"):
 
 
 def check_slug(slug, line, where):
-    """Problems of a slug: empty, not lowercase-words-with-hyphens, too long for a file name."""
-    problems = []
-    if slug == "":
-        message = (
-            "gives an empty slug, so the page would have no URL; "
-            "add a 'Slug: words-joined-by-hyphens' line"
-        )
-        problems.append(Problem(line, where, message))
-    elif slug and where == "Slug" and not schema.SLUG_SHAPE.match(slug):
-        message = (
-            f"'{slug}' is not URL-safe (lower case letters, digits, '-', '_' and single dots "
-            f"inside); use '{schema.slug_suggestion(slug)}'"
-        )
-        problems.append(Problem(line, where, message))
-    if (size := len((slug or "").encode())) > schema.MAX_SLUG_BYTES:
-        fix = "shorten it" if where == "Slug" else "add a shorter 'Slug:' line"
-        message = (
-            f"its slug is {size} characters, longer than the {schema.MAX_SLUG_BYTES} "
-            f"a file name may have; {fix}"
-        )
-        problems.append(Problem(line, where, message))
-    return problems
+    """Problems of the slug Pelican derives from a source's title or file name
+    (schema.slug_refusal: the header's own Slug: is the model's to check)."""
+    refusal = slug is not None and schema.slug_refusal(slug, given=where == "Slug")
+    return [Problem(line, where, refusal)] if refusal else []
 
 
 def summary_chars(text):
@@ -534,7 +516,8 @@ def read_source(raw, kind, source_path, content_root, options):
         return Checked(problems)
     source = parse(text)
     slug = slug_of(source, source_path, options["slug_options"], options["slugify_source"])
-    problems = [*check_header(source, kind, options), *check_slug(*slug)]
+    derived = check_slug(*slug) if source.get("slug") is None else []
+    problems = [*check_header(source, kind, options), *derived]
     status, summary, lang = (source.get(name) for name in ("status", "summary", "lang"))
     published = not status or status.value.lower() in ("", "published")
     if kind == "article" and published and not source.body.strip():

@@ -61,6 +61,28 @@ def slug_suggestion(slug):
     return suggestion if SLUG_SHAPE.match(suggestion) else "words-joined-by-hyphens"
 
 
+def slug_refusal(slug, given=True):
+    """What is wrong with a slug ("what; fix"), or None: empty, not URL-safe
+    (one `given` in a header, or by the file's name), too long for a file name."""
+    if not slug:
+        return (
+            "gives an empty slug, so the page would have no URL; "
+            "add a 'Slug: words-joined-by-hyphens' line"
+        )
+    if given and not SLUG_SHAPE.match(slug):
+        return (
+            f"'{slug}' is not URL-safe (lower case letters, digits, '-', '_' and single dots "
+            f"inside); use '{slug_suggestion(slug)}'"
+        )
+    if (size := len(slug.encode())) > MAX_SLUG_BYTES:
+        fix = "shorten it" if given else "add a shorter 'Slug:' line"
+        return (
+            f"its slug is {size} characters, longer than the {MAX_SLUG_BYTES} "
+            f"a file name may have; {fix}"
+        )
+    return None
+
+
 # ---- The types of values: each refusal says what is wrong and how to fix it ------
 
 
@@ -168,6 +190,12 @@ def _inside_site(value):
     return value
 
 
+def _slug(value):
+    if refusal := slug_refusal(value):
+        _refuse(refusal)
+    return value
+
+
 def _a_file(value):
     if value.endswith("/"):
         _refuse(f"'{value}' names a folder, not a file; add 'index.html'")
@@ -230,7 +258,8 @@ class Page(Header):
     date: Date = ""
     modified: Date = ""
     tags: Tags = []
-    slug: OneLine = ""  # checked as the slug Pelican gives the source, whatever it comes from
+    # A slug Pelican derives (from the title or the file's name) content_guard checks alike.
+    slug: Annotated[OneLine, AfterValidator(_slug)] = ""
     # Markdown, like the body: a continuation line is a space in every place that
     # shows it (the card, feeds, llms.txt fold it), so it may span lines.
     summary: Text = ""
