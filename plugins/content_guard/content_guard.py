@@ -591,36 +591,32 @@ def scan(settings):
 
 def source_files(settings, extensions, found):
     """[(path, kind)] of the files Pelican's generators would read (paths, excludes,
-    ignores), less those the content folder's scan `found` refuses."""
-    root = Path(settings["PATH"])
-    ignores = settings.get("IGNORE_FILES", [])
-    sources = []
-    for kind in ("article", "page"):
-        prefix = kind.upper()
-        excluded = {os.path.normpath(root / e) for e in settings.get(f"{prefix}_EXCLUDES", [])}
-        for base in settings[f"{prefix}_PATHS"]:
-            top = root / base if base else root
-            if top.is_file():
-                sources += [(top, kind)] if found.readable(top) else []
-                continue
-            for dirpath, dirs, files in os.walk(top, followlinks=True):
-                dirs[:] = sorted(
-                    d
-                    for d in dirs
-                    if os.path.normpath(os.path.join(dirpath, d)) not in excluded
-                    and not any(fnmatch.fnmatch(d, pattern) for pattern in ignores)
-                    and found.readable(os.path.join(dirpath, d))
-                )
-                # Any case of the extension, so that a post.MD Pelican would skip is reported.
-                sources += [
-                    (Path(dirpath) / name, kind)
-                    for name in sorted(files)
-                    if "." in name
-                    and name.rsplit(".", 1)[-1].lower() in extensions
-                    and not any(fnmatch.fnmatch(name, pattern) for pattern in ignores)
-                    and found.readable(os.path.join(dirpath, name))
-                ]
-    return sources
+    ignores) of those the content folder's scan `found` may read, in os.walk's order.
+    Any case of the extension, so that a post.MD Pelican would skip is reported."""
+    root, ignores = os.path.normpath(settings["PATH"]), settings.get("IGNORE_FILES", [])
+
+    def under(path, key):
+        folders = [os.path.normpath(os.path.join(root, p)) for p in settings.get(key, ())]
+        return any(path == folder or path.startswith(folder + os.sep) for folder in folders)
+
+    def read(path, kind):
+        parts = Path(os.path.relpath(path, root)).parts
+        return (
+            under(path, f"{kind.upper()}_PATHS")
+            and not under(path, f"{kind.upper()}_EXCLUDES")
+            and "." in parts[-1]
+            and parts[-1].rsplit(".", 1)[-1].lower() in extensions
+            and not any(fnmatch.fnmatch(part, pattern) for part in parts for pattern in ignores)
+        )
+
+    def walk_order(path):  # a folder's files, then its folders'
+        return [(1, folder) for folder in path.parent.parts] + [(0, path.name)]
+
+    return [
+        (path, kind)
+        for kind in ("article", "page")
+        for path in sorted((Path(f) for f in found.files if read(f, kind)), key=walk_order)
+    ]
 
 
 def check_site(settings, found=None):
