@@ -14,7 +14,6 @@ run, and sitetools.build.builder fails it on every error logged.
 """
 
 import fnmatch
-import html
 import logging
 import os
 import re
@@ -28,6 +27,7 @@ from pelican import signals
 from pelican.contents import Article, Page
 from pelican.utils import slugify
 
+from plugins.post_cards.post_cards import plain_text
 from sitetools.build.cache import Cache, code_digest
 from sitetools.content import front_matter
 from sitetools.content.contents import body as body_of
@@ -345,11 +345,10 @@ def check_slug(slug, line, where):
 
 
 def summary_chars(text):
-    """How many characters of plain text a Markdown summary shows."""
+    """How many characters of plain text a Markdown summary shows on the card."""
     import markdown  # noqa: PLC0415
 
-    plain = html.unescape(re.sub(r"<[^>]+>", " ", markdown.markdown(text)))
-    return len(" ".join(plain.split()))
+    return len(plain_text(markdown.markdown(text)))
 
 
 def mask_code(text):
