@@ -518,7 +518,8 @@ def read_source(raw, kind, source_path, content_root, options):
     derived = check_slug(*slug) if source.get("slug") is None else []
     problems = [*check_header(source, kind, options), *derived]
     status, summary, lang = (source.get(name) for name in ("status", "summary", "lang"))
-    published = not status or status.value.lower() in ("", "published")
+    default = schema.Page.model_fields["status"].default  # a header's status if it has none
+    published = (status.value.lower() if status else "") in ("", default)
     if kind == "article" and published and not source.body.strip():
         message = (
             "a published post has no body; "
