@@ -288,6 +288,8 @@ class Post(Page):
 
 
 MODELS = {"article": Post, "page": Page}
+# The fields that set where Pelican writes a source, which a slug does otherwise (output_paths).
+PATH_FIELDS = ("save_as", "url")
 
 
 @functools.cache

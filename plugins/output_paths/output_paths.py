@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 
 from pelican import signals
 
+from plugins.content_guard.schema import PATH_FIELDS
 from sitetools.build import cache
 from sitetools.build.builder import BuildError
 from sitetools.content.contents import contents_of
@@ -83,7 +84,7 @@ def reserved_owner(path, reserved):
 def where_in_source(content):
     """`file:line: Field` for the header line that chose a content's path."""
     metadata = content.metadata
-    field = next((name for name in ("save_as", "url", "slug") if name in metadata), "title")
+    field = next((name for name in (*PATH_FIELDS, "slug") if name in metadata), "title")
     line = header_line(content.source_path, field)
     return f"{display_path(content.source_path)}:{line}: {field.capitalize()}"
 
@@ -114,7 +115,7 @@ def claim(path, writer):
         [writer, first],
         key=lambda item: (
             isinstance(item, str),
-            not {"save_as", "url"} & {*getattr(item, "metadata", ())},
+            not set(PATH_FIELDS) & {*getattr(item, "metadata", ())},
         ),
     )
     if isinstance(culprit, str):
