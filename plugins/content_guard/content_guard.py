@@ -23,6 +23,7 @@ from types import SimpleNamespace
 from typing import NamedTuple
 from urllib.parse import unquote
 
+from markdown.extensions import meta  # its header grammar: META_RE, BEGIN_RE, END_RE
 from pelican import signals
 from pelican.contents import Article, Page
 from pelican.utils import slugify
@@ -41,11 +42,6 @@ from .html_policy import IMAGE_SOURCES, violations
 
 logger = logging.getLogger(__name__)
 
-# The Markdown meta extension's own header grammar (markdown/extensions/meta.py).
-_META = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)")
-_META_MORE = re.compile(r"^[ ]{4,}(?P<value>.*)")
-_YAML_BEGIN = re.compile(r"^-{3}(\s.*)?$")
-_YAML_END = re.compile(r"^(-{3}|\.{3})(\s.*)?$")
 
 _FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"^[ ]{0,3}(?:[-*+]|\d+[.)])\s")
@@ -138,18 +134,18 @@ def parse(text):
         source.problems += odd_line_ends(text, lines, end + 1)
         return source
     source = Source()
-    index = source.yaml_line = 1 if lines and _YAML_BEGIN.match(lines[0]) else 0
+    index = source.yaml_line = 1 if lines and meta.BEGIN_RE.match(lines[0]) else 0
     current = None
     while index < len(lines):
         line = lines[index]
         index += 1
-        if not line.strip() or _YAML_END.match(line):
+        if not line.strip() or meta.END_RE.match(line):
             break
-        if match := _META.match(line):
+        if match := meta.META_RE.match(line):
             key = match.group("key")
             current = Field(key.lower(), key, match.group("value").strip(), index)
             source.fields.append(current)
-        elif (more := _META_MORE.match(line)) and current:
+        elif (more := meta.META_MORE_RE.match(line)) and current:
             current.value = f"{current.value}\n{more.group('value').strip()}".strip()
         else:
             index -= 1
