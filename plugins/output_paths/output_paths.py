@@ -1,7 +1,7 @@
-"""Each output path has one source (a clash fails the build), no written page
-keeps a link Pelican could not resolve, and every internal link, image and
-#fragment leads somewhere (sitetools.quality.check's link check, made on what this
-build claims). Every written page is read and parsed once, in
+"""Each output path has one source (a clash fails the build), and every internal
+link, image and #fragment leads somewhere (sitetools.quality.check's link check,
+made on what this build claims; a {filename} or {static} link is content_guard's
+to check, before the build). Every written page is read and parsed once, in
 `check_written`: further checks of written HTML belong there."""
 
 import difflib
