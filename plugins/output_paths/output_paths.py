@@ -149,7 +149,7 @@ def claim_planned(generators):
 
 
 def check_written(path, context):
-    """A page was written: claim its path and look for unresolved links."""
+    """A page was written: claim its path, and parse it for the link check."""
     if _state["output"] is None:
         return
     relative = os.path.relpath(os.path.normpath(path), _state["output"]).replace(os.sep, "/")
