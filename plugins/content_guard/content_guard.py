@@ -48,8 +48,6 @@ _LIST_ITEM = re.compile(r"^[ ]{0,3}(?:[-*+]|\d+[.)])\s")
 _INLINE_CODE = re.compile(r"(?<!`)(?P<ticks>`+)(?!`)(?P<code>.+?)(?<!`)(?P=ticks)(?!`)", re.S)
 _LINK = re.compile(r"[{|](?P<what>filename|static|attach)[|}](?P<path>[^\s)\"'<>\]]+)")
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".ico", ".bmp"}
-
 
 class Problem(NamedTuple):
     """One thing wrong with a source: line (0 for the whole file), field, "what; fix"."""
@@ -458,7 +456,7 @@ def linked_file_problems(links, publishes=None):
                 "publishes (a post, a page, or a file in images/ or extra/)"
             )
             problems.append(Problem(line, where, message))
-        elif Path(path).suffix.lower() in IMAGE_SUFFIXES and (broken := image_problem(path)):
+        elif Path(path).suffix.lower() in schema.IMAGE_SUFFIXES and (broken := image_problem(path)):
             message = f"{{{what}}}{target} {broken}; replace it with a working image"
             problems.append(Problem(line, where, message))
     return problems

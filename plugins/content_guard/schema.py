@@ -203,6 +203,7 @@ def _a_file(value):
 
 
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp")  # what social cards may show
+IMAGE_SUFFIXES = {*IMAGE_TYPES, ".avif", ".svg", ".ico", ".bmp"}  # what a page may show
 
 
 def _image(value):

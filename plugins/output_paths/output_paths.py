@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 
 from pelican import signals
 
-from plugins.content_guard.schema import PATH_FIELDS
+from plugins.content_guard.schema import IMAGE_SUFFIXES, PATH_FIELDS
 from sitetools.build import cache
 from sitetools.build.builder import BuildError
 from sitetools.content.contents import contents_of
@@ -41,9 +41,6 @@ def parse_page(markup):
     return Page(markup)
 
 
-_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".ico"}
-
-
 def link_problem(tag, url, site_path, fragment, ids):
     """What is wrong with a link that leads nowhere, and the fix."""
     if fragment:
@@ -55,8 +52,8 @@ def link_problem(tag, url, site_path, fragment, ids):
         )
     name = PurePosixPath(site_path).name or "index.html"
     suffix = PurePosixPath(name).suffix.lower()
-    if tag in ("img", "source", "video", "audio") or suffix in _IMAGE_SUFFIXES:
-        folder = "images" if suffix in _IMAGE_SUFFIXES or not suffix else "extra"
+    if tag in ("img", "source", "video", "audio") or suffix in IMAGE_SUFFIXES:
+        folder = "images" if suffix in IMAGE_SUFFIXES or not suffix else "extra"
         return (
             f"image: {url} is not in the site; put the file in content/{folder}/ "
             f"and write {{static}}/{folder}/{name}"
