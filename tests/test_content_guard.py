@@ -411,3 +411,19 @@ def test_content_guard_setting_overrides_the_defaults():
     extra = {"allowed_fields": [*DEFAULTS["allowed_fields"], "series"]}
     assert options_for({"CONTENT_GUARD": extra})["allowed_fields"][-1] == "series"
     assert check("Title: A\nSeries: x\n\nBody\n", allowed_fields=extra["allowed_fields"]) == []
+
+
+def test_a_filename_link_is_checked_against_what_the_site_publishes(tmp_path):
+    content = tmp_path / "content"
+    (content / "posts").mkdir(parents=True)
+    (content / "notes").mkdir()
+    for name in ("kept.txt", "other.txt"):
+        (content / "notes" / name).write_text("a note")
+    (content / "posts" / "a.md").write_text(
+        GOOD.replace("The body.", "[a]({filename}/notes/kept.txt) [b]({filename}/notes/other.txt)")
+    )
+    settings = load_settings(
+        "pelicanconf.py", {"PATH": str(content), "STATIC_PATHS": ["notes/kept.txt"]}
+    )
+    unresolved = [line for line in check_site(settings)[0] if "unresolved" in line]
+    assert len(unresolved) == 1 and "{filename}/notes/other.txt" in unresolved[0], unresolved

@@ -625,7 +625,8 @@ def check_site(settings, found=None):
 
     def publishes(path):
         path = os.path.normpath(path)
-        return path in read_by_pelican or any(path.startswith(s + os.sep) for s in statics)
+        inside = (path == s or path.startswith(s + os.sep) for s in statics)
+        return path in read_by_pelican or any(inside)
 
     read = _CHECKED.map(
         settings,
