@@ -275,6 +275,39 @@ def test_links_to_missing_files_name_the_line(tmp_path):
     assert "has no path" in problems[3].message
 
 
+@pytest.mark.parametrize(
+    ("line", "reported"),
+    [
+        ('<img src="{static}/images/x.png">', True),
+        ('<a href="|filename|post.md">x</a>', True),
+        ('<a href=" {attach}f.pdf">x</a>', True),
+        ('<img src="/images/x.png">', False),
+        ("`![x]({static}/images/x.png)`", False),
+        ("The {filename} marker, written about.", False),
+        ('<a title="{static} in a title" href="/x">x</a>', False),
+    ],
+)
+def test_only_link_markers_with_a_path_outside_code_are_links(tmp_path, line, reported):
+    problems = check(f"Title: A\n\n{line}\n", path=tmp_path / "a.md", root=tmp_path)
+    assert bool(problems) == reported, problems
+
+
+def test_a_filename_link_to_a_file_pelican_does_not_publish_is_unresolved(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a post")
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "notes.txt").write_text("a static file")
+    checked = read_source(
+        b"Title: A\n\n[a]({filename}/notes.txt) [b]({filename}/images/notes.txt)\n",
+        "page",
+        tmp_path / "a.md",
+        tmp_path,
+        options(),
+    )
+    static = str(tmp_path / "images")
+    problems = linked_file_problems(checked.links, lambda path: path.startswith(static))
+    assert len(problems) == 1 and "{filename}/notes.txt would be left unresolved" in str(problems)
+
+
 def test_summary_over_the_card_limit_is_a_warning():
     long = "word " * 80
     checked = read_source(
@@ -378,3 +411,19 @@ def test_content_guard_setting_overrides_the_defaults():
     extra = {"allowed_fields": [*DEFAULTS["allowed_fields"], "series"]}
     assert options_for({"CONTENT_GUARD": extra})["allowed_fields"][-1] == "series"
     assert check("Title: A\nSeries: x\n\nBody\n", allowed_fields=extra["allowed_fields"]) == []
+
+
+def test_a_filename_link_is_checked_against_what_the_site_publishes(tmp_path):
+    content = tmp_path / "content"
+    (content / "posts").mkdir(parents=True)
+    (content / "notes").mkdir()
+    for name in ("kept.txt", "other.txt"):
+        (content / "notes" / name).write_text("a note")
+    (content / "posts" / "a.md").write_text(
+        GOOD.replace("The body.", "[a]({filename}/notes/kept.txt) [b]({filename}/notes/other.txt)")
+    )
+    settings = load_settings(
+        "pelicanconf.py", {"PATH": str(content), "STATIC_PATHS": ["notes/kept.txt"]}
+    )
+    unresolved = [line for line in check_site(settings)[0] if "unresolved" in line]
+    assert len(unresolved) == 1 and "{filename}/notes/other.txt" in unresolved[0], unresolved

@@ -12,14 +12,9 @@ import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
 
-from plugins.content_guard.content_guard import (
-    _SLUG_SHAPE,
-    DEFAULTS,
-    check_slug,
-    options_for,
-    read_source,
-    slug_suggestion,
-)
+from plugins.content_guard.content_guard import DEFAULTS, check_slug, options_for, read_source
+from plugins.content_guard.schema import SLUG_SHAPE as _SLUG_SHAPE
+from plugins.content_guard.schema import slug_suggestion
 from tests.conftest import build_site, run_invoke, snapshot
 
 SITEURL = "https://blog.test"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from plugins.content_guard.content_files import scan_content
-from plugins.content_guard.content_guard import DEFAULTS, check_header, check_slug, parse, slug_of
+from plugins.content_guard.content_guard import DEFAULTS, read_source
 from sitetools.authoring.newpost import PostExists, new_post, short_slug
 from sitetools.build.builder import BuildError, SettingsError, build, load_settings
 from tests.conftest import DATA, ROOT, run_invoke, snapshot
@@ -297,12 +297,9 @@ def test_a_title_too_long_for_a_file_name_is_refused(tmp_path, good):
     ],
 )
 def test_slug_length_checks(header, field, count):
-    source = parse(header + "\n\nBody\n")
     slug_options = {"regex_subs": [], "preserve_case": False, "use_unicode": False}
-    problems = [
-        *check_slug(*slug_of(source, "x.md", slug_options)),
-        *check_header(source, "page", {**DEFAULTS, "slug_options": slug_options}),
-    ]
+    options = {**DEFAULTS, "slug_options": slug_options, "slugify_source": "title"}
+    problems = read_source(f"{header}\n\nBody\n".encode(), "page", "x.md", ".", options).problems
     assert len(problems) == count, problems
     assert all(problem.field == field and "; " in problem.message for problem in problems)
 

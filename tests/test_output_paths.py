@@ -5,27 +5,10 @@ import pytest
 from plugins.output_paths.output_paths import link_problem, parse_page, reserved_owner
 
 
-@pytest.mark.parametrize(
-    ("markup", "expected"),
-    [
-        ('<img src="{static}/images/x.png">', [("img", "src", "{static}/images/x.png")]),
-        ('<a href="|filename|post.md">x</a>', [("a", "href", "|filename|post.md")]),
-        ('<a href=" {attach}f.pdf">x</a>', [("a", "href", " {attach}f.pdf")]),
-        ('<img src="/images/x.png">', []),
-        ("<pre><code>![x]({static}/images/x.png)</code></pre>", []),
-        ('<p>The {filename} marker, written about.</p><a href="/x">x</a>', []),
-        ('<a title="{static} in a title" href="/x">x</a>', []),
-    ],
-)
-def test_unresolved_links_are_marker_attributes_only(markup, expected):
-    assert parse_page(markup).kept == expected, markup
-
-
-def test_one_parse_gives_links_ids_and_markers():
+def test_one_parse_gives_links_and_ids():
     page = parse_page('<h2 id="a">A</h2><a href="#a">x</a><img src="{static}/x.png">')
     assert page.ids == {"a"}
     assert ("a", "href", "#a") in page.links
-    assert page.kept == [("img", "src", "{static}/x.png")]
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from plugins.content_guard.content_guard import options_for, read_source
-from plugins.content_guard.schema import Page, Post, Status
+from plugins.content_guard.schema import PATH_FIELDS, Page, Post, Status
 from tests.conftest import ROOT
 
 POST = "Title: A\nDate: 2026-08-10 09:00\nTags: a\n"
@@ -136,3 +136,7 @@ def test_the_writing_guide_names_every_model_field():
     others = next(p for p in heading.find_all_next("p") if "Other keys allowed" in p.get_text())
     named = set(rows) | {code.get_text().lower() for code in others.find_all("code")}
     assert named >= set(Post.model_fields), sorted(set(Post.model_fields) - named)
+
+
+def test_the_fields_that_set_a_path_are_the_models():
+    assert {*PATH_FIELDS, "slug"} <= set(Page.model_fields)

@@ -14,7 +14,6 @@ run, and sitetools.build.builder fails it on every error logged.
 """
 
 import fnmatch
-import html
 import logging
 import os
 import re
@@ -24,10 +23,12 @@ from types import SimpleNamespace
 from typing import NamedTuple
 from urllib.parse import unquote
 
+from markdown.extensions import meta  # its header grammar: META_RE, BEGIN_RE, END_RE
 from pelican import signals
 from pelican.contents import Article, Page
 from pelican.utils import slugify
 
+from plugins.post_cards.post_cards import plain_text
 from sitetools.build.cache import Cache, code_digest
 from sitetools.content import front_matter
 from sitetools.content.contents import body as body_of
@@ -38,25 +39,14 @@ from sitetools.content.image_files import facts_of
 from . import schema
 from .content_files import allowed_roots, named_folders, scan_content
 from .html_policy import IMAGE_SOURCES, violations
-from .schema import MAX_SLUG_BYTES, Post, header_errors, header_model, keys_of, slug_suggestion
-from .schema import SLUG_SHAPE as _SLUG_SHAPE
 
 logger = logging.getLogger(__name__)
 
-# The Markdown meta extension's own header grammar (markdown/extensions/meta.py).
-_META = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)")
-_META_MORE = re.compile(r"^[ ]{4,}(?P<value>.*)")
-_YAML_BEGIN = re.compile(r"^-{3}(\s.*)?$")
-_YAML_END = re.compile(r"^(-{3}|\.{3})(\s.*)?$")
 
 _FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"^[ ]{0,3}(?:[-*+]|\d+[.)])\s")
 _INLINE_CODE = re.compile(r"(?<!`)(?P<ticks>`+)(?!`)(?P<code>.+?)(?<!`)(?P=ticks)(?!`)", re.S)
 _LINK = re.compile(r"[{|](?P<what>filename|static|attach)[|}](?P<path>[^\s)\"'<>\]]+)")
-# Characters no HTML page may hold (the HTML standard's controls other than whitespace).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".ico", ".bmp"}
 
 
 class Problem(NamedTuple):
@@ -98,48 +88,17 @@ class ContentProblems(Exception):
         super().__init__("\n".join(self.problems))
 
 
-def _line_breaks(item, options):
-    """A value that would not stay on its line: a line break in a field of one
-    line (Title, Slug, Date, Image, Series…), which the post's Markdown copy and
-    llms.txt would show as a line of its own (a forged list item or heading); a
-    line break other than a newline in a field of entries (Tags, Data), which
-    take one a line; a control character anywhere (a YAML escape)."""
-    value, name = item.value, item.name
-    if name not in options["entry_fields"] + options["folded_fields"] and has_line_break(value):
-        yield (
-            "holds a line break (or is a list), which could start a forged line where it is "
-            "shown (as in the post's Markdown copy, posts/<slug>/index.md); write it on one line"
-        )
-    elif name in options["entry_fields"] and (
-        odd := next((c for c in value if c != "\n" and has_line_break(c)), None)
-    ):
-        yield f"holds the line break U+{ord(odd):04X}; put each entry on a line of its own"
-    elif control := _CONTROL.search(value):
-        yield f"holds the control character U+{ord(control.group()):04X}; remove it"
-
-
 DEFAULTS = {
     # The keys a header may use: the models' fields (schema.py), all by default.
-    "allowed_fields": list(Post.model_fields),
+    "allowed_fields": list(schema.Post.model_fields),
     # Keys a site allows besides allowed_fields: CONTENT_GUARD = {"extra_fields": ["cover"]}.
     "extra_fields": [],
-    # Fields of entries, which may go one a line (the others are one line of text).
-    "entry_fields": ["tags", "authors", "data"],
-    # Markdown shown only as one line of plain text (post_cards' one_line_summary,
-    # also in llms.txt and the page's description), so its line breaks fold.
-    "folded_fields": ["summary"],
     # Files Pelican's Markdown reader reads; the only reader enabled here.
     "extensions": ["md", "markdown", "mkd", "mdown"],
 }
 
 
 # ---- Pure functions: text in, problems out ----------------------------------------
-
-
-def has_line_break(text):
-    """Whether `text` holds a line break: any str.splitlines knows, as the header's
-    parsers (this one, Python-Markdown's meta extension, YAML's) each know some."""
-    return len(f"{text}.".splitlines()) > 1
 
 
 def decode(raw):
@@ -173,18 +132,18 @@ def parse(text):
         source.problems += odd_line_ends(text, lines, end + 1)
         return source
     source = Source()
-    index = source.yaml_line = 1 if lines and _YAML_BEGIN.match(lines[0]) else 0
+    index = source.yaml_line = 1 if lines and meta.BEGIN_RE.match(lines[0]) else 0
     current = None
     while index < len(lines):
         line = lines[index]
         index += 1
-        if not line.strip() or _YAML_END.match(line):
+        if not line.strip() or meta.END_RE.match(line):
             break
-        if match := _META.match(line):
+        if match := meta.META_RE.match(line):
             key = match.group("key")
             current = Field(key.lower(), key, match.group("value").strip(), index)
             source.fields.append(current)
-        elif (more := _META_MORE.match(line)) and current:
+        elif (more := meta.META_MORE_RE.match(line)) and current:
             current.value = f"{current.value}\n{more.group('value').strip()}".strip()
         else:
             index -= 1
@@ -231,59 +190,59 @@ def parse_yaml(lines, start, end):
     import yaml  # noqa: PLC0415
 
     source = Source(body="\n".join(lines[end + 1 :]), body_line=end + 2, yaml=True)
-    offset = start + 2  # file line of the YAML's first line
+    offset, refuse = start + 2, source.problems.append  # the file line of the YAML's first line
 
     def line_of(error):
         found = front_matter.error_line(error)
         return start + 1 if found is None else found + offset
 
+    def reason(error):
+        return " ".join(str(getattr(error, "problem", None) or error).split())
+
     try:
         root = front_matter.compose("\n".join(lines[start + 1 : end]))
     except front_matter.TooBig as error:
-        source.problems.append(Problem(line_of(error), "front matter", str(error)))
+        refuse(Problem(line_of(error), "front matter", str(error)))
         return source
     except yaml.YAMLError as error:
-        reason = " ".join(str(getattr(error, "problem", None) or error).split())
         message = (
-            f"the YAML front matter does not parse ({reason}); fix it, and put a value "
+            f"the YAML front matter does not parse ({reason(error)}); fix it, and put a value "
             "holding ': ' or ' #' in quotes"
         )
-        source.problems.append(Problem(line_of(error), "header", message))
+        refuse(Problem(line_of(error), "header", message))
         return source
     if not isinstance(root, yaml.MappingNode):
         message = (
             "the YAML front matter is not a mapping of keys to values; "
             "write one 'key: value' line per field (title: My post)"
         )
-        source.problems.append(Problem(start + 1, "header", message))
+        refuse(Problem(start + 1, "header", message))
         return source
     for key_node, value_node in root.value:
         line = key_node.start_mark.line + offset
         try:
             key, value = (front_matter.construct(node) for node in (key_node, value_node))
         except yaml.YAMLError as error:  # a tag the safe loader refuses (!!python/…)
-            reason = " ".join(str(getattr(error, "problem", None) or error).split())
-            message = f"{reason}; write plain text, a date or a list of text"
+            message = f"{reason(error)}; write plain text, a date or a list of text"
             label = key_node.value if isinstance(key_node, yaml.ScalarNode) else "header"
-            source.problems.append(Problem(line_of(error), str(label), message))
+            refuse(Problem(line_of(error), str(label), message))
             continue
         if not isinstance(key, str):
             message = f"the key {key!r} is not a name; write a field name such as 'title:'"
-            source.problems.append(Problem(line, "header", message))
+            refuse(Problem(line, "header", message))
             continue
-        entries = value if isinstance(value, list) else []
-        if broken := next((n for n, e in enumerate(entries, 1) if has_line_break(str(e))), None):
+        entries = enumerate(value if isinstance(value, list) else [], 1)
+        if broken := next((n for n, e in entries if schema.has_line_break(str(e))), None):
             message = f"entry {broken} holds a line break; write each entry on one line"
-            source.problems.append(Problem(line, key, message))
+            refuse(Problem(line, key, message))
             continue
         value = yaml_text(value)
         item = Field(key.lower(), key, value or "", line)
         if value is None:
             message = "a mapping or nested list, which no field takes; write text or a list"
-            source.problems.append(Problem(line, key, message))
+            refuse(Problem(line, key, message))
         elif item.name == "tags" and not isinstance(value_node, yaml.SequenceNode) and "," in value:
-            message = "in YAML this is one tag; write a list: tags: [one, two]"
-            source.problems.append(Problem(line, key, message))
+            refuse(Problem(line, key, "in YAML this is one tag; write a list: tags: [one, two]"))
         source.fields.append(item)
     return source
 
@@ -313,7 +272,7 @@ def check_file(text, source_path, extensions):
             "delete it (most editors do not show it)",
         )
         for number, line in enumerate(text.split("\n"), start=1)
-        if (match := _CONTROL.search(line))
+        if (match := schema.CONTROL.search(line))
     ]
 
 
@@ -324,7 +283,6 @@ def check_header(source, kind, options):
     if source.yaml_line:
         message = "YAML '---' front matter has no closing '---' line; add one after the last key"
         problems.append(Problem(source.yaml_line, "header", message))
-    flagged = set()  # keys whose value breaks its line
     occurrences, count = [], {}  # [{name: item}]: each key's first occurrence, its second, ...
     for item in source.fields:
         seen = count[item.name] = count.get(item.name, -1) + 1
@@ -337,17 +295,14 @@ def check_header(source, kind, options):
         if seen == len(occurrences):
             occurrences.append({})
         occurrences[seen][item.name] = item
-        # A value that breaks its line is reported once, and not checked further.
-        if broken := list(_line_breaks(item, options)):
-            flagged.add(item.name)
-            problems += [Problem(item.line, item.name.capitalize(), m) for m in broken]
-    model = header_model(kind, tuple(options["allowed_fields"]), tuple(options["extra_fields"]))
-    keys = keys_of(model)
+    allowed, extra = (tuple(options[name]) for name in ("allowed_fields", "extra_fields"))
+    model = schema.header_model(kind, allowed, extra)
+    keys = schema.keys_of(model)
     first = occurrences[0] if occurrences else {}
     # A repeated key's values are checked too, each beside the other keys' first.
     for items in occurrences or [first]:
         values = {name: item.value for name, item in {**first, **items}.items()}
-        for key, message in header_errors(
+        for key, message in schema.header_errors(
             model,
             values,
             yaml=source.yaml,
@@ -355,8 +310,6 @@ def check_header(source, kind, options):
             slug_options=options["slug_options"],
         ):
             item = items.get(key)
-            if key in flagged:
-                continue
             if item is None and items is first and (source.fields or not source.problems):
                 problems.append(Problem(1, key.capitalize(), message))  # missing
             elif item is not None:  # a misspelled key as written, a value's by its field
@@ -379,36 +332,17 @@ def slug_of(source, source_path, slug_options, slugify_source="title"):
 
 
 def check_slug(slug, line, where):
-    """Problems of a slug: empty, not lowercase-words-with-hyphens, too long for a file name."""
-    problems = []
-    if slug == "":
-        message = (
-            "gives an empty slug, so the page would have no URL; "
-            "add a 'Slug: words-joined-by-hyphens' line"
-        )
-        problems.append(Problem(line, where, message))
-    elif slug and where == "Slug" and not _SLUG_SHAPE.match(slug):
-        message = (
-            f"'{slug}' is not URL-safe (lower case letters, digits, '-', '_' and single dots "
-            f"inside); use '{slug_suggestion(slug)}'"
-        )
-        problems.append(Problem(line, where, message))
-    if (size := len((slug or "").encode())) > MAX_SLUG_BYTES:
-        fix = "shorten it" if where == "Slug" else "add a shorter 'Slug:' line"
-        message = (
-            f"its slug is {size} characters, longer than the {MAX_SLUG_BYTES} "
-            f"a file name may have; {fix}"
-        )
-        problems.append(Problem(line, where, message))
-    return problems
+    """Problems of the slug Pelican derives from a source's title or file name
+    (schema.slug_refusal: the header's own Slug: is the model's to check)."""
+    refusal = slug is not None and schema.slug_refusal(slug, given=where == "Slug")
+    return [Problem(line, where, refusal)] if refusal else []
 
 
 def summary_chars(text):
-    """How many characters of plain text a Markdown summary shows."""
+    """How many characters of plain text a Markdown summary shows on the card."""
     import markdown  # noqa: PLC0415
 
-    plain = html.unescape(re.sub(r"<[^>]+>", " ", markdown.markdown(text)))
-    return len(" ".join(plain.split()))
+    return len(plain_text(markdown.markdown(text)))
 
 
 def mask_code(text):
@@ -498,9 +432,11 @@ def links_of(source, source_path, content_root):
     return links
 
 
-def linked_file_problems(links):
-    """Problems of the files links_of found: no path, missing, or an image that
-    is empty or broken. Asked of the file system on every build."""
+def linked_file_problems(links, publishes=None):
+    """Problems of the files links_of found: no path, missing, a {filename} one
+    that `publishes(path)` says Pelican does not publish (so would leave the
+    link unresolved), or an image that is empty or broken. Asked of the file
+    system on every build: the site's one check of {filename} and {static} links."""
     problems = []
     for line, where, what, target, path in links:
         if not target:
@@ -513,7 +449,14 @@ def linked_file_problems(links):
                 "or starting with / for the content folder) or add the file"
             )
             problems.append(Problem(line, where, message))
-        elif Path(path).suffix.lower() in IMAGE_SUFFIXES and (broken := image_problem(path)):
+        elif what == "filename" and publishes and not publishes(path):
+            message = (
+                f"{{filename}}{target} would be left unresolved: Pelican publishes no post, "
+                "page or static file there; link a file under content/ that this build "
+                "publishes (a post, a page, or a file in images/ or extra/)"
+            )
+            problems.append(Problem(line, where, message))
+        elif Path(path).suffix.lower() in schema.IMAGE_SUFFIXES and (broken := image_problem(path)):
             message = f"{{{what}}}{target} {broken}; replace it with a working image"
             problems.append(Problem(line, where, message))
     return problems
@@ -566,9 +509,11 @@ def read_source(raw, kind, source_path, content_root, options):
         return Checked(problems)
     source = parse(text)
     slug = slug_of(source, source_path, options["slug_options"], options["slugify_source"])
-    problems = [*check_header(source, kind, options), *check_slug(*slug)]
+    derived = check_slug(*slug) if source.get("slug") is None else []
+    problems = [*check_header(source, kind, options), *derived]
     status, summary, lang = (source.get(name) for name in ("status", "summary", "lang"))
-    published = not status or status.value.lower() in ("", "published")
+    default = schema.Page.model_fields["status"].default  # a header's status if it has none
+    published = (status.value.lower() if status else "") in ("", default)
     if kind == "article" and published and not source.body.strip():
         message = (
             "a published post has no body; "
@@ -640,36 +585,32 @@ def scan(settings):
 
 def source_files(settings, extensions, found):
     """[(path, kind)] of the files Pelican's generators would read (paths, excludes,
-    ignores), less those the content folder's scan `found` refuses."""
-    root = Path(settings["PATH"])
-    ignores = settings.get("IGNORE_FILES", [])
-    sources = []
-    for kind in ("article", "page"):
-        prefix = kind.upper()
-        excluded = {os.path.normpath(root / e) for e in settings.get(f"{prefix}_EXCLUDES", [])}
-        for base in settings[f"{prefix}_PATHS"]:
-            top = root / base if base else root
-            if top.is_file():
-                sources += [(top, kind)] if found.readable(top) else []
-                continue
-            for dirpath, dirs, files in os.walk(top, followlinks=True):
-                dirs[:] = sorted(
-                    d
-                    for d in dirs
-                    if os.path.normpath(os.path.join(dirpath, d)) not in excluded
-                    and not any(fnmatch.fnmatch(d, pattern) for pattern in ignores)
-                    and found.readable(os.path.join(dirpath, d))
-                )
-                # Any case of the extension, so that a post.MD Pelican would skip is reported.
-                sources += [
-                    (Path(dirpath) / name, kind)
-                    for name in sorted(files)
-                    if "." in name
-                    and name.rsplit(".", 1)[-1].lower() in extensions
-                    and not any(fnmatch.fnmatch(name, pattern) for pattern in ignores)
-                    and found.readable(os.path.join(dirpath, name))
-                ]
-    return sources
+    ignores) of those the content folder's scan `found` may read, in os.walk's order.
+    Any case of the extension, so that a post.MD Pelican would skip is reported."""
+    root, ignores = os.path.normpath(settings["PATH"]), settings.get("IGNORE_FILES", [])
+
+    def under(path, key):
+        folders = [os.path.normpath(os.path.join(root, p)) for p in settings.get(key, ())]
+        return any(path == folder or path.startswith(folder + os.sep) for folder in folders)
+
+    def read(path, kind):
+        parts = Path(os.path.relpath(path, root)).parts
+        return (
+            under(path, f"{kind.upper()}_PATHS")
+            and not under(path, f"{kind.upper()}_EXCLUDES")
+            and "." in parts[-1]
+            and parts[-1].rsplit(".", 1)[-1].lower() in extensions
+            and not any(fnmatch.fnmatch(part, pattern) for part in parts for pattern in ignores)
+        )
+
+    def walk_order(path):  # a folder's files, then its folders'
+        return [(1, folder) for folder in path.parent.parts] + [(0, path.name)]
+
+    return [
+        (path, kind)
+        for kind in ("article", "page")
+        for path in sorted((Path(f) for f in found.files if read(f, kind)), key=walk_order)
+    ]
 
 
 def check_site(settings, found=None):
@@ -679,17 +620,25 @@ def check_site(settings, found=None):
     content_root = Path(settings["PATH"])
     problems, warnings, slugs = [], [], []
     sources = source_files(settings, options["extensions"], found or scan(settings))
+    read_by_pelican = {os.path.normpath(path) for path, _ in sources}
+    statics = [os.path.normpath(content_root / p) for p in settings.get("STATIC_PATHS", ())]
+
+    def publishes(path):
+        path = os.path.normpath(path)
+        inside = (path == s or path.startswith(s + os.sep) for s in statics)
+        return path in read_by_pelican or any(inside)
+
     read = _CHECKED.map(
         settings,
         lambda item: read_source(item[2], item[0], Path(item[1]), content_root, options),
         [(kind, str(path), path.read_bytes()) for path, kind in sources],
-        # The schema's code is part of what the lambda computes.
-        salt=(str(content_root), options, code_digest(schema)),
+        # The schema's code and the card's plain_text are part of what the lambda computes.
+        salt=(str(content_root), options, code_digest(schema), code_digest(plain_text)),
         label="checking sources",
     )
     for (path, kind), checked in zip(sources, read, strict=True):
         shown_as = display_path(path)
-        own = checked.problems + linked_file_problems(checked.links)
+        own = checked.problems + linked_file_problems(checked.links, publishes)
         problems += [format_problem(shown_as, p) for p in sorted(own)]
         warnings += [format_problem(shown_as, p) for p in checked.warnings]
         if checked.slug:

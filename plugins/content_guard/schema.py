@@ -61,6 +61,28 @@ def slug_suggestion(slug):
     return suggestion if SLUG_SHAPE.match(suggestion) else "words-joined-by-hyphens"
 
 
+def slug_refusal(slug, given=True):
+    """What is wrong with a slug ("what; fix"), or None: empty, not URL-safe
+    (one `given` in a header, or by the file's name), too long for a file name."""
+    if not slug:
+        return (
+            "gives an empty slug, so the page would have no URL; "
+            "add a 'Slug: words-joined-by-hyphens' line"
+        )
+    if given and not SLUG_SHAPE.match(slug):
+        return (
+            f"'{slug}' is not URL-safe (lower case letters, digits, '-', '_' and single dots "
+            f"inside); use '{slug_suggestion(slug)}'"
+        )
+    if (size := len(slug.encode())) > MAX_SLUG_BYTES:
+        fix = "shorten it" if given else "add a shorter 'Slug:' line"
+        return (
+            f"its slug is {size} characters, longer than the {MAX_SLUG_BYTES} "
+            f"a file name may have; {fix}"
+        )
+    return None
+
+
 # ---- The types of values: each refusal says what is wrong and how to fix it ------
 
 
@@ -81,14 +103,38 @@ def _refuse(message):
     raise PydanticCustomError("header", message)
 
 
-def _one_line(value):
-    # Any line break str.splitlines knows: the Markdown copy and llms.txt split on them.
-    if len(f"{value}.".splitlines()) > 1:
-        _refuse(
-            "holds a line break, which would start another line in the Markdown copy and "
-            "llms.txt; write it on one line"
-        )
+# Characters no HTML page may hold (the HTML standard's controls other than whitespace).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def has_line_break(text):
+    """Whether `text` holds a line break: any str.splitlines knows, as the header's
+    parsers (content_guard's, Python-Markdown's meta extension, YAML's) each know some."""
+    return len(f"{text}.".splitlines()) > 1
+
+
+def _text(value):
+    # A YAML escape can put a control character into any value.
+    if control := CONTROL.search(value):
+        _refuse(f"holds the control character U+{ord(control.group()):04X}; remove it")
     return value
+
+
+def _one_line(value):
+    # The post's Markdown copy and llms.txt would show a second line as a line of its own.
+    if has_line_break(value):
+        _refuse(
+            "holds a line break (or is a list), which could start a forged line where it is "
+            "shown (as in the post's Markdown copy, posts/<slug>/index.md); write it on one line"
+        )
+    return _text(value)
+
+
+def _entries(value):
+    # One entry a line: a newline separates them, any other line break is refused.
+    if odd := next((c for c in value if c != "\n" and has_line_break(c)), None):
+        _refuse(f"holds the line break U+{ord(odd):04X}; put each entry on a line of its own")
+    return _text(value)
 
 
 def _given(value, info):
@@ -123,6 +169,7 @@ def _tag(entry, info):
 
 
 def _status(value, handler):
+    _one_line(value)
     try:
         return handler(value.lower())
     except ValidationError:
@@ -143,6 +190,12 @@ def _inside_site(value):
     return value
 
 
+def _slug(value):
+    if refusal := slug_refusal(value):
+        _refuse(refusal)
+    return value
+
+
 def _a_file(value):
     if value.endswith("/"):
         _refuse(f"'{value}' names a folder, not a file; add 'index.html'")
@@ -150,6 +203,7 @@ def _a_file(value):
 
 
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp")  # what social cards may show
+IMAGE_SUFFIXES = {*IMAGE_TYPES, ".avif", ".svg", ".ico", ".bmp"}  # what a page may show
 
 
 def _image(value):
@@ -162,12 +216,19 @@ def _image(value):
     return value
 
 
+Text = Annotated[str, AfterValidator(_text)]  # Markdown shown folded to one line (Summary)
 OneLine = Annotated[str, AfterValidator(_one_line)]
+Entries = Annotated[str, AfterValidator(_entries)]  # one entry a line (Authors, Data)
 Given = BeforeValidator(_given)  # required, and not empty
-Date = Annotated[str, AfterValidator(_date)]
-Tags = Annotated[list[Annotated[str, PlainValidator(_tag)]], BeforeValidator(_tag_entries)]
+Date = Annotated[OneLine, AfterValidator(_date)]
+# Before validators run last first: the entries are checked, then split.
+Tags = Annotated[
+    list[Annotated[str, PlainValidator(_tag)]],
+    BeforeValidator(_tag_entries),
+    BeforeValidator(_entries),
+]
 Status = Literal["published", "draft", "hidden"]
-SitePath = Annotated[str, AfterValidator(_inside_site)]
+SitePath = Annotated[OneLine, AfterValidator(_inside_site)]
 Image = Annotated[OneLine, AfterValidator(_image)]
 
 
@@ -198,25 +259,26 @@ class Page(Header):
     date: Date = ""
     modified: Date = ""
     tags: Tags = []
-    slug: OneLine = ""  # checked as the slug Pelican gives the source, whatever it comes from
+    # A slug Pelican derives (from the title or the file's name) content_guard checks alike.
+    slug: Annotated[OneLine, AfterValidator(_slug)] = ""
     # Markdown, like the body: a continuation line is a space in every place that
     # shows it (the card, feeds, llms.txt fold it), so it may span lines.
-    summary: str = ""
+    summary: Text = ""
     status: Annotated[Status, WrapValidator(_status)] = "published"
-    lang: str = ""
-    translation: str = ""
+    lang: OneLine = ""
+    translation: OneLine = ""
     save_as: Annotated[SitePath, AfterValidator(_a_file)] = ""
     url: SitePath = ""
-    template: str = ""
-    author: str = ""
-    authors: str = ""
+    template: OneLine = ""
+    author: OneLine = ""
+    authors: Entries = ""
     # Accepted and ignored: this site has no category pages (tags group posts),
     # and `invoke import` turns a category into the first tag.
-    category: str = ""
+    category: OneLine = ""
     image: Image = ""
-    data: str = ""  # checked by data_files, which knows the post's slug and data folder
+    data: Entries = ""  # checked by data_files, which knows the post's slug and data folder
     series: OneLine = ""  # pelican-series
-    series_index: str = ""
+    series_index: OneLine = ""
 
 
 class Post(Page):
@@ -227,6 +289,8 @@ class Post(Page):
 
 
 MODELS = {"article": Post, "page": Page}
+# The fields that set where Pelican writes a source, which a slug does otherwise (output_paths).
+PATH_FIELDS = ("save_as", "url")
 
 
 @functools.cache
@@ -238,7 +302,7 @@ def header_model(kind, allowed, extra):
     fields = {name: (info.annotation, info) for name, info in declared.items() if name in keys}
     others = [name for name in keys if name not in declared]
     # Under their own names as aliases, so that no key can clash with BaseModel's.
-    fields |= {f"extra_{n}": (str, Field("", alias=name)) for n, name in enumerate(others)}
+    fields |= {f"extra_{n}": (OneLine, Field("", alias=name)) for n, name in enumerate(others)}
     return create_model(MODELS[kind].__name__, __base__=Header, **fields)
 
 

@@ -1,7 +1,7 @@
-"""Each output path has one source (a clash fails the build), no written page
-keeps a link Pelican could not resolve, and every internal link, image and
-#fragment leads somewhere (sitetools.quality.check's link check, made on what this
-build claims). Every written page is read and parsed once, in
+"""Each output path has one source (a clash fails the build), and every internal
+link, image and #fragment leads somewhere (sitetools.quality.check's link check,
+made on what this build claims; a {filename} or {static} link is content_guard's
+to check, before the build). Every written page is read and parsed once, in
 `check_written`: further checks of written HTML belong there."""
 
 import difflib
@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 
 from pelican import signals
 
+from plugins.content_guard.schema import IMAGE_SUFFIXES, PATH_FIELDS
 from sitetools.build import cache
 from sitetools.build.builder import BuildError
 from sitetools.content.contents import contents_of
@@ -32,26 +33,12 @@ DEFAULTS = {
     },
 }
 
-# Pelican's intrasite link markers ({what} or |what|) and the attributes it
-# replaces them in (Content._get_intrasite_link_regex).
-_MARKERS = ("static", "filename", "attach", "tag", "category", "index", "author")
-_TOKENS = tuple(f"{{{m}}}" for m in _MARKERS) + tuple(f"|{m}|" for m in _MARKERS)
-_URL_ATTRIBUTES = {"href", "src", "poster", "data", "cite", "formaction", "action", "content"}
-
-
-def is_unresolved(attribute, value):
-    """A URL attribute that still starts with a link marker. A marker in text
-    (a code block about Pelican) is no link."""
-    return attribute in _URL_ATTRIBUTES and value.strip().startswith(_TOKENS)
-
 
 def parse_page(markup):
-    """The page's links and ids (sitetools.quality.check.Page), and in `kept` its
-    unresolved link markers: one parse for every check of a written page."""
-    return Page(markup, is_unresolved if any(t in markup for t in _TOKENS) else None)
-
-
-_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".ico"}
+    """The page's links and ids (sitetools.quality.check.Page): one parse for
+    every check of a written page. A {filename}/{static} marker Pelican left
+    unresolved is content_guard's to report, before the build."""
+    return Page(markup)
 
 
 def link_problem(tag, url, site_path, fragment, ids):
@@ -65,8 +52,8 @@ def link_problem(tag, url, site_path, fragment, ids):
         )
     name = PurePosixPath(site_path).name or "index.html"
     suffix = PurePosixPath(name).suffix.lower()
-    if tag in ("img", "source", "video", "audio") or suffix in _IMAGE_SUFFIXES:
-        folder = "images" if suffix in _IMAGE_SUFFIXES or not suffix else "extra"
+    if tag in ("img", "source", "video", "audio") or suffix in IMAGE_SUFFIXES:
+        folder = "images" if suffix in IMAGE_SUFFIXES or not suffix else "extra"
         return (
             f"image: {url} is not in the site; put the file in content/{folder}/ "
             f"and write {{static}}/{folder}/{name}"
@@ -94,7 +81,7 @@ def reserved_owner(path, reserved):
 def where_in_source(content):
     """`file:line: Field` for the header line that chose a content's path."""
     metadata = content.metadata
-    field = next((name for name in ("save_as", "url", "slug") if name in metadata), "title")
+    field = next((name for name in (*PATH_FIELDS, "slug") if name in metadata), "title")
     line = header_line(content.source_path, field)
     return f"{display_path(content.source_path)}:{line}: {field.capitalize()}"
 
@@ -125,7 +112,7 @@ def claim(path, writer):
         [writer, first],
         key=lambda item: (
             isinstance(item, str),
-            not {"save_as", "url"} & {*getattr(item, "metadata", ())},
+            not set(PATH_FIELDS) & {*getattr(item, "metadata", ())},
         ),
     )
     if isinstance(culprit, str):
@@ -159,7 +146,7 @@ def claim_planned(generators):
 
 
 def check_written(path, context):
-    """A page was written: claim its path and look for unresolved links."""
+    """A page was written: claim its path, and parse it for the link check."""
     if _state["output"] is None:
         return
     relative = os.path.relpath(os.path.normpath(path), _state["output"]).replace(os.sep, "/")
@@ -169,24 +156,7 @@ def check_written(path, context):
     if clash:
         logger.error(clash)
     parsed = parse_page(Path(path).read_text(encoding="utf-8", errors="replace"))
-    source = getattr(content, "source_path", None)
-    _pages["/" + relative] = parsed, source
-    for tag, attribute, value in parsed.kept:
-        place = relative
-        if source is not None:
-            wanted = value.strip()
-            line = line_where(source, lambda text, wanted=wanted: wanted in text)
-            place = f"{display_path(source)}:{line}: body"
-        logger.error(
-            '%s: <%s %s="%s"> in %s was left unresolved: Pelican found no published '
-            "file for it; link a file under content/ that this build publishes "
-            "(a post that is not a draft, or a file in images/ or extra/)",
-            place,
-            tag,
-            attribute,
-            value,
-            relative,
-        )
+    _pages["/" + relative] = parsed, getattr(content, "source_path", None)
 
 
 def check_links(pelican):
@@ -215,8 +185,6 @@ def check_links(pelican):
     for page, tag, _attribute, url, site_path, fragment in broken_links(
         parsed, exists, _state["origins"]
     ):
-        if url.startswith(_TOKENS):  # reported as unresolved when written
-            continue
         target = parsed.get(served(site_path, exists))
         problem = link_problem(tag, url, site_path, fragment, target.ids if target else ())
         source, needles = pages[page][1], [url, f"#{fragment}"] if fragment else [url]
