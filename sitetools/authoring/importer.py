@@ -1,7 +1,11 @@
 """`invoke import`: posts from a Hugo, Jekyll, Astro, Eleventy or Pelican blog,
 converted to this site's `Key: value` Markdown with their slugs, images, links
 and old URLs kept. Plan everything first, then write only if nothing would be
-overwritten."""
+overwritten.
+
+Each generator is one row of GENERATORS; the code below reads the rows, with
+no code of its own per generator. Front matter is read by sitetools.content
+.front_matter, within the build's bounds (an alias bomb is one report line)."""
 
 import ast
 import contextlib
@@ -17,75 +21,88 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 import yaml
 from pelican.settings import DEFAULT_CONFIG
-from pelican.utils import get_date, slugify
+from pelican.utils import get_date
 
+from plugins.content_guard.schema import slug_for
 from sitetools.content import front_matter
 
+
+class Generator(NamedTuple):
+    markers: tuple  # files at SOURCE's top that name it; the first settings file among them is read
+    content: tuple  # its posts' folder: the first of these that is one (PATH in its settings wins)
+    static: tuple  # its static files' folders: "" is SOURCE itself, None the posts' folder
+    permalink: str  # a post's old URL: Jekyll's style or :tokens, or Pelican's {fields}
+    setting: str | None = None  # the setting that replaces `permalink` (a table: per section)
+    sections: tuple | None = None  # posts sit in these subfolders (() any one); None: anywhere
+    separator: str = ","  # between the tags of a text list
+    collections: tuple = ()  # tags that name a collection, not a subject
+    dated: bool = False  # file names start YYYY-MM-DD-, not part of the slug
+    titled: bool = False  # the slug comes from the title, not the file name
+
+
+# In the order their marker files are looked for.
+GENERATORS = {
+    "pelican": Generator(("pelicanconf.py",), ("content",), (None,), DEFAULT_CONFIG["ARTICLE_URL"],
+                         "ARTICLE_URL", titled=True),
+    "hugo": Generator(("hugo.toml", "hugo.yaml", "config.toml", "config/_default/hugo.toml",
+                       "archetypes"), ("content",), ("static",), "/:section/:slug/", "permalinks",
+                      sections=()),
+    "jekyll": Generator(("_config.yml", "_posts"), ("_posts",), ("",), "date", "permalink",
+                        separator=" ", dated=True),
+    "astro": Generator(("astro.config.mjs", "astro.config.ts", "astro.config.js"), ("src/content",),
+                       ("public",), "/:folder/:slug/"),
+    "eleventy": Generator((".eleventy.js", "eleventy.config.js", "eleventy.config.mjs"),
+                          ("content", "src", ""), ("", None), "/:folder/:slug/",
+                          sections=("posts", "blog", "post"), collections=("post", "posts", "all")),
+}  # fmt: skip
 FORMATS = ("hugo", "jekyll", "astro", "eleventy", "pelican")
-# Files whose presence at the top of SOURCE names its generator, in this order;
-# the first settings file among them is read for permalinks and folders.
-MARKERS = {
-    "pelican": ["pelicanconf.py"],
-    "hugo": ["hugo.toml", "hugo.yaml", "config.toml", "config/_default/hugo.toml", "archetypes"],
-    "jekyll": ["_config.yml", "_posts"],
-    "astro": ["astro.config.mjs", "astro.config.ts", "astro.config.js"],
-    "eleventy": [".eleventy.js", "eleventy.config.js", "eleventy.config.mjs"],
-}
-CONFIG_SUFFIXES = (".toml", ".yml", ".yaml", ".py")
-IMAGES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".ico"}
 # Jekyll's named permalink styles (jekyllrb.com/docs/permalinks).
 JEKYLL_STYLES = {
     "date": "/:categories/:year/:month/:day/:title:output_ext",
     "pretty": "/:categories/:year/:month/:day/:title/",
     "none": "/:categories/:title:output_ext",
 }
+IMAGES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".ico"}
+SOCIAL_IMAGES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}  # what Image: takes
 # Source keys -> this site's field; the other keys are reported, never dropped silently.
 FIELDS = {
     "title": "Title", "description": "Summary", "summary": "Summary", "excerpt": "Summary",
     "lastmod": "Modified", "modified": "Modified", "updated": "Modified",
     "updateddate": "Modified", "last_modified_at": "Modified", "author": "Author", "lang": "Lang",
 }  # fmt: skip
-IMAGE_KEYS = ("cover", "image", "heroimage", "featured_image")
-SOCIAL_IMAGES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}  # what Image: takes
+IMAGE_KEYS = ("cover", "image", "heroimage", "featured_image")  # the post's Image:
+REDIRECT_KEYS = ("aliases", "redirect_from")  # its other old URLs
 HANDLED = {"date", "pubdate", "tags", "category", "categories", "slug", "draft", "published"}
-HANDLED |= {"status", "aliases", "redirect_from", "permalink", "url", "layout"}
+HANDLED |= {"status", "permalink", "url", "layout", *IMAGE_KEYS, *REDIRECT_KEYS}
 # Leading folders dropped from a copied file's path: content/images/ says it already.
 STATIC_FOLDERS = ("images", "img", "assets", "static", "extra", "files")
-SLUG_SUBS = DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"]
 
-_MD_LINK = re.compile(r"(\]\()(<[^>]*>|[^)\s]+)")
-_REF_DEF = re.compile(r"^(\s{0,3}\[(?!\^)[^\]]+\]:\s*)(\S+)")  # not a [^1]: footnote
+# One pass over a body line: code spans are kept as they are, and CommonMark's
+# \< (a literal "<", where Python-Markdown keeps the backslash) becomes &lt;.
+_INLINE = re.compile(
+    r"(?P<code>(`+).*?\2)|(?P<lt>\\<)"
+    r"|^\s{0,3}\[(?!\^)[^\]]+\]:\s*(?P<ref>\S+)"  # a link definition, not a [^1]: footnote
+    r"|(?P<image>!\[[^\]]*)?\]\((?P<link><[^>]*>|[^)\s]+)"
+)
 _CODE_SPAN = re.compile(r"(`+).*?\1")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _KEY = re.compile(r"^[ ]{0,3}([A-Za-z0-9_-]+)\s*[:=]\s*(.*)")
 _PELICAN_LINK = re.compile(r"^[{|](static|attach|filename)[|}](.*)")
-_POST_URL = re.compile(r"\{%\s*post_url\s+(\S+?)\s*%\}")
-_HUGO_REF = re.compile(r"\{\{<\s*(?:rel)?ref\s+\"?([^\"\s>]+)\"?\s*>\}\}")
-_BASEURL = re.compile(r"\{\{\s*site\.(?:base)?url\s*\}\}")
-_EXTERNAL_IMAGE = re.compile(r"!\[[^\]]*\]\(<?((?:https?:)?//[^)\s>]+)")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:")
+_REMOTE = re.compile(r"<?(https?:)?//")
+_TOML_AT = re.compile(r" \(at line (\d+), column (\d+)\)")
+# Jekyll's and Hugo's links to a post become paths to its file, resolved as links.
+_LIQUID = [
+    (re.compile(r"\{\{\s*site\.(?:base)?url\s*\}\}"), ""),
+    (re.compile(r"\{%\s*post_url\s+(\S+?)\s*%\}"), r"/_posts/\1.md"),
+    (re.compile(r"\{\{<\s*(?:rel)?ref\s+\"?([^\"\s>]+)\"?\s*>\}\}"), r"\1"),
+]
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
-
-
-class StartTags(HTMLParser):
-    """(offset, raw text, tag, attrs) of each start tag in a piece of raw HTML."""
-
-    def __init__(self, text):
-        super().__init__(convert_charrefs=True)
-        self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
-        self.found = []
-        self.feed(text)
-        self.close()
-
-    def handle_starttag(self, tag, attrs):
-        line, column = self.getpos()
-        at = self.starts[line - 1] + column
-        self.found.append((at, self.get_starttag_text(), tag, attrs))
-
-    handle_startendtag = handle_starttag
 
 
 class ImportRefused(Exception):
@@ -96,16 +113,40 @@ class ImportRefused(Exception):
         super().__init__("\n".join(self.problems))
 
 
+class FrontMatterError(ValueError):
+    """A post's front matter cannot be read; `line` is the file's line that says why."""
+
+    def __init__(self, line, message):
+        self.line = line
+        super().__init__(message)
+
+
+class StartTags(HTMLParser):
+    """(column, raw text, tag, attrs) of each start tag in one line of raw HTML."""
+
+    def __init__(self, line):
+        super().__init__()
+        self.found = []
+        self.feed(line)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append((self.getpos()[1], self.get_starttag_text(), tag, attrs))
+
+    handle_startendtag = handle_starttag
+
+
 @dataclass
 class Post:
     src: Path
+    where: str  # the source file, relative to SOURCE, for the report
     meta: dict
-    lines: dict  # lower-case key -> line number in the source file
     body: str
     body_line: int
-    where: str = ""  # the source file, relative to SOURCE, for the report
+    lines: dict  # lower-case key -> line number in the source file
     slug: str = ""
     old_url: str = ""
+    olds: list = field(default_factory=list)  # (key, value) of each old URL it gives
     fields: dict = field(default_factory=dict)
 
 
@@ -137,40 +178,28 @@ class Report:
 
 def detect(source):
     """The generator a blog folder was written for, from its marker files."""
-    for name, markers in MARKERS.items():
-        if any((source / marker).exists() for marker in markers):
+    for name, generator in GENERATORS.items():
+        if any((source / marker).exists() for marker in generator.markers):
             return name
-    found = ", ".join(sorted({m for marks in MARKERS.values() for m in marks}))
+    found = ", ".join(sorted({m for g in GENERATORS.values() for m in g.markers}))
     fix = f"name the format with --from {'|'.join(FORMATS)}"
     raise ImportRefused([f"{source}: none of {found} found; {fix}"])
 
 
-class FrontMatterError(ValueError):
-    """A post's front matter cannot be read; `line` is the file's line that says why."""
-
-    def __init__(self, line, message):
-        self.line = line
-        super().__init__(message)
-
-
-_TOML_AT = re.compile(r" \(at line (\d+), column (\d+)\)")
-
-
 def load_header(fence, header):
     """The front matter between `fence` lines (its text `header` starts on the
-    file's line 2) as front_matter reads it within its bounds; FrontMatterError
-    on the line that does not parse or crosses a bound."""
+    file's line 2), read by front_matter within its bounds; FrontMatterError
+    names the line that does not parse or crosses a bound."""
     try:
         return front_matter.load_toml(header) if fence == "+++" else front_matter.load(header)
-    except front_matter.TooBig as error:
-        raise FrontMatterError(error.line + 2, str(error)) from None
-    except yaml.YAMLError as error:
-        line = front_matter.error_line(error)
+    except (front_matter.TooBig, yaml.YAMLError) as error:
+        line = 2 + (front_matter.error_line(error) or 0)
+        fix = "" if isinstance(error, front_matter.TooBig) else "; fix it and import again"
         reason = one_line(getattr(error, "problem", None) or error)
-        raise FrontMatterError(2 + (line or 0), f"{reason}; fix it and import again") from None
+        raise FrontMatterError(line, reason + fix) from None
     except tomllib.TOMLDecodeError as error:  # its message says where, in the header
         at = _TOML_AT.search(str(error))
-        reason = _TOML_AT.sub(lambda m: f" (column {m[2]})", one_line(error))
+        reason = _TOML_AT.sub(r" (column \2)", one_line(error))
         line = int(at[1]) + 1 if at else 2
         raise FrontMatterError(line, f"{reason}; fix it and import again") from None
 
@@ -181,7 +210,8 @@ def split_front_matter(text):
     does not parse or is past front_matter's bounds raises FrontMatterError."""
     lines = text.splitlines(keepends=True)
     fence = lines[0].strip() if lines else ""
-    if fence in ("---", "+++"):
+    fenced = fence in ("---", "+++")
+    if fenced:
         end = next((i for i in range(1, len(lines)) if lines[i].strip() == fence), None)
         if end is None:
             fix = f"add a closing {fence} line after its last key"
@@ -195,12 +225,12 @@ def split_front_matter(text):
         end = next((i for i, line in enumerate(lines) if not _KEY.match(line)), len(lines))
         header, body = lines[:end], lines[end:]
         meta = {m[1]: m[2].strip() for m in map(_KEY.match, header)}
-    key_lines = {}
-    for number, line in enumerate(header, start=2 if fence in ("---", "+++") else 1):
-        if key := _KEY.match(line):
-            key_lines.setdefault(key[1].lower(), number)
+    keys = {}
+    for number, key in enumerate(map(_KEY.match, header), start=1 + fenced):
+        if key:
+            keys.setdefault(key[1].lower(), number)
     meta = {str(key).lower(): value for key, value in meta.items()}
-    return meta, "".join(body), len(lines) - len(body) + 1, key_lines
+    return meta, "".join(body), len(lines) - len(body) + 1, keys
 
 
 def as_datetime(value):
@@ -233,24 +263,41 @@ def breaks_line(text):
     return len(f"{text}.".splitlines()) > 1 or any(unicodedata.category(c) == "Cc" for c in text)
 
 
-def expand_permalink(pattern, when, slug, section="", categories=()):
+def site_slug(text):
+    """The slug this site (Pelican's default slug settings) gives `text`."""
+    return slug_for(text, DEFAULT_CONFIG)
+
+
+def expand_permalink(pattern, when, slug, section="", categories=(), *, folder=""):
     """An old URL from a Hugo/Jekyll permalink pattern (:year, :title, ...)."""
     values = {
         "year": f"{when:%Y}", "month": f"{when:%m}", "day": f"{when:%d}",
-        "title": slug, "slug": slug, "filename": slug,
+        "title": slug, "slug": slug, "filename": slug, "folder": folder,
         "section": section, "output_ext": ".html",
-        "categories": "/".join(slugify(c, SLUG_SUBS) for c in categories),
+        "categories": "/".join(map(site_slug, categories)),
     }  # fmt: skip
     url = re.sub(r":([a-z_]+)", lambda m: values.get(m.group(1), m.group(0)), pattern)
     return "/" + re.sub(r"/+", "/", url).lstrip("/")
+
+
+def tags_of(meta, kind):
+    """Categories first (this site has none: a category is a tag), then tags,
+    once each; a generator's collection tags left out."""
+    generator = GENERATORS[kind]
+    tags = as_list(meta.get("categories") or meta.get("category"))
+    tags += as_list(meta.get("tags"), generator.separator)
+    unique = {}
+    for tag in map(one_line, tags):  # a line break in a tag would start a header line
+        if tag not in generator.collections:
+            unique.setdefault(site_slug(tag), tag)
+    return ", ".join(unique.values())
 
 
 def read_config(path):
     """A generator's settings file as a dict. pelicanconf.py is not run (SOURCE
     is not trusted): only its constant assignments are read."""
     text = path.read_text(encoding="utf-8")
-    if path.suffix != ".py":
-        # Within front matter's bounds of depth and aliases, at any length.
+    if path.suffix != ".py":  # within front matter's bounds of depth and aliases, at any length
         load = front_matter.load_toml if path.suffix == ".toml" else front_matter.load
         return load(text, max_chars=None) or {}
     found = {}
@@ -262,84 +309,66 @@ def read_config(path):
 
 
 class Layout:
-    """Where one generator keeps posts and static files, and its old URLs."""
+    """Where one generator's blog keeps its posts and static files, and its old URLs."""
 
     def __init__(self, source, kind, tags=""):
         self.source, self.kind, self.default_tags = source, kind, tags
-        settings = [source / name for name in MARKERS[kind] if name.endswith(CONFIG_SUFFIXES)]
+        self.generator = generator = GENERATORS[kind]
+        settings = [
+            source / m for m in generator.markers if m.endswith((".toml", ".yml", ".yaml", ".py"))
+        ]
         found = [path for path in settings if path.is_file()]
         self.config = read_config(found[0]) if found else {}
-        self.content = source / {
-            "hugo": "content", "jekyll": "_posts", "astro": "src/content",
-            "pelican": self.config.get("PATH", "content"),
-            "eleventy": next((d for d in ("content", "src") if (source / d).is_dir()), ""),
-        }[kind]  # fmt: skip
-        static = {"hugo": "static", "astro": "public", "pelican": self.content}.get(kind, "")
-        self.static = [source / static, *([self.content] if kind == "eleventy" else [])]
+        folders = [self.config["PATH"]] if "PATH" in self.config else generator.content
+        self.content = next(
+            (source / f for f in folders if (source / f).is_dir()), source / folders[-1]
+        )
+        self.static = [
+            (self.content if f is None else source / f).resolve() for f in generator.static
+        ]
 
     def post_files(self):
-        files = list(self.content.rglob("*.md"))
-        if self.kind in ("eleventy", "hugo"):  # posts sit in a section folder
-            sections = ("posts", "blog", "post") if self.kind == "eleventy" else None
-            files = [
-                f for f in files
-                if len(parts := f.relative_to(self.content).parts) > 1
-                and (sections is None or parts[0] in sections)
-            ]  # fmt: skip
-        pages = self.config.get("PAGE_PATHS", ["pages"])
-        skip = {"node_modules", "_site", "_includes", "_data", *pages}
-        return sorted(
-            f for f in files
-            if f.name != "_index.md" and not skip & set(f.relative_to(self.source).parts)
-        )  # fmt: skip
+        sections = self.generator.sections
+        skip = {
+            "node_modules",
+            "_site",
+            "_includes",
+            "_data",
+            *self.config.get("PAGE_PATHS", ["pages"]),
+        }
+        for path in sorted(self.content.rglob("*.md")):
+            parts = path.relative_to(self.content).parts
+            if sections is not None and (len(parts) < 2 or (sections and parts[0] not in sections)):
+                continue
+            if path.name != "_index.md" and not skip & set(path.relative_to(self.source).parts):
+                yield path
 
     def slug(self, post):
         stem = post.src.parent.name if post.src.stem == "index" else post.src.stem
-        if self.kind == "jekyll":
-            stem = re.sub(r"^\d{4}-\d{2}-\d{2}-", "", stem)
         if "slug" in post.meta:
             return str(post.meta["slug"]).strip()
-        if self.kind == "pelican":
-            return slugify(str(post.meta.get("title", stem)), SLUG_SUBS)
-        return stem
+        if self.generator.titled:
+            return slug_for(str(post.meta.get("title", stem)), {**DEFAULT_CONFIG, **self.config})
+        return re.sub(r"^\d{4}-\d{2}-\d{2}-", "", stem) if self.generator.dated else stem
 
     def old_url(self, post, when):
-        meta, section = post.meta, post.src.relative_to(self.content).parts[0]
-        explicit = meta.get("permalink") or meta.get("url")
-        if explicit and "{" not in str(explicit):
-            return "/" + str(explicit).lstrip("/")
-        if self.kind == "jekyll":
-            style = str(self.config.get("permalink", "date"))
-            cats = as_list(meta.get("categories") or meta.get("category"), " ")
-            return expand_permalink(JEKYLL_STYLES.get(style, style), when, post.slug, "", cats)
-        if self.kind == "hugo":
-            pattern = (self.config.get("permalinks") or {}).get(section, "/:section/:slug/")
-            return expand_permalink(pattern, when, post.slug, section)
-        if self.kind == "pelican":
-            pattern = self.config.get("ARTICLE_URL", DEFAULT_CONFIG["ARTICLE_URL"])
+        """The URL the post had, from the generator's permalink rules."""
+        meta, parts = post.meta, post.src.relative_to(self.content).parts
+        pattern = self.config.get(self.generator.setting)
+        if isinstance(pattern, dict):  # Hugo's [permalinks], per section
+            pattern = pattern.get(parts[0])
+        pattern = str(pattern or self.generator.permalink)
+        if "{" in pattern:  # Pelican's ARTICLE_URL
             category, author = str(meta.get("category", "misc")), meta.get("author", "")
             with contextlib.suppress(KeyError, ValueError, IndexError, AttributeError):
                 return "/" + pattern.format(
                     slug=post.slug, date=when, category=category, author=author, lang="en"
                 )
             return f"/{post.slug}.html"  # a pattern of keys this importer cannot fill in
-        folder = post.src.parent.relative_to(self.content).parts  # astro / eleventy
-        folder = folder[:-1] if post.src.stem == "index" else folder
-        return "/" + "/".join([*folder, post.slug]) + "/"
-
-
-def tags_of(meta, kind):
-    """Categories first (this site has none: a category is a tag), then tags,
-    once each; Eleventy's collection tags left out."""
-    tags = as_list(meta.get("tags"), " " if kind == "jekyll" else ",")
-    if kind == "eleventy":
-        tags = [t for t in tags if t not in ("post", "posts", "all")]
-    tags = [*as_list(meta.get("categories") or meta.get("category")), *tags]
-    tags = [one_line(tag) for tag in tags]  # a line break in a tag would start a header line
-    unique = {}
-    for tag in tags:
-        unique.setdefault(slugify(tag, SLUG_SUBS), tag)
-    return ", ".join(unique.values())
+        categories = as_list(meta.get("categories") or meta.get("category"), " ")
+        folder = "/".join(parts[:-2] if post.src.stem == "index" else parts[:-1])
+        pattern = JEKYLL_STYLES.get(pattern, pattern)
+        return expand_permalink(pattern, when, post.slug, parts[0], categories, folder=folder)
 
 
 def read_post(layout, path, report):
@@ -350,40 +379,52 @@ def read_post(layout, path, report):
         report.notes.append(f"{where}:1: {why} (copy the file into the blog if it is yours)")
         return None
     try:
-        text = path.read_text(encoding="utf-8")
+        post = Post(path, str(where), *split_front_matter(path.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError) as error:
         reason = one_line(getattr(error, "strerror", None) or error)
         report.notes.append(f"{where}:1: cannot be read ({reason}); not imported")
         return None
-    try:
-        meta, body, body_line, lines = split_front_matter(text)
     except FrontMatterError as error:
         report.notes.append(f"{where}:{error.line}: front matter: {error}")
         return None
-    post = Post(path, meta, lines, body, body_line, str(where))
-    post.slug = layout.slug(post)
+    meta, lines, post.slug = post.meta, post.lines, layout.slug(post)
     # One file name, and one word of a redirects.txt line.
     if not post.slug or re.search(r"[/\\\s]", post.slug) or breaks_line(post.slug):
-        line = lines.get("slug", 1)
-        suggestion = slugify(post.slug, SLUG_SUBS) or "words-joined-by-hyphens"
-        fix = f"set slug: {suggestion}"
-        report.notes.append(f"{where}:{line}: Slug: {post.slug!r} cannot name a file; {fix}")
+        fix = f"set slug: {site_slug(post.slug) or 'words-joined-by-hyphens'}"
+        why = f"{post.slug!r} cannot name a file; {fix}"
+        report.notes.append(f"{where}:{lines.get('slug', 1)}: Slug: {why}")
         return None
     named = re.match(r"(\d{4}-\d{2}-\d{2})-", path.name)
     when = as_datetime(meta.get("date") or meta.get("pubdate") or (named and named.group(1)))
     if when is None:
         when = datetime.fromtimestamp(path.stat().st_mtime).replace(second=0, microsecond=0)
         report.notes.append(f"{where}:1: Date: none given; used the file's date {when:%Y-%m-%d}")
-    post.old_url = layout.old_url(post, when)
+    # The old URL as the source wrote it, when its permalink or url gave one.
+    key, given = next(
+        (
+            (k, str(meta[k]))
+            for k in ("permalink", "url")
+            if meta.get(k) and "{" not in str(meta[k])
+        ),
+        ("old URL", ""),
+    )
+    post.old_url = "/" + given.lstrip("/") if given else layout.old_url(post, when)
+    post.olds = [(key, given or post.old_url)]
+    post.olds += [(k, old) for k in REDIRECT_KEYS for old in as_list(meta.get(k))]
     tags = tags_of(meta, layout.kind)
     if not tags and layout.default_tags:
         tags = layout.default_tags
         report.notes.append(f"{where}:1: Tags: none; given --tags {tags}")
     elif not tags:
-        report.notes.append(
-            f"{where}:1: Tags: none; add a Tags: line to the imported post "
-            "(or import again with --tags for every post that has none)"
-        )
+        fix = "(or import again with --tags for every post that has none)"
+        report.notes.append(f"{where}:1: Tags: none; add a Tags: line to the imported post {fix}")
+    post.fields = fields_of(post, when, tags, report)
+    return post
+
+
+def fields_of(post, when, tags, report):
+    """This site's header fields of a post; the keys that gave none are reported."""
+    meta, lines, where = post.meta, post.lines, post.where
     title = one_line(meta.get("title") or post.slug)
     out = {"Title": title, "Date": f"{when:%Y-%m-%d %H:%M}", "Tags": tags, "Slug": post.slug}
     for key, value in meta.items():
@@ -395,184 +436,17 @@ def read_post(layout, path, report):
     modified = as_datetime(out.pop("Modified", None))
     if modified and modified >= when:
         out["Modified"] = f"{modified:%Y-%m-%d %H:%M}"
-    report.notes += [f"{where}:{lines.get(key, 1)}: {key}: {why}" for key, why in unused(meta, out)]
-    post.fields = out
-    return post
-
-
-def unused(meta, fields):
-    """(key, why) for each source key that did not become one of `fields`."""
-    for key, value in meta.items():
-        if FIELDS.get(key) == "Modified" and "Modified" not in fields:
-            yield key, "not a date after the post's date; not imported"
+    for key, value in meta.items():  # what did not become a field is reported
+        if FIELDS.get(key) == "Modified" and "Modified" not in out:
+            why = "not a date after the post's date"
         elif key == "status" and str(value).lower() not in ("draft", "hidden", "published"):
-            yield key, f"{value!r} is not draft or hidden; not imported"
-        elif (
-            key not in HANDLED
-            and key not in IMAGE_KEYS
-            and (key not in FIELDS or FIELDS[key] not in fields)
-        ):
-            yield key, "no field for it here; not imported"
-
-
-def _url_key(path):
-    return path.rstrip("/").removesuffix(".html")
-
-
-class Rewriter:
-    """Rewrites a post body's links and images for the new URL layout.
-    `redirected`: the old paths (no trailing slash) the site already redirects."""
-
-    def __init__(self, layout, posts, report, redirected=frozenset()):
-        self.layout, self.report, self.redirected = layout, report, redirected
-        self.by_file = {p.src.resolve(): p for p in posts}
-        self.by_url = {_url_key(p.old_url): p for p in posts}
-        # A post's other old URLs (aliases, redirect_from) lead to it too.
-        for post in posts:
-            for key in ("aliases", "redirect_from"):
-                for old in as_list(post.meta.get(key)):
-                    if not old_path_problem(old):
-                        self.by_url.setdefault(_url_key("/" + old.lstrip("/")), post)
-        self.copies = {}  # source file -> target relative to the content folder
-
-    def post_link(self, post, fragment=""):
-        return f"{{filename}}/posts/{post.slug}.md{fragment}"
-
-    def static_link(self, path, post, fragment=""):
-        path = path.resolve()
-        if path not in self.copies:
-            roots = [*self.layout.static, self.layout.source]
-            inside = [r.resolve() for r in roots if path.is_relative_to(r.resolve())]
-            root = max(inside, key=lambda r: len(r.parts), default=None)
-            relative = Path(path.name) if root is None else path.relative_to(root)
-            if (
-                post.src.parent.resolve() in path.parents
-                and root != self.layout.static[0].resolve()
-            ):
-                relative = Path(post.slug) / path.relative_to(post.src.parent.resolve())
-            while len(relative.parts) > 1 and relative.parts[0] in STATIC_FOLDERS:
-                relative = Path(*relative.parts[1:])
-            folder = "images" if path.suffix.lower() in IMAGES else "extra"
-            target = f"{folder}/{relative.as_posix()}"
-            # Another file's place (in any case: one file on macOS): keep its whole path.
-            if target.casefold() in {taken.casefold() for taken in self.copies.values()}:
-                target = f"{folder}/{path.relative_to(self.layout.source.resolve()).as_posix()}"
-            self.copies[path] = target
-        return f"{{static}}/{self.copies[path]}{fragment}"
-
-    def target(self, url, post):
-        """The rewritten reference for `url`, or None to leave it as it is."""
-        if url.startswith(("#", "//", "{static}/", "{filename}/posts/")) or re.match(
-            r"^[a-z][a-z0-9+.-]*:", url
-        ):
-            return None
-        pelican = _PELICAN_LINK.match(url)
-        parts = urlsplit(pelican.group(2) if pelican else url)
-        path, fragment = unquote(parts.path), f"#{parts.fragment}" * bool(parts.fragment)
-        if not path:
-            return None
-        if pelican:
-            base = self.layout.content if path.startswith("/") else post.src.parent
-            candidates = [base / path.lstrip("/")]
+            why = f"{value!r} is not draft or hidden"
+        elif key not in HANDLED and FIELDS.get(key) not in out:
+            why = "no field for it here"
         else:
-            old = posixpath.normpath(posixpath.join(posixpath.dirname(post.old_url), path))
-            local = [] if path.startswith("/") else [post.src.parent / path]
-            roots = [*self.layout.static, self.layout.content]
-            candidates = [*local, *(root / old.lstrip("/") for root in roots)]
-            linked = self.by_url.get(_url_key(old))
-            if linked:
-                return self.post_link(linked, fragment)
-        for candidate in map(Path.resolve, candidates):
-            if candidate in self.by_file:
-                return self.post_link(self.by_file[candidate], fragment)
-            # Only files of the blog itself, never a page's source or a path out of SOURCE.
-            inside = candidate.is_relative_to(self.layout.source.resolve())
-            if candidate.is_file() and candidate.suffix != ".md" and inside:
-                return self.static_link(candidate, post, fragment)
-        return False if pelican else self.redirected_link(url, old, path, fragment)
-
-    def redirected_link(self, url, old, path, fragment):
-        """A link to `old`, a path the site already redirects: None to keep it
-        (the build links where the redirect leads), or the same path
-        root-relative, since the post moves to /posts/<slug>/. False for a
-        path no redirect covers: not found."""
-        if (old.rstrip("/") or "/") not in self.redirected:
-            return False
-        self.report.redirected += 1
-        kept = old + "/" * (path.endswith("/") and old != "/") + fragment
-        return None if kept == url else kept
-
-    def body(self, post):
-        """The converted body, fenced code left as it is."""
-        out, fenced = [], False
-        for number, line in enumerate(post.body.splitlines(keepends=True), start=post.body_line):
-            fence = bool(_FENCE.match(line))
-            fenced ^= fence
-            out.append(line if fenced or fence else self.line(line, number, post))
-        return "".join(out)
-
-    def line(self, text, number, post):
-        """One body line with its links rewritten; what is left is reported."""
-        where = f"{post.where}:{number}"
-
-        def resolve(url):
-            """The new reference for `url` (counted), or None; a missing file is reported."""
-            new = self.target(url, post)
-            if new is False:
-                self.report.notes.append(f"{where}: {url}: not found in the source; fix the link")
-            self.report.links += bool(new)
-            return new or None
-
-        def swap(match, group):
-            new = resolve(match.group(group).strip("<>"))
-            if not new:
-                return match.group(0)
-            start, end = (i - match.start() for i in match.span(group))
-            return match.group(0)[:start] + new + match.group(0)[end:]
-
-        def external(url):
-            why = "an image from another site, which the production CSP blocks"
-            fix = "download it into content/images/ and link it with {static}/images/…"
-            self.report.notes.append(f"{where}: {url}: {why}; {fix}")
-
-        def swap_attrs(piece):
-            """Raw HTML's src= and href=, found by a parser, rewritten in place."""
-            out, done = [], 0
-            for at, raw, tag, attrs in StartTags(piece).found:
-                new = [(k, v and k in ("src", "href") and resolve(v)) for k, v in attrs]
-                if tag == "img" and re.match(r"(https?:)?//", dict(attrs).get("src") or ""):
-                    external(dict(attrs)["src"])
-                if not any(n for _, n in new):
-                    continue
-                values = [(k, n or v) for (k, v), (_, n) in zip(attrs, new, strict=True)]
-                rebuilt = "".join(
-                    f" {k}" if v is None else f' {k}="{html.escape(v)}"' for k, v in values
-                )
-                out += [piece[done:at], f"<{tag}{rebuilt}{'/' * raw.endswith('/>')}>"]
-                done = at + len(raw)
-            return "".join(out) + piece[done:]
-
-        # Jekyll's and Hugo's links to a post become paths to its file, resolved below.
-        text = _POST_URL.sub(lambda m: f"/_posts/{m[1]}.md", _BASEURL.sub("", text))
-        text = _HUGO_REF.sub(lambda m: m[1], text)
-        # Code spans show markup as text: only what lies between them is rewritten.
-        pieces, done = [], 0
-        for span in [*_CODE_SPAN.finditer(text), None]:
-            piece = text[done : span.start() if span else len(text)]
-            if not done:
-                piece = _REF_DEF.sub(lambda m: swap(m, 2), piece)
-            piece = _MD_LINK.sub(lambda m: swap(m, 2), piece)
-            for image in _EXTERNAL_IMAGE.finditer(piece):
-                external(image.group(1))
-            # CommonMark's \< is a literal "<"; Python-Markdown would keep the backslash.
-            pieces += [swap_attrs(piece).replace("\\<", "&lt;"), span.group(0) if span else ""]
-            done = span.end() if span else done
-        text = "".join(pieces)
-        for left in _TEMPLATE.findall(text):
-            self.report.notes.append(
-                f"{where}: {left}: template code is not run here; rewrite it in Markdown"
-            )
-        return text
+            continue
+        report.notes.append(f"{where}:{lines.get(key, 1)}: {key}: {why}; not imported")
+    return out
 
 
 def old_path_problem(value):
@@ -591,22 +465,140 @@ def old_path_problem(value):
     return None
 
 
+def _url_key(path):
+    return path.rstrip("/").removesuffix(".html")
+
+
+class Rewriter:
+    """Rewrites a post body's links and images for the new URL layout.
+    `redirected`: the old paths (no trailing slash) the site already redirects."""
+
+    def __init__(self, layout, posts, report, redirected=frozenset()):
+        self.layout, self.report, self.redirected = layout, report, redirected
+        self.by_file = {p.src.resolve(): p for p in posts}
+        # A post is linked by any of its old URLs (aliases and redirect_from too).
+        self.by_url = {}
+        for post in posts:
+            for _key, old in post.olds:
+                if not old_path_problem(old):
+                    self.by_url.setdefault(_url_key("/" + old.lstrip("/")), post)
+        self.copies = {}  # source file -> target relative to the content folder
+
+    def static_link(self, path, post, fragment=""):
+        if path not in self.copies:
+            roots = [*self.layout.static, self.layout.source]
+            root = max((r for r in roots if path.is_relative_to(r)), key=lambda r: len(r.parts))
+            relative = path.relative_to(root)
+            beside = post.src.parent.resolve()  # a page bundle's file goes to images/<slug>/
+            if beside in path.parents and root != self.layout.static[0]:
+                relative = Path(post.slug) / path.relative_to(beside)
+            while len(relative.parts) > 1 and relative.parts[0] in STATIC_FOLDERS:
+                relative = Path(*relative.parts[1:])
+            folder = "images" if path.suffix.lower() in IMAGES else "extra"
+            target = f"{folder}/{relative.as_posix()}"
+            # Another file's place (in any case: one file on macOS): keep its whole path.
+            if target.casefold() in {taken.casefold() for taken in self.copies.values()}:
+                target = f"{folder}/{path.relative_to(self.layout.source).as_posix()}"
+            self.copies[path] = target
+        return f"{{static}}/{self.copies[path]}{fragment}"
+
+    def target(self, url, post):
+        """The rewritten reference for `url`; None to leave it as it is, False
+        when it is not found."""
+        if url.startswith(("#", "//", "{static}/", "{filename}/posts/")) or _SCHEME.match(url):
+            return None
+        pelican = _PELICAN_LINK.match(url)
+        parts = urlsplit(pelican.group(2) if pelican else url)
+        path, fragment = unquote(parts.path), f"#{parts.fragment}" * bool(parts.fragment)
+        if not path:
+            return None
+        if pelican:
+            base = self.layout.content if path.startswith("/") else post.src.parent
+            candidates, linked = [base / path.lstrip("/")], None
+        else:
+            old = posixpath.normpath(posixpath.join(posixpath.dirname(post.old_url), path))
+            linked = self.by_url.get(_url_key(old))
+            candidates = [] if path.startswith("/") else [post.src.parent / path]
+            candidates += [r / old.lstrip("/") for r in [*self.layout.static, self.layout.content]]
+        for candidate in map(Path.resolve, candidates):
+            linked = linked or self.by_file.get(candidate)
+            if linked:
+                return f"{{filename}}/posts/{linked.slug}.md{fragment}"
+            # Only files of the blog itself, never a page's source or a path out of SOURCE.
+            inside = candidate.is_relative_to(self.layout.source)
+            if candidate.is_file() and candidate.suffix != ".md" and inside:
+                return self.static_link(candidate, post, fragment)
+        # A path the site already redirects is kept (the build links where the
+        # redirect leads), root-relative since the post moves to /posts/<slug>/.
+        if pelican or (old.rstrip("/") or "/") not in self.redirected:
+            return False
+        self.report.redirected += 1
+        kept = old + "/" * (path.endswith("/") and old != "/") + fragment
+        return None if kept == url else kept
+
+    def body(self, post):
+        """The converted body, fenced code left as it is."""
+        out, fenced = [], False
+        for number, line in enumerate(post.body.splitlines(keepends=True), start=post.body_line):
+            fence = bool(_FENCE.match(line))
+            fenced ^= fence
+            out.append(line if fenced or fence else self.line(line, number, post))
+        return "".join(out)
+
+    def line(self, text, number, post):
+        """One body line with its links rewritten; what is left is reported."""
+        where, notes = f"{post.where}:{number}", self.report.notes
+
+        def resolve(url):
+            """The new reference for `url` (counted), or None; a missing file is reported."""
+            new = self.target(url, post)
+            if new is False:
+                notes.append(f"{where}: {url}: not found in the source; fix the link")
+            self.report.links += bool(new)
+            return new or None
+
+        def external(url):
+            if _REMOTE.match(url):
+                why = "an image from another site, which the production CSP blocks"
+                fix = "download it into content/images/ and link it with {static}/images/…"
+                notes.append(f"{where}: {url.strip('<>')}: {why}; {fix}")
+
+        def inline(match):
+            url = match["ref"] or match["link"]
+            if match["image"]:
+                external(url)
+            if not url:
+                return "&lt;" if match["lt"] else match[0]
+            return match[0][: -len(url)] + (resolve(url.strip("<>")) or url)
+
+        for pattern, replacement in _LIQUID:
+            text = pattern.sub(replacement, text)
+        # Raw HTML's src= and href=, found by a parser (code spans blanked out), rewritten in place.
+        out, done = [], 0
+        for at, raw, tag, attrs in StartTags(_CODE_SPAN.sub(lambda m: " " * len(m[0]), text)).found:
+            if tag == "img":
+                external(dict(attrs).get("src") or "")
+            new = [(k, (v and k in ("src", "href") and resolve(v)) or v) for k, v in attrs]
+            if new != attrs:
+                rebuilt = "".join(
+                    f" {k}" if v is None else f' {k}="{html.escape(v)}"' for k, v in new
+                )
+                out += [text[done:at], f"<{tag}{rebuilt}{'/' * raw.endswith('/>')}>"]
+                done = at + len(raw)
+        text = _INLINE.sub(inline, "".join(out) + text[done:])
+        for left in _TEMPLATE.findall(text):
+            notes.append(f"{where}: {left}: template code is not run here; rewrite it in Markdown")
+        return text
+
+
 def redirect_lines(posts, known, report):
-    """ "OLD NEW" for each post's old URL, aliases and redirect_from, except a
-    path that is already its new one or already redirected, and a value that is
-    not one path of this site: each is reported, with its line."""
+    """ "OLD NEW" for each post's old URLs, except a path that is already its
+    new one or already redirected (`known`: no trailing slash), and a value that
+    is not one path of this site: each is reported, with its line."""
     found = []
     for post in posts:
-        new = f"/posts/{post.slug}/"
-        # The old URL as the source wrote it, when its permalink or url gave it.
-        key = next((key for key in ("permalink", "url") if post.meta.get(key)), None)
-        given = str(post.meta[key]) if key else ""
-        first = given if key and post.old_url == "/" + given.lstrip("/") else post.old_url
-        olds = [(key or "old URL", first)]
-        for key in ("aliases", "redirect_from"):
-            olds += [(key, old) for old in as_list(post.meta.get(key))]
-        seen = set()
-        for key, value in olds:
+        new, seen = f"/posts/{post.slug}/", set()
+        for key, value in post.olds:
             where = f"{post.where}:{post.lines.get(key, 1)}"
             if why := old_path_problem(value):
                 report.notes.append(f"{where}: {key}: {value!r}: {why}; not added")
@@ -615,13 +607,13 @@ def redirect_lines(posts, known, report):
             if old in seen or old.rstrip("/") == new.rstrip("/"):
                 continue
             seen.add(old)
-            if old in known:
+            if (old.rstrip("/") or "/") in known:
                 report.notes.append(f"{where}: {old}: already redirected; not added")
             elif post.fields.get("Status") == "draft":  # no page in production to redirect to
                 report.notes.append(f"{where}: {old}: no redirect to a draft; add it later")
             else:
                 found.append(f"{old} {new}")
-                known.add(old)
+                known.add(old.rstrip("/") or "/")
     return found
 
 
@@ -631,29 +623,18 @@ def case_collisions(origins, content):
     file already in its folder: one file on a case-insensitive disk (macOS,
     Windows), so one would overwrite the other there."""
     fix = "one file on a case-insensitive disk (macOS, Windows); give one of them another name"
-    lines, planned, listings = [], {}, {}
+    seen = {}
+    for folder in sorted({target.parent for target in origins}):
+        for name in sorted(os.listdir(folder)) if folder.is_dir() else []:
+            shown = (folder / name).relative_to(content).as_posix()
+            seen[shown.casefold()] = (shown, f"{content.name}/{shown}, already there")
+    problems = []
     for target, origin in origins.items():
-        shown, folder = target.relative_to(content).as_posix(), target.parent
-        first, first_origin = planned.setdefault(shown.casefold(), (shown, origin))
+        shown = target.relative_to(content).as_posix()
+        first, whence = seen.setdefault(shown.casefold(), (shown, origin.split(": ", 1)[0]))
         if first != shown:
-            source_file = first_origin.split(": ", 1)[0]
-            lines.append(
-                f"{origin}: {shown} and {first} (from {source_file}) differ only in case; {fix}"
-            )
-        if folder not in listings:
-            listings[folder] = sorted(os.listdir(folder)) if folder.is_dir() else []
-        for name in listings[folder]:
-            if name != target.name and name.casefold() == target.name.casefold():
-                there = f"{content.name}/{folder.relative_to(content).as_posix()}/{name}"
-                lines.append(
-                    f"{origin}: {shown} differs only in case from {there}, already there; {fix}"
-                )
-    return lines
-
-
-def render(fields, body):
-    header = "".join(f"{key}: {value}\n" for key, value in fields.items() if value)
-    return f"{header}\n{body.lstrip(chr(10))}"
+            problems.append(f"{origin}: {shown} and {first} ({whence}) differ only in case; {fix}")
+    return problems
 
 
 def unique_slugs(posts, report):
@@ -675,13 +656,13 @@ def redirected_paths(redirects_file):
     from plugins.redirects.redirects import parse_rules, redirect_map  # noqa: PLC0415
 
     if not redirects_file.is_file():
-        return frozenset()
+        return set()
     rules, _problems = parse_rules(redirects_file.read_text("utf-8"), redirects_file.name)
-    return frozenset(redirect_map(rules))
+    return set(redirect_map(rules))
 
 
 def plan_import(source, content, kind=None, tags=""):
-    """({target path: text or source file}, redirect lines, Report, format)."""
+    """({target path: text or source file}, Report, format)."""
     source, content = Path(source).resolve(), Path(content).resolve()
     if not source.is_dir():
         raise ImportRefused([f"{source}: not a folder; give the blog's top folder"])
@@ -692,10 +673,11 @@ def plan_import(source, content, kind=None, tags=""):
         raise ImportRefused([f"{source}: its {kind} settings: {one_line(error)}"]) from None
     posts = [p for p in (read_post(layout, f, report) for f in layout.post_files()) if p]
     unique_slugs(posts, report)
-    for skipped in sorted(layout.content.rglob("*.mdx")) + sorted(layout.content.rglob("*.rst")):
+    for skipped in sorted([*layout.content.rglob("*.mdx"), *layout.content.rglob("*.rst")]):
         report.notes.append(f"{skipped.relative_to(source)}:1: not imported: Markdown only")
     redirects_file = content / "redirects.txt"
-    rewriter = Rewriter(layout, posts, report, redirected_paths(redirects_file))
+    known = redirected_paths(redirects_file)
+    rewriter = Rewriter(layout, posts, report, frozenset(known))
     for post in posts:  # a hero image (cover, image, …) becomes the post's Image:
         for key in (k for k in IMAGE_KEYS if post.meta.get(k)):
             where = f"{post.where}:{post.lines.get(key, 1)}: {key}"
@@ -707,7 +689,7 @@ def plan_import(source, content, kind=None, tags=""):
                 report.notes.append(f"{where}: copied to {found[8:]}; not used as Image:")
             else:
                 post.fields["Image"] = found
-    writes, problems, slugs, origins = {}, [], {}, {}
+    writes, problems, origins, slugs = {}, [], {}, {}
     for post in posts:
         if post.slug in slugs:
             fix = "set another slug: in one of them"
@@ -716,22 +698,21 @@ def plan_import(source, content, kind=None, tags=""):
             )
         slugs[post.slug] = post.where
         target = content / "posts" / f"{post.slug}.md"
-        writes[target] = render(post.fields, rewriter.body(post))
+        header = "".join(f"{key}: {value}\n" for key, value in post.fields.items() if value)
+        writes[target] = f"{header}\n{rewriter.body(post).lstrip(chr(10))}"
         origins[target] = f"{post.where}:{post.lines.get('slug', 1)}: Slug"
         report.posts.append(post)
+        problems += [  # whatever a field's value came from, it stays on its header line
+            f"{post.where}:{post.lines.get(key.lower(), 1)}: {key}: {value!r} holds a line break "
+            "or control character; fix it in the source"
+            for key, value in post.fields.items()
+            if breaks_line(str(value))
+        ]
     for origin, target in rewriter.copies.items():
         writes[content / target] = origin
         origins[content / target] = origin.relative_to(source).as_posix()
         report.copied.append(target)
     problems += case_collisions(origins, content)
-    problems += [  # whatever a field's value came from, it stays on its header line
-        f"{post.where}:{post.lines.get(key.lower(), 1)}: {key}: {value!r} holds a line break "
-        "or control character; fix it in the source"
-        for post in posts
-        for key, value in post.fields.items()
-        if breaks_line(str(value))
-    ]
-    known = set(redirects_file.read_text("utf-8").split() if redirects_file.is_file() else [])
     report.redirects = redirect_lines(posts, known, report)
     problems += [
         f"{target}: already exists; not overwritten (move it away first)"
@@ -749,11 +730,10 @@ def import_blog(source, content, kind=None, tags=""):
     writes, report, kind = plan_import(source, content, kind, tags)
     for target, what in writes.items():
         target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(what, Path):
-            if not target.exists():
-                shutil.copyfile(what, target)
-        else:
+        if isinstance(what, str):
             target.write_text(what, encoding="utf-8")
+        elif not target.exists():
+            shutil.copyfile(what, target)
     if report.redirects:
         redirects = Path(content) / "redirects.txt"
         existing = redirects.read_text("utf-8") if redirects.is_file() else ""
