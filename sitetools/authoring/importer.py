@@ -3,12 +3,12 @@ converted to this site's `Key: value` Markdown with their slugs, images, links
 and old URLs kept. Plan everything first, then write only if nothing would be
 overwritten.
 
-Each generator is one row of GENERATORS; the code below reads the rows, with
-no code of its own per generator. Front matter is read by sitetools.content
-.front_matter, within the build's bounds (an alias bomb is one report line)."""
+Each generator is one row of GENERATORS, which the code reads: it has no code
+of its own per generator. Front matter and settings files are read by
+sitetools.content.front_matter within the build's bounds (an alias bomb is one
+report line); a pelicanconf.py is never run."""
 
 import ast
-import contextlib
 import filecmp
 import html
 import os
@@ -79,6 +79,7 @@ IMAGE_KEYS = ("cover", "image", "heroimage", "featured_image")  # the post's Ima
 REDIRECT_KEYS = ("aliases", "redirect_from")  # its other old URLs
 HANDLED = {"date", "pubdate", "tags", "category", "categories", "slug", "draft", "published"}
 HANDLED |= {"status", "permalink", "url", "layout", *IMAGE_KEYS, *REDIRECT_KEYS}
+SKIPPED = {"node_modules", "_site", "_includes", "_data"}  # folders that hold no posts
 # Leading folders dropped from a copied file's path: content/images/ says it already.
 STATIC_FOLDERS = ("images", "img", "assets", "static", "extra", "files")
 
@@ -103,6 +104,9 @@ _LIQUID = [
     (re.compile(r"\{\{<\s*(?:rel)?ref\s+\"?([^\"\s>]+)\"?\s*>\}\}"), r"\1"),
 ]
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+FIX = "fix it and import again"
+CSP = "an image from another site, which the production CSP blocks; download it into"
+CSP += " content/images/ and link it with {static}/images/…"
 
 
 class ImportRefused(Exception):
@@ -160,20 +164,18 @@ class Report:
     redirected: int = 0  # links to an old URL redirects.txt already redirects
 
     def lines(self, source_format, content):
-        out = [
+        redirected = (
+            f"Links to an old URL that {content}/redirects.txt redirects: {self.redirected}"
+        )
+        return [
             f"Imported {len(self.posts)} posts ({source_format}) into {content}/posts/",
             f"Links rewritten: {self.links}",
             f"Files copied: {len(self.copied)}",
             f"Redirects added: {len(self.redirects)}",
+            *[f"{redirected} (the build links the new URL)"] * bool(self.redirected),
+            *[f"Not converted ({len(self.notes)}):"] * bool(self.notes),
+            *(f"  {note}" for note in self.notes),
         ]
-        if self.redirected:
-            out.append(
-                f"Links to an old URL that {content}/redirects.txt redirects: "
-                f"{self.redirected} (the build links the new URL)"
-            )
-        if self.notes:
-            out += [f"Not converted ({len(self.notes)}):", *(f"  {n}" for n in self.notes)]
-        return out
 
 
 def detect(source):
@@ -186,50 +188,42 @@ def detect(source):
     raise ImportRefused([f"{source}: none of {found} found; {fix}"])
 
 
-def load_header(fence, header):
-    """The front matter between `fence` lines (its text `header` starts on the
-    file's line 2), read by front_matter within its bounds; FrontMatterError
-    names the line that does not parse or crosses a bound."""
-    try:
-        return front_matter.load_toml(header) if fence == "+++" else front_matter.load(header)
-    except (front_matter.TooBig, yaml.YAMLError) as error:
-        line = 2 + (front_matter.error_line(error) or 0)
-        fix = "" if isinstance(error, front_matter.TooBig) else "; fix it and import again"
-        reason = one_line(getattr(error, "problem", None) or error)
-        raise FrontMatterError(line, reason + fix) from None
-    except tomllib.TOMLDecodeError as error:  # its message says where, in the header
-        at = _TOML_AT.search(str(error))
-        reason = _TOML_AT.sub(r" (column \2)", one_line(error))
-        line = int(at[1]) + 1 if at else 2
-        raise FrontMatterError(line, f"{reason}; fix it and import again") from None
-
-
 def split_front_matter(text):
     """(meta, body, first body line, {key: line}) for YAML (---), TOML (+++) or
     Pelican `Key: value` headers; meta keys are lower case. Front matter that
-    does not parse or is past front_matter's bounds raises FrontMatterError."""
+    does not parse or is past front_matter's bounds raises FrontMatterError on
+    the file's line that says why (the YAML or TOML starts on line 2)."""
     lines = text.splitlines(keepends=True)
     fence = lines[0].strip() if lines else ""
-    fenced = fence in ("---", "+++")
-    if fenced:
-        end = next((i for i in range(1, len(lines)) if lines[i].strip() == fence), None)
-        if end is None:
-            fix = f"add a closing {fence} line after its last key"
-            raise FrontMatterError(1, f"opened with {fence} on line 1 and never closed; {fix}")
-        header, body = lines[1:end], lines[end + 1 :]
-        meta = load_header(fence, "".join(header)) or {}
-        if not isinstance(meta, dict):
-            fix = "write one key: value line per field"
-            raise FrontMatterError(2, f"not a mapping of keys to values; {fix}")
-    else:
+    if not (fenced := fence in ("---", "+++")):
         end = next((i for i, line in enumerate(lines) if not _KEY.match(line)), len(lines))
-        header, body = lines[:end], lines[end:]
-        meta = {m[1]: m[2].strip() for m in map(_KEY.match, header)}
+    elif (end := next((i for i in range(1, len(lines)) if lines[i].strip() == fence), 0)) == 0:
+        fix = f"add a closing {fence} line after its last key"
+        raise FrontMatterError(1, f"opened with {fence} on line 1 and never closed; {fix}")
+    header, body = lines[fenced:end], lines[end + fenced :]
+    load = front_matter.load_toml if fence == "+++" else front_matter.load
+    try:
+        meta = (
+            load("".join(header))
+            if fenced
+            else {m[1]: m[2].strip() for m in map(_KEY.match, header)}
+        )
+    except (front_matter.TooBig, yaml.YAMLError) as error:
+        reason = one_line(getattr(error, "problem", None) or error)
+        fix = "" if isinstance(error, front_matter.TooBig) else f"; {FIX}"
+        raise FrontMatterError(2 + (front_matter.error_line(error) or 0), reason + fix) from None
+    except tomllib.TOMLDecodeError as error:  # its message says where, in the header
+        at, reason = _TOML_AT.search(str(error)), _TOML_AT.sub(r" (column \2)", one_line(error))
+        raise FrontMatterError(int(at[1]) + 1 if at else 2, f"{reason}; {FIX}") from None
+    if not isinstance(meta or {}, dict):
+        raise FrontMatterError(
+            2, "not a mapping of keys to values; write one key: value line per field"
+        )
     keys = {}
     for number, key in enumerate(map(_KEY.match, header), start=1 + fenced):
         if key:
             keys.setdefault(key[1].lower(), number)
-    meta = {str(key).lower(): value for key, value in meta.items()}
+    meta = {str(key).lower(): value for key, value in (meta or {}).items()}
     return meta, "".join(body), len(lines) - len(body) + 1, keys
 
 
@@ -283,12 +277,10 @@ def expand_permalink(pattern, when, slug, section="", categories=(), *, folder="
 def tags_of(meta, kind):
     """Categories first (this site has none: a category is a tag), then tags,
     once each; a generator's collection tags left out."""
-    generator = GENERATORS[kind]
+    generator, unique = GENERATORS[kind], {}
     tags = as_list(meta.get("categories") or meta.get("category"))
-    tags += as_list(meta.get("tags"), generator.separator)
-    unique = {}
-    for tag in map(one_line, tags):  # a line break in a tag would start a header line
-        if tag not in generator.collections:
+    for tag in map(one_line, tags + as_list(meta.get("tags"), generator.separator)):
+        if tag not in generator.collections:  # one_line: a line break would start a header line
             unique.setdefault(site_slug(tag), tag)
     return ", ".join(unique.values())
 
@@ -303,130 +295,130 @@ def read_config(path):
     found = {}
     for node in ast.parse(text).body:
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-            with contextlib.suppress(ValueError):
+            try:
                 found[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                continue
     return found
 
 
-class Layout:
-    """Where one generator's blog keeps its posts and static files, and its old URLs."""
+class Blog:
+    """Where one generator's blog keeps its posts and static files, and its settings."""
 
-    def __init__(self, source, kind, tags=""):
-        self.source, self.kind, self.default_tags = source, kind, tags
-        self.generator = generator = GENERATORS[kind]
-        settings = [
-            source / m for m in generator.markers if m.endswith((".toml", ".yml", ".yaml", ".py"))
-        ]
-        found = [path for path in settings if path.is_file()]
-        self.config = read_config(found[0]) if found else {}
-        folders = [self.config["PATH"]] if "PATH" in self.config else generator.content
+    def __init__(self, source, kind):
+        self.source, self.kind, self.generator = source, kind, GENERATORS[kind]
+        suffixes = (".toml", ".yml", ".yaml", ".py")
+        settings = [source / m for m in self.generator.markers if m.endswith(suffixes)]
+        self.config = next((read_config(path) for path in settings if path.is_file()), {})
+        folders = [self.config["PATH"]] if "PATH" in self.config else self.generator.content
         self.content = next(
             (source / f for f in folders if (source / f).is_dir()), source / folders[-1]
         )
         self.static = [
-            (self.content if f is None else source / f).resolve() for f in generator.static
+            (self.content if f is None else source / f).resolve() for f in self.generator.static
         ]
 
     def post_files(self):
-        sections = self.generator.sections
-        skip = {
-            "node_modules",
-            "_site",
-            "_includes",
-            "_data",
-            *self.config.get("PAGE_PATHS", ["pages"]),
-        }
+        sections, skip = (
+            self.generator.sections,
+            {*SKIPPED, *self.config.get("PAGE_PATHS", ["pages"])},
+        )
         for path in sorted(self.content.rglob("*.md")):
             parts = path.relative_to(self.content).parts
-            if sections is not None and (len(parts) < 2 or (sections and parts[0] not in sections)):
-                continue
-            if path.name != "_index.md" and not skip & set(path.relative_to(self.source).parts):
+            in_section = sections is None or (
+                len(parts) > 1 and (not sections or parts[0] in sections)
+            )
+            if (
+                in_section
+                and path.name != "_index.md"
+                and not skip & set(path.relative_to(self.source).parts)
+            ):
                 yield path
 
     def slug(self, post):
         stem = post.src.parent.name if post.src.stem == "index" else post.src.stem
         if "slug" in post.meta:
             return str(post.meta["slug"]).strip()
-        if self.generator.titled:
+        if self.generator.titled:  # with the old blog's slug settings
             return slug_for(str(post.meta.get("title", stem)), {**DEFAULT_CONFIG, **self.config})
         return re.sub(r"^\d{4}-\d{2}-\d{2}-", "", stem) if self.generator.dated else stem
 
     def old_url(self, post, when):
-        """The URL the post had, from the generator's permalink rules."""
+        """(key, value as written, URL) of the URL the post had: its own
+        permalink, else the generator's rules."""
         meta, parts = post.meta, post.src.relative_to(self.content).parts
+        for key in (k for k in ("permalink", "url") if meta.get(k) and "{" not in str(meta[k])):
+            return key, str(meta[key]), "/" + str(meta[key]).lstrip("/")  # as the source wrote it
         pattern = self.config.get(self.generator.setting)
-        if isinstance(pattern, dict):  # Hugo's [permalinks], per section
-            pattern = pattern.get(parts[0])
-        pattern = str(pattern or self.generator.permalink)
+        pattern = str(
+            (pattern.get(parts[0]) if isinstance(pattern, dict) else pattern)
+            or self.generator.permalink
+        )
         if "{" in pattern:  # Pelican's ARTICLE_URL
-            category, author = str(meta.get("category", "misc")), meta.get("author", "")
-            with contextlib.suppress(KeyError, ValueError, IndexError, AttributeError):
-                return "/" + pattern.format(
-                    slug=post.slug, date=when, category=category, author=author, lang="en"
-                )
-            return f"/{post.slug}.html"  # a pattern of keys this importer cannot fill in
-        categories = as_list(meta.get("categories") or meta.get("category"), " ")
-        folder = "/".join(parts[:-2] if post.src.stem == "index" else parts[:-1])
-        pattern = JEKYLL_STYLES.get(pattern, pattern)
-        return expand_permalink(pattern, when, post.slug, parts[0], categories, folder=folder)
+            values = {
+                "slug": post.slug,
+                "date": when,
+                "lang": "en",
+                "author": meta.get("author", ""),
+            }
+            try:
+                url = "/" + pattern.format(**values, category=str(meta.get("category", "misc")))
+            except (KeyError, ValueError, IndexError, AttributeError):  # keys it cannot fill in
+                url = f"/{post.slug}.html"
+        else:
+            categories = as_list(meta.get("categories") or meta.get("category"), " ")
+            folder = "/".join(parts[: -1 - (post.src.stem == "index")])
+            pattern = JEKYLL_STYLES.get(pattern, pattern)
+            url = expand_permalink(pattern, when, post.slug, parts[0], categories, folder=folder)
+        return "old URL", url, url
 
 
-def read_post(layout, path, report):
+def read_post(blog, path, report, default_tags):
     """A source file as a Post with this site's fields, or None (reported)."""
-    where = path.relative_to(layout.source)
-    if not path.resolve().is_relative_to(layout.source):
+    where, notes = path.relative_to(blog.source), report.notes
+    if not path.resolve().is_relative_to(blog.source):
         why = f"a link to {path.resolve()}, outside the blog; not imported"
-        report.notes.append(f"{where}:1: {why} (copy the file into the blog if it is yours)")
-        return None
+        return notes.append(f"{where}:1: {why} (copy the file into the blog if it is yours)")
     try:
         post = Post(path, str(where), *split_front_matter(path.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError) as error:
         reason = one_line(getattr(error, "strerror", None) or error)
-        report.notes.append(f"{where}:1: cannot be read ({reason}); not imported")
-        return None
+        return notes.append(f"{where}:1: cannot be read ({reason}); not imported")
     except FrontMatterError as error:
-        report.notes.append(f"{where}:{error.line}: front matter: {error}")
-        return None
-    meta, lines, post.slug = post.meta, post.lines, layout.slug(post)
-    # One file name, and one word of a redirects.txt line.
+        return notes.append(f"{where}:{error.line}: front matter: {error}")
+    meta, post.slug = post.meta, blog.slug(post)
     if not post.slug or re.search(r"[/\\\s]", post.slug) or breaks_line(post.slug):
-        fix = f"set slug: {site_slug(post.slug) or 'words-joined-by-hyphens'}"
-        why = f"{post.slug!r} cannot name a file; {fix}"
-        report.notes.append(f"{where}:{lines.get('slug', 1)}: Slug: {why}")
-        return None
+        fix = f"set slug: {site_slug(post.slug) or 'words-joined-by-hyphens'}"  # a file name
+        return notes.append(
+            f"{where}:{post.lines.get('slug', 1)}: Slug: {post.slug!r} cannot name a file; {fix}"
+        )
     named = re.match(r"(\d{4}-\d{2}-\d{2})-", path.name)
     when = as_datetime(meta.get("date") or meta.get("pubdate") or (named and named.group(1)))
     if when is None:
         when = datetime.fromtimestamp(path.stat().st_mtime).replace(second=0, microsecond=0)
-        report.notes.append(f"{where}:1: Date: none given; used the file's date {when:%Y-%m-%d}")
-    # The old URL as the source wrote it, when its permalink or url gave one.
-    key, given = next(
-        (
-            (k, str(meta[k]))
-            for k in ("permalink", "url")
-            if meta.get(k) and "{" not in str(meta[k])
-        ),
-        ("old URL", ""),
-    )
-    post.old_url = "/" + given.lstrip("/") if given else layout.old_url(post, when)
-    post.olds = [(key, given or post.old_url)]
-    post.olds += [(k, old) for k in REDIRECT_KEYS for old in as_list(meta.get(k))]
-    tags = tags_of(meta, layout.kind)
-    if not tags and layout.default_tags:
-        tags = layout.default_tags
-        report.notes.append(f"{where}:1: Tags: none; given --tags {tags}")
+        notes.append(f"{where}:1: Date: none given; used the file's date {when:%Y-%m-%d}")
+    key, written, post.old_url = blog.old_url(post, when)
+    post.olds = [(key, written), *((k, v) for k in REDIRECT_KEYS for v in as_list(meta.get(k)))]
+    tags = tags_of(meta, blog.kind)
+    if not tags and default_tags:
+        tags = default_tags
+        notes.append(f"{where}:1: Tags: none; given --tags {tags}")
     elif not tags:
         fix = "(or import again with --tags for every post that has none)"
-        report.notes.append(f"{where}:1: Tags: none; add a Tags: line to the imported post {fix}")
-    post.fields = fields_of(post, when, tags, report)
+        notes.append(f"{where}:1: Tags: none; add a Tags: line to the imported post {fix}")
+    post.fields = fields_of(post, when, tags, notes)
     return post
 
 
-def fields_of(post, when, tags, report):
+def fields_of(post, when, tags, notes):
     """This site's header fields of a post; the keys that gave none are reported."""
-    meta, lines, where = post.meta, post.lines, post.where
-    title = one_line(meta.get("title") or post.slug)
-    out = {"Title": title, "Date": f"{when:%Y-%m-%d %H:%M}", "Tags": tags, "Slug": post.slug}
+    meta, slug = post.meta, post.slug
+    out = {
+        "Title": one_line(meta.get("title") or slug),
+        "Date": f"{when:%Y-%m-%d %H:%M}",
+        "Tags": tags,
+        "Slug": slug,
+    }
     for key, value in meta.items():
         if FIELDS.get(key) and isinstance(value, str | date) and str(value).strip():
             out.setdefault(FIELDS[key], one_line(value))
@@ -445,7 +437,7 @@ def fields_of(post, when, tags, report):
             why = "no field for it here"
         else:
             continue
-        report.notes.append(f"{where}:{lines.get(key, 1)}: {key}: {why}; not imported")
+        notes.append(f"{post.where}:{post.lines.get(key, 1)}: {key}: {why}; not imported")
     return out
 
 
@@ -473,24 +465,21 @@ class Rewriter:
     """Rewrites a post body's links and images for the new URL layout.
     `redirected`: the old paths (no trailing slash) the site already redirects."""
 
-    def __init__(self, layout, posts, report, redirected=frozenset()):
-        self.layout, self.report, self.redirected = layout, report, redirected
+    def __init__(self, blog, posts, report, redirected=frozenset()):
+        self.blog, self.report, self.redirected = blog, report, redirected
         self.by_file = {p.src.resolve(): p for p in posts}
-        # A post is linked by any of its old URLs (aliases and redirect_from too).
-        self.by_url = {}
+        self.by_url = {}  # a post is linked by any of its old URLs (aliases and redirect_from too)
         for post in posts:
-            for _key, old in post.olds:
-                if not old_path_problem(old):
-                    self.by_url.setdefault(_url_key("/" + old.lstrip("/")), post)
+            for _key, old in (o for o in post.olds if not old_path_problem(o[1])):
+                self.by_url.setdefault(_url_key("/" + old.lstrip("/")), post)
         self.copies = {}  # source file -> target relative to the content folder
 
     def static_link(self, path, post, fragment=""):
         if path not in self.copies:
-            roots = [*self.layout.static, self.layout.source]
+            roots = [*self.blog.static, self.blog.source]
             root = max((r for r in roots if path.is_relative_to(r)), key=lambda r: len(r.parts))
-            relative = path.relative_to(root)
-            beside = post.src.parent.resolve()  # a page bundle's file goes to images/<slug>/
-            if beside in path.parents and root != self.layout.static[0]:
+            relative, beside = path.relative_to(root), post.src.parent.resolve()
+            if beside in path.parents and root != self.blog.static[0]:  # a page bundle's file
                 relative = Path(post.slug) / path.relative_to(beside)
             while len(relative.parts) > 1 and relative.parts[0] in STATIC_FOLDERS:
                 relative = Path(*relative.parts[1:])
@@ -498,7 +487,7 @@ class Rewriter:
             target = f"{folder}/{relative.as_posix()}"
             # Another file's place (in any case: one file on macOS): keep its whole path.
             if target.casefold() in {taken.casefold() for taken in self.copies.values()}:
-                target = f"{folder}/{path.relative_to(self.layout.source).as_posix()}"
+                target = f"{folder}/{path.relative_to(self.blog.source).as_posix()}"
             self.copies[path] = target
         return f"{{static}}/{self.copies[path]}{fragment}"
 
@@ -513,20 +502,22 @@ class Rewriter:
         if not path:
             return None
         if pelican:
-            base = self.layout.content if path.startswith("/") else post.src.parent
+            base = self.blog.content if path.startswith("/") else post.src.parent
             candidates, linked = [base / path.lstrip("/")], None
         else:
             old = posixpath.normpath(posixpath.join(posixpath.dirname(post.old_url), path))
             linked = self.by_url.get(_url_key(old))
             candidates = [] if path.startswith("/") else [post.src.parent / path]
-            candidates += [r / old.lstrip("/") for r in [*self.layout.static, self.layout.content]]
+            candidates += [r / old.lstrip("/") for r in [*self.blog.static, self.blog.content]]
         for candidate in map(Path.resolve, candidates):
-            linked = linked or self.by_file.get(candidate)
-            if linked:
+            if linked := linked or self.by_file.get(candidate):
                 return f"{{filename}}/posts/{linked.slug}.md{fragment}"
             # Only files of the blog itself, never a page's source or a path out of SOURCE.
-            inside = candidate.is_relative_to(self.layout.source)
-            if candidate.is_file() and candidate.suffix != ".md" and inside:
+            if (
+                candidate.is_file()
+                and candidate.suffix != ".md"
+                and candidate.is_relative_to(self.blog.source)
+            ):
                 return self.static_link(candidate, post, fragment)
         # A path the site already redirects is kept (the build links where the
         # redirect leads), root-relative since the post moves to /posts/<slug>/.
@@ -536,14 +527,16 @@ class Rewriter:
         kept = old + "/" * (path.endswith("/") and old != "/") + fragment
         return None if kept == url else kept
 
-    def body(self, post):
-        """The converted body, fenced code left as it is."""
+    def text(self, post):
+        """The post's new file: its header, then its body converted line by line,
+        fenced code left as it is."""
         out, fenced = [], False
         for number, line in enumerate(post.body.splitlines(keepends=True), start=post.body_line):
             fence = bool(_FENCE.match(line))
             fenced ^= fence
             out.append(line if fenced or fence else self.line(line, number, post))
-        return "".join(out)
+        header = "".join(f"{key}: {value}\n" for key, value in post.fields.items() if value)
+        return f"{header}\n{''.join(out).lstrip(chr(10))}"
 
     def line(self, text, number, post):
         """One body line with its links rewritten; what is left is reported."""
@@ -551,17 +544,14 @@ class Rewriter:
 
         def resolve(url):
             """The new reference for `url` (counted), or None; a missing file is reported."""
-            new = self.target(url, post)
-            if new is False:
+            if (new := self.target(url, post)) is False:
                 notes.append(f"{where}: {url}: not found in the source; fix the link")
             self.report.links += bool(new)
             return new or None
 
         def external(url):
             if _REMOTE.match(url):
-                why = "an image from another site, which the production CSP blocks"
-                fix = "download it into content/images/ and link it with {static}/images/…"
-                notes.append(f"{where}: {url.strip('<>')}: {why}; {fix}")
+                notes.append(f"{where}: {url.strip('<>')}: {CSP}")
 
         def inline(match):
             url = match["ref"] or match["link"]
@@ -573,7 +563,7 @@ class Rewriter:
 
         for pattern, replacement in _LIQUID:
             text = pattern.sub(replacement, text)
-        # Raw HTML's src= and href=, found by a parser (code spans blanked out), rewritten in place.
+        # Raw HTML's src= and href=, found by a parser (code spans blanked), rewritten in place.
         out, done = [], 0
         for at, raw, tag, attrs in StartTags(_CODE_SPAN.sub(lambda m: " " * len(m[0]), text)).found:
             if tag == "img":
@@ -591,7 +581,38 @@ class Rewriter:
         return text
 
 
-def redirect_lines(posts, known, report):
+def unique_slugs(posts, report):
+    """One file name on two dates (Jekyll): the later post's slug gets its date,
+    and its old URL still redirects to it. Problems: two posts that set one slug."""
+    taken, problems = {}, []
+    for post in posts:
+        if post.slug in taken and "slug" not in post.meta:
+            new = f"{post.slug}-{post.fields['Date'][:10]}"
+            why = f"{post.slug!r} is also {taken[post.slug]}'s; imported as {new!r}"
+            report.notes.append(f"{post.where}:1: Slug: {why}, its old URL redirects there")
+            post.slug = post.fields["Slug"] = new
+        if post.slug in taken:
+            why = f"{post.slug!r} is also {taken[post.slug]}'s; set another slug: in one of them"
+            problems.append(f"{post.where}:1: Slug: {why}")
+        taken.setdefault(post.slug, post.where)
+    return problems
+
+
+def hero_image(post, rewriter, notes):
+    """A hero image (cover, image, …) becomes the post's Image:, its file copied."""
+    for key in (k for k in IMAGE_KEYS if post.meta.get(k)):
+        where = f"{post.where}:{post.lines.get(key, 1)}: {key}"
+        found = rewriter.target(str(post.meta[key]), post)
+        if not found:
+            fix = "not found" if found is False else "download it into content/images/"
+            notes.append(f"{where}: {fix}; then add Image: {{static}}/images/…")
+        elif Path(found).suffix.lower() not in SOCIAL_IMAGES or "Image" in post.fields:
+            notes.append(f"{where}: copied to {found[8:]}; not used as Image:")
+        else:
+            post.fields["Image"] = found
+
+
+def redirect_lines(posts, known, notes):
     """ "OLD NEW" for each post's old URLs, except a path that is already its
     new one or already redirected (`known`: no trailing slash), and a value that
     is not one path of this site: each is reported, with its line."""
@@ -599,21 +620,19 @@ def redirect_lines(posts, known, report):
     for post in posts:
         new, seen = f"/posts/{post.slug}/", set()
         for key, value in post.olds:
-            where = f"{post.where}:{post.lines.get(key, 1)}"
+            where, old = f"{post.where}:{post.lines.get(key, 1)}", "/" + value.lstrip("/")
             if why := old_path_problem(value):
-                report.notes.append(f"{where}: {key}: {value!r}: {why}; not added")
+                notes.append(f"{where}: {key}: {value!r}: {why}; not added")
+            elif old in seen or old.rstrip("/") == new.rstrip("/"):
                 continue
-            old = "/" + value.lstrip("/")
-            if old in seen or old.rstrip("/") == new.rstrip("/"):
-                continue
-            seen.add(old)
-            if (old.rstrip("/") or "/") in known:
-                report.notes.append(f"{where}: {old}: already redirected; not added")
+            elif (old.rstrip("/") or "/") in known:
+                notes.append(f"{where}: {old}: already redirected; not added")
             elif post.fields.get("Status") == "draft":  # no page in production to redirect to
-                report.notes.append(f"{where}: {old}: no redirect to a draft; add it later")
+                notes.append(f"{where}: {old}: no redirect to a draft; add it later")
             else:
                 found.append(f"{old} {new}")
                 known.add(old.rstrip("/") or "/")
+            seen.add(old)
     return found
 
 
@@ -623,31 +642,17 @@ def case_collisions(origins, content):
     file already in its folder: one file on a case-insensitive disk (macOS,
     Windows), so one would overwrite the other there."""
     fix = "one file on a case-insensitive disk (macOS, Windows); give one of them another name"
-    seen = {}
+    seen, problems = {}, []
     for folder in sorted({target.parent for target in origins}):
         for name in sorted(os.listdir(folder)) if folder.is_dir() else []:
             shown = (folder / name).relative_to(content).as_posix()
             seen[shown.casefold()] = (shown, f"{content.name}/{shown}, already there")
-    problems = []
     for target, origin in origins.items():
         shown = target.relative_to(content).as_posix()
         first, whence = seen.setdefault(shown.casefold(), (shown, origin.split(": ", 1)[0]))
         if first != shown:
             problems.append(f"{origin}: {shown} and {first} ({whence}) differ only in case; {fix}")
     return problems
-
-
-def unique_slugs(posts, report):
-    """One file name on two dates (Jekyll): the later post's slug gets its date,
-    and its old URL still redirects to it. A slug the source set is kept."""
-    taken = {}
-    for post in posts:
-        if post.slug in taken and "slug" not in post.meta:
-            new = f"{post.slug}-{post.fields['Date'][:10]}"
-            why = f"{post.slug!r} is also {taken[post.slug]}'s; imported as {new!r}"
-            report.notes.append(f"{post.where}:1: Slug: {why}, its old URL redirects there")
-            post.slug = post.fields["Slug"] = new
-        taken.setdefault(post.slug, post.where)
 
 
 def redirected_paths(redirects_file):
@@ -657,8 +662,7 @@ def redirected_paths(redirects_file):
 
     if not redirects_file.is_file():
         return set()
-    rules, _problems = parse_rules(redirects_file.read_text("utf-8"), redirects_file.name)
-    return set(redirect_map(rules))
+    return set(redirect_map(parse_rules(redirects_file.read_text("utf-8"), redirects_file.name)[0]))
 
 
 def plan_import(source, content, kind=None, tags=""):
@@ -666,54 +670,38 @@ def plan_import(source, content, kind=None, tags=""):
     source, content = Path(source).resolve(), Path(content).resolve()
     if not source.is_dir():
         raise ImportRefused([f"{source}: not a folder; give the blog's top folder"])
-    kind = kind or detect(source)
+    kind, report = kind or detect(source), Report()
     try:
-        layout, report = Layout(source, kind, tags_of({"tags": tags}, "hugo")), Report()
+        blog = Blog(source, kind)
     except (ValueError, yaml.YAMLError, SyntaxError) as error:
         raise ImportRefused([f"{source}: its {kind} settings: {one_line(error)}"]) from None
-    posts = [p for p in (read_post(layout, f, report) for f in layout.post_files()) if p]
-    unique_slugs(posts, report)
-    for skipped in sorted([*layout.content.rglob("*.mdx"), *layout.content.rglob("*.rst")]):
+    default_tags = tags_of({"tags": tags}, "hugo")
+    posts = [p for p in (read_post(blog, f, report, default_tags) for f in blog.post_files()) if p]
+    problems = unique_slugs(posts, report)
+    for skipped in sorted([*blog.content.rglob("*.mdx"), *blog.content.rglob("*.rst")]):
         report.notes.append(f"{skipped.relative_to(source)}:1: not imported: Markdown only")
-    redirects_file = content / "redirects.txt"
-    known = redirected_paths(redirects_file)
-    rewriter = Rewriter(layout, posts, report, frozenset(known))
-    for post in posts:  # a hero image (cover, image, …) becomes the post's Image:
-        for key in (k for k in IMAGE_KEYS if post.meta.get(k)):
-            where = f"{post.where}:{post.lines.get(key, 1)}: {key}"
-            found = rewriter.target(str(post.meta[key]), post)
-            if not found:
-                fix = "not found" if found is False else "download it into content/images/"
-                report.notes.append(f"{where}: {fix}; then add Image: {{static}}/images/…")
-            elif Path(found).suffix.lower() not in SOCIAL_IMAGES or "Image" in post.fields:
-                report.notes.append(f"{where}: copied to {found[8:]}; not used as Image:")
-            else:
-                post.fields["Image"] = found
-    writes, problems, origins, slugs = {}, [], {}, {}
+    known = redirected_paths(content / "redirects.txt")
+    rewriter = Rewriter(blog, posts, report, frozenset(known))
     for post in posts:
-        if post.slug in slugs:
-            fix = "set another slug: in one of them"
-            problems.append(
-                f"{post.where}:1: Slug: {post.slug!r} is also {slugs[post.slug]}'s; {fix}"
-            )
-        slugs[post.slug] = post.where
-        target = content / "posts" / f"{post.slug}.md"
-        header = "".join(f"{key}: {value}\n" for key, value in post.fields.items() if value)
-        writes[target] = f"{header}\n{rewriter.body(post).lstrip(chr(10))}"
-        origins[target] = f"{post.where}:{post.lines.get('slug', 1)}: Slug"
-        report.posts.append(post)
-        problems += [  # whatever a field's value came from, it stays on its header line
-            f"{post.where}:{post.lines.get(key.lower(), 1)}: {key}: {value!r} holds a line break "
-            "or control character; fix it in the source"
-            for key, value in post.fields.items()
-            if breaks_line(str(value))
-        ]
+        hero_image(post, rewriter, report.notes)
+    writes = {content / "posts" / f"{post.slug}.md": rewriter.text(post) for post in posts}
+    origins = {
+        content / "posts" / f"{p.slug}.md": f"{p.where}:{p.lines.get('slug', 1)}: Slug"
+        for p in posts
+    }
     for origin, target in rewriter.copies.items():
         writes[content / target] = origin
         origins[content / target] = origin.relative_to(source).as_posix()
-        report.copied.append(target)
+    report.posts, report.copied = posts, list(rewriter.copies.values())
     problems += case_collisions(origins, content)
-    report.redirects = redirect_lines(posts, known, report)
+    problems += [  # whatever a field's value came from, it stays on its header line
+        f"{post.where}:{post.lines.get(key.lower(), 1)}: {key}: {value!r} holds a line break "
+        "or control character; fix it in the source"
+        for post in posts
+        for key, value in post.fields.items()
+        if breaks_line(str(value))
+    ]
+    report.redirects = redirect_lines(posts, known, report.notes)
     problems += [
         f"{target}: already exists; not overwritten (move it away first)"
         for target, what in writes.items()
