@@ -105,6 +105,7 @@ _LIQUID = [
 ]
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 FIX = "fix it and import again"
+ONE_PER_LINE = "write one key: value line per field"
 CSP = "an image from another site, which the production CSP blocks; download it into"
 CSP += " content/images/ and link it with {static}/images/…"
 
@@ -201,13 +202,10 @@ def split_front_matter(text):
         fix = f"add a closing {fence} line after its last key"
         raise FrontMatterError(1, f"opened with {fence} on line 1 and never closed; {fix}")
     header, body = lines[fenced:end], lines[end + fenced :]
+    keys = [(n, k) for n, k in enumerate(map(_KEY.match, header), start=1 + fenced) if k]
     load = front_matter.load_toml if fence == "+++" else front_matter.load
     try:
-        meta = (
-            load("".join(header))
-            if fenced
-            else {m[1]: m[2].strip() for m in map(_KEY.match, header)}
-        )
+        meta = load("".join(header)) if fenced else {k[1]: k[2].strip() for _, k in keys}
     except (front_matter.TooBig, yaml.YAMLError) as error:
         reason = one_line(getattr(error, "problem", None) or error)
         fix = "" if isinstance(error, front_matter.TooBig) else f"; {FIX}"
@@ -216,14 +214,9 @@ def split_front_matter(text):
         at, reason = _TOML_AT.search(str(error)), _TOML_AT.sub(r" (column \2)", one_line(error))
         raise FrontMatterError(int(at[1]) + 1 if at else 2, f"{reason}; {FIX}") from None
     if not isinstance(meta or {}, dict):
-        raise FrontMatterError(
-            2, "not a mapping of keys to values; write one key: value line per field"
-        )
-    keys = {}
-    for number, key in enumerate(map(_KEY.match, header), start=1 + fenced):
-        if key:
-            keys.setdefault(key[1].lower(), number)
+        raise FrontMatterError(2, f"not a mapping of keys to values; {ONE_PER_LINE}")
     meta = {str(key).lower(): value for key, value in (meta or {}).items()}
+    keys = {key[1].lower(): number for number, key in reversed(keys)}  # the first of each
     return meta, "".join(body), len(lines) - len(body) + 1, keys
 
 
@@ -306,33 +299,22 @@ class Blog:
     """Where one generator's blog keeps its posts and static files, and its settings."""
 
     def __init__(self, source, kind):
-        self.source, self.kind, self.generator = source, kind, GENERATORS[kind]
-        suffixes = (".toml", ".yml", ".yaml", ".py")
-        settings = [source / m for m in self.generator.markers if m.endswith(suffixes)]
-        self.config = next((read_config(path) for path in settings if path.is_file()), {})
-        folders = [self.config["PATH"]] if "PATH" in self.config else self.generator.content
-        self.content = next(
-            (source / f for f in folders if (source / f).is_dir()), source / folders[-1]
-        )
-        self.static = [
-            (self.content if f is None else source / f).resolve() for f in self.generator.static
-        ]
+        self.source, self.kind = source, kind
+        g = self.generator = GENERATORS[kind]
+        settings = [source / m for m in g.markers if m.endswith((".toml", ".yml", ".yaml", ".py"))]
+        config = self.config = next((read_config(path) for path in settings if path.is_file()), {})
+        folders = [source / f for f in ([config["PATH"]] if "PATH" in config else g.content)]
+        self.content = next((folder for folder in folders if folder.is_dir()), folders[-1])
+        self.static = [(self.content if f is None else source / f).resolve() for f in g.static]
 
     def post_files(self):
-        sections, skip = (
-            self.generator.sections,
-            {*SKIPPED, *self.config.get("PAGE_PATHS", ["pages"])},
-        )
+        sections = self.generator.sections
+        skip = {*SKIPPED, *self.config.get("PAGE_PATHS", ["pages"])}
         for path in sorted(self.content.rglob("*.md")):
             parts = path.relative_to(self.content).parts
-            in_section = sections is None or (
-                len(parts) > 1 and (not sections or parts[0] in sections)
-            )
-            if (
-                in_section
-                and path.name != "_index.md"
-                and not skip & set(path.relative_to(self.source).parts)
-            ):
+            if sections is not None and (len(parts) < 2 or (sections and parts[0] not in sections)):
+                continue
+            if path.name != "_index.md" and not skip & set(path.relative_to(self.source).parts):
                 yield path
 
     def slug(self, post):
@@ -350,26 +332,21 @@ class Blog:
         for key in (k for k in ("permalink", "url") if meta.get(k) and "{" not in str(meta[k])):
             return key, str(meta[key]), "/" + str(meta[key]).lstrip("/")  # as the source wrote it
         pattern = self.config.get(self.generator.setting)
-        pattern = str(
-            (pattern.get(parts[0]) if isinstance(pattern, dict) else pattern)
-            or self.generator.permalink
-        )
-        if "{" in pattern:  # Pelican's ARTICLE_URL
-            values = {
-                "slug": post.slug,
-                "date": when,
-                "lang": "en",
-                "author": meta.get("author", ""),
-            }
-            try:
-                url = "/" + pattern.format(**values, category=str(meta.get("category", "misc")))
-            except (KeyError, ValueError, IndexError, AttributeError):  # keys it cannot fill in
-                url = f"/{post.slug}.html"
-        else:
+        if isinstance(pattern, dict):  # Hugo's [permalinks], per section
+            pattern = pattern.get(parts[0])
+        pattern = JEKYLL_STYLES.get(p := str(pattern or self.generator.permalink), p)
+        if "{" not in pattern:  # Hugo's and Jekyll's :tokens
             categories = as_list(meta.get("categories") or meta.get("category"), " ")
             folder = "/".join(parts[: -1 - (post.src.stem == "index")])
-            pattern = JEKYLL_STYLES.get(pattern, pattern)
             url = expand_permalink(pattern, when, post.slug, parts[0], categories, folder=folder)
+        else:  # Pelican's ARTICLE_URL; keys it cannot fill in give /<slug>.html
+            fields = {"slug": post.slug, "date": when, "author": meta.get("author", "")}
+            try:
+                url = "/" + pattern.format(
+                    **fields, category=str(meta.get("category", "misc")), lang="en"
+                )
+            except (KeyError, ValueError, IndexError, AttributeError):
+                url = f"/{post.slug}.html"
         return "old URL", url, url
 
 
@@ -388,10 +365,8 @@ def read_post(blog, path, report, default_tags):
         return notes.append(f"{where}:{error.line}: front matter: {error}")
     meta, post.slug = post.meta, blog.slug(post)
     if not post.slug or re.search(r"[/\\\s]", post.slug) or breaks_line(post.slug):
-        fix = f"set slug: {site_slug(post.slug) or 'words-joined-by-hyphens'}"  # a file name
-        return notes.append(
-            f"{where}:{post.lines.get('slug', 1)}: Slug: {post.slug!r} cannot name a file; {fix}"
-        )
+        fix = f"cannot name a file; set slug: {site_slug(post.slug) or 'words-joined-by-hyphens'}"
+        return notes.append(f"{where}:{post.lines.get('slug', 1)}: Slug: {post.slug!r} {fix}")
     named = re.match(r"(\d{4}-\d{2}-\d{2})-", path.name)
     when = as_datetime(meta.get("date") or meta.get("pubdate") or (named and named.group(1)))
     if when is None:
@@ -413,12 +388,8 @@ def read_post(blog, path, report, default_tags):
 def fields_of(post, when, tags, notes):
     """This site's header fields of a post; the keys that gave none are reported."""
     meta, slug = post.meta, post.slug
-    out = {
-        "Title": one_line(meta.get("title") or slug),
-        "Date": f"{when:%Y-%m-%d %H:%M}",
-        "Tags": tags,
-        "Slug": slug,
-    }
+    out = {"Title": one_line(meta.get("title") or slug), "Date": f"{when:%Y-%m-%d %H:%M}"}
+    out |= {"Tags": tags, "Slug": slug}
     for key, value in meta.items():
         if FIELDS.get(key) and isinstance(value, str | date) and str(value).strip():
             out.setdefault(FIELDS[key], one_line(value))
@@ -513,11 +484,8 @@ class Rewriter:
             if linked := linked or self.by_file.get(candidate):
                 return f"{{filename}}/posts/{linked.slug}.md{fragment}"
             # Only files of the blog itself, never a page's source or a path out of SOURCE.
-            if (
-                candidate.is_file()
-                and candidate.suffix != ".md"
-                and candidate.is_relative_to(self.blog.source)
-            ):
+            inside = candidate.is_relative_to(self.blog.source)
+            if candidate.is_file() and candidate.suffix != ".md" and inside:
                 return self.static_link(candidate, post, fragment)
         # A path the site already redirects is kept (the build links where the
         # redirect leads), root-relative since the post moves to /posts/<slug>/.
@@ -570,10 +538,8 @@ class Rewriter:
                 external(dict(attrs).get("src") or "")
             new = [(k, (v and k in ("src", "href") and resolve(v)) or v) for k, v in attrs]
             if new != attrs:
-                rebuilt = "".join(
-                    f" {k}" if v is None else f' {k}="{html.escape(v)}"' for k, v in new
-                )
-                out += [text[done:at], f"<{tag}{rebuilt}{'/' * raw.endswith('/>')}>"]
+                shown = [f" {k}" if v is None else f' {k}="{html.escape(v)}"' for k, v in new]
+                out += [text[done:at], f"<{tag}{''.join(shown)}{'/' * raw.endswith('/>')}>"]
                 done = at + len(raw)
         text = _INLINE.sub(inline, "".join(out) + text[done:])
         for left in _TEMPLATE.findall(text):
@@ -684,11 +650,10 @@ def plan_import(source, content, kind=None, tags=""):
     rewriter = Rewriter(blog, posts, report, frozenset(known))
     for post in posts:
         hero_image(post, rewriter, report.notes)
-    writes = {content / "posts" / f"{post.slug}.md": rewriter.text(post) for post in posts}
-    origins = {
-        content / "posts" / f"{p.slug}.md": f"{p.where}:{p.lines.get('slug', 1)}: Slug"
-        for p in posts
-    }
+    writes, origins = {}, {}
+    for post, target in ((p, content / "posts" / f"{p.slug}.md") for p in posts):
+        writes[target] = rewriter.text(post)
+        origins[target] = f"{post.where}:{post.lines.get('slug', 1)}: Slug"
     for origin, target in rewriter.copies.items():
         writes[content / target] = origin
         origins[content / target] = origin.relative_to(source).as_posix()
