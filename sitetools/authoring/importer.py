@@ -11,17 +11,16 @@ report line); a pelicanconf.py is never run."""
 import ast
 import filecmp
 import html
-import os
 import posixpath
 import re
 import shutil
 import tomllib
 import unicodedata
+from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 import yaml
@@ -31,18 +30,18 @@ from pelican.utils import get_date
 from plugins.content_guard.schema import slug_for
 from sitetools.content import front_matter
 
-
-class Generator(NamedTuple):
-    markers: tuple  # files at SOURCE's top that name it; the first settings file among them is read
-    content: tuple  # its posts' folder: the first of these that is one (PATH in its settings wins)
-    static: tuple  # its static files' folders: "" is SOURCE itself, None the posts' folder
-    permalink: str  # a post's old URL: Jekyll's style or :tokens, or Pelican's {fields}
-    setting: str | None = None  # the setting that replaces `permalink` (a table: per section)
-    sections: tuple | None = None  # posts sit in these subfolders (() any one); None: anywhere
-    separator: str = ","  # between the tags of a text list
-    collections: tuple = ()  # tags that name a collection, not a subject
-    dated: bool = False  # file names start YYYY-MM-DD-, not part of the slug
-    titled: bool = False  # the slug comes from the title, not the file name
+# One source blog format:
+# - markers: files at SOURCE's top that name it; the first settings file among them is read;
+# - content: its posts' folder, the first of these that is one (PATH in its settings wins);
+# - static: its static files' folders ("" is SOURCE itself, None the posts' folder);
+# - permalink: a post's old URL (Jekyll's style or :tokens, or Pelican's {fields}), unless
+#   `setting` names the setting that replaces it (a table: one per section);
+# - sections: posts sit in these subfolders of content (() in any one; None: anywhere);
+# - separator: between the tags of a text list; collections: tags that name no subject;
+# - dated: file names start YYYY-MM-DD-, not part of the slug;
+# - titled: the slug comes from the title, not the file name.
+FIELD_NAMES = "markers content static permalink setting sections separator collections dated titled"
+Generator = namedtuple("Generator", FIELD_NAMES, defaults=(None, None, ",", (), False, False))
 
 
 # In the order their marker files are looked for.
@@ -602,22 +601,26 @@ def redirect_lines(posts, known, notes):
     return found
 
 
-def case_collisions(origins, content):
-    """Report lines for each planned file (`origins`: {target: "source file:line:
-    field"}) whose name differs only in case from another planned one, or from a
-    file already in its folder: one file on a case-insensitive disk (macOS,
-    Windows), so one would overwrite the other there."""
+def clashes(writes, origins, content):
+    """Problems of the planned files (`origins`: {target: "source file:line:
+    field"}): a different file already at one's place, or two names (planned or
+    already in the folder) that differ only in case: one file on a
+    case-insensitive disk (macOS, Windows), so one would overwrite the other."""
     fix = "one file on a case-insensitive disk (macOS, Windows); give one of them another name"
     seen, problems = {}, []
-    for folder in sorted({target.parent for target in origins}):
-        for name in sorted(os.listdir(folder)) if folder.is_dir() else []:
-            shown = (folder / name).relative_to(content).as_posix()
+    for folder in sorted({target.parent for target in writes}):
+        for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+            shown = path.relative_to(content).as_posix()
             seen[shown.casefold()] = (shown, f"{content.name}/{shown}, already there")
-    for target, origin in origins.items():
+    for target, what in writes.items():
         shown = target.relative_to(content).as_posix()
-        first, whence = seen.setdefault(shown.casefold(), (shown, origin.split(": ", 1)[0]))
+        first, whence = seen.setdefault(shown.casefold(), (shown, origins[target].split(": ")[0]))
         if first != shown:
-            problems.append(f"{origin}: {shown} and {first} ({whence}) differ only in case; {fix}")
+            problems.append(
+                f"{origins[target]}: {shown} and {first} ({whence}) differ only in case; {fix}"
+            )
+        elif target.exists() and not (isinstance(what, Path) and filecmp.cmp(target, what, False)):
+            problems.append(f"{target}: already exists; not overwritten (move it away first)")
     return problems
 
 
@@ -658,7 +661,7 @@ def plan_import(source, content, kind=None, tags=""):
         writes[content / target] = origin
         origins[content / target] = origin.relative_to(source).as_posix()
     report.posts, report.copied = posts, list(rewriter.copies.values())
-    problems += case_collisions(origins, content)
+    problems += clashes(writes, origins, content)
     problems += [  # whatever a field's value came from, it stays on its header line
         f"{post.where}:{post.lines.get(key.lower(), 1)}: {key}: {value!r} holds a line break "
         "or control character; fix it in the source"
@@ -667,11 +670,6 @@ def plan_import(source, content, kind=None, tags=""):
         if breaks_line(str(value))
     ]
     report.redirects = redirect_lines(posts, known, report.notes)
-    problems += [
-        f"{target}: already exists; not overwritten (move it away first)"
-        for target, what in writes.items()
-        if target.exists() and not (isinstance(what, Path) and filecmp.cmp(target, what, False))
-    ]
     if problems:
         raise ImportRefused(problems)
     return writes, report, kind
