@@ -339,11 +339,9 @@ class Blog:
             folder = "/".join(parts[: -1 - (post.src.stem == "index")])
             url = expand_permalink(pattern, when, post.slug, parts[0], categories, folder=folder)
         else:  # Pelican's ARTICLE_URL; keys it cannot fill in give /<slug>.html
-            fields = {"slug": post.slug, "date": when, "author": meta.get("author", "")}
+            fields = dict(slug=post.slug, date=when, author=meta.get("author", ""), lang="en")
             try:
-                url = "/" + pattern.format(
-                    **fields, category=str(meta.get("category", "misc")), lang="en"
-                )
+                url = "/" + pattern.format(**fields, category=str(meta.get("category", "misc")))
             except (KeyError, ValueError, IndexError, AttributeError):
                 url = f"/{post.slug}.html"
         return "old URL", url, url
@@ -373,13 +371,10 @@ def read_post(blog, path, report, default_tags):
         notes.append(f"{where}:1: Date: none given; used the file's date {when:%Y-%m-%d}")
     key, written, post.old_url = blog.old_url(post, when)
     post.olds = [(key, written), *((k, v) for k in REDIRECT_KEYS for v in as_list(meta.get(k)))]
-    tags = tags_of(meta, blog.kind)
-    if not tags and default_tags:
-        tags = default_tags
-        notes.append(f"{where}:1: Tags: none; given --tags {tags}")
-    elif not tags:
-        fix = "(or import again with --tags for every post that has none)"
-        notes.append(f"{where}:1: Tags: none; add a Tags: line to the imported post {fix}")
+    if not (tags := tags_of(meta, blog.kind)):
+        tags, fix = default_tags, "add a Tags: line to the imported post (or import again with"
+        fix = f"given --tags {tags}" if tags else f"{fix} --tags for every post that has none)"
+        notes.append(f"{where}:1: Tags: none; {fix}")
     post.fields = fields_of(post, when, tags, notes)
     return post
 
