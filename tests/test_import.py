@@ -213,6 +213,17 @@ def test_pelican_slugs_categories_and_custom_keys(tmp_path):
     )
 
 
+def test_a_pelican_slug_from_the_title_follows_the_old_blogs_slug_settings(tmp_path):
+    blog = shutil.copytree(BLOGS / "pelican", tmp_path / "blog")
+    settings = blog / "pelicanconf.py"
+    underscores = 'SLUG_REGEX_SUBSTITUTIONS = [(r"[^\\w\\s-]", ""), (r"[-\\s]+", "_")]\n'
+    settings.write_text(settings.read_text() + underscores)
+    writes, report, _ = plan_import(blog, tmp_path / "content")
+    post = writes[(tmp_path / "content").resolve() / "posts" / "a_plain_post.md"]
+    assert "Slug: a_plain_post\n" in post, "the slug the old Pelican gave it"
+    assert "/2019/a_plain_post.html /posts/a_plain_post/" in report.redirects
+
+
 def test_jekylls_permalink_setting_gives_the_old_urls(tmp_path):
     blog = shutil.copytree(BLOGS / "jekyll", tmp_path / "blog")
     (blog / "_config.yml").write_text("permalink: pretty\n")
