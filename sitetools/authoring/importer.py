@@ -164,15 +164,13 @@ class Report:
     redirected: int = 0  # links to an old URL redirects.txt already redirects
 
     def lines(self, source_format, content):
-        redirected = (
-            f"Links to an old URL that {content}/redirects.txt redirects: {self.redirected}"
-        )
+        old = f"Links to an old URL that {content}/redirects.txt redirects: {self.redirected}"
         return [
             f"Imported {len(self.posts)} posts ({source_format}) into {content}/posts/",
             f"Links rewritten: {self.links}",
             f"Files copied: {len(self.copied)}",
             f"Redirects added: {len(self.redirects)}",
-            *[f"{redirected} (the build links the new URL)"] * bool(self.redirected),
+            *[f"{old} (the build links the new URL)"] * bool(self.redirected),
             *[f"Not converted ({len(self.notes)}):"] * bool(self.notes),
             *(f"  {note}" for note in self.notes),
         ]
@@ -639,7 +637,7 @@ def plan_import(source, content, kind=None, tags=""):
         blog = Blog(source, kind)
     except (ValueError, yaml.YAMLError, SyntaxError) as error:
         raise ImportRefused([f"{source}: its {kind} settings: {one_line(error)}"]) from None
-    default_tags = tags_of({"tags": tags}, "hugo")
+    default_tags = tags_of({"tags": tags}, "hugo")  # comma-separated, as Hugo's
     posts = [p for p in (read_post(blog, f, report, default_tags) for f in blog.post_files()) if p]
     problems = unique_slugs(posts, report)
     for skipped in sorted([*blog.content.rglob("*.mdx"), *blog.content.rglob("*.rst")]):
