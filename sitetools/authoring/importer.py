@@ -407,11 +407,7 @@ def fields_of(post, when, tags, notes):
 def old_path_problem(value):
     """Why `value`, an old URL a post's front matter gives, cannot be the old
     path of a redirects.txt line, or None: it must be one path of this site."""
-    try:
-        parts = urlsplit(value)
-    except ValueError:  # a broken address, such as http://[x
-        return "is not a path of this site; write one, like /old/"
-    if parts.scheme or parts.netloc or value.startswith("//") or "://" in value:
+    if _SCHEME.match(value.lower()) or value.startswith("//") or "://" in value:
         return "another site's address; only a path of this site (/old/path/) redirects"
     if any(char.isspace() or not char.isprintable() for char in value):
         return "holds a space, tab, line break or control character; write one path, like /old/"
