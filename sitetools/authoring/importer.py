@@ -455,19 +455,14 @@ class Rewriter:
         when it is not found."""
         if url.startswith(("#", "//", "{static}/", "{filename}/posts/")) or _SCHEME.match(url):
             return None
-        pelican = _PELICAN_LINK.match(url)
-        parts = urlsplit(pelican.group(2) if pelican else url)
+        parts = urlsplit(_PELICAN_LINK.sub(r"\2", url))  # {static}, {filename}: a path too
         path, fragment = unquote(parts.path), f"#{parts.fragment}" * bool(parts.fragment)
         if not path:
             return None
-        if pelican:
-            base = self.blog.content if path.startswith("/") else post.src.parent
-            candidates, linked = [base / path.lstrip("/")], None
-        else:
-            old = posixpath.normpath(posixpath.join(posixpath.dirname(post.old_url), path))
-            linked = self.by_url.get(_url_key(old))
-            candidates = [] if path.startswith("/") else [post.src.parent / path]
-            candidates += [r / old.lstrip("/") for r in [*self.blog.static, self.blog.content]]
+        old = posixpath.normpath(posixpath.join(posixpath.dirname(post.old_url), path))
+        linked = self.by_url.get(_url_key(old))
+        candidates = [] if path.startswith("/") else [post.src.parent / path]
+        candidates += [r / old.lstrip("/") for r in [*self.blog.static, self.blog.content]]
         for candidate in map(Path.resolve, candidates):
             if linked := linked or self.by_file.get(candidate):
                 return f"{{filename}}/posts/{linked.slug}.md{fragment}"
@@ -477,7 +472,7 @@ class Rewriter:
                 return self.static_link(candidate, post, fragment)
         # A path the site already redirects is kept (the build links where the
         # redirect leads), root-relative since the post moves to /posts/<slug>/.
-        if pelican or (old.rstrip("/") or "/") not in self.redirected:
+        if (old.rstrip("/") or "/") not in self.redirected:
             return False
         self.report.redirected += 1
         kept = old + "/" * (path.endswith("/") and old != "/") + fragment
