@@ -199,10 +199,10 @@ def split_front_matter(text):
         fix = f"add a closing {fence} line after its last key"
         raise FrontMatterError(1, f"opened with {fence} on line 1 and never closed; {fix}")
     header, body = lines[fenced:end], lines[end + fenced :]
-    keys = [(n, k) for n, k in enumerate(map(_KEY.match, header), start=1 + fenced) if k]
+    found = [(n, k) for n, k in enumerate(map(_KEY.match, header), start=1 + fenced) if k]
     load = front_matter.load_toml if fence == "+++" else front_matter.load
     try:
-        meta = load("".join(header)) if fenced else {k[1]: k[2].strip() for _, k in keys}
+        meta = load("".join(header)) if fenced else {k[1]: k[2].strip() for _, k in found}
     except (front_matter.TooBig, yaml.YAMLError) as error:
         reason = one_line(getattr(error, "problem", None) or error)
         fix = "" if isinstance(error, front_matter.TooBig) else f"; {FIX}"
@@ -213,7 +213,7 @@ def split_front_matter(text):
     if not isinstance(meta or {}, dict):
         raise FrontMatterError(2, f"not a mapping of keys to values; {ONE_PER_LINE}")
     meta = {str(key).lower(): value for key, value in (meta or {}).items()}
-    keys = {key[1].lower(): number for number, key in reversed(keys)}  # the first of each
+    keys = {key[1].lower(): number for number, key in reversed(found)}  # the first of each
     return meta, "".join(body), len(lines) - len(body) + 1, keys
 
 
@@ -346,7 +346,8 @@ class Blog:
 
 
 def read_post(blog, path, report, default_tags):
-    """A source file as a Post with this site's fields, or None (reported)."""
+    """A source file as a Post with this site's fields, or None when it cannot
+    be imported (`return notes.append(why)`: reported, and None)."""
     where, notes = path.relative_to(blog.source), report.notes
     if not path.resolve().is_relative_to(blog.source):
         why = f"a link to {path.resolve()}, outside the blog; not imported"
