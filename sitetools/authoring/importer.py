@@ -96,12 +96,12 @@ _PELICAN_LINK = re.compile(r"^[{|](static|attach|filename)[|}](.*)")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:")
 _REMOTE = re.compile(r"<?(https?:)?//")
 _TOML_AT = re.compile(r" \(at line (\d+), column (\d+)\)")
-# Jekyll's and Hugo's links to a post become paths to its file, resolved as links.
-_LIQUID = [
-    (re.compile(r"\{\{\s*site\.(?:base)?url\s*\}\}"), ""),
-    (re.compile(r"\{%\s*post_url\s+(\S+?)\s*%\}"), r"/_posts/\1.md"),
-    (re.compile(r"\{\{<\s*(?:rel)?ref\s+\"?([^\"\s>]+)\"?\s*>\}\}"), r"\1"),
-]
+# Jekyll's {{ site.baseurl }} goes; its {% post_url %} and Hugo's {{< ref >}} to a post
+# become paths to its file, resolved as links.
+_LIQUID = re.compile(
+    r"\{\{\s*site\.(?:base)?url\s*\}\}|\{%\s*post_url\s+(?P<post>\S+?)\s*%\}"
+    r"|\{\{<\s*(?:rel)?ref\s+\"?(?P<ref>[^\"\s>]+)\"?\s*>\}\}"
+)
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 FIX = "fix it and import again"
 ONE_PER_LINE = "write one key: value line per field"
@@ -417,6 +417,11 @@ def old_path_problem(value):
     return None
 
 
+def _liquid(match):
+    """What a _LIQUID match becomes: a post's file, or nothing for the base URL."""
+    return f"/_posts/{match['post']}.md" if match["post"] else match["ref"] or ""
+
+
 def _url_key(path):
     return path.rstrip("/").removesuffix(".html")
 
@@ -513,8 +518,7 @@ class Rewriter:
                 return "&lt;" if match["lt"] else match[0]
             return match[0][: -len(url)] + (resolve(url.strip("<>")) or url)
 
-        for pattern, replacement in _LIQUID:
-            text = pattern.sub(replacement, text)
+        text = _LIQUID.sub(_liquid, text)
         # Raw HTML's src= and href=, found by a parser (code spans blanked), rewritten in place.
         out, done = [], 0
         for at, raw, tag, attrs in StartTags(_CODE_SPAN.sub(lambda m: " " * len(m[0]), text)).found:
