@@ -568,24 +568,25 @@ def hero_image(post, rewriter, notes):
 
 def redirect_lines(posts, known, notes):
     """ "OLD NEW" for each post's old URLs, except a path that is already its
-    new one or already redirected (`known`: no trailing slash), and a value that
+    new one or already redirected (`known`: unquoted, no trailing slash), and a value that
     is not one path of this site: each is reported, with its line."""
     found = []
     for post in posts:
         new, seen = f"/posts/{post.slug}/", set()
         for key, value in post.olds:
             where, old = f"{post.where}:{post.lines.get(key, 1)}", "/" + value.lstrip("/")
+            path = unquote(old).rstrip("/") or "/"  # as redirect_map spells it
             if why := old_path_problem(value):
                 notes.append(f"{where}: {key}: {value!r}: {why}; not added")
             elif old in seen or old.rstrip("/") == new.rstrip("/"):
                 continue
-            elif (old.rstrip("/") or "/") in known:
+            elif path in known:
                 notes.append(f"{where}: {old}: already redirected; not added")
             elif post.fields.get("Status") == "draft":  # no page in production to redirect to
                 notes.append(f"{where}: {old}: no redirect to a draft; add it later")
             else:
                 found.append(f"{old} {new}")
-                known.add(old.rstrip("/") or "/")
+                known.add(path)
             seen.add(old)
     return found
 
