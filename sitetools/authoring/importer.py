@@ -9,6 +9,7 @@ sitetools.content.front_matter within the build's bounds (an alias bomb is one
 report line); a pelicanconf.py is never run."""
 
 import ast
+import contextlib
 import filecmp
 import html
 import posixpath
@@ -285,10 +286,8 @@ def read_config(path):
     found = {}
     for node in ast.parse(text).body:
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-            try:
+            with contextlib.suppress(ValueError):  # not a constant
                 found[node.targets[0].id] = ast.literal_eval(node.value)
-            except ValueError:
-                continue
     return found
 
 
@@ -676,8 +675,7 @@ def import_blog(source, content, kind=None, tags=""):
         elif not target.exists():
             shutil.copyfile(what, target)
     if report.redirects:
-        redirects = Path(content) / "redirects.txt"
-        existing = redirects.read_text("utf-8") if redirects.is_file() else ""
-        lines = "".join(f"{line}\n" for line in report.redirects)
-        redirects.write_text(existing.rstrip("\n") + "\n" * bool(existing) + lines, "utf-8")
+        redirects = Path(content) / "redirects.txt"  # added after its last line
+        lines = [redirects.read_text("utf-8").rstrip("\n")] if redirects.is_file() else []
+        redirects.write_text("\n".join([*filter(None, lines), *report.redirects, ""]), "utf-8")
     return report, kind
