@@ -213,6 +213,17 @@ def test_pelican_slugs_categories_and_custom_keys(tmp_path):
     )
 
 
+def test_a_pelican_slug_from_the_title_follows_the_old_blogs_slug_settings(tmp_path):
+    blog = shutil.copytree(BLOGS / "pelican", tmp_path / "blog")
+    settings = blog / "pelicanconf.py"
+    underscores = 'SLUG_REGEX_SUBSTITUTIONS = [(r"[^\\w\\s-]", ""), (r"[-\\s]+", "_")]\n'
+    settings.write_text(settings.read_text() + underscores)
+    writes, report, _ = plan_import(blog, tmp_path / "content")
+    post = writes[(tmp_path / "content").resolve() / "posts" / "a_plain_post.md"]
+    assert "Slug: a_plain_post\n" in post, "the slug the old Pelican gave it"
+    assert "/2019/a_plain_post.html /posts/a_plain_post/" in report.redirects
+
+
 def test_jekylls_permalink_setting_gives_the_old_urls(tmp_path):
     blog = shutil.copytree(BLOGS / "jekyll", tmp_path / "blog")
     (blog / "_config.yml").write_text("permalink: pretty\n")
@@ -528,3 +539,18 @@ def test_an_image_from_another_site_is_reported_with_the_fix(tmp_path):
         f"_posts/2024-01-01-remote.md:6: https://images.example.com/b.gif: {why} "
         "content/images/ and link it with {static}/images/…",
     ], remote
+
+
+def test_an_old_url_redirects_txt_has_in_another_spelling_is_already_redirected(tmp_path):
+    blog = shutil.copytree(BLOGS / "jekyll", tmp_path / "blog")
+    post = "---\ntitle: Café\ntags: [x]\nredirect_from: [/café/]\n---\nB\n"
+    (blog / "_posts" / "2024-01-01-cafe.md").write_text(post, encoding="utf-8")
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "redirects.txt").write_text("/caf%C3%A9/ /posts/x/\n/hello /posts/y/\n")
+    _, report, _ = plan_import(blog, tmp_path / "c")
+    for where, old in (
+        ("2024-01-01-cafe.md:4", "/café/"),
+        ("2023-05-06-hello-world.md:6", "/hello/"),
+    ):
+        assert f"_posts/{where}: {old}: already redirected; not added" in report.notes, report.notes
+    assert not [line for line in report.redirects if line.startswith(("/caf", "/hello/"))]

@@ -35,54 +35,36 @@ def one_line(name, noun, value):
     value = str(value or "")
     if len(f"{value}.".splitlines()) > 1:
         raise ValueError(f"{name} contains a line break; give {noun} on one line")
-    for char in value:
-        if char != "\t" and unicodedata.category(char) == "Cc":
-            raise ValueError(f"{name} contains the control character U+{ord(char):04X}; remove it")
+    if hidden := next((c for c in value if c != "\t" and unicodedata.category(c) == "Cc"), ""):
+        raise ValueError(f"{name} contains the control character U+{ord(hidden):04X}; remove it")
 
 
 def short_slug(slug, limit=NEW_SLUG_MAX):
     """`slug` cut after its last whole word that fits in `limit` characters."""
     if len(slug) <= limit:
         return slug
-    cut = slug[: limit + 1].rsplit("-", 1)[0] if "-" in slug[: limit + 1] else ""
-    return cut or slug[:limit].rstrip("-")
+    return (slug[: limit + 1].rpartition("-")[0] or slug[:limit]).rstrip("-")
 
 
-def post_text(title, slug, tags, when, summary=None):
-    """The new file's text: a header Pelican and content_guard accept, and an
-    empty body (a draft may have none)."""
-    lines = [
-        f"Title: {' '.join(title.split())}",
-        f"Date: {when:%Y-%m-%d %H:%M}",
-        f"Tags: {', '.join(tags)}",
-        f"Slug: {slug}",
-        *([f"Summary: {' '.join(summary.split())}"] if summary else []),
-        "Status: draft",
-    ]
-    return "\n".join(lines) + "\n\n"
-
-
-def slug_of(path, settings):
-    """The slug Pelican gives the source at `path`, as content_guard reads it
-    (its Slug, else from its title or file name), YAML front matter too."""
+def taken_by(slug, folders, settings):
+    """The Markdown source under `folders` (in subfolders too) that Pelican gives
+    `slug`, as content_guard reads it (its Slug, else from its title or file
+    name; YAML front matter too), or None. Names that IGNORE_FILES matches (editor
+    lock and backup files) and what is not a regular file (a named pipe would
+    block the read) are left out."""
     from plugins.content_guard import content_guard as guard  # noqa: PLC0415
 
-    source = guard.parse(path.read_text(encoding="utf-8", errors="replace"))
-    source_is = settings.get("SLUGIFY_SOURCE", "title")
-    return guard.slug_of(source, path, slug_options(settings), source_is)[0]
-
-
-def sources(folders, ignores=()):
-    """Every Markdown source under `folders`, in subfolders too; names that
-    IGNORE_FILES matches (editor lock and backup files) and anything that is
-    not a regular file (a named pipe would block the read) left out."""
+    ignores, source_is = settings.get("IGNORE_FILES", ()), settings.get("SLUGIFY_SOURCE", "title")
     for folder in folders:
         for path in sorted(Path(folder).rglob("*")):
             parts = path.relative_to(folder).parts
             if any(fnmatch.fnmatch(part, pattern) for part in parts for pattern in ignores):
                 continue
             if path.suffix in EXTENSIONS and path.is_file():
-                yield path
+                source = guard.parse(path.read_text(encoding="utf-8", errors="replace"))
+                if guard.slug_of(source, path, slug_options(settings), source_is)[0] == slug:
+                    return path
+    return None
 
 
 def new_post(title, tags, folder, settings, *, summary=None, now=None, search=None, note=None):
@@ -102,19 +84,18 @@ def new_post(title, tags, folder, settings, *, summary=None, now=None, search=No
         raise ValueError(f"'{title}' gives an empty slug; use a title with letters or digits")
     slug = short_slug(full)
     if slug != full and note:
-        note(
-            f"the title's slug would be {len(full)} characters; using its first words, "
-            f"'{slug}' (change the Slug: line to choose another)"
-        )
+        fix = f"using its first words, '{slug}' (change the Slug: line to choose another)"
+        note(f"the title's slug would be {len(full)} characters; {fix}")
     path = Path(folder) / f"{slug}.md"
     if path.exists() or path.is_symlink():
         raise PostExists(f"{path} already exists; choose another title or edit that post")
-    ignores = settings.get("IGNORE_FILES", ())
-    for taken in sources(search or [folder], ignores):
-        if slug_of(taken, settings) == slug:
-            raise PostExists(f"{taken} already uses the slug '{slug}'; choose another title")
+    if taken := taken_by(slug, search or [folder], settings):
+        raise PostExists(f"{taken} already uses the slug '{slug}'; choose another title")
     when = now or datetime.now(ZoneInfo(settings.get("TIMEZONE") or "UTC"))
+    # A header Pelican and content_guard accept, and an empty body (a draft may have none).
+    fields = {"Title": title, "Date": f"{when:%Y-%m-%d %H:%M}", "Tags": ", ".join(tags)}
+    fields |= {"Slug": slug, "Summary": " ".join(str(summary or "").split()), "Status": "draft"}
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("x", encoding="utf-8") as handle:  # "x": fail rather than overwrite
-        handle.write(post_text(title, slug, tags, when, summary))
+        handle.write("".join(f"{key}: {value}\n" for key, value in fields.items() if value) + "\n")
     return path
