@@ -14,6 +14,8 @@ SITE_TAGLINE = (
     "Technical case studies on production ML/AI infrastructure, data platforms, "
     "observability, and LLM operations."
 )
+# Pelican gives every feed this subtitle (RSS: its required <description>).
+SITESUBTITLE = SITE_TAGLINE
 
 PATH = "content"
 ARTICLE_PATHS = ["posts"]

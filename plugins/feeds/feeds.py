@@ -5,7 +5,8 @@ Service's rules; Pelican writes the feeds, this corrects each before it is writt
 - Atom's <summary> is the one-line summary (post_cards); RSS keeps the body.
 - URLs inside the content are made absolute against the post's own URL.
 - Categories are the post's tags, without Pelican's single "posts" category.
-- A feed without a subtitle gets SITE_TAGLINE; without a language, DEFAULT_LANG.
+- A feed without a language gets DEFAULT_LANG (its subtitle is Pelican's
+  SITESUBTITLE, which pelicanconf.py sets to SITE_TAGLINE).
 - An Atom feed's <id> is its own URL (Pelican gives every feed the site's), and
   its alternate link the page it follows: a tag's page, else the front page.
 - An RSS <guid> that is not a full URL (Pelican's tag: URIs) says
@@ -13,12 +14,13 @@ Service's rules; Pelican writes the feeds, this corrects each before it is writt
 """
 
 import html
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urljoin
 
 from feedgenerator import Rss201rev2Feed
 from justhtml import JustHTML
 from pelican import signals
 
+from plugins.seo.seo import is_absolute
 from sitetools.build.cache import Cache
 
 DEFAULTS = {
@@ -68,79 +70,56 @@ _absolute = Cache("feed-links")
 def entry_fields(article, link, is_rss, item, settings):
     """The corrected fields of one feed entry, from the post and Pelican's item."""
     options = settings_for(settings)
-    fields = {"title": str(article.title)}
     attributes = " ".join(options["url_attributes"])
-
-    def absolute(markup):  # the same body sits in several feeds: worked out once
-        return _absolute.get(settings, _absolute_links, "\0".join([link, attributes, markup]))
-
-    if item.get("content"):
-        fields["content"] = absolute(item["content"])
+    fields = {"title": str(article.title)}
+    # The same body sits in several feeds: its links are made absolute once.
+    # RSS has one field for the body (Pelican puts the full content there);
+    # Atom's summary is the one-line summary.
+    for key in ("content", "description") if is_rss else ("content",):
+        if item.get(key):
+            key_text = "\0".join([link, attributes, item[key]])
+            fields[key] = _absolute.get(settings, _absolute_links, key_text)
     summary = getattr(article, "one_line_summary", None)
-    if is_rss:
-        # RSS has one field for the body; Pelican puts the full content there.
-        if item.get("description"):
-            fields["description"] = absolute(item["description"])
-    elif summary:
+    if summary and not is_rss:
         fields["description"] = html.escape(summary, quote=False)
     if options["tags_only"]:
         fields["categories"] = [tag.name for tag in getattr(article, "tags", None) or ()] or None
     return fields
 
 
-def is_full_url(value):
-    """True for an absolute http(s) URL, the only guid RSS may call a permalink."""
-    parts = urlsplit(str(value or ""))
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
-def _site_root(site_url):
-    return str(site_url or "").rstrip("/") + "/"
-
-
-def feed_pages(settings, tags, site_url):
+def feed_pages(settings, tags, site_root):
     """{feed URL: URL of the page it follows} for every tag feed, with the
     feed URLs worked out as Pelican's writer does (FEED_DOMAIN joined with
     TAG_FEED_*_URL, else TAG_FEED_*)."""
-    domain = _site_root(settings.get("FEED_DOMAIN") or site_url)
-    pages = {}
-    for kind in ("ATOM", "RSS"):
-        pattern = settings.get(f"TAG_FEED_{kind}")
-        if not pattern:
-            continue
-        url_pattern = str(settings.get(f"TAG_FEED_{kind}_URL") or pattern)
-        for tag, _articles in tags or ():
-            feed_url = urljoin(domain, url_pattern.format(slug=tag.slug))
-            pages[unquote(feed_url)] = urljoin(_site_root(site_url), tag.url)
-    return pages
+    domain = str(settings.get("FEED_DOMAIN") or site_root).rstrip("/") + "/"
+    return {
+        unquote(
+            urljoin(domain, str(settings.get(f"{kind}_URL") or pattern).format(slug=tag.slug))
+        ): urljoin(site_root, tag.url)
+        for kind in ("TAG_FEED_ATOM", "TAG_FEED_RSS")
+        if (pattern := settings.get(kind))
+        for tag, _articles in tags or ()
+    }
 
 
 def correct_feed(context, feed):
     """Rewrite each entry of a feed about to be written."""
-    site_url = context.get("SITEURL", "")
+    site_root = str(context.get("SITEURL") or "").rstrip("/") + "/"
     # Pelican links each entry to SITEURL + the post's url.
-    articles = context.get("articles") or ()
-    by_link = {urljoin(_site_root(site_url), article.url): article for article in articles}
+    by_link = {urljoin(site_root, post.url): post for post in context.get("articles") or ()}
     is_rss = isinstance(feed, Rss201rev2Feed)
     for item in feed.items:
         link = str(item.get("link", "")).removesuffix("?ref=feed")
-        article = by_link.get(link)
-        if article is not None:
-            item.update(entry_fields(article, link, is_rss, item, context))
-        if is_rss and not is_full_url(item.get("unique_id")):
+        if link in by_link:
+            item.update(entry_fields(by_link[link], link, is_rss, item, context))
+        if is_rss and not is_absolute(item.get("unique_id")):
+            # Pelican's tag: URIs are no URL: RSS may not call them permalinks.
             item["unique_id_is_permalink"] = False
-    tagline = context.get("SITE_TAGLINE")
-    if tagline:
-        for key in ("description", "subtitle"):
-            if not feed.feed.get(key):
-                feed.feed[key] = tagline
-    if feed.feed.get("feed_url"):
+    if feed_url := feed.feed.get("feed_url"):
         # Its id is its own URL; its alternate link, the page it follows.
-        feed_url = feed.feed["feed_url"]
-        pages = feed_pages(context, context.get("tags"), site_url)
+        pages = feed_pages(context, context.get("tags"), site_root)
         feed.feed.update(id=feed_url, link=pages.get(unquote(feed_url), feed.feed["link"]))
-    if not feed.feed.get("language") and context.get("DEFAULT_LANG"):
-        feed.feed["language"] = str(context["DEFAULT_LANG"])
+    feed.feed["language"] = feed.feed.get("language") or context.get("DEFAULT_LANG")
 
 
 def register():
