@@ -302,11 +302,9 @@ def image_facts(path, limit):
             if width * height <= limit:
                 # A PNG without EXIF before its pixels is read to its end to look for it.
                 orientation = int(image.getexif().get(0x0112, 1) or 1)
-                alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
-                    "transparency" in image.info
-                )
                 turned = orientation in _QUARTER_TURNS
                 size = [height, width] if turned else [width, height]
+                alpha = image.has_transparency_data
                 return {"size": size, "orientation": orientation, "alpha": alpha}
     except Image.DecompressionBombError as error:
         what = f"cannot be read safely ({error})"
