@@ -2,11 +2,12 @@
 
 import pytest
 
-from plugins.output_paths.output_paths import link_problem, parse_page, reserved_owner
+from plugins.output_paths.output_paths import link_problem, reserved_owner
+from sitetools.quality.check import Page
 
 
 def test_one_parse_gives_links_and_ids():
-    page = parse_page('<h2 id="a">A</h2><a href="#a">x</a><img src="{static}/x.png">')
+    page = Page('<h2 id="a">A</h2><a href="#a">x</a><img src="{static}/x.png">')
     assert page.ids == {"a"}
     assert ("a", "href", "#a") in page.links
 

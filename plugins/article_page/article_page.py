@@ -11,6 +11,7 @@ from pelican import signals
 
 from plugins.post_cards.post_cards import text_tree
 from sitetools.build.cache import Cache, code_digest
+from sitetools.build.options import plugin_options
 from sitetools.content.contents import body, contents_of
 
 logger = logging.getLogger(__name__)
@@ -40,15 +41,12 @@ def settings_for(settings, name):
 
 def setting_problems(settings):
     """One message per unusable setting: reading rates, REPO_URL, url_template."""
-    problems = []
-    rates = settings_for(settings, "READING_TIME")
-    for name in ("words_per_minute", "code_words_per_minute"):
-        value = rates[name]
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            problems.append(
-                f"READING_TIME[{name!r}] must be a positive number of words a minute, "
-                f"got {value!r}: fix it in the settings file"
-            )
+    # A rate must be a positive number, a template a string, each key a known one.
+    problems = [
+        problem
+        for name in ("READING_TIME", "EDIT_LINK")
+        for problem in plugin_options(settings, name, DEFAULTS[name])[1]
+    ]
     repo_url = settings.get("REPO_URL")
     parts = urlsplit(str(repo_url))
     if repo_url and (parts.scheme not in ("http", "https") or not parts.netloc):

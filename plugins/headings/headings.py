@@ -83,12 +83,14 @@ class _Headings(HTMLParser):
             heading[2].append(data)
 
 
-def splice(markup, inserts):
-    """`markup` with each (offset, text) of `inserts` put in at its offset."""
+def splice(markup, edits):
+    """`markup` with markup[start:end] replaced by `text` for each (start, end,
+    text) of `edits` (start == end inserts), the rest of it byte for byte;
+    edits at one place go in in their order. redirects rewrites hrefs with it."""
     parts, done = [], 0
-    for offset, text in sorted(inserts, key=lambda insert: insert[0]):
-        parts += [markup[done:offset], text]
-        done = offset
+    for start, end, text in sorted(edits, key=lambda edit: edit[0]):
+        parts += [markup[done:start], text]
+        done = end
     return "".join([*parts, markup[done:]])
 
 
@@ -102,7 +104,8 @@ def prepared(markup, levels=tuple(DEFAULTS["levels"]), min_sections=3):
     for heading in parsed.found:
         if not heading[1]:
             heading[1] = unique(slugify(heading[2], "-") or "section", parsed.ids)
-            inserts.append((heading[3] + 1 + len(heading[0]), f' id="{html.escape(heading[1])}"'))
+            at = heading[3] + 1 + len(heading[0])  # after the tag name
+            inserts.append((at, at, f' id="{html.escape(heading[1])}"'))
     section, subsection = [*levels, None][:2]
     entries = []
     for tag, ident, title, *_ in parsed.found:
@@ -135,8 +138,8 @@ def add_anchors(markup, levels, label, text):
     inserts = []
     for tag, ident, title, start, end in _Headings(markup, levels).found:
         if ident:
-            inserts.append((start, f'<div class="section-heading section-heading--{tag}">'))
-            inserts.append((end, anchor_link(ident, title, label, text) + "</div>"))
+            inserts.append((start, start, f'<div class="section-heading section-heading--{tag}">'))
+            inserts.append((end, end, anchor_link(ident, title, label, text) + "</div>"))
     return splice(markup, inserts)
 
 

@@ -34,13 +34,6 @@ DEFAULTS = {
 }
 
 
-def parse_page(markup):
-    """The page's links and ids (sitetools.quality.check.Page): one parse for
-    every check of a written page. A {filename}/{static} marker Pelican left
-    unresolved is content_guard's to report, before the build."""
-    return Page(markup)
-
-
 def link_problem(tag, url, site_path, fragment, ids):
     """What is wrong with a link that leads nowhere, and the fix."""
     if fragment:
@@ -88,7 +81,7 @@ def where_in_source(content):
 
 # This build's output paths -> what writes them: a content object or a description.
 _claims = {}
-_state = {"output": None, "reserved": {}, "origins": ()}
+_state = {"output": None, "reserved": {}}
 # Written pages: site path -> (Page, source path of the post or page, or None).
 _pages = {}
 
@@ -97,7 +90,6 @@ def start(pelican):
     _claims.clear()
     _pages.clear()
     _state["output"] = os.path.normpath(pelican.settings["OUTPUT_PATH"])
-    _state["origins"] = (pelican.settings.get("SITEURL") or "",)
     options = {**DEFAULTS, **(pelican.settings.get("OUTPUT_PATHS") or {})}
     _state["reserved"] = dict(options["reserved"])
 
@@ -152,11 +144,11 @@ def check_written(path, context):
     relative = os.path.relpath(os.path.normpath(path), _state["output"]).replace(os.sep, "/")
     content = next((context[k] for k in ("article", "page") if context.get(k)), None)
     name = context.get("page_name") or context.get("template_name") or "a"
-    clash = claim(relative, content or f"the '{name}' listing")
-    if clash:
+    if clash := claim(relative, content or f"the '{name}' listing"):
         logger.error(clash)
-    parsed = parse_page(Path(path).read_text(encoding="utf-8", errors="replace"))
-    _pages["/" + relative] = parsed, getattr(content, "source_path", None)
+    # One parse (sitetools.quality.check.Page) for every check of a written page.
+    page = Page(Path(path).read_text(encoding="utf-8", errors="replace"))
+    _pages["/" + relative] = page, getattr(content, "source_path", None)
 
 
 def check_links(pelican):
@@ -169,7 +161,7 @@ def check_links(pelican):
     A build that writes only some pages is not checked."""
     pages = dict(_pages)
     _pages.clear()
-    if cache.is_partial_build() or pelican.settings.get("WRITE_SELECTED"):
+    if cache.is_partial_build():
         return
     parsed = {page: found for page, (found, _source) in pages.items()}
     output = Path(pelican.output_path)
@@ -183,7 +175,7 @@ def check_links(pelican):
 
     reported, theirs = set(), {}
     for page, tag, _attribute, url, site_path, fragment in broken_links(
-        parsed, exists, _state["origins"]
+        parsed, exists, (pelican.settings.get("SITEURL") or "",)
     ):
         target = parsed.get(served(site_path, exists))
         problem = link_problem(tag, url, site_path, fragment, target.ids if target else ())

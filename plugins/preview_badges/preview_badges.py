@@ -10,6 +10,7 @@ from pelican import signals
 from pelican.utils import order_content
 
 from sitetools.content.contents import contents_of
+from sitetools.content.fences import in_use
 
 DEFAULTS = {
     "enabled": True,
@@ -32,9 +33,7 @@ def mark(generator):
     """Badge every post; in the preview, list drafts with the published posts."""
     settings = generator.settings
     options = {**DEFAULTS, **(settings.get("PREVIEW_BADGES") or {})}
-    # Signals outlive a Pelican run: act only for a site that lists this plugin.
-    plugins = [str(name).rsplit(".", 1)[-1] for name in settings.get("PLUGINS", ())]
-    if "preview_badges" not in plugins or not options["enabled"]:
+    if not in_use(settings, "preview_badges") or not options["enabled"]:
         return
     now = datetime.now(UTC)
     for article in contents_of(generator):

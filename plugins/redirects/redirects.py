@@ -19,9 +19,12 @@ from justhtml import JustHTML
 from pelican import signals
 from selectolax.lexbor import LexborHTMLParser
 
+from plugins.headings.headings import splice
 from sitetools.build.builder import BuildError
 from sitetools.content.contents import body, contents_of, set_body
+from sitetools.content.fences import in_use
 from sitetools.content.files import display_path
+from sitetools.quality.check import served
 
 logger = logging.getLogger(__name__)
 
@@ -151,9 +154,9 @@ def site_problems(rules, output):
     itself redirected counts as where its redirects end); old paths that a file
     there would shadow on Netlify."""
 
-    def served(path):
-        target = Path(output) / path.split("#", 1)[0].split("?", 1)[0].lstrip("/")
-        return target.is_file() or (target / "index.html").is_file()
+    def on_site(path):  # a file the static host serves for `path`
+        file = lambda relative: (Path(output) / relative).is_file()  # noqa: E731
+        return served(path.split("#", 1)[0].split("?", 1)[0], file)
 
     seen, problems, mapping = {}, loop_problems(rules), redirect_map(rules)
     for rule in rules:
@@ -165,13 +168,13 @@ def site_problems(rules, output):
             )
         followed, loops = chain(rule.target, mapping)
         end = followed[-1].target if followed else rule.target
-        if not loops and not served(end):
+        if not loops and not on_site(end):
             via = f" (where {rule.target!r} redirects)" if followed else ""
             problems.append(
                 f"{rule.origin}: new path {end!r}{via} is not a page of the built site; "
                 "check the slug"
             )
-        if served(rule.source):
+        if on_site(rule.source):
             problems.append(
                 f"{rule.origin}: old path {rule.source!r} is still a page of the site, "
                 "so Netlify would serve it instead of redirecting; remove the line or the page"
@@ -266,9 +269,9 @@ def attribute_spans(markup, start):
 
 def _attribute_text(value, quote_mark):
     """`value` as the text of an attribute value in `quote_mark` (quoted when bare)."""
-    quote_mark = quote_mark or '"'
-    entity = {'"': "&quot;", "'": "&#39;"}[quote_mark]
-    return value.replace("&", "&amp;").replace(quote_mark, entity)
+    mark = quote_mark or '"'
+    text = value.replace("&", "&amp;").replace(mark, {'"': "&quot;", "'": "&#39;"}[mark])
+    return text if quote_mark else f'"{text}"'
 
 
 def rewrite_links(markup, page, mapping, origins=()):
@@ -290,20 +293,8 @@ def rewrite_links(markup, page, mapping, origins=()):
         if span is None or span[1] is None or html.unescape(markup[span[1] : span[2]]) != href:
             left.append(href)
             continue
-        edits.append((span[1], span[2], span[3], new))
-    for value_start, value_end, quote_mark, new in sorted(edits, reverse=True):
-        text = _attribute_text(new, quote_mark)
-        if not quote_mark:
-            text = f'"{text}"'
-        markup = markup[:value_start] + text + markup[value_end:]
-    return markup, left
-
-
-def in_use(settings):
-    """Signals outlive a build: act only for a site whose PLUGINS lists this one."""
-    return any(
-        str(plugin).rsplit(".", 1)[-1] == "redirects" for plugin in settings.get("PLUGINS") or ()
-    )
+        edits.append((span[1], span[2], _attribute_text(new, span[3])))
+    return splice(markup, edits), left
 
 
 def site_rules(settings):
@@ -323,7 +314,7 @@ def site_rules(settings):
 def follow_old_links(generators):
     """Point every post's and page's links to an old path where its redirects end."""
     settings = next((g.settings for g in generators if hasattr(g, "settings")), None)
-    if settings is None or not in_use(settings):
+    if settings is None or not in_use(settings, "redirects"):
         return
     rules, _problems = site_rules(settings)  # a bad line is reported once the site is written
     mapping, origins = redirect_map(rules), (settings.get("SITEURL") or "",)

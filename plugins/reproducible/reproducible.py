@@ -5,7 +5,7 @@ file changes only with the content. Pelican calls receivers in plugin order, so
 this plugin comes after pelican.plugins.sitemap in PLUGINS."""
 
 import logging
-import os
+from pathlib import Path
 from xml.dom import minidom
 
 from pelican import signals
@@ -67,8 +67,7 @@ def plugin_order_problem(plugins):
 
 def note_newest(generators):
     settings = generators[0].settings
-    problem = plugin_order_problem(settings["PLUGINS"])
-    if problem:
+    if problem := plugin_order_problem(settings["PLUGINS"]):
         raise BuildError([problem])
     contents = [item for gen in generators for name in ("articles", "pages")
                 for item in getattr(gen, name, ())]  # fmt: skip
@@ -79,20 +78,15 @@ def note_newest(generators):
 
 
 def fix_sitemap(pelican):
-    state = dict(_build)
+    """Date sitemap.xml's undated entries. With plugin_order_problem passed, the
+    sitemap plugin has written it; no sitemap.xml (the plugin is not listed, or
+    SITEMAP's format is "txt") has nothing to date."""
+    state, path = dict(_build), Path(pelican.output_path, "sitemap.xml")
     _build.update(newest=None, dated=set())
-    if state.get("newest") is None:
+    xml = pelican.settings.get("SITEMAP", {}).get("format", "xml") == "xml"
+    if state.get("newest") is None or not xml or not path.is_file():
         return
-    if pelican.settings.get("SITEMAP", {}).get("format", "xml") != "xml":
-        return
-    path = os.path.join(pelican.output_path, "sitemap.xml")
-    if not os.path.exists(path):
-        problem = "sitemap.xml: not written yet when reproducible ran; list reproducible"
-        raise BuildError([f"{problem} after {SITEMAP_PLUGIN} in PLUGINS (pelicanconf.py)"])
-    with open(path, "rb") as source:
-        fixed = date_undated(source.read(), state["dated"], state["newest"])
-    with open(path, "wb") as target:
-        target.write(fixed)
+    path.write_bytes(date_undated(path.read_bytes(), state["dated"], state["newest"]))
     logger.debug("reproducible: undated sitemap entries dated %s", state["newest"].isoformat())
 
 

@@ -11,6 +11,7 @@ import logging
 from pelican import signals
 
 from plugins.content_guard.schema import slug_for
+from sitetools.content.fences import in_use
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +44,8 @@ def annotate(generator):
     published series for their pages."""
     options, settings = settings_for(generator.settings), generator.settings
     generator.series_listings = {}
-    if not any(str(p).rsplit(".", 1)[-1] == "series_pages" for p in settings.get("PLUGINS", ())):
-        return  # signals outlive a build: this site does not use the plugin
+    if not in_use(settings, "series_pages"):
+        return
     for post in generator.articles + generator.drafts + generator.hidden_articles:
         if not isinstance(getattr(post, "series", None), dict):
             continue
