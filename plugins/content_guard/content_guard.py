@@ -33,6 +33,7 @@ from sitetools.build.cache import Cache, code_digest
 from sitetools.content import front_matter
 from sitetools.content.contents import body as body_of
 from sitetools.content.contents import unread_sources
+from sitetools.content.fences import in_use  # signals outlive a build: act for this site only
 from sitetools.content.files import display_path
 from sitetools.content.image_files import facts_of
 
@@ -645,13 +646,6 @@ def _report_order(line):
     """Sort report lines by file, then by line number."""
     match = re.match(r"(.*?):(\d+): ", line)
     return (match.group(1), int(match.group(2))) if match else (line, 0)
-
-
-def in_use(settings, name):
-    """Whether the site's PLUGINS names this plugin. Signals outlive a Pelican
-    run, so a handler connected by an earlier build in the same process (tests,
-    the preview) must not act for a site that does not use the plugin."""
-    return any(str(plugin).rsplit(".", 1)[-1] == name for plugin in settings.get("PLUGINS") or ())
 
 
 def validate(pelican):
