@@ -34,13 +34,9 @@ class Scan:
         return path in self.files or path in self.folders
 
 
-def _special(mode):
-    """What a file that is neither a regular file nor a folder is, or None."""
-    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
-        return None
-    kinds = {stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a device"}
-    kinds[stat.S_IFBLK] = "a device"
-    return kinds.get(stat.S_IFMT(mode), "not a regular file")
+# What a file that is neither a regular file nor a folder is.
+_SPECIAL = {stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: "a socket"}
+_SPECIAL |= dict.fromkeys((stat.S_IFCHR, stat.S_IFBLK), "a device")
 
 
 def _inside(path, roots):
@@ -81,31 +77,22 @@ def git_ignored(paths, roots):
     return ignored
 
 
-def _link_target(path):
-    """(resolved target, None) or (None, problem) for a symbolic link."""
-    try:
-        return Path(path).resolve(strict=True), None
-    except FileNotFoundError:
-        return None, (
-            "file",
-            "a symbolic link to a file that does not exist; remove the link or restore the file",
-        )
-    except (RuntimeError, OSError):  # a chain of links that comes back to itself
-        return None, ("file", "a symbolic link that points back to itself; remove it")
-
-
 def _resolve(entry, path, chain):
     """(real path, mode, None) of a folder entry, or (None, None, problem)."""
     try:
-        if entry.is_symlink():
-            real, problem = _link_target(path)
-            if problem:
-                return None, None, problem
-        else:
-            real = Path(chain[-1], entry.name)
+        real = (
+            Path(path).resolve(strict=True) if entry.is_symlink() else Path(chain[-1], entry.name)
+        )
         return real, os.stat(real).st_mode, None
+    except FileNotFoundError:
+        message = (
+            "a symbolic link to a file that does not exist; remove the link or restore the file"
+        )
+    except RuntimeError:  # a chain of links that comes back to itself
+        message = "a symbolic link that points back to itself; remove it"
     except OSError as error:
-        return None, None, ("file", f"cannot be read ({error.strerror}); fix its permissions")
+        message = f"cannot be read ({error.strerror}); fix its permissions"
+    return None, None, ("file", message)
 
 
 def _refusal(entry, real, is_folder, *, chain, inside, through_link):
@@ -182,7 +169,8 @@ def scan_content(top, inside, ignores, named=()):
                 if through_link:
                     reached.append((path, location, real, entry.is_symlink(), True))
                 visit(path, [*chain, real], through_link)
-            elif special := _special(mode):
+            elif not stat.S_ISREG(mode):
+                special = _SPECIAL.get(stat.S_IFMT(mode), "not a regular file")
                 report(location, "file", f"{special}, not a file; remove it from the content")
             else:
                 if through_link:

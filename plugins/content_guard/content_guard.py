@@ -33,6 +33,7 @@ from sitetools.build.cache import Cache, code_digest
 from sitetools.content import front_matter
 from sitetools.content.contents import body as body_of
 from sitetools.content.contents import unread_sources
+from sitetools.content.fences import in_use  # signals outlive a build: act for this site only
 from sitetools.content.files import display_path
 from sitetools.content.image_files import facts_of
 
@@ -283,25 +284,18 @@ def check_header(source, kind, options):
     if source.yaml_line:
         message = "YAML '---' front matter has no closing '---' line; add one after the last key"
         problems.append(Problem(source.yaml_line, "header", message))
-    occurrences, count = [], {}  # [{name: item}]: each key's first occurrence, its second, ...
+    first = {}
     for item in source.fields:
-        seen = count[item.name] = count.get(item.name, -1) + 1
-        if seen:
-            message = (
-                f"given twice (also on line {occurrences[0][item.name].line}); "
-                f"keep one '{item.label}:' line"
-            )
+        if (seen := first.setdefault(item.name, item)) is not item:
+            message = f"given twice (also on line {seen.line}); keep one '{item.label}:' line"
             problems.append(Problem(item.line, item.label, message))
-        if seen == len(occurrences):
-            occurrences.append({})
-        occurrences[seen][item.name] = item
-    allowed, extra = (tuple(options[name]) for name in ("allowed_fields", "extra_fields"))
-    model = schema.header_model(kind, allowed, extra)
+    model = schema.header_model(
+        kind, *(tuple(options[n]) for n in ("allowed_fields", "extra_fields"))
+    )
     keys = schema.keys_of(model)
-    first = occurrences[0] if occurrences else {}
-    # A repeated key's values are checked too, each beside the other keys' first.
-    for items in occurrences or [first]:
-        values = {name: item.value for name, item in {**first, **items}.items()}
+    # A repeated key's value is checked too, beside the other keys' first.
+    for items in [first, *({**first, i.name: i} for i in source.fields if first[i.name] is not i)]:
+        values = {name: item.value for name, item in items.items()}
         for key, message in schema.header_errors(
             model,
             values,
@@ -312,8 +306,8 @@ def check_header(source, kind, options):
             item = items.get(key)
             if item is None and items is first and (source.fields or not source.problems):
                 problems.append(Problem(1, key.capitalize(), message))  # missing
-            elif item is not None:  # a misspelled key as written, a value's by its field
-                where = item.label if key not in keys else key.capitalize()
+            elif item is not None and (items is first or item is not first[key]):
+                where = item.label if key not in keys else key.capitalize()  # a misspelled key
                 problems.append(Problem(item.line, where, message))
     return problems
 
@@ -652,13 +646,6 @@ def _report_order(line):
     """Sort report lines by file, then by line number."""
     match = re.match(r"(.*?):(\d+): ", line)
     return (match.group(1), int(match.group(2))) if match else (line, 0)
-
-
-def in_use(settings, name):
-    """Whether the site's PLUGINS names this plugin. Signals outlive a Pelican
-    run, so a handler connected by an earlier build in the same process (tests,
-    the preview) must not act for a site that does not use the plugin."""
-    return any(str(plugin).rsplit(".", 1)[-1] == name for plugin in settings.get("PLUGINS") or ())
 
 
 def validate(pelican):
