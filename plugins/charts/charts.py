@@ -198,12 +198,10 @@ def thinned(points):
 def one_per_pixel(points, grid=DOT_GRID):
     """Scatter points less those whose `grid`-pixel square already has a dot, in
     order, so the same data keeps the same points."""
-    seen, kept = set(), []
+    kept = {}
     for x, y in points:
-        if (pixel := (math.floor(x / grid), math.floor(y / grid))) not in seen:
-            seen.add(pixel)
-            kept.append((x, y))
-    return kept
+        kept.setdefault((math.floor(x / grid), math.floor(y / grid)), (x, y))
+    return list(kept.values())
 
 
 def shown(value):
@@ -311,19 +309,15 @@ def figure(svg, spec, rows, href, table_rows=DEFAULTS["table_rows"]):
     saying the data is the download alone) and the CSV's download link."""
     esc, name = html.escape, os.path.basename(spec["data"])
     title = esc(title_of(spec))
-    link = f'<a href="{esc(href)}" download>Download the data ({esc(name)}, CSV)</a>'
+    download = f'<a href="{esc(href)}" download>Download the data ({esc(name)}, CSV)</a>'
+    cells = "".join(f"<tr><td>{esc(x)}</td><td>{shown(y)}</td></tr>" for x, y in rows[:table_rows])
+    table = (
+        f'<details class="chart__data"><summary>Data table</summary><table><caption>{title}'
+        f'</caption><thead><tr><th scope="col">{esc(spec["x"])}</th><th scope="col">'
+        f"{esc(spec['y'])}</th></tr></thead><tbody>{cells}</tbody></table></details>"
+    )
     if len(rows) > table_rows:
-        table, download = "", f"{len(rows):,} rows, too many for a table on this page: {link}"
-    else:
-        cells = "".join(f"<tr><td>{esc(x)}</td><td>{shown(y)}</td></tr>" for x, y in rows)
-        download, table = (
-            link,
-            (
-                f'<details class="chart__data"><summary>Data table</summary><table><caption>{title}'
-                f'</caption><thead><tr><th scope="col">{esc(spec["x"])}</th><th scope="col">'
-                f"{esc(spec['y'])}</th></tr></thead><tbody>{cells}</tbody></table></details>"
-            ),
-        )
+        table, download = "", f"{len(rows):,} rows, too many for a table on this page: {download}"
     return (
         f'<div class="chart"><figure class="chart__figure">{svg}'
         f'<figcaption class="chart__caption">{title}</figcaption></figure>'
@@ -386,11 +380,9 @@ def chart_data(settings, slug, body, readable=None):
             data = handle.read()
         rows, problems = read_rows(data.decode("utf-8-sig"), spec)
     except (OSError, UnicodeDecodeError) as error:
-        reason = (
-            "is not in" if isinstance(error, FileNotFoundError) else "is unreadable (UTF-8?) in"
-        )
+        reason = "unreadable (UTF-8?)" if not isinstance(error, FileNotFoundError) else "not"
         data, rows = None, []
-        problems = [f'data file {name} {reason} {shown}; put it there or fix "data:"']
+        problems = [f'data file {name} is {reason} in {shown}; put it there or fix "data:"']
     return spec, rows, path, data, problems
 
 
@@ -420,13 +412,13 @@ def chart_html(content, body, counter, where=None):
         for line in formula_warnings(display_path(path), data.decode("utf-8-sig")):
             logger.warning("%s", line)
     if len(gzip.compress(made.encode(), mtime=0)) > INLINE_BUDGET:  # off the critical path
-        image, alt = f"{ident}.svg", html.escape(f"{title_of(spec)}. {note}")
         # The SVG as a file of its own, styled by FILE_CSS (an <img> sees no page CSS).
         styled = svg.replace(">", f"><style>{FILE_CSS}</style>", 1)
-        files.append((os.path.join(folder, image), styled.encode()))
+        files.append((os.path.join(folder, f"{ident}.svg"), styled.encode()))
         height = svg.split('viewBox="0 0 ', 1)[1].split('"', 1)[0].split()[1]
+        alt = html.escape(f"{title_of(spec)}. {note}")
         tag = (
-            f'<img class="chart__svg" src="{image}" alt="{alt}" width="{WIDTH}" '
+            f'<img class="chart__svg" src="{ident}.svg" alt="{alt}" width="{WIDTH}" '
             f'height="{height}" loading="lazy" decoding="async">'
         )
         made = figure(tag, spec, rows, quote(name), table_rows)
