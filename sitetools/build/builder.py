@@ -252,7 +252,7 @@ class SiteBuilder:
     Pelican's content cache is loaded when written under this build's key
     (sitetools.build.cache.prepare). With `warm=True` (the preview) it is also
     trusted after a failed build in this process unless Python code changed,
-    plugins' slow work runs after the swap, and old output goes in the background.
+    and plugins' slow work runs after the swap.
     """
 
     def __init__(self, config="pelicanconf.py", output=None, overrides=None, warm=False, *,
@@ -366,7 +366,7 @@ class SiteBuilder:
                 if old.is_dir() and not old.is_symlink() and not new.exists():
                     new.parent.mkdir(parents=True, exist_ok=True)
                     old.rename(new)
-            _replace(staging, output, background=self.warm)
+            _replace(staging, output)
         self._built = True
         if deferred and not fast:  # after a fast pass, the full build does that work
             self.on_deferred(True)
@@ -389,10 +389,9 @@ def build(config="pelicanconf.py", output=None, overrides=None):
     return SiteBuilder(config, output, overrides).build()
 
 
-def _replace(staging: Path, output: Path, background=False):
-    """Replace `output` by `staging` with two renames; the old output is
-    deleted afterwards, in a thread when `background` is set, locked (see
-    lock_folder) from before it is renamed until it is gone."""
+def _replace(staging: Path, output: Path):
+    """Replace `output` by `staging` with two renames; the old output is then
+    deleted, locked (see lock_folder) from before it is renamed until it is gone."""
     if not output.exists():
         staging.rename(output)
         return
@@ -400,14 +399,10 @@ def _replace(staging: Path, output: Path, background=False):
     previous = output.with_name(f"{PREVIOUS}{os.getpid()}-{secrets.token_hex(4)}")
     output.rename(previous)
     staging.rename(output)
-
-    def delete():
-        with contextlib.suppress(OSError):
-            cache.discard(previous)  # a link itself, never what it points at
-        if lock is not None:
-            os.close(lock)
-
-    threading.Thread(target=delete, daemon=True).start() if background else delete()
+    with contextlib.suppress(OSError):
+        cache.discard(previous)  # a link itself, never what it points at
+    if lock is not None:
+        os.close(lock)
 
 
 def _finish_failed_run(pelican):
