@@ -200,8 +200,8 @@ def _hear_repeated_warnings(*_args, **_kwargs):
 
 def file_identity(path, modified=False):
     """(device, inode) of the file at `path` (and its mtime, if `modified`),
-    links followed, or None if there is none: one stat where realpath would
-    look at every folder of the path."""
+    links followed, or None if there is none: the same file under any of its
+    names, and a new file at the same name (an editor's save) as another."""
     try:
         stat = os.stat(path)
     except OSError:

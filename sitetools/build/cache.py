@@ -172,17 +172,12 @@ def read_checked(path):
     if data is not None and kept is not None:
         if kept.decode("ascii", "replace").strip() == _entry_digest(path.name, data):
             return data
-    if data is None and not os.path.lexists(path):
-        with contextlib.suppress(OSError):
-            discard(path)  # a digest left without its entry
-        return None
-    if data is None:
-        why = "not a regular file (a link, folder or other) where a cache file should be"
-    elif kept is None:
-        why = f"no digest beside it ({_sidecar(path).name}) to check it against"
-    else:
-        why = "does not match the digest kept beside it (cut short or changed since written)"
-    logger.warning("%s: %s; made again", display_path(path), why)
+    if os.path.lexists(path):  # else only a digest was left, without its entry
+        logger.warning(
+            "%s: not a regular file matching the digest kept beside it (%s): cut short, "
+            "changed or replaced since written; made again", display_path(path),
+            _sidecar(path).name,
+        )  # fmt: skip
     with contextlib.suppress(OSError):
         discard(path)
     return None

@@ -43,8 +43,8 @@ TICK_MS = 300
 # copy kept by the browser would go stale.
 PREVIEW_CACHE = "no-store"
 CLOSE = object()  # what an inbox receives when its page is over the limit
-# A Host header as a browser sends it: a name or address, and a port.
-HOST = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+# A Host header as a browser sends it: a host name or address, and a port.
+HOST = re.compile(rf"(?:{netlify.HOST.pattern})(?::[0-9]{{1,5}})?")
 
 # Served to every HTML page the preview sends: reloads it when the site was rebuilt.
 RELOAD_JS = Path(__file__).with_name("reload.js").read_bytes()
