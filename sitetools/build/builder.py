@@ -159,18 +159,6 @@ def load_settings(config="pelicanconf.py", overrides=None):
     return settings
 
 
-@contextlib.contextmanager
-def _connected(receivers):
-    """Pelican signals connected to their receivers ([(signal, receiver)]) for a while."""
-    for signal, receiver in receivers:
-        signal.connect(receiver, weak=False)
-    try:
-        yield
-    finally:
-        for signal, receiver in receivers:
-            signal.disconnect(receiver)
-
-
 def _progress_receivers(bar):
     """Pelican's signals for one build, fed to its status line `bar`."""
     from pelican import signals  # noqa: PLC0415
@@ -326,7 +314,9 @@ class SiteBuilder:
         ours = [(signals.initialized, _hear_repeated_warnings), (signals.get_writer, writer_for),
                 (signals.content_written, note_written)]  # fmt: skip
         try:
-            with _connected(ours + _progress_receivers(bar)):
+            with contextlib.ExitStack() as connected:  # for this build only
+                for signal, receiver in ours + _progress_receivers(bar):
+                    connected.enter_context(signal.connected_to(receiver))
                 _hear_repeated_warnings()
                 pelican = Pelican(settings)
                 pelican.run()
@@ -469,8 +459,7 @@ def staged_folder(parent: Path, prefix=STAGING):
 def remove_stale_folders(parent: Path):
     """Remove the staging and old output folders in `parent` that no live
     build holds (a killed build's); a link named like one is removed itself,
-    never what it points at. Returns the names removed."""
-    removed = []
+    never what it points at."""
     with contextlib.suppress(OSError):
         for entry in os.scandir(parent):
             if not entry.name.startswith((STAGING, PREVIOUS)):
@@ -479,7 +468,5 @@ def remove_stale_folders(parent: Path):
             if lock is not None or entry.is_symlink():  # else a live build's, or not a folder
                 with contextlib.suppress(OSError):
                     cache.discard(entry.path)
-                    removed.append(entry.name)
             if lock is not None:
                 os.close(lock)
-    return removed

@@ -408,8 +408,7 @@ def bind(host, port, handler):
         reason = error.strerror or str(error)
         why = {errno.EADDRINUSE: " is in use (another preview?); stop what uses it or",
                errno.EACCES: f": {reason} (ports below 1024 need root);"}  # fmt: skip
-        why = why.get(error.errno)
-        if why:
+        if why := why.get(error.errno):
             other = port + 1 if 1024 <= port < 65535 else 8000
             raise ServeError(
                 f"Port {port} on {host}{why} choose another port with --port, e.g. --port {other}"
