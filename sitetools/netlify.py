@@ -40,7 +40,7 @@ def site_url(environ, default):
 
 # A host name's labels (RFC 1123), an IPv4 address, or an IPv6 one in brackets.
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:.]+\]")
+HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:.]+\]")
 
 
 def url_problem(value):
@@ -57,7 +57,7 @@ def url_problem(value):
         (parts.scheme not in ("http", "https"), "it does not start with https:// or http://"),
         (not parts.hostname, "it names no host"),
         ("@" in parts.netloc, "it holds a user name"),
-        (not _HOST.fullmatch(host), f"'{parts.netloc}' is not a host name"),
+        (not HOST.fullmatch(host), f"'{parts.netloc}' is not a host name"),
         (parts.query or parts.fragment or "?" in value or "#" in value, "it has a ? or #"),
     )  # fmt: skip
     return next((why for failed, why in checks if failed), None)

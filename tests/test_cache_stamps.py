@@ -43,6 +43,9 @@ def upgraded(monkeypatch, tmp_path):
     def upgrade():
         site = tmp_path / "site-packages"
         (site / "typogrify-99.0.dist-info").mkdir(parents=True)
+        (site / "typogrify-99.0.dist-info" / "METADATA").write_text(
+            "Metadata-Version: 2.1\nName: typogrify\nVersion: 99.0\n", encoding="utf-8"
+        )
         monkeypatch.syspath_prepend(str(site))
         cache.versions.cache_clear()
 

@@ -159,18 +159,6 @@ def load_settings(config="pelicanconf.py", overrides=None):
     return settings
 
 
-@contextlib.contextmanager
-def _connected(receivers):
-    """Pelican signals connected to their receivers ([(signal, receiver)]) for a while."""
-    for signal, receiver in receivers:
-        signal.connect(receiver, weak=False)
-    try:
-        yield
-    finally:
-        for signal, receiver in receivers:
-            signal.disconnect(receiver)
-
-
 def _progress_receivers(bar):
     """Pelican's signals for one build, fed to its status line `bar`."""
     from pelican import signals  # noqa: PLC0415
@@ -200,8 +188,8 @@ def _hear_repeated_warnings(*_args, **_kwargs):
 
 def file_identity(path, modified=False):
     """(device, inode) of the file at `path` (and its mtime, if `modified`),
-    links followed, or None if there is none: one stat where realpath would
-    look at every folder of the path."""
+    links followed, or None if there is none: the same file under any of its
+    names, and a new file at the same name (an editor's save) as another."""
     try:
         stat = os.stat(path)
     except OSError:
@@ -252,7 +240,7 @@ class SiteBuilder:
     Pelican's content cache is loaded when written under this build's key
     (sitetools.build.cache.prepare). With `warm=True` (the preview) it is also
     trusted after a failed build in this process unless Python code changed,
-    plugins' slow work runs after the swap, and old output goes in the background.
+    and plugins' slow work runs after the swap.
     """
 
     def __init__(self, config="pelicanconf.py", output=None, overrides=None, warm=False, *,
@@ -326,7 +314,9 @@ class SiteBuilder:
         ours = [(signals.initialized, _hear_repeated_warnings), (signals.get_writer, writer_for),
                 (signals.content_written, note_written)]  # fmt: skip
         try:
-            with _connected(ours + _progress_receivers(bar)):
+            with contextlib.ExitStack() as connected:  # for this build only
+                for signal, receiver in ours + _progress_receivers(bar):
+                    connected.enter_context(signal.connected_to(receiver))
                 _hear_repeated_warnings()
                 pelican = Pelican(settings)
                 pelican.run()
@@ -366,7 +356,7 @@ class SiteBuilder:
                 if old.is_dir() and not old.is_symlink() and not new.exists():
                     new.parent.mkdir(parents=True, exist_ok=True)
                     old.rename(new)
-            _replace(staging, output, background=self.warm)
+            _replace(staging, output)
         self._built = True
         if deferred and not fast:  # after a fast pass, the full build does that work
             self.on_deferred(True)
@@ -389,10 +379,9 @@ def build(config="pelicanconf.py", output=None, overrides=None):
     return SiteBuilder(config, output, overrides).build()
 
 
-def _replace(staging: Path, output: Path, background=False):
-    """Replace `output` by `staging` with two renames; the old output is
-    deleted afterwards, in a thread when `background` is set, locked (see
-    lock_folder) from before it is renamed until it is gone."""
+def _replace(staging: Path, output: Path):
+    """Replace `output` by `staging` with two renames; the old output is then
+    deleted, locked (see lock_folder) from before it is renamed until it is gone."""
     if not output.exists():
         staging.rename(output)
         return
@@ -400,14 +389,10 @@ def _replace(staging: Path, output: Path, background=False):
     previous = output.with_name(f"{PREVIOUS}{os.getpid()}-{secrets.token_hex(4)}")
     output.rename(previous)
     staging.rename(output)
-
-    def delete():
-        with contextlib.suppress(OSError):
-            cache.discard(previous)  # a link itself, never what it points at
-        if lock is not None:
-            os.close(lock)
-
-    threading.Thread(target=delete, daemon=True).start() if background else delete()
+    with contextlib.suppress(OSError):
+        cache.discard(previous)  # a link itself, never what it points at
+    if lock is not None:
+        os.close(lock)
 
 
 def _finish_failed_run(pelican):
@@ -474,8 +459,7 @@ def staged_folder(parent: Path, prefix=STAGING):
 def remove_stale_folders(parent: Path):
     """Remove the staging and old output folders in `parent` that no live
     build holds (a killed build's); a link named like one is removed itself,
-    never what it points at. Returns the names removed."""
-    removed = []
+    never what it points at."""
     with contextlib.suppress(OSError):
         for entry in os.scandir(parent):
             if not entry.name.startswith((STAGING, PREVIOUS)):
@@ -484,7 +468,5 @@ def remove_stale_folders(parent: Path):
             if lock is not None or entry.is_symlink():  # else a live build's, or not a folder
                 with contextlib.suppress(OSError):
                     cache.discard(entry.path)
-                    removed.append(entry.name)
             if lock is not None:
                 os.close(lock)
-    return removed

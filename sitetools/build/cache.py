@@ -19,6 +19,7 @@ thing where a file should be is a mismatch too, and is never followed.
 import contextlib
 import functools
 import hashlib
+import importlib.metadata
 import inspect
 import json
 import logging
@@ -53,25 +54,15 @@ CACHE_SETTINGS = {"CACHE_CONTENT": True, "CONTENT_CACHING_LAYER": "reader",
 UNREADABLE = (OSError, EOFError, ValueError, TypeError, AttributeError, ImportError,
               pickle.UnpicklingError)  # fmt: skip
 _caches = []
-# Read once a build: the code that runs is the code loaded when the build started.
-_sources = {}  # module path -> source digest
-_codes = {}  # function -> code digest
 _build = {"partial": False}
 
 
 @functools.cache
 def versions():
-    """Digest of Python's version and every installed distribution's metadata
-    folder name (`Markdown-3.7.dist-info`): reading each metadata is slow."""
-    names = []
-    for entry in sys.path:
-        try:
-            names += [
-                n for n in os.listdir(entry or ".") if n.endswith((".dist-info", ".egg-info"))
-            ]
-        except OSError:
-            continue
-    return _digest("\n".join([sys.version, *sorted(names)]))
+    """Digest of Python's version and every installed distribution's name and
+    version, read once a process: the code it runs is the code it loaded."""
+    names = sorted(f"{d.name}=={d.version}" for d in importlib.metadata.distributions())
+    return _digest("\n".join([sys.version, *names]))
 
 
 def file_digest(path):
@@ -83,16 +74,12 @@ def code_digest(code):
     if isinstance(code, str | Path):
         return file_digest(code)
     code = inspect.unwrap(getattr(code, "func", code))  # partials, decorators
-    if code not in _codes:
-        path = getattr(getattr(code, "__code__", None), "co_filename", None)
-        path = path or getattr(code, "__file__", None)
-        if path not in _sources:
-            try:
-                _sources[path] = file_digest(path)
-            except (OSError, TypeError):  # built in: its library's version decides
-                _sources[path] = ""
-        _codes[code] = _digest(f"{getattr(code, '__qualname__', '')}\0{_sources[path]}")
-    return _codes[code]
+    path = getattr(getattr(code, "__code__", None), "co_filename", None)
+    try:
+        source = file_digest(path or getattr(code, "__file__", None))
+    except (OSError, TypeError):  # built in: its library's version decides
+        source = ""
+    return _digest(f"{getattr(code, '__qualname__', '')}\0{source}")
 
 
 def _stable(value):
@@ -185,17 +172,12 @@ def read_checked(path):
     if data is not None and kept is not None:
         if kept.decode("ascii", "replace").strip() == _entry_digest(path.name, data):
             return data
-    if data is None and not os.path.lexists(path):
-        with contextlib.suppress(OSError):
-            discard(path)  # a digest left without its entry
-        return None
-    if data is None:
-        why = "not a regular file (a link, folder or other) where a cache file should be"
-    elif kept is None:
-        why = f"no digest beside it ({_sidecar(path).name}) to check it against"
-    else:
-        why = "does not match the digest kept beside it (cut short or changed since written)"
-    logger.warning("%s: %s; made again", display_path(path), why)
+    if os.path.lexists(path):  # else only a digest was left, without its entry
+        logger.warning(
+            "%s: not a regular file matching the digest kept beside it (%s): cut short, "
+            "changed or replaced since written; made again", display_path(path),
+            _sidecar(path).name,
+        )  # fmt: skip
     with contextlib.suppress(OSError):
         discard(path)
     return None
@@ -250,14 +232,14 @@ class Cache:
     def __init__(self, name):
         self.name = name
         self.path = None  # the file `entries` were loaded from
-        self.entries, self.used, self.dirty = {}, set(), False
+        self.entries, self.used = {}, set()
         _caches.append(self)
 
     def map(self, settings, function, texts, salt="", label=None):
         """[function(text) for text in texts]: cached ones from the cache, the rest on every CPU."""
         path = os.path.join(settings["CACHE_PATH"], f"{self.name}.pickle")
         if path != self.path:
-            self.path, self.dirty, self.used, self.entries = path, False, set(), {}
+            self.path, self.used, self.entries = path, set(), {}
             data = None if _off(self.name) else read_checked(path)
             with contextlib.suppress(*UNREADABLE):  # an unreadable cache is a cache miss
                 entries = pickle.loads(data) if data is not None else {}
@@ -268,7 +250,6 @@ class Cache:
         if todo := list(todo.items()):
             results = parallel_each(function, [text for _, text in todo], label)
             self.entries.update(zip((k for k, _ in todo), results, strict=True))
-            self.dirty = True
         self.used.update(keys)
         return [self.entries[k] for k in keys]
 
@@ -276,11 +257,10 @@ class Cache:
         return self.map(settings, function, [text], salt)[0]
 
     def save(self):
-        """Write (and keep) only the entries this build used, if anything changed."""
-        if self.path is not None and (self.dirty or len(self.used) != len(self.entries)):
+        """Write (and keep) only the entries this build used."""
+        if self.path is not None:
             self.entries = {k: self.entries[k] for k in self.used if k in self.entries}
             write_checked(self.path, pickle.dumps(self.entries, protocol=pickle.HIGHEST_PROTOCOL))
-            self.dirty = False
         self.used = set()
 
 
@@ -335,8 +315,6 @@ def is_partial_build():
 
 
 def _start_build(_pelican):
-    _sources.clear()
-    _codes.clear()
     _build["partial"] = False
     for each in _caches:
         each.used = set()

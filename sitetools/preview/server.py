@@ -43,8 +43,8 @@ TICK_MS = 300
 # copy kept by the browser would go stale.
 PREVIEW_CACHE = "no-store"
 CLOSE = object()  # what an inbox receives when its page is over the limit
-# A Host header as a browser sends it: a name or address, and a port.
-HOST = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+# A Host header as a browser sends it: a host name or address, and a port.
+HOST = re.compile(rf"(?:{netlify.HOST.pattern})(?::[0-9]{{1,5}})?")
 
 # Served to every HTML page the preview sends: reloads it when the site was rebuilt.
 RELOAD_JS = Path(__file__).with_name("reload.js").read_bytes()
@@ -408,8 +408,7 @@ def bind(host, port, handler):
         reason = error.strerror or str(error)
         why = {errno.EADDRINUSE: " is in use (another preview?); stop what uses it or",
                errno.EACCES: f": {reason} (ports below 1024 need root);"}  # fmt: skip
-        why = why.get(error.errno)
-        if why:
+        if why := why.get(error.errno):
             other = port + 1 if 1024 <= port < 65535 else 8000
             raise ServeError(
                 f"Port {port} on {host}{why} choose another port with --port, e.g. --port {other}"
