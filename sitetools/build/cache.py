@@ -232,14 +232,14 @@ class Cache:
     def __init__(self, name):
         self.name = name
         self.path = None  # the file `entries` were loaded from
-        self.entries, self.used = {}, set()
+        self.entries, self.used, self.dirty = {}, set(), False
         _caches.append(self)
 
     def map(self, settings, function, texts, salt="", label=None):
         """[function(text) for text in texts]: cached ones from the cache, the rest on every CPU."""
         path = os.path.join(settings["CACHE_PATH"], f"{self.name}.pickle")
         if path != self.path:
-            self.path, self.used, self.entries = path, set(), {}
+            self.path, self.dirty, self.used, self.entries = path, False, set(), {}
             data = None if _off(self.name) else read_checked(path)
             with contextlib.suppress(*UNREADABLE):  # an unreadable cache is a cache miss
                 entries = pickle.loads(data) if data is not None else {}
@@ -250,6 +250,7 @@ class Cache:
         if todo := list(todo.items()):
             results = parallel_each(function, [text for _, text in todo], label)
             self.entries.update(zip((k for k, _ in todo), results, strict=True))
+            self.dirty = True
         self.used.update(keys)
         return [self.entries[k] for k in keys]
 
@@ -257,10 +258,12 @@ class Cache:
         return self.map(settings, function, [text], salt)[0]
 
     def save(self):
-        """Write (and keep) only the entries this build used."""
-        if self.path is not None:
+        """Write (and keep) only the entries this build used, if anything changed: a warm
+        build rewrites no cache file (Netlify's cache, and the tests, hold it to that)."""
+        if self.path is not None and (self.dirty or len(self.used) != len(self.entries)):
             self.entries = {k: self.entries[k] for k in self.used if k in self.entries}
             write_checked(self.path, pickle.dumps(self.entries, protocol=pickle.HIGHEST_PROTOCOL))
+            self.dirty = False
         self.used = set()
 
 
