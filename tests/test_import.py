@@ -507,7 +507,8 @@ def test_raw_html_links_are_found_by_a_parser_and_code_spans_are_left_alone(tmp_
     )
     texts, report = jekyll_with(tmp_path, "2024-01-01-markup.md", post)
     body = texts["markup.md"]
-    assert '<img alt="A &amp; B" src="{static}/images/photo.png">' in body, body
+    # Only the src value's characters change; alt keeps its quotes.
+    assert "<img alt='A &amp; B' src=\"{static}/images/photo.png\">" in body, body
     assert '<a href="{static}/extra/sheet.txt" download>sheet</a>' in body, body
     assert '`<img src="/assets/img/photo.png">` and `[x](/assets/files/sheet.txt)`' in body
     assert '<!-- <img src="gone.png"> -->' in body, "a comment is not a tag"
@@ -554,3 +555,17 @@ def test_an_old_url_redirects_txt_has_in_another_spelling_is_already_redirected(
     ):
         assert f"_posts/{where}: {old}: already redirected; not added" in report.notes, report.notes
     assert not [line for line in report.redirects if line.startswith(("/caf", "/hello/"))]
+
+
+def test_a_hero_image_whose_file_name_breaks_a_line_is_copied_not_made_image(tmp_path):
+    """The Image: line is built from the file's name: a name with a line break
+    (or control character) would start a header line, so it is only copied."""
+    blog = shutil.copytree(BLOGS / "jekyll", tmp_path / "blog")
+    (blog / "assets").mkdir(exist_ok=True)
+    (blog / "assets" / "a\nStatus: draft.png").write_bytes(b"\x89PNG")
+    post = '---\ntags: [a]\nimage: "/assets/a%0AStatus: draft.png"\n---\nBody.\n'
+    (blog / "_posts" / "2024-01-01-cover.md").write_text(post)
+    writes, report, _ = plan_import(blog, tmp_path / "c")
+    text = next(t for p, t in writes.items() if p.name == "cover.md")
+    assert "Image:" not in text and "Status:" not in text, text
+    assert any("cover.md:3: image:" in n and "line break" in n for n in report.notes), report.notes

@@ -29,6 +29,7 @@ from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import get_date
 
 from plugins.content_guard.schema import slug_for
+from plugins.redirects.redirects import attribute_spans, parse_rules, redirect_map
 from sitetools.content import front_matter
 
 # One source blog format:
@@ -127,7 +128,7 @@ class FrontMatterError(ValueError):
 
 
 class StartTags(HTMLParser):
-    """(column, raw text, tag, attrs) of each start tag in one line of raw HTML."""
+    """(column, tag) of each start tag in one line of raw HTML."""
 
     def __init__(self, line):
         super().__init__()
@@ -135,8 +136,8 @@ class StartTags(HTMLParser):
         self.feed(line)
         self.close()
 
-    def handle_starttag(self, tag, attrs):
-        self.found.append((self.getpos()[1], self.get_starttag_text(), tag, attrs))
+    def handle_starttag(self, tag, _attrs):
+        self.found.append((self.getpos()[1], tag))
 
     handle_startendtag = handle_starttag
 
@@ -518,17 +519,19 @@ class Rewriter:
             return match[0][: -len(url)] + (resolve(url.strip("<>")) or url)
 
         text = _LIQUID.sub(_liquid, text)
-        # Raw HTML's src= and href=, found by a parser (code spans blanked), rewritten in place.
-        out, done = [], 0
-        for at, raw, tag, attrs in StartTags(_CODE_SPAN.sub(lambda m: " " * len(m[0]), text)).found:
-            if tag == "img":
-                external(dict(attrs).get("src") or "")
-            new = [(k, (v and k in ("src", "href") and resolve(v)) or v) for k, v in attrs]
-            if new != attrs:
-                shown = [f" {k}" if v is None else f' {k}="{html.escape(v)}"' for k, v in new]
-                out += [text[done:at], f"<{tag}{''.join(shown)}{'/' * raw.endswith('/>')}>"]
-                done = at + len(raw)
-        text = _INLINE.sub(inline, "".join(out) + text[done:])
+        # Raw HTML's start tags, found by a parser (code spans blanked); only the
+        # characters of a src= or href= value change, as redirects rewrites links.
+        masked, edits = _CODE_SPAN.sub(lambda m: " " * len(m[0]), text), []
+        for at, tag in StartTags(masked).found:
+            for name, start, end, quote_mark in attribute_spans(masked, at):
+                value = html.unescape(text[start:end]) if start is not None else ""
+                if (tag, name) == ("img", "src"):
+                    external(value)
+                if name in ("src", "href") and value and (new := resolve(value)):
+                    edits.append((start - len(quote_mark), end + len(quote_mark), new))
+        for start, end, new in reversed(edits):
+            text = f'{text[:start]}"{html.escape(new)}"{text[end:]}'
+        text = _INLINE.sub(inline, text)
         for left in _TEMPLATE.findall(text):
             notes.append(f"{where}: {left}: template code is not run here; rewrite it in Markdown")
         return text
@@ -561,6 +564,8 @@ def hero_image(post, rewriter, notes):
             notes.append(f"{where}: {fix}; then add Image: {{static}}/images/…")
         elif Path(found).suffix.lower() not in SOCIAL_IMAGES or "Image" in post.fields:
             notes.append(f"{where}: copied to {found[8:]}; not used as Image:")
+        elif breaks_line(found):  # a file name's line break would start a header line
+            notes.append(f"{where}: {found[8:]!r}: a line break in its name; not used as Image:")
         else:
             post.fields["Image"] = found
 
@@ -616,8 +621,6 @@ def clashes(writes, origins, content):
 def redirected_paths(redirects_file):
     """The old paths (unquoted, no trailing slash) a redirects.txt already
     redirects; its bad lines are the build's to report."""
-    from plugins.redirects.redirects import parse_rules, redirect_map  # noqa: PLC0415
-
     if not redirects_file.is_file():
         return set()
     return set(redirect_map(parse_rules(redirects_file.read_text("utf-8"), redirects_file.name)[0]))
@@ -651,13 +654,6 @@ def plan_import(source, content, kind=None, tags=""):
         origins[content / target] = origin.relative_to(source).as_posix()
     report.posts, report.copied = posts, list(rewriter.copies.values())
     problems += clashes(writes, origins, content)
-    problems += [  # whatever a field's value came from, it stays on its header line
-        f"{post.where}:{post.lines.get(key.lower(), 1)}: {key}: {value!r} holds a line break "
-        "or control character; fix it in the source"
-        for post in posts
-        for key, value in post.fields.items()
-        if breaks_line(str(value))
-    ]
     report.redirects = redirect_lines(posts, known, report.notes)
     if problems:
         raise ImportRefused(problems)
