@@ -23,6 +23,7 @@ import threading
 import time
 from collections import namedtuple
 from datetime import datetime, timedelta
+from importlib.metadata import version
 from pathlib import Path
 
 import psutil
@@ -199,6 +200,7 @@ def format_table(report):
 # ------------------------------------------------------------------ measuring
 
 INVOKE = (sys.executable, "-m", "invoke")
+PROGRESS = functools.partial(print, file=sys.stderr)  # the runs' progress lines
 
 
 def _run(command, cwd, log, off=()):
@@ -367,9 +369,8 @@ def _corpora(base, posts, seed):
     return corpus, warm
 
 
-def run_benchmark(posts=1000, runs=3, seed=DEFAULT_SEED, log=None):
+def run_benchmark(posts=1000, runs=3, seed=DEFAULT_SEED, say=PROGRESS):
     """Measure every contender `runs` times, in turn; return the report dict."""
-    say = log or (lambda message: None)
     samples = {name: [] for name in ORDER}
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
         load_before = os.getloadavg()[0]
@@ -386,8 +387,6 @@ def run_benchmark(posts=1000, runs=3, seed=DEFAULT_SEED, log=None):
         vanilla = make_row("vanilla", samples["vanilla"])
         rows = [make_row(name, samples[name], None if name == "save-to-served" else vanilla)
                 for name in ORDER]  # fmt: skip
-        from importlib.metadata import version  # noqa: PLC0415
-
         machine = {"cpus": os.cpu_count(), "python": platform.python_version(),
                    "pelican": version("pelican"),
                    "load_average": [load_before, os.getloadavg()[0]]}  # fmt: skip
@@ -408,11 +407,11 @@ ABLATED_ROWS = {"markdown-pool": ("production",), "workers": ("production",),
 KEEP_FROM = 0.10  # speed code saving less than this share of its build goes (issue 17)
 
 
-def run_ablations(posts=1000, seed=DEFAULT_SEED, switches=None, runs=3, log=None):
+def run_ablations(posts=1000, seed=DEFAULT_SEED, switches=None, runs=3, say=PROGRESS):
     """For each switch (default: every one, and each cache), its row measured
     `runs` times with the speed code on and off, back to back (in turn on-off
     and off-on); each side's median."""
-    say, measures = log or (lambda message: None), {names[0]: how for names, how in CONTENDERS}
+    measures = {names[0]: how for names, how in CONTENDERS}
     with tempfile.TemporaryDirectory(prefix="bench-ablate-") as folder:
         corpus, warm = _corpora(Path(folder), posts, seed)
         kept = (warm.parent / "cache").iterdir()
@@ -458,11 +457,8 @@ def format_ablations(report):
 def bench(posts=1000, runs=3, seed=DEFAULT_SEED, *, ablate=False, switches=(), as_json=False):
     """What `invoke bench` prints (its progress on stderr): the report, or with
     `ablate` the ablations of `switches` (default: all), as a table or JSON."""
-    say = functools.partial(print, file=sys.stderr)
     if ablate:
-        found = run_ablations(posts, seed, list(switches) or None, runs, log=say)
+        found, table = run_ablations(posts, seed, list(switches) or None, runs), format_ablations
     else:
-        found = run_benchmark(posts, runs, seed, log=say)
-    if as_json:
-        return json.dumps(found, indent=2)
-    return format_ablations(found) if ablate else format_table(found)
+        found, table = run_benchmark(posts, runs, seed), format_table
+    return json.dumps(found, indent=2) if as_json else table(found)
