@@ -23,6 +23,7 @@ import threading
 import time
 from collections import namedtuple
 from datetime import datetime, timedelta
+from importlib.metadata import version
 from pathlib import Path
 
 import psutil
@@ -33,46 +34,13 @@ from sitetools.build.parallel import SWITCHES, SWITCHES_OFF
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SEED = 7
 
-# About thirty tags, as a real technical blog would have.
-TAG_POOL = tuple(
-    "python go rust kubernetes terraform llm mlops observability data-engineering postgres kafka "
-    "spark dbt airflow devops ci-cd security networking linux gpu inference evaluation cost "
-    "monitoring testing performance architecture aws gcp devtools".split()
-)
-_WORDS = (
-    "cluster node pod queue worker batch stream event schema table index cache latency throughput "
-    "budget request response model prompt token embedding vector gateway router service rollout "
-    "canary replica shard partition offset consumer producer pipeline job task retry backoff "
-    "timeout deadline metric trace span log alert dashboard threshold baseline regression drift "
-    "feature label dataset sample benchmark profile memory disk network packet socket thread lock "
-    "channel buffer checkpoint snapshot migration release version branch commit review build "
-    "artifact image registry container volume secret config policy quota limit scheduler webhook "
-    "probe health cost invoice forecast capacity headroom peak median tail outage incident runbook"
-).split()
-_VERBS = (
-    "scales reduces measures routes caches retries batches streams indexes profiles replaces "
-    "splits tracks reports throttles drains restarts rebuilds validates compares shards migrates"
-).split()
-_ACRONYMS = ("API", "GPU", "SLO", "CPU", "TTFT", "HTTP", "SQL", "JSON", "CI", "P99")
-# One snippet per language; {a} {b} {c} are words, {n} a number.
-_CODE = {
-    "python": 'def {a}({b}, {c}=None):\n    return [{b} * 2 for {b} in range({n})]  # "{c}"\n',
-    "bash": 'for {a} in $(seq 1 {n}); do\n  echo "{b}-${a}" >> /tmp/{c}.log\ndone\n',
-    "yaml": "kind: Deployment\nmetadata:\n  name: {a}-{b}\nspec:\n  replicas: {n}\n  image: {c}\n",
-    "go": "func {a}({b} []string) int {{\n\treturn len({b}) * {n} // {c}\n}}\n",
-    "sql": "SELECT {a}, count(*) AS {b}\nFROM events\nWHERE {c} > {n}\nGROUP BY {a};\n",
-    "json": '{{\n  "{a}": {n},\n  "{b}": ["{c}", "{a}"],\n  "enabled": true\n}}\n',
-}
-# Inline markup a sentence may carry, each with its chance: a word becomes...
-_MARKUP = (
-    (0.3, lambda rng, word: rng.choice(_ACRONYMS)),
-    (0.2, lambda rng, word: f"`{rng.choice(_WORDS)}_{word}`"),
-    (0.15, lambda rng, word: f'"{word}"'),
-    (0.1, lambda rng, word: f"**{word}**"),
-    (0.1, lambda rng, word: f"[{word}](https://example.com/{word})"),
-    (0.15, lambda rng, word: f"{word} --"),
-    (0.2, lambda rng, word: f"{word}'s"),
-)
+# The corpus's vocabulary: about thirty tags, as a real technical blog would
+# have, words, verbs, acronyms, one code snippet per language ({a} {b} {c} are
+# words, {n} a number), and the inline markup a sentence may carry, each with
+# its chance: a word {0} becomes the template, {1} a pick from the named list.
+CORPUS = json.loads((Path(__file__).with_name("corpus.json")).read_text("utf-8"))
+TAG_POOL = tuple(CORPUS["tags"])
+_WORDS, _VERBS = CORPUS["words"], CORPUS["verbs"]
 
 # One synthetic post: its slug and Markdown text.
 Post = namedtuple("Post", "slug text")
@@ -81,10 +49,10 @@ Post = namedtuple("Post", "slug text")
 def _sentence(rng, count=None):
     words = [rng.choice(_WORDS) for _ in range(count or rng.randint(8, 20))]
     words[rng.randrange(len(words))] = rng.choice(_VERBS)
-    for chance, markup in _MARKUP:
+    for chance, template, pool in CORPUS["markup"]:
         if rng.random() < chance:
             index = rng.randrange(len(words))
-            words[index] = markup(rng, words[index])
+            words[index] = template.format(words[index], pool and rng.choice(CORPUS[pool]))
     text = " ".join(words)
     return text[0].upper() + text[1:] + "."
 
@@ -97,9 +65,11 @@ def _section(rng, number, code, lists):
     """A `##` section: prose, maybe code, a list and a `###` subsection."""
     blocks = [f"## {' '.join(rng.choices(_WORDS, k=3)).capitalize()}", _paragraph(rng)]
     if number in code:
-        language = rng.choice(sorted(_CODE))
+        language = rng.choice(sorted(CORPUS["code"]))
         words = dict(zip("abc", rng.choices(_WORDS, k=3), strict=True))
-        blocks.append(f"```{language}\n{_CODE[language].format(n=rng.randint(2, 99), **words)}```")
+        blocks.append(
+            f"```{language}\n{CORPUS['code'][language].format(n=rng.randint(2, 99), **words)}```"
+        )
     if number in lists:
         marker = "1." if rng.random() < 0.4 else "-"
         blocks.append("\n".join(f"{marker} {_sentence(rng, 6)}" for _ in range(rng.randint(3, 6))))
@@ -230,6 +200,7 @@ def format_table(report):
 # ------------------------------------------------------------------ measuring
 
 INVOKE = (sys.executable, "-m", "invoke")
+PROGRESS = functools.partial(print, file=sys.stderr)  # the runs' progress lines
 
 
 def _run(command, cwd, log, off=()):
@@ -398,9 +369,8 @@ def _corpora(base, posts, seed):
     return corpus, warm
 
 
-def run_benchmark(posts=1000, runs=3, seed=DEFAULT_SEED, log=None):
+def run_benchmark(posts=1000, runs=3, seed=DEFAULT_SEED, say=PROGRESS):
     """Measure every contender `runs` times, in turn; return the report dict."""
-    say = log or (lambda message: None)
     samples = {name: [] for name in ORDER}
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
         load_before = os.getloadavg()[0]
@@ -417,8 +387,6 @@ def run_benchmark(posts=1000, runs=3, seed=DEFAULT_SEED, log=None):
         vanilla = make_row("vanilla", samples["vanilla"])
         rows = [make_row(name, samples[name], None if name == "save-to-served" else vanilla)
                 for name in ORDER]  # fmt: skip
-        from importlib.metadata import version  # noqa: PLC0415
-
         machine = {"cpus": os.cpu_count(), "python": platform.python_version(),
                    "pelican": version("pelican"),
                    "load_average": [load_before, os.getloadavg()[0]]}  # fmt: skip
@@ -439,11 +407,11 @@ ABLATED_ROWS = {"markdown-pool": ("production",), "workers": ("production",),
 KEEP_FROM = 0.10  # speed code saving less than this share of its build goes (issue 17)
 
 
-def run_ablations(posts=1000, seed=DEFAULT_SEED, switches=None, runs=3, log=None):
+def run_ablations(posts=1000, seed=DEFAULT_SEED, switches=None, runs=3, say=PROGRESS):
     """For each switch (default: every one, and each cache), its row measured
     `runs` times with the speed code on and off, back to back (in turn on-off
     and off-on); each side's median."""
-    say, measures = log or (lambda message: None), {names[0]: how for names, how in CONTENDERS}
+    measures = {names[0]: how for names, how in CONTENDERS}
     with tempfile.TemporaryDirectory(prefix="bench-ablate-") as folder:
         corpus, warm = _corpora(Path(folder), posts, seed)
         kept = (warm.parent / "cache").iterdir()
@@ -489,11 +457,8 @@ def format_ablations(report):
 def bench(posts=1000, runs=3, seed=DEFAULT_SEED, *, ablate=False, switches=(), as_json=False):
     """What `invoke bench` prints (its progress on stderr): the report, or with
     `ablate` the ablations of `switches` (default: all), as a table or JSON."""
-    say = functools.partial(print, file=sys.stderr)
     if ablate:
-        found = run_ablations(posts, seed, list(switches) or None, runs, log=say)
+        found, table = run_ablations(posts, seed, list(switches) or None, runs), format_ablations
     else:
-        found = run_benchmark(posts, runs, seed, log=say)
-    if as_json:
-        return json.dumps(found, indent=2)
-    return format_ablations(found) if ablate else format_table(found)
+        found, table = run_benchmark(posts, runs, seed), format_table
+    return json.dumps(found, indent=2) if as_json else table(found)
