@@ -2,12 +2,11 @@
 each published post's Markdown beside its page (`posts/<slug>/index.md`), its
 Pelican header replaced by a title and a plain date line, and without what
 the page hides: HTML comments and reference definitions no link uses (the
-`[//]: # (note)` idiom). Which those are, Python-Markdown decides: the body is
-rendered once with a marker in each candidate, and one goes only if the page
-shows its marker nowhere, so one in a code span or fence (shown text there)
-stays. Drafts, hidden and future-dated posts get neither file. (Named for_llms:
-a plugin named llms_txt would be shadowed by the llms-txt package wherever
-that is installed.)"""
+`[//]: # (note)` idiom). Which those are, Python-Markdown decides: a candidate
+goes only if the page renders the same without it, so one in a code span or
+fence (shown text there) stays. Drafts, hidden and future-dated posts get
+neither file. (Named for_llms: a plugin named llms_txt would be shadowed by the
+llms-txt package wherever that is installed.)"""
 
 import logging
 import posixpath
@@ -43,8 +42,8 @@ _LINK = re.compile(
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 # Python-Markdown's header reader, which ends a header where Pelican's reader does.
 _HEADER = Markdown(extensions=["meta"]).preprocessors["meta"]
-# Put into each candidate before the one render that tells hidden from shown.
-_MARK = "llmstxthidden"
+# Renders of one post tried to tell hidden candidates from shown ones.
+MAX_RENDERS = 64
 
 
 def settings_for(settings):
@@ -69,43 +68,64 @@ def markdown_body(text):
 
 
 def hidden_candidates(body):
-    """(start, end, mark) of the spans of `body` that may be hidden on the page:
-    HTML comments and reference definitions, widened to their whole lines when
-    nothing else is on them; overlapping ones merged away (the first wins).
-    `mark` is where a marker goes that the page would show if it showed the
-    span: inside the comment, before the definition's URL."""
-    found = [(*m.span(), m.start() + 4) for m in _HTML_COMMENT.finditer(body)]
-    found += [(*m.span(), m.start(2)) for m in ReferenceProcessor.RE.finditer(body)]
+    """(start, end) spans of `body` that may be hidden on the page: HTML
+    comments and reference definitions, widened to their whole lines when
+    nothing else is on them; overlapping ones merged away (the first wins)."""
+    found = [m.span() for m in _HTML_COMMENT.finditer(body)]
+    found += [m.span() for m in ReferenceProcessor.RE.finditer(body)]
     spans = []
-    for first, last, mark in sorted(found):
+    for first, last in sorted(found):
         line_start = body.rfind("\n", 0, first) + 1
         line_end = body.find("\n", last)
         line_end = len(body) if line_end < 0 else line_end
         whole = not body[line_start:first].strip() and not body[last:line_end].strip()
         start, end = (line_start, min(line_end + 1, len(body))) if whole else (first, last)
         if not spans or start >= spans[-1][1]:
-            spans.append((start, end, mark))
+            spans.append((start, end))
     return spans
 
 
-def without_hidden(body, render):
-    """`body` without the candidates the page hides. `render(text)` is the
-    page's Markdown renderer; it renders `body` once with a marker in each
-    candidate: one the page hides leaves its marker nowhere but in a comment
-    (a used definition's marker is in its link, shown text's in the text)."""
-    spans, parts, last = hidden_candidates(body), [], 0
-    for number, (_start, _end, mark) in enumerate(spans):
-        parts += [body[last:mark], f"{_MARK}{number}x"]
-        last = mark
-    page = BeautifulSoup(render("".join(parts) + body[last:]), "html.parser")
-    for comment in page.find_all(string=lambda text: isinstance(text, Comment)):
-        comment.extract()
-    page, kept, last = str(page), [], 0
-    for number, (start, end, _mark) in enumerate(spans):
-        if f"{_MARK}{number}x" not in page:
-            kept.append(body[last:start])
-            last = end
+def cut(body, spans):
+    """`body` without the text of `spans` (sorted, not overlapping)."""
+    kept, last = [], 0
+    for start, end in spans:
+        kept.append(body[last:start])
+        last = end
     return "".join(kept) + body[last:]
+
+
+def shown(html):
+    """What a reader gets of rendered HTML: its markup and text without
+    comments or whitespace (a removed hidden line changes only whitespace)."""
+    soup = BeautifulSoup(html, "html.parser")
+    for comment in soup.find_all(string=lambda text: isinstance(text, Comment)):
+        comment.extract()
+    return "".join(str(soup).split())
+
+
+def without_hidden(body, render, max_renders=MAX_RENDERS):
+    """(`body` without the candidates the page hides, whether every candidate
+    was decided). `render(text)` is the page's Markdown renderer: a group of
+    candidates goes when the page shows the same without it, else it is split
+    in halves; past `max_renders` the undecided ones stay."""
+    spans = hidden_candidates(body)
+    if not spans:
+        return body, True
+    page, renders, hidden = shown(render(body)), [1], []
+
+    def same_without(group):
+        renders[0] += 1
+        return shown(render(cut(body, sorted([*hidden, *group])))) == page
+
+    todo = [spans]
+    while todo and renders[0] < max_renders:
+        group = todo.pop()
+        if same_without(group):
+            hidden += group
+        elif len(group) > 1:
+            todo += [group[len(group) // 2 :], group[: len(group) // 2]]
+    # The last group kept was tried together with every one kept before it.
+    return cut(body, sorted(hidden)), not todo
 
 
 def page_renderer(settings):
@@ -211,7 +231,14 @@ def write(generator, writer):
         if not relative:
             continue
         body = markdown_body(Path(article.source_path).read_text(encoding="utf-8"))
-        body = without_hidden(body, render)
+        body, decided = without_hidden(body, render)
+        if not decided:
+            logger.warning(
+                "%s: comments the page hides could not all be told from shown text; "
+                "%s keeps them: remove the comments or fewer of them",
+                article.relative_source_path,
+                relative,
+            )
         source_dir = posixpath.dirname(article.relative_source_path.replace("\\", "/"))
         body = resolve_links(body, source_dir, targets, siteurl)
         tags = [tag.name for tag in getattr(article, "tags", None) or ()]
