@@ -2,11 +2,10 @@
 Markdown leaves a placeholder, and once every source is read (content_guard has
 judged the author's raw HTML) the plugin makes each one's HTML, from the one
 cache, and `substitute` puts it in place or fails the build listing every problem.
-Fenced blocks of one language are found the way Markdown's fenced_code finds them."""
-
-import re
+Fenced blocks of one language are found with Markdown's fenced_code pattern."""
 
 from markdown.extensions import Extension
+from markdown.extensions.fenced_code import FencedBlockPreprocessor
 from markdown.preprocessors import Preprocessor
 
 from sitetools.build.builder import BuildError
@@ -14,23 +13,19 @@ from sitetools.build.options import plugin_options
 from sitetools.content.contents import body, set_body
 from sitetools.content.files import display_path
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([^\s`]*)")
+# Markdown's own fenced_code pattern (read, never changed): a fence is what it draws as one.
+_FENCE = FencedBlockPreprocessor.FENCED_BLOCK_RE
 
 
 def fences(lines, language):
     """[(first, last, body lines)] of the fences of `language` in `lines`, skipping
     those shown inside another fenced block (a Markdown example of one)."""
-    found, open_at, marker, wanted = [], None, "", False
-    for index, line in enumerate(lines):
-        match = _FENCE.match(line)
-        if open_at is None and match:
-            open_at, marker, wanted = index, match.group(1), match.group(2) == language
-        elif open_at is not None and re.fullmatch(
-            rf" {{0,3}}{re.escape(marker[0])}{{{len(marker)},}}\s*", line
-        ):
-            if wanted:
-                found.append((open_at, index, lines[open_at + 1 : index]))
-            open_at = None
+    text, found = "\n".join(lines), []
+    for match in _FENCE.finditer(text):
+        if match.group("lang") == language:
+            first = text.count("\n", 0, match.start())
+            last = first + match.group(0).count("\n")
+            found.append((first, last, lines[first + 1 : last]))
     return found
 
 
