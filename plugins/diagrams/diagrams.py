@@ -15,12 +15,12 @@ the fence's line.
 
 import html
 import logging
+import os
 import re
 import shutil
 import subprocess
 import sysconfig
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 from pelican import signals
 
@@ -140,12 +140,17 @@ def figure(drawn, alt, number):
 
 
 def draw(job):
-    """("ok", (drawn, label, edges)) or ("error", reason) for job = "timeout\\0DOT":
-    graphviz-pure lays it out, then clean() rebuilds its SVG."""
-    timeout, dot = job.split("\0", 1)
-    beside = Path(sysconfig.get_path("scripts")) / "graphviz-pure"
-    command = str(beside) if beside.exists() else shutil.which("graphviz-pure")
-    if command is None:
+    """("ok", (drawn, label, edges)) or ("error", "reason; fix") for job =
+    "timeout\\0max_length\\0DOT": graphviz-pure lays it out, then clean() rebuilds its SVG."""
+    timeout, limit, dot = job.split("\0", 2)
+    if len(dot) > float(limit):
+        return "error", (
+            f"it is {len(dot):,} characters of DOT, over {float(limit):,g} (DIAGRAMS max_length); "
+            "split it into smaller diagrams"
+        )
+    # The one beside this Python first (a virtualenv's scripts need not be on PATH).
+    scripts = os.pathsep.join([sysconfig.get_path("scripts"), os.environ.get("PATH", "")])
+    if (command := shutil.which("graphviz-pure", path=scripts)) is None:
         return "error", "graphviz-pure is not installed; pip install -r requirements.txt"
     fonts = [f"-{kind}fontname={FONT}" for kind in "GNE"]
     try:
@@ -153,7 +158,8 @@ def draw(job):
                               capture_output=True, timeout=float(timeout), check=False)  # fmt: skip
         errors = done.stderr.decode("utf-8", "replace").strip()
         if done.returncode != 0 or errors:
-            return "error", errors.splitlines()[0] if errors else f"dot exited {done.returncode}"
+            reason = errors.splitlines()[0] if errors else f"dot exited {done.returncode}"
+            return "error", f"{reason}; fix the DOT at that line"
         return "ok", clean(done.stdout.decode("utf-8"))
     except subprocess.TimeoutExpired:
         return "error", (
@@ -161,7 +167,7 @@ def draw(job):
             "split it into smaller diagrams"
         )
     except (ET.ParseError, ValueError, AttributeError, TypeError) as error:
-        return "error", f"its SVG could not be read ({error})"
+        return "error", f"its SVG could not be read ({error}); fix the DOT at that line"
 
 
 class DiagramExtension(FenceExtension):
@@ -179,30 +185,24 @@ def makeExtension(**kwargs):  # Markdown's name
 _DRAWN = Cache("diagrams")
 
 
-def result(item, dot, drawn, limit):
+def result(item, drawn):
     """(the figure, [problem]) of one fence: `drawn` is draw()'s answer."""
-    content, _, number, where, line, _ = item
-    if len(dot) > limit:
-        return "", [
-            f"{where}:{line}: diagram: it is {len(dot):,} characters of DOT, over "
-            f"{limit:,} (DIAGRAMS max_length); split it into smaller diagrams"
-        ]
-    status, made = drawn
+    (content, _, number, where, line, fence), (status, made) = item, drawn
     if status == "error":
-        return "", [f"{where}:{error_line(made, line)}: diagram: {made}; fix the DOT at that line"]
-    (shape, label, edges) = made
-    return figure(shape, alternative(label, dot, edges), f"{content.slug}-{number}"), []
+        return "", [f"{where}:{error_line(made, line)}: diagram: {made}"]
+    shape, label, edges = made
+    alt = alternative(label, "\n".join(fence), edges)
+    return figure(shape, alt, f"{content.slug}-{number}"), []
 
 
 def place_diagrams(generators):
     """Draw every diagram; fail the build listing every problem (`file:line: diagram: …`)."""
     settings = generators[0].settings
     options = options_of(settings, "DIAGRAMS", DEFAULTS, logger)
-    found, limit = fenced(contents_of(*generators), "dot", _MARK), options["max_length"]
-    dots = ["\n".join(item[-1]) for item in found]
-    jobs = [f"{options['timeout']}\0{d if len(d) <= limit else 'digraph {}'}" for d in dots]
+    found, limits = fenced(contents_of(*generators), "dot", _MARK), "{timeout}\0{max_length}\0"
+    jobs = [limits.format(**options) + "\n".join(item[-1]) for item in found]
     drawn = _DRAWN.map(settings, draw, jobs, label="diagrams")
-    substitute(found, [result(*args, limit) for args in zip(found, dots, drawn, strict=True)])
+    substitute(found, [result(*args) for args in zip(found, drawn, strict=True)])
 
 
 def register():
