@@ -86,8 +86,8 @@ def _element(name, child, part):
 
 
 def clean(svg):
-    """((width, height, viewBox, inner SVG) rebuilt from the allowlist, graph
-    label, [edge titles]): shapes and text with their geometry, no ids, links or style."""
+    """(width, height, viewBox, inner SVG rebuilt from the allowlist, graph label,
+    [edge titles]): shapes and text with their geometry, no ids, links or style."""
     root = ET.fromstring(re.sub(r"<!DOCTYPE[^>]*>", "", svg, count=1).encode("utf-8"))
     edges = []
 
@@ -113,7 +113,7 @@ def clean(svg):
     inner = f'<g transform="{transform}">{"".join(walk(graph, "graph"))}</g>'
     view = root.get("viewBox", "0 0 0 0")
     width, height = (round(float(v)) for v in view.split()[2:])
-    return (width, height, view, inner), label, edges
+    return width, height, view, inner, label, edges
 
 
 def alternative(label, dot, edges):
@@ -125,8 +125,10 @@ def alternative(label, dot, edges):
     return "Diagram: " + ("; ".join(arrows) if arrows else "no edges")
 
 
-def figure(drawn, alt, number):
-    (width, height, view, inner), ident = drawn, f"diagram-title-{number}"
+def figure(drawn, dot):
+    """The <figure> of clean()'s answer; its title's id ends in NUL, for result() to name."""
+    (width, height, view, inner, label, edges), ident = drawn, "diagram-title-\0"
+    alt = alternative(label, dot, edges)
     svg = (
         f'<svg class="diagram__svg" xmlns="http://www.w3.org/2000/svg" role="img" '
         f'aria-labelledby="{ident}" width="{width}" height="{height}" viewBox="{view}">'
@@ -140,7 +142,7 @@ def figure(drawn, alt, number):
 
 
 def draw(job):
-    """("ok", (drawn, label, edges)) or ("error", "reason; fix") for job =
+    """("ok", the figure) or ("error", "reason; fix") for job =
     "timeout\\0max_length\\0DOT": graphviz-pure lays it out, then clean() rebuilds its SVG."""
     timeout, limit, dot = job.split("\0", 2)
     if len(dot) > float(limit):
@@ -160,7 +162,7 @@ def draw(job):
         if done.returncode != 0 or errors:
             reason = errors.splitlines()[0] if errors else f"dot exited {done.returncode}"
             return "error", f"{reason}; fix the DOT at that line"
-        return "ok", clean(done.stdout.decode("utf-8"))
+        return "ok", figure(clean(done.stdout.decode("utf-8")), dot)
     except subprocess.TimeoutExpired:
         return "error", (
             f"it took over {timeout} s to lay out (DIAGRAMS timeout); "
@@ -187,12 +189,10 @@ _DRAWN = Cache("diagrams")
 
 def result(item, drawn):
     """(the figure, [problem]) of one fence: `drawn` is draw()'s answer."""
-    (content, _, number, where, line, fence), (status, made) = item, drawn
+    (content, _, number, where, line, _), (status, made) = item, drawn
     if status == "error":
         return "", [f"{where}:{error_line(made, line)}: diagram: {made}"]
-    shape, label, edges = made
-    alt = alternative(label, "\n".join(fence), edges)
-    return figure(shape, alt, f"{content.slug}-{number}"), []
+    return made.replace("\0", f"{content.slug}-{number}", 2), []  # the title's id, twice
 
 
 def place_diagrams(generators):
