@@ -319,17 +319,6 @@ def figure(svg, spec, rows, href, table_rows=DEFAULTS["table_rows"]):
     )
 
 
-def weight_warning(shown_source, shown_page, size, budget):
-    """The warning for a page of `size` bytes of HTML, or None within `budget`."""
-    if size <= budget:
-        return None
-    return (
-        f"{shown_source}: page weight: {shown_page} is {size:,} bytes of HTML, over the "
-        f"budget of {budget:,} (CHARTS page_budget); move large tables into a Data: "
-        "download, or split the post"
-    )
-
-
 class ChartExtension(FenceExtension):
     """Markdown: each ```chart fence becomes a placeholder."""
 
@@ -430,11 +419,16 @@ def place_charts(generators):
 def weigh_page(path, context):
     """Warn when a post's or page's HTML is over the page budget."""
     content = context.get("article") or context.get("page")
-    if getattr(content, "source_path", None) and in_use(context, "charts"):
-        budget = int(plugin_options(context, "CHARTS", DEFAULTS)[0]["page_budget"])
-        shown = display_path(content.source_path), os.path.relpath(path, context["OUTPUT_PATH"])
-        if line := weight_warning(*shown, os.path.getsize(path), budget):
-            logger.warning("%s", line)
+    if not (getattr(content, "source_path", None) and in_use(context, "charts")):
+        return
+    budget = int(plugin_options(context, "CHARTS", DEFAULTS)[0]["page_budget"])
+    if (size := os.path.getsize(path)) > budget:
+        logger.warning(
+            "%s: page weight: %s is %s bytes of HTML, over the budget of %s (CHARTS "
+            "page_budget); move large tables into a Data: download, or split the post",
+            display_path(content.source_path), os.path.relpath(path, context["OUTPUT_PATH"]),
+            f"{size:,}", f"{budget:,}",
+        )  # fmt: skip
 
 
 def check_unread(settings, *, sources, readable):
