@@ -319,14 +319,8 @@ def figure(svg, spec, rows, href, table_rows=DEFAULTS["table_rows"]):
     )
 
 
-class ChartExtension(FenceExtension):
-    """Markdown: each ```chart fence becomes a placeholder."""
-
-    language, mark = "chart", _MARK
-
-
-def makeExtension(**kwargs):  # Markdown's name
-    return ChartExtension(**kwargs)
+def makeExtension(**kwargs):  # Markdown's name: each ```chart fence becomes a placeholder
+    return FenceExtension("chart", _MARK, **kwargs)
 
 
 # ---- Handlers ------------------------------------------------------------------------

@@ -172,14 +172,8 @@ def draw(job):
         return "error", f"its SVG could not be read ({error}); fix the DOT at that line"
 
 
-class DiagramExtension(FenceExtension):
-    """Markdown: each ```dot fence becomes a placeholder."""
-
-    language, mark = "dot", _MARK
-
-
-def makeExtension(**kwargs):  # Markdown's name
-    return DiagramExtension(**kwargs)
+def makeExtension(**kwargs):  # Markdown's name: each ```dot fence becomes a placeholder
+    return FenceExtension("dot", _MARK, **kwargs)
 
 
 # ---- Handler ----------------------------------------------------------------------

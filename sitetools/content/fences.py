@@ -31,10 +31,11 @@ def fences(lines, language):
 
 class FenceExtension(Extension, Preprocessor):
     """A Markdown extension that is its own preprocessor: each fence of `language`
-    becomes the stashed placeholder `mark.format(n)` for the n-th (from 1).
-    Subclasses set `language` and `mark`."""
+    becomes the stashed placeholder `mark.format(n)` for the n-th (from 1)."""
 
-    language = mark = ""
+    def __init__(self, language, mark, **kwargs):
+        super().__init__(**kwargs)  # Markdown's Extension: its configuration
+        self.language, self.mark = language, mark
 
     def extendMarkdown(self, md):  # Markdown's name
         self.md = md
