@@ -230,8 +230,7 @@ def draw(text):
     span, below = WIDTH - RIGHT - left, height - BOTTOM
     xs = [number(x) for x, _ in rows]
     numeric = not bar and None not in xs
-    xexponent = exponent_of(xs) if numeric else 0
-    xs = in_units(xs, xexponent) if numeric else xs
+    xs = in_units(xs, xexponent := exponent_of(xs) if numeric else 0)
     xscale = ticks(min(xs), max(xs)) if numeric else []
 
     def vpos(v):  # along the value axis: across when bars are horizontal, else up
@@ -301,7 +300,7 @@ def title_of(spec):
 def figure(svg, spec, rows, href, table_rows=DEFAULTS["table_rows"]):
     """The chart, its data table in a <details> (past `table_rows` rows a line
     saying the data is the download alone) and the CSV's download link."""
-    esc, name = html.escape, os.path.basename(spec["data"])
+    esc, name = html.escape, spec["data"]  # a plain file name (chart_data)
     title = esc(title_of(spec))
     download = f'<a href="{esc(href)}" download>Download the data ({esc(name)}, CSV)</a>'
     cells = "".join(f"<tr><td>{esc(x)}</td><td>{shown(y)}</td></tr>" for x, y in rows[:table_rows])
@@ -349,13 +348,12 @@ def chart_data(settings, slug, body, readable=None):
     if readable is not None and os.path.lexists(path) and not readable(path):
         return spec, [], path, None, []
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = Path(path).read_bytes()
         rows, problems = read_rows(data.decode("utf-8-sig"), spec)
     except (OSError, UnicodeDecodeError) as error:
-        reason = "unreadable (UTF-8?)" if not isinstance(error, FileNotFoundError) else "not"
-        data, rows = None, []
-        problems = [f'data file {name} is {reason} in {shown}; put it there or fix "data:"']
+        reason = "not" if isinstance(error, FileNotFoundError) else "unreadable (UTF-8?)"
+        problem = f'data file {name} is {reason} in {shown}; put it there or fix "data:"'
+        return spec, [], path, None, [problem]
     return spec, rows, path, data, problems
 
 
