@@ -162,19 +162,15 @@ def tick_texts(values, exponent=0):
     ] if exponent else texts  # fmt: skip
 
 
-def exponent_of(values):
-    """The power of ten an axis is drawn in: 0, unless the values' size is at an
-    edge of float range, where their differences overflow or vanish."""
+def in_units(values):
+    """(`values` in the power of ten their axis is drawn in, its exponent): 0, unless
+    their size is at an edge of float range, where their differences overflow or
+    vanish; then divided exactly up to the last rounding (Decimal: 10**-320 is no float)."""
     size = max((abs(v) for v in values), default=0.0)
     if size == 0 or SAFE_SIZE[0] < size < SAFE_SIZE[1]:
-        return 0
-    return math.floor(math.log10(size))
-
-
-def in_units(values, exponent):
-    """`values` divided by 10**exponent, exactly up to the last rounding (Decimal:
-    10**-320 is no float)."""
-    return [float(Decimal(v).scaleb(-exponent)) for v in values] if exponent else list(values)
+        return list(values), 0
+    exponent = math.floor(math.log10(size))
+    return [float(Decimal(v).scaleb(-exponent)) for v in values], exponent
 
 
 def thinned(points):
@@ -218,11 +214,11 @@ def left_margin(labels):
 
 def draw(text):
     """The chart's inline SVG from json [spec, rows, id, where the data is]: pure, so cached.
-    Values are placed in their axis's power of ten (exponent_of), so any finite value draws."""
+    Values are placed in their axis's power of ten (in_units), so any finite value draws."""
     spec, rows, ident, data_at = json.loads(text)
     kind, bar = spec["type"], spec["type"] == "bar"
     ys = [y for _, y in rows]
-    values = in_units(ys, exponent := exponent_of(ys))
+    values, exponent = in_units(ys)
     horizontal = bar and any(len(x) > LONG_LABEL for x, _ in rows)
     height = TOP + BOTTOM + BAR_ROW * len(rows) if horizontal else HEIGHT
     scale = ticks(min([*values, 0] if bar else values), max([*values, 0] if bar else values))
@@ -230,7 +226,7 @@ def draw(text):
     span, below = WIDTH - RIGHT - left, height - BOTTOM
     xs = [number(x) for x, _ in rows]
     numeric = not bar and None not in xs
-    xs = in_units(xs, xexponent := exponent_of(xs) if numeric else 0)
+    xs, xexponent = in_units(xs) if numeric else (xs, 0)
     xscale = ticks(min(xs), max(xs)) if numeric else []
 
     def vpos(v):  # along the value axis: across when bars are horizontal, else up
