@@ -4,6 +4,8 @@ judged the author's raw HTML) the plugin makes each one's HTML, from the one
 cache, and `substitute` puts it in place or fails the build listing every problem.
 Fenced blocks of one language are found with Markdown's fenced_code pattern."""
 
+from pathlib import Path
+
 from markdown.extensions import Extension
 from markdown.extensions.fenced_code import FencedBlockPreprocessor
 from markdown.preprocessors import Preprocessor
@@ -55,8 +57,7 @@ def fenced(contents, language, mark=None):
     found = []
     for content in contents:
         if mark is None or mark.format(1) in body(content):
-            with open(content.source_path, encoding="utf-8-sig") as handle:
-                lines = handle.read().splitlines()
+            lines = Path(content.source_path).read_text(encoding="utf-8-sig").splitlines()
             where = display_path(content.source_path)
             found += [
                 (content, mark and mark.format(number), number, where, first + 1, fence)
