@@ -255,9 +255,11 @@ def test_an_unusable_setting_names_the_setting_and_the_fix(tmp_path):
         DIAGRAMS={"timeout": "ten", "max_lenght": 100},
         IMAGES={"quality": "high"},
         DATA_FILES={"folders": "data"},
+        CHARTS={"table_row": 10},
     )
     assert "DIAGRAMS['timeout'] must be a positive number like 10, got 'ten'" in report, report
     assert "DATA_FILES['folders'] is not an option (did you mean 'folder'?)" in report, report
     assert "DIAGRAMS['max_lenght'] is not an option (did you mean 'max_length'?)" in report
     assert "IMAGES['quality'] must be a dict like" in report, report
-    assert report.count("fix it in the settings file") == 4, report
+    assert "CHARTS['table_row'] is not an option (did you mean 'table_rows'?)" in report, report
+    assert report.count("fix it in the settings file") == 5, report
