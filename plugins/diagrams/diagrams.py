@@ -24,7 +24,7 @@ import xml.etree.ElementTree as ET
 
 from pelican import signals
 
-from sitetools.build.cache import Cache
+from sitetools.build.cache import Cache, Unkept
 from sitetools.content.contents import contents_of
 from sitetools.content.fences import FenceExtension, fenced, options_of, substitute
 
@@ -153,7 +153,7 @@ def draw(job):
     # The one beside this Python first (a virtualenv's scripts need not be on PATH).
     scripts = os.pathsep.join([sysconfig.get_path("scripts"), os.environ.get("PATH", "")])
     if (command := shutil.which("graphviz-pure", path=scripts)) is None:
-        return "error", "graphviz-pure is not installed; pip install -r requirements.txt"
+        return Unkept(("error", "graphviz-pure is not installed; pip install -r requirements.txt"))
     fonts = [f"-{kind}fontname={FONT}" for kind in "GNE"]
     try:
         done = subprocess.run([command, "-Tsvg", *fonts], input=dot.encode("utf-8"),
@@ -163,11 +163,9 @@ def draw(job):
             reason = errors.splitlines()[0] if errors else f"dot exited {done.returncode}"
             return "error", f"{reason}; fix the DOT at that line"
         return "ok", figure(clean(done.stdout.decode("utf-8")), dot)
-    except subprocess.TimeoutExpired:
-        return "error", (
-            f"it took over {timeout} s to lay out (DIAGRAMS timeout); "
-            "split it into smaller diagrams"
-        )
+    except subprocess.TimeoutExpired:  # a busy machine's too: tried again next build
+        return Unkept(("error", f"it took over {timeout} s to lay out (DIAGRAMS timeout); "
+                                "split it into smaller diagrams"))  # fmt: skip
     except (ET.ParseError, ValueError, AttributeError, TypeError) as error:
         return "error", f"its SVG could not be read ({error}); fix the DOT at that line"
 
