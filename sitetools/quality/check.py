@@ -57,13 +57,11 @@ class Page:
 def internal_target(url, page, site_origins=()):
     """(site path, fragment) if `url` on the page at site path `page` stays on
     the site, else None; `site_origins` (production's SITEURL) count as the site."""
-    if not url or url.startswith(("mailto:", "tel:", "data:", "javascript:")):
-        return None
     for origin in (prefix.rstrip("/") for prefix in site_origins):
         if origin and (url == origin or url.startswith(origin + "/")):
             url = url[len(origin) :] or "/"
             break
-    if urlsplit(url).scheme or urlsplit(url).netloc:
+    if not url or (parts := urlsplit(url)).scheme or parts.netloc:  # mailto:, data:, …: a scheme
         return None
     resolved = urlsplit(urljoin(page, url))
     return unquote(resolved.path), unquote(resolved.fragment)
@@ -73,11 +71,9 @@ def served(site_path, exists):
     """The site path of the file a static host serves for `site_path`, or
     None; `exists(relative path)` says whether the site has that file."""
     path = site_path.lstrip("/")
-    candidates = [path, f"{path}/index.html"] if path and not path.endswith("/") else []
-    for candidate in candidates or [f"{path}index.html"]:
-        if exists(candidate):
-            return "/" + candidate
-    return None
+    folder = not path or path.endswith("/")
+    candidates = [f"{path}index.html"] if folder else [path, f"{path}/index.html"]
+    return next(("/" + candidate for candidate in candidates if exists(candidate)), None)
 
 
 def broken_links(pages, exists, site_origins=()):
