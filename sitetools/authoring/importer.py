@@ -16,19 +16,18 @@ import posixpath
 import re
 import shutil
 import tomllib
-import unicodedata
 from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import yaml
+from justhtml import JustHTML
 from pelican.settings import DEFAULT_CONFIG
-from pelican.utils import get_date
 
-from plugins.content_guard.schema import slug_for
+from plugins.content_guard.schema import CONTROL, has_line_break, parse_date, slug_for
+from plugins.headings.headings import splice
 from plugins.redirects.redirects import attribute_spans, parse_rules, redirect_map
 from sitetools.content import front_matter
 
@@ -119,29 +118,6 @@ class ImportRefused(Exception):
         super().__init__("\n".join(self.problems))
 
 
-class FrontMatterError(ValueError):
-    """A post's front matter cannot be read; `line` is the file's line that says why."""
-
-    def __init__(self, line, message):
-        self.line = line
-        super().__init__(message)
-
-
-class StartTags(HTMLParser):
-    """(column, tag) of each start tag in one line of raw HTML."""
-
-    def __init__(self, line):
-        super().__init__()
-        self.found = []
-        self.feed(line)
-        self.close()
-
-    def handle_starttag(self, tag, _attrs):
-        self.found.append((self.getpos()[1], tag))
-
-    handle_startendtag = handle_starttag
-
-
 @dataclass
 class Post:
     src: Path
@@ -191,15 +167,15 @@ def detect(source):
 def split_front_matter(text):
     """(meta, body, first body line, {key: line}) for YAML (---), TOML (+++) or
     Pelican `Key: value` headers; meta keys are lower case. Front matter that
-    does not parse or is past front_matter's bounds raises FrontMatterError on
-    the file's line that says why (the YAML or TOML starts on line 2)."""
+    does not parse or is past front_matter's bounds raises ValueError, its text
+    starting with the file's line that says why (the YAML or TOML starts on line 2)."""
     lines = text.splitlines(keepends=True)
     fence = lines[0].strip() if lines else ""
     if not (fenced := fence in ("---", "+++")):
         end = next((i for i, line in enumerate(lines) if not _KEY.match(line)), len(lines))
     elif (end := next((i for i in range(1, len(lines)) if lines[i].strip() == fence), 0)) == 0:
         fix = f"add a closing {fence} line after its last key"
-        raise FrontMatterError(1, f"opened with {fence} on line 1 and never closed; {fix}")
+        raise ValueError(f"1: front matter: opened with {fence} on line 1 and never closed; {fix}")
     header, body = lines[fenced:end], lines[end + fenced :]
     found = [(n, k) for n, k in enumerate(map(_KEY.match, header), start=1 + fenced) if k]
     load = front_matter.load_toml if fence == "+++" else front_matter.load
@@ -208,12 +184,14 @@ def split_front_matter(text):
     except (front_matter.TooBig, yaml.YAMLError) as error:
         reason = one_line(getattr(error, "problem", None) or error)
         fix = "" if isinstance(error, front_matter.TooBig) else f"; {FIX}"
-        raise FrontMatterError(2 + (front_matter.error_line(error) or 0), reason + fix) from None
+        raise ValueError(
+            f"{2 + (front_matter.error_line(error) or 0)}: front matter: {reason}{fix}"
+        ) from None
     except tomllib.TOMLDecodeError as error:  # its message says where, in the header
         at, reason = _TOML_AT.search(str(error)), _TOML_AT.sub(r" (column \2)", one_line(error))
-        raise FrontMatterError(int(at[1]) + 1 if at else 2, f"{reason}; {FIX}") from None
+        raise ValueError(f"{int(at[1]) + 1 if at else 2}: front matter: {reason}; {FIX}") from None
     if not isinstance(meta or {}, dict):
-        raise FrontMatterError(2, f"not a mapping of keys to values; {ONE_PER_LINE}")
+        raise ValueError(f"2: front matter: not a mapping of keys to values; {ONE_PER_LINE}")
     meta = {str(key).lower(): value for key, value in (meta or {}).items()}
     keys = {key[1].lower(): number for number, key in reversed(found)}  # the first of each
     return meta, "".join(body), len(lines) - len(body) + 1, keys
@@ -222,13 +200,8 @@ def split_front_matter(text):
 def as_datetime(value):
     """A front-matter date (datetime, date or text such as 'Jul 08 2022') as a
     naive datetime in the wall-clock time the old blog showed; None if no date."""
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return datetime(value.year, value.month, value.day)
-    try:
-        found = value if isinstance(value, datetime) else get_date(str(value).strip())
-    except (ValueError, OverflowError):
-        return None
-    return found.replace(tzinfo=None)
+    found = value if isinstance(value, datetime) else parse_date(str(value).strip())
+    return found and found.replace(tzinfo=None)
 
 
 def as_list(value, separator=","):
@@ -241,12 +214,6 @@ def as_list(value, separator=","):
 
 def one_line(value):
     return " ".join(str(value).split())
-
-
-def breaks_line(text):
-    """Whether `text` holds a line break (any str.splitlines knows, as the
-    header's readers do) or a control character, so would not stay on one header line."""
-    return len(f"{text}.".splitlines()) > 1 or any(unicodedata.category(c) == "Cc" for c in text)
 
 
 def site_slug(text):
@@ -357,10 +324,10 @@ def read_post(blog, path, report, default_tags):
     except (OSError, UnicodeDecodeError) as error:
         reason = one_line(getattr(error, "strerror", None) or error)
         return notes.append(f"{where}:1: cannot be read ({reason}); not imported")
-    except FrontMatterError as error:
-        return notes.append(f"{where}:{error.line}: front matter: {error}")
+    except ValueError as error:  # split_front_matter's: "line: front matter: why"
+        return notes.append(f"{where}:{error}")
     meta, post.slug = post.meta, blog.slug(post)
-    if not post.slug or re.search(r"[/\\\s]", post.slug) or breaks_line(post.slug):
+    if not post.slug or re.search(r"[/\\\s\x00-\x1f\x7f]", post.slug):  # \s: every line break
         fix = f"cannot name a file; set slug: {site_slug(post.slug) or 'words-joined-by-hyphens'}"
         return notes.append(f"{where}:{post.lines.get('slug', 1)}: Slug: {post.slug!r} {fix}")
     named = re.match(r"(\d{4}-\d{2}-\d{2})-", path.name)
@@ -522,16 +489,16 @@ class Rewriter:
         # Raw HTML's start tags, found by a parser (code spans blanked); only the
         # characters of a src= or href= value change, as redirects rewrites links.
         masked, edits = _CODE_SPAN.sub(lambda m: " " * len(m[0]), text), []
-        for at, tag in StartTags(masked).found:
-            for name, start, end, quote_mark in attribute_spans(masked, at):
+        parse = {"fragment": True, "sanitize": False, "track_node_locations": True}
+        tree = "<" in masked and JustHTML(masked, **parse)
+        for node in tree.query("[src], [href]") if tree else ():
+            for name, start, end, mark in attribute_spans(masked, node.origin_offset):
                 value = html.unescape(text[start:end]) if start is not None else ""
-                if (tag, name) == ("img", "src"):
+                if (node.name, name) == ("img", "src"):
                     external(value)
                 if name in ("src", "href") and value and (new := resolve(value)):
-                    edits.append((start - len(quote_mark), end + len(quote_mark), new))
-        for start, end, new in reversed(edits):
-            text = f'{text[:start]}"{html.escape(new)}"{text[end:]}'
-        text = _INLINE.sub(inline, text)
+                    edits.append((start - len(mark), end + len(mark), f'"{html.escape(new)}"'))
+        text = _INLINE.sub(inline, splice(text, edits))
         for left in _TEMPLATE.findall(text):
             notes.append(f"{where}: {left}: template code is not run here; rewrite it in Markdown")
         return text
@@ -564,7 +531,7 @@ def hero_image(post, rewriter, notes):
             notes.append(f"{where}: {fix}; then add Image: {{static}}/images/…")
         elif Path(found).suffix.lower() not in SOCIAL_IMAGES or "Image" in post.fields:
             notes.append(f"{where}: copied to {found[8:]}; not used as Image:")
-        elif breaks_line(found):  # a file name's line break would start a header line
+        elif has_line_break(found) or CONTROL.search(found):  # it would start a header line
             notes.append(f"{where}: {found[8:]!r}: a line break in its name; not used as Image:")
         else:
             post.fields["Image"] = found
