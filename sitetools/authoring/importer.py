@@ -492,11 +492,10 @@ class Rewriter:
         parse = {"fragment": True, "sanitize": False, "track_node_locations": True}
         tree = "<" in masked and JustHTML(masked, **parse)
         for node in tree.query("[src], [href]") if tree else ():
+            if node.name == "img":
+                external(node.attrs.get("src") or "")
             for name, start, end, mark in attribute_spans(masked, node.origin_offset):
-                value = html.unescape(text[start:end]) if start is not None else ""
-                if (node.name, name) == ("img", "src"):
-                    external(value)
-                if name in ("src", "href") and value and (new := resolve(value)):
+                if name in ("src", "href") and (new := resolve(node.attrs[name])):  # "" if no value
                     edits.append((start - len(mark), end + len(mark), f'"{html.escape(new)}"'))
         text = _INLINE.sub(inline, splice(text, edits))
         for left in _TEMPLATE.findall(text):
