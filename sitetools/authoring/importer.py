@@ -26,7 +26,7 @@ import yaml
 from justhtml import JustHTML
 from pelican.settings import DEFAULT_CONFIG
 
-from plugins.content_guard.schema import CONTROL, has_line_break, parse_date, slug_for
+from plugins.content_guard import schema
 from plugins.headings.headings import splice
 from plugins.redirects.redirects import attribute_spans, parse_rules, redirect_map
 from sitetools.content import front_matter
@@ -200,7 +200,7 @@ def split_front_matter(text):
 def as_datetime(value):
     """A front-matter date (datetime, date or text such as 'Jul 08 2022') as a
     naive datetime in the wall-clock time the old blog showed; None if no date."""
-    found = value if isinstance(value, datetime) else parse_date(str(value).strip())
+    found = value if isinstance(value, datetime) else schema.parse_date(str(value).strip())
     return found and found.replace(tzinfo=None)
 
 
@@ -216,18 +216,13 @@ def one_line(value):
     return " ".join(str(value).split())
 
 
-def site_slug(text):
-    """The slug this site (Pelican's default slug settings) gives `text`."""
-    return slug_for(text, DEFAULT_CONFIG)
-
-
 def expand_permalink(pattern, when, slug, section="", categories=(), *, folder=""):
     """An old URL from a Hugo/Jekyll permalink pattern (:year, :title, ...)."""
     values = {
         "year": f"{when:%Y}", "month": f"{when:%m}", "day": f"{when:%d}",
         "title": slug, "slug": slug, "filename": slug, "folder": folder,
         "section": section, "output_ext": ".html",
-        "categories": "/".join(map(site_slug, categories)),
+        "categories": "/".join(schema.slug_for(c, DEFAULT_CONFIG) for c in categories),
     }  # fmt: skip
     url = re.sub(r":([a-z_]+)", lambda m: values.get(m.group(1), m.group(0)), pattern)
     return "/" + re.sub(r"/+", "/", url).lstrip("/")
@@ -240,7 +235,7 @@ def tags_of(meta, kind):
     tags = as_list(meta.get("categories") or meta.get("category"))
     for tag in map(one_line, tags + as_list(meta.get("tags"), generator.separator)):
         if tag not in generator.collections:  # one_line: a line break would start a header line
-            unique.setdefault(site_slug(tag), tag)
+            unique.setdefault(schema.slug_for(tag, DEFAULT_CONFIG), tag)  # once per URL
     return ", ".join(unique.values())
 
 
@@ -286,7 +281,7 @@ class Blog:
         if "slug" in post.meta:
             return str(post.meta["slug"]).strip()
         if self.generator.titled:  # with the old blog's slug settings
-            return slug_for(str(post.meta.get("title", stem)), {**DEFAULT_CONFIG, **self.config})
+            return schema.slug_for(str(post.meta.get("title", stem)), DEFAULT_CONFIG | self.config)
         return re.sub(r"^\d{4}-\d{2}-\d{2}-", "", stem) if self.generator.dated else stem
 
     def old_url(self, post, when):
@@ -328,7 +323,7 @@ def read_post(blog, path, report, default_tags):
         return notes.append(f"{where}:{error}")
     meta, post.slug = post.meta, blog.slug(post)
     if not post.slug or re.search(r"[/\\\s\x00-\x1f\x7f]", post.slug):  # \s: every line break
-        fix = f"cannot name a file; set slug: {site_slug(post.slug) or 'words-joined-by-hyphens'}"
+        fix = f"cannot name a file; set slug: {schema.slug_suggestion(post.slug)}"
         return notes.append(f"{where}:{post.lines.get('slug', 1)}: Slug: {post.slug!r} {fix}")
     named = re.match(r"(\d{4}-\d{2}-\d{2})-", path.name)
     when = as_datetime(meta.get("date") or meta.get("pubdate") or (named and named.group(1)))
@@ -530,7 +525,7 @@ def hero_image(post, rewriter, notes):
             notes.append(f"{where}: {fix}; then add Image: {{static}}/images/…")
         elif Path(found).suffix.lower() not in SOCIAL_IMAGES or "Image" in post.fields:
             notes.append(f"{where}: copied to {found[8:]}; not used as Image:")
-        elif has_line_break(found) or CONTROL.search(found):  # it would start a header line
+        elif schema.has_line_break(found) or schema.CONTROL.search(found):  # a forged line
             notes.append(f"{where}: {found[8:]!r}: a line break in its name; not used as Image:")
         else:
             post.fields["Image"] = found
