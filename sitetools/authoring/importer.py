@@ -15,7 +15,6 @@ import html
 import posixpath
 import re
 import shutil
-import tomllib
 from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -181,15 +180,12 @@ def split_front_matter(text):
     load = front_matter.load_toml if fence == "+++" else front_matter.load
     try:
         meta = load("".join(header)) if fenced else {k[1]: k[2].strip() for _, k in found}
-    except (front_matter.TooBig, yaml.YAMLError) as error:
-        reason = one_line(getattr(error, "problem", None) or error)
+    except (ValueError, yaml.YAMLError) as error:  # TooBig and TOMLDecodeError are ValueErrors
+        at = _TOML_AT.search(str(error))  # tomllib's message says where, 1-based in the header
+        line = int(at[1]) - 1 if at else front_matter.error_line(error) or 0  # 0-based
+        reason = _TOML_AT.sub(r" (column \2)", one_line(getattr(error, "problem", None) or error))
         fix = "" if isinstance(error, front_matter.TooBig) else f"; {FIX}"
-        raise ValueError(
-            f"{2 + (front_matter.error_line(error) or 0)}: front matter: {reason}{fix}"
-        ) from None
-    except tomllib.TOMLDecodeError as error:  # its message says where, in the header
-        at, reason = _TOML_AT.search(str(error)), _TOML_AT.sub(r" (column \2)", one_line(error))
-        raise ValueError(f"{int(at[1]) + 1 if at else 2}: front matter: {reason}; {FIX}") from None
+        raise ValueError(f"{2 + line}: front matter: {reason}{fix}") from None
     if not isinstance(meta or {}, dict):
         raise ValueError(f"2: front matter: not a mapping of keys to values; {ONE_PER_LINE}")
     meta = {str(key).lower(): value for key, value in (meta or {}).items()}
