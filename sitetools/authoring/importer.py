@@ -66,8 +66,6 @@ JEKYLL_STYLES = {
     "pretty": "/:categories/:year/:month/:day/:title/",
     "none": "/:categories/:title:output_ext",
 }
-IMAGES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".ico"}
-SOCIAL_IMAGES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}  # what Image: takes
 # Source keys -> this site's field; the other keys are reported, never dropped silently.
 FIELDS = {
     "title": "Title", "description": "Summary", "summary": "Summary", "excerpt": "Summary",
@@ -406,7 +404,7 @@ class Rewriter:
                 relative = Path(post.slug) / path.relative_to(beside)
             while len(relative.parts) > 1 and relative.parts[0] in STATIC_FOLDERS:
                 relative = Path(*relative.parts[1:])
-            folder = "images" if path.suffix.lower() in IMAGES else "extra"
+            folder = "images" if path.suffix.lower() in schema.IMAGE_SUFFIXES else "extra"
             target = f"{folder}/{relative.as_posix()}"
             # Another file's place (in any case: one file on macOS): keep its whole path.
             if target.casefold() in {taken.casefold() for taken in self.copies.values()}:
@@ -519,7 +517,7 @@ def hero_image(post, rewriter, notes):
         if not found:
             fix = "not found" if found is False else "download it into content/images/"
             notes.append(f"{where}: {fix}; then add Image: {{static}}/images/…")
-        elif Path(found).suffix.lower() not in SOCIAL_IMAGES or "Image" in post.fields:
+        elif Path(found).suffix.lower() not in schema.IMAGE_TYPES or "Image" in post.fields:
             notes.append(f"{where}: copied to {found[8:]}; not used as Image:")
         elif schema.has_line_break(found) or schema.CONTROL.search(found):  # a forged line
             notes.append(f"{where}: {found[8:]!r}: a line break in its name; not used as Image:")
