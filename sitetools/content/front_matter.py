@@ -54,27 +54,22 @@ def check_size(text, max_chars=MAX_CHARS):
 
 def _expanded(node, sizes):
     """(values, characters) of a composed YAML node with every alias expanded,
-    each node counted once (`sizes`: id -> its size, None while counting it);
-    raise TooBig past a bound."""
-    if id(node) in sizes:
-        if sizes[id(node)] is None:
-            raise _too_big(node.start_mark, "an alias is inside its own anchor")
-        return sizes[id(node)]
-    sizes[id(node)] = None
+    each list or mapping counted once (`sizes`: id -> its size, None while it
+    is counted); raise TooBig past a bound."""
     if isinstance(node, yaml.ScalarNode):
-        sizes[id(node)] = (1, len(node.value))
-        return sizes[id(node)]
-    pairs = node.value if isinstance(node, yaml.MappingNode) else [(c,) for c in node.value]
-    found = [_expanded(child, sizes) for pair in pairs for child in pair]
-    values, chars = 1 + sum(v for v, _ in found), sum(c for _, c in found)
-    if values > MAX_EXPANDED_VALUES or chars > MAX_EXPANDED_CHARS:
-        past = f"{MAX_EXPANDED_VALUES:,} values" if values > MAX_EXPANDED_VALUES else ""
-        raise _too_big(
-            node.start_mark,
-            f"its aliases expand it past {past or f'{MAX_EXPANDED_CHARS:,} characters'}",
-        )
-    sizes[id(node)] = (values, chars)
-    return sizes[id(node)]
+        return 1, len(node.value)
+    if (size := sizes.get(id(node), ())) is None:  # met again inside itself
+        raise _too_big(node.start_mark, "an alias is inside its own anchor")
+    if not size:
+        sizes[id(node)] = None
+        pairs = node.value if isinstance(node, yaml.MappingNode) else [(c,) for c in node.value]
+        found = [_expanded(child, sizes) for pair in pairs for child in pair]
+        size = sizes[id(node)] = (1 + sum(v for v, _ in found), sum(c for _, c in found))
+        if size[0] > MAX_EXPANDED_VALUES or size[1] > MAX_EXPANDED_CHARS:
+            past = f"{MAX_EXPANDED_VALUES:,} values" if size[0] > MAX_EXPANDED_VALUES else ""
+            past = past or f"{MAX_EXPANDED_CHARS:,} characters"
+            raise _too_big(node.start_mark, f"its aliases expand it past {past}")
+    return size
 
 
 def compose(text, max_chars=MAX_CHARS):
