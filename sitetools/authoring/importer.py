@@ -288,16 +288,14 @@ class Blog:
         if isinstance(pattern, dict):  # Hugo's [permalinks], per section
             pattern = pattern.get(parts[0])
         pattern = JEKYLL_STYLES.get(p := str(pattern or self.generator.permalink), p)
-        if "{" not in pattern:  # Hugo's and Jekyll's :tokens
-            categories = as_list(meta.get("categories") or meta.get("category"), " ")
-            folder = "/".join(parts[: -1 - (post.src.stem == "index")])
-            url = expand_permalink(pattern, when, post.slug, parts[0], categories, folder=folder)
-        else:  # Pelican's ARTICLE_URL; keys it cannot fill in give /<slug>.html
-            fields = dict(slug=post.slug, date=when, author=meta.get("author", ""), lang="en")
-            try:
-                url = "/" + pattern.format(**fields, category=str(meta.get("category", "misc")))
-            except (KeyError, ValueError, IndexError, AttributeError):
-                url = f"/{post.slug}.html"
+        fields = dict(slug=post.slug, date=when, author=meta.get("author", ""), lang="en")
+        try:  # Pelican's ARTICLE_URL has {fields}: those it cannot fill in give /<slug>.html
+            pattern = pattern.format(**fields, category=str(meta.get("category", "misc")))
+        except (KeyError, ValueError, IndexError, AttributeError):
+            pattern = f"/{post.slug}.html"
+        categories = as_list(meta.get("categories") or meta.get("category"), " ")
+        folder = "/".join(parts[: -1 - (post.src.stem == "index")])  # then Hugo's, Jekyll's :tokens
+        url = expand_permalink(pattern, when, post.slug, parts[0], categories, folder=folder)
         return "old URL", url, url
 
 
