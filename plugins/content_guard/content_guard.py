@@ -191,59 +191,55 @@ def parse_yaml(lines, start, end):
     import yaml  # noqa: PLC0415
 
     source = Source(body="\n".join(lines[end + 1 :]), body_line=end + 2, yaml=True)
-    offset, refuse = start + 2, source.problems.append  # the file line of the YAML's first line
+    offset = start + 2  # the file line of the YAML's first line
 
-    def line_of(error):
-        found = front_matter.error_line(error)
-        return start + 1 if found is None else found + offset
-
-    def reason(error):
-        return " ".join(str(getattr(error, "problem", None) or error).split())
+    def refuse(at, where, message):  # `at`: the file line, or a YAML error that has it
+        if not isinstance(at, int):
+            reason = " ".join(str(getattr(at, "problem", None) or at).split())
+            message, found = message.replace("{reason}", reason), front_matter.error_line(at)
+            at = start + 1 if found is None else found + offset
+        source.problems.append(Problem(at, str(where), message))
 
     try:
         root = front_matter.compose("\n".join(lines[start + 1 : end]))
     except front_matter.TooBig as error:
-        refuse(Problem(line_of(error), "front matter", str(error)))
+        refuse(error, "front matter", "{reason}")
         return source
     except yaml.YAMLError as error:
-        message = (
-            f"the YAML front matter does not parse ({reason(error)}); fix it, and put a value "
-            "holding ': ' or ' #' in quotes"
-        )
-        refuse(Problem(line_of(error), "header", message))
+        message = "the YAML front matter does not parse ({reason}); fix it, and put a value "
+        refuse(error, "header", message + "holding ': ' or ' #' in quotes")
         return source
     if not isinstance(root, yaml.MappingNode):
-        message = (
-            "the YAML front matter is not a mapping of keys to values; "
-            "write one 'key: value' line per field (title: My post)"
-        )
-        refuse(Problem(start + 1, "header", message))
+        message = "the YAML front matter is not a mapping of keys to values; write one "
+        refuse(start + 1, "header", message + "'key: value' line per field (title: My post)")
         return source
     for key_node, value_node in root.value:
         line = key_node.start_mark.line + offset
         try:
             key, value = (front_matter.construct(node) for node in (key_node, value_node))
         except yaml.YAMLError as error:  # a tag the safe loader refuses (!!python/…)
-            message = f"{reason(error)}; write plain text, a date or a list of text"
             label = key_node.value if isinstance(key_node, yaml.ScalarNode) else "header"
-            refuse(Problem(line_of(error), str(label), message))
+            refuse(error, label, "{reason}; write plain text, a date or a list of text")
             continue
         if not isinstance(key, str):
-            message = f"the key {key!r} is not a name; write a field name such as 'title:'"
-            refuse(Problem(line, "header", message))
+            refuse(
+                line,
+                "header",
+                f"the key {key!r} is not a name; write a field name such as 'title:'",
+            )
             continue
         entries = enumerate(value if isinstance(value, list) else [], 1)
         if broken := next((n for n, e in entries if schema.has_line_break(str(e))), None):
-            message = f"entry {broken} holds a line break; write each entry on one line"
-            refuse(Problem(line, key, message))
+            refuse(line, key, f"entry {broken} holds a line break; write each entry on one line")
             continue
         value = yaml_text(value)
         item = Field(key.lower(), key, value or "", line)
         if value is None:
-            message = "a mapping or nested list, which no field takes; write text or a list"
-            refuse(Problem(line, key, message))
+            refuse(
+                line, key, "a mapping or nested list, which no field takes; write text or a list"
+            )
         elif item.name == "tags" and not isinstance(value_node, yaml.SequenceNode) and "," in value:
-            refuse(Problem(line, key, "in YAML this is one tag; write a list: tags: [one, two]"))
+            refuse(line, key, "in YAML this is one tag; write a list: tags: [one, two]")
         source.fields.append(item)
     return source
 

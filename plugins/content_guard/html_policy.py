@@ -86,6 +86,24 @@ _UNCLOSED = ("eof-in-",)
 
 # Elements a link card replaces (README, "Embeds").
 EMBEDS = frozenset({"iframe", "embed", "object", "video", "audio", "source", "track", "picture"})
+EMBED_FIX = (
+    "link to it instead, with a link card: a linked image from content/images/ and a title "
+    'link (README, "Embeds")'
+)
+
+# What is wrong and how to fix it, by a Violation's kind (an attribute's: _attribute_message).
+MESSAGES = {
+    "element": "<{tag}> is not allowed in a post ({reason}); {fix}",
+    "blocked": "<{tag}> loads {value} from another site, which the site's "
+    "Content-Security-Policy ({attribute} in netlify.toml) blocks; "
+    "download the image into content/images/ and write {{static}}/images/{name}",
+    "alt": '<img src="{value}"> has no alt attribute, so a screen reader reads out its file '
+    'name; describe the image in alt="…", or write alt="" if it only decorates the page',
+    "url": "{attribute}= on <{tag}> is a {scheme}: URL, which can run script or leave the "
+    "page; link with https:, http:, mailto: or a path on this site",
+    "unclosed": "raw HTML is cut off ({value}: a tag, comment or quoted value is not "
+    "closed), so it would swallow the page after it; close it",
+}
 
 
 def csp_sources(text, directive):
@@ -140,40 +158,14 @@ class Violation(NamedTuple):
 
     def message(self):
         """What is wrong and how to fix it."""
-        tag = f"<{self.tag}>"
-        if self.kind == "element":
-            reason = REASONS.get(self.tag, "it is not on the list of elements a post may use")
-            fix = "remove it, or show it as code in `backticks`"
-            if self.tag in EMBEDS:
-                fix = (
-                    "link to it instead, with a link card: a linked image from "
-                    'content/images/ and a title link (README, "Embeds")'
-                )
-            return f"{tag} is not allowed in a post ({reason}); {fix}"
-        if self.kind == "blocked":
-            name = urlsplit(self.value).path.rsplit("/", 1)[-1] or "picture.png"
-            return (
-                f"{tag} loads {self.value} from another site, which the site's "
-                f"Content-Security-Policy ({self.attribute} in netlify.toml) blocks; "
-                f"download the image into content/images/ and write {{static}}/images/{name}"
-            )
         if self.kind == "attribute":
-            return _attribute_message(tag, self.attribute, self.value)
-        if self.kind == "alt":
-            return (
-                f'<img src="{self.value}"> has no alt attribute, so a screen reader reads '
-                'out its file name; describe the image in alt="…", or write alt="" if it '
-                "only decorates the page"
-            )
-        if self.kind == "url":
-            return (
-                f"{self.attribute}= on {tag} is a {url_scheme(self.value)}: URL, which can "
-                "run script or leave the page; link with https:, http:, mailto: or a "
-                "path on this site"
-            )
-        return (
-            f"raw HTML is cut off ({self.value}: a tag, comment or quoted value is not "
-            "closed), so it would swallow the page after it; close it"
+            return _attribute_message(f"<{self.tag}>", self.attribute, self.value)
+        return MESSAGES[self.kind].format(
+            **self._asdict(),
+            reason=REASONS.get(self.tag, "it is not on the list of elements a post may use"),
+            fix=EMBED_FIX if self.tag in EMBEDS else "remove it, or show it as code in `backticks`",
+            name=urlsplit(self.value).path.rsplit("/", 1)[-1] or "picture.png",
+            scheme=url_scheme(self.value),
         )
 
     def needles(self):
