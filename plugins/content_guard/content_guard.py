@@ -427,29 +427,26 @@ def linked_file_problems(links, publishes=None):
     that `publishes(path)` says Pelican does not publish (so would leave the
     link unresolved), or an image that is empty or broken. Asked of the file
     system on every build: the site's one check of {filename} and {static} links."""
-    problems = []
-    for line, where, what, target, path in links:
+
+    def problem(what, target, path):
         if not target:
-            problems.append(
-                Problem(line, where, f"{{{what}}} link has no path; add the file's path")
-            )
-        elif not os.path.exists(path):
-            message = (
+            return f"{{{what}}} link has no path; add the file's path"
+        if not os.path.exists(path):
+            return (
                 f"{{{what}}}{target} points to no file; fix the path (relative to this file, "
                 "or starting with / for the content folder) or add the file"
             )
-            problems.append(Problem(line, where, message))
-        elif what == "filename" and publishes and not publishes(path):
-            message = (
+        if what == "filename" and publishes and not publishes(path):
+            return (
                 f"{{filename}}{target} would be left unresolved: Pelican publishes no post, "
                 "page or static file there; link a file under content/ that this build "
                 "publishes (a post, a page, or a file in images/ or extra/)"
             )
-            problems.append(Problem(line, where, message))
-        elif Path(path).suffix.lower() in schema.IMAGE_SUFFIXES and (broken := image_problem(path)):
-            message = f"{{{what}}}{target} {broken}; replace it with a working image"
-            problems.append(Problem(line, where, message))
-    return problems
+        image = Path(path).suffix.lower() in schema.IMAGE_SUFFIXES
+        broken = image and image_problem(path)
+        return broken and f"{{{what}}}{target} {broken}; replace it with a working image"
+
+    return [Problem(link[0], link[1], m) for link in links if (m := problem(*link[2:]))]
 
 
 def image_problem(path):
@@ -461,8 +458,7 @@ def image_problem(path):
         return "is not a regular file"
     if path.stat().st_size == 0:
         return "is an empty file (0 bytes)"
-    facts = facts_of(path)
-    if isinstance(facts, str) or facts["format"] == "SVG":
+    if isinstance(facts := facts_of(path), str) or facts["format"] == "SVG":
         return facts if isinstance(facts, str) else None
     from PIL import Image, UnidentifiedImageError  # noqa: PLC0415
 
