@@ -247,27 +247,16 @@ def parse_yaml(lines, start, end):
 def check_file(text, source_path, extensions):
     """Problems that stop a file being checked any further: empty, an extension
     Pelican skips (post.MD), invisible control characters."""
-    suffix = Path(source_path).suffix
+    path = Path(source_path)
     if not text.strip():
-        message = (
-            "the file is empty; "
-            "write a header (Title:, Date:, Tags:) and a body, or delete the file"
-        )
-        return [Problem(1, "file", message)]
-    if suffix[1:] not in extensions:
-        fixed = Path(source_path).stem + suffix.lower()
-        message = (
-            f"the extension '{suffix}' is not read (only lower case is); "
-            f"rename the file to '{fixed}'"
-        )
-        return [Problem(1, "file", message)]
+        message = "the file is empty; write a header (Title:, Date:, Tags:) and a body, "
+        return [Problem(1, "file", message + "or delete the file")]
+    if path.suffix[1:] not in extensions:
+        message = f"the extension '{path.suffix}' is not read (only lower case is); rename "
+        return [Problem(1, "file", f"{message}the file to '{path.stem}{path.suffix.lower()}'")]
+    control = "control character 0x{:02x} at column {}; delete it (most editors do not show it)"
     return [
-        Problem(
-            number,
-            "encoding",
-            f"control character 0x{ord(match.group()):02x} at column {match.start() + 1}; "
-            "delete it (most editors do not show it)",
-        )
+        Problem(number, "encoding", control.format(ord(match.group()), match.start() + 1))
         for number, line in enumerate(text.split("\n"), start=1)
         if (match := schema.CONTROL.search(line))
     ]
