@@ -275,19 +275,14 @@ def check_header(source, kind, options):
             message = f"given twice (also on line {seen.line}); keep one '{item.label}:' line"
             problems.append(Problem(item.line, item.label, message))
     model = schema.header_model(
-        kind, *(tuple(options[n]) for n in ("allowed_fields", "extra_fields"))
+        kind, *map(tuple, (options["allowed_fields"], options["extra_fields"]))
     )
-    keys = schema.keys_of(model)
+    keys, timezone = schema.keys_of(model), options.get("timezone") or "UTC"
     # A repeated key's value is checked too, beside the other keys' first.
     for items in [first, *({**first, i.name: i} for i in source.fields if first[i.name] is not i)]:
         values = {name: item.value for name, item in items.items()}
-        for key, message in schema.header_errors(
-            model,
-            values,
-            yaml=source.yaml,
-            timezone=options.get("timezone") or "UTC",
-            slug_options=options["slug_options"],
-        ):
+        context = {"timezone": timezone, "slug_options": options["slug_options"]}
+        for key, message in schema.header_errors(model, values, yaml=source.yaml, **context):
             item = items.get(key)
             if item is None and items is first and (source.fields or not source.problems):
                 problems.append(Problem(1, key.capitalize(), message))  # missing
@@ -327,10 +322,7 @@ def summary_chars(text):
 def mask_code(text):
     """`text` with the insides of fenced and indented code blocks and inline code
     replaced by spaces (newlines kept), so offsets still give line numbers."""
-    masked = []
-    fence = None
-    in_list = in_indented = False
-    previous_blank = True
+    masked, fence, in_list, in_indented, previous_blank = [], None, False, False, True
     for line in text.split("\n"):
         stripped = line.strip()
         if fence:
