@@ -134,7 +134,6 @@ def parse(text):
         return source
     source = Source()
     index = source.yaml_line = 1 if lines and meta.BEGIN_RE.match(lines[0]) else 0
-    current = None
     while index < len(lines):
         line = lines[index]
         index += 1
@@ -142,10 +141,10 @@ def parse(text):
             break
         if match := meta.META_RE.match(line):
             key = match.group("key")
-            current = Field(key.lower(), key, match.group("value").strip(), index)
-            source.fields.append(current)
-        elif (more := meta.META_MORE_RE.match(line)) and current:
-            current.value = f"{current.value}\n{more.group('value').strip()}".strip()
+            source.fields.append(Field(key.lower(), key, match.group("value").strip(), index))
+        elif (more := meta.META_MORE_RE.match(line)) and source.fields:
+            last = source.fields[-1]
+            last.value = f"{last.value}\n{more.group('value').strip()}".strip()
         else:
             index -= 1
             break
@@ -160,17 +159,15 @@ def odd_line_ends(text, lines, count):
     other than a newline (U+2028, U+0085, a form feed…): this parse splits there,
     Pelican's readers read on to the next newline, so each would see another
     header (a closing '---' that is not one to them, and front matter past it)."""
-    problems = []
-    for number, (line, kept) in enumerate(zip(lines, text.splitlines(True), strict=True), start=1):
-        if number > count:
-            break
-        if (ending := kept[len(line) :]) not in ("", "\n", "\r", "\r\n"):
-            message = (
-                f"the line ends with the line break U+{ord(ending[0]):04X}, which Pelican's "
-                "reader does not take for one; replace it with a plain line break (Enter)"
-            )
-            problems.append(Problem(number, "header", message))
-    return problems
+    kept = text.splitlines(True)[:count]
+    ends = [whole[len(line) :] for line, whole in zip(lines[:count], kept, strict=True)]
+    message = "the line ends with the line break U+{:04X}, which Pelican's reader does not "
+    message += "take for one; replace it with a plain line break (Enter)"
+    return [
+        Problem(number, "header", message.format(ord(end[0])))
+        for number, end in enumerate(ends, start=1)
+        if end not in ("", "\n", "\r", "\r\n")
+    ]
 
 
 def yaml_text(value):
@@ -677,17 +674,13 @@ def judge_sources(settings, found):
         except Exception:
             continue
         rendered.append((path, body or "", formatted_fields(settings, metadata)))
-        slug = slug_of(source, path, options["slug_options"], options["slugify_source"])[0]
-        if slug:  # no slug, no data folder: the missing title or slug is reported already
+        # No slug, no data folder: the missing title or slug is reported already.
+        if slug := slug_of(source, path, options["slug_options"], options["slugify_source"])[0]:
             read.append(
                 SimpleNamespace(source_path=str(path), kind=kind, slug=slug, metadata=metadata)
             )
-    lines = judge(settings, rendered)
-    for _receiver, found_lines in unread_sources.send(
-        settings, sources=read, readable=found.readable
-    ):
-        lines += list(found_lines or ())
-    return lines
+    sent = unread_sources.send(settings, sources=read, readable=found.readable)
+    return judge(settings, rendered) + [line for _, lines in sent for line in lines or ()]
 
 
 # read_source's results by a source's bytes, path and the options, and
