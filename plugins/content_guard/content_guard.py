@@ -356,12 +356,14 @@ def place_of(text, masked, needles, start=0):
         lambda at: "`" not in text[text.rfind("\n", 0, at) + 1 :].split("\n", 1)[0],
         lambda at: True,
     )
-    for good in tiers:
-        for needle in needles:
-            for match in re.compile(re.escape(needle), re.I).finditer(text, start):
-                if good(match.start()):
-                    return match.start()
-    return None
+    found = (
+        match.start()
+        for good in tiers
+        for needle in needles
+        for match in re.compile(re.escape(needle), re.I).finditer(text, start)
+        if good(match.start())
+    )
+    return next(found, None)
 
 
 def check_rendered(source, body_html, fields_html):
