@@ -508,15 +508,9 @@ def duplicate_slugs(entries):
     for every slug used by more than one source of the same kind and language."""
     seen, lines = {}, []
     for kind, lang, slug, path, line, where in entries:
-        if (kind, lang, slug) in seen:
-            first_path, first_line = seen[kind, lang, slug]
-            message = (
-                f"slug '{slug}' is already used by {first_path}:{first_line}; "
-                "give one of them another 'Slug:'"
-            )
-            lines.append(format_problem(path, Problem(line, where, message)))
-        else:
-            seen[kind, lang, slug] = (path, line)
+        if (first := seen.setdefault((kind, lang, slug), (path, line))) != (path, line):
+            message = f"slug '{slug}' is already used by {first[0]}:{first[1]}; give one of them "
+            lines.append(format_problem(path, Problem(line, where, message + "another 'Slug:'")))
     return lines
 
 
