@@ -18,7 +18,6 @@ weigh more than IMAGES["budget"] bytes at the default width gets a warning.
 
 import functools
 import io
-import json
 import logging
 import os
 import posixpath
@@ -26,17 +25,17 @@ import re
 from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import unquote, urljoin, urlsplit
 
 from pelican import signals
 
 from sitetools.build import cache
 from sitetools.build.builder import BuildError
-from sitetools.build.parallel import parallel_each
 from sitetools.content.contents import body, contents_of, set_body
 from sitetools.content.fences import in_use, options_of
 from sitetools.content.files import display_path, line_where
-from sitetools.content.image_files import facts_of
+from sitetools.content.image_files import facts_of, publish_files
 
 logger = logging.getLogger(__name__)
 
@@ -169,16 +168,14 @@ def weight(size):
     return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size / 1e3:.0f} kB"
 
 
-def encode(job):
-    """The bytes of one resized copy: job is JSON [path, width, format, quality]."""
+def encode(path, width, name, quality):
+    """The bytes of one resized copy of the image at `path`."""
     from PIL import Image, ImageOps  # noqa: PLC0415
 
-    path, width, name, quality = json.loads(job)
     with Image.open(path) as original:
-        image = ImageOps.exif_transpose(original)
+        image, alpha = ImageOps.exif_transpose(original), original.has_transparency_data
         profile = original.info.get("icc_profile")
     height = max(1, round(image.height * width / image.width))
-    alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     image = image.convert("RGBA" if alpha and name != "jpeg" else "RGB")
     few_colours = name == "png" and image.getcolors(256) is not None
     image = image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
@@ -219,30 +216,21 @@ def url_from(content, published):
     return posixpath.relpath("/" + published, folder or "/")
 
 
-class Plan:
-    """The copies this build publishes ({file name: encode job}), and each image's facts."""
-
-    def __init__(self, options):
-        from PIL import features  # noqa: PLC0415
-
-        self.options, self.jobs = options, {}
-        self.formats = [name for name in options["formats"] if features.check(name)]
-        self.facts, self.digest = functools.cache(facts_of), functools.cache(cache.file_digest)
-
-    def candidates(self, path, facts):
-        """{format: [(width, name)]} of an image's copies (the fallback last), planned."""
-        widths = candidate_widths(facts["width"], self.options)
-        if facts["format"] not in _RESIZED or facts["animated"] or not widths:
-            return {}
-        made = {}
-        for name in [*self.formats, fallback_format(facts, os.path.getsize(path))]:
-            quality = int(self.options["quality"].get(name, 0))
-            for width in widths:
-                key = cache.key(encode, self.digest(path), width, name, quality)[:12]
-                file = f"{stem_of(path)}-{width}-{key}.{'jpg' if name == 'jpeg' else name}"
-                self.jobs[file] = json.dumps([str(path), width, name, quality])
-                made.setdefault(name, []).append((width, file))
-        return made
+def copies(plan, path, facts):
+    """{format: [(width, file name)]} of an image's copies (the fallback last),
+    each one's job added to plan.jobs."""
+    widths, options = candidate_widths(facts["width"], plan.options), plan.options
+    if facts["format"] not in _RESIZED or facts["animated"] or not widths:
+        return {}
+    made = {}
+    for name in [*plan.formats, fallback_format(facts, os.path.getsize(path))]:
+        quality = int(options["quality"].get(name, 0))
+        for width in widths:
+            key = cache.key(encode, plan.digest(path), width, name, quality)[:12]
+            file = f"{stem_of(path)}-{width}-{key}.{'jpg' if name == 'jpeg' else name}"
+            plan.jobs[file] = functools.partial(encode, str(path), width, name, quality)
+            made.setdefault(name, []).append((width, file))
+    return made
 
 
 def stem_of(path):
@@ -267,7 +255,7 @@ def place(content, plan, by_source, by_url, problems):
             first = False
             continue
         keep = options["keep_class"] in (attributes.get("class") or "").split()
-        made = {} if keep else plan.candidates(static.source_path, facts)
+        made = {} if keep else copies(plan, static.source_path, facts)
         urls = {
             name: [(w, url_from(content, f"{options['output_dir']}/{file}")) for w, file in files]
             for name, files in made.items()
@@ -286,11 +274,16 @@ def publish(generators):
     settings = generators[0].settings
     if not in_use(settings, "images"):
         return
+    from PIL import features  # noqa: PLC0415
+
     options = options_of(settings, "IMAGES", DEFAULTS, logger)
-    plan, problems = Plan(options), []
+    formats = [name for name in options["formats"] if features.check(name)]
+    facts, digest = functools.cache(facts_of), functools.cache(cache.file_digest)
+    plan = SimpleNamespace(options=options, formats=formats, jobs={}, facts=facts, digest=digest)
     files = [s for g in generators for s in getattr(g, "staticfiles", None) or ()]
     by_source = {posixpath.normpath(s.relative_source_path.replace(os.sep, "/")): s for s in files}
     by_url = {"/" + s.url.lstrip("/"): s for s in files}
+    problems = []
     weighed = [
         place(content, plan, by_source, by_url, problems)
         for content in contents_of(*generators)
@@ -299,28 +292,19 @@ def publish(generators):
     if problems:
         raise BuildError(problems)
     kept = cache.Files(Path(settings["CACHE_PATH"]) / options["output_dir"])
-    data = {name: kept.read(name) for name in plan.jobs}
-    missing = [name for name, found in data.items() if found is None]
-    made = parallel_each(encode, [plan.jobs[name] for name in missing], "images")
-    for name, encoded in zip(missing, made, strict=True):
-        kept.write(name, encoded)
-        data[name] = encoded
     target = Path(settings["OUTPUT_PATH"]) / options["output_dir"]
-    for name, encoded in data.items():
-        if not (target / name).is_file():
-            target.mkdir(parents=True, exist_ok=True)
-            cache.write_atomic(target / name, encoded)
-    if not cache.is_partial_build():
-        kept.keep_only(data)
+    sizes, made = publish_files(plan.jobs, kept, target, "images")
+    if failed := [f"images: {name}: {why}" for name, why in sizes.items() if isinstance(why, str)]:
+        raise BuildError(failed)
     for where, weights in weighed:
-        sizes = [
-            (Path(path).name, len(data[copy]) if copy else os.path.getsize(path))
+        weighs = [
+            (Path(path).name, sizes[copy] if copy else os.path.getsize(path))
             for path, copy in weights.items()
         ]
-        if line := weight_warning(where, sizes, int(options["budget"])):
+        if line := weight_warning(where, weighs, int(options["budget"])):
             logger.warning("%s", line)
-    if data:
-        logger.info("images: resized %d, reused %d", len(missing), len(data) - len(missing))
+    if sizes:
+        logger.info("images: resized %d, reused %d", made, len(sizes) - made)
 
 
 def register():

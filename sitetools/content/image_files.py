@@ -1,12 +1,17 @@
-"""What an image file a post shows is, read from its header: never decoded here.
+"""What an image file a post shows is, read from its header: never decoded here;
+and the files the image plugins make of them, put in the output through the cache.
 
-content_guard judges every image a post links with it, and the images plugin
-sizes them from it; both refuse an image with more pixels than MAX_PIXELS
-before anything decodes it, so a decompression bomb costs a header read.
+content_guard judges every image a post links with it, and the images and
+social_images plugins size them from it; they refuse an image with more pixels
+than MAX_PIXELS (or their own limit) before anything decodes it, so a
+decompression bomb costs a header read.
 """
 
 import re
 from pathlib import Path
+
+from sitetools.build import cache
+from sitetools.build.parallel import parallel_each
 
 # About 7,000 × 7,000: far past any screen, and some 200 MB once decoded.
 MAX_PIXELS = 50_000_000
@@ -16,8 +21,8 @@ _LENGTH = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:px)?\s*")
 
 
 def facts_of(path, max_pixels=MAX_PIXELS):
-    """{format, width, height (as shown: EXIF rotation applied), alpha,
-    animated} of an image file; or a string saying what is wrong with it."""
+    """{format, width, height (as shown: EXIF rotation applied), orientation,
+    alpha, animated} of an image file; or a string saying what is wrong with it."""
     if Path(path).suffix.lower() == ".svg":
         return svg_facts(path)
     from PIL import Image, UnidentifiedImageError  # noqa: PLC0415
@@ -27,12 +32,14 @@ def facts_of(path, max_pixels=MAX_PIXELS):
             width, height = image.size
             if width * height > max_pixels:
                 return too_large(width, height, max_pixels)
-            if image.getexif().get(_EXIF_ORIENTATION, 1) in _TURNED:
+            # A PNG without EXIF before its pixels is read to its end to look for it.
+            orientation = int(image.getexif().get(_EXIF_ORIENTATION, 1) or 1)
+            if orientation in _TURNED:
                 width, height = height, width
-            alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
             animated = bool(getattr(image, "is_animated", False))
-            return {"format": image.format, "alpha": alpha, "animated": animated,
-                    "width": width, "height": height}  # fmt: skip
+            return {"format": image.format, "alpha": image.has_transparency_data,
+                    "animated": animated, "width": width, "height": height,
+                    "orientation": orientation}  # fmt: skip
     except Image.DecompressionBombError:
         return too_large(*_header_size(path), max_pixels)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
@@ -74,5 +81,35 @@ def svg_facts(path):
         box = (root.get("viewBox") or "").replace(",", " ").split()
         numbers = [float(n) for n in box[2:4] if _LENGTH.fullmatch(n)]
     width, height = (round(n) for n in numbers) if len(numbers) == 2 else (None, None)
-    return {"format": "SVG", "alpha": True, "animated": False,
+    return {"format": "SVG", "alpha": True, "animated": False, "orientation": 1,
             "width": width or None, "height": height or None}  # fmt: skip
+
+
+def _make(name, job, kept, target):
+    """Make one file (in a worker): its size, or why it could not be made."""
+    try:
+        data = job()
+    except (OSError, ValueError) as error:
+        return str(error)
+    kept.write(name, data)
+    cache.write_atomic(target / name, data)
+    return len(data)
+
+
+def publish_files(jobs, kept, target, label):
+    """Put the file of each job ({name: function of no arguments giving its
+    bytes}) in the folder `target`: the cache.Files `kept` gives those it holds,
+    the rest are made on every CPU (progress under `label`) and kept, and it
+    keeps no other. Returns ({name: size in bytes, or why its job failed (its
+    ValueError or OSError)}, how many were made)."""
+    sizes, missing = {}, []
+    for name in jobs:
+        if (data := kept.read(name)) is None:
+            missing.append(name)
+        else:
+            cache.write_atomic(Path(target) / name, data)
+            sizes[name] = len(data)
+    made = parallel_each(lambda name: _make(name, jobs[name], kept, Path(target)), missing, label)
+    sizes.update(zip(missing, made, strict=True))
+    kept.keep_only(jobs)
+    return sizes, len(missing)
