@@ -17,7 +17,6 @@ weigh more than IMAGES["budget"] bytes at the default width gets a warning.
 """
 
 import functools
-import io
 import logging
 import os
 import posixpath
@@ -35,7 +34,7 @@ from sitetools.build.builder import BuildError
 from sitetools.content.contents import body, contents_of, set_body
 from sitetools.content.fences import in_use, options_of
 from sitetools.content.files import display_path, line_where
-from sitetools.content.image_files import facts_of, publish_files
+from sitetools.content.image_files import encode, facts_of, publish_files
 
 logger = logging.getLogger(__name__)
 
@@ -168,29 +167,6 @@ def weight(size):
     return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size / 1e3:.0f} kB"
 
 
-def encode(path, width, name, quality):
-    """The bytes of one resized copy of the image at `path`."""
-    from PIL import Image, ImageOps  # noqa: PLC0415
-
-    with Image.open(path) as original:
-        image, alpha = ImageOps.exif_transpose(original), original.has_transparency_data
-        profile = original.info.get("icc_profile")
-    height = max(1, round(image.height * width / image.width))
-    image = image.convert("RGBA" if alpha and name != "jpeg" else "RGB")
-    few_colours = name == "png" and image.getcolors(256) is not None
-    image = image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    # A screenshot of a few flat colours stays a few: resizing's blended edges
-    # would otherwise make a larger file than the original.
-    if few_colours:
-        image = image.quantize(256, Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
-    options = {"jpeg": {"quality": quality, "optimize": True, "progressive": True},
-               "png": {"optimize": True}}.get(name, {"quality": quality})  # fmt: skip
-    options |= {"icc_profile": profile} if profile else {}
-    buffer = io.BytesIO()
-    image.save(buffer, format=name.upper(), **options)
-    return buffer.getvalue()
-
-
 # ---- Handlers ------------------------------------------------------------------
 
 
@@ -226,9 +202,10 @@ def copies(plan, path, facts):
     for name in [*plan.formats, fallback_format(facts, os.path.getsize(path))]:
         quality = int(options["quality"].get(name, 0))
         for width in widths:
-            key = cache.key(encode, plan.digest(path), width, name, quality)[:12]
+            size = (width, max(1, round(facts["height"] * width / facts["width"])))
+            key = cache.key([encode, copies], plan.digest(path), size, name, quality)[:12]
             file = f"{stem_of(path)}-{width}-{key}.{'jpg' if name == 'jpeg' else name}"
-            plan.jobs[file] = functools.partial(encode, str(path), width, name, quality)
+            plan.jobs[file] = functools.partial(encode, path, size, name, quality)
             made.setdefault(name, []).append((width, file))
     return made
 
@@ -291,9 +268,8 @@ def publish(generators):
     ]
     if problems:
         raise BuildError(problems)
-    kept = cache.Files(Path(settings["CACHE_PATH"]) / options["output_dir"])
-    target = Path(settings["OUTPUT_PATH"]) / options["output_dir"]
-    sizes, made = publish_files(plan.jobs, kept, target, "images")
+    folder = options["output_dir"]
+    sizes, made = publish_files(settings, plan.jobs, folder, folder, "images")
     if failed := [f"images: {name}: {why}" for name, why in sizes.items() if isinstance(why, str)]:
         raise BuildError(failed)
     for where, weights in weighed:

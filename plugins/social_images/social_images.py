@@ -9,7 +9,7 @@ no timestamp or metadata, so the same inputs give the same bytes.
 An image is named by its sitetools.build.cache key (title, label, site name, layout,
 font file, this code and the installed libraries): `social/<slug>-<hash10>.png`
 can be cached forever, and is drawn only when new, into CACHE_PATH/social_images/
-(a sitetools.build.cache.Files: one that does not match its digest is drawn again).
+(image_files.publish_files: one that does not match its digest is drawn again).
 The output gets a copy, never a link: a cache file cut short later must not
 change the published site.
 
@@ -26,7 +26,6 @@ import functools
 import html
 import io
 import logging
-import os
 import posixpath
 from pathlib import Path
 from types import SimpleNamespace
@@ -34,14 +33,14 @@ from types import SimpleNamespace
 import smartypants
 from pelican import signals
 from pelican.generators import ArticlesGenerator
-from PIL import Image, ImageColor, ImageDraw, ImageFont, ImageOps
+from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from sitetools.build import cache
 from sitetools.build.builder import BuildError
-from sitetools.build.parallel import parallel_map
-from sitetools.build.progress import report
 from sitetools.content.contents import contents_of
+from sitetools.content.fences import in_use, options_of
 from sitetools.content.files import display_path, header_line
+from sitetools.content.image_files import encode, facts_of, publish_files
 
 logger = logging.getLogger(__name__)
 
@@ -85,15 +84,10 @@ PNG_LEVEL = 3
 
 # The options that do not shape a card.
 NOT_DRAWN = ("output_dir", "cache_dir", "image_max_pixels", "jpeg_quality")
-# This build's images ({name in the cache folder: what makes it again}), and
-# how many it made; reset in `finalized`.
-_state = {"cache_dir": None, "output_dir": None, "used": {}, "drawn": 0}
-# EXIF orientations that turn an image a quarter: its shown width is its height.
-_QUARTER_TURNS = {5, 6, 7, 8}
 
 
 def settings_for(settings):
-    return {**DEFAULTS, **(settings.get("SOCIAL_IMAGES") or {})}
+    return options_of(settings, "SOCIAL_IMAGES", DEFAULTS, logger)
 
 
 def font_path(options):
@@ -272,14 +266,6 @@ def render_card(inputs, options):
     return buffer.getvalue()
 
 
-def draw(cache_dir, name, inputs, options):
-    """Draw one image into the cache folder: None, or why it cannot be drawn."""
-    try:
-        cache.Files(cache_dir).write(name, render_card(inputs, options))
-    except ValueError as error:
-        return str(error)
-
-
 def image_source(content, static_content):
     """The static file of a post's own `Image: {static}/images/x.png`, or None;
     content_guard has checked that the file exists and is an image."""
@@ -289,29 +275,6 @@ def image_source(content, static_content):
     target = value.removeprefix("{static}")
     folder = "" if target.startswith("/") else posixpath.dirname(content.relative_source_path)
     return static_content.get(posixpath.normpath(posixpath.join(folder, target.lstrip("/"))))
-
-
-def image_facts(path, limit):
-    """What an image's header says: {"size": [width, height] as shown,
-    "orientation", "alpha"}; or, decoding nothing, why it is not shared: more
-    pixels than `limit`, or more than Pillow's own limit."""
-    try:
-        with Image.open(path) as image:
-            width, height = image.size
-            what = f"is {width}×{height} ({width * height / 1e6:.0f} megapixels)"
-            if width * height <= limit:
-                # A PNG without EXIF before its pixels is read to its end to look for it.
-                orientation = int(image.getexif().get(0x0112, 1) or 1)
-                turned = orientation in _QUARTER_TURNS
-                size = [height, width] if turned else [width, height]
-                alpha = image.has_transparency_data
-                return {"size": size, "orientation": orientation, "alpha": alpha}
-    except Image.DecompressionBombError as error:
-        what = f"cannot be read safely ({error})"
-    return (
-        f"{what}, more than the {limit / 1e6:g}-megapixel limit for a social image; "
-        "save a smaller copy (1200×630 is what is shown) and point Image: at it"
-    )
 
 
 def share_plan(width, height, max_width, max_height):
@@ -330,148 +293,93 @@ def share_plan(width, height, max_width, max_height):
     return box, size
 
 
-def shared_copy(path, inputs):
-    """The bytes of the copy `inputs` describe of the image at `path`: upright,
-    cut to inputs["box"] and scaled to inputs["size"] (Lanczos), saved as
-    inputs["format"] with its colour profile and no other metadata."""
-    png = inputs["format"] == ".png"
-    with Image.open(path) as image:
-        profile = image.info.get("icc_profile")
-        upright = ImageOps.exif_transpose(image).convert("RGBA" if png else "RGB")
-    resized = upright.resize(tuple(inputs["size"]), Image.Resampling.LANCZOS, box=inputs["box"])
-    extra = {"icc_profile": profile} if profile else {}
-    buffer = io.BytesIO()
-    if png:
-        resized.save(buffer, format="PNG", compress_level=6, **extra)
-    else:
-        resized.save(buffer, format="JPEG", quality=inputs["quality"], optimize=True, **extra)
-    return buffer.getvalue()
-
-
-def own_image(content, static, options, kept, used):
-    """The sharing image of a post's own Image: (`static`): the file itself
-    when it fits and is upright, else its copy of the cards' size, made now if
-    new and listed in `used`; None once the error is logged."""
-    facts = image_facts(static.source_path, int(options["image_max_pixels"]))
-    line = header_line(content.source_path, "image")
-    where = f"{display_path(content.source_path)}:{line}: Image"
+def own_image(content, static, options):
+    """(sharing image, file name, job) of a post's own Image: (`static`): the
+    file itself when it fits and is upright (no name, no job), else its copy
+    of the cards' size; or why it cannot be shared."""
+    facts = facts_of(static.source_path, options["image_max_pixels"])
     if isinstance(facts, str):
-        logger.error("%s: %s %s", where, static.relative_source_path, facts)
-        return None
-    (width, height), alt = facts["size"], str(content.title)
-    plan = share_plan(width, height, int(options["width"]), int(options["height"]))
+        return facts
+    (width, height), alt = (facts["width"], facts["height"]), str(content.title)
+    plan = share_plan(width, height, options["width"], options["height"])
     if plan is None and facts["orientation"] == 1:  # used as it is
-        return SimpleNamespace(url=static.url, width=width, height=height, alt=alt)
-    box, size = plan or ((0, 0, width, height), (width, height))  # turned upright only
-    inputs = {
-        "image": cache.file_digest(static.source_path),
-        "box": list(box),
-        "size": list(size),
-        "format": ".png" if facts["alpha"] else ".jpg",
-        "quality": int(options["jpeg_quality"]),
-    }
-    name = f"{content.slug}-image-{cache.key(shared_copy, inputs)[:10]}{inputs['format']}"
-    used[name] = functools.partial(shared_copy, static.source_path, inputs)
-    if kept.read(name) is None:
-        try:
-            kept.write(name, used[name]())
-        except (OSError, ValueError) as error:  # a mode Pillow cannot turn into RGB
-            fix = "save it as an 8-bit PNG or a JPEG and point Image: at that"
-            relative = static.relative_source_path
-            logger.error("%s: %s cannot be resized (%s); %s", where, relative, error, fix)
-            return None
+        return SimpleNamespace(url=static.url, width=width, height=height, alt=alt), None, None
+    box, size = plan or (None, (width, height))  # turned upright only
+    kind, path = "png" if facts["alpha"] else "jpeg", static.source_path
+    copy = [size, kind, options["jpeg_quality"], box]
+    name = f"{content.slug}-image-{cache.key(encode, cache.file_digest(path), *copy)[:10]}"
+    name += ".png" if facts["alpha"] else ".jpg"
     url = f"{options['output_dir'].strip('/')}/{name}"
-    return SimpleNamespace(url=url, width=size[0], height=size[1], alt=alt)
+    image = SimpleNamespace(url=url, width=size[0], height=size[1], alt=alt)
+    return image, name, functools.partial(encode, path, *copy)
 
 
-def in_use(settings):
-    """Signals outlive a build: act only for a site whose PLUGINS lists this one."""
-    names = [str(plugin).rsplit(".", 1)[-1] for plugin in settings.get("PLUGINS") or ()]
-    return "social_images" in names
+def card(slug, inputs, options):
+    """(sharing image, file name, job) of the card drawn of `inputs`."""
+    name = f"{slug}-{card_hash(inputs)}.png"
+    alt = f"{inputs['title']} — {inputs['site_name']}"
+    alt += f"; tags: {inputs['label']}" if inputs["label"] else ""
+    url, width, height = (
+        f"{options['output_dir'].strip('/')}/{name}",
+        options["width"],
+        options["height"],
+    )
+    image = SimpleNamespace(url=url, width=width, height=height, alt=alt)
+    return image, name, functools.partial(render_card, inputs, options)
 
 
 def make_images(generators):
     """Give every post and page with its own Image: that image, every other
-    post its card and the site its own (cards drawn now, on every CPU, if new)."""
+    post its card and the site its own; draw the new ones on every CPU and
+    put them all in the output."""
     settings, context = generators[0].settings, generators[0].context  # shared by all
-    if not in_use(settings):
+    if not in_use(settings, "social_images"):
         return
     options = settings_for(settings)
     if not font_path(options).is_file():
         raise BuildError(
             [f"SOCIAL_IMAGES font: no file at {font_path(options)}; point 'font' at a .ttf file"]
         )
-    kept = cache.Files(Path(settings["CACHE_PATH"]) / options["cache_dir"])
     site_name, layout = settings.get("SITENAME", ""), layout_of(options)
-    static_content, used = context.get("static_content") or {}, {}
+    jobs, wheres, problems = {}, {}, []
 
-    def job(where, content, slug, title, label):
-        inputs = card_inputs(title, label, site_name, options, layout)
-        return where, content, f"{slug}-{card_hash(inputs)}.png", inputs
+    def add(where, image, name=None, job=None):
+        if job:
+            jobs[name], wheres[name] = job, where
+        return image
 
-    jobs = [job("SITE_TAGLINE", None, "site", settings.get("SITE_TAGLINE") or site_name, "")]
+    site = card_inputs(settings.get("SITE_TAGLINE") or site_name, "", site_name, options, layout)
+    context["site_social_image"] = add("SITE_TAGLINE", *card("site", site, options))
     for generator in generators:
         for content in contents_of(generator):
+            content.social_image = None
             if not content.save_as:  # not written in this build (drafts in production)
                 continue
-            static = image_source(content, static_content)
-            content.social_image = static and own_image(content, static, options, kept, used)
-            if not content.social_image and isinstance(generator, ArticlesGenerator):
+            if static := image_source(content, context.get("static_content") or {}):
+                line = header_line(content.source_path, "image")
+                where = f"{display_path(content.source_path)}:{line}: Image"
+                made = own_image(content, static, options)
+                if isinstance(made, str):
+                    problems.append(f"{where}: {static.relative_source_path} {made}")
+                else:
+                    content.social_image = add(where, *made)
+            elif isinstance(generator, ArticlesGenerator):
                 tags = " / ".join(tag.name for tag in getattr(content, "tags", None) or ())
                 label = getattr(content, "tag_label", None) or tags
-                where = f"{content.source_path}: Title"
-                jobs.append(job(where, content, content.slug, content.title, label))
-    missing = [(name, inputs) for *_, name, inputs in jobs if kept.read(name) is None]
-    missing = list(dict(missing).items())  # the same card twice is drawn once
-    errors = parallel_map(
-        lambda index: draw(kept.folder, *missing[index], options),
-        len(missing),
-        progress=lambda done, total: report("social images", done, total),
-    )
-    failed = {name: error for (name, _), error in zip(missing, errors, strict=True) if error}
-    problems = [f"{where}: {failed[name]}" for where, _, name, _ in jobs if name in failed]
+                inputs = card_inputs(content.title, label, site_name, options, layout)
+                content.social_image = add(
+                    f"{content.source_path}: Title", *card(content.slug, inputs, options)
+                )
     if problems:
         raise BuildError(problems)
-    output_dir = options["output_dir"].strip("/")
-    width, height = int(options["width"]), int(options["height"])
-    for _, content, name, inputs in jobs:
-        used[name] = functools.partial(render_card, inputs, options)
-        alt = f"{inputs['title']} — {inputs['site_name']}"
-        alt += f"; tags: {inputs['label']}" if inputs["label"] else ""
-        image = SimpleNamespace(url=f"{output_dir}/{name}", width=width, height=height, alt=alt)
-        if content is None:
-            context["site_social_image"] = image
-        else:
-            content.social_image = image
-    drawn = len(missing)
-    _state.update(cache_dir=kept.folder, output_dir=output_dir, used=used, drawn=drawn)
-
-
-def publish_images(pelican):
-    """Copy this build's images into the output, each checked against its
-    digest as it is read (made again if it changed since make_images), and
-    drop unused ones from the cache."""
-    if _state["cache_dir"] is not None:
-        kept, used = cache.Files(_state["cache_dir"]), _state["used"]
-        target = Path(pelican.output_path) / _state["output_dir"]
-        there = set(os.listdir(target)) if target.is_dir() else set()
-        target.mkdir(parents=True, exist_ok=True)
-        for name in sorted(set(used) - there):
-            data = kept.read(name)
-            if data is None:
-                data = used[name]()
-                kept.write(name, data)
-            (target / name).write_bytes(data)
-        kept.keep_only(used)
-        drawn = _state["drawn"]
-        logger.info("social_images: drew %d image(s), reused %d", drawn, len(used) - drawn)
-    # Autoreload runs the handlers again: the next build starts clean.
-    _state.update(cache_dir=None, output_dir=None, used={}, drawn=0)
+    output_dir, cache_dir = options["output_dir"].strip("/"), options["cache_dir"]
+    sizes, drawn = publish_files(settings, jobs, cache_dir, output_dir, "social images")
+    if failed := [f"{wheres[name]}: {why}" for name, why in sizes.items() if isinstance(why, str)]:
+        raise BuildError(failed)
+    logger.info("social_images: drew %d image(s), reused %d", drawn, len(sizes) - drawn)
 
 
 def register():
     # Every post, page and static file is known (an Image: names one), and no
     # template has rendered yet: they read social_image and site_social_image.
     signals.all_generators_finalized.connect(make_images)
-    # Output written last: the images go in after Pelican may have cleaned it.
-    signals.finalized.connect(publish_images)

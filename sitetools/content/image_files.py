@@ -7,6 +7,7 @@ than MAX_PIXELS (or their own limit) before anything decodes it, so a
 decompression bomb costs a header read.
 """
 
+import io
 import re
 from pathlib import Path
 
@@ -85,6 +86,30 @@ def svg_facts(path):
             "width": width or None, "height": height or None}  # fmt: skip
 
 
+def encode(path, size, name, quality, box=None):
+    """The bytes of a copy of the image at `path`: upright, its region `box`
+    (default: all of it) resized to `size` and saved as `name` (jpeg, png,
+    webp, avif) at `quality`, with its colour profile and no other metadata."""
+    from PIL import Image, ImageOps  # noqa: PLC0415
+
+    with Image.open(path) as original:
+        image, alpha = ImageOps.exif_transpose(original), original.has_transparency_data
+        profile = original.info.get("icc_profile")
+    image = image.convert("RGBA" if alpha and name != "jpeg" else "RGB")
+    few_colours = name == "png" and image.getcolors(256) is not None
+    image = image.resize(tuple(size), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+    # A screenshot of a few flat colours stays a few: resizing's blended edges
+    # would otherwise make a larger file than the original.
+    if few_colours:
+        image = image.quantize(256, Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    options = {"jpeg": {"quality": quality, "optimize": True, "progressive": True},
+               "png": {"optimize": True}}.get(name, {"quality": quality})  # fmt: skip
+    options |= {"icc_profile": profile} if profile else {}
+    buffer = io.BytesIO()
+    image.save(buffer, format=name.upper(), **options)
+    return buffer.getvalue()
+
+
 def _make(name, job, kept, target):
     """Make one file (in a worker): its size, or why it could not be made."""
     try:
@@ -96,20 +121,22 @@ def _make(name, job, kept, target):
     return len(data)
 
 
-def publish_files(jobs, kept, target, label):
+def publish_files(settings, jobs, cache_dir, output_dir, label):
     """Put the file of each job ({name: function of no arguments giving its
-    bytes}) in the folder `target`: the cache.Files `kept` gives those it holds,
-    the rest are made on every CPU (progress under `label`) and kept, and it
-    keeps no other. Returns ({name: size in bytes, or why its job failed (its
-    ValueError or OSError)}, how many were made)."""
+    bytes}) in OUTPUT_PATH/`output_dir`: those CACHE_PATH/`cache_dir` holds
+    from there, the rest made on every CPU (progress under `label`) and kept
+    there, which keeps no other. Returns ({name: size in bytes, or why its job
+    failed (its ValueError or OSError)}, how many were made)."""
+    kept = cache.Files(Path(settings["CACHE_PATH"]) / cache_dir)
+    target = Path(settings["OUTPUT_PATH"]) / output_dir
     sizes, missing = {}, []
     for name in jobs:
         if (data := kept.read(name)) is None:
             missing.append(name)
         else:
-            cache.write_atomic(Path(target) / name, data)
+            cache.write_atomic(target / name, data)
             sizes[name] = len(data)
-    made = parallel_each(lambda name: _make(name, jobs[name], kept, Path(target)), missing, label)
+    made = parallel_each(lambda name: _make(name, jobs[name], kept, target), missing, label)
     sizes.update(zip(missing, made, strict=True))
     kept.keep_only(jobs)
     return sizes, len(missing)
