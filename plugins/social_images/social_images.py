@@ -132,15 +132,15 @@ def fit_text(text, font_file, sizes, max_width, *, max_height):
 def fit_or_cut(text, font_file, sizes, max_width, *, max_height):
     """fit_text, else the longest start of `text` (cut after a word, else
     inside the first) that fits at the smallest size with "…": any text fits."""
-    fitted = fit_text(text, font_file, sizes, max_width, max_height=max_height)
     words = text.split()
     starts = [" ".join(words[:n]).rstrip(" /") + " …" for n in range(len(words) - 1, 0, -1)]
     starts += [words[0][:n] + "…" for n in range(len(words[0]) - 1, -1, -1)]
-    for start in starts:
-        if fitted:
-            break
-        fitted = fit_text(start, font_file, sizes[-1:], max_width, max_height=max_height)
-    return fitted
+    fits = (
+        fit_text(start, font_file, sizes[-1:], max_width, max_height=max_height) for start in starts
+    )
+    return fit_text(text, font_file, sizes, max_width, max_height=max_height) or next(
+        filter(None, fits)
+    )
 
 
 def layout_of(options):
@@ -180,10 +180,10 @@ def layout_card(inputs, options):
     placed = []
 
     def place(lines, size, top, colour):
-        step = round(size * LINE_SPACING)
-        ascent = load_font(font_file, size).getmetrics()[0]
-        for index, line in enumerate(lines):
-            placed.append((left, top + ascent + index * step, line, size, colour))
+        step, ascent = round(size * LINE_SPACING), load_font(font_file, size).getmetrics()[0]
+        placed.extend(
+            (left, top + ascent + n * step, line, size, colour) for n, line in enumerate(lines)
+        )
         return step * len(lines)
 
     site_size = int(options["site_name_size"])
@@ -231,35 +231,20 @@ def render_card(inputs, options):
     """PNG bytes of one image; raises ValueError when the title cannot fit.
 
     Drawn straight into a palette image (a third of RGB's bytes, no
-    quantising): each colour's lines as an antialiased coverage mask that a
-    lookup table turns into that colour's shades."""
-    placed = layout_card(inputs, options)
+    quantising): each line as an antialiased coverage mask, as small as its
+    ink, that a lookup table turns into its colour's shades."""
     size = (int(options["width"]), int(options["height"]))
     palette, tables = palette_for(options["background"], tuple(map(options.get, TEXT_COLOURS)))
     image = Image.new("L", size, 0)  # palette indices; 0 is the background
     image.paste(tables[options["accent"]][255], (0, 0, BAR_WIDTH, size[1]))
-    for name in TEXT_COLOURS:
-        lines = [
-            (x, y, text, load_font(font_path(options), text_size))
-            for x, y, text, text_size, colour in placed
-            if colour == name
-        ]
-        if not lines:
-            continue
-        boxes = [
-            (x + left, y + top, x + right, y + bottom)
-            for x, y, text, font in lines
-            for left, top, right, bottom in [font.getbbox(text, anchor="ls")]
-        ]
-        left, top = min(box[0] for box in boxes), min(box[1] for box in boxes)
-        right, bottom = max(box[2] for box in boxes), max(box[3] for box in boxes)
-        coverage = Image.new("L", (right - left, bottom - top), 0)  # as small as the ink
-        draw = ImageDraw.Draw(coverage)
-        for x, y, text, font in lines:
-            draw.text((x - left, y - top), text, font=font, fill=255, anchor="ls")
+    for x, y, text, text_size, colour in layout_card(inputs, options):
+        font = load_font(font_path(options), text_size)
+        left, top, right, bottom = font.getbbox(text, anchor="ls")
+        coverage = Image.new("L", (right - left, bottom - top), 0)
+        ImageDraw.Draw(coverage).text((-left, -top), text, font=font, fill=255, anchor="ls")
         # Only covered pixels change, so a line never paints over another's.
         mask = coverage.point([0] + [255] * 255)
-        image.paste(coverage.point(tables[options[name]]), (left, top), mask)
+        image.paste(coverage.point(tables[options[colour]]), (x + left, y + top), mask)
     image.putpalette(palette)  # an "L" image with a palette becomes "P"
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=False, compress_level=PNG_LEVEL)
