@@ -25,7 +25,6 @@ from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import unquote, urljoin, urlsplit
 
 from pelican import signals
 
@@ -34,7 +33,7 @@ from sitetools.build.builder import BuildError
 from sitetools.content.contents import body, contents_of, set_body
 from sitetools.content.fences import in_use, options_of
 from sitetools.content.files import display_path, line_where
-from sitetools.content.image_files import encode, facts_of, publish_files
+from sitetools.content.image_files import encode, facts_of, publish_files, static_file
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +61,6 @@ MIME = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg", "png":
 _RESIZED = {"JPEG", "PNG", "WEBP", "AVIF", "BMP", "TIFF"}  # Pillow formats that get copies
 # A PNG that compresses to more bytes a pixel than this is a photo: its copies are JPEG.
 PHOTO_BYTES = 1.0
-_MARKERS = ("{static}", "|static|", "{attach}", "|attach|", "{filename}", "|filename|")
 
 
 # ---- Pure functions -------------------------------------------------------------
@@ -170,21 +168,6 @@ def weight(size):
 # ---- Handlers ------------------------------------------------------------------
 
 
-def source_of(src, content, by_source, by_url):
-    """The static file an <img src> shows, or None (another site's image, or a
-    file this plugin did not find: the link check reports those)."""
-    value = src.strip()
-    for marker in _MARKERS:
-        if value.startswith(marker):
-            path = unquote(re.split(r"[?#]", value[len(marker) :], maxsplit=1)[0])
-            base = "" if path.startswith("/") else content.relative_dir.replace(os.sep, "/")
-            return by_source.get(posixpath.normpath(posixpath.join(base, path.lstrip("/"))))
-    parts = urlsplit(value)
-    if parts.scheme or parts.netloc:
-        return None
-    return by_url.get(unquote(urlsplit(urljoin("/" + content.url, value)).path))
-
-
 def url_from(content, published):
     """The URL of the site path `published`, relative to the page of `content`."""
     page = "/" + (content.url or "")
@@ -215,13 +198,13 @@ def stem_of(path):
     return re.sub(r"[^A-Za-z0-9_-]+", "-", Path(path).stem).strip("-")[:60] or "image"
 
 
-def place(content, plan, by_source, by_url, problems):
+def place(content, plan, problems):
     """Rewrite the <img> tags of one body: (where, {image: its copy at the default
     width, or None for the file itself}) for the weight warning."""
     markup, options = body(content), plan.options
     where, pieces, last, weights, first = display_path(content.source_path), [], 0, {}, True
     for offset, raw, attributes in img_tags(markup):
-        static = source_of(attributes.get("src") or "", content, by_source, by_url)
+        static = static_file(attributes.get("src") or "", content, plan.by_source, plan.by_url)
         facts = plan.facts(static.source_path) if static else None
         if isinstance(facts, str):
             src = attributes.get("src", "")
@@ -256,13 +239,13 @@ def publish(generators):
     options = options_of(settings, "IMAGES", DEFAULTS, logger)
     formats = [name for name in options["formats"] if features.check(name)]
     facts, digest = functools.cache(facts_of), functools.cache(cache.file_digest)
-    plan = SimpleNamespace(options=options, formats=formats, jobs={}, facts=facts, digest=digest)
-    files = [s for g in generators for s in getattr(g, "staticfiles", None) or ()]
-    by_source = {posixpath.normpath(s.relative_source_path.replace(os.sep, "/")): s for s in files}
-    by_url = {"/" + s.url.lstrip("/"): s for s in files}
+    by_source = generators[0].context.get("static_content") or {}
+    by_url = {"/" + s.url.lstrip("/"): s for s in by_source.values()}
+    plan = SimpleNamespace(options=options, formats=formats, jobs={}, facts=facts, digest=digest,
+                           by_source=by_source, by_url=by_url)  # fmt: skip
     problems = []
     weighed = [
-        place(content, plan, by_source, by_url, problems)
+        place(content, plan, problems)
         for content in contents_of(*generators)
         if "<img" in body(content)
     ]

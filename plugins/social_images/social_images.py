@@ -26,7 +26,6 @@ import functools
 import html
 import io
 import logging
-import posixpath
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -40,7 +39,7 @@ from sitetools.build.builder import BuildError
 from sitetools.content.contents import contents_of
 from sitetools.content.fences import in_use, options_of
 from sitetools.content.files import display_path, header_line
-from sitetools.content.image_files import encode, facts_of, publish_files
+from sitetools.content.image_files import encode, facts_of, publish_files, static_file
 
 logger = logging.getLogger(__name__)
 
@@ -251,17 +250,6 @@ def render_card(inputs, options):
     return buffer.getvalue()
 
 
-def image_source(content, static_content):
-    """The static file of a post's own `Image: {static}/images/x.png`, or None;
-    content_guard has checked that the file exists and is an image."""
-    value = str(getattr(content, "image", "") or "")
-    if not value.startswith("{static}"):
-        return None
-    target = value.removeprefix("{static}")
-    folder = "" if target.startswith("/") else posixpath.dirname(content.relative_source_path)
-    return static_content.get(posixpath.normpath(posixpath.join(folder, target.lstrip("/"))))
-
-
 def share_plan(width, height, max_width, max_height):
     """(crop box, size) that make an image of `width`×`height` (as shown) a
     sharing image: the largest box of max_width:max_height around its centre,
@@ -340,7 +328,10 @@ def make_images(generators):
             content.social_image = None
             if not content.save_as:  # not written in this build (drafts in production)
                 continue
-            if static := image_source(content, context.get("static_content") or {}):
+            image = str(getattr(content, "image", "") or "")
+            if image and (
+                static := static_file(image, content, context.get("static_content") or {})
+            ):
                 line = header_line(content.source_path, "image")
                 where = f"{display_path(content.source_path)}:{line}: Image"
                 made = own_image(content, static, options)

@@ -8,17 +8,39 @@ decompression bomb costs a header read.
 """
 
 import io
+import os
+import posixpath
 import re
 from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
 
 from sitetools.build import cache
 from sitetools.build.parallel import parallel_each
 
+# What Pelican's reader leaves in a link to a file of the site (it resolves them later).
+_MARKERS = ("{static}", "|static|", "{attach}", "|attach|", "{filename}", "|filename|")
 # About 7,000 × 7,000: far past any screen, and some 200 MB once decoded.
 MAX_PIXELS = 50_000_000
 _EXIF_ORIENTATION = 0x0112
 _TURNED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
 _LENGTH = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:px)?\s*")
+
+
+def static_file(src, content, by_source, by_url=None):
+    """The static file (Pelican's) that an image link of `content` shows: by
+    its source path ({static}… and the like) in `by_source`, or by its site
+    path in `by_url` ({"/images/x.png": file}); None for another site's image
+    or a file not found (the link check reports those)."""
+    value = src.strip()
+    for marker in _MARKERS:
+        if value.startswith(marker):
+            path = unquote(re.split(r"[?#]", value[len(marker) :], maxsplit=1)[0])
+            base = "" if path.startswith("/") else content.relative_dir.replace(os.sep, "/")
+            return by_source.get(posixpath.normpath(posixpath.join(base, path.lstrip("/"))))
+    parts = urlsplit(value)
+    if by_url is None or parts.scheme or parts.netloc:
+        return None
+    return by_url.get(unquote(urlsplit(urljoin("/" + content.url, value)).path))
 
 
 def facts_of(path, max_pixels=MAX_PIXELS):
