@@ -43,11 +43,10 @@ from sitetools.content.image_files import encode, facts_of, publish_files, stati
 
 logger = logging.getLogger(__name__)
 
+# The folder of the output that receives the images (output_paths reserves
+# it), and the one of CACHE_PATH that keeps them between builds.
+OUTPUT_DIR, CACHE_DIR = "social", "social_images"
 DEFAULTS = {
-    # Folder under the site root that receives the images.
-    "output_dir": "social",
-    # Folder under CACHE_PATH that keeps drawn images between builds.
-    "cache_dir": "social_images",
     # TrueType font for every line; relative paths are under this plugin's folder.
     "font": "fonts/DejaVuSans-Bold.ttf",
     "width": 1200,
@@ -82,7 +81,7 @@ SHADES = 85
 PNG_LEVEL = 3
 
 # The options that do not shape a card.
-NOT_DRAWN = ("output_dir", "cache_dir", "image_max_pixels", "jpeg_quality")
+NOT_DRAWN = ("image_max_pixels", "jpeg_quality")
 
 
 def settings_for(settings):
@@ -282,8 +281,7 @@ def own_image(content, static, options):
     copy = [size, kind, options["jpeg_quality"], box]
     name = f"{content.slug}-image-{cache.key(encode, cache.file_digest(path), *copy)[:10]}"
     name += ".png" if facts["alpha"] else ".jpg"
-    url = f"{options['output_dir'].strip('/')}/{name}"
-    image = SimpleNamespace(url=url, width=size[0], height=size[1], alt=alt)
+    image = SimpleNamespace(url=f"{OUTPUT_DIR}/{name}", width=size[0], height=size[1], alt=alt)
     return image, name, functools.partial(encode, path, *copy)
 
 
@@ -292,12 +290,8 @@ def card(slug, inputs, options):
     name = f"{slug}-{card_hash(inputs)}.png"
     alt = f"{inputs['title']} — {inputs['site_name']}"
     alt += f"; tags: {inputs['label']}" if inputs["label"] else ""
-    url, width, height = (
-        f"{options['output_dir'].strip('/')}/{name}",
-        options["width"],
-        options["height"],
-    )
-    image = SimpleNamespace(url=url, width=width, height=height, alt=alt)
+    width, height = options["width"], options["height"]
+    image = SimpleNamespace(url=f"{OUTPUT_DIR}/{name}", width=width, height=height, alt=alt)
     return image, name, functools.partial(render_card, inputs, options)
 
 
@@ -329,9 +323,7 @@ def make_images(generators):
             if not content.save_as:  # not written in this build (drafts in production)
                 continue
             image = str(getattr(content, "image", "") or "")
-            if image and (
-                static := static_file(image, content, context.get("static_content") or {})
-            ):
+            if static := static_file(image, content, context.get("static_content") or {}):
                 line = header_line(content.source_path, "image")
                 where = f"{display_path(content.source_path)}:{line}: Image"
                 made = own_image(content, static, options)
@@ -348,8 +340,7 @@ def make_images(generators):
                 )
     if problems:
         raise BuildError(problems)
-    output_dir, cache_dir = options["output_dir"].strip("/"), options["cache_dir"]
-    sizes, drawn = publish_files(settings, jobs, cache_dir, output_dir, "social images")
+    sizes, drawn = publish_files(settings, jobs, CACHE_DIR, OUTPUT_DIR, "social images")
     if failed := [f"{wheres[name]}: {why}" for name, why in sizes.items() if isinstance(why, str)]:
         raise BuildError(failed)
     logger.info("social_images: drew %d image(s), reused %d", drawn, len(sizes) - drawn)
