@@ -57,7 +57,6 @@ DEFAULTS = {
     "keep_class": "original",
 }
 
-MIME = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg", "png": "image/png"}
 _RESIZED = {"JPEG", "PNG", "WEBP", "AVIF", "BMP", "TIFF"}  # Pillow formats that get copies
 # A PNG that compresses to more bytes a pixel than this is a photo: its copies are JPEG.
 PHOTO_BYTES = 1.0
@@ -139,7 +138,7 @@ def image_html(attributes, facts, candidates, first, options):
     img["src"] = dict(sized)[default_candidate([w for w, _ in sized], options)]
     img["srcset"], img["sizes"] = srcset(sized), options["sizes"]
     sources = "".join(
-        f'<source type="{MIME[name]}" srcset="{escape(srcset(urls))}" '
+        f'<source type="image/{name}" srcset="{escape(srcset(urls))}" '
         f'sizes="{escape(options["sizes"])}">'
         for name, urls in modern
     )
