@@ -46,9 +46,9 @@ logger = logging.getLogger(__name__)
 # The folder of the output that receives the images (output_paths reserves
 # it), and the one of CACHE_PATH that keeps them between builds.
 OUTPUT_DIR, CACHE_DIR = "social", "social_images"
+# The TrueType font of every line, committed beside this module (licence beside it).
+FONT = Path(__file__).resolve().parent / "fonts" / "DejaVuSans-Bold.ttf"
 DEFAULTS = {
-    # TrueType font for every line; relative paths are under this plugin's folder.
-    "font": "fonts/DejaVuSans-Bold.ttf",
     "width": 1200,
     "height": 630,
     # Space between the text and the image's edges, in pixels.
@@ -86,10 +86,6 @@ NOT_DRAWN = ("image_max_pixels", "jpeg_quality")
 
 def settings_for(settings):
     return options_of(settings, "SOCIAL_IMAGES", DEFAULTS, logger)
-
-
-def font_path(options):
-    return Path(__file__).resolve().parent / options["font"]  # an absolute path stays one
 
 
 def display_title(title):
@@ -144,7 +140,7 @@ def fit_or_cut(text, font_file, sizes, max_width, *, max_height):
 def layout_of(options):
     """What shapes every image alike: the options that draw, with the font file's digest."""
     layout = {key: options[key] for key in DEFAULTS if key not in NOT_DRAWN}
-    return {**layout, "font": cache.file_digest(font_path(options))}
+    return {**layout, "font": cache.file_digest(FONT)}
 
 
 def card_inputs(title, label, site_name, options, layout=None):
@@ -171,14 +167,13 @@ def _sizes(options, name):
 def layout_card(inputs, options):
     """Where each line goes: [(x, baseline_y, text, size, colour name)]; raises
     ValueError when the title cannot fit."""
-    font_file = font_path(options)
     width, height, margin = options["width"], options["height"], options["margin"]
     left = margin + BAR_WIDTH
     box = width - left - margin
     placed = []
 
     def place(lines, size, top, colour):
-        step, ascent = round(size * LINE_SPACING), load_font(font_file, size).getmetrics()[0]
+        step, ascent = round(size * LINE_SPACING), load_font(FONT, size).getmetrics()[0]
         placed.extend(
             (left, top + ascent + n * step, line, size, colour) for n, line in enumerate(lines)
         )
@@ -190,12 +185,12 @@ def layout_card(inputs, options):
     if inputs["label"]:
         sizes = _sizes(options, "label")
         label_box = 2 * round(sizes[0] * LINE_SPACING)
-        size, lines = fit_or_cut(inputs["label"], font_file, sizes, box, max_height=label_box)
+        size, lines = fit_or_cut(inputs["label"], FONT, sizes, box, max_height=label_box)
         label_top = height - margin - len(lines) * round(size * LINE_SPACING)
         place(lines, size, label_top, "tag")
         title_bottom = label_top - GAP
     room = title_bottom - title_top
-    fitted = fit_text(inputs["title"], font_file, _sizes(options, "title"), box, max_height=room)
+    fitted = fit_text(inputs["title"], FONT, _sizes(options, "title"), box, max_height=room)
     if fitted is None:
         raise ValueError(
             f"the title does not fit the social image even at {options['title_min_size']} px "
@@ -236,7 +231,7 @@ def render_card(inputs, options):
     image = Image.new("L", size, 0)  # palette indices; 0 is the background
     image.paste(tables[options["accent"]][255], (0, 0, BAR_WIDTH, size[1]))
     for x, y, text, text_size, colour in layout_card(inputs, options):
-        font = load_font(font_path(options), text_size)
+        font = load_font(FONT, text_size)
         left, top, right, bottom = font.getbbox(text, anchor="ls")
         coverage = Image.new("L", (right - left, bottom - top), 0)
         ImageDraw.Draw(coverage).text((-left, -top), text, font=font, fill=255, anchor="ls")
@@ -303,10 +298,6 @@ def make_images(generators):
     if not in_use(settings, "social_images"):
         return
     options = settings_for(settings)
-    if not font_path(options).is_file():
-        raise BuildError(
-            [f"SOCIAL_IMAGES font: no file at {font_path(options)}; point 'font' at a .ttf file"]
-        )
     site_name, layout = settings.get("SITENAME", ""), layout_of(options)
     jobs, wheres, problems = {}, {}, []
 
