@@ -129,12 +129,9 @@ def fit_or_cut(text, font_file, sizes, max_width, *, max_height):
     words = text.split()
     starts = [" ".join(words[:n]).rstrip(" /") + " …" for n in range(len(words) - 1, 0, -1)]
     starts += [words[0][:n] + "…" for n in range(len(words[0]) - 1, -1, -1)]
-    fits = (
-        fit_text(start, font_file, sizes[-1:], max_width, max_height=max_height) for start in starts
-    )
-    return fit_text(text, font_file, sizes, max_width, max_height=max_height) or next(
-        filter(None, fits)
-    )
+    tries = [(text, sizes), *((start, sizes[-1:]) for start in starts)]
+    fitted = (fit_text(t, font_file, s, max_width, max_height=max_height) for t, s in tries)
+    return next(filter(None, fitted))
 
 
 def layout_of(options):
