@@ -120,9 +120,7 @@ def test_any_tag_label_fits_the_image_shrunk_or_cut(label):
     assert 1 <= len(placed) <= 2, f"the label took {len(placed)} lines"
     assert placed[-1][2].endswith("…"), f"a cut label must say so: {placed[-1][2]!r}"
     assert all(size == options["label_min_size"] for *_, size, _ in placed)
-    font = ImageFont.truetype(
-        str(cards.font_path(options)), 22, layout_engine=ImageFont.Layout.BASIC
-    )
+    font = ImageFont.truetype(str(cards.FONT), 22, layout_engine=ImageFont.Layout.BASIC)
     right = options["width"] - options["margin"]
     assert all(x + font.getlength(text) <= right for x, _, text, *_ in placed), placed
     with Image.open(io.BytesIO(cards.render_card(inputs, options))) as image:
@@ -155,8 +153,7 @@ def test_wrap_words_breaks_only_between_words(text, max_chars, expected):
 
 
 def test_longer_titles_get_smaller_type_and_whole_words():
-    options = cards.settings_for({})
-    font_file = cards.font_path(options)
+    font_file = cards.FONT
     sizes = range(76, 29, -2)
     short = "A short title"
     long = " ".join(["Observability"] + ["for", "inference", "deployments"] * 6)
@@ -270,9 +267,7 @@ def test_the_palette_image_matches_an_rgb_drawing_of_the_same_layout(palette_car
     draw = ImageDraw.Draw(reference)
     draw.rectangle((0, 0, 17, 629), fill=options["accent"])
     for x, baseline, text, size, colour in cards.layout_card(inputs, options):
-        font = ImageFont.truetype(
-            str(cards.font_path(options)), size, layout_engine=ImageFont.Layout.BASIC
-        )
+        font = ImageFont.truetype(str(cards.FONT), size, layout_engine=ImageFont.Layout.BASIC)
         draw.text((x, baseline), text, font=font, fill=options[colour], anchor="ls")
     with Image.open(io.BytesIO(data)) as image:
         difference = ImageChops.difference(image.convert("RGB"), reference)

@@ -17,8 +17,6 @@ weigh more than IMAGES["budget"] bytes at the default width gets a warning.
 """
 
 import functools
-import io
-import json
 import logging
 import os
 import posixpath
@@ -26,17 +24,16 @@ import re
 from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from types import SimpleNamespace
 
 from pelican import signals
 
 from sitetools.build import cache
 from sitetools.build.builder import BuildError
-from sitetools.build.parallel import parallel_each
 from sitetools.content.contents import body, contents_of, set_body
 from sitetools.content.fences import in_use, options_of
 from sitetools.content.files import display_path, line_where
-from sitetools.content.image_files import facts_of
+from sitetools.content.image_files import encode, facts_of, publish_files, static_file
 
 logger = logging.getLogger(__name__)
 
@@ -60,11 +57,9 @@ DEFAULTS = {
     "keep_class": "original",
 }
 
-MIME = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg", "png": "image/png"}
 _RESIZED = {"JPEG", "PNG", "WEBP", "AVIF", "BMP", "TIFF"}  # Pillow formats that get copies
 # A PNG that compresses to more bytes a pixel than this is a photo: its copies are JPEG.
 PHOTO_BYTES = 1.0
-_MARKERS = ("{static}", "|static|", "{attach}", "|attach|", "{filename}", "|filename|")
 
 
 # ---- Pure functions -------------------------------------------------------------
@@ -143,7 +138,7 @@ def image_html(attributes, facts, candidates, first, options):
     img["src"] = dict(sized)[default_candidate([w for w, _ in sized], options)]
     img["srcset"], img["sizes"] = srcset(sized), options["sizes"]
     sources = "".join(
-        f'<source type="{MIME[name]}" srcset="{escape(srcset(urls))}" '
+        f'<source type="image/{name}" srcset="{escape(srcset(urls))}" '
         f'sizes="{escape(options["sizes"])}">'
         for name, urls in modern
     )
@@ -169,47 +164,7 @@ def weight(size):
     return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size / 1e3:.0f} kB"
 
 
-def encode(job):
-    """The bytes of one resized copy: job is JSON [path, width, format, quality]."""
-    from PIL import Image, ImageOps  # noqa: PLC0415
-
-    path, width, name, quality = json.loads(job)
-    with Image.open(path) as original:
-        image = ImageOps.exif_transpose(original)
-        profile = original.info.get("icc_profile")
-    height = max(1, round(image.height * width / image.width))
-    alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-    image = image.convert("RGBA" if alpha and name != "jpeg" else "RGB")
-    few_colours = name == "png" and image.getcolors(256) is not None
-    image = image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    # A screenshot of a few flat colours stays a few: resizing's blended edges
-    # would otherwise make a larger file than the original.
-    if few_colours:
-        image = image.quantize(256, Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
-    options = {"jpeg": {"quality": quality, "optimize": True, "progressive": True},
-               "png": {"optimize": True}}.get(name, {"quality": quality})  # fmt: skip
-    options |= {"icc_profile": profile} if profile else {}
-    buffer = io.BytesIO()
-    image.save(buffer, format=name.upper(), **options)
-    return buffer.getvalue()
-
-
 # ---- Handlers ------------------------------------------------------------------
-
-
-def source_of(src, content, by_source, by_url):
-    """The static file an <img src> shows, or None (another site's image, or a
-    file this plugin did not find: the link check reports those)."""
-    value = src.strip()
-    for marker in _MARKERS:
-        if value.startswith(marker):
-            path = unquote(re.split(r"[?#]", value[len(marker) :], maxsplit=1)[0])
-            base = "" if path.startswith("/") else content.relative_dir.replace(os.sep, "/")
-            return by_source.get(posixpath.normpath(posixpath.join(base, path.lstrip("/"))))
-    parts = urlsplit(value)
-    if parts.scheme or parts.netloc:
-        return None
-    return by_url.get(unquote(urlsplit(urljoin("/" + content.url, value)).path))
 
 
 def url_from(content, published):
@@ -219,30 +174,22 @@ def url_from(content, published):
     return posixpath.relpath("/" + published, folder or "/")
 
 
-class Plan:
-    """The copies this build publishes ({file name: encode job}), and each image's facts."""
-
-    def __init__(self, options):
-        from PIL import features  # noqa: PLC0415
-
-        self.options, self.jobs = options, {}
-        self.formats = [name for name in options["formats"] if features.check(name)]
-        self.facts, self.digest = functools.cache(facts_of), functools.cache(cache.file_digest)
-
-    def candidates(self, path, facts):
-        """{format: [(width, name)]} of an image's copies (the fallback last), planned."""
-        widths = candidate_widths(facts["width"], self.options)
-        if facts["format"] not in _RESIZED or facts["animated"] or not widths:
-            return {}
-        made = {}
-        for name in [*self.formats, fallback_format(facts, os.path.getsize(path))]:
-            quality = int(self.options["quality"].get(name, 0))
-            for width in widths:
-                key = cache.key(encode, self.digest(path), width, name, quality)[:12]
-                file = f"{stem_of(path)}-{width}-{key}.{'jpg' if name == 'jpeg' else name}"
-                self.jobs[file] = json.dumps([str(path), width, name, quality])
-                made.setdefault(name, []).append((width, file))
-        return made
+def copies(plan, path, facts):
+    """{format: [(width, file name)]} of an image's copies (the fallback last),
+    each one's job added to plan.jobs."""
+    widths, options = candidate_widths(facts["width"], plan.options), plan.options
+    if facts["format"] not in _RESIZED or facts["animated"] or not widths:
+        return {}
+    made = {}
+    for name in [*plan.formats, fallback_format(facts, os.path.getsize(path))]:
+        quality = int(options["quality"].get(name, 0))
+        for width in widths:
+            size = (width, max(1, round(facts["height"] * width / facts["width"])))
+            key = cache.key([encode, copies], plan.digest(path), size, name, quality)[:12]
+            file = f"{stem_of(path)}-{width}-{key}.{'jpg' if name == 'jpeg' else name}"
+            plan.jobs[file] = functools.partial(encode, path, size, name, quality)
+            made.setdefault(name, []).append((width, file))
+    return made
 
 
 def stem_of(path):
@@ -250,13 +197,13 @@ def stem_of(path):
     return re.sub(r"[^A-Za-z0-9_-]+", "-", Path(path).stem).strip("-")[:60] or "image"
 
 
-def place(content, plan, by_source, by_url, problems):
+def place(content, plan, problems):
     """Rewrite the <img> tags of one body: (where, {image: its copy at the default
     width, or None for the file itself}) for the weight warning."""
     markup, options = body(content), plan.options
     where, pieces, last, weights, first = display_path(content.source_path), [], 0, {}, True
     for offset, raw, attributes in img_tags(markup):
-        static = source_of(attributes.get("src") or "", content, by_source, by_url)
+        static = static_file(attributes.get("src") or "", content, plan.by_source, plan.by_url)
         facts = plan.facts(static.source_path) if static else None
         if isinstance(facts, str):
             src = attributes.get("src", "")
@@ -267,7 +214,7 @@ def place(content, plan, by_source, by_url, problems):
             first = False
             continue
         keep = options["keep_class"] in (attributes.get("class") or "").split()
-        made = {} if keep else plan.candidates(static.source_path, facts)
+        made = {} if keep else copies(plan, static.source_path, facts)
         urls = {
             name: [(w, url_from(content, f"{options['output_dir']}/{file}")) for w, file in files]
             for name, files in made.items()
@@ -286,41 +233,36 @@ def publish(generators):
     settings = generators[0].settings
     if not in_use(settings, "images"):
         return
+    from PIL import features  # noqa: PLC0415
+
     options = options_of(settings, "IMAGES", DEFAULTS, logger)
-    plan, problems = Plan(options), []
-    files = [s for g in generators for s in getattr(g, "staticfiles", None) or ()]
-    by_source = {posixpath.normpath(s.relative_source_path.replace(os.sep, "/")): s for s in files}
-    by_url = {"/" + s.url.lstrip("/"): s for s in files}
+    formats = [name for name in options["formats"] if features.check(name)]
+    facts, digest = functools.cache(facts_of), functools.cache(cache.file_digest)
+    by_source = generators[0].context.get("static_content") or {}
+    by_url = {"/" + s.url.lstrip("/"): s for s in by_source.values()}
+    plan = SimpleNamespace(options=options, formats=formats, jobs={}, facts=facts, digest=digest,
+                           by_source=by_source, by_url=by_url)  # fmt: skip
+    problems = []
     weighed = [
-        place(content, plan, by_source, by_url, problems)
+        place(content, plan, problems)
         for content in contents_of(*generators)
         if "<img" in body(content)
     ]
     if problems:
         raise BuildError(problems)
-    kept = cache.Files(Path(settings["CACHE_PATH"]) / options["output_dir"])
-    data = {name: kept.read(name) for name in plan.jobs}
-    missing = [name for name, found in data.items() if found is None]
-    made = parallel_each(encode, [plan.jobs[name] for name in missing], "images")
-    for name, encoded in zip(missing, made, strict=True):
-        kept.write(name, encoded)
-        data[name] = encoded
-    target = Path(settings["OUTPUT_PATH"]) / options["output_dir"]
-    for name, encoded in data.items():
-        if not (target / name).is_file():
-            target.mkdir(parents=True, exist_ok=True)
-            cache.write_atomic(target / name, encoded)
-    if not cache.is_partial_build():
-        kept.keep_only(data)
+    folder = options["output_dir"]
+    sizes, made = publish_files(settings, plan.jobs, folder, folder, "images")
+    if failed := [f"images: {name}: {why}" for name, why in sizes.items() if isinstance(why, str)]:
+        raise BuildError(failed)
     for where, weights in weighed:
-        sizes = [
-            (Path(path).name, len(data[copy]) if copy else os.path.getsize(path))
+        weighs = [
+            (Path(path).name, sizes[copy] if copy else os.path.getsize(path))
             for path, copy in weights.items()
         ]
-        if line := weight_warning(where, sizes, int(options["budget"])):
+        if line := weight_warning(where, weighs, int(options["budget"])):
             logger.warning("%s", line)
-    if data:
-        logger.info("images: resized %d, reused %d", len(missing), len(data) - len(missing))
+    if sizes:
+        logger.info("images: resized %d, reused %d", made, len(sizes) - made)
 
 
 def register():
