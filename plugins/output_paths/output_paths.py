@@ -15,6 +15,7 @@ from plugins.content_guard.schema import IMAGE_SUFFIXES, PATH_FIELDS
 from sitetools.build import cache
 from sitetools.build.builder import BuildError
 from sitetools.content.contents import contents_of
+from sitetools.content.fences import in_use, options_of
 from sitetools.content.files import display_path, header_line, line_where
 from sitetools.quality.check import Page, broken_links, served
 
@@ -81,17 +82,20 @@ def where_in_source(content):
 
 # This build's output paths -> what writes them: a content object or a description.
 _claims = {}
-_state = {"output": None, "reserved": {}}
+_state = {"output": None, "reserved": {}, "settings": {}}
 # Written pages: site path -> (Page, source path of the post or page, or None).
 _pages = {}
 
 
 def start(pelican):
+    """Each build claims its paths afresh; a site that does not list this plugin, none."""
     _claims.clear()
     _pages.clear()
-    _state["output"] = os.path.normpath(pelican.settings["OUTPUT_PATH"])
-    options = {**DEFAULTS, **(pelican.settings.get("OUTPUT_PATHS") or {})}
-    _state["reserved"] = dict(options["reserved"])
+    settings = pelican.settings
+    listed = in_use(settings, "output_paths")
+    _state["output"] = os.path.normpath(settings["OUTPUT_PATH"]) if listed else None
+    _state["settings"] = settings
+    _state["reserved"] = options_of(settings, "OUTPUT_PATHS", DEFAULTS, logger)["reserved"]
 
 
 def claim(path, writer):
@@ -119,7 +123,9 @@ def claim(path, writer):
 def claim_planned(generators):
     """Claim the paths of every post, page, static file and feed (these have
     no per-file signal) before anything is written; raise on any clash."""
-    settings = next((g.settings for g in generators if hasattr(g, "settings")), {})
+    if _state["output"] is None:
+        return
+    settings = _state["settings"]
     feeds = [settings.get(name) for name in ("FEED_ALL_ATOM", "FEED_ALL_RSS")]
     problems = [claim(path, "the site's feed") for path in feeds if path]
     for generator in generators:
@@ -161,7 +167,7 @@ def check_links(pelican):
     A build that writes only some pages is not checked."""
     pages = dict(_pages)
     _pages.clear()
-    if cache.is_partial_build():
+    if _state["output"] is None or cache.is_partial_build():
         return
     parsed = {page: found for page, (found, _source) in pages.items()}
     output = Path(pelican.output_path)
