@@ -20,6 +20,9 @@ from markdown.blockprocessors import ReferenceProcessor
 from pelican import signals
 from pelican.readers import MarkdownReader
 
+from plugins.headings.headings import splice
+from sitetools.content.fences import in_use
+
 logger = logging.getLogger(__name__)
 
 DEFAULTS = {"save_as": "llms.txt", "section": "Posts"}
@@ -41,7 +44,8 @@ _LINK = re.compile(
 # Python-Markdown's own pattern). Only candidates: the renderer decides.
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 # Python-Markdown's header reader, which ends a header where Pelican's reader does.
-_HEADER = Markdown(extensions=["meta"]).preprocessors["meta"]
+_META = "markdown.extensions.meta"
+_HEADER = Markdown(extensions=[_META]).preprocessors["meta"]
 # Renders of one post tried to tell hidden candidates from shown ones.
 MAX_RENDERS = 64
 
@@ -86,12 +90,8 @@ def hidden_candidates(body):
 
 
 def cut(body, spans):
-    """`body` without the text of `spans` (sorted, not overlapping)."""
-    kept, last = [], 0
-    for start, end in spans:
-        kept.append(body[last:start])
-        last = end
-    return "".join(kept) + body[last:]
+    """`body` without the text of `spans` (not overlapping)."""
+    return splice(body, [(start, end, "") for start, end in spans])
 
 
 def shown(html):
@@ -115,7 +115,7 @@ def without_hidden(body, render, max_renders=MAX_RENDERS):
 
     def same_without(group):
         renders[0] += 1
-        return shown(render(cut(body, sorted([*hidden, *group])))) == page
+        return shown(render(cut(body, [*hidden, *group]))) == page
 
     todo = [spans]
     while todo and renders[0] < max_renders:
@@ -125,7 +125,7 @@ def without_hidden(body, render, max_renders=MAX_RENDERS):
         elif len(group) > 1:
             todo += [group[len(group) // 2 :], group[: len(group) // 2]]
     # The last group kept was tried together with every one kept before it.
-    return cut(body, sorted(hidden)), not todo
+    return cut(body, hidden), not todo
 
 
 def page_renderer(settings):
@@ -135,11 +135,13 @@ def page_renderer(settings):
     comments are kept)."""
     config = settings.get("MARKDOWN") or {}
     options = config.get("extension_configs") or {}
-    names = [*config.get("extensions", ()), *options]
-    names = [n for n in names if isinstance(n, str) and n.startswith("markdown.extensions.")]
-    names = list(dict.fromkeys(n for n in names if n != "markdown.extensions.meta"))
+    names = dict.fromkeys(
+        n
+        for n in [*config.get("extensions", ()), *options]
+        if isinstance(n, str) and n.startswith("markdown.extensions.") and n != _META
+    )
     markdown = Markdown(
-        extensions=names,
+        extensions=list(names),
         extension_configs={n: options[n] for n in names if n in options},
         output_format=config.get("output_format", "html5"),
     )
@@ -189,34 +191,20 @@ def llms_txt(name, tagline, section, posts):
     return "\n".join(lines) + "\n"
 
 
-def listed(settings):
-    """Whether the site lists this plugin: signals outlive a Pelican run."""
-    return "for_llms" in [str(name).rsplit(".", 1)[-1] for name in settings.get("PLUGINS", ())]
-
-
-def published_posts(generator):
-    """The generator's posts a reader may see now, written from Markdown."""
-    now = datetime.now(UTC)
-    markdown = set(MarkdownReader.file_extensions)
-    return [
-        article
-        for article in generator.articles
-        if is_published(article.status, getattr(article, "date", None), now)
-        and article.save_as
-        and article.source_path.rsplit(".", 1)[-1] in markdown
-    ]
-
-
 def annotate(generator):
-    """Each published post gets `markdown_path`, which the page's head links."""
-    for article in published_posts(generator) if listed(generator.settings) else ():
-        article.markdown_path = markdown_path(article.save_as)
+    """Each post a reader may see now, written from Markdown, gets `markdown_path`,
+    which the page's head links."""
+    now, markdown = datetime.now(UTC), set(MarkdownReader.file_extensions)
+    for article in generator.articles if in_use(generator.settings, "for_llms") else ():
+        date, suffix = getattr(article, "date", None), article.source_path.rsplit(".", 1)[-1]
+        if is_published(article.status, date, now) and article.save_as and suffix in markdown:
+            article.markdown_path = markdown_path(article.save_as)
 
 
 def write(generator, writer):
     """Write each published post's Markdown and llms.txt."""
     settings, context = generator.settings, generator.context
-    if not listed(settings):
+    if not in_use(settings, "for_llms"):
         return
     options, siteurl = settings_for(settings), settings.get("SITEURL", "").rstrip("/")
     targets = {
