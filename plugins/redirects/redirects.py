@@ -38,7 +38,6 @@ DEFAULTS = {
         "/rss": "FEED_ALL_RSS",
         "/atom.xml": "FEED_ALL_ATOM",
     },
-    "default_status": 301,
 }
 
 FORMAT = "OLD-PATH NEW-PATH [301|302], e.g. /posts/old-slug/ /posts/new-slug/"
@@ -70,7 +69,7 @@ def _path_problems(source, target):
         yield f"old path {source!r} redirects to itself"
 
 
-def parse_rules(text, origin, default_status=DEFAULTS["default_status"]):
+def parse_rules(text, origin):
     """Lines of a redirects file -> ([Rule], [problem])."""
     rules, problems = [], []
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -81,7 +80,7 @@ def parse_rules(text, origin, default_status=DEFAULTS["default_status"]):
         if len(fields) not in (2, 3):
             problems.append(f"{where}: expected {FORMAT}; got {raw.strip()!r}")
             continue
-        status = fields[2] if len(fields) == 3 else str(default_status)
+        status = fields[2] if len(fields) == 3 else "301"
         found = list(_path_problems(fields[0], fields[1]))
         if status not in ("301", "302"):
             found = [f"status {status!r} is not one of 301, 302; leave it out for 301"]
@@ -91,12 +90,12 @@ def parse_rules(text, origin, default_status=DEFAULTS["default_status"]):
     return rules, problems
 
 
-def feed_rules(aliases, settings, status=DEFAULTS["default_status"]):
+def feed_rules(aliases, settings):
     """A rule per alias whose feed setting names a feed this build writes."""
     if not hasattr(aliases, "items"):
         aliases = dict.fromkeys(aliases, "FEED_ALL_ATOM")
     return [
-        Rule(alias, "/" + str(settings[name]).lstrip("/"), status, "settings")
+        Rule(alias, "/" + str(settings[name]).lstrip("/"), 301, "settings")
         for alias, name in aliases.items()
         if settings.get(name)
     ]
@@ -300,13 +299,12 @@ def rewrite_links(markup, page, mapping, origins=()):
 def site_rules(settings):
     """(rules, problems) of the settings' feed aliases and the redirects file."""
     options = {**DEFAULTS, **(settings.get("REDIRECTS") or {})}
-    status = int(options["default_status"])
-    rules = feed_rules(options["feed_aliases"], settings, status)
+    rules = feed_rules(options["feed_aliases"], settings)
     data_file = Path(settings["PATH"]) / options["file"]
     problems = []
     if data_file.is_file():
         shown = f"{Path(settings['PATH']).name}/{options['file']}"
-        found, problems = parse_rules(data_file.read_text(encoding="utf-8"), shown, status)
+        found, problems = parse_rules(data_file.read_text(encoding="utf-8"), shown)
         rules += found
     return rules, problems
 
