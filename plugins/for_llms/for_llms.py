@@ -25,7 +25,8 @@ from sitetools.content.fences import in_use
 
 logger = logging.getLogger(__name__)
 
-DEFAULTS = {"save_as": "llms.txt", "section": "Posts"}
+# Where the index goes (output_paths reserves it), and its list's heading.
+SAVE_AS, SECTION = "llms.txt", "Posts"
 # The notes between the blockquote and the list (the llms-txt parser, too,
 # reads a blockquote only when something follows it).
 INFO = (
@@ -48,10 +49,6 @@ _META = "markdown.extensions.meta"
 _HEADER = Markdown(extensions=[_META]).preprocessors["meta"]
 # Renders of one post tried to tell hidden candidates from shown ones.
 MAX_RENDERS = 64
-
-
-def settings_for(settings):
-    return {**DEFAULTS, **(settings.get("FOR_LLMS") or {})}
 
 
 def is_published(status, date, now):
@@ -180,7 +177,7 @@ def link_text(text):
     return " ".join(str(text).split()).replace("[", "&#91;").replace("]", "&#93;")
 
 
-def llms_txt(name, tagline, section, posts):
+def llms_txt(name, tagline, posts, section=SECTION):
     """The llms.txt file: `posts` as (title, url, one-line summary)."""
     lines = [f"# {name}", "", f"> {' '.join(tagline.split())}", "", INFO, "", f"## {section}", ""]
     for title, url, summary in posts:
@@ -206,7 +203,7 @@ def write(generator, writer):
     settings, context = generator.settings, generator.context
     if not in_use(settings, "for_llms"):
         return
-    options, siteurl = settings_for(settings), settings.get("SITEURL", "").rstrip("/")
+    siteurl = settings["SITEURL"].rstrip("/")
     targets = {
         path: content.url
         for kind in ("generated_content", "static_content")
@@ -235,9 +232,8 @@ def write(generator, writer):
         (output / relative).write_text(text, encoding="utf-8")
         summary = getattr(article, "one_line_summary", "")
         posts.append((article.title, f"{siteurl}/{relative}", summary))
-    tagline = settings.get("SITE_TAGLINE") or ""
-    text = llms_txt(settings["SITENAME"], tagline, options["section"], posts)
-    (output / options["save_as"]).write_text(text, encoding="utf-8")
+    text = llms_txt(settings["SITENAME"], settings.get("SITE_TAGLINE") or "", posts)
+    (output / SAVE_AS).write_text(text, encoding="utf-8")
 
 
 def register():
