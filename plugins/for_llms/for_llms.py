@@ -56,11 +56,6 @@ def is_published(status, date, now):
     return status == "published" and not (date and date.replace(tzinfo=date.tzinfo or UTC) > now)
 
 
-def markdown_path(save_as):
-    """posts/x/index.html -> posts/x/index.md"""
-    return posixpath.splitext(save_as)[0] + ".md"
-
-
 def markdown_body(text):
     """A Markdown source without its header, cut where Python-Markdown's meta
     extension (Pelican's reader uses it) stops reading one."""
@@ -195,7 +190,8 @@ def annotate(generator):
     for article in generator.articles if in_use(generator.settings, "for_llms") else ():
         date, suffix = getattr(article, "date", None), article.source_path.rsplit(".", 1)[-1]
         if is_published(article.status, date, now) and article.save_as and suffix in markdown:
-            article.markdown_path = markdown_path(article.save_as)
+            # posts/x/index.html -> posts/x/index.md
+            article.markdown_path = posixpath.splitext(article.save_as)[0] + ".md"
 
 
 def write(generator, writer):
