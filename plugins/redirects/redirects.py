@@ -191,15 +191,13 @@ _SPACE = "\t\n\f\r "
 PLAIN_LIMIT = 64
 
 
-def redirected_url(href, page, mapping, origins=()):
+def redirected_url(href, page, mapping, siteurl=""):
     """The URL a link to `href` on the page at site path `page` should have
     (where the redirects from the path it names end, with its ?query and
     #fragment; on SITEURL if it was), or None: not an old path, or a loop."""
-    url, prefix = href.strip(), ""
-    for origin in (each.rstrip("/") for each in origins if each):
-        if url == origin or url.startswith((f"{origin}/", f"{origin}#", f"{origin}?")):
-            prefix, url = origin, url[len(origin) :]
-            break
+    url, prefix, origin = href.strip(), "", siteurl.rstrip("/")
+    if origin and (url == origin or url.startswith((f"{origin}/", f"{origin}#", f"{origin}?"))):
+        prefix, url = origin, url[len(origin) :]
     try:
         parts = urlsplit(url)
     except ValueError:  # not a URL at all (http://[x)
@@ -224,14 +222,14 @@ def old_spellings(mapping):
     return spellings if len(spellings) <= PLAIN_LIMIT else None
 
 
-def links_old_path(markup, page, mapping, origins=(), spellings=None):
+def links_old_path(markup, page, mapping, siteurl="", spellings=None):
     """Whether an <a> or <area> of `markup` links an old path. A body holding
     none of `spellings` (old_spellings) is not parsed; lexbor's fast parse
     spares the rest that link none justhtml's located one."""
     if spellings is not None and not any(spelled in markup for spelled in spellings):
         return False
     return any(
-        redirected_url(node.attributes.get("href") or "", page, mapping, origins)
+        redirected_url(node.attributes.get("href") or "", page, mapping, siteurl)
         for node in LexborHTMLParser(markup).css("a[href], area[href]")
     )
 
@@ -273,7 +271,7 @@ def _attribute_text(value, quote_mark):
     return text if quote_mark else f'"{text}"'
 
 
-def rewrite_links(markup, page, mapping, origins=()):
+def rewrite_links(markup, page, mapping, siteurl=""):
     """(`markup` with each <a> and <area> href that names an old path changed to
     where its redirects end, [hrefs left as they were]). The elements are those
     a browser builds (justhtml), so markup shown as text in <code> or <pre> is
@@ -283,7 +281,7 @@ def rewrite_links(markup, page, mapping, origins=()):
     edits, left = [], []
     for node in tree.query("a[href], area[href]"):
         href = node.attrs.get("href") or ""
-        new = redirected_url(href, page, mapping, origins)
+        new = redirected_url(href, page, mapping, siteurl)
         if new is None:
             continue
         at = node.origin_offset
@@ -315,20 +313,20 @@ def follow_old_links(generators):
     if settings is None or not in_use(settings, "redirects"):
         return
     rules, _problems = site_rules(settings)  # a bad line is reported once the site is written
-    mapping, origins = redirect_map(rules), (settings.get("SITEURL") or "",)
+    mapping, siteurl = redirect_map(rules), settings["SITEURL"]
     spellings = old_spellings(mapping)
     for content in contents_of(*generators) if mapping else ():
         markup, page = body(content), "/" + (content.url or "")
-        if not links_old_path(markup, page, mapping, origins, spellings):
+        if not links_old_path(markup, page, mapping, siteurl, spellings):
             continue
-        new, left = rewrite_links(markup, page, mapping, origins)
+        new, left = rewrite_links(markup, page, mapping, siteurl)
         for href in left:
             logger.warning(
                 "%s: link: %s is an old path that redirects, but its markup does not read "
                 "back as written, so it was left; write the new URL, %s",
                 display_path(content.source_path),
                 href,
-                redirected_url(href, page, mapping, origins),
+                redirected_url(href, page, mapping, siteurl),
             )
         if new != markup:
             set_body(content, new)
