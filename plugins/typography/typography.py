@@ -58,10 +58,6 @@ def focusable_blocks(markup):
     return _SCROLLING.sub(r'<\1 tabindex="0"', markup)
 
 
-def typeset_body(markup):
-    return focusable_blocks(typeset_html(markup))
-
-
 def smart_html(text):
     """Plain text -> typogrified HTML with no markup but typogrify's spans:
     escaped first, and a hyphenated word with a part of one or two characters
@@ -93,9 +89,10 @@ def set_bodies(generator):
     """Typeset every body the generator read, and make its scroll blocks focusable."""
     contents = [content for content in contents_of(generator) if body(content)]
     texts = [body(content) for content in contents]
-    bodies = _typeset.map(generator.settings, typeset_body, texts, label="typesetting")
-    for content, typeset in zip(contents, bodies, strict=True):
-        set_body(content, typeset)
+    typeset = lambda markup: focusable_blocks(typeset_html(markup))  # noqa: E731
+    bodies = _typeset.map(generator.settings, typeset, texts, label="typesetting")
+    for content, markup in zip(contents, bodies, strict=True):
+        set_body(content, markup)
 
 
 def register():
