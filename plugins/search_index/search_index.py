@@ -9,7 +9,6 @@ then the preview serves the last index (kept across the swap), and says so on
 /search/ (sitetools/preview/reload.js, told by the server that deferred work runs).
 """
 
-import logging
 import os
 import subprocess
 from pathlib import Path
@@ -17,8 +16,6 @@ from pathlib import Path
 from pelican import signals
 
 from sitetools.build.builder import BuildError, run_after_swap, staged_folder
-
-logger = logging.getLogger(__name__)
 
 DEFAULTS = {
     # Folder under the site root for the index and Pagefind's scripts.
@@ -89,7 +86,6 @@ def index_site(pelican):
     if run_after_swap(lambda output: index_preview(output, options), options["bundle_dir"]):
         return
     run_pagefind(pelican.output_path, options, Path(pelican.output_path) / options["bundle_dir"])
-    logger.info("search_index: the site is indexed")
 
 
 def register():
