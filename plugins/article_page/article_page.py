@@ -5,11 +5,12 @@ article generator has read them all: `reading_minutes`, `newer_post` and
 import logging
 import math
 from collections import Counter, defaultdict
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from pelican import signals
 
 from plugins.post_cards.post_cards import text_tree
+from plugins.seo.seo import is_absolute
 from sitetools.build.cache import Cache, code_digest
 from sitetools.build.options import plugin_options
 from sitetools.content.contents import body, contents_of
@@ -43,8 +44,7 @@ def site_options(settings):
         options[name], found = plugin_options(settings, name, defaults)
         problems += found
     repo_url = settings.get("REPO_URL")
-    parts = urlsplit(str(repo_url))
-    if repo_url and (parts.scheme not in ("http", "https") or not parts.netloc):
+    if repo_url and not is_absolute(repo_url):
         problems.append(
             f"REPO_URL must be the repository's web address, such as "
             f"https://github.com/<owner>/<repo>, got {repo_url!r}: fix it in the settings file"
