@@ -9,9 +9,10 @@ from urllib.parse import urlsplit
 
 CONFIG = Path(__file__).resolve().parent.parent / "netlify.toml"
 
-# Netlify's deploy contexts whose own address is DEPLOY_PRIME_URL
+# The variable holding each Netlify deploy context's own address
 # (docs.netlify.com, "Build environment variables").
-PREVIEW_CONTEXTS = ("deploy-preview", "branch-deploy")
+CONTEXT_URL = {"production": "URL", "deploy-preview": "DEPLOY_PRIME_URL",
+               "branch-deploy": "DEPLOY_PRIME_URL"}  # fmt: skip
 
 
 class SiteUrlError(ValueError):
@@ -22,9 +23,7 @@ def site_url(environ, default):
     """The production SITEURL, without a trailing slash: SITEURL if set, else
     Netlify's URL in production and DEPLOY_PRIME_URL in a preview context (so
     a preview's links and feeds point at the preview), else `default`."""
-    context = environ.get("CONTEXT", "")
-    names = ["SITEURL", *["URL"] * (context == "production")]
-    for name in names + ["DEPLOY_PRIME_URL"] * (context in PREVIEW_CONTEXTS):
+    for name in filter(None, ("SITEURL", CONTEXT_URL.get(environ.get("CONTEXT", "")))):
         if not (value := (environ.get(name) or "").strip()):
             continue
         if problem := url_problem(value):

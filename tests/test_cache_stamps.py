@@ -107,6 +107,24 @@ def test_a_cache_keeps_only_what_a_build_used_and_reads_it_back(tmp_path):
     )
 
 
+def test_a_result_that_depends_on_the_machine_is_returned_and_never_kept(tmp_path):
+    # A diagram that timed out on a busy machine must be tried again next build.
+    settings, calls = {"CACHE_PATH": str(tmp_path)}, []
+
+    def busy(text):
+        calls.append(text)
+        return cache.Unkept(("error", "timed out")) if text == "slow" else ("ok", text)
+
+    for _build in range(2):
+        kept = cache.Cache("test-busy")
+        assert kept.map(settings, busy, ["slow", "fast"]) == [
+            ("error", "timed out"),
+            ("ok", "fast"),
+        ]
+        kept.save()
+    assert calls == ["slow", "fast", "slow"], "an unkept result was served from the cache"
+
+
 def _poison(folder, names):
     """Replace every entry of the named caches by a marker, as if older code or
     libraries had made them."""

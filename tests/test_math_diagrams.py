@@ -3,6 +3,7 @@ fences inline SVG with a text alternative; dollars that are not math, and code,
 stay as they are; the feeds carry both and the Markdown alternates the source;
 hostile TeX and DOT stop the build with `file:line` (plugins/mathml, plugins/diagrams)."""
 
+import pickle
 import re
 import time
 from pathlib import Path
@@ -246,6 +247,9 @@ def test_a_diagram_that_lays_out_too_slowly_is_stopped(tmp_path):
     edges = " ".join(f"n{i} -> n{(i * 7) % 300};" for i in range(600))
     report = failure(tmp_path, f"```dot\ndigraph {{ {edges} }}\n```\n", DIAGRAMS={"timeout": 0.01})
     assert "posts/post.md:6: diagram: it took over 0.01 s to lay out" in report, report
+    # A timeout says how busy the machine was, not what the DOT is: never kept.
+    kept = pickle.loads((tmp_path / "cache" / "diagrams.pickle").read_bytes())
+    assert not kept, f"a timed-out layout was kept in the cache: {kept}"
 
 
 def test_an_unusable_setting_names_the_setting_and_the_fix(tmp_path):
@@ -255,9 +259,11 @@ def test_an_unusable_setting_names_the_setting_and_the_fix(tmp_path):
         DIAGRAMS={"timeout": "ten", "max_lenght": 100},
         IMAGES={"quality": "high"},
         DATA_FILES={"folders": "data"},
+        CHARTS={"table_row": 10},
     )
     assert "DIAGRAMS['timeout'] must be a positive number like 10, got 'ten'" in report, report
     assert "DATA_FILES['folders'] is not an option (did you mean 'folder'?)" in report, report
     assert "DIAGRAMS['max_lenght'] is not an option (did you mean 'max_length'?)" in report
     assert "IMAGES['quality'] must be a dict like" in report, report
-    assert report.count("fix it in the settings file") == 4, report
+    assert "CHARTS['table_row'] is not an option (did you mean 'table_rows'?)" in report, report
+    assert report.count("fix it in the settings file") == 5, report

@@ -4,7 +4,7 @@ article generator has read them all: `reading_minutes`, `newer_post` and
 
 import logging
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from urllib.parse import quote
 
 from pelican import signals
@@ -90,23 +90,36 @@ def neighbours(ordered):
 def related(posts, queries=None, *, limit=3, min_shared=1):
     """{key: [related keys]} for each (key, tags) of `queries` (default: `posts`):
     the keys of `posts` ((key, tags) pairs, newest first) that share the most
-    tags with it, newest first on ties, never itself. Candidates come from a
-    tag -> posts index, so the work grows with the tags' sizes, not with the
-    square of the number of posts."""
+    tags with it, newest first on ties, never itself.
+
+    Each tag is a bit mask of the posts that have it (bit n: the n-th newest).
+    A query adds its tags' masks as binary counters, one bit plane per binary
+    digit of the count, so a handful of integer operations on masks finds the
+    posts that share c tags, whatever the site's size."""
     posts = list(posts)
-    index = defaultdict(list)
-    for position, (key, tags) in enumerate(posts):
-        for tag in dict.fromkeys(tags):
-            index[tag].append((position, key))
+    masks = defaultdict(int)
+    for position, (_key, tags) in enumerate(posts):
+        for tag in set(tags):
+            masks[tag] |= 1 << position
     found = {}
     for key, tags in posts if queries is None else queries:
-        shared = Counter(hit for tag in dict.fromkeys(tags) for hit in index.get(tag, ()))
-        ranked = sorted(
-            (-count, position, other)
-            for (position, other), count in shared.items()
-            if other != key and count >= min_shared
-        )
-        found[key] = [other for _, _, other in ranked[:limit]]
+        planes = []  # planes[i]: the posts whose count of shared tags has bit i set
+        for tag in set(tags):
+            carry = masks.get(tag, 0)
+            for i, plane in enumerate(planes):
+                planes[i], carry = plane ^ carry, plane & carry
+            planes += [carry] if carry else []
+        picked = []
+        for count in range(2 ** len(planes) - 1, max(min_shared, 1) - 1, -1):
+            level = -1  # the posts sharing exactly `count` tags
+            for i, plane in enumerate(planes):
+                level &= plane if count >> i & 1 else ~plane
+            while level and len(picked) < limit:
+                lowest = level & -level  # the newest of them
+                level ^= lowest
+                other = posts[lowest.bit_length() - 1][0]
+                picked += [other] if other != key else []
+        found[key] = picked
     return found
 
 

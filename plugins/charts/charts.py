@@ -26,13 +26,15 @@ import math
 import os
 import re
 from decimal import Decimal
+from pathlib import Path
 from urllib.parse import quote
 
 from pelican import signals
 
 from sitetools.build.cache import Cache, write_atomic
+from sitetools.build.options import plugin_options
 from sitetools.content.contents import contents_of, unread_sources
-from sitetools.content.fences import FenceExtension, fenced, in_use, substitute
+from sitetools.content.fences import FenceExtension, fenced, in_use, options_of, substitute
 from sitetools.content.files import display_path
 from sitetools.content.spreadsheets import formula_warnings
 
@@ -59,18 +61,10 @@ SAFE_SIZE = (1e-200, 1e200)
 _MARK = '<div class="chart" id="chart-{}"></div>'
 # Gzip bytes a chart may add to its page; a larger one's SVG is a file shown by <img>.
 INLINE_BUDGET = 4096
-# That file cannot see main.css: it carries the chart rules with the theme's
-# token values (main.css :root and its dark-mode overrides) and font stack.
-FILE_CSS = (
-    "text{font:13px system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;fill:#555b63}"
-    ".chart__tick{text-anchor:middle}.chart__tick--y{text-anchor:end;dominant-baseline:middle}"
-    ".chart__label--end{text-anchor:end}.chart__grid{fill:none;stroke:#dcdfe3}"
-    ".chart__bar{fill:#0b5cad}.chart__line,.chart__points{fill:none;stroke:#0b5cad;"
-    "stroke-width:2.5;stroke-linejoin:round}.chart__points{stroke-width:7;stroke-linecap:round}"
-    "@media (prefers-color-scheme:dark){text{fill:#a6adb7}.chart__grid{stroke:#2c3139}"
-    ".chart__bar{fill:#7cb8ff}.chart__line,.chart__points{stroke:#7cb8ff}}"
-    "@media (max-width:40rem){text{font-size:20px}}"  # the image's width: a phone's
-)
+# That file cannot see main.css: chart-file.css carries the chart rules with the
+# theme's token values (main.css :root and its dark-mode overrides) and font stack,
+# larger text at a phone's width of the image; its lines are joined into one.
+FILE_CSS = "".join(Path(__file__).with_name("chart-file.css").read_text("utf-8").split("\n"))
 
 
 # ---- Pure functions: spec, rows, drawing ---------------------------------------------
@@ -168,19 +162,15 @@ def tick_texts(values, exponent=0):
     ] if exponent else texts  # fmt: skip
 
 
-def exponent_of(values):
-    """The power of ten an axis is drawn in: 0, unless the values' size is at an
-    edge of float range, where their differences overflow or vanish."""
+def in_units(values):
+    """(`values` in the power of ten their axis is drawn in, its exponent): 0, unless
+    their size is at an edge of float range, where their differences overflow or
+    vanish; then divided exactly up to the last rounding (Decimal: 10**-320 is no float)."""
     size = max((abs(v) for v in values), default=0.0)
     if size == 0 or SAFE_SIZE[0] < size < SAFE_SIZE[1]:
-        return 0
-    return math.floor(math.log10(size))
-
-
-def in_units(values, exponent):
-    """`values` divided by 10**exponent, exactly up to the last rounding (Decimal:
-    10**-320 is no float)."""
-    return [float(Decimal(v).scaleb(-exponent)) for v in values] if exponent else list(values)
+        return list(values), 0
+    exponent = math.floor(math.log10(size))
+    return [float(Decimal(v).scaleb(-exponent)) for v in values], exponent
 
 
 def thinned(points):
@@ -224,11 +214,11 @@ def left_margin(labels):
 
 def draw(text):
     """The chart's inline SVG from json [spec, rows, id, where the data is]: pure, so cached.
-    Values are placed in their axis's power of ten (exponent_of), so any finite value draws."""
+    Values are placed in their axis's power of ten (in_units), so any finite value draws."""
     spec, rows, ident, data_at = json.loads(text)
     kind, bar = spec["type"], spec["type"] == "bar"
     ys = [y for _, y in rows]
-    values = in_units(ys, exponent := exponent_of(ys))
+    values, exponent = in_units(ys)
     horizontal = bar and any(len(x) > LONG_LABEL for x, _ in rows)
     height = TOP + BOTTOM + BAR_ROW * len(rows) if horizontal else HEIGHT
     scale = ticks(min([*values, 0] if bar else values), max([*values, 0] if bar else values))
@@ -236,8 +226,7 @@ def draw(text):
     span, below = WIDTH - RIGHT - left, height - BOTTOM
     xs = [number(x) for x, _ in rows]
     numeric = not bar and None not in xs
-    xexponent = exponent_of(xs) if numeric else 0
-    xs = in_units(xs, xexponent) if numeric else xs
+    xs, xexponent = in_units(xs) if numeric else (xs, 0)
     xscale = ticks(min(xs), max(xs)) if numeric else []
 
     def vpos(v):  # along the value axis: across when bars are horizontal, else up
@@ -307,7 +296,7 @@ def title_of(spec):
 def figure(svg, spec, rows, href, table_rows=DEFAULTS["table_rows"]):
     """The chart, its data table in a <details> (past `table_rows` rows a line
     saying the data is the download alone) and the CSV's download link."""
-    esc, name = html.escape, os.path.basename(spec["data"])
+    esc, name = html.escape, spec["data"]  # a plain file name (chart_data)
     title = esc(title_of(spec))
     download = f'<a href="{esc(href)}" download>Download the data ({esc(name)}, CSV)</a>'
     cells = "".join(f"<tr><td>{esc(x)}</td><td>{shown(y)}</td></tr>" for x, y in rows[:table_rows])
@@ -325,34 +314,13 @@ def figure(svg, spec, rows, href, table_rows=DEFAULTS["table_rows"]):
     )
 
 
-def weight_warning(shown_source, shown_page, size, budget):
-    """The warning for a page of `size` bytes of HTML, or None within `budget`."""
-    if size <= budget:
-        return None
-    return (
-        f"{shown_source}: page weight: {shown_page} is {size:,} bytes of HTML, over the "
-        f"budget of {budget:,} (CHARTS page_budget); move large tables into a Data: "
-        "download, or split the post"
-    )
-
-
-class ChartExtension(FenceExtension):
-    """Markdown: each ```chart fence becomes a placeholder."""
-
-    language, mark = "chart", _MARK
-
-
-def makeExtension(**kwargs):  # Markdown's name
-    return ChartExtension(**kwargs)
+def makeExtension(**kwargs):  # Markdown's name: each ```chart fence becomes a placeholder
+    return FenceExtension("chart", _MARK, **kwargs)
 
 
 # ---- Handlers ------------------------------------------------------------------------
 
 _DRAWN = Cache("charts")
-
-
-def settings_for(settings):
-    return {**DEFAULTS, **(settings.get("CHARTS") or {})}
 
 
 def chart_data(settings, slug, body, readable=None):
@@ -376,37 +344,35 @@ def chart_data(settings, slug, body, readable=None):
     if readable is not None and os.path.lexists(path) and not readable(path):
         return spec, [], path, None, []
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = Path(path).read_bytes()
         rows, problems = read_rows(data.decode("utf-8-sig"), spec)
     except (OSError, UnicodeDecodeError) as error:
-        reason = "unreadable (UTF-8?)" if not isinstance(error, FileNotFoundError) else "not"
-        data, rows = None, []
-        problems = [f'data file {name} is {reason} in {shown}; put it there or fix "data:"']
+        reason = "not" if isinstance(error, FileNotFoundError) else "unreadable (UTF-8?)"
+        problem = f'data file {name} is {reason} in {shown}; put it there or fix "data:"'
+        return spec, [], path, None, [problem]
     return spec, rows, path, data, problems
 
 
-def chart_html(content, body, counter, where=None):
+def chart_html(content, body, counter, where=None, options=DEFAULTS):
     """(HTML, [(published path, bytes)], [problem]) of one fence of `content`;
     `where` (the fence's `file:line`) names it in warnings."""
     spec, rows, path, data, problems = chart_data(content.settings, content.slug, body)
     if problems:
         return "", [], problems
-    name, table_rows = spec["data"], int(settings_for(content.settings)["table_rows"])
-    ident = f"chart-{content.slug}-{counter}"
-    note = f"The data is in the {'CSV linked' if len(rows) > table_rows else 'table'} below."
-    if len(rows) > table_rows:
+    name, table_rows = spec["data"], int(options["table_rows"])
+    ident, many = f"chart-{content.slug}-{counter}", len(rows) > table_rows
+    note = f"The data is in the {'CSV linked' if many else 'table'} below."
+    if many:
         logger.warning(
             "%s: chart: %s has %s rows, more than CHARTS table_rows (%s): the page shows "
             "the chart and the CSV download, no table",
             where or display_path(content.source_path), name, f"{len(rows):,}", f"{table_rows:,}",
         )  # fmt: skip
     svg = _DRAWN.get(content.settings, draw, json.dumps([spec, rows, ident, note], sort_keys=True))
-    folder = os.path.dirname(content.save_as)
+    folder, files = os.path.dirname(content.save_as), []
     made = figure(svg, spec, rows, quote(name), table_rows)
     # A CSV the post's `Data:` lists is published by data_files (which warns about
     # its formula cells): not a second time here.
-    files = []
     if name not in {facts["name"] for facts in getattr(content, "data_files", None) or ()}:
         files.append((os.path.join(folder, name), data))
         for line in formula_warnings(display_path(path), data.decode("utf-8-sig")):
@@ -415,7 +381,7 @@ def chart_html(content, body, counter, where=None):
         # The SVG as a file of its own, styled by FILE_CSS (an <img> sees no page CSS).
         styled = svg.replace(">", f"><style>{FILE_CSS}</style>", 1)
         files.append((os.path.join(folder, f"{ident}.svg"), styled.encode()))
-        height = svg.split('viewBox="0 0 ', 1)[1].split('"', 1)[0].split()[1]
+        height = re.search(r'viewBox="0 0 \S+ (\S+)"', svg)[1]
         alt = html.escape(f"{title_of(spec)}. {note}")
         tag = (
             f'<img class="chart__svg" src="{ident}.svg" alt="{alt}" width="{WIDTH}" '
@@ -428,8 +394,9 @@ def chart_html(content, body, counter, where=None):
 def place_charts(generators):
     """Draw every chart; fail the build listing every problem (`file:line: chart: …`)."""
     found, results, files = fenced(contents_of(*generators), "chart", _MARK), [], []
+    options = options_of(generators[0].settings, "CHARTS", DEFAULTS, logger)
     for content, _, number, where, line, fence in found:
-        made, written, problems = chart_html(content, fence, number, f"{where}:{line}")
+        made, written, problems = chart_html(content, fence, number, f"{where}:{line}", options)
         results.append((made, [f"{where}:{line}: chart: {p}" for p in problems]))
         files += written
     substitute(found, results)
@@ -440,17 +407,16 @@ def place_charts(generators):
 def weigh_page(path, context):
     """Warn when a post's or page's HTML is over the page budget."""
     content = context.get("article") or context.get("page")
-    if (
-        content is None
-        or not in_use(context, "charts")
-        or not getattr(content, "source_path", None)
-    ):
+    if not (getattr(content, "source_path", None) and in_use(context, "charts")):
         return
-    shown_page = os.path.relpath(path, context["OUTPUT_PATH"])
-    budget = int(settings_for(context)["page_budget"])
-    where = display_path(content.source_path)
-    if line := weight_warning(where, shown_page, os.path.getsize(path), budget):
-        logger.warning("%s", line)
+    budget = int(plugin_options(context, "CHARTS", DEFAULTS)[0]["page_budget"])
+    if (size := os.path.getsize(path)) > budget:
+        logger.warning(
+            "%s: page weight: %s is %s bytes of HTML, over the budget of %s (CHARTS "
+            "page_budget); move large tables into a Data: download, or split the post",
+            display_path(content.source_path), os.path.relpath(path, context["OUTPUT_PATH"]),
+            f"{size:,}", f"{budget:,}",
+        )  # fmt: skip
 
 
 def check_unread(settings, *, sources, readable):

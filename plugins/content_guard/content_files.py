@@ -56,8 +56,7 @@ def git_ignored(paths, roots):
     that is not in a git repository, or no git, ignores nothing: the rest still holds."""
     groups = {}
     for path in paths:
-        holders = [root for root in roots if Path(path).is_relative_to(root)]
-        if holders:
+        if holders := [root for root in roots if Path(path).is_relative_to(root)]:
             groups.setdefault(max(holders, key=lambda root: len(root.parts)), []).append(path)
     ignored = set()
     for root, group in groups.items():
@@ -199,10 +198,8 @@ def _refuse_ignored(scan, reached, inside, report):
             "is not content; copy in what should be published, and commit it",
         )
         dropped.append(path)
-        scan.files.discard(path)
-        scan.folders.discard(path)
-        scan.files -= {f for f in scan.files if f.startswith(path + os.sep)}
-        scan.folders -= {f for f in scan.folders if f.startswith(path + os.sep)}
+        for kept in (scan.files, scan.folders):
+            kept -= {f for f in kept if f == path or f.startswith(path + os.sep)}
 
 
 def _and_parents(path, top):

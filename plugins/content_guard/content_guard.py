@@ -134,7 +134,6 @@ def parse(text):
         return source
     source = Source()
     index = source.yaml_line = 1 if lines and meta.BEGIN_RE.match(lines[0]) else 0
-    current = None
     while index < len(lines):
         line = lines[index]
         index += 1
@@ -142,10 +141,10 @@ def parse(text):
             break
         if match := meta.META_RE.match(line):
             key = match.group("key")
-            current = Field(key.lower(), key, match.group("value").strip(), index)
-            source.fields.append(current)
-        elif (more := meta.META_MORE_RE.match(line)) and current:
-            current.value = f"{current.value}\n{more.group('value').strip()}".strip()
+            source.fields.append(Field(key.lower(), key, match.group("value").strip(), index))
+        elif (more := meta.META_MORE_RE.match(line)) and source.fields:
+            last = source.fields[-1]
+            last.value = f"{last.value}\n{more.group('value').strip()}".strip()
         else:
             index -= 1
             break
@@ -160,17 +159,15 @@ def odd_line_ends(text, lines, count):
     other than a newline (U+2028, U+0085, a form feed…): this parse splits there,
     Pelican's readers read on to the next newline, so each would see another
     header (a closing '---' that is not one to them, and front matter past it)."""
-    problems = []
-    for number, (line, kept) in enumerate(zip(lines, text.splitlines(True), strict=True), start=1):
-        if number > count:
-            break
-        if (ending := kept[len(line) :]) not in ("", "\n", "\r", "\r\n"):
-            message = (
-                f"the line ends with the line break U+{ord(ending[0]):04X}, which Pelican's "
-                "reader does not take for one; replace it with a plain line break (Enter)"
-            )
-            problems.append(Problem(number, "header", message))
-    return problems
+    kept = text.splitlines(True)[:count]
+    ends = [whole[len(line) :] for line, whole in zip(lines[:count], kept, strict=True)]
+    message = "the line ends with the line break U+{:04X}, which Pelican's reader does not "
+    message += "take for one; replace it with a plain line break (Enter)"
+    return [
+        Problem(number, "header", message.format(ord(end[0])))
+        for number, end in enumerate(ends, start=1)
+        if end not in ("", "\n", "\r", "\r\n")
+    ]
 
 
 def yaml_text(value):
@@ -191,59 +188,55 @@ def parse_yaml(lines, start, end):
     import yaml  # noqa: PLC0415
 
     source = Source(body="\n".join(lines[end + 1 :]), body_line=end + 2, yaml=True)
-    offset, refuse = start + 2, source.problems.append  # the file line of the YAML's first line
+    offset = start + 2  # the file line of the YAML's first line
 
-    def line_of(error):
-        found = front_matter.error_line(error)
-        return start + 1 if found is None else found + offset
-
-    def reason(error):
-        return " ".join(str(getattr(error, "problem", None) or error).split())
+    def refuse(at, where, message):  # `at`: the file line, or a YAML error that has it
+        if not isinstance(at, int):
+            reason = " ".join(str(getattr(at, "problem", None) or at).split())
+            message, found = message.replace("{reason}", reason), front_matter.error_line(at)
+            at = start + 1 if found is None else found + offset
+        source.problems.append(Problem(at, str(where), message))
 
     try:
         root = front_matter.compose("\n".join(lines[start + 1 : end]))
     except front_matter.TooBig as error:
-        refuse(Problem(line_of(error), "front matter", str(error)))
+        refuse(error, "front matter", "{reason}")
         return source
     except yaml.YAMLError as error:
-        message = (
-            f"the YAML front matter does not parse ({reason(error)}); fix it, and put a value "
-            "holding ': ' or ' #' in quotes"
-        )
-        refuse(Problem(line_of(error), "header", message))
+        message = "the YAML front matter does not parse ({reason}); fix it, and put a value "
+        refuse(error, "header", message + "holding ': ' or ' #' in quotes")
         return source
     if not isinstance(root, yaml.MappingNode):
-        message = (
-            "the YAML front matter is not a mapping of keys to values; "
-            "write one 'key: value' line per field (title: My post)"
-        )
-        refuse(Problem(start + 1, "header", message))
+        message = "the YAML front matter is not a mapping of keys to values; write one "
+        refuse(start + 1, "header", message + "'key: value' line per field (title: My post)")
         return source
     for key_node, value_node in root.value:
         line = key_node.start_mark.line + offset
         try:
             key, value = (front_matter.construct(node) for node in (key_node, value_node))
         except yaml.YAMLError as error:  # a tag the safe loader refuses (!!python/…)
-            message = f"{reason(error)}; write plain text, a date or a list of text"
             label = key_node.value if isinstance(key_node, yaml.ScalarNode) else "header"
-            refuse(Problem(line_of(error), str(label), message))
+            refuse(error, label, "{reason}; write plain text, a date or a list of text")
             continue
         if not isinstance(key, str):
-            message = f"the key {key!r} is not a name; write a field name such as 'title:'"
-            refuse(Problem(line, "header", message))
+            refuse(
+                line,
+                "header",
+                f"the key {key!r} is not a name; write a field name such as 'title:'",
+            )
             continue
         entries = enumerate(value if isinstance(value, list) else [], 1)
         if broken := next((n for n, e in entries if schema.has_line_break(str(e))), None):
-            message = f"entry {broken} holds a line break; write each entry on one line"
-            refuse(Problem(line, key, message))
+            refuse(line, key, f"entry {broken} holds a line break; write each entry on one line")
             continue
         value = yaml_text(value)
         item = Field(key.lower(), key, value or "", line)
         if value is None:
-            message = "a mapping or nested list, which no field takes; write text or a list"
-            refuse(Problem(line, key, message))
+            refuse(
+                line, key, "a mapping or nested list, which no field takes; write text or a list"
+            )
         elif item.name == "tags" and not isinstance(value_node, yaml.SequenceNode) and "," in value:
-            refuse(Problem(line, key, "in YAML this is one tag; write a list: tags: [one, two]"))
+            refuse(line, key, "in YAML this is one tag; write a list: tags: [one, two]")
         source.fields.append(item)
     return source
 
@@ -251,27 +244,16 @@ def parse_yaml(lines, start, end):
 def check_file(text, source_path, extensions):
     """Problems that stop a file being checked any further: empty, an extension
     Pelican skips (post.MD), invisible control characters."""
-    suffix = Path(source_path).suffix
+    path = Path(source_path)
     if not text.strip():
-        message = (
-            "the file is empty; "
-            "write a header (Title:, Date:, Tags:) and a body, or delete the file"
-        )
-        return [Problem(1, "file", message)]
-    if suffix[1:] not in extensions:
-        fixed = Path(source_path).stem + suffix.lower()
-        message = (
-            f"the extension '{suffix}' is not read (only lower case is); "
-            f"rename the file to '{fixed}'"
-        )
-        return [Problem(1, "file", message)]
+        message = "the file is empty; write a header (Title:, Date:, Tags:) and a body, "
+        return [Problem(1, "file", message + "or delete the file")]
+    if path.suffix[1:] not in extensions:
+        message = f"the extension '{path.suffix}' is not read (only lower case is); rename "
+        return [Problem(1, "file", f"{message}the file to '{path.stem}{path.suffix.lower()}'")]
+    control = "control character 0x{:02x} at column {}; delete it (most editors do not show it)"
     return [
-        Problem(
-            number,
-            "encoding",
-            f"control character 0x{ord(match.group()):02x} at column {match.start() + 1}; "
-            "delete it (most editors do not show it)",
-        )
+        Problem(number, "encoding", control.format(ord(match.group()), match.start() + 1))
         for number, line in enumerate(text.split("\n"), start=1)
         if (match := schema.CONTROL.search(line))
     ]
@@ -290,19 +272,14 @@ def check_header(source, kind, options):
             message = f"given twice (also on line {seen.line}); keep one '{item.label}:' line"
             problems.append(Problem(item.line, item.label, message))
     model = schema.header_model(
-        kind, *(tuple(options[n]) for n in ("allowed_fields", "extra_fields"))
+        kind, *map(tuple, (options["allowed_fields"], options["extra_fields"]))
     )
-    keys = schema.keys_of(model)
+    keys, timezone = schema.keys_of(model), options.get("timezone") or "UTC"
     # A repeated key's value is checked too, beside the other keys' first.
     for items in [first, *({**first, i.name: i} for i in source.fields if first[i.name] is not i)]:
         values = {name: item.value for name, item in items.items()}
-        for key, message in schema.header_errors(
-            model,
-            values,
-            yaml=source.yaml,
-            timezone=options.get("timezone") or "UTC",
-            slug_options=options["slug_options"],
-        ):
+        context = {"timezone": timezone, "slug_options": options["slug_options"]}
+        for key, message in schema.header_errors(model, values, yaml=source.yaml, **context):
             item = items.get(key)
             if item is None and items is first and (source.fields or not source.problems):
                 problems.append(Problem(1, key.capitalize(), message))  # missing
@@ -342,10 +319,7 @@ def summary_chars(text):
 def mask_code(text):
     """`text` with the insides of fenced and indented code blocks and inline code
     replaced by spaces (newlines kept), so offsets still give line numbers."""
-    masked = []
-    fence = None
-    in_list = in_indented = False
-    previous_blank = True
+    masked, fence, in_list, in_indented, previous_blank = [], None, False, False, True
     for line in text.split("\n"):
         stripped = line.strip()
         if fence:
@@ -382,12 +356,14 @@ def place_of(text, masked, needles, start=0):
         lambda at: "`" not in text[text.rfind("\n", 0, at) + 1 :].split("\n", 1)[0],
         lambda at: True,
     )
-    for good in tiers:
-        for needle in needles:
-            for match in re.compile(re.escape(needle), re.I).finditer(text, start):
-                if good(match.start()):
-                    return match.start()
-    return None
+    found = (
+        match.start()
+        for good in tiers
+        for needle in needles
+        for match in re.compile(re.escape(needle), re.I).finditer(text, start)
+        if good(match.start())
+    )
+    return next(found, None)
 
 
 def check_rendered(source, body_html, fields_html):
@@ -431,29 +407,26 @@ def linked_file_problems(links, publishes=None):
     that `publishes(path)` says Pelican does not publish (so would leave the
     link unresolved), or an image that is empty or broken. Asked of the file
     system on every build: the site's one check of {filename} and {static} links."""
-    problems = []
-    for line, where, what, target, path in links:
+
+    def problem(what, target, path):
         if not target:
-            problems.append(
-                Problem(line, where, f"{{{what}}} link has no path; add the file's path")
-            )
-        elif not os.path.exists(path):
-            message = (
+            return f"{{{what}}} link has no path; add the file's path"
+        if not os.path.exists(path):
+            return (
                 f"{{{what}}}{target} points to no file; fix the path (relative to this file, "
                 "or starting with / for the content folder) or add the file"
             )
-            problems.append(Problem(line, where, message))
-        elif what == "filename" and publishes and not publishes(path):
-            message = (
+        if what == "filename" and publishes and not publishes(path):
+            return (
                 f"{{filename}}{target} would be left unresolved: Pelican publishes no post, "
                 "page or static file there; link a file under content/ that this build "
                 "publishes (a post, a page, or a file in images/ or extra/)"
             )
-            problems.append(Problem(line, where, message))
-        elif Path(path).suffix.lower() in schema.IMAGE_SUFFIXES and (broken := image_problem(path)):
-            message = f"{{{what}}}{target} {broken}; replace it with a working image"
-            problems.append(Problem(line, where, message))
-    return problems
+        image = Path(path).suffix.lower() in schema.IMAGE_SUFFIXES
+        broken = image and image_problem(path)
+        return broken and f"{{{what}}}{target} {broken}; replace it with a working image"
+
+    return [Problem(link[0], link[1], m) for link in links if (m := problem(*link[2:]))]
 
 
 def image_problem(path):
@@ -465,8 +438,7 @@ def image_problem(path):
         return "is not a regular file"
     if path.stat().st_size == 0:
         return "is an empty file (0 bytes)"
-    facts = facts_of(path)
-    if isinstance(facts, str) or facts["format"] == "SVG":
+    if isinstance(facts := facts_of(path), str) or facts["format"] == "SVG":
         return facts if isinstance(facts, str) else None
     from PIL import Image, UnidentifiedImageError  # noqa: PLC0415
 
@@ -536,15 +508,9 @@ def duplicate_slugs(entries):
     for every slug used by more than one source of the same kind and language."""
     seen, lines = {}, []
     for kind, lang, slug, path, line, where in entries:
-        if (kind, lang, slug) in seen:
-            first_path, first_line = seen[kind, lang, slug]
-            message = (
-                f"slug '{slug}' is already used by {first_path}:{first_line}; "
-                "give one of them another 'Slug:'"
-            )
-            lines.append(format_problem(path, Problem(line, where, message)))
-        else:
-            seen[kind, lang, slug] = (path, line)
+        if (first := seen.setdefault((kind, lang, slug), (path, line))) != (path, line):
+            message = f"slug '{slug}' is already used by {first[0]}:{first[1]}; give one of them "
+            lines.append(format_problem(path, Problem(line, where, message + "another 'Slug:'")))
     return lines
 
 
@@ -704,17 +670,13 @@ def judge_sources(settings, found):
         except Exception:
             continue
         rendered.append((path, body or "", formatted_fields(settings, metadata)))
-        slug = slug_of(source, path, options["slug_options"], options["slugify_source"])[0]
-        if slug:  # no slug, no data folder: the missing title or slug is reported already
+        # No slug, no data folder: the missing title or slug is reported already.
+        if slug := slug_of(source, path, options["slug_options"], options["slugify_source"])[0]:
             read.append(
                 SimpleNamespace(source_path=str(path), kind=kind, slug=slug, metadata=metadata)
             )
-    lines = judge(settings, rendered)
-    for _receiver, found_lines in unread_sources.send(
-        settings, sources=read, readable=found.readable
-    ):
-        lines += list(found_lines or ())
-    return lines
+    sent = unread_sources.send(settings, sources=read, readable=found.readable)
+    return judge(settings, rendered) + [line for _, lines in sent for line in lines or ()]
 
 
 # read_source's results by a source's bytes, path and the options, and

@@ -86,6 +86,43 @@ _UNCLOSED = ("eof-in-",)
 
 # Elements a link card replaces (README, "Embeds").
 EMBEDS = frozenset({"iframe", "embed", "object", "video", "audio", "source", "track", "picture"})
+EMBED_FIX = (
+    "link to it instead, with a link card: a linked image from content/images/ and a title "
+    'link (README, "Embeds")'
+)
+
+# What is wrong and how to fix it, by a Violation's kind.
+MESSAGES = {
+    "element": "<{tag}> is not allowed in a post ({reason}); {fix}",
+    "page": "{attribute}= on <{tag}>: a post cannot set attributes on the page's own <{tag}> "
+    "(a browser adds them to it); remove that tag",
+    "handler": "{attribute}= on <{tag}> runs script; remove the attribute, or show it as code "
+    "in `backticks`",
+    "aligned": 'style="{value}" on <{tag}> (a table column aligned with ":" in the rule under '
+    "the header) is blocked by the site's Content-Security-Policy; remove the ':' from that rule",
+    "style": "style= on <{tag}> is blocked by the site's Content-Security-Policy; put the style "
+    "in a class in the theme's CSS and use class=",
+    "attribute": "{attribute}= is not allowed on <{tag}>; remove it (allowed: {allowed})",
+    "blocked": "<{tag}> loads {value} from another site, which the site's "
+    "Content-Security-Policy ({attribute} in netlify.toml) blocks; "
+    "download the image into content/images/ and write {{static}}/images/{name}",
+    "alt": '<img src="{value}"> has no alt attribute, so a screen reader reads out its file '
+    'name; describe the image in alt="…", or write alt="" if it only decorates the page',
+    "url": "{attribute}= on <{tag}> is a {scheme}: URL, which can run script or leave the "
+    "page; link with https:, http:, mailto: or a path on this site",
+    "unclosed": "raw HTML is cut off ({value}: a tag, comment or quoted value is not "
+    "closed), so it would swallow the page after it; close it",
+}
+# Strings that may show a Violation in the Markdown source, most telling first.
+NEEDLES = {
+    "element": ("<{tag}",),
+    "aligned": (":-", "-:", "style="),  # a table's alignment row, |:--|--:|
+    **dict.fromkeys(("page", "handler", "style", "attribute"), ("{attribute}=", "{attribute}")),
+    "blocked": ("{stripped}", "src="),
+    "alt": ("{stripped}", "<img"),
+    "url": ("{stripped}", "{scheme}:", "{rest}", "{attribute}="),
+    "unclosed": ("<",),
+}
 
 
 def csp_sources(text, directive):
@@ -128,99 +165,41 @@ def allows(sources, url):
 
 
 class Violation(NamedTuple):
-    """One thing outside the allowlist: kind "element", "attribute", "url",
-    "blocked" (an image the CSP blocks), "alt" (an <img> with no alt) or
-    "unclosed"; value is the
-    entity-decoded attribute value, or the parser's error."""
+    """One thing outside the allowlist: its kind is a key of MESSAGES (an element;
+    an attribute on the page's own elements, a handler, a table's alignment, a
+    style or another attribute; a URL; an image the CSP blocks; an <img> with no
+    alt; unclosed HTML); value is the entity-decoded attribute value, or the
+    parser's error."""
 
     kind: str
     tag: str = ""
     attribute: str = ""
     value: str = ""
 
+    def _words(self):
+        """What MESSAGES and NEEDLES fill in."""
+        rest = self.value.split(":", 1)[-1].strip()
+        return {
+            **self._asdict(),
+            "reason": REASONS.get(self.tag, "it is not on the list of elements a post may use"),
+            "fix": EMBED_FIX
+            if self.tag in EMBEDS
+            else "remove it, or show it as code in `backticks`",
+            "name": urlsplit(self.value).path.rsplit("/", 1)[-1] or "picture.png",
+            "scheme": url_scheme(self.value),
+            "allowed": ", ".join(sorted(GLOBAL_ATTRIBUTES | ATTRIBUTES.get(self.tag, set()))),
+            "stripped": self.value.strip(),
+            "rest": rest if len(rest) >= 4 else "",
+        }
+
     def message(self):
         """What is wrong and how to fix it."""
-        tag = f"<{self.tag}>"
-        if self.kind == "element":
-            reason = REASONS.get(self.tag, "it is not on the list of elements a post may use")
-            fix = "remove it, or show it as code in `backticks`"
-            if self.tag in EMBEDS:
-                fix = (
-                    "link to it instead, with a link card: a linked image from "
-                    'content/images/ and a title link (README, "Embeds")'
-                )
-            return f"{tag} is not allowed in a post ({reason}); {fix}"
-        if self.kind == "blocked":
-            name = urlsplit(self.value).path.rsplit("/", 1)[-1] or "picture.png"
-            return (
-                f"{tag} loads {self.value} from another site, which the site's "
-                f"Content-Security-Policy ({self.attribute} in netlify.toml) blocks; "
-                f"download the image into content/images/ and write {{static}}/images/{name}"
-            )
-        if self.kind == "attribute":
-            return _attribute_message(tag, self.attribute, self.value)
-        if self.kind == "alt":
-            return (
-                f'<img src="{self.value}"> has no alt attribute, so a screen reader reads '
-                'out its file name; describe the image in alt="…", or write alt="" if it '
-                "only decorates the page"
-            )
-        if self.kind == "url":
-            return (
-                f"{self.attribute}= on {tag} is a {url_scheme(self.value)}: URL, which can "
-                "run script or leave the page; link with https:, http:, mailto: or a "
-                "path on this site"
-            )
-        return (
-            f"raw HTML is cut off ({self.value}: a tag, comment or quoted value is not "
-            "closed), so it would swallow the page after it; close it"
-        )
+        return MESSAGES[self.kind].format(**self._words())
 
     def needles(self):
         """Strings that may show it in the Markdown source, most telling first."""
-        if self.kind == "element":
-            return [f"<{self.tag}"]
-        if self.kind == "attribute" and self.attribute == "style" and self.tag in ("th", "td"):
-            return [":-", "-:", "style="]  # a table's alignment row, |:--|--:|
-        if self.kind == "attribute":
-            return [f"{self.attribute}=", self.attribute]
-        if self.kind in ("blocked", "alt"):
-            tag = "src=" if self.kind == "blocked" else "<img"
-            return [n for n in (self.value.strip(), tag) if n]
-        if self.kind == "url":
-            scheme = url_scheme(self.value)
-            rest = self.value.split(":", 1)[-1].strip()
-            found = [self.value.strip(), f"{scheme}:"]
-            if len(rest) >= 4:
-                found.append(rest)
-            return [*found, f"{self.attribute}="]
-        return ["<"]
-
-
-def _attribute_message(tag, attribute, value):
-    if tag.strip("<>") in _PAGE_ELEMENTS:
-        return (
-            f"{attribute}= on {tag}: a post cannot set attributes on the page's own "
-            f"{tag} (a browser adds them to it); remove that tag"
-        )
-    if attribute.startswith("on"):
-        return (
-            f"{attribute}= on {tag} runs script; remove the attribute, or show it as "
-            "code in `backticks`"
-        )
-    if attribute == "style" and tag in ("<th>", "<td>"):
-        return (
-            f'style="{value}" on {tag} (a table column aligned with ":" in the rule '
-            "under the header) is blocked by the site's Content-Security-Policy; "
-            "remove the ':' from that rule"
-        )
-    if attribute == "style":
-        return (
-            f"style= on {tag} is blocked by the site's Content-Security-Policy; put "
-            "the style in a class in the theme's CSS and use class="
-        )
-    allowed = sorted(GLOBAL_ATTRIBUTES | ATTRIBUTES.get(tag.strip("<>"), set()))
-    return f"{attribute}= is not allowed on {tag}; remove it (allowed: {', '.join(allowed)})"
+        words = self._words()
+        return [found for needle in NEEDLES[self.kind] if (found := needle.format(**words))]
 
 
 def url_scheme(value):
@@ -236,10 +215,19 @@ def url_scheme(value):
     return ""
 
 
-def _attribute_violation(tag, name, value):
+def _attribute_kind(tag, name):
+    """The kind of Violation an attribute is, or None if it is allowed."""
+    if name.startswith("on"):
+        return "handler"
+    if name == "style":
+        return "aligned" if tag in ("th", "td") else "style"
     allowed = name in GLOBAL_ATTRIBUTES or name in ATTRIBUTES.get(tag, ())
-    if name.startswith("on") or name == "style" or not allowed:
-        return Violation("attribute", tag, name, value)
+    return None if allowed else "attribute"
+
+
+def _attribute_violation(tag, name, value):
+    if kind := _attribute_kind(tag, name):
+        return Violation(kind, tag, name, value)
     scheme = url_scheme(value) if name in URL_ATTRIBUTES else ""
     if scheme and scheme not in URL_SCHEMES:
         return Violation("url", tag, name, value)
@@ -264,7 +252,7 @@ def _walk(node, found):
             continue
         html = getattr(child, "namespace", None) in (None, "html")
         if html and name in _PAGE_ELEMENTS:
-            found.extend(Violation("attribute", name, a, v or "") for a, v in child.attrs.items())
+            found.extend(Violation("page", name, a, v or "") for a, v in child.attrs.items())
             _walk(child, found)
             continue
         if not html or name not in ELEMENTS:

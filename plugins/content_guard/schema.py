@@ -320,24 +320,20 @@ def header_errors(model, values, *, yaml=False, **context):
         return []
     except ValidationError as error:
         errors = error.errors()
-    keys, reported, misspelled = keys_of(model), [], set()
-    for error in errors:  # pydantic's own "extra_forbidden" and "missing" worded here
-        key = error["loc"][0]
-        if error["type"] == "extra_forbidden":
-            # 0.75: a typo (Titel, Tag, Sumary), never a different word (Twitter, Illustration).
-            near = difflib.get_close_matches(key, keys, n=1, cutoff=0.75)
-            misspelled.update(near)
-            fix = (
-                f'did you mean "{near[0].capitalize()}"?'
-                if near
-                else "use one of " + ", ".join(map(str.capitalize, keys))
-            )
+    keys, errors = keys_of(model), [(e["loc"][0], e["type"], e["msg"]) for e in errors]
+    # 0.75: a typo (Titel, Tag, Sumary), never a different word (Twitter, Illustration).
+    near = {k: difflib.get_close_matches(k, keys, n=1, cutoff=0.75) for k, *_ in errors}
+    misspelled = {n for key, kind, _ in errors if kind == "extra_forbidden" for n in near[key]}
+    header = "front matter" if yaml else "header (the lines before the first blank line)"
+    reported = []
+    for key, kind, message in errors:  # pydantic's own "extra_forbidden" and "missing" worded here
+        if kind == "extra_forbidden":
+            fix = f'did you mean "{near[key][0].capitalize()}"?' if near[key] else "use one of "
+            fix += "" if near[key] else ", ".join(map(str.capitalize, keys))
             where = f"""(or add "{key}" to CONTENT_GUARD["extra_fields"] in pelicanconf.py)"""
-            reported.append((key, f"unknown field; {fix} {where}", False))
-        elif error["type"] == "missing":
-            header = "front matter" if yaml else "header (the lines before the first blank line)"
-            message = f"missing; add a '{key.capitalize()}: …' line to the {header}"
-            reported.append((key, message, True))
-        else:
-            reported.append((key, error["msg"], False))
-    return [(key, text) for key, text, missing in reported if not missing or key not in misspelled]
+            reported.append((key, f"unknown field; {fix} {where}"))
+        elif kind != "missing":
+            reported.append((key, message))
+        elif key not in misspelled:
+            reported.append((key, f"missing; add a '{key.capitalize()}: …' line to the {header}"))
+    return reported

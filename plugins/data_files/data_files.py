@@ -46,31 +46,29 @@ def parse_problem(suffix, raw):
         return f"is not UTF-8 (byte {error.start})"
     if not text.strip():
         return "is empty"
-    # json's parser gives up past the interpreter's recursion limit: say so by name.
-    deep = f"is nested too deep (arrays or objects inside {sys.getrecursionlimit()} others)"
-    at = ""  # the JSON Lines line being read
-    try:
-        if suffix == "json":
-            json.loads(text)
-        for number, line in enumerate(text.splitlines() if suffix == "jsonl" else (), start=1):
-            at = f"line {number} "
-            if line.strip():
-                json.loads(line)
-        return None if suffix in ("json", "jsonl") else _csv_problem(text)
-    except (ValueError, csv.Error) as error:
-        return (
-            f"{at}is not JSON ({error.msg})"
-            if at
-            else f"does not parse as {suffix.upper()} ({error})"
-        )
-    except RecursionError:
-        return at + deep
+    if suffix not in ("json", "jsonl"):
+        return _csv_problem(text)
+    # JSON is one document, JSON Lines one a line (named by its line).
+    for number, line in enumerate(text.splitlines() if suffix == "jsonl" else [text], start=1):
+        at = f"line {number} " * (suffix == "jsonl")
+        try:
+            json.loads(line) if line.strip() else None
+        except ValueError as error:
+            return f"{at}is not JSON ({error.msg})" if at else f"does not parse as JSON ({error})"
+        except RecursionError:  # json's parser gives up past the interpreter's recursion limit
+            limit = sys.getrecursionlimit()
+            return f"{at}is nested too deep (arrays or objects inside {limit} others)"
+    return None
 
 
 def _csv_problem(text):
     rows = csv.reader(io.StringIO(text, newline=""), strict=True)
-    width = len(next(rows))
-    if bad := next((row for row in rows if row and len(row) != width), None):
+    try:
+        width = len(next(rows))
+        bad = next((row for row in rows if row and len(row) != width), None)
+    except csv.Error as error:
+        return f"does not parse as CSV ({error})"
+    if bad:
         return (
             f"line {rows.line_num} has {len(bad)} fields, the header {width}"
             " (is a comma inside a value not quoted?)"

@@ -15,16 +15,16 @@ the fence's line.
 
 import html
 import logging
+import os
 import re
 import shutil
 import subprocess
 import sysconfig
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 from pelican import signals
 
-from sitetools.build.cache import Cache
+from sitetools.build.cache import Cache, Unkept
 from sitetools.content.contents import contents_of
 from sitetools.content.fences import FenceExtension, fenced, options_of, substitute
 
@@ -86,8 +86,8 @@ def _element(name, child, part):
 
 
 def clean(svg):
-    """((width, height, viewBox, inner SVG) rebuilt from the allowlist, graph
-    label, [edge titles]): shapes and text with their geometry, no ids, links or style."""
+    """(width, height, viewBox, inner SVG rebuilt from the allowlist, graph label,
+    [edge titles]): shapes and text with their geometry, no ids, links or style."""
     root = ET.fromstring(re.sub(r"<!DOCTYPE[^>]*>", "", svg, count=1).encode("utf-8"))
     edges = []
 
@@ -113,7 +113,7 @@ def clean(svg):
     inner = f'<g transform="{transform}">{"".join(walk(graph, "graph"))}</g>'
     view = root.get("viewBox", "0 0 0 0")
     width, height = (round(float(v)) for v in view.split()[2:])
-    return (width, height, view, inner), label, edges
+    return width, height, view, inner, label, edges
 
 
 def alternative(label, dot, edges):
@@ -125,8 +125,10 @@ def alternative(label, dot, edges):
     return "Diagram: " + ("; ".join(arrows) if arrows else "no edges")
 
 
-def figure(drawn, alt, number):
-    (width, height, view, inner), ident = drawn, f"diagram-title-{number}"
+def figure(drawn, dot):
+    """The <figure> of clean()'s answer; its title's id ends in NUL, for result() to name."""
+    (width, height, view, inner, label, edges), ident = drawn, "diagram-title-\0"
+    alt = alternative(label, dot, edges)
     svg = (
         f'<svg class="diagram__svg" xmlns="http://www.w3.org/2000/svg" role="img" '
         f'aria-labelledby="{ident}" width="{width}" height="{height}" viewBox="{view}">'
@@ -140,38 +142,36 @@ def figure(drawn, alt, number):
 
 
 def draw(job):
-    """("ok", (drawn, label, edges)) or ("error", reason) for job = "timeout\\0DOT":
-    graphviz-pure lays it out, then clean() rebuilds its SVG."""
-    timeout, dot = job.split("\0", 1)
-    beside = Path(sysconfig.get_path("scripts")) / "graphviz-pure"
-    command = str(beside) if beside.exists() else shutil.which("graphviz-pure")
-    if command is None:
-        return "error", "graphviz-pure is not installed; pip install -r requirements.txt"
+    """("ok", the figure) or ("error", "reason; fix") for job =
+    "timeout\\0max_length\\0DOT": graphviz-pure lays it out, then clean() rebuilds its SVG."""
+    timeout, limit, dot = job.split("\0", 2)
+    if len(dot) > float(limit):
+        return "error", (
+            f"it is {len(dot):,} characters of DOT, over {float(limit):,g} (DIAGRAMS max_length); "
+            "split it into smaller diagrams"
+        )
+    # The one beside this Python first (a virtualenv's scripts need not be on PATH).
+    scripts = os.pathsep.join([sysconfig.get_path("scripts"), os.environ.get("PATH", "")])
+    if (command := shutil.which("graphviz-pure", path=scripts)) is None:
+        return Unkept(("error", "graphviz-pure is not installed; pip install -r requirements.txt"))
     fonts = [f"-{kind}fontname={FONT}" for kind in "GNE"]
     try:
         done = subprocess.run([command, "-Tsvg", *fonts], input=dot.encode("utf-8"),
                               capture_output=True, timeout=float(timeout), check=False)  # fmt: skip
         errors = done.stderr.decode("utf-8", "replace").strip()
         if done.returncode != 0 or errors:
-            return "error", errors.splitlines()[0] if errors else f"dot exited {done.returncode}"
-        return "ok", clean(done.stdout.decode("utf-8"))
-    except subprocess.TimeoutExpired:
-        return "error", (
-            f"it took over {timeout} s to lay out (DIAGRAMS timeout); "
-            "split it into smaller diagrams"
-        )
+            reason = errors.splitlines()[0] if errors else f"dot exited {done.returncode}"
+            return "error", f"{reason}; fix the DOT at that line"
+        return "ok", figure(clean(done.stdout.decode("utf-8")), dot)
+    except subprocess.TimeoutExpired:  # a busy machine's too: tried again next build
+        return Unkept(("error", f"it took over {timeout} s to lay out (DIAGRAMS timeout); "
+                                "split it into smaller diagrams"))  # fmt: skip
     except (ET.ParseError, ValueError, AttributeError, TypeError) as error:
-        return "error", f"its SVG could not be read ({error})"
+        return "error", f"its SVG could not be read ({error}); fix the DOT at that line"
 
 
-class DiagramExtension(FenceExtension):
-    """Markdown: each ```dot fence becomes a placeholder."""
-
-    language, mark = "dot", _MARK
-
-
-def makeExtension(**kwargs):  # Markdown's name
-    return DiagramExtension(**kwargs)
+def makeExtension(**kwargs):  # Markdown's name: each ```dot fence becomes a placeholder
+    return FenceExtension("dot", _MARK, **kwargs)
 
 
 # ---- Handler ----------------------------------------------------------------------
@@ -179,30 +179,22 @@ def makeExtension(**kwargs):  # Markdown's name
 _DRAWN = Cache("diagrams")
 
 
-def result(item, dot, drawn, limit):
+def result(item, drawn):
     """(the figure, [problem]) of one fence: `drawn` is draw()'s answer."""
-    content, _, number, where, line, _ = item
-    if len(dot) > limit:
-        return "", [
-            f"{where}:{line}: diagram: it is {len(dot):,} characters of DOT, over "
-            f"{limit:,} (DIAGRAMS max_length); split it into smaller diagrams"
-        ]
-    status, made = drawn
+    (content, _, number, where, line, _), (status, made) = item, drawn
     if status == "error":
-        return "", [f"{where}:{error_line(made, line)}: diagram: {made}; fix the DOT at that line"]
-    (shape, label, edges) = made
-    return figure(shape, alternative(label, dot, edges), f"{content.slug}-{number}"), []
+        return "", [f"{where}:{error_line(made, line)}: diagram: {made}"]
+    return made.replace("\0", f"{content.slug}-{number}", 2), []  # the title's id, twice
 
 
 def place_diagrams(generators):
     """Draw every diagram; fail the build listing every problem (`file:line: diagram: …`)."""
     settings = generators[0].settings
     options = options_of(settings, "DIAGRAMS", DEFAULTS, logger)
-    found, limit = fenced(contents_of(*generators), "dot", _MARK), options["max_length"]
-    dots = ["\n".join(item[-1]) for item in found]
-    jobs = [f"{options['timeout']}\0{d if len(d) <= limit else 'digraph {}'}" for d in dots]
+    found, limits = fenced(contents_of(*generators), "dot", _MARK), "{timeout}\0{max_length}\0"
+    jobs = [limits.format(**options) + "\n".join(item[-1]) for item in found]
     drawn = _DRAWN.map(settings, draw, jobs, label="diagrams")
-    substitute(found, [result(*args, limit) for args in zip(found, dots, drawn, strict=True)])
+    substitute(found, [result(*args) for args in zip(found, drawn, strict=True)])
 
 
 def register():

@@ -20,6 +20,7 @@ stops the build with `file:line`, the formula and the fix.
 import html
 import itertools
 import re
+from pathlib import Path
 from xml.etree import ElementTree
 
 import justhtml
@@ -165,18 +166,14 @@ def place_math(generators):
     ]
     jobs = [f"{kind}\0{tex}" for _, _, kind, tex in found]
     converted = _CONVERTED.map(generators[0].settings, convert, jobs, label="math") if jobs else []
-    results, read = [], {}  # read: {source path: (its text, where to look on from)}
+    results, after = [], {}  # after: {source path: where its next formula is looked for}
     for (content, _, _, tex), (status, made) in zip(found, converted, strict=True):
         if status == "ok":
             results.append((made, []))
             continue
-        if content.source_path not in read:
-            with open(content.source_path, encoding="utf-8-sig") as handle:
-                read[content.source_path] = (handle.read(), 0)
-        source, start = read[content.source_path]
-        at = source.find(tex, start)
-        read[content.source_path] = (source, at + 1 if at >= 0 else start)
-        line = f":{source.count(chr(10), 0, at) + 1}" if at >= 0 else ""
+        source = Path(content.source_path).read_text(encoding="utf-8-sig")  # a failing build's
+        at = after[content.source_path] = source.find(tex, after.get(content.source_path, 0)) + 1
+        line = f":{source.count(chr(10), 0, at) + 1}" if at else ""
         shown = tex if len(tex) <= 60 else tex[:57] + "…"
         problem = (
             f"{display_path(content.source_path)}{line}: math: ${shown}$ does not convert: "

@@ -15,20 +15,18 @@ import html
 import posixpath
 import re
 import shutil
-import tomllib
-import unicodedata
 from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import yaml
+from justhtml import JustHTML
 from pelican.settings import DEFAULT_CONFIG
-from pelican.utils import get_date
 
-from plugins.content_guard.schema import slug_for
+from plugins.content_guard import schema
+from plugins.headings.headings import splice
 from plugins.redirects.redirects import attribute_spans, parse_rules, redirect_map
 from sitetools.content import front_matter
 
@@ -68,8 +66,6 @@ JEKYLL_STYLES = {
     "pretty": "/:categories/:year/:month/:day/:title/",
     "none": "/:categories/:title:output_ext",
 }
-IMAGES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".ico"}
-SOCIAL_IMAGES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}  # what Image: takes
 # Source keys -> this site's field; the other keys are reported, never dropped silently.
 FIELDS = {
     "title": "Title", "description": "Summary", "summary": "Summary", "excerpt": "Summary",
@@ -117,29 +113,6 @@ class ImportRefused(Exception):
     def __init__(self, problems):
         self.problems = list(problems)
         super().__init__("\n".join(self.problems))
-
-
-class FrontMatterError(ValueError):
-    """A post's front matter cannot be read; `line` is the file's line that says why."""
-
-    def __init__(self, line, message):
-        self.line = line
-        super().__init__(message)
-
-
-class StartTags(HTMLParser):
-    """(column, tag) of each start tag in one line of raw HTML."""
-
-    def __init__(self, line):
-        super().__init__()
-        self.found = []
-        self.feed(line)
-        self.close()
-
-    def handle_starttag(self, tag, _attrs):
-        self.found.append((self.getpos()[1], tag))
-
-    handle_startendtag = handle_starttag
 
 
 @dataclass
@@ -191,29 +164,28 @@ def detect(source):
 def split_front_matter(text):
     """(meta, body, first body line, {key: line}) for YAML (---), TOML (+++) or
     Pelican `Key: value` headers; meta keys are lower case. Front matter that
-    does not parse or is past front_matter's bounds raises FrontMatterError on
-    the file's line that says why (the YAML or TOML starts on line 2)."""
+    does not parse or is past front_matter's bounds raises ValueError, its text
+    starting with the file's line that says why (the YAML or TOML starts on line 2)."""
     lines = text.splitlines(keepends=True)
     fence = lines[0].strip() if lines else ""
     if not (fenced := fence in ("---", "+++")):
         end = next((i for i, line in enumerate(lines) if not _KEY.match(line)), len(lines))
     elif (end := next((i for i in range(1, len(lines)) if lines[i].strip() == fence), 0)) == 0:
         fix = f"add a closing {fence} line after its last key"
-        raise FrontMatterError(1, f"opened with {fence} on line 1 and never closed; {fix}")
+        raise ValueError(f"1: front matter: opened with {fence} on line 1 and never closed; {fix}")
     header, body = lines[fenced:end], lines[end + fenced :]
     found = [(n, k) for n, k in enumerate(map(_KEY.match, header), start=1 + fenced) if k]
     load = front_matter.load_toml if fence == "+++" else front_matter.load
     try:
         meta = load("".join(header)) if fenced else {k[1]: k[2].strip() for _, k in found}
-    except (front_matter.TooBig, yaml.YAMLError) as error:
-        reason = one_line(getattr(error, "problem", None) or error)
+    except (ValueError, yaml.YAMLError) as error:  # TooBig and TOMLDecodeError are ValueErrors
+        at = _TOML_AT.search(str(error))  # tomllib's message says where, 1-based in the header
+        line = int(at[1]) - 1 if at else front_matter.error_line(error) or 0  # 0-based
+        reason = _TOML_AT.sub(r" (column \2)", one_line(getattr(error, "problem", None) or error))
         fix = "" if isinstance(error, front_matter.TooBig) else f"; {FIX}"
-        raise FrontMatterError(2 + (front_matter.error_line(error) or 0), reason + fix) from None
-    except tomllib.TOMLDecodeError as error:  # its message says where, in the header
-        at, reason = _TOML_AT.search(str(error)), _TOML_AT.sub(r" (column \2)", one_line(error))
-        raise FrontMatterError(int(at[1]) + 1 if at else 2, f"{reason}; {FIX}") from None
+        raise ValueError(f"{2 + line}: front matter: {reason}{fix}") from None
     if not isinstance(meta or {}, dict):
-        raise FrontMatterError(2, f"not a mapping of keys to values; {ONE_PER_LINE}")
+        raise ValueError(f"2: front matter: not a mapping of keys to values; {ONE_PER_LINE}")
     meta = {str(key).lower(): value for key, value in (meta or {}).items()}
     keys = {key[1].lower(): number for number, key in reversed(found)}  # the first of each
     return meta, "".join(body), len(lines) - len(body) + 1, keys
@@ -222,13 +194,8 @@ def split_front_matter(text):
 def as_datetime(value):
     """A front-matter date (datetime, date or text such as 'Jul 08 2022') as a
     naive datetime in the wall-clock time the old blog showed; None if no date."""
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return datetime(value.year, value.month, value.day)
-    try:
-        found = value if isinstance(value, datetime) else get_date(str(value).strip())
-    except (ValueError, OverflowError):
-        return None
-    return found.replace(tzinfo=None)
+    found = value if isinstance(value, datetime) else schema.parse_date(str(value).strip())
+    return found and found.replace(tzinfo=None)
 
 
 def as_list(value, separator=","):
@@ -243,24 +210,13 @@ def one_line(value):
     return " ".join(str(value).split())
 
 
-def breaks_line(text):
-    """Whether `text` holds a line break (any str.splitlines knows, as the
-    header's readers do) or a control character, so would not stay on one header line."""
-    return len(f"{text}.".splitlines()) > 1 or any(unicodedata.category(c) == "Cc" for c in text)
-
-
-def site_slug(text):
-    """The slug this site (Pelican's default slug settings) gives `text`."""
-    return slug_for(text, DEFAULT_CONFIG)
-
-
 def expand_permalink(pattern, when, slug, section="", categories=(), *, folder=""):
     """An old URL from a Hugo/Jekyll permalink pattern (:year, :title, ...)."""
     values = {
         "year": f"{when:%Y}", "month": f"{when:%m}", "day": f"{when:%d}",
         "title": slug, "slug": slug, "filename": slug, "folder": folder,
         "section": section, "output_ext": ".html",
-        "categories": "/".join(map(site_slug, categories)),
+        "categories": "/".join(schema.slug_for(c, DEFAULT_CONFIG) for c in categories),
     }  # fmt: skip
     url = re.sub(r":([a-z_]+)", lambda m: values.get(m.group(1), m.group(0)), pattern)
     return "/" + re.sub(r"/+", "/", url).lstrip("/")
@@ -273,7 +229,7 @@ def tags_of(meta, kind):
     tags = as_list(meta.get("categories") or meta.get("category"))
     for tag in map(one_line, tags + as_list(meta.get("tags"), generator.separator)):
         if tag not in generator.collections:  # one_line: a line break would start a header line
-            unique.setdefault(site_slug(tag), tag)
+            unique.setdefault(schema.slug_for(tag, DEFAULT_CONFIG), tag)  # once per URL
     return ", ".join(unique.values())
 
 
@@ -319,7 +275,7 @@ class Blog:
         if "slug" in post.meta:
             return str(post.meta["slug"]).strip()
         if self.generator.titled:  # with the old blog's slug settings
-            return slug_for(str(post.meta.get("title", stem)), {**DEFAULT_CONFIG, **self.config})
+            return schema.slug_for(str(post.meta.get("title", stem)), DEFAULT_CONFIG | self.config)
         return re.sub(r"^\d{4}-\d{2}-\d{2}-", "", stem) if self.generator.dated else stem
 
     def old_url(self, post, when):
@@ -332,16 +288,14 @@ class Blog:
         if isinstance(pattern, dict):  # Hugo's [permalinks], per section
             pattern = pattern.get(parts[0])
         pattern = JEKYLL_STYLES.get(p := str(pattern or self.generator.permalink), p)
-        if "{" not in pattern:  # Hugo's and Jekyll's :tokens
-            categories = as_list(meta.get("categories") or meta.get("category"), " ")
-            folder = "/".join(parts[: -1 - (post.src.stem == "index")])
-            url = expand_permalink(pattern, when, post.slug, parts[0], categories, folder=folder)
-        else:  # Pelican's ARTICLE_URL; keys it cannot fill in give /<slug>.html
-            fields = dict(slug=post.slug, date=when, author=meta.get("author", ""), lang="en")
-            try:
-                url = "/" + pattern.format(**fields, category=str(meta.get("category", "misc")))
-            except (KeyError, ValueError, IndexError, AttributeError):
-                url = f"/{post.slug}.html"
+        fields = dict(slug=post.slug, date=when, author=meta.get("author", ""), lang="en")
+        try:  # Pelican's ARTICLE_URL has {fields}: those it cannot fill in give /<slug>.html
+            pattern = pattern.format(**fields, category=str(meta.get("category", "misc")))
+        except (KeyError, ValueError, IndexError, AttributeError):
+            pattern = f"/{post.slug}.html"
+        categories = as_list(meta.get("categories") or meta.get("category"), " ")
+        folder = "/".join(parts[: -1 - (post.src.stem == "index")])  # then Hugo's, Jekyll's :tokens
+        url = expand_permalink(pattern, when, post.slug, parts[0], categories, folder=folder)
         return "old URL", url, url
 
 
@@ -357,11 +311,11 @@ def read_post(blog, path, report, default_tags):
     except (OSError, UnicodeDecodeError) as error:
         reason = one_line(getattr(error, "strerror", None) or error)
         return notes.append(f"{where}:1: cannot be read ({reason}); not imported")
-    except FrontMatterError as error:
-        return notes.append(f"{where}:{error.line}: front matter: {error}")
+    except ValueError as error:  # split_front_matter's: "line: front matter: why"
+        return notes.append(f"{where}:{error}")
     meta, post.slug = post.meta, blog.slug(post)
-    if not post.slug or re.search(r"[/\\\s]", post.slug) or breaks_line(post.slug):
-        fix = f"cannot name a file; set slug: {site_slug(post.slug) or 'words-joined-by-hyphens'}"
+    if not post.slug or re.search(r"[/\\\s\x00-\x1f\x7f]", post.slug):  # \s: every line break
+        fix = f"cannot name a file; set slug: {schema.slug_suggestion(post.slug)}"
         return notes.append(f"{where}:{post.lines.get('slug', 1)}: Slug: {post.slug!r} {fix}")
     named = re.match(r"(\d{4}-\d{2}-\d{2})-", path.name)
     when = as_datetime(meta.get("date") or meta.get("pubdate") or (named and named.group(1)))
@@ -448,7 +402,7 @@ class Rewriter:
                 relative = Path(post.slug) / path.relative_to(beside)
             while len(relative.parts) > 1 and relative.parts[0] in STATIC_FOLDERS:
                 relative = Path(*relative.parts[1:])
-            folder = "images" if path.suffix.lower() in IMAGES else "extra"
+            folder = "images" if path.suffix.lower() in schema.IMAGE_SUFFIXES else "extra"
             target = f"{folder}/{relative.as_posix()}"
             # Another file's place (in any case: one file on macOS): keep its whole path.
             if target.casefold() in {taken.casefold() for taken in self.copies.values()}:
@@ -522,16 +476,15 @@ class Rewriter:
         # Raw HTML's start tags, found by a parser (code spans blanked); only the
         # characters of a src= or href= value change, as redirects rewrites links.
         masked, edits = _CODE_SPAN.sub(lambda m: " " * len(m[0]), text), []
-        for at, tag in StartTags(masked).found:
-            for name, start, end, quote_mark in attribute_spans(masked, at):
-                value = html.unescape(text[start:end]) if start is not None else ""
-                if (tag, name) == ("img", "src"):
-                    external(value)
-                if name in ("src", "href") and value and (new := resolve(value)):
-                    edits.append((start - len(quote_mark), end + len(quote_mark), new))
-        for start, end, new in reversed(edits):
-            text = f'{text[:start]}"{html.escape(new)}"{text[end:]}'
-        text = _INLINE.sub(inline, text)
+        parse = {"fragment": True, "sanitize": False, "track_node_locations": True}
+        tree = "<" in masked and JustHTML(masked, **parse)
+        for node in tree.query("[src], [href]") if tree else ():
+            if node.name == "img":
+                external(node.attrs.get("src") or "")
+            for name, start, end, mark in attribute_spans(masked, node.origin_offset):
+                if name in ("src", "href") and (new := resolve(node.attrs[name])):  # "" if no value
+                    edits.append((start - len(mark), end + len(mark), f'"{html.escape(new)}"'))
+        text = _INLINE.sub(inline, splice(text, edits))
         for left in _TEMPLATE.findall(text):
             notes.append(f"{where}: {left}: template code is not run here; rewrite it in Markdown")
         return text
@@ -562,9 +515,9 @@ def hero_image(post, rewriter, notes):
         if not found:
             fix = "not found" if found is False else "download it into content/images/"
             notes.append(f"{where}: {fix}; then add Image: {{static}}/images/…")
-        elif Path(found).suffix.lower() not in SOCIAL_IMAGES or "Image" in post.fields:
+        elif Path(found).suffix.lower() not in schema.IMAGE_TYPES or "Image" in post.fields:
             notes.append(f"{where}: copied to {found[8:]}; not used as Image:")
-        elif breaks_line(found):  # a file name's line break would start a header line
+        elif schema.has_line_break(found) or schema.CONTROL.search(found):  # a forged line
             notes.append(f"{where}: {found[8:]!r}: a line break in its name; not used as Image:")
         else:
             post.fields["Image"] = found

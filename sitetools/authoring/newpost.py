@@ -3,20 +3,16 @@ from Pelican's slugify with the site's settings, so the file name matches the
 post's URL; the date is now in the site's TIMEZONE."""
 
 import fnmatch
-import unicodedata
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from plugins.content_guard.schema import slug_for, slug_options
+from plugins.content_guard.schema import CONTROL, has_line_break, slug_for
 
 # A new post's slug is at most this long: a 500-character title gets a slug of
 # its first words, cut between two of them. content_guard fails a build only
 # for a slug too long for a file name (200); this keeps URLs readable.
 NEW_SLUG_MAX = 80
-
-# The sources content_guard checks and Pelican's Markdown reader reads.
-EXTENSIONS = (".md", ".markdown", ".mkd", ".mdown")
 
 
 class PostExists(Exception):
@@ -29,14 +25,13 @@ def split_tags(tags):
 
 
 def one_line(name, noun, value):
-    """Refuse a value that would start a new header line (any line break
-    str.splitlines knows, as the header's parsers do) or hides a control
-    character: `name` and `noun` say which argument, for the message."""
-    value = str(value or "")
-    if len(f"{value}.".splitlines()) > 1:
+    """Refuse a value that would start a new header line or holds a control
+    character, as the schema does a header's: `name` and `noun` say which
+    argument, for the message."""
+    if has_line_break(value := str(value or "")):
         raise ValueError(f"{name} contains a line break; give {noun} on one line")
-    if hidden := next((c for c in value if c != "\t" and unicodedata.category(c) == "Cc"), ""):
-        raise ValueError(f"{name} contains the control character U+{ord(hidden):04X}; remove it")
+    if hidden := CONTROL.search(value):
+        raise ValueError(f"{name} contains the control character U+{ord(hidden[0]):04X}; remove it")
 
 
 def short_slug(slug, limit=NEW_SLUG_MAX):
@@ -49,20 +44,21 @@ def short_slug(slug, limit=NEW_SLUG_MAX):
 def taken_by(slug, folders, settings):
     """The Markdown source under `folders` (in subfolders too) that Pelican gives
     `slug`, as content_guard reads it (its Slug, else from its title or file
-    name; YAML front matter too), or None. Names that IGNORE_FILES matches (editor
-    lock and backup files) and what is not a regular file (a named pipe would
-    block the read) are left out."""
+    name; YAML front matter too; of the extensions it checks), or None. Names
+    that IGNORE_FILES matches (editor lock and backup files) and what is not a
+    regular file (a named pipe would block the read) are left out."""
     from plugins.content_guard import content_guard as guard  # noqa: PLC0415
 
-    ignores, source_is = settings.get("IGNORE_FILES", ()), settings.get("SLUGIFY_SOURCE", "title")
+    options, ignores = guard.options_for(settings), settings.get("IGNORE_FILES", ())
+    slugs = options["slug_options"], options["slugify_source"]
     for folder in folders:
         for path in sorted(Path(folder).rglob("*")):
             parts = path.relative_to(folder).parts
             if any(fnmatch.fnmatch(part, pattern) for part in parts for pattern in ignores):
                 continue
-            if path.suffix in EXTENSIONS and path.is_file():
+            if path.suffix[1:] in options["extensions"] and path.is_file():
                 source = guard.parse(path.read_text(encoding="utf-8", errors="replace"))
-                if guard.slug_of(source, path, slug_options(settings), source_is)[0] == slug:
+                if guard.slug_of(source, path, *slugs)[0] == slug:
                     return path
     return None
 

@@ -226,6 +226,11 @@ class Files:
                     discard(self.folder / name)
 
 
+class Unkept(tuple):
+    """A result that is not a function of its input alone (a timeout, a missing
+    program): Cache.map returns it and keeps none, so the next build tries again."""
+
+
 class Cache:
     """function(text) results by key, saved as CACHE_PATH/<name>.pickle."""
 
@@ -247,12 +252,14 @@ class Cache:
         code = "\0".join([versions(), code_digest(function), _digest(salt), ""])
         keys = [_digest(code + _digest(text)) for text in texts]
         todo = {k: text for k, text in zip(keys, texts, strict=True) if k not in self.entries}
+        fresh = {}
         if todo := list(todo.items()):
             results = parallel_each(function, [text for _, text in todo], label)
-            self.entries.update(zip((k for k, _ in todo), results, strict=True))
+            fresh = dict(zip((k for k, _ in todo), results, strict=True))
+            self.entries.update((k, v) for k, v in fresh.items() if not isinstance(v, Unkept))
             self.dirty = True
         self.used.update(keys)
-        return [self.entries[k] for k in keys]
+        return [self.entries[k] if k in self.entries else fresh[k] for k in keys]
 
     def get(self, settings, function, text, salt=""):
         return self.map(settings, function, [text], salt)[0]

@@ -2,11 +2,12 @@
 Markdown leaves a placeholder, and once every source is read (content_guard has
 judged the author's raw HTML) the plugin makes each one's HTML, from the one
 cache, and `substitute` puts it in place or fails the build listing every problem.
-Fenced blocks of one language are found the way Markdown's fenced_code finds them."""
+Fenced blocks of one language are found with Markdown's fenced_code pattern."""
 
-import re
+from pathlib import Path
 
 from markdown.extensions import Extension
+from markdown.extensions.fenced_code import FencedBlockPreprocessor
 from markdown.preprocessors import Preprocessor
 
 from sitetools.build.builder import BuildError
@@ -14,32 +15,29 @@ from sitetools.build.options import plugin_options
 from sitetools.content.contents import body, set_body
 from sitetools.content.files import display_path
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([^\s`]*)")
+# Markdown's own fenced_code pattern (read, never changed): a fence is what it draws as one.
+_FENCE = FencedBlockPreprocessor.FENCED_BLOCK_RE
 
 
 def fences(lines, language):
     """[(first, last, body lines)] of the fences of `language` in `lines`, skipping
     those shown inside another fenced block (a Markdown example of one)."""
-    found, open_at, marker, wanted = [], None, "", False
-    for index, line in enumerate(lines):
-        match = _FENCE.match(line)
-        if open_at is None and match:
-            open_at, marker, wanted = index, match.group(1), match.group(2) == language
-        elif open_at is not None and re.fullmatch(
-            rf" {{0,3}}{re.escape(marker[0])}{{{len(marker)},}}\s*", line
-        ):
-            if wanted:
-                found.append((open_at, index, lines[open_at + 1 : index]))
-            open_at = None
+    text, found = "\n".join(lines), []
+    for match in _FENCE.finditer(text):
+        if match.group("lang") == language:
+            first = text.count("\n", 0, match.start())
+            last = first + match.group(0).count("\n")
+            found.append((first, last, lines[first + 1 : last]))
     return found
 
 
 class FenceExtension(Extension, Preprocessor):
     """A Markdown extension that is its own preprocessor: each fence of `language`
-    becomes the stashed placeholder `mark.format(n)` for the n-th (from 1).
-    Subclasses set `language` and `mark`."""
+    becomes the stashed placeholder `mark.format(n)` for the n-th (from 1)."""
 
-    language = mark = ""
+    def __init__(self, language, mark, **kwargs):
+        super().__init__(**kwargs)  # Markdown's Extension: its configuration
+        self.language, self.mark = language, mark
 
     def extendMarkdown(self, md):  # Markdown's name
         self.md = md
@@ -59,8 +57,7 @@ def fenced(contents, language, mark=None):
     found = []
     for content in contents:
         if mark is None or mark.format(1) in body(content):
-            with open(content.source_path, encoding="utf-8-sig") as handle:
-                lines = handle.read().splitlines()
+            lines = Path(content.source_path).read_text(encoding="utf-8-sig").splitlines()
             where = display_path(content.source_path)
             found += [
                 (content, mark and mark.format(number), number, where, first + 1, fence)

@@ -5,10 +5,10 @@ PyYAML's safe loader runs no code, but an alias repeats its anchor's whole
 value: twenty lines of `&a [*b, *b, …]` (the "billion laughs") build a value of
 billions of entries, and whatever walks it next (flattening a list, printing
 it) runs until the machine runs out of memory. Nesting a thousand lists deep
-overflows the composer's recursion instead. So the YAML's events are read
-first, without building anything: its size, its depth and the size it has with
-every alias expanded are counted there (each anchor's size noted once), and
-only front matter within the bounds is composed.
+overflows the composer's recursion instead. So the text's size is checked
+first, then its depth from the YAML's events (building nothing); the composed
+node graph holds each anchor once, and its size with every alias expanded is
+counted over it (each node once) before any value is built from it.
 """
 
 import tomllib
@@ -27,6 +27,7 @@ MAX_EXPANDED_CHARS = 4 * MAX_CHARS
 BOUND = "too many aliases or too deep"
 ALIAS_FIX = "write each value out instead of repeating an &anchor with *aliases"
 DEPTH_FIX = "write plain key: value lines, with lists of text"
+TOO_DEEP = f"{BOUND} (nested more than {MAX_DEPTH} deep); {DEPTH_FIX}"
 
 
 class TooBig(ValueError):
@@ -51,50 +52,42 @@ def check_size(text, max_chars=MAX_CHARS):
         )
 
 
-def check_bounds(text, max_chars=MAX_CHARS):
-    """Raise TooBig if YAML `text` is too long, nests too deep, or its aliases
-    expand it past the bounds. Syntax errors are left to the composer."""
-    check_size(text, max_chars)
-    # Per open list or mapping: [anchor, values, characters]; the document's at the bottom.
-    open_nodes = [[None, 0, 0]]
-    anchors = {}  # anchor -> (values, characters) of its whole value
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            if len(open_nodes) > MAX_DEPTH:
-                raise _too_big(event.start_mark, f"nested more than {MAX_DEPTH} deep", DEPTH_FIX)
-            open_nodes.append([event.anchor, 1, 0])
-            continue
-        if isinstance(event, yaml.CollectionEndEvent):
-            anchor, values, chars = open_nodes.pop()
-        elif isinstance(event, yaml.ScalarEvent):
-            anchor, values, chars = event.anchor, 1, len(event.value)
-        elif isinstance(event, yaml.AliasEvent):
-            if any(node[0] == event.anchor for node in open_nodes):
-                raise _too_big(
-                    event.start_mark, f"the alias *{event.anchor} is inside its own anchor"
-                )
-            anchor, (values, chars) = None, anchors.get(event.anchor, (0, 0))
-        else:
-            continue
-        if anchor is not None:
-            anchors[anchor] = (values, chars)
-        parent = open_nodes[-1]
-        parent[1] += values
-        parent[2] += chars
-        if parent[1] > MAX_EXPANDED_VALUES or parent[2] > MAX_EXPANDED_CHARS:
-            expanded = (
-                f"{MAX_EXPANDED_VALUES:,} values"
-                if parent[1] > MAX_EXPANDED_VALUES
-                else f"{MAX_EXPANDED_CHARS:,} characters"
-            )
-            raise _too_big(event.start_mark, f"its aliases expand it past {expanded}")
+def _expanded(node, sizes):
+    """(values, characters) of a composed YAML node with every alias expanded,
+    each list or mapping counted once (`sizes`: id -> its size, None while it
+    is counted); raise TooBig past a bound."""
+    if isinstance(node, yaml.ScalarNode):
+        return 1, len(node.value)
+    if (size := sizes.get(id(node), ())) is None:  # met again inside itself
+        raise _too_big(node.start_mark, "an alias is inside its own anchor")
+    if not size:
+        sizes[id(node)] = None
+        pairs = node.value if isinstance(node, yaml.MappingNode) else [(c,) for c in node.value]
+        found = [_expanded(child, sizes) for pair in pairs for child in pair]
+        size = sizes[id(node)] = (1 + sum(v for v, _ in found), sum(c for _, c in found))
+        if size[0] > MAX_EXPANDED_VALUES or size[1] > MAX_EXPANDED_CHARS:
+            past = f"{MAX_EXPANDED_VALUES:,} values" if size[0] > MAX_EXPANDED_VALUES else ""
+            past = past or f"{MAX_EXPANDED_CHARS:,} characters"
+            raise _too_big(node.start_mark, f"its aliases expand it past {past}")
+    return size
 
 
 def compose(text, max_chars=MAX_CHARS):
     """The node graph of YAML `text` (yaml.SafeLoader's), or None for an empty
-    document. Raises TooBig past a bound, yaml.YAMLError if it does not parse."""
-    check_bounds(text, max_chars)
-    return yaml.compose(text, Loader=yaml.SafeLoader)
+    document. Raises TooBig past a bound, yaml.YAMLError if it does not parse.
+    The depth is read from the events first (the composer recurses, and would
+    overflow on a thousand nested lists); an alias is one shared node."""
+    check_size(text, max_chars)
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        depth += isinstance(event, yaml.CollectionStartEvent)
+        depth -= isinstance(event, yaml.CollectionEndEvent)
+        if depth > MAX_DEPTH:
+            raise _too_big(event.start_mark, f"nested more than {MAX_DEPTH} deep", DEPTH_FIX)
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if root is not None:
+        _expanded(root, {})
+    return root
 
 
 def construct(node):
@@ -114,16 +107,15 @@ def load_toml(text, max_chars=MAX_CHARS):
     table, so a deep one raises RecursionError, reported as too deep (its line
     unknown: 0). Raises TooBig, or tomllib.TOMLDecodeError if it does not parse."""
     check_size(text, max_chars)
-    too_deep = f"{BOUND} (nested more than {MAX_DEPTH} deep); {DEPTH_FIX}"
     try:
         value = tomllib.loads(text)
     except RecursionError:
-        raise TooBig(0, too_deep) from None
+        raise TooBig(0, TOO_DEEP) from None
     collections = [(value, 1)]  # (a table or array, how many hold it, itself included)
     while collections:
         found, depth = collections.pop()
         if depth > MAX_DEPTH:
-            raise TooBig(0, too_deep)
+            raise TooBig(0, TOO_DEEP)
         inside = found.values() if isinstance(found, dict) else found
         collections += [(item, depth + 1) for item in inside if isinstance(item, dict | list)]
     return value

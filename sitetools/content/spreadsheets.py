@@ -2,6 +2,7 @@
 that starts with =, +, - or @, after any tabs, carriage returns or spaces, and is
 not a plain number. The site publishes a CSV as the author wrote it and warns."""
 
+import contextlib
 import csv
 import io
 import re
@@ -26,7 +27,7 @@ def formula_cells(text):
     header row's own cells). A CSV that does not parse gives what came before."""
     reader = csv.reader(io.StringIO(text, newline=""))
     found, header, line = [], None, 1
-    try:
+    with contextlib.suppress(csv.Error):
         for row in reader:
             for index, cell in enumerate(row):
                 if formula_like(cell):
@@ -35,8 +36,6 @@ def formula_cells(text):
                     found.append((line, "header" if header is None else column, cell))
             header = row if header is None else header
             line = reader.line_num + 1
-    except csv.Error:
-        pass
     return found
 
 

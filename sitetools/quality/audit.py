@@ -12,7 +12,6 @@ import http.server
 import io
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from collections import namedtuple
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup
+from selectolax.lexbor import LexborHTMLParser
 from tabulate import tabulate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,17 +42,16 @@ PageAudit = namedtuple("PageAudit", "name url scores byte_weight lcp_ms below_fu
 
 def pick_pages(output):
     """[(name, url path)] to audit: the front page, the newest article (the
-    front page's first post link) and that article's first tag page."""
+    front page's first card links to it) and that article's first tag page."""
 
-    def first_link(page, pattern):
-        soup = BeautifulSoup((Path(output) / page).read_text(encoding="utf-8"), "html.parser")
-        for link in soup.select("main a[href]"):
-            if re.fullmatch(pattern, path := urlsplit(link["href"]).path):
-                return path
-        raise LookupError(f"no link matching {pattern} in {page}")
+    def first_link(page, selector):
+        markup = (Path(output) / page).read_text(encoding="utf-8")
+        if link := LexborHTMLParser(markup).css_first(selector):
+            return urlsplit(link.attributes["href"]).path
+        raise LookupError(f"no {selector} in {page}")
 
-    article = first_link("index.html", r"/posts/[^/]+/")
-    tag = first_link(f"{article.strip('/')}/index.html", r"/tags/[^/]+/")
+    article = first_link("index.html", "main .card a[href]")
+    tag = first_link(f"{article.strip('/')}/index.html", 'main a[rel~="tag"][href]')
     return [("front page", "/"), ("article", article), ("tag page", tag)]
 
 
