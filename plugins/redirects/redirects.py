@@ -334,6 +334,8 @@ def follow_old_links(generators):
 
 def write_redirects(pelican):
     """Check every rule against the built site and write `_redirects`."""
+    if not in_use(pelican.settings, "redirects"):
+        return
     rules, problems = site_rules(pelican.settings)
     problems += site_problems(rules, pelican.output_path)
     if problems:
