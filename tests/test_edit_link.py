@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from plugins.article_page.article_page import edit_url, setting_problems
+from plugins.article_page.article_page import edit_url, site_options
 from sitetools.build.builder import BuildError, load_settings
 from tests.conftest import DATA, build_site
 
@@ -46,20 +46,20 @@ def test_edit_url_follows_the_template():
 
 @pytest.mark.parametrize("bad", ["github.com/o/r", "ftp://example.org/r", "https://", "/o/r"])
 def test_repo_url_must_be_a_web_address(bad):
-    problems = setting_problems({"REPO_URL": bad})
+    problems = site_options({"REPO_URL": bad})[1]
     assert len(problems) == 1, problems
     assert "REPO_URL" in problems[0] and repr(bad) in problems[0], problems
 
 
 @pytest.mark.parametrize("good", [None, "", "https://github.com/o/r", "http://git.local/r"])
 def test_repo_url_unset_or_web_address_is_fine(good):
-    assert setting_problems({"REPO_URL": good}) == []
+    assert site_options({"REPO_URL": good})[1] == []
 
 
 def test_template_with_an_unknown_field_is_reported():
     bad = {"EDIT_LINK": {"url_template": "{repo_url}/{branch}/{path}"}}
-    assert ["url_template" in problem for problem in setting_problems(bad)] == [True]
-    assert setting_problems({"EDIT_LINK": {"url_template": TEMPLATE}}) == []
+    assert ["url_template" in problem for problem in site_options(bad)[1]] == [True]
+    assert site_options({"EDIT_LINK": {"url_template": TEMPLATE}})[1] == []
 
 
 # -- On the built site ---------------------------------------------------------

@@ -9,22 +9,21 @@ from bs4 import BeautifulSoup
 from plugins.headings.headings import add_anchors, anchor_link, prepared
 
 LEVELS = ("h2", "h3")
-LABEL = "Link to section: {heading}"
 
 
 def soup_of(markup):
     return BeautifulSoup(markup, "html.parser")
 
 
-def ensure_ids(markup, levels):
-    return prepared(markup, levels, 0)[0] or markup
+def ensure_ids(markup):
+    return prepared(markup, 0)[0] or markup
 
 
-def toc_entries(markup, levels, min_sections):
-    return prepared(markup, levels, min_sections)[1]
+def toc_entries(markup, min_sections):
+    return prepared(markup, min_sections)[1]
 
 
-def anchors_by_tree(markup, levels, label, text):
+def anchors_by_tree(markup, levels=LEVELS):
     """What add_anchors must give, worked out on BeautifulSoup's tree."""
     soup = soup_of(markup)
     for heading in [h for h in soup.find_all(list(levels)) if h.get("id")]:
@@ -33,7 +32,7 @@ def anchors_by_tree(markup, levels, label, text):
         )
         heading.wrap(wrapper)
         title = " ".join(heading.get_text().split())
-        wrapper.append(soup_of(anchor_link(heading["id"], title, label, text)).a)
+        wrapper.append(soup_of(anchor_link(heading["id"], title)).a)
     return str(soup)
 
 
@@ -42,19 +41,19 @@ def anchors_by_tree(markup, levels, label, text):
 
 def test_ensure_ids_leaves_a_body_with_ids_untouched():
     body = '<h2 id="a">A</h2><p>x</p><h3 id="b">B</h3>'
-    assert prepared(body, LEVELS, 3)[0] is None, "a body with every id was copied"
+    assert prepared(body, 3)[0] is None, "a body with every id was copied"
 
 
 def test_ensure_ids_gives_missing_ids_unique_slugs():
     body = (
         '<h2 id="intro">Intro</h2><h2>Intro</h2><h3>Costs &amp; <code>limits</code></h3><h4>x</h4>'
     )
-    ids = [h.get("id") for h in soup_of(ensure_ids(body, LEVELS)).find_all(["h2", "h3", "h4"])]
+    ids = [h.get("id") for h in soup_of(ensure_ids(body)).find_all(["h2", "h3", "h4"])]
     assert ids == ["intro", "intro_1", "costs-limits", None]
 
 
 def test_ensure_ids_names_an_empty_heading_section():
-    assert soup_of(ensure_ids("<h2></h2>", LEVELS)).h2["id"] == "section"
+    assert soup_of(ensure_ids("<h2></h2>")).h2["id"] == "section"
 
 
 def test_toc_nests_subsections_under_their_section():
@@ -62,7 +61,7 @@ def test_toc_nests_subsections_under_their_section():
         '<h3 id="early">Early</h3><h2 id="one">One</h2><h3 id="one-a">One A</h3>'
         '<h2 id="two">Two &amp; more</h2><h2 id="three">Three</h2><h4 id="deep">Deep</h4>'
     )
-    assert toc_entries(body, LEVELS, 3) == [
+    assert toc_entries(body, 3) == [
         {"id": "early", "title": "Early", "children": []},
         {
             "id": "one",
@@ -77,13 +76,11 @@ def test_toc_nests_subsections_under_their_section():
 @pytest.mark.parametrize(("sections", "shown"), [(0, False), (2, False), (3, True), (6, True)])
 def test_toc_only_from_the_minimum_number_of_sections(sections, shown):
     body = "".join(f'<h2 id="s{n}">S{n}</h2><h3 id="t{n}">T{n}</h3>' for n in range(sections))
-    assert bool(toc_entries(body, LEVELS, 3)) is shown
+    assert bool(toc_entries(body, 3)) is shown
 
 
 def test_anchor_follows_the_heading_inside_a_wrapper():
-    result = soup_of(
-        add_anchors('<h2 id="why">Why <em>this</em>&nbsp;way</h2>', LEVELS, LABEL, "#")
-    )
+    result = soup_of(add_anchors('<h2 id="why">Why <em>this</em>&nbsp;way</h2>'))
     wrapper = result.select_one("div.section-heading.section-heading--h2")
     assert wrapper is not None
     heading, link = wrapper.find_all(recursive=False)
@@ -96,11 +93,11 @@ def test_anchor_follows_the_heading_inside_a_wrapper():
 
 def test_anchors_skip_other_levels_and_headings_without_ids():
     body = '<h2>No id</h2><h4 id="deep">Deep</h4><p id="p">text</p>'
-    assert not soup_of(add_anchors(body, LEVELS, LABEL, "#")).select(".section-heading")
+    assert not soup_of(add_anchors(body)).select(".section-heading")
 
 
 def test_anchor_label_escapes_the_heading_text():
-    result = add_anchors('<h3 id="x">&lt;script&gt; tags</h3>', LEVELS, LABEL, "#")
+    result = add_anchors('<h3 id="x">&lt;script&gt; tags</h3>')
     assert "<script>" not in result
     assert soup_of(result).select_one(".visually-hidden").get_text().endswith("<script> tags")
 
@@ -117,13 +114,13 @@ TRICKY_BODIES = [
 
 @pytest.mark.parametrize("body", TRICKY_BODIES)
 def test_spliced_anchors_match_the_parsed_tree(body):
-    spliced = add_anchors(body, LEVELS, LABEL, "#")
-    assert str(soup_of(spliced)) == anchors_by_tree(body, LEVELS, LABEL, "#")
+    spliced = add_anchors(body)
+    assert str(soup_of(spliced)) == anchors_by_tree(body)
 
 
 def test_tangled_headings_each_get_one_anchor():
     body = '<h2 id="outer">Outer <h3 id="inner">Inner</h3></h2><h2 id="open">Open'
-    result = soup_of(add_anchors(body, LEVELS, LABEL, "#"))
+    result = soup_of(add_anchors(body))
     links = sorted(a["href"] for a in result.select("a.section-heading__anchor"))
     assert links == ["#inner", "#open", "#outer"], "each heading needs exactly one anchor"
 

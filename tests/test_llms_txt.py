@@ -242,7 +242,7 @@ def test_is_published(status, date, expected):
 
 
 def test_llms_txt_escapes_what_would_break_a_link():
-    text = llms_txt("Site", "A\n tagline", "Posts", [("A [b] c", "https://s/x(1).md", "")])
+    text = llms_txt("Site", "A\n tagline", [("A [b] c", "https://s/x(1).md", "")])
     link = parse_llms_file(text).sections["Posts"][0]
     assert (link.title, link.url) == ("A &#91;b&#93; c", "https://s/x(1%29.md")
     assert parse_llms_file(text).summary == "A tagline"

@@ -3,6 +3,7 @@
 import pytest
 
 from plugins.output_paths.output_paths import link_problem, reserved_owner
+from sitetools.build.builder import BuildError
 from sitetools.quality.check import Page
 
 
@@ -39,3 +40,25 @@ def test_link_problem_names_the_target_and_the_fix(tag, url, site_path, fragment
 def test_reserved_paths(path, owner):
     reserved = {"sitemap.xml": "the sitemap", "social/": "the social images"}
     assert reserved_owner(path, reserved) == owner
+
+
+def test_a_site_that_does_not_list_the_plugin_is_not_checked(tmp_path):
+    """Signals outlive a Pelican run: after a build with output_paths, one in the
+    same process whose PLUGINS leaves it out claims no path and follows no link."""
+    from pelicanconf import PLUGINS
+    from sitetools.build.builder import build
+
+    content = tmp_path / "content"
+    (content / "posts").mkdir(parents=True)
+    (content / "posts" / "a.md").write_text(
+        "Title: A post\nDate: 2025-03-01 09:00\nTags: alpha\nSlug: a\nSummary: A post.\n\n"
+        "See [the guests](pages/guests.html).\n",
+        encoding="utf-8",
+    )
+    checked = {"PATH": str(content), "CACHE_PATH": str(tmp_path / "cache-1")}
+    with pytest.raises(BuildError, match=r"pages/guests\.html is not in the site"):
+        build("pelicanconf.py", tmp_path / "out-1", checked)
+    plugins = [name for name in PLUGINS if name != "output_paths"]
+    unchecked = {**checked, "CACHE_PATH": str(tmp_path / "cache-2"), "PLUGINS": plugins}
+    build("pelicanconf.py", tmp_path / "out-2", unchecked)
+    assert (tmp_path / "out-2" / "posts" / "a" / "index.html").is_file()

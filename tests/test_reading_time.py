@@ -12,8 +12,7 @@ from plugins.article_page.article_page import DEFAULTS as ALL_DEFAULTS
 from plugins.article_page.article_page import (
     count_words,
     reading_minutes,
-    setting_problems,
-    settings_for,
+    site_options,
 )
 from sitetools.build.builder import load_settings
 
@@ -63,7 +62,7 @@ def test_code_is_slower_than_prose_by_default():
 
 @pytest.mark.parametrize("bad", [0, -5, "fast", None, True])
 def test_bad_rates_are_reported_with_the_setting_name(bad):
-    problems = setting_problems({"READING_TIME": {"code_words_per_minute": bad}})
+    problems = site_options({"READING_TIME": {"code_words_per_minute": bad}})[1]
     assert len(problems) == 1
     assert "READING_TIME['code_words_per_minute']" in problems[0], problems
     assert repr(bad) in problems[0]
@@ -71,7 +70,7 @@ def test_bad_rates_are_reported_with_the_setting_name(bad):
 
 def test_settings_merge_without_mutating_user_dict():
     user = {"READING_TIME": {"words_per_minute": 200}}
-    assert settings_for(user, "READING_TIME") == {**DEFAULTS, "words_per_minute": 200}
+    assert site_options(user)[0]["READING_TIME"] == {**DEFAULTS, "words_per_minute": 200}
     assert user == {"READING_TIME": {"words_per_minute": 200}}
 
 

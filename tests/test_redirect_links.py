@@ -68,7 +68,7 @@ def rules_of(text):
 )
 def test_an_old_path_in_any_spelling_leads_where_its_redirects_end(href, expected):
     mapping = redirect_map(rules_of(RULES_TEXT))
-    assert redirected_url(href, "/posts/x/", mapping, (SITEURL,)) == expected
+    assert redirected_url(href, "/posts/x/", mapping, SITEURL) == expected
 
 
 def test_a_loop_of_redirects_ends_nowhere_and_is_reported_once_with_its_lines():
@@ -111,7 +111,7 @@ BODY = f"""<p>Read <a href="{OLD}#set-up" title="It's here">this</a>, \
 
 def test_only_the_hrefs_change_byte_for_byte():
     mapping = redirect_map(rules_of(RULES_TEXT))
-    new, left = rewrite_links(BODY, "/posts/x/", mapping, (SITEURL,))
+    new, left = rewrite_links(BODY, "/posts/x/", mapping, SITEURL)
     assert left == []
     expected = (
         BODY.replace(f'"{OLD}#set-up"', f'"{NEW}#set-up"')
@@ -148,14 +148,14 @@ def test_the_prefilter_finds_every_spelling_and_spares_other_bodies(plain):
         '<a href="/a&amp;b/">',
         f'<map><area href="{OLD}"></map>',
     ):
-        assert links_old_path(markup, "/posts/x/", mapping, (SITEURL,), spellings), markup
+        assert links_old_path(markup, "/posts/x/", mapping, SITEURL, spellings), markup
     for markup in (
         '<a href="/posts/tuning-autovacuum/">',
         "<p>tuning autovacuum</p>",
         f'<p><code>&lt;a href="{OLD}"&gt;</code> {OLD}</p>',
         "",
     ):
-        assert not links_old_path(markup, "/posts/x/", mapping, (SITEURL,), spellings), markup
+        assert not links_old_path(markup, "/posts/x/", mapping, SITEURL, spellings), markup
 
 
 def test_past_the_limit_every_body_is_parsed():

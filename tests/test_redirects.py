@@ -173,3 +173,26 @@ def test_bad_redirects_stop_the_build_and_keep_the_last_good_site(tmp_path_facto
     for line in expected:
         assert any(line in problem for problem in problems), (line, problems)
     assert (output / "marker.txt").read_text(encoding="utf-8") == "last good build"
+
+
+def test_a_site_that_does_not_list_the_plugin_gets_no_redirects(tmp_path):
+    """Signals outlive a Pelican run: after a build with redirects, one in the
+    same process whose PLUGINS leaves it out neither checks redirects.txt nor
+    writes _redirects."""
+    from pelicanconf import PLUGINS
+    from sitetools.build.builder import build
+
+    content = tmp_path / "content"
+    (content / "posts").mkdir(parents=True)
+    (content / "posts" / "a.md").write_text(
+        "Title: A post\nDate: 2025-03-01 09:00\nTags: alpha\nSlug: a\nSummary: A post.\n\nText.\n",
+        encoding="utf-8",
+    )
+    (content / "redirects.txt").write_text("/old/ /nowhere/\n", encoding="utf-8")
+    checked = {"PATH": str(content), "CACHE_PATH": str(tmp_path / "cache-1")}
+    with pytest.raises(BuildError, match=r"new path '/nowhere/' is not a page"):
+        build("pelicanconf.py", tmp_path / "out-1", checked)
+    plugins = [name for name in PLUGINS if name != "redirects"]
+    unchecked = {**checked, "CACHE_PATH": str(tmp_path / "cache-2"), "PLUGINS": plugins}
+    build("pelicanconf.py", tmp_path / "out-2", unchecked)
+    assert not (tmp_path / "out-2" / "_redirects").exists()

@@ -2,9 +2,7 @@
 
 import pytest
 
-from plugins.typography.typography import DEFAULTS, focusable_blocks
-
-ELEMENTS = DEFAULTS["scroll_elements"]
+from plugins.typography.typography import focusable_blocks
 
 
 @pytest.mark.parametrize(
@@ -24,7 +22,7 @@ ELEMENTS = DEFAULTS["scroll_elements"]
     ],
 )
 def test_focusable_blocks(markup, expected):
-    assert focusable_blocks(markup, ELEMENTS) == (markup if expected is None else expected)
+    assert focusable_blocks(markup) == (markup if expected is None else expected)
 
 
 def test_every_code_block_and_table_of_the_site_is_focusable(site, html):

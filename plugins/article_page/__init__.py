@@ -1,3 +1,1 @@
-from .article_page import register
-
-__all__ = ["register"]
+from .article_page import register as register

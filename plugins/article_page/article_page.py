@@ -5,11 +5,12 @@ article generator has read them all: `reading_minutes`, `newer_post` and
 import logging
 import math
 from collections import defaultdict
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from pelican import signals
 
 from plugins.post_cards.post_cards import text_tree
+from plugins.seo.seo import is_absolute
 from sitetools.build.cache import Cache, code_digest
 from sitetools.build.options import plugin_options
 from sitetools.content.contents import body, contents_of
@@ -34,27 +35,21 @@ DEFAULTS = {
 }
 
 
-def settings_for(settings, name):
-    """DEFAULTS[name] overlaid with the site's setting `name`."""
-    return {**DEFAULTS[name], **(settings.get(name) or {})}
-
-
-def setting_problems(settings):
-    """One message per unusable setting: reading rates, REPO_URL, url_template."""
-    # A rate must be a positive number, a template a string, each key a known one.
-    problems = [
-        problem
-        for name in ("READING_TIME", "EDIT_LINK")
-        for problem in plugin_options(settings, name, DEFAULTS[name])[1]
-    ]
+def site_options(settings):
+    """({name: DEFAULTS[name] overlaid with the site's setting `name`}, [problem]):
+    one message per unusable setting (a rate must be a positive number, a
+    template a string, each key a known one), REPO_URL or url_template."""
+    options, problems = {}, []
+    for name, defaults in DEFAULTS.items():
+        options[name], found = plugin_options(settings, name, defaults)
+        problems += found
     repo_url = settings.get("REPO_URL")
-    parts = urlsplit(str(repo_url))
-    if repo_url and (parts.scheme not in ("http", "https") or not parts.netloc):
+    if repo_url and not is_absolute(repo_url):
         problems.append(
             f"REPO_URL must be the repository's web address, such as "
             f"https://github.com/<owner>/<repo>, got {repo_url!r}: fix it in the settings file"
         )
-    template = settings_for(settings, "EDIT_LINK")["url_template"]
+    template = options["EDIT_LINK"]["url_template"]
     try:
         str(template).format(repo_url="https://example.org/repo", path="posts/a.md")
     except (KeyError, IndexError, ValueError) as error:
@@ -62,7 +57,7 @@ def setting_problems(settings):
             f"EDIT_LINK['url_template'] {template!r} does not format ({error!r}): "
             "use only {repo_url} and {path}, and double any other brace"
         )
-    return problems
+    return options, problems
 
 
 def count_words(markup):
@@ -140,22 +135,20 @@ def annotate(generator):
     """Every post (hidden posts and drafts too) gets the page's fields; only
     published posts are neighbours or related posts."""
     settings = generator.settings
-    problems = setting_problems(settings)
+    options, problems = site_options(settings)
     for problem in problems:
         logger.error(problem)
     if problems:
         return
-    rates = settings_for(settings, "READING_TIME")
-    template = settings_for(settings, "EDIT_LINK")["url_template"]
-    options = settings_for(settings, "RELATED_POSTS")
+    rates, template = options["READING_TIME"], options["EDIT_LINK"]["url_template"]
     articles = contents_of(generator)
     published = newest_first(generator.articles)
     tags = {a: [tag.name for tag in getattr(a, "tags", None) or ()] for a in articles}
     found = related(
         [(article, tags[article]) for article in published],
         [(article, tags[article]) for article in articles],
-        limit=int(options["limit"]),
-        min_shared=int(options["min_shared_tags"]),
+        limit=int(options["RELATED_POSTS"]["limit"]),
+        min_shared=int(options["RELATED_POSTS"]["min_shared_tags"]),
     )
     # The key covers this module's code, and the salt the walker's (post_cards).
     bodies, walker = [body(article) for article in articles], code_digest(text_tree)

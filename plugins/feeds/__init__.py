@@ -1,3 +1,1 @@
-from .feeds import register
-
-__all__ = ["register"]
+from .feeds import register as register

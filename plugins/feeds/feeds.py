@@ -23,20 +23,12 @@ from pelican import signals
 from plugins.seo.seo import is_absolute
 from sitetools.build.cache import Cache
 
-DEFAULTS = {
-    # Attributes whose URL is made absolute inside feed content.
-    "url_attributes": ["href", "src", "poster", "cite"],
-    # Leave out the Pelican category from each entry's categories.
-    "tags_only": True,
-}
+# Attributes whose URL is made absolute inside feed content (and srcset).
+URL_ATTRIBUTES = ["href", "src", "poster", "cite"]
 
 
-def settings_for(settings):
-    return {**DEFAULTS, **(settings.get("FEEDS") or {})}
-
-
-def absolute_links(markup, base_url, attributes=DEFAULTS["url_attributes"]):
-    """An HTML fragment with every URL in `attributes` (and srcset) resolved
+def absolute_links(markup, base_url):
+    """An HTML fragment with every URL in URL_ATTRIBUTES and srcset resolved
     against `base_url`. The fragment is parsed as a browser would (justhtml),
     so markup shown as text, in a code sample say, is left alone."""
     if not markup:
@@ -46,8 +38,8 @@ def absolute_links(markup, base_url, attributes=DEFAULTS["url_attributes"]):
         return urljoin(base_url, value.strip()) if value.strip() else value
 
     fragment = JustHTML(str(markup), fragment=True, sanitize=False)
-    for node in fragment.query(",".join(f"[{name}]" for name in (*attributes, "srcset"))):
-        for name in attributes:
+    for node in fragment.query(",".join(f"[{name}]" for name in (*URL_ATTRIBUTES, "srcset"))):
+        for name in URL_ATTRIBUTES:
             if node.attrs.get(name):
                 node.attrs[name] = resolve(node.attrs[name])
         if node.attrs.get("srcset"):
@@ -59,9 +51,9 @@ def absolute_links(markup, base_url, attributes=DEFAULTS["url_attributes"]):
 
 
 def _absolute_links(key):
-    """absolute_links of "base URL \0 attributes \0 markup": the one cache's shape."""
-    base_url, attributes, markup = key.split("\0", 2)
-    return absolute_links(markup, base_url, attributes.split())
+    """absolute_links of "base URL \0 markup": the one cache's shape."""
+    base_url, markup = key.split("\0", 1)
+    return absolute_links(markup, base_url)
 
 
 _absolute = Cache("feed-links")
@@ -69,21 +61,18 @@ _absolute = Cache("feed-links")
 
 def entry_fields(article, link, is_rss, item, settings):
     """The corrected fields of one feed entry, from the post and Pelican's item."""
-    options = settings_for(settings)
-    attributes = " ".join(options["url_attributes"])
-    fields = {"title": str(article.title)}
+    # Categories are the tags, without Pelican's one category.
+    tags = [tag.name for tag in getattr(article, "tags", None) or ()]
+    fields = {"title": str(article.title), "categories": tags or None}
     # The same body sits in several feeds: its links are made absolute once.
     # RSS has one field for the body (Pelican puts the full content there);
     # Atom's summary is the one-line summary.
     for key in ("content", "description") if is_rss else ("content",):
         if item.get(key):
-            key_text = "\0".join([link, attributes, item[key]])
-            fields[key] = _absolute.get(settings, _absolute_links, key_text)
+            fields[key] = _absolute.get(settings, _absolute_links, f"{link}\0{item[key]}")
     summary = getattr(article, "one_line_summary", None)
     if summary and not is_rss:
         fields["description"] = html.escape(summary, quote=False)
-    if options["tags_only"]:
-        fields["categories"] = [tag.name for tag in getattr(article, "tags", None) or ()] or None
     return fields
 
 

@@ -1,3 +1,1 @@
-from .for_llms import register
-
-__all__ = ["register"]
+from .for_llms import register as register

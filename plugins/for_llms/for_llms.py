@@ -20,9 +20,13 @@ from markdown.blockprocessors import ReferenceProcessor
 from pelican import signals
 from pelican.readers import MarkdownReader
 
+from plugins.headings.headings import splice
+from sitetools.content.fences import in_use
+
 logger = logging.getLogger(__name__)
 
-DEFAULTS = {"save_as": "llms.txt", "section": "Posts"}
+# Where the index goes (output_paths reserves it), and its list's heading.
+SAVE_AS, SECTION = "llms.txt", "Posts"
 # The notes between the blockquote and the list (the llms-txt parser, too,
 # reads a blockquote only when something follows it).
 INFO = (
@@ -41,23 +45,15 @@ _LINK = re.compile(
 # Python-Markdown's own pattern). Only candidates: the renderer decides.
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 # Python-Markdown's header reader, which ends a header where Pelican's reader does.
-_HEADER = Markdown(extensions=["meta"]).preprocessors["meta"]
+_META = "markdown.extensions.meta"
+_HEADER = Markdown(extensions=[_META]).preprocessors["meta"]
 # Renders of one post tried to tell hidden candidates from shown ones.
 MAX_RENDERS = 64
-
-
-def settings_for(settings):
-    return {**DEFAULTS, **(settings.get("FOR_LLMS") or {})}
 
 
 def is_published(status, date, now):
     """A post readers may see now: not a draft, not hidden, not dated after `now`."""
     return status == "published" and not (date and date.replace(tzinfo=date.tzinfo or UTC) > now)
-
-
-def markdown_path(save_as):
-    """posts/x/index.html -> posts/x/index.md"""
-    return posixpath.splitext(save_as)[0] + ".md"
 
 
 def markdown_body(text):
@@ -86,12 +82,8 @@ def hidden_candidates(body):
 
 
 def cut(body, spans):
-    """`body` without the text of `spans` (sorted, not overlapping)."""
-    kept, last = [], 0
-    for start, end in spans:
-        kept.append(body[last:start])
-        last = end
-    return "".join(kept) + body[last:]
+    """`body` without the text of `spans` (not overlapping)."""
+    return splice(body, [(start, end, "") for start, end in spans])
 
 
 def shown(html):
@@ -115,7 +107,7 @@ def without_hidden(body, render, max_renders=MAX_RENDERS):
 
     def same_without(group):
         renders[0] += 1
-        return shown(render(cut(body, sorted([*hidden, *group])))) == page
+        return shown(render(cut(body, [*hidden, *group]))) == page
 
     todo = [spans]
     while todo and renders[0] < max_renders:
@@ -125,7 +117,7 @@ def without_hidden(body, render, max_renders=MAX_RENDERS):
         elif len(group) > 1:
             todo += [group[len(group) // 2 :], group[: len(group) // 2]]
     # The last group kept was tried together with every one kept before it.
-    return cut(body, sorted(hidden)), not todo
+    return cut(body, hidden), not todo
 
 
 def page_renderer(settings):
@@ -135,11 +127,13 @@ def page_renderer(settings):
     comments are kept)."""
     config = settings.get("MARKDOWN") or {}
     options = config.get("extension_configs") or {}
-    names = [*config.get("extensions", ()), *options]
-    names = [n for n in names if isinstance(n, str) and n.startswith("markdown.extensions.")]
-    names = list(dict.fromkeys(n for n in names if n != "markdown.extensions.meta"))
+    names = dict.fromkeys(
+        n
+        for n in [*config.get("extensions", ()), *options]
+        if isinstance(n, str) and n.startswith("markdown.extensions.") and n != _META
+    )
     markdown = Markdown(
-        extensions=names,
+        extensions=list(names),
         extension_configs={n: options[n] for n in names if n in options},
         output_format=config.get("output_format", "html5"),
     )
@@ -178,7 +172,7 @@ def link_text(text):
     return " ".join(str(text).split()).replace("[", "&#91;").replace("]", "&#93;")
 
 
-def llms_txt(name, tagline, section, posts):
+def llms_txt(name, tagline, posts, section=SECTION):
     """The llms.txt file: `posts` as (title, url, one-line summary)."""
     lines = [f"# {name}", "", f"> {' '.join(tagline.split())}", "", INFO, "", f"## {section}", ""]
     for title, url, summary in posts:
@@ -189,36 +183,23 @@ def llms_txt(name, tagline, section, posts):
     return "\n".join(lines) + "\n"
 
 
-def listed(settings):
-    """Whether the site lists this plugin: signals outlive a Pelican run."""
-    return "for_llms" in [str(name).rsplit(".", 1)[-1] for name in settings.get("PLUGINS", ())]
-
-
-def published_posts(generator):
-    """The generator's posts a reader may see now, written from Markdown."""
-    now = datetime.now(UTC)
-    markdown = set(MarkdownReader.file_extensions)
-    return [
-        article
-        for article in generator.articles
-        if is_published(article.status, getattr(article, "date", None), now)
-        and article.save_as
-        and article.source_path.rsplit(".", 1)[-1] in markdown
-    ]
-
-
 def annotate(generator):
-    """Each published post gets `markdown_path`, which the page's head links."""
-    for article in published_posts(generator) if listed(generator.settings) else ():
-        article.markdown_path = markdown_path(article.save_as)
+    """Each post a reader may see now, written from Markdown, gets `markdown_path`,
+    which the page's head links."""
+    now, markdown = datetime.now(UTC), set(MarkdownReader.file_extensions)
+    for article in generator.articles if in_use(generator.settings, "for_llms") else ():
+        date, suffix = getattr(article, "date", None), article.source_path.rsplit(".", 1)[-1]
+        if is_published(article.status, date, now) and article.save_as and suffix in markdown:
+            # posts/x/index.html -> posts/x/index.md
+            article.markdown_path = posixpath.splitext(article.save_as)[0] + ".md"
 
 
 def write(generator, writer):
     """Write each published post's Markdown and llms.txt."""
     settings, context = generator.settings, generator.context
-    if not listed(settings):
+    if not in_use(settings, "for_llms"):
         return
-    options, siteurl = settings_for(settings), settings.get("SITEURL", "").rstrip("/")
+    siteurl = settings["SITEURL"].rstrip("/")
     targets = {
         path: content.url
         for kind in ("generated_content", "static_content")
@@ -247,9 +228,8 @@ def write(generator, writer):
         (output / relative).write_text(text, encoding="utf-8")
         summary = getattr(article, "one_line_summary", "")
         posts.append((article.title, f"{siteurl}/{relative}", summary))
-    tagline = settings.get("SITE_TAGLINE") or ""
-    text = llms_txt(settings["SITENAME"], tagline, options["section"], posts)
-    (output / options["save_as"]).write_text(text, encoding="utf-8")
+    text = llms_txt(settings["SITENAME"], settings.get("SITE_TAGLINE") or "", posts)
+    (output / SAVE_AS).write_text(text, encoding="utf-8")
 
 
 def register():

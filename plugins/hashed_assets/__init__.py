@@ -1,3 +1,1 @@
-from .hashed_assets import register
-
-__all__ = ["register"]
+from .hashed_assets import register as register

@@ -11,14 +11,13 @@ from jinja2 import pass_context
 from pelican import signals
 
 DEFAULTS = {
-    "extensions": (".css", ".js", ".mjs", ".woff2", ".woff", ".ttf", ".otf", ".svg"),
     # Holds the hashed copies and nothing else, so its cache rule catches no other file.
     "output_dir": "assets",
     # Hex digits of SHA-256 in the name: 40 bits keep collisions out of reach.
     "hash_chars": 10,
-    # The theme's static folders to read, relative to THEME.
-    "static_paths": ("static",),
 }
+# The files of the theme's static folder that get hashed copies.
+EXTENSIONS = (".css", ".js", ".mjs", ".woff2", ".woff", ".ttf", ".otf", ".svg")
 
 _CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
 
@@ -70,14 +69,13 @@ def build_manifest(files, chars=DEFAULTS["hash_chars"]):
 
 def manifest_for(settings):
     """The hashed names and bytes of this site's theme files."""
-    options = settings_for(settings)
-    files = {}
-    for folder in options["static_paths"]:
-        root = Path(settings["THEME"]) / folder
-        for path in sorted(root.rglob("*")) if root.is_dir() else ():
-            if path.is_file() and path.suffix.lower() in tuple(options["extensions"]):
-                files[path.relative_to(root).as_posix()] = path.read_bytes()
-    return build_manifest(files, int(options["hash_chars"]))
+    root = Path(settings["THEME"]) / "static"
+    files = {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and path.suffix.lower() in EXTENSIONS
+    }
+    return build_manifest(files, int(settings_for(settings)["hash_chars"]))
 
 
 def asset_url(manifest, output_dir, name, siteurl=""):

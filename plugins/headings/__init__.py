@@ -1,3 +1,1 @@
-from .headings import register
-
-__all__ = ["register"]
+from .headings import register as register

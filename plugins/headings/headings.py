@@ -13,8 +13,8 @@ in where it found them, so the rest of a body keeps its bytes; results are
 kept across builds (sitetools.build.cache).
 """
 
-import functools
 import html
+import logging
 import re
 from html.parser import HTMLParser
 
@@ -24,35 +24,33 @@ from pelican import signals
 
 from sitetools.build.cache import Cache
 from sitetools.content.contents import body, contents_of, set_body
+from sitetools.content.fences import options_of
+
+logger = logging.getLogger(__name__)
 
 _prepared = Cache("headings-ids")
 _anchors = Cache("headings-anchors")
 
 DEFAULTS = {
-    # Headings that get an id and an anchor link; the first level makes the
-    # table of contents' sections, the second their subsections.
-    "levels": ["h2", "h3"],
-    # A post gets a table of contents from this many sections (first-level headings).
+    # A post gets a table of contents from this many sections (h2s).
     "toc_min_sections": 3,
-    # The anchor link's accessible name; {heading} is the heading's text.
-    "anchor_label": "Link to section: {heading}",
-    # What the anchor link shows (hidden from assistive technology).
-    "anchor_text": "#",
 }
-
-
-def settings_for(settings):
-    return {**DEFAULTS, **(settings.get("HEADINGS") or {})}
+# The headings that get an id and an anchor link: the table of contents'
+# sections and their subsections.
+SECTION, SUBSECTION = "h2", "h3"
+# The anchor link's accessible name ({heading}: the heading's text), and what
+# it shows (hidden from assistive technology).
+ANCHOR_LABEL, ANCHOR_TEXT = "Link to section: {heading}", "#"
 
 
 class _Headings(HTMLParser):
-    """The headings of `levels` in a body, in order, as [tag, id, text, start,
+    """The sections and subsections of a body, in order, as [tag, id, text, start,
     end] with markup[start:end] the whole element (an unclosed one runs to the
     end; one opened inside another nests), and every id the body uses."""
 
-    def __init__(self, markup, levels):
+    def __init__(self, markup):
         super().__init__(convert_charrefs=True)
-        self.markup, self.levels = markup, frozenset(levels)
+        self.markup = markup
         self.line_starts = [0, *(match.end() for match in re.finditer("\n", markup))]
         self.found, self.open, self.ids = [], [], set()
         self.feed(markup)
@@ -70,7 +68,7 @@ class _Headings(HTMLParser):
         ident = dict(attrs).get("id")
         if ident:
             self.ids.add(ident)
-        if tag in self.levels:
+        if tag in (SECTION, SUBSECTION):
             self.found.append([tag, ident, [], self._offset(), None])
             self.open.append(self.found[-1])
 
@@ -94,65 +92,60 @@ def splice(markup, edits):
     return "".join([*parts, markup[done:]])
 
 
-def prepared(markup, levels=tuple(DEFAULTS["levels"]), min_sections=3):
-    """(the body with an id on every heading of `levels`, or None when it had
-    them all; its table of contents: [{"id", "title", "children"}], empty with
-    fewer than `min_sections` sections). A subsection before any section is
-    listed as a section."""
-    parsed = _Headings(markup or "", levels)
-    inserts = []
-    for heading in parsed.found:
-        if not heading[1]:
-            heading[1] = unique(slugify(heading[2], "-") or "section", parsed.ids)
-            at = heading[3] + 1 + len(heading[0])  # after the tag name
-            inserts.append((at, at, f' id="{html.escape(heading[1])}"'))
-    section, subsection = [*levels, None][:2]
-    entries = []
-    for tag, ident, title, *_ in parsed.found:
+def prepared(markup, min_sections=DEFAULTS["toc_min_sections"]):
+    """(the body with an id on every section and subsection, or None when it
+    had them all; its table of contents: [{"id", "title", "children"}], empty
+    with fewer than `min_sections` sections). A subsection before any section
+    is listed as a section."""
+    parsed, inserts, entries = _Headings(markup or ""), [], []
+    for tag, given, title, start, _end in parsed.found:
+        ident = given or unique(slugify(title, "-") or "section", parsed.ids)
+        if not given:
+            at = start + 1 + len(tag)  # after the tag name
+            inserts.append((at, at, f' id="{html.escape(ident)}"'))
         entry = {"id": ident, "title": title, "children": []}
-        if tag == subsection and entries:
+        if tag == SUBSECTION and entries:
             entries[-1]["children"].append(entry)
         else:
             entries.append(entry)
-    sections = sum(1 for tag, *_ in parsed.found if tag == section)
+    sections = sum(1 for tag, *_ in parsed.found if tag == SECTION)
     return (splice(markup, inserts) if inserts else None), (
         entries if sections >= min_sections else []
     )
 
 
-def anchor_link(ident, title, label, text):
+def anchor_link(ident, title):
     return (
         f'<a class="section-heading__anchor" href="#{html.escape(ident)}"'
         # Search excerpts should not read "# Link to section: …".
         ' data-pagefind-ignore="">'
-        f'<span aria-hidden="true">{html.escape(text, quote=False)}</span>'
-        f'<span class="visually-hidden">{html.escape(label.format(heading=title), quote=False)}'
+        f'<span aria-hidden="true">{ANCHOR_TEXT}</span><span class="visually-hidden">'
+        f"{html.escape(ANCHOR_LABEL.format(heading=title), quote=False)}"
         "</span></a>"
     )
 
 
-def add_anchors(markup, levels, label, text):
-    """Each heading of `levels` with an id, wrapped in `<div class="section-heading
+def add_anchors(markup):
+    """Each section and subsection with an id, wrapped in `<div class="section-heading
     section-heading--h2">` and followed there by its anchor_link."""
     markup = str(markup or "")
     inserts = []
-    for tag, ident, title, start, end in _Headings(markup, levels).found:
+    for tag, ident, title, start, end in _Headings(markup).found:
         if ident:
             inserts.append((start, start, f'<div class="section-heading section-heading--{tag}">'))
-            inserts.append((end, end, anchor_link(ident, title, label, text) + "</div>"))
+            inserts.append((end, end, anchor_link(ident, title) + "</div>"))
     return splice(markup, inserts)
 
 
 def prepare_contents(generator):
     """Every article, draft, hidden post and page gets heading ids and `toc`."""
     contents = contents_of(generator)
-    options = settings_for(generator.settings)
-    levels, least = tuple(options["levels"]), int(options["toc_min_sections"])
+    least = options_of(generator.settings, "HEADINGS", DEFAULTS, logger)["toc_min_sections"]
     results = _prepared.map(
         generator.settings,
-        lambda markup: prepared(markup, levels, least),
+        lambda markup: prepared(markup, least),
         [body(content) for content in contents],
-        salt=repr((levels, least)),
+        salt=repr(least),
         label="heading ids",
     )
     for content, (markup, toc) in zip(contents, results, strict=True):
@@ -161,30 +154,21 @@ def prepare_contents(generator):
         content.toc = toc
 
 
-def anchoring(settings):
-    """add_anchors under the site's options, and those options as a cache salt."""
-    options = settings_for(settings)
-    args = tuple(options["levels"]), str(options["anchor_label"]), str(options["anchor_text"])
-    return functools.partial(add_anchors, levels=args[0], label=args[1], text=args[2]), repr(args)
-
-
 def anchor_bodies_ahead(generators):
     """Anchor every final body on every CPU before any page renders, so that
     the filter finds them in the cache."""
     contents = [content for content in contents_of(*generators) if body(content)]
     if contents:
-        anchor, salt = anchoring(contents[0].settings)
         bodies = sorted({str(body(content)) for content in contents})
-        _anchors.map(contents[0].settings, anchor, bodies, salt=salt, label="section anchors")
+        _anchors.map(contents[0].settings, add_anchors, bodies, label="section anchors")
 
 
 def add_filter(generator):
     """Templates get `section_anchors`: `{{ article.content|section_anchors }}`."""
     settings = generator.settings
-    anchor, salt = anchoring(settings)
 
     def section_anchors(markup):
-        return Markup(_anchors.get(settings, anchor, str(markup or ""), salt=salt))
+        return Markup(_anchors.get(settings, add_anchors, str(markup or "")))
 
     generator.env.filters["section_anchors"] = section_anchors
 

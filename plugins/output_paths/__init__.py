@@ -1,3 +1,1 @@
-from .output_paths import register
-
-__all__ = ["register"]
+from .output_paths import register as register

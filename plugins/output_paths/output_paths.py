@@ -15,22 +15,21 @@ from plugins.content_guard.schema import IMAGE_SUFFIXES, PATH_FIELDS
 from sitetools.build import cache
 from sitetools.build.builder import BuildError
 from sitetools.content.contents import contents_of
+from sitetools.content.fences import in_use
 from sitetools.content.files import display_path, header_line, line_where
 from sitetools.quality.check import Page, broken_links, served
 
 logger = logging.getLogger(__name__)
 
-DEFAULTS = {
-    # What plugins write once the pages are out: no post or page may take these paths.
-    "reserved": {
-        "sitemap.xml": "the sitemap",
-        "_redirects": "the redirects file",
-        "_headers": "Netlify's headers file",
-        "assets/": "the theme's hashed assets",
-        "social/": "the social images",
-        "pagefind/": "the search index",
-        "llms.txt": "the index for LLMs (for_llms)",
-    },
+# What plugins write once the pages are out: no post or page may take these paths.
+RESERVED = {
+    "sitemap.xml": "the sitemap",
+    "_redirects": "the redirects file",
+    "_headers": "Netlify's headers file",
+    "assets/": "the theme's hashed assets",
+    "social/": "the social images",
+    "pagefind/": "the search index",
+    "llms.txt": "the index for LLMs (for_llms)",
 }
 
 
@@ -63,7 +62,7 @@ def link_problem(tag, url, site_path, fragment, ids):
     )
 
 
-def reserved_owner(path, reserved):
+def reserved_owner(path, reserved=RESERVED):
     """What writes `path` at the end of the build, or None."""
     for name, owner in reserved.items():
         if path == name or (name.endswith("/") and path.startswith(name)):
@@ -81,22 +80,22 @@ def where_in_source(content):
 
 # This build's output paths -> what writes them: a content object or a description.
 _claims = {}
-_state = {"output": None, "reserved": {}}
+_state = {"output": None, "settings": {}}
 # Written pages: site path -> (Page, source path of the post or page, or None).
 _pages = {}
 
 
 def start(pelican):
+    """Each build claims its paths afresh; a site that does not list this plugin, none."""
     _claims.clear()
     _pages.clear()
-    _state["output"] = os.path.normpath(pelican.settings["OUTPUT_PATH"])
-    options = {**DEFAULTS, **(pelican.settings.get("OUTPUT_PATHS") or {})}
-    _state["reserved"] = dict(options["reserved"])
+    listed, _state["settings"] = in_use(pelican.settings, "output_paths"), pelican.settings
+    _state["output"] = os.path.normpath(pelican.settings["OUTPUT_PATH"]) if listed else None
 
 
 def claim(path, writer):
     """Record that `writer` writes `path`; the report line if another does too."""
-    first = _claims.setdefault(path, reserved_owner(path, _state["reserved"]) or writer)
+    first = _claims.setdefault(path, reserved_owner(path) or writer)
     if first == writer:
         return None
     # Blame a post or page: the one whose header sets Save_as or Url, else the later.
@@ -119,7 +118,9 @@ def claim(path, writer):
 def claim_planned(generators):
     """Claim the paths of every post, page, static file and feed (these have
     no per-file signal) before anything is written; raise on any clash."""
-    settings = next((g.settings for g in generators if hasattr(g, "settings")), {})
+    if _state["output"] is None:
+        return
+    settings = _state["settings"]
     feeds = [settings.get(name) for name in ("FEED_ALL_ATOM", "FEED_ALL_RSS")]
     problems = [claim(path, "the site's feed") for path in feeds if path]
     for generator in generators:
@@ -161,17 +162,13 @@ def check_links(pelican):
     A build that writes only some pages is not checked."""
     pages = dict(_pages)
     _pages.clear()
-    if cache.is_partial_build():
+    if _state["output"] is None or cache.is_partial_build():
         return
     parsed = {page: found for page, (found, _source) in pages.items()}
     output = Path(pelican.output_path)
 
     def exists(path):  # claimed, reserved, or written by a plugin outside Pelican's writer
-        return (
-            path in _claims
-            or reserved_owner(path, _state["reserved"])
-            or (output / path.lstrip("/")).is_file()
-        )
+        return path in _claims or reserved_owner(path) or (output / path.lstrip("/")).is_file()
 
     reported, theirs = set(), {}
     for page, tag, _attribute, url, site_path, fragment in broken_links(

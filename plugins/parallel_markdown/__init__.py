@@ -1,3 +1,1 @@
-from .parallel_markdown import register
-
-__all__ = ["register"]
+from .parallel_markdown import register as register

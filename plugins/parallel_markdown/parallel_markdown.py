@@ -111,8 +111,8 @@ def remember(generator):
 
 def read_ahead(generator, **_kwargs):
     """On the build's first read: read every uncached Markdown source."""
-    if known := _build["generators"]:
-        _build["generators"] = []
+    known, _build["generators"] = _build["generators"], []
+    if known:
         options = {**DEFAULTS, **(generator.settings.get("PARALLEL_MARKDOWN") or {})}
         _build["results"] = read_all([job for g in known for job in sources_to_read(g)], options)
 

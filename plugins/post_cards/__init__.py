@@ -1,3 +1,1 @@
-from .post_cards import register
-
-__all__ = ["register"]
+from .post_cards import register as register

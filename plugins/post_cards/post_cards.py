@@ -14,8 +14,6 @@ DEFAULTS = {
     "tag_separator": " / ",
     # Longest summary before it is cut at a word: the seed's longest is 266.
     "summary_max_chars": 320,
-    # How many opening sentences stand in for a missing Summary.
-    "fallback_sentences": 2,
 }
 
 ELLIPSIS = "…"
@@ -73,7 +71,8 @@ def opening_sentences(text, count):
 
 
 def one_line_summary(summary, body, max_chars=DEFAULTS["summary_max_chars"], sentences=2):
-    """Plain `summary`, or else the opening sentences of the body's prose, cut to `max_chars`."""
+    """Plain `summary`, or else the opening `sentences` of the body's prose (two
+    stand in for a missing Summary), cut to `max_chars`."""
     text = plain_text(summary) or opening_sentences(plain_text(body, _NOT_PROSE), sentences)
     return shorten(text, max_chars)
 
@@ -85,20 +84,14 @@ def annotate_all(generators):
         return
     site_settings = contents[0].settings
     options = settings_for(site_settings)
-    most, sentences = int(options["summary_max_chars"]), int(options["fallback_sentences"])
-    texts = []
+    most, texts = int(options["summary_max_chars"]), []
     for content in contents:
         tags = [tag.name for tag in getattr(content, "tags", None) or ()]
         content.tag_label = tag_label(tags, options["tag_separator"])
         summary = str(content.metadata.get("summary") or "")
         texts.append((summary, "" if summary else str(content.content)))
     # Kept between builds: the preview computes each miss on one CPU.
-    lines = _summaries.map(
-        site_settings,
-        lambda pair: one_line_summary(*pair, most, sentences),
-        texts,
-        (most, sentences),
-    )
+    lines = _summaries.map(site_settings, lambda pair: one_line_summary(*pair, most), texts, most)
     for content, line in zip(contents, lines, strict=True):
         content.one_line_summary = line
 

@@ -1,3 +1,1 @@
-from .preview_badges import register
-
-__all__ = ["register"]
+from .preview_badges import register as register

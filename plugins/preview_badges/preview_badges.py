@@ -16,16 +16,15 @@ DEFAULTS = {
     "enabled": True,
     # Put drafts in the front page, archives and tag listings of the preview.
     "list_drafts": True,
-    "labels": {"draft": "Draft", "scheduled": "Scheduled"},
 }
 
 
-def badge_for(status, date, now, labels=DEFAULTS["labels"]):
+def badge_for(status, date, now):
     """ "Draft" for a draft, "Scheduled" for a post dated after `now`, else None."""
     if status == "draft":
-        return labels["draft"]
+        return "Draft"
     if date and now and date.replace(tzinfo=date.tzinfo or UTC) > now:
-        return labels["scheduled"]
+        return "Scheduled"
     return None
 
 
@@ -37,9 +36,7 @@ def mark(generator):
         return
     now = datetime.now(UTC)
     for article in contents_of(generator):
-        article.preview_badge = badge_for(
-            article.status, getattr(article, "date", None), now, options["labels"]
-        )
+        article.preview_badge = badge_for(article.status, getattr(article, "date", None), now)
     drafts, order_by = list(generator.drafts), settings["ARTICLE_ORDER_BY"]
     # Without a draft URL a listed draft would link to nothing.
     if not (options["list_drafts"] and drafts and settings.get("DRAFT_SAVE_AS")):

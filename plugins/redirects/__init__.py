@@ -1,3 +1,1 @@
-from .redirects import register
-
-__all__ = ["register"]
+from .redirects import register as register

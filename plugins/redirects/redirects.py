@@ -38,7 +38,6 @@ DEFAULTS = {
         "/rss": "FEED_ALL_RSS",
         "/atom.xml": "FEED_ALL_ATOM",
     },
-    "default_status": 301,
 }
 
 FORMAT = "OLD-PATH NEW-PATH [301|302], e.g. /posts/old-slug/ /posts/new-slug/"
@@ -70,7 +69,7 @@ def _path_problems(source, target):
         yield f"old path {source!r} redirects to itself"
 
 
-def parse_rules(text, origin, default_status=DEFAULTS["default_status"]):
+def parse_rules(text, origin):
     """Lines of a redirects file -> ([Rule], [problem])."""
     rules, problems = [], []
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -81,7 +80,7 @@ def parse_rules(text, origin, default_status=DEFAULTS["default_status"]):
         if len(fields) not in (2, 3):
             problems.append(f"{where}: expected {FORMAT}; got {raw.strip()!r}")
             continue
-        status = fields[2] if len(fields) == 3 else str(default_status)
+        status = fields[2] if len(fields) == 3 else "301"
         found = list(_path_problems(fields[0], fields[1]))
         if status not in ("301", "302"):
             found = [f"status {status!r} is not one of 301, 302; leave it out for 301"]
@@ -91,12 +90,12 @@ def parse_rules(text, origin, default_status=DEFAULTS["default_status"]):
     return rules, problems
 
 
-def feed_rules(aliases, settings, status=DEFAULTS["default_status"]):
+def feed_rules(aliases, settings):
     """A rule per alias whose feed setting names a feed this build writes."""
     if not hasattr(aliases, "items"):
         aliases = dict.fromkeys(aliases, "FEED_ALL_ATOM")
     return [
-        Rule(alias, "/" + str(settings[name]).lstrip("/"), status, "settings")
+        Rule(alias, "/" + str(settings[name]).lstrip("/"), 301, "settings")
         for alias, name in aliases.items()
         if settings.get(name)
     ]
@@ -192,15 +191,13 @@ _SPACE = "\t\n\f\r "
 PLAIN_LIMIT = 64
 
 
-def redirected_url(href, page, mapping, origins=()):
+def redirected_url(href, page, mapping, siteurl=""):
     """The URL a link to `href` on the page at site path `page` should have
     (where the redirects from the path it names end, with its ?query and
     #fragment; on SITEURL if it was), or None: not an old path, or a loop."""
-    url, prefix = href.strip(), ""
-    for origin in (each.rstrip("/") for each in origins if each):
-        if url == origin or url.startswith((f"{origin}/", f"{origin}#", f"{origin}?")):
-            prefix, url = origin, url[len(origin) :]
-            break
+    url, prefix, origin = href.strip(), "", siteurl.rstrip("/")
+    if origin and (url == origin or url.startswith((f"{origin}/", f"{origin}#", f"{origin}?"))):
+        prefix, url = origin, url[len(origin) :]
     try:
         parts = urlsplit(url)
     except ValueError:  # not a URL at all (http://[x)
@@ -225,14 +222,14 @@ def old_spellings(mapping):
     return spellings if len(spellings) <= PLAIN_LIMIT else None
 
 
-def links_old_path(markup, page, mapping, origins=(), spellings=None):
+def links_old_path(markup, page, mapping, siteurl="", spellings=None):
     """Whether an <a> or <area> of `markup` links an old path. A body holding
     none of `spellings` (old_spellings) is not parsed; lexbor's fast parse
     spares the rest that link none justhtml's located one."""
     if spellings is not None and not any(spelled in markup for spelled in spellings):
         return False
     return any(
-        redirected_url(node.attributes.get("href") or "", page, mapping, origins)
+        redirected_url(node.attributes.get("href") or "", page, mapping, siteurl)
         for node in LexborHTMLParser(markup).css("a[href], area[href]")
     )
 
@@ -274,7 +271,7 @@ def _attribute_text(value, quote_mark):
     return text if quote_mark else f'"{text}"'
 
 
-def rewrite_links(markup, page, mapping, origins=()):
+def rewrite_links(markup, page, mapping, siteurl=""):
     """(`markup` with each <a> and <area> href that names an old path changed to
     where its redirects end, [hrefs left as they were]). The elements are those
     a browser builds (justhtml), so markup shown as text in <code> or <pre> is
@@ -284,7 +281,7 @@ def rewrite_links(markup, page, mapping, origins=()):
     edits, left = [], []
     for node in tree.query("a[href], area[href]"):
         href = node.attrs.get("href") or ""
-        new = redirected_url(href, page, mapping, origins)
+        new = redirected_url(href, page, mapping, siteurl)
         if new is None:
             continue
         at = node.origin_offset
@@ -300,13 +297,12 @@ def rewrite_links(markup, page, mapping, origins=()):
 def site_rules(settings):
     """(rules, problems) of the settings' feed aliases and the redirects file."""
     options = {**DEFAULTS, **(settings.get("REDIRECTS") or {})}
-    status = int(options["default_status"])
-    rules = feed_rules(options["feed_aliases"], settings, status)
+    rules = feed_rules(options["feed_aliases"], settings)
     data_file = Path(settings["PATH"]) / options["file"]
     problems = []
     if data_file.is_file():
         shown = f"{Path(settings['PATH']).name}/{options['file']}"
-        found, problems = parse_rules(data_file.read_text(encoding="utf-8"), shown, status)
+        found, problems = parse_rules(data_file.read_text(encoding="utf-8"), shown)
         rules += found
     return rules, problems
 
@@ -317,20 +313,20 @@ def follow_old_links(generators):
     if settings is None or not in_use(settings, "redirects"):
         return
     rules, _problems = site_rules(settings)  # a bad line is reported once the site is written
-    mapping, origins = redirect_map(rules), (settings.get("SITEURL") or "",)
+    mapping, siteurl = redirect_map(rules), settings["SITEURL"]
     spellings = old_spellings(mapping)
     for content in contents_of(*generators) if mapping else ():
         markup, page = body(content), "/" + (content.url or "")
-        if not links_old_path(markup, page, mapping, origins, spellings):
+        if not links_old_path(markup, page, mapping, siteurl, spellings):
             continue
-        new, left = rewrite_links(markup, page, mapping, origins)
+        new, left = rewrite_links(markup, page, mapping, siteurl)
         for href in left:
             logger.warning(
                 "%s: link: %s is an old path that redirects, but its markup does not read "
                 "back as written, so it was left; write the new URL, %s",
                 display_path(content.source_path),
                 href,
-                redirected_url(href, page, mapping, origins),
+                redirected_url(href, page, mapping, siteurl),
             )
         if new != markup:
             set_body(content, new)
@@ -338,6 +334,8 @@ def follow_old_links(generators):
 
 def write_redirects(pelican):
     """Check every rule against the built site and write `_redirects`."""
+    if not in_use(pelican.settings, "redirects"):
+        return
     rules, problems = site_rules(pelican.settings)
     problems += site_problems(rules, pelican.output_path)
     if problems:

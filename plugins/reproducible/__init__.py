@@ -1,3 +1,1 @@
-from .reproducible import register
-
-__all__ = ["register"]
+from .reproducible import register as register

@@ -83,8 +83,7 @@ def fix_sitemap(pelican):
     SITEMAP's format is "txt") has nothing to date."""
     state, path = dict(_build), Path(pelican.output_path, "sitemap.xml")
     _build.update(newest=None, dated=set())
-    xml = pelican.settings.get("SITEMAP", {}).get("format", "xml") == "xml"
-    if state.get("newest") is None or not xml or not path.is_file():
+    if state.get("newest") is None or not path.is_file():
         return
     path.write_bytes(date_undated(path.read_bytes(), state["dated"], state["newest"]))
     logger.debug("reproducible: undated sitemap entries dated %s", state["newest"].isoformat())

@@ -1,3 +1,1 @@
-from .search_index import register
-
-__all__ = ["register"]
+from .search_index import register as register

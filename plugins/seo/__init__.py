@@ -1,3 +1,1 @@
-from .seo import register
-
-__all__ = ["register"]
+from .seo import register as register

@@ -16,20 +16,13 @@ from pelican import signals
 
 logger = logging.getLogger(__name__)
 
-DEFAULTS = {
-    # Twitter card type; summary_large_image shows the social image full width.
-    "twitter_card": "summary_large_image",
-    # The site's account ("@name"), or None to leave twitter:site out.
-    "twitter_site": None,
-    # Templates whose pages ask search engines not to index them.
-    "noindex_templates": ["404", "search"],
-    # Templates that have no address of their own (no canonical or og:url).
-    "no_canonical_templates": ["404"],
-}
-
-
-def settings_for(settings):
-    return {**DEFAULTS, **(settings.get("SEO") or {})}
+# What the partial prints as is: the Twitter card type (summary_large_image shows
+# the social image full width) and the site's account ("@name"; None: no twitter:site).
+OPTIONS = {"twitter_card": "summary_large_image", "twitter_site": None}
+# Templates whose pages ask search engines not to index them.
+NOINDEX_TEMPLATES = ("404", "search")
+# Templates that have no address of their own (no canonical or og:url).
+NO_CANONICAL_TEMPLATES = ("404",)
 
 
 def absolute_url(siteurl, path):
@@ -59,7 +52,7 @@ def author_url_problem(author_url):
     )
 
 
-def head_for(context, settings, options):
+def head_for(context, settings):
     """What partials/head_meta.html cannot read off the page being rendered:
     its canonical URL (None without an absolute SITEURL), whether it asks not
     to be indexed and, on the front page's first listing, the posts its JSON-LD
@@ -68,7 +61,7 @@ def head_for(context, settings, options):
     content = context.get("article") or context.get("page")
     template = PurePosixPath(str(context.name or "")).stem
     canonical = None
-    if is_absolute(siteurl) and template not in options["no_canonical_templates"]:
+    if is_absolute(siteurl) and template not in NO_CANONICAL_TEMPLATES:
         canonical = absolute_url(siteurl, page_path(context.get("output_file")))
     listing, front_page = context.get("articles_page"), None
     if template == "index" and (listing is None or listing.number == 1):
@@ -76,9 +69,9 @@ def head_for(context, settings, options):
     draft = getattr(content, "status", "published") == "draft"
     return {
         "canonical": canonical,
-        "noindex": template in options["noindex_templates"] or draft,
+        "noindex": template in NOINDEX_TEMPLATES or draft,
         "front_page": front_page,
-        "options": options,
+        "options": OPTIONS,
     }
 
 
@@ -86,13 +79,8 @@ def add_head_meta(generator):
     """Templates get `head_meta()` and `absolute_url(path)`, bound to the real
     settings (a development page's SITEURL is relative; robots.txt needs the real one)."""
     settings = generator.settings
-    options = settings_for(settings)
-    generator.env.globals["head_meta"] = pass_context(
-        lambda context: head_for(context, settings, options)
-    )
-    generator.env.globals["absolute_url"] = lambda path="": absolute_url(
-        settings.get("SITEURL", ""), path
-    )
+    generator.env.globals["head_meta"] = pass_context(lambda context: head_for(context, settings))
+    generator.env.globals["absolute_url"] = lambda path="": absolute_url(settings["SITEURL"], path)
 
 
 def check_settings(pelican):

@@ -1,3 +1,1 @@
-from .series_pages import register
-
-__all__ = ["register"]
+from .series_pages import register as register

@@ -4,22 +4,15 @@ posts among a published post's parts and writes no page for a series.
 
 Every post in a series gets `series_part` (name, url, number, count, parts),
 counting only the parts a reader of that post can open, and each series with a
-published part gets a listing page (SERIES_PAGES url/save_as, theme's series.html)."""
-
-import logging
+published part gets a listing page (at series/<slug>/, by the theme's series.html)."""
 
 from pelican import signals
 
 from plugins.content_guard.schema import slug_for
 from sitetools.content.fences import in_use
 
-logger = logging.getLogger(__name__)
-
-DEFAULTS = {"url": "series/{slug}/", "save_as": "series/{slug}/index.html", "template": "series"}
-
-
-def settings_for(settings):
-    return {**DEFAULTS, **(settings.get("SERIES_PAGES") or {})}
+# A series page's address and file; the theme's series.html renders it.
+URL, SAVE_AS = "series/{slug}/", "series/{slug}/index.html"
 
 
 def readable_parts(parts, post):
@@ -42,24 +35,21 @@ def series_part(post, url):
 def annotate(generator):
     """Every article in a series gets `series_part`; the generator keeps the
     published series for their pages."""
-    options, settings = settings_for(generator.settings), generator.settings
-    generator.series_listings = {}
+    settings, generator.series_listings = generator.settings, {}
     if not in_use(settings, "series_pages"):
         return
     for post in generator.articles + generator.drafts + generator.hidden_articles:
         if not isinstance(getattr(post, "series", None), dict):
             continue
         slug = slug_for(post.series["name"], settings)
-        post.series_part = series_part(post, options["url"].format(slug=slug))
+        post.series_part = series_part(post, URL.format(slug=slug))
         if post.status == "published":
-            save_as = options["save_as"].format(slug=slug)
-            generator.series_listings[save_as] = post.series_part
+            generator.series_listings[SAVE_AS.format(slug=slug)] = post.series_part
 
 
 def write_pages(generator, writer):
     """One listing page per series with a published part, its parts in order."""
-    options = settings_for(generator.settings)
-    template = generator.get_template(options["template"])
+    template = generator.get_template("series")
     for save_as, part in sorted(getattr(generator, "series_listings", {}).items()):
         parts = readable_parts(part["parts"], None)
         writer.write_file(

@@ -1,3 +1,1 @@
-from .typography import register
-
-__all__ = ["register"]
+from .typography import register as register

@@ -21,12 +21,10 @@ from typogrify.filters import amp, caps, initial_quotes, process_ignores, widont
 from sitetools.build.cache import Cache
 from sitetools.content.contents import body, contents_of, set_body
 
-DEFAULTS = {
-    # Tags whose text typogrify leaves alone (it always skips pre and code).
-    "ignore_tags": ["kbd", "script", "style", "math", ".math-tex"],
-    # Elements of a body that may scroll sideways (main.css).
-    "scroll_elements": ["pre", "table"],
-}
+# Tags whose text typogrify leaves alone (it always skips pre and code).
+IGNORE_TAGS = ["kbd", "script", "style", "math", ".math-tex"]
+# Elements of a body that may scroll sideways (main.css).
+SCROLL_ELEMENTS = ["pre", "table"]
 
 # "--" and "---" become dashes, and &quot; entities curl too.
 SMARTYPANTS_ATTR = smartypants.Attr.set1 | smartypants.Attr.w
@@ -36,11 +34,7 @@ _COMPOUND = re.compile(r"(?<![\w-])\w+(?:-\w+)+(?![\w-])")
 _typeset = Cache("typography")
 
 
-def settings_for(settings):
-    return {**DEFAULTS, **(settings.get("TYPOGRAPHY") or {})}
-
-
-def typeset_html(markup, ignore_tags=(), widows=True):
+def typeset_html(markup, ignore_tags=IGNORE_TAGS, widows=True):
     """Typogrify an HTML fragment (ampersands, quotes, dashes, caps, and widows
     unless `widows` is False)."""
     keep = widont if widows else (lambda text: text)
@@ -52,14 +46,16 @@ def typeset_html(markup, ignore_tags=(), widows=True):
     )
 
 
-def focusable_blocks(markup, elements):
-    """Add tabindex="0" to each opening tag of `elements` that has none. Text
-    inside code blocks is escaped (&lt;pre&gt;), so only real tags match."""
-    if not markup or not elements:
-        return markup
-    names = "|".join(re.escape(name) for name in elements)
-    opening = re.compile(rf"<({names})(?=[\s>])(?![^>]*\stabindex\s*=)", re.IGNORECASE)
-    return opening.sub(r'<\1 tabindex="0"', markup)
+# An opening tag of SCROLL_ELEMENTS without a tabindex. Text inside code
+# blocks is escaped (&lt;pre&gt;), so only real tags match.
+_SCROLLING = re.compile(
+    rf"<({'|'.join(SCROLL_ELEMENTS)})(?=[\s>])(?![^>]*\stabindex\s*=)", re.IGNORECASE
+)
+
+
+def focusable_blocks(markup):
+    """Add tabindex="0" to each opening tag of SCROLL_ELEMENTS that has none."""
+    return _SCROLLING.sub(r'<\1 tabindex="0"', markup)
 
 
 def smart_html(text):
@@ -76,7 +72,7 @@ def smart_html(text):
     # No widow control: titles are headings, which main.css balances
     # (text-wrap: balance); a no-break space would glue a long last pair
     # ("Sample measurements") into one word wider than a phone.
-    return typeset_html(_COMPOUND.sub(nowrap, html.escape(str(text), quote=False)), widows=False)
+    return typeset_html(_COMPOUND.sub(nowrap, html.escape(str(text), quote=False)), (), False)
 
 
 def add_filter(generator):
@@ -91,18 +87,12 @@ def add_filter(generator):
 
 def set_bodies(generator):
     """Typeset every body the generator read, and make its scroll blocks focusable."""
-    options = settings_for(generator.settings)
-    ignore, elements = list(options["ignore_tags"]), list(options["scroll_elements"])
     contents = [content for content in contents_of(generator) if body(content)]
-    bodies = _typeset.map(
-        generator.settings,
-        lambda body: focusable_blocks(typeset_html(body, ignore), elements),
-        [body(content) for content in contents],
-        salt=repr((ignore, elements)),
-        label="typesetting",
-    )
-    for content, typeset in zip(contents, bodies, strict=True):
-        set_body(content, typeset)
+    texts = [body(content) for content in contents]
+    typeset = lambda markup: focusable_blocks(typeset_html(markup))  # noqa: E731
+    bodies = _typeset.map(generator.settings, typeset, texts, label="typesetting")
+    for content, markup in zip(contents, bodies, strict=True):
+        set_body(content, markup)
 
 
 def register():
