@@ -141,6 +141,7 @@ def test_the_fast_pass_writes_the_edited_and_open_pages_then_the_full_build_matc
     builder, content, output = preview
     builder.wait()  # the first build's search index
     before = site_files(output)
+    copies = {path: path.stat().st_ino for path in output.glob("posts/*/index.md")}
     cached = {path.name: path.read_bytes() for path in (output.parent / "cache").glob("*.pickle")}
     post = _edit(content, 4, "body-only")
     fast = builder.build(changed=[post], first={"about/index.html"})
@@ -154,6 +155,8 @@ def test_the_fast_pass_writes_the_edited_and_open_pages_then_the_full_build_matc
     untouched = sorted((content / "posts").glob("*.md"))[9].stem
     path = f"posts/{untouched}/index.html"
     assert site_files(output)[path] == before[path], "a page the fast pass skipped changed"
+    rewritten = [path.parent.name for path, inode in copies.items() if path.stat().st_ino != inode]
+    assert copies and not rewritten, f"the fast pass wrote the posts' Markdown copies: {rewritten}"
 
     builder.build(changed=[post])
     builder.wait()  # the search index comes just after

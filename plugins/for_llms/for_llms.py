@@ -21,6 +21,7 @@ from pelican import signals
 from pelican.readers import MarkdownReader
 
 from plugins.headings.headings import splice
+from sitetools.build.cache import is_partial_build
 from sitetools.content.fences import in_use
 
 logger = logging.getLogger(__name__)
@@ -197,7 +198,7 @@ def annotate(generator):
 def write(generator, writer):
     """Write each published post's Markdown and llms.txt."""
     settings, context = generator.settings, generator.context
-    if not in_use(settings, "for_llms"):
+    if not in_use(settings, "for_llms") or is_partial_build():  # the full build after it does
         return
     siteurl = settings["SITEURL"].rstrip("/")
     targets = {
