@@ -26,7 +26,7 @@ import urllib.parse
 from pathlib import Path
 
 from sitetools import netlify
-from sitetools.build.builder import ROOT, BuildError, SiteBuilder, file_identity
+from sitetools.build.builder import BuildError, SiteBuilder, file_identity
 
 RELOAD_PATH = "/__preview/reload.js"
 EVENTS_PATH = "/__preview/events"
@@ -42,7 +42,7 @@ TICK_MS = 300
 # A rebuilt file keeps its name (and, with reproducible builds, its date), so a
 # copy kept by the browser would go stale.
 PREVIEW_CACHE = "no-store"
-CLOSE = object()  # what an inbox receives when its page is over the limit
+CLOSE = ("close", "too many open pages")  # what an inbox receives when its page is over the limit
 # A Host header as a browser sends it: a host name or address, and a port.
 HOST = re.compile(rf"(?:{netlify.HOST.pattern})(?::[0-9]{{1,5}})?")
 
@@ -100,26 +100,23 @@ class SiteHeaders:
         self.path, self.lock, self.stamp, self.config = Path(path), threading.Lock(), None, {}
 
     def for_path(self, path):
-        stamp = file_identity(self.path, modified=True)
         with self.lock:
-            if stamp != self.stamp:
-                self.stamp = stamp
-                self._load()
+            if (stamp := file_identity(self.path, modified=True)) != self.stamp:
+                self.stamp, self.config = stamp, self._load()
             return netlify.headers_for(self.config, path)
 
     def _load(self):
         name = self.path.name
         try:
-            config = netlify.load_config(self.path)
-            netlify.header_rules(config)
+            netlify.header_rules(config := netlify.load_config(self.path))
+            return config
         except FileNotFoundError:
-            self.config = {}
             print(f"{name}: not found; the preview sends no site headers", file=sys.stderr)
+            return {}
         except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, AttributeError) as error:
             print(f"{name}: {error}; fix it and save: until then the preview sends the "
                   "headers of the last good version", file=sys.stderr, flush=True)  # fmt: skip
-        else:
-            self.config = config
+            return self.config
 
 
 def page_file(url_path):
@@ -184,16 +181,6 @@ class PreviewState:
     def forget(self, inbox):
         with self.lock:
             self.listeners.pop(inbox, None)
-
-
-def _next_news(inbox):
-    """The next (event, data) of a page's inbox, as Server-Sent Events; after
-    15 s of none, a comment line (a keep-alive)."""
-    try:
-        news = inbox.get(timeout=15)
-    except queue.Empty:
-        return b": keep-alive\n\n"
-    return news if news is CLOSE else "event: {}\ndata: {}\n\n".format(*news).encode()
 
 
 def make_handler(state, output, site_headers):
@@ -279,11 +266,15 @@ def make_handler(state, output, site_headers):
                 return
             inbox = state.listen(page)
             try:
-                while (news := _next_news(inbox)) is not CLOSE:
-                    self.wfile.write(news)
+                while True:
+                    try:  # after 15 s of no news, a comment line (a keep-alive)
+                        news = "event: {}\ndata: {}\n\n".format(*inbox.get(timeout=15))
+                    except queue.Empty:
+                        news = ": keep-alive\n\n"
+                    self.wfile.write(news.encode())
                     self.wfile.flush()
-                self.wfile.write(b"event: close\ndata: too many open pages\n\n")
-                self.wfile.flush()
+                    if news.startswith("event: close"):
+                        break
             except OSError:  # the page went away
                 pass
             finally:
@@ -311,7 +302,7 @@ def _attempt(builder, state, **options):
     return None
 
 
-def rebuild(builder, state, changed=None, root=ROOT):
+def rebuild(builder, state, changed=None):
     """Build after a save (`changed`: the paths saved since the last build).
 
     A fast pass writes the saved posts' pages and the open pages, which reload
@@ -321,31 +312,25 @@ def rebuild(builder, state, changed=None, root=ROOT):
     # First: an end of the last build's deferred work, from now on, is not news.
     state.rebuilding = True
     state.deferred(True)  # what the full build defers (the search index) is older from now
+    started, fresh, result = time.perf_counter(), set(), None
     try:
-        return _rebuild(builder, state, changed)
+        if changed and not state.problems:
+            result = _attempt(builder, state, changed=changed, first=state.open_pages())
+            if result is None:
+                return False
+            if result.fast:
+                fresh = result.written
+                state.finished([], pages=fresh)
+                print(f"Pages rebuilt in {time.perf_counter() - started:.2f} s", flush=True)
+        if (result is None or result.fast) and _attempt(builder, state, changed=changed) is None:
+            return False
+        print(f"Rebuilt in {time.perf_counter() - started:.2f} s", flush=True)
+        state.finished([], skip=fresh)
+        return True
     finally:
         state.rebuilding = False
         if not builder.deferring():
             state.deferred(False)
-
-
-def _rebuild(builder, state, changed):
-    started = time.perf_counter()
-    fresh = set()
-    result = None
-    if changed and not state.problems:
-        result = _attempt(builder, state, changed=changed, first=state.open_pages())
-        if result is None:
-            return False
-        if result.fast:
-            fresh = result.written
-            state.finished([], pages=fresh)
-            print(f"Pages rebuilt in {time.perf_counter() - started:.2f} s", flush=True)
-    if (result is None or result.fast) and _attempt(builder, state, changed=changed) is None:
-        return False
-    print(f"Rebuilt in {time.perf_counter() - started:.2f} s", flush=True)
-    state.finished([], skip=fresh)
-    return True
 
 
 def identities(paths):
@@ -386,7 +371,7 @@ def watch(root, builder, state, stop, built):
                         print("Plugin code changed: restarting the preview", flush=True)
                         os.execv(sys.executable, [sys.executable, *sys.argv])
                 built = now
-                rebuild(builder, state, changed, root)
+                rebuild(builder, state, changed)
                 if now != armed:
                     break  # watch again what exists now
         except Exception as error:  # a watch that failed to start: try again
@@ -439,7 +424,7 @@ def serve(root, settings_file, output, *, host="127.0.0.1", port=8000, overrides
         if "PATH" in builder.overrides:
             paths = [p for p in paths if p != root / "content"] + [Path(builder.overrides["PATH"])]
         built = identities(paths)  # before the first build: a change meanwhile is seen
-        rebuild(builder, state, root=root)
+        rebuild(builder, state)
         output.mkdir(parents=True, exist_ok=True)
         args = (root, builder, state, stop, built)
         threading.Thread(target=watch, args=args, daemon=True).start()
