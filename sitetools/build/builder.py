@@ -58,8 +58,10 @@ class SettingsError(BuildError):
     """The settings cannot be loaded; `str()` is one line naming the file or setting and the fix."""
 
     def __init__(self, line):
-        self.problems = [line]
-        Exception.__init__(self, line)
+        super().__init__([line])
+
+    def __str__(self):
+        return self.problems[0]
 
 
 @dataclass
