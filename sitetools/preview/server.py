@@ -25,6 +25,8 @@ import tomllib
 import urllib.parse
 from pathlib import Path
 
+import watchfiles
+
 from sitetools import netlify
 from sitetools.build.builder import BuildError, SiteBuilder, file_identity
 
@@ -339,37 +341,24 @@ def identities(paths):
     return {path: file_identity(path) for path in paths}
 
 
-def _changes(paths, stop):
-    """watchfiles' batches of changes under `paths`, and an empty batch every TICK_MS."""
-    import watchfiles  # noqa: PLC0415
-
-    if not paths:  # nothing to watch until something comes back
-        while not stop.wait(TICK_MS / 1000):
-            yield set()
-        return
-    yield from watchfiles.watch(
-        *paths, stop_event=stop, debounce=50, step=20, rust_timeout=TICK_MS, yield_on_timeout=True
-    )
-
-
 def watch(root, builder, state, stop, built):
     """Rebuild on every change under the paths of `built` (their identities()
     at the last build); restart on code changes. A path that disappears, comes
-    back or is replaced triggers a full rebuild and a new watch. Only `stop` ends this."""
-    paths = list(built)
+    back or is replaced (looked at every TICK_MS) triggers a full rebuild and a
+    new watch. Only `stop` ends this."""
     while not stop.is_set():
-        armed = identities(paths)
+        armed = identities(built)
+        watched = [path for path, found in armed.items() if found is not None]
         try:
-            for changes in _changes([p for p in paths if armed[p] is not None], stop):
-                now = identities(paths)
-                if not changes and now == built:
+            options = {"debounce": 50, "step": 20, "rust_timeout": TICK_MS, "stop_event": stop}
+            for changes in watchfiles.watch(*watched, yield_on_timeout=True, **options):
+                if (now := identities(built)) == built and not changes:
                     continue
                 changed = {Path(path) for _, path in changes} if now == built else None
-                for path in changed or ():
-                    top = path.relative_to(root).parts[0] if path.is_relative_to(root) else None
-                    if top in RESTART_ON and path.suffix == ".py":
-                        print("Plugin code changed: restarting the preview", flush=True)
-                        os.execv(sys.executable, [sys.executable, *sys.argv])
+                code = [p for p in changed or () if p.suffix == ".py" and p.is_relative_to(root)]
+                if any(path.relative_to(root).parts[0] in RESTART_ON for path in code):
+                    print("Plugin code changed: restarting the preview", flush=True)
+                    os.execv(sys.executable, [sys.executable, *sys.argv])
                 built = now
                 rebuild(builder, state, changed)
                 if now != armed:
