@@ -11,7 +11,6 @@ to plugin code restart the process: Python cannot reload a plugin cleanly.
 """
 
 import contextlib
-import errno
 import html
 import http.server
 import io
@@ -376,20 +375,13 @@ def bind(host, port, handler):
     """The preview's HTTP server bound to host:port; ServeError when it cannot be."""
     try:
         server = http.server.ThreadingHTTPServer((host, port), handler)
-    except OverflowError:  # Python's own check of the number
-        raise ServeError(f"--port {port}: not a port; use one from 1 to 65535") from None
-    except OSError as error:
-        reason = error.strerror or str(error)
-        why = {errno.EADDRINUSE: " is in use (another preview?); stop what uses it or",
-               errno.EACCES: f": {reason} (ports below 1024 need root);"}  # fmt: skip
-        if why := why.get(error.errno):
-            other = port + 1 if 1024 <= port < 65535 else 8000
-            raise ServeError(
-                f"Port {port} on {host}{why} choose another port with --port, e.g. --port {other}"
-            ) from None
+    except (OverflowError, OSError) as error:  # OverflowError: Python's check of the number
+        reason = (getattr(error, "strerror", None) or str(error)).rstrip(".")
+        other = port + 1 if 1024 <= port < 65535 else 8000
         raise ServeError(
-            f"Cannot serve on {host}:{port}: {reason}; check --host (an address of this "
-            "machine, e.g. 127.0.0.1) and --port"
+            f"Cannot serve on {host}:{port}: {reason}; choose another port with --port, e.g. "
+            f"--port {other} (ports below 1024 need root), or check --host (an address of "
+            "this machine, e.g. 127.0.0.1)"
         ) from None
     server.daemon_threads = True
     return server
