@@ -325,7 +325,14 @@ class SiteBuilder:
             collector.errors += getattr(error, "problems", None) or [
                 f"{type(error).__name__}: {error}"
             ]
-            _finish_failed_run(pelican)
+            # Plugins that start afresh in `finalized` (pelican-sitemap) are then ready for
+            # the next build; what they write, log or defer now is moot.
+            logging.disable(logging.CRITICAL)
+            _after_swap["queue"] = []
+            for receiver in signals.finalized.receivers_for(pelican) if pelican else ():
+                with contextlib.suppress(Exception):  # the build has failed already
+                    receiver(pelican)
+            logging.disable(logging.NOTSET)
         finally:
             _after_swap["queue"] = None
             progress.install(None)
@@ -391,24 +398,6 @@ def _replace(staging: Path, output: Path):
     staging.rename(output)
     with contextlib.suppress(OSError):
         cache.discard(previous)  # a link itself, never what it points at
-
-
-def _finish_failed_run(pelican):
-    """Send `finalized` for a run that raised midway, so plugins that start
-    afresh there (pelican-sitemap) are ready for the next build; what they
-    write goes to the doomed staging folder, what they log or defer is moot."""
-    if pelican is None:  # stopped before any generator ran
-        return
-    from pelican import signals  # noqa: PLC0415
-
-    logging.disable(logging.CRITICAL)
-    _after_swap["queue"] = []
-    try:
-        for receiver in signals.finalized.receivers_for(pelican):
-            with contextlib.suppress(Exception):  # the build has failed already
-                receiver(pelican)
-    finally:
-        logging.disable(logging.NOTSET)
 
 
 STAGING = ".output-staging-"
