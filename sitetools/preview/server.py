@@ -401,10 +401,9 @@ def serve(root, settings_file, output, *, host="127.0.0.1", port=8000, overrides
         builder = SiteBuilder(
             settings_file, output, overrides, warm=True, on_deferred=state.deferred
         )
-        paths = [root / name for name in WATCHED]
-        if "PATH" in builder.overrides:
-            paths = [p for p in paths if p != root / "content"] + [Path(builder.overrides["PATH"])]
-        built = identities(paths)  # before the first build: a change meanwhile is seen
+        content = Path(builder.overrides.get("PATH", root / "content"))
+        # Before the first build: a change meanwhile is seen.
+        built = identities([content, *(root / name for name in WATCHED if name != "content")])
         rebuild(builder, state)
         output.mkdir(parents=True, exist_ok=True)
         args = (root, builder, state, stop, built)
