@@ -252,12 +252,9 @@ class Cache:
         code = "\0".join([versions(), code_digest(function), _digest(salt), ""])
         keys = [_digest(code + _digest(text)) for text in texts]
         todo = {k: text for k, text in zip(keys, texts, strict=True) if k not in self.entries}
-        fresh = {}
-        if todo := list(todo.items()):
-            results = parallel_each(function, [text for _, text in todo], label)
-            fresh = dict(zip((k for k, _ in todo), results, strict=True))
-            self.entries.update((k, v) for k, v in fresh.items() if not isinstance(v, Unkept))
-            self.dirty = True
+        fresh = dict(zip(todo, parallel_each(function, list(todo.values()), label), strict=True))
+        self.entries.update((k, v) for k, v in fresh.items() if not isinstance(v, Unkept))
+        self.dirty = self.dirty or bool(fresh)
         self.used.update(keys)
         return [self.entries[k] if k in self.entries else fresh[k] for k in keys]
 

@@ -170,9 +170,8 @@ class PreviewState:
         inbox = queue.Queue()
         with self.lock:
             while len(self.listeners) >= MAX_LISTENERS:
-                oldest = next(iter(self.listeners))
+                (oldest := next(iter(self.listeners))).put(CLOSE)
                 del self.listeners[oldest]
-                oldest.put(CLOSE)
             self.listeners[inbox] = page
             inbox.put(("build", self.token))
             if self.deferring:
