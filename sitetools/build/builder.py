@@ -112,26 +112,26 @@ def _settings_problem(path, error, overrides):
 
     from sitetools.netlify import SiteUrlError  # noqa: PLC0415
 
-    where = shown_path(path, path.parent)
+    here = path.parent
     frames = traceback.extract_tb(error.__traceback__)
-    frames = [frame for frame in frames if Path(frame.filename).parent == path.parent]
+    frames = [frame for frame in frames if Path(frame.filename).parent == here]
     if isinstance(error, SiteUrlError):
-        return f"{where}: {error}"
-    if isinstance(error, SyntaxError):
-        where = f"{shown_path(error.filename or path, path.parent)}:{error.lineno}"
-        return f"{where}: {type(error).__name__}: {error.msg}; fix the settings file"
+        return f"{shown_path(path, here)}: {error}"
     if not frames and isinstance(error, ValueError) and "path containing the content" in str(error):
         # Pelican's rule: relative to the settings file.
         content = overrides.get("PATH") or get_settings_from_file(str(path)).get("PATH")
-        content = path.parent / (content or DEFAULT_CONFIG["PATH"])
+        content = here / (content or DEFAULT_CONFIG["PATH"])
         fix = "give another folder" if "PATH" in overrides else f"fix PATH in {path.name}"
         return (
-            f"{shown_path(os.path.normpath(content), path.parent)}/: the content folder (PATH) "
+            f"{shown_path(os.path.normpath(content), here)}/: the content folder (PATH) "
             f"does not exist; create it or {fix}"
         )
-    if frames:  # the settings code raised: say on which line
-        where = f"{shown_path(frames[-1].filename, path.parent)}:{frames[-1].lineno}"
-    return f"{where}: {type(error).__name__}: {error}; fix the settings file"
+    where, reason = shown_path(path, here), error
+    if isinstance(error, SyntaxError):
+        where, reason = f"{shown_path(error.filename or path, here)}:{error.lineno}", error.msg
+    elif frames:  # the settings code raised: say on which line
+        where = f"{shown_path(frames[-1].filename, here)}:{frames[-1].lineno}"
+    return f"{where}: {type(error).__name__}: {reason}; fix the settings file"
 
 
 def load_settings(config="pelicanconf.py", overrides=None):
