@@ -6,7 +6,7 @@ file injected by the server only, never built into the site. While a rebuild
 fails (a post, the settings, a missing content folder), every HTML request gets
 the problems in the site's look; the watcher never stops, and the next good
 save brings the site back. Every response carries netlify.toml's headers for
-its path (read again when it changes), adapted by `preview_headers`. Changes
+its path (read again when it changes), adapted by `preview_policy`. Changes
 to plugin code restart the process: Python cannot reload a plugin cleanly.
 """
 
@@ -82,15 +82,6 @@ def preview_policy(policy, origin, *, root_base=False):
     if root_base and "base-uri" in directives:
         directives["base-uri"] = ["'self'"]
     return "; ".join(" ".join([name, *sources]) for name, sources in directives.items())
-
-
-def preview_headers(headers, origin, *, root_base=False):
-    """netlify.toml's headers for a path, as the preview sends them."""
-    sent = {**headers, "cache-control": PREVIEW_CACHE}
-    if "content-security-policy" in sent:
-        policy = sent["content-security-policy"]
-        sent["content-security-policy"] = preview_policy(policy, origin, root_base=root_base)
-    return sent
 
 
 class SiteHeaders:
@@ -207,9 +198,10 @@ def make_handler(state, output, site_headers):
             host = ((sent and sent.get("Host")) or "").strip()
             origin = "http://{}:{}".format(*self.server.server_address[:2])
             origin = f"http://{host}" if HOST.fullmatch(host) else origin  # localhost or 127.0.0.1
-            sent = preview_headers(self._site_headers(), origin, root_base=self.root_base)
-            for name, value in sent.items():
-                if name != "content-type":  # sent once, by guess_type
+            for name, value in {**self._site_headers(), "cache-control": PREVIEW_CACHE}.items():
+                if name == "content-security-policy":
+                    self.send_header(name, preview_policy(value, origin, root_base=self.root_base))
+                elif name != "content-type":  # sent once, by guess_type
                     self.send_header(name, value)
             super().end_headers()
 
