@@ -251,10 +251,12 @@ class Cache:
                 self.entries = entries if isinstance(entries, dict) else {}
         code = "\0".join([versions(), code_digest(function), _digest(salt), ""])
         keys = [_digest(code + _digest(text)) for text in texts]
-        todo = {k: text for k, text in zip(keys, texts, strict=True) if k not in self.entries}
-        fresh = dict(zip(todo, parallel_each(function, list(todo.values()), label), strict=True))
-        self.entries.update((k, v) for k, v in fresh.items() if not isinstance(v, Unkept))
-        self.dirty = self.dirty or bool(fresh)
+        fresh = {}  # a hit asks nothing of the workers
+        if todo := {k: text for k, text in zip(keys, texts, strict=True) if k not in self.entries}:
+            results = parallel_each(function, list(todo.values()), label)
+            fresh = dict(zip(todo, results, strict=True))
+            self.entries.update((k, v) for k, v in fresh.items() if not isinstance(v, Unkept))
+            self.dirty = True
         self.used.update(keys)
         return [self.entries[k] if k in self.entries else fresh[k] for k in keys]
 
