@@ -11,6 +11,7 @@ to plugin code restart the process: Python cannot reload a plugin cleanly.
 """
 
 import contextlib
+import functools
 import html
 import http.server
 import io
@@ -182,9 +183,6 @@ def make_handler(state, output, site_headers):
         timeout = 60
         root_base = False  # this response's HTML carries the preview's <base href="/">
 
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(output), **kwargs)
-
         def log_message(self, format, *args):  # quiet: the terminal shows builds
             pass
 
@@ -273,7 +271,7 @@ def make_handler(state, output, site_headers):
                 state.forget(inbox)
             return None
 
-    return Handler
+    return functools.partial(Handler, directory=str(output))
 
 
 def _attempt(builder, state, **options):
