@@ -10,15 +10,14 @@ but writes only the pages asked for and those of the changed sources, through a
 Writer subclass given on Pelican's `get_writer` signal, and its files are
 renamed over their old copies in the output. A full build follows it.
 
-Each build holds a lock (flock) on its staging folder, and on the old output
-while it deletes it, until it is done; the lock goes when the process dies, so
-the next build removes the `.output-staging-*` and `.output-previous-*`
-folders a killed build left (and no live build's).
+A build's staging folder, and the old output while it is deleted, carry its
+process id in their names (`.output-staging-<pid>-*`, `.output-previous-<pid>-*`):
+the next build removes those of a process that no longer runs (a killed
+build's), and no live build's.
 """
 
 import contextlib
 import copy
-import fcntl
 import logging
 import os
 import secrets
@@ -59,8 +58,10 @@ class SettingsError(BuildError):
     """The settings cannot be loaded; `str()` is one line naming the file or setting and the fix."""
 
     def __init__(self, line):
-        self.problems = [line]
-        Exception.__init__(self, line)
+        super().__init__([line])
+
+    def __str__(self):
+        return self.problems[0]
 
 
 @dataclass
@@ -111,26 +112,26 @@ def _settings_problem(path, error, overrides):
 
     from sitetools.netlify import SiteUrlError  # noqa: PLC0415
 
-    where = shown_path(path, path.parent)
+    here = path.parent
     frames = traceback.extract_tb(error.__traceback__)
-    frames = [frame for frame in frames if Path(frame.filename).parent == path.parent]
+    frames = [frame for frame in frames if Path(frame.filename).parent == here]
     if isinstance(error, SiteUrlError):
-        return f"{where}: {error}"
-    if isinstance(error, SyntaxError):
-        where = f"{shown_path(error.filename or path, path.parent)}:{error.lineno}"
-        return f"{where}: {type(error).__name__}: {error.msg}; fix the settings file"
+        return f"{shown_path(path, here)}: {error}"
     if not frames and isinstance(error, ValueError) and "path containing the content" in str(error):
         # Pelican's rule: relative to the settings file.
         content = overrides.get("PATH") or get_settings_from_file(str(path)).get("PATH")
-        content = path.parent / (content or DEFAULT_CONFIG["PATH"])
+        content = here / (content or DEFAULT_CONFIG["PATH"])
         fix = "give another folder" if "PATH" in overrides else f"fix PATH in {path.name}"
         return (
-            f"{shown_path(os.path.normpath(content), path.parent)}/: the content folder (PATH) "
+            f"{shown_path(os.path.normpath(content), here)}/: the content folder (PATH) "
             f"does not exist; create it or {fix}"
         )
-    if frames:  # the settings code raised: say on which line
-        where = f"{shown_path(frames[-1].filename, path.parent)}:{frames[-1].lineno}"
-    return f"{where}: {type(error).__name__}: {error}; fix the settings file"
+    where, reason = shown_path(path, here), error
+    if isinstance(error, SyntaxError):
+        where, reason = f"{shown_path(error.filename or path, here)}:{error.lineno}", error.msg
+    elif frames:  # the settings code raised: say on which line
+        where = f"{shown_path(frames[-1].filename, here)}:{frames[-1].lineno}"
+    return f"{where}: {type(error).__name__}: {reason}; fix the settings file"
 
 
 def load_settings(config="pelicanconf.py", overrides=None):
@@ -324,7 +325,14 @@ class SiteBuilder:
             collector.errors += getattr(error, "problems", None) or [
                 f"{type(error).__name__}: {error}"
             ]
-            _finish_failed_run(pelican)
+            # Plugins that start afresh in `finalized` (pelican-sitemap) are then ready for
+            # the next build; what they write, log or defer now is moot.
+            logging.disable(logging.CRITICAL)
+            _after_swap["queue"] = []
+            for receiver in signals.finalized.receivers_for(pelican) if pelican else ():
+                with contextlib.suppress(Exception):  # the build has failed already
+                    receiver(pelican)
+            logging.disable(logging.NOTSET)
         finally:
             _after_swap["queue"] = None
             progress.install(None)
@@ -381,92 +389,51 @@ def build(config="pelicanconf.py", output=None, overrides=None):
 
 def _replace(staging: Path, output: Path):
     """Replace `output` by `staging` with two renames; the old output is then
-    deleted, locked (see lock_folder) from before it is renamed until it is gone."""
+    deleted (named for this process until it is gone, see remove_stale_folders)."""
     if not output.exists():
         staging.rename(output)
         return
-    lock = lock_folder(output)  # None for a link: its target is never deleted
     previous = output.with_name(f"{PREVIOUS}{os.getpid()}-{secrets.token_hex(4)}")
     output.rename(previous)
     staging.rename(output)
     with contextlib.suppress(OSError):
         cache.discard(previous)  # a link itself, never what it points at
-    if lock is not None:
-        os.close(lock)
-
-
-def _finish_failed_run(pelican):
-    """Send `finalized` for a run that raised midway, so plugins that start
-    afresh there (pelican-sitemap) are ready for the next build; what they
-    write goes to the doomed staging folder, what they log or defer is moot."""
-    if pelican is None:  # stopped before any generator ran
-        return
-    from pelican import signals  # noqa: PLC0415
-
-    logging.disable(logging.CRITICAL)
-    _after_swap["queue"] = []
-    try:
-        for receiver in signals.finalized.receivers_for(pelican):
-            with contextlib.suppress(Exception):  # the build has failed already
-                receiver(pelican)
-    finally:
-        logging.disable(logging.NOTSET)
 
 
 STAGING = ".output-staging-"
 PREVIOUS = ".output-previous-"
 
 
-def lock_folder(path):
-    """An open descriptor holding an exclusive flock on the folder `path` (a
-    link at its end not followed), or None when another process holds one or
-    it is no folder. The lock lasts until the descriptor is closed or the
-    process ends, however it ends."""
+def _owner_runs(name):
+    """Whether the process whose id a staging or old output folder's name
+    carries still runs (one that cannot be signalled runs too, as another user's)."""
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        os.kill(int(name.split("-")[2]), 0)
+    except (ValueError, IndexError, ProcessLookupError):
+        return False
     except OSError:
-        return None
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        # Still the folder at `path`: not removed (or replaced) meanwhile.
-        same = os.path.samestat(os.lstat(path), os.fstat(descriptor))
-    except OSError:
-        same = False
-    if not same:
-        os.close(descriptor)
-        return None
-    return descriptor
+        return True
+    return True
 
 
 @contextlib.contextmanager
 def staged_folder(parent: Path, prefix=STAGING):
-    """A new folder `<parent>/<prefix><pid>-<random>`, locked (lock_folder) as
-    this build's while in use, and removed after unless renamed away meanwhile
-    (made anew if another build's clean-up took it before it was locked)."""
-    for _attempt in range(100):
-        path = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
-        if (lock := lock_folder(path)) is not None:
-            break
-    else:
-        raise OSError(f"{parent}: could not make and lock a {prefix}* folder")
+    """A new folder `<parent>/<prefix><pid>-<random>`, removed after unless
+    renamed away meanwhile; while this process runs, no build removes it."""
+    path = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
     try:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
-        os.close(lock)
 
 
 def remove_stale_folders(parent: Path):
-    """Remove the staging and old output folders in `parent` that no live
-    build holds (a killed build's); a link named like one is removed itself,
+    """Remove the staging and old output folders in `parent` whose process
+    has ended (a killed build's); a link named like one is removed itself,
     never what it points at."""
     with contextlib.suppress(OSError):
         for entry in os.scandir(parent):
-            if not entry.name.startswith((STAGING, PREVIOUS)):
-                continue
-            lock = lock_folder(entry.path)
-            if lock is not None or entry.is_symlink():  # else a live build's, or not a folder
-                with contextlib.suppress(OSError):
-                    cache.discard(entry.path)
-            if lock is not None:
-                os.close(lock)
+            if entry.name.startswith((STAGING, PREVIOUS)):
+                if entry.is_symlink() or not _owner_runs(entry.name):
+                    with contextlib.suppress(OSError):
+                        cache.discard(entry.path)

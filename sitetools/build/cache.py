@@ -251,11 +251,10 @@ class Cache:
                 self.entries = entries if isinstance(entries, dict) else {}
         code = "\0".join([versions(), code_digest(function), _digest(salt), ""])
         keys = [_digest(code + _digest(text)) for text in texts]
-        todo = {k: text for k, text in zip(keys, texts, strict=True) if k not in self.entries}
-        fresh = {}
-        if todo := list(todo.items()):
-            results = parallel_each(function, [text for _, text in todo], label)
-            fresh = dict(zip((k for k, _ in todo), results, strict=True))
+        fresh = {}  # a hit asks nothing of the workers
+        if todo := {k: text for k, text in zip(keys, texts, strict=True) if k not in self.entries}:
+            results = parallel_each(function, list(todo.values()), label)
+            fresh = dict(zip(todo, results, strict=True))
             self.entries.update((k, v) for k, v in fresh.items() if not isinstance(v, Unkept))
             self.dirty = True
         self.used.update(keys)

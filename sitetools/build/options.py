@@ -4,7 +4,8 @@ key the site sets must be one the plugin knows, of the type its default has."""
 import difflib
 
 # What a default's type asks of a value, for the message.
-_KINDS = {bool: "true or false", str: "a string", list: "a list", dict: "a dict"}
+_KINDS = {bool: "true or false", str: "a string", list: "a list", dict: "a dict",
+          int: "a positive number", float: "a positive number"}  # fmt: skip
 
 
 def _number(value):
@@ -24,12 +25,6 @@ def _fits(value, default):
     return isinstance(value, type(default))
 
 
-def _kind(default):
-    if _number(default):
-        return "a positive number"
-    return _KINDS.get(type(default), type(default).__name__)
-
-
 def plugin_options(settings, name, defaults):
     """(defaults overlaid with the usable keys of settings[name], [problem]): one
     problem per unknown key or value of the wrong type, naming the setting and the fix."""
@@ -46,9 +41,10 @@ def plugin_options(settings, name, defaults):
             problems.append(
                 f"{name}[{key!r}] is not an option ({hint}): fix it in the settings file"
             )
-        elif not _fits(value, defaults[key]):
+        elif not _fits(value, default := defaults[key]):
+            kind = _KINDS.get(type(default), type(default).__name__)
             problems.append(
-                f"{name}[{key!r}] must be {_kind(defaults[key])} like {defaults[key]!r}, "
+                f"{name}[{key!r}] must be {kind} like {default!r}, "
                 f"got {value!r}: fix it in the settings file"
             )
         else:

@@ -6,12 +6,12 @@ file injected by the server only, never built into the site. While a rebuild
 fails (a post, the settings, a missing content folder), every HTML request gets
 the problems in the site's look; the watcher never stops, and the next good
 save brings the site back. Every response carries netlify.toml's headers for
-its path (read again when it changes), adapted by `preview_headers`. Changes
+its path (read again when it changes), adapted by `preview_policy`. Changes
 to plugin code restart the process: Python cannot reload a plugin cleanly.
 """
 
 import contextlib
-import errno
+import functools
 import html
 import http.server
 import io
@@ -25,8 +25,10 @@ import tomllib
 import urllib.parse
 from pathlib import Path
 
+import watchfiles
+
 from sitetools import netlify
-from sitetools.build.builder import ROOT, BuildError, SiteBuilder, file_identity
+from sitetools.build.builder import BuildError, SiteBuilder, file_identity
 
 RELOAD_PATH = "/__preview/reload.js"
 EVENTS_PATH = "/__preview/events"
@@ -42,7 +44,7 @@ TICK_MS = 300
 # A rebuilt file keeps its name (and, with reproducible builds, its date), so a
 # copy kept by the browser would go stale.
 PREVIEW_CACHE = "no-store"
-CLOSE = object()  # what an inbox receives when its page is over the limit
+CLOSE = ("close", "too many open pages")  # what an inbox receives when its page is over the limit
 # A Host header as a browser sends it: a host name or address, and a port.
 HOST = re.compile(rf"(?:{netlify.HOST.pattern})(?::[0-9]{{1,5}})?")
 
@@ -83,15 +85,6 @@ def preview_policy(policy, origin, *, root_base=False):
     return "; ".join(" ".join([name, *sources]) for name, sources in directives.items())
 
 
-def preview_headers(headers, origin, *, root_base=False):
-    """netlify.toml's headers for a path, as the preview sends them."""
-    sent = {**headers, "cache-control": PREVIEW_CACHE}
-    if "content-security-policy" in sent:
-        policy = sent["content-security-policy"]
-        sent["content-security-policy"] = preview_policy(policy, origin, root_base=root_base)
-    return sent
-
-
 class SiteHeaders:
     """netlify.toml's [[headers]], read again whenever the file changes; one
     that does not parse leaves the last good headers in force, and says so."""
@@ -100,26 +93,23 @@ class SiteHeaders:
         self.path, self.lock, self.stamp, self.config = Path(path), threading.Lock(), None, {}
 
     def for_path(self, path):
-        stamp = file_identity(self.path, modified=True)
         with self.lock:
-            if stamp != self.stamp:
-                self.stamp = stamp
-                self._load()
+            if (stamp := file_identity(self.path, modified=True)) != self.stamp:
+                self.stamp, self.config = stamp, self._load()
             return netlify.headers_for(self.config, path)
 
     def _load(self):
         name = self.path.name
         try:
-            config = netlify.load_config(self.path)
-            netlify.header_rules(config)
+            netlify.header_rules(config := netlify.load_config(self.path))
+            return config
         except FileNotFoundError:
-            self.config = {}
             print(f"{name}: not found; the preview sends no site headers", file=sys.stderr)
+            return {}
         except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, AttributeError) as error:
             print(f"{name}: {error}; fix it and save: until then the preview sends the "
                   "headers of the last good version", file=sys.stderr, flush=True)  # fmt: skip
-        else:
-            self.config = config
+            return self.config
 
 
 def page_file(url_path):
@@ -172,9 +162,8 @@ class PreviewState:
         inbox = queue.Queue()
         with self.lock:
             while len(self.listeners) >= MAX_LISTENERS:
-                oldest = next(iter(self.listeners))
+                (oldest := next(iter(self.listeners))).put(CLOSE)
                 del self.listeners[oldest]
-                oldest.put(CLOSE)
             self.listeners[inbox] = page
             inbox.put(("build", self.token))
             if self.deferring:
@@ -186,16 +175,6 @@ class PreviewState:
             self.listeners.pop(inbox, None)
 
 
-def _next_news(inbox):
-    """The next (event, data) of a page's inbox, as Server-Sent Events; after
-    15 s of none, a comment line (a keep-alive)."""
-    try:
-        news = inbox.get(timeout=15)
-    except queue.Empty:
-        return b": keep-alive\n\n"
-    return news if news is CLOSE else "event: {}\ndata: {}\n\n".format(*news).encode()
-
-
 def make_handler(state, output, site_headers):
     """The request handler: serves `output`, the reload script and events, or the error page."""
 
@@ -203,9 +182,6 @@ def make_handler(state, output, site_headers):
         # An idle connection is closed after this long, so it cannot hold a thread for ever.
         timeout = 60
         root_base = False  # this response's HTML carries the preview's <base href="/">
-
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(output), **kwargs)
 
         def log_message(self, format, *args):  # quiet: the terminal shows builds
             pass
@@ -220,9 +196,10 @@ def make_handler(state, output, site_headers):
             host = ((sent and sent.get("Host")) or "").strip()
             origin = "http://{}:{}".format(*self.server.server_address[:2])
             origin = f"http://{host}" if HOST.fullmatch(host) else origin  # localhost or 127.0.0.1
-            sent = preview_headers(self._site_headers(), origin, root_base=self.root_base)
-            for name, value in sent.items():
-                if name != "content-type":  # sent once, by guess_type
+            for name, value in {**self._site_headers(), "cache-control": PREVIEW_CACHE}.items():
+                if name == "content-security-policy":
+                    self.send_header(name, preview_policy(value, origin, root_base=self.root_base))
+                elif name != "content-type":  # sent once, by guess_type
                     self.send_header(name, value)
             super().end_headers()
 
@@ -279,18 +256,22 @@ def make_handler(state, output, site_headers):
                 return
             inbox = state.listen(page)
             try:
-                while (news := _next_news(inbox)) is not CLOSE:
-                    self.wfile.write(news)
+                while True:
+                    try:  # after 15 s of no news, a comment line (a keep-alive)
+                        news = "event: {}\ndata: {}\n\n".format(*inbox.get(timeout=15))
+                    except queue.Empty:
+                        news = ": keep-alive\n\n"
+                    self.wfile.write(news.encode())
                     self.wfile.flush()
-                self.wfile.write(b"event: close\ndata: too many open pages\n\n")
-                self.wfile.flush()
+                    if news.startswith("event: close"):
+                        break
             except OSError:  # the page went away
                 pass
             finally:
                 state.forget(inbox)
             return None
 
-    return Handler
+    return functools.partial(Handler, directory=str(output))
 
 
 def _attempt(builder, state, **options):
@@ -311,7 +292,7 @@ def _attempt(builder, state, **options):
     return None
 
 
-def rebuild(builder, state, changed=None, root=ROOT):
+def rebuild(builder, state, changed=None):
     """Build after a save (`changed`: the paths saved since the last build).
 
     A fast pass writes the saved posts' pages and the open pages, which reload
@@ -321,31 +302,25 @@ def rebuild(builder, state, changed=None, root=ROOT):
     # First: an end of the last build's deferred work, from now on, is not news.
     state.rebuilding = True
     state.deferred(True)  # what the full build defers (the search index) is older from now
+    started, fresh, result = time.perf_counter(), set(), None
     try:
-        return _rebuild(builder, state, changed)
+        if changed and not state.problems:
+            result = _attempt(builder, state, changed=changed, first=state.open_pages())
+            if result is None:
+                return False
+            if result.fast:
+                fresh = result.written
+                state.finished([], pages=fresh)
+                print(f"Pages rebuilt in {time.perf_counter() - started:.2f} s", flush=True)
+        if (result is None or result.fast) and _attempt(builder, state, changed=changed) is None:
+            return False
+        print(f"Rebuilt in {time.perf_counter() - started:.2f} s", flush=True)
+        state.finished([], skip=fresh)
+        return True
     finally:
         state.rebuilding = False
         if not builder.deferring():
             state.deferred(False)
-
-
-def _rebuild(builder, state, changed):
-    started = time.perf_counter()
-    fresh = set()
-    result = None
-    if changed and not state.problems:
-        result = _attempt(builder, state, changed=changed, first=state.open_pages())
-        if result is None:
-            return False
-        if result.fast:
-            fresh = result.written
-            state.finished([], pages=fresh)
-            print(f"Pages rebuilt in {time.perf_counter() - started:.2f} s", flush=True)
-    if (result is None or result.fast) and _attempt(builder, state, changed=changed) is None:
-        return False
-    print(f"Rebuilt in {time.perf_counter() - started:.2f} s", flush=True)
-    state.finished([], skip=fresh)
-    return True
 
 
 def identities(paths):
@@ -354,39 +329,26 @@ def identities(paths):
     return {path: file_identity(path) for path in paths}
 
 
-def _changes(paths, stop):
-    """watchfiles' batches of changes under `paths`, and an empty batch every TICK_MS."""
-    import watchfiles  # noqa: PLC0415
-
-    if not paths:  # nothing to watch until something comes back
-        while not stop.wait(TICK_MS / 1000):
-            yield set()
-        return
-    yield from watchfiles.watch(
-        *paths, stop_event=stop, debounce=50, step=20, rust_timeout=TICK_MS, yield_on_timeout=True
-    )
-
-
 def watch(root, builder, state, stop, built):
     """Rebuild on every change under the paths of `built` (their identities()
     at the last build); restart on code changes. A path that disappears, comes
-    back or is replaced triggers a full rebuild and a new watch. Only `stop` ends this."""
-    paths = list(built)
+    back or is replaced (looked at every TICK_MS) triggers a full rebuild and a
+    new watch. Only `stop` ends this."""
     while not stop.is_set():
-        armed = identities(paths)
+        armed = identities(built)
+        watched = [path for path, found in armed.items() if found is not None]
         try:
-            for changes in _changes([p for p in paths if armed[p] is not None], stop):
-                now = identities(paths)
-                if not changes and now == built:
+            options = {"debounce": 50, "step": 20, "rust_timeout": TICK_MS, "stop_event": stop}
+            for changes in watchfiles.watch(*watched, yield_on_timeout=True, **options):
+                if (now := identities(built)) == built and not changes:
                     continue
                 changed = {Path(path) for _, path in changes} if now == built else None
-                for path in changed or ():
-                    top = path.relative_to(root).parts[0] if path.is_relative_to(root) else None
-                    if top in RESTART_ON and path.suffix == ".py":
-                        print("Plugin code changed: restarting the preview", flush=True)
-                        os.execv(sys.executable, [sys.executable, *sys.argv])
+                code = [p for p in changed or () if p.suffix == ".py" and p.is_relative_to(root)]
+                if any(path.relative_to(root).parts[0] in RESTART_ON for path in code):
+                    print("Plugin code changed: restarting the preview", flush=True)
+                    os.execv(sys.executable, [sys.executable, *sys.argv])
                 built = now
-                rebuild(builder, state, changed, root)
+                rebuild(builder, state, changed)
                 if now != armed:
                     break  # watch again what exists now
         except Exception as error:  # a watch that failed to start: try again
@@ -402,20 +364,13 @@ def bind(host, port, handler):
     """The preview's HTTP server bound to host:port; ServeError when it cannot be."""
     try:
         server = http.server.ThreadingHTTPServer((host, port), handler)
-    except OverflowError:  # Python's own check of the number
-        raise ServeError(f"--port {port}: not a port; use one from 1 to 65535") from None
-    except OSError as error:
-        reason = error.strerror or str(error)
-        why = {errno.EADDRINUSE: " is in use (another preview?); stop what uses it or",
-               errno.EACCES: f": {reason} (ports below 1024 need root);"}  # fmt: skip
-        if why := why.get(error.errno):
-            other = port + 1 if 1024 <= port < 65535 else 8000
-            raise ServeError(
-                f"Port {port} on {host}{why} choose another port with --port, e.g. --port {other}"
-            ) from None
+    except (OverflowError, OSError) as error:  # OverflowError: Python's check of the number
+        reason = (getattr(error, "strerror", None) or str(error)).rstrip(".")
+        other = port + 1 if 1024 <= port < 65535 else 8000
         raise ServeError(
-            f"Cannot serve on {host}:{port}: {reason}; check --host (an address of this "
-            "machine, e.g. 127.0.0.1) and --port"
+            f"Cannot serve on {host}:{port}: {reason}; choose another port with --port, e.g. "
+            f"--port {other} (ports below 1024 need root), or check --host (an address of "
+            "this machine, e.g. 127.0.0.1)"
         ) from None
     server.daemon_threads = True
     return server
@@ -435,11 +390,10 @@ def serve(root, settings_file, output, *, host="127.0.0.1", port=8000, overrides
         builder = SiteBuilder(
             settings_file, output, overrides, warm=True, on_deferred=state.deferred
         )
-        paths = [root / name for name in WATCHED]
-        if "PATH" in builder.overrides:
-            paths = [p for p in paths if p != root / "content"] + [Path(builder.overrides["PATH"])]
-        built = identities(paths)  # before the first build: a change meanwhile is seen
-        rebuild(builder, state, root=root)
+        content = Path(builder.overrides.get("PATH", root / "content"))
+        # Before the first build: a change meanwhile is seen.
+        built = identities([content, *(root / name for name in WATCHED if name != "content")])
+        rebuild(builder, state)
         output.mkdir(parents=True, exist_ok=True)
         args = (root, builder, state, stop, built)
         threading.Thread(target=watch, args=args, daemon=True).start()
