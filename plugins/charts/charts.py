@@ -407,7 +407,7 @@ def place_charts(generators):
 def weigh_page(path, context):
     """Warn when a post's or page's HTML is over the page budget."""
     content = context.get("article") or context.get("page")
-    if not (getattr(content, "source_path", None) and in_use(context, "charts")):
+    if not getattr(content, "source_path", None):
         return
     budget = int(plugin_options(context, "CHARTS", DEFAULTS)[0]["page_budget"])
     if (size := os.path.getsize(path)) > budget:

@@ -33,7 +33,7 @@ from sitetools.build.cache import Cache, code_digest
 from sitetools.content import front_matter
 from sitetools.content.contents import body as body_of
 from sitetools.content.contents import unread_sources
-from sitetools.content.fences import in_use  # signals outlive a build: act for this site only
+from sitetools.content.fences import in_use
 from sitetools.content.files import display_path
 from sitetools.content.image_files import facts_of
 
@@ -616,8 +616,6 @@ def _report_order(line):
 
 def validate(pelican):
     """Check every source; raise ContentProblems listing them all."""
-    if not in_use(pelican.settings, "content_guard"):
-        return
     found = scan(pelican.settings)
     problems, warnings = check_site(pelican.settings, found)
     for line in warnings:
@@ -697,7 +695,7 @@ def forget_rendered(_pelican):
 def note_rendered(content):
     """Keep the HTML Pelican's reader made of an article or page and of its
     formatted fields, before other plugins change it (ids, typography)."""
-    if not isinstance(content, (Article, Page)) or not in_use(content.settings, "content_guard"):
+    if not isinstance(content, (Article, Page)):
         return
     # Reading `.content` here would run Pelican's {static}/{filename} link
     # replacement before the static files are known, and keep that result for

@@ -133,8 +133,6 @@ def publish(generator):
     (the static file's own output path, as Pelican's {attach} sets it) and
     leave unlisted files in the data folder unpublished."""
     settings = generator.settings
-    if not in_use(settings, "data_files"):
-        return
     options = options_of(settings, "DATA_FILES", DEFAULTS, logger)
     folder, problems, wanted = options["folder"], [], {}
     for name in ("articles", "drafts", "hidden_articles"):

@@ -22,7 +22,6 @@ from pelican.readers import MarkdownReader
 
 from plugins.headings.headings import splice
 from sitetools.build.cache import is_partial_build
-from sitetools.content.fences import in_use
 
 logger = logging.getLogger(__name__)
 
@@ -188,7 +187,7 @@ def annotate(generator):
     """Each post a reader may see now, written from Markdown, gets `markdown_path`,
     which the page's head links."""
     now, markdown = datetime.now(UTC), set(MarkdownReader.file_extensions)
-    for article in generator.articles if in_use(generator.settings, "for_llms") else ():
+    for article in generator.articles:
         date, suffix = getattr(article, "date", None), article.source_path.rsplit(".", 1)[-1]
         if is_published(article.status, date, now) and article.save_as and suffix in markdown:
             # posts/x/index.html -> posts/x/index.md
@@ -198,7 +197,7 @@ def annotate(generator):
 def write(generator, writer):
     """Write each published post's Markdown and llms.txt."""
     settings, context = generator.settings, generator.context
-    if not in_use(settings, "for_llms") or is_partial_build():  # the full build after it does
+    if is_partial_build():  # the preview's fast pass: the full build after it writes them
         return
     siteurl = settings["SITEURL"].rstrip("/")
     targets = {

@@ -31,7 +31,7 @@ from pelican import signals
 from sitetools.build import cache
 from sitetools.build.builder import BuildError
 from sitetools.content.contents import body, contents_of, set_body
-from sitetools.content.fences import in_use, options_of
+from sitetools.content.fences import options_of
 from sitetools.content.files import display_path, line_where
 from sitetools.content.image_files import encode, facts_of, publish_files, static_file
 
@@ -231,8 +231,6 @@ def publish(generators):
     """Give every image of every post and page its attributes and copies, make
     the copies the cache lacks on every CPU, and put them in the output."""
     settings = generators[0].settings
-    if not in_use(settings, "images"):
-        return
     from PIL import features  # noqa: PLC0415
 
     options = options_of(settings, "IMAGES", DEFAULTS, logger)

@@ -15,7 +15,6 @@ from plugins.content_guard.schema import IMAGE_SUFFIXES, PATH_FIELDS
 from sitetools.build import cache
 from sitetools.build.builder import BuildError
 from sitetools.content.contents import contents_of
-from sitetools.content.fences import in_use
 from sitetools.content.files import display_path, header_line, line_where
 from sitetools.quality.check import Page, broken_links, served
 
@@ -86,11 +85,11 @@ _pages = {}
 
 
 def start(pelican):
-    """Each build claims its paths afresh; a site that does not list this plugin, none."""
+    """Each build claims its paths afresh."""
     _claims.clear()
     _pages.clear()
-    listed, _state["settings"] = in_use(pelican.settings, "output_paths"), pelican.settings
-    _state["output"] = os.path.normpath(pelican.settings["OUTPUT_PATH"]) if listed else None
+    _state["settings"] = pelican.settings
+    _state["output"] = os.path.normpath(pelican.settings["OUTPUT_PATH"])
 
 
 def claim(path, writer):

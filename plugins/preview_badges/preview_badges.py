@@ -10,7 +10,6 @@ from pelican import signals
 from pelican.utils import order_content
 
 from sitetools.content.contents import contents_of
-from sitetools.content.fences import in_use
 
 DEFAULTS = {
     "enabled": True,
@@ -32,7 +31,7 @@ def mark(generator):
     """Badge every post; in the preview, list drafts with the published posts."""
     settings = generator.settings
     options = {**DEFAULTS, **(settings.get("PREVIEW_BADGES") or {})}
-    if not in_use(settings, "preview_badges") or not options["enabled"]:
+    if not options["enabled"]:
         return
     now = datetime.now(UTC)
     for article in contents_of(generator):

@@ -22,7 +22,6 @@ from selectolax.lexbor import LexborHTMLParser
 from plugins.headings.headings import splice
 from sitetools.build.builder import BuildError
 from sitetools.content.contents import body, contents_of, set_body
-from sitetools.content.fences import in_use
 from sitetools.content.files import display_path
 from sitetools.quality.check import served
 
@@ -310,7 +309,7 @@ def site_rules(settings):
 def follow_old_links(generators):
     """Point every post's and page's links to an old path where its redirects end."""
     settings = next((g.settings for g in generators if hasattr(g, "settings")), None)
-    if settings is None or not in_use(settings, "redirects"):
+    if settings is None:
         return
     rules, _problems = site_rules(settings)  # a bad line is reported once the site is written
     mapping, siteurl = redirect_map(rules), settings["SITEURL"]
@@ -334,8 +333,6 @@ def follow_old_links(generators):
 
 def write_redirects(pelican):
     """Check every rule against the built site and write `_redirects`."""
-    if not in_use(pelican.settings, "redirects"):
-        return
     rules, problems = site_rules(pelican.settings)
     problems += site_problems(rules, pelican.output_path)
     if problems:

@@ -9,7 +9,6 @@ published part gets a listing page (at series/<slug>/, by the theme's series.htm
 from pelican import signals
 
 from plugins.content_guard.schema import slug_for
-from sitetools.content.fences import in_use
 
 # A series page's address and file; the theme's series.html renders it.
 URL, SAVE_AS = "series/{slug}/", "series/{slug}/index.html"
@@ -36,8 +35,6 @@ def annotate(generator):
     """Every article in a series gets `series_part`; the generator keeps the
     published series for their pages."""
     settings, generator.series_listings = generator.settings, {}
-    if not in_use(settings, "series_pages"):
-        return
     for post in generator.articles + generator.drafts + generator.hidden_articles:
         if not isinstance(getattr(post, "series", None), dict):
             continue

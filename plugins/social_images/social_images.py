@@ -37,7 +37,7 @@ from PIL import Image, ImageColor, ImageDraw, ImageFont
 from sitetools.build import cache
 from sitetools.build.builder import BuildError
 from sitetools.content.contents import contents_of
-from sitetools.content.fences import in_use, options_of
+from sitetools.content.fences import options_of
 from sitetools.content.files import display_path, header_line
 from sitetools.content.image_files import encode, facts_of, publish_files, static_file
 
@@ -292,8 +292,6 @@ def make_images(generators):
     post its card and the site its own; draw the new ones on every CPU and
     put them all in the output."""
     settings, context = generators[0].settings, generators[0].context  # shared by all
-    if not in_use(settings, "social_images"):
-        return
     options = settings_for(settings)
     site_name, layout = settings.get("SITENAME", ""), layout_of(options)
     jobs, wheres, problems = {}, {}, []

@@ -187,6 +187,25 @@ def _hear_repeated_warnings(*_args, **_kwargs):
             each.disable_filter()
 
 
+def disconnect_unlisted(settings, plugins=ROOT / "plugins"):
+    """Pelican's signals outlive a build, and so does each receiver a plugin's
+    register() connected: disconnect those of the plugins in `plugins` that
+    `settings` does not list (Pelican calls register() again for those it does)."""
+    from blinker import ANY, NamedSignal  # noqa: PLC0415
+    from pelican import signals  # noqa: PLC0415
+
+    listed = {str(plugin).rsplit(".", 1)[-1] for plugin in settings.get("PLUGINS") or ()}
+    plugins = Path(plugins)
+    for signal in [s for s in vars(signals).values() if isinstance(s, NamedSignal)]:
+        for receiver in list(signal.receivers_for(ANY)):
+            source = Path(getattr(getattr(receiver, "__code__", None), "co_filename", ""))
+            if (
+                source.is_relative_to(plugins)
+                and source.relative_to(plugins).parts[0] not in listed
+            ):
+                signal.disconnect(receiver)
+
+
 def file_identity(path, modified=False):
     """(device, inode) of the file at `path` (and its mtime, if `modified`),
     links followed, or None if there is none: the same file under any of its
@@ -319,6 +338,7 @@ class SiteBuilder:
                 for signal, receiver in ours + _progress_receivers(bar):
                     connected.enter_context(signal.connected_to(receiver))
                 _hear_repeated_warnings()
+                disconnect_unlisted(settings)
                 pelican = Pelican(settings)
                 pelican.run()
         except Exception as error:  # a plugin or Pelican itself gave up
