@@ -187,22 +187,20 @@ def _hear_repeated_warnings(*_args, **_kwargs):
             each.disable_filter()
 
 
-def disconnect_unlisted(settings, plugins=ROOT / "plugins"):
+def disconnect_plugins(plugins=ROOT / "plugins"):
     """Pelican's signals outlive a build, and so does each receiver a plugin's
-    register() connected: disconnect those of the plugins in `plugins` that
-    `settings` does not list (Pelican calls register() again for those it does)."""
+    register() connected: disconnect them all (ours in `plugins`, and Pelican's
+    namespace plugins), so that Pelican connects those the next settings list
+    in their order, as in a fresh process: a plugin they leave out does nothing,
+    and the others run in the order PLUGINS gives."""
     from blinker import ANY, NamedSignal  # noqa: PLC0415
     from pelican import signals  # noqa: PLC0415
 
-    listed = {str(plugin).rsplit(".", 1)[-1] for plugin in settings.get("PLUGINS") or ()}
-    plugins = Path(plugins)
     for signal in [s for s in vars(signals).values() if isinstance(s, NamedSignal)]:
         for receiver in list(signal.receivers_for(ANY)):
             source = Path(getattr(getattr(receiver, "__code__", None), "co_filename", ""))
-            if (
-                source.is_relative_to(plugins)
-                and source.relative_to(plugins).parts[0] not in listed
-            ):
+            module = getattr(receiver, "__module__", None) or ""
+            if source.is_relative_to(plugins) or module.startswith("pelican.plugins."):
                 signal.disconnect(receiver)
 
 
@@ -338,7 +336,7 @@ class SiteBuilder:
                 for signal, receiver in ours + _progress_receivers(bar):
                     connected.enter_context(signal.connected_to(receiver))
                 _hear_repeated_warnings()
-                disconnect_unlisted(settings)
+                disconnect_plugins()
                 pelican = Pelican(settings)
                 pelican.run()
         except Exception as error:  # a plugin or Pelican itself gave up
