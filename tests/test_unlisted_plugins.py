@@ -14,14 +14,19 @@ from sitetools.build.builder import ROOT, build
 WRITES = {"for_llms": "llms.txt", "redirects": "_redirects", "social_images": "social"}
 
 
-def test_a_plugin_left_out_of_plugins_writes_nothing_and_is_back_when_listed(tmp_path):
+def one_post_site(tmp_path):
+    """Settings for a site of one post, in `tmp_path`."""
     content = tmp_path / "content"
     (content / "posts").mkdir(parents=True)
     (content / "posts" / "a.md").write_text(
         "Title: A post\nDate: 2025-03-01 09:00\nTags: alpha\nSlug: a\nSummary: A post.\n\nText.\n",
         encoding="utf-8",
     )
-    every = {"PATH": str(content), "CACHE_PATH": str(tmp_path / "cache")}
+    return {"PATH": str(content), "CACHE_PATH": str(tmp_path / "cache")}
+
+
+def test_a_plugin_left_out_of_plugins_writes_nothing_and_is_back_when_listed(tmp_path):
+    every = one_post_site(tmp_path)
     fewer = {**every, "PLUGINS": [name for name in PLUGINS if name not in WRITES]}
     for name, settings in (("all", every), ("fewer", fewer), ("again", every)):
         build("pelicanconf.py", tmp_path / name, settings)
@@ -43,13 +48,7 @@ def plugin_of(receiver):
 def test_after_a_site_without_some_plugins_the_rest_keep_their_order(tmp_path):
     # redirects fails the build in `finalized` after output_paths has reported
     # broken links there: had output_paths come back after it, its lines would be lost.
-    content = tmp_path / "content"
-    (content / "posts").mkdir(parents=True)
-    (content / "posts" / "a.md").write_text(
-        "Title: A post\nDate: 2025-03-01 09:00\nTags: alpha\nSlug: a\nSummary: A post.\n\nText.\n",
-        encoding="utf-8",
-    )
-    every = {"PATH": str(content), "CACHE_PATH": str(tmp_path / "cache")}
+    every = one_post_site(tmp_path)
     fewer = {**every, "PLUGINS": [name for name in PLUGINS if name != "output_paths"]}
     for name, settings in (("fewer", fewer), ("every", every)):
         build("pelicanconf.py", tmp_path / name, settings)
