@@ -75,11 +75,19 @@ def code_digest(code):
         return file_digest(code)
     code = inspect.unwrap(getattr(code, "func", code))  # partials, decorators
     path = getattr(getattr(code, "__code__", None), "co_filename", None)
-    try:
-        source = file_digest(path or getattr(code, "__file__", None))
-    except (OSError, TypeError):  # built in: its library's version decides
-        source = ""
+    source = _loaded_source(path or getattr(code, "__file__", None))
     return _digest(f"{getattr(code, '__qualname__', '')}\0{source}")
+
+
+@functools.cache
+def _loaded_source(path):
+    """Digest of a loaded module's file, read once a process, as versions() is: the
+    preview restarts when plugin code changes. "" for code built in (no file):
+    its library's version decides."""
+    try:
+        return file_digest(path)
+    except (OSError, TypeError):
+        return ""
 
 
 def _stable(value):
