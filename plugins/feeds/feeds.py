@@ -91,11 +91,28 @@ def feed_pages(settings, tags, site_root):
     }
 
 
+# What every feed of a build looks up, worked out at its first feed (they share a context).
+_site = {"context": None}
+
+
+def site_links(context, site_root):
+    """{"posts": {URL Pelican links an entry to: post}, "pages": feed_pages} of this build."""
+    if _site["context"] is not context:
+        # Pelican links each entry to SITEURL + the post's url.
+        posts = {urljoin(site_root, post.url): post for post in context.get("articles") or ()}
+        pages = feed_pages(context, context.get("tags"), site_root)
+        _site.update(context=context, posts=posts, pages=pages)
+    return _site
+
+
+def forget_site(_pelican):
+    _site["context"] = None
+
+
 def correct_feed(context, feed):
     """Rewrite each entry of a feed about to be written."""
     site_root = str(context.get("SITEURL") or "").rstrip("/") + "/"
-    # Pelican links each entry to SITEURL + the post's url.
-    by_link = {urljoin(site_root, post.url): post for post in context.get("articles") or ()}
+    by_link = site_links(context, site_root)["posts"]
     is_rss = isinstance(feed, Rss201rev2Feed)
     for item in feed.items:
         link = str(item.get("link", "")).removesuffix("?ref=feed")
@@ -106,7 +123,7 @@ def correct_feed(context, feed):
             item["unique_id_is_permalink"] = False
     if feed_url := feed.feed.get("feed_url"):
         # Its id is its own URL; its alternate link, the page it follows.
-        pages = feed_pages(context, context.get("tags"), site_root)
+        pages = site_links(context, site_root)["pages"]
         feed.feed.update(id=feed_url, link=pages.get(unquote(feed_url), feed.feed["link"]))
     feed.feed["language"] = feed.feed.get("language") or context.get("DEFAULT_LANG")
 
@@ -114,3 +131,4 @@ def correct_feed(context, feed):
 def register():
     # Sent once per feed after Pelican adds the entries and before it writes them.
     signals.feed_generated.connect(correct_feed)
+    signals.finalized.connect(forget_site)
