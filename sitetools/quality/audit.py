@@ -110,9 +110,8 @@ def summarise(name, url, report):
         and audit["score"] < 1
     ]  # fmt: skip
     scores = {cat: round((categories[cat]["score"] or 0) * 100) for cat in CATEGORIES}
-    weight = int(audits["total-byte-weight"]["numericValue"])
-    lcp = audits["largest-contentful-paint"]["numericValue"]
-    return PageAudit(name, url, scores, weight, lcp, below)
+    weight, lcp = audits["total-byte-weight"], audits["largest-contentful-paint"]
+    return PageAudit(name, url, scores, int(weight["numericValue"]), lcp["numericValue"], below)
 
 
 def table(results):
