@@ -8,6 +8,7 @@ import pytest
 
 from sitetools.quality.check import (
     Page,
+    broken_links,
     check_feeds,
     check_html,
     check_links,
@@ -45,11 +46,15 @@ def test_internal_target(url, page, expected):
 
 
 def test_page_links_reads_href_src_and_srcset():
-    links = Page(
+    page = Page(
         '<a href="/a/">a</a><img src="/i.png" srcset="/i-2x.png 2x, /i-3x.png 3x" alt="">'
         '<link rel="preconnect" href="https://x.test"><script src="/s.js"></script>'
-    ).links
-    assert [url for _, _, url in links] == ["/a/", "/i.png", "/i-2x.png", "/i-3x.png", "/s.js"]
+    )
+    urls = ["/a/", "/i.png", "/i-2x.png", "/i-3x.png", "https://x.test", "/s.js"]
+    assert [url for _, _, url in page.links] == urls
+    # Another origin (a preconnect's by nature) is not the site's to resolve.
+    broken = broken_links({"/index.html": page}, lambda path: not path.startswith("s.js"))
+    assert [url for *_, url, _site, _fragment in broken] == ["/s.js"]
 
 
 def test_link_check_reports_each_broken_link_with_its_page(tmp_path):

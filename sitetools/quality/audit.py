@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # npm-install it before every deploy.
 LIGHTHOUSE = ROOT / "tools" / "audit" / "node_modules" / ".bin" / "lighthouse"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+CHROME = os.environ.get("CHROME_PATH") or "/usr/bin/chromium"  # Debian's, unless named
 CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-background-networking"
 _COMPRESSIBLE = (".html", ".css", ".js", ".xml", ".json", ".svg", ".txt")
 
@@ -85,17 +86,12 @@ def serve_in_background(output, host, port=0):
     return server
 
 
-def chrome_path():
-    """Debian's Chromium, unless CHROME_PATH names another."""
-    return os.environ.get("CHROME_PATH") or "/usr/bin/chromium"
-
-
-def run_lighthouse(lighthouse, url, report_base, chrome):
+def run_lighthouse(url, report_base):
     """Lighthouse on one URL; returns its JSON report (and leaves an HTML one)."""
-    command = [str(lighthouse), url, "--quiet", "--output=json", "--output=html",
+    command = [str(LIGHTHOUSE), url, "--quiet", "--output=json", "--output=html",
                f"--output-path={report_base}", f"--only-categories={','.join(CATEGORIES)}",
                f"--chrome-flags={CHROME_FLAGS}"]  # fmt: skip
-    env = {**os.environ, "CHROME_PATH": chrome}
+    env = {**os.environ, "CHROME_PATH": CHROME}
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     report = Path(f"{report_base}.report.json")
     if done.returncode != 0 or not report.is_file():
@@ -114,9 +110,8 @@ def summarise(name, url, report):
         and audit["score"] < 1
     ]  # fmt: skip
     scores = {cat: round((categories[cat]["score"] or 0) * 100) for cat in CATEGORIES}
-    weight = int(audits["total-byte-weight"]["numericValue"])
-    lcp = audits["largest-contentful-paint"]["numericValue"]
-    return PageAudit(name, url, scores, weight, lcp, below)
+    weight, lcp = audits["total-byte-weight"], audits["largest-contentful-paint"]
+    return PageAudit(name, url, scores, int(weight["numericValue"]), lcp["numericValue"], below)
 
 
 def table(results):
@@ -138,8 +133,8 @@ def audit(host="127.0.0.1", port=0, reports=None):
         subprocess.run(
             ["npm", "ci", "--no-audit", "--no-fund"], cwd=LIGHTHOUSE.parents[2], check=True
         )
-    if not Path(chrome := chrome_path()).exists():
-        raise AuditError(f"No Chromium at {chrome}: apt-get install chromium, or set CHROME_PATH")
+    if not Path(CHROME).exists():
+        raise AuditError(f"No Chromium at {CHROME}: apt-get install chromium, or set CHROME_PATH")
     with tempfile.TemporaryDirectory(prefix="audit-") as scratch:
         output, report_dir = Path(scratch, "output"), Path(reports or scratch).resolve()
         report_dir.mkdir(parents=True, exist_ok=True)
@@ -154,8 +149,7 @@ def audit(host="127.0.0.1", port=0, reports=None):
             for name, path in pick_pages(output):
                 print(f"Lighthouse: {name} {origin}{path}", flush=True)
                 base = report_dir / (path.strip("/").replace("/", "-") or "index")
-                report = run_lighthouse(LIGHTHOUSE, origin + path, base, chrome)
-                results.append(summarise(name, path, report))
+                results.append(summarise(name, path, run_lighthouse(origin + path, base)))
         finally:
             server.shutdown()
             server.server_close()

@@ -5,6 +5,7 @@ A seeded synthetic corpus is written to a temporary folder; each contender
 command the author types. docs/bench.md says what each row measures.
 """
 
+import collections
 import contextlib
 import functools
 import itertools
@@ -201,6 +202,7 @@ def format_table(report):
 
 INVOKE = (sys.executable, "-m", "invoke")
 PROGRESS = functools.partial(print, file=sys.stderr)  # the runs' progress lines
+SAID = "{seconds:.2f} s, CPU {cpu_seconds:.2f} s, peak {peak_rss_kib} KiB, {pages} pages"
 
 
 def _run(command, cwd, log, off=()):
@@ -351,47 +353,47 @@ def _served(corpus, warm, work, off=()):
     return measure_preview(content, first, work / "preview", off)[:1]
 
 
-CONTENDERS = (
-    (("production",), functools.partial(_build, "production")),
-    (("production-warm",), _warm),
-    (("vanilla",), functools.partial(_build, "vanilla")),
-    (("preview-page", "preview-site"), _preview),
-    (("save-to-served",), _served),
-)
+# Each contender: the rows one measurement gives (the preview's save gives both).
+CONTENDERS = (("production",), ("production-warm",), ("vanilla",),
+              ("preview-page", "preview-site"), ("save-to-served",))  # fmt: skip
+MEASURES = {"production": functools.partial(_build, "production"), "production-warm": _warm,
+            "vanilla": functools.partial(_build, "vanilla"), "preview-page": _preview,
+            "save-to-served": _served}  # fmt: skip
 
 
-def _corpora(base, posts, seed):
-    """The corpus, and `warm`: its copy, built once untimed to fill its cache/
-    (Pelican's content cache knows sources by path)."""
-    corpus = write_corpus(base / "corpus", posts, seed)
-    warm = shutil.copytree(corpus, base / "warm" / "corpus")
-    measure_build("production", warm, base / "warm")
-    return corpus, warm
+def _measure(prefix, posts, seed, runs, jobs):
+    """Write the corpus, and `warm`: its copy, built once untimed to fill its
+    cache/ (Pelican's content cache knows sources by path); then for run
+    1..`runs`, each (tag, rows, off) of `jobs(run, warm)` in turn, in a fresh
+    folder: {(tag, row): [its sample of each run]}."""
+    samples = collections.defaultdict(list)
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        corpus = write_corpus(Path(folder, "corpus"), posts, seed)
+        warm = shutil.copytree(corpus, Path(folder, "warm", "corpus"))
+        measure_build("production", warm, warm.parent)
+        PROGRESS(f"Corpus: {posts} posts in {corpus}")
+        for run in range(1, runs + 1):
+            for number, (tag, names, off) in enumerate(jobs(run, warm)):
+                work = Path(folder, f"run-{run}-{number}")
+                for name, sample in zip(names, MEASURES[names[0]](corpus, warm, work, off)):  # noqa: B905
+                    samples[tag, name].append(sample)
+                    PROGRESS(f"run {run}/{runs}", *tag, f"{LABELS[name]}:", SAID.format_map(sample))
+                shutil.rmtree(work, ignore_errors=True)
+    return samples
 
 
-def run_benchmark(posts=1000, runs=3, seed=DEFAULT_SEED, say=PROGRESS):
+def run_benchmark(posts=1000, runs=3, seed=DEFAULT_SEED):
     """Measure every contender `runs` times, in turn; return the report dict."""
-    samples = {name: [] for name in ORDER}
-    with tempfile.TemporaryDirectory(prefix="bench-") as folder:
-        load_before = os.getloadavg()[0]
-        corpus, warm = _corpora(Path(folder), posts, seed)
-        say(f"Corpus: {posts} posts in {corpus}")
-        for run, (names, measure) in itertools.product(range(1, runs + 1), CONTENDERS):
-            work = Path(folder) / f"run-{run}-{names[0]}"
-            for name, sample in zip(names, measure(corpus, warm, work), strict=True):
-                samples[name].append(sample)
-                say(f"run {run}/{runs}  {LABELS[name]:<36} {sample['seconds']:7.2f} s  CPU "
-                    f"{sample['cpu_seconds']:.2f} s  {sample['peak_rss_kib'] / 1024:4.0f} MiB  "
-                    f"{sample['pages']} pages")  # fmt: skip
-            shutil.rmtree(work, ignore_errors=True)
-        vanilla = make_row("vanilla", samples["vanilla"])
-        rows = [make_row(name, samples[name], None if name == "save-to-served" else vanilla)
-                for name in ORDER]  # fmt: skip
-        machine = {"cpus": os.cpu_count(), "python": platform.python_version(),
-                   "pelican": version("pelican"),
-                   "load_average": [load_before, os.getloadavg()[0]]}  # fmt: skip
-        return {"posts": posts, "runs": runs, "seed": seed, "machine": machine, "rows": rows,
-                "targets": check_targets(rows)}  # fmt: skip
+    load_before = os.getloadavg()[0]
+    jobs = [((), names, ()) for names in CONTENDERS]
+    samples = _measure("bench-", posts, seed, runs, lambda *_: jobs)
+    vanilla = make_row("vanilla", samples[(), "vanilla"])
+    rows = [make_row(name, samples[(), name], None if name == "save-to-served" else vanilla)
+            for name in ORDER]  # fmt: skip
+    machine = {"cpus": os.cpu_count(), "python": platform.python_version(), "pelican":
+               version("pelican"), "load_average": [load_before, os.getloadavg()[0]]}  # fmt: skip
+    return {"posts": posts, "runs": runs, "seed": seed, "machine": machine, "rows": rows,
+            "targets": check_targets(rows)}  # fmt: skip
 
 
 # ------------------------------------------------------------------ ablations
@@ -407,37 +409,29 @@ ABLATED_ROWS = {"markdown-pool": ("production",), "workers": ("production",),
 KEEP_FROM = 0.10  # speed code saving less than this share of its build goes (issue 17)
 
 
-def run_ablations(posts=1000, seed=DEFAULT_SEED, switches=None, runs=3, say=PROGRESS):
+def run_ablations(posts=1000, seed=DEFAULT_SEED, switches=None, runs=3):
     """For each switch (default: every one, and each cache), its row measured
-    `runs` times with the speed code on and off, back to back (in turn on-off
-    and off-on); each side's median."""
-    measures = {names[0]: how for names, how in CONTENDERS}
-    with tempfile.TemporaryDirectory(prefix="bench-ablate-") as folder:
-        corpus, warm = _corpora(Path(folder), posts, seed)
+    `runs` times with the speed code on and off, back to back (on-off, then
+    off-on in the next run); each side's median."""
+
+    def jobs(run, warm):
         kept = (warm.parent / "cache").iterdir()
         caches = sorted({path.name.removesuffix(".pickle") for path in kept
                          if path.suffix == ".pickle" or path.is_dir()})  # fmt: skip
-        chosen = switches or [*SWITCHES, *(f"cache:{name}" for name in caches)]
-        results = []
-        pairs = [(name, row) for name in chosen for row in ABLATED_ROWS.get(name, KEPT_ROWS)]
-        for number, (name, row) in enumerate(pairs):
-            samples = {"on": [], "off": []}
-            for run in range(runs):
-                for state in ("on", "off")[:: 1 if (number + run) % 2 == 0 else -1]:
-                    work = Path(folder) / f"{number}-{run}-{state}"
-                    off = (name,) * (state == "off")
-                    samples[state].append(sample := measures[row](corpus, warm, work, off)[0])
-                    shutil.rmtree(work, ignore_errors=True)
-                    say(f"{name:<28} {state:<3} {LABELS[row]:<36} {sample['seconds']:7.2f} s  "
-                        f"CPU {sample['cpu_seconds']:6.2f} s")  # fmt: skip
-            on, off = ({key: statistics.median(sample[key] for sample in samples[state])
-                        for key in ("seconds", "cpu_seconds")}
-                       for state in ("on", "off"))  # fmt: skip
-            results.append({"switch": name, "row": row, "on": on, "off": off,
-                            "saves": 1 - on["seconds"] / off["seconds"],
-                            "saves_cpu": 1 - on["cpu_seconds"] / off["cpu_seconds"]})  # fmt: skip
-        return {"posts": posts, "seed": seed, "runs": runs, "cpus": os.cpu_count(),
-                "ablations": results}  # fmt: skip
+        return [((name, state), (row,), (name,) * (state == "off"))
+                for name in switches or [*SWITCHES, *(f"cache:{cache}" for cache in caches)]
+                for row in ABLATED_ROWS.get(name, KEPT_ROWS)
+                for state in ("on", "off")[:: (-1) ** (run + 1)]]  # fmt: skip
+
+    samples, results = _measure("bench-ablate-", posts, seed, runs, jobs), []
+    for name, row in dict.fromkeys((tag[0], row) for tag, row in samples):
+        on, off = ({key: statistics.median(each[key] for each in samples[(name, state), row])
+                    for key in ("seconds", "cpu_seconds")} for state in ("on", "off"))  # fmt: skip
+        results.append({"switch": name, "row": row, "on": on, "off": off,
+                        "saves": 1 - on["seconds"] / off["seconds"],
+                        "saves_cpu": 1 - on["cpu_seconds"] / off["cpu_seconds"]})  # fmt: skip
+    return {"posts": posts, "seed": seed, "runs": runs, "cpus": os.cpu_count(),
+            "ablations": results}  # fmt: skip
 
 
 def format_ablations(report):
@@ -458,7 +452,7 @@ def bench(posts=1000, runs=3, seed=DEFAULT_SEED, *, ablate=False, switches=(), a
     """What `invoke bench` prints (its progress on stderr): the report, or with
     `ablate` the ablations of `switches` (default: all), as a table or JSON."""
     if ablate:
-        found, table = run_ablations(posts, seed, list(switches) or None, runs), format_ablations
+        found, table = run_ablations(posts, seed, list(switches), runs), format_ablations
     else:
         found, table = run_benchmark(posts, runs, seed), format_table
     return json.dumps(found, indent=2) if as_json else table(found)

@@ -24,8 +24,6 @@ URL_ATTRIBUTES = {
 }
 # Elements with a URL or a fragment name: one query, each element found once.
 _WANTED = ", ".join(["[id]", *URL_ATTRIBUTES])
-# <link rel> values that point outside the site by nature, or nowhere to fetch.
-_LINK_RELS_SKIPPED = {"preconnect", "dns-prefetch"}
 
 
 class Page:
@@ -42,8 +40,6 @@ class Page:
             self.ids.update(
                 v for v in (attrs.get("id"), node.tag == "a" and attrs.get("name")) if v
             )
-            if node.tag == "link" and set((attrs.get("rel") or "").split()) & _LINK_RELS_SKIPPED:
-                continue
             for attribute in URL_ATTRIBUTES.get(node.tag, ()):
                 if (value := attrs.get(attribute)) is None:
                     continue
