@@ -44,10 +44,14 @@ def run_python(code, timeout=300):
     return result.stdout
 
 
-def run_invoke(*args, timeout=120, memory=None):
+def run_invoke(*args, timeout=120, memory=None, background=False):
     """Run `invoke <args>` at the project root, as the author would, without
-    colour (under a limit of `memory` bytes when given); returns the finished process."""
+    colour (under a limit of `memory` bytes when given; as a job in a shell's
+    background, which starts with SIGINT ignored, when `background`); returns
+    the finished process."""
     command = [sys.executable, "-m", "invoke", *args]
+    if background:
+        command = ["bash", "-c", '"$@" & wait $!', "bash", *command]
     return subprocess.run(
         bounded(command, memory) if memory else command,
         cwd=ROOT,

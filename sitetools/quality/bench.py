@@ -451,6 +451,9 @@ def format_ablations(report):
 def bench(posts=1000, runs=3, seed=DEFAULT_SEED, *, ablate=False, switches=(), as_json=False):
     """What `invoke bench` prints (its progress on stderr): the report, or with
     `ablate` the ablations of `switches` (default: all), as a table or JSON."""
+    # Each preview is stopped with SIGINT, as Ctrl+C stops it; a shell starts a job
+    # in its background with SIGINT ignored, and the previews would inherit that.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if ablate:
         found, table = run_ablations(posts, seed, list(switches), runs), format_ablations
     else:
