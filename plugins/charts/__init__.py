@@ -1,3 +1,1 @@
-from .charts import register
-
-__all__ = ["register"]
+from .charts import register as register

@@ -1,3 +1,1 @@
-from .data_files import register
-
-__all__ = ["register"]
+from .data_files import register as register

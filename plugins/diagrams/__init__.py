@@ -1,3 +1,1 @@
-from .diagrams import register
-
-__all__ = ["register"]
+from .diagrams import register as register

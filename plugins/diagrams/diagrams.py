@@ -53,13 +53,6 @@ PARTS = ("node", "edge", "cluster", "graph")
 # ---- Pure functions --------------------------------------------------------------
 
 
-def error_line(reason, line):
-    """The source line a Graphviz message points at: its `line N` counts from the
-    fence's opening `line`."""
-    match = re.search(r"\bline (\d+)", reason)
-    return line + int(match.group(1)) if match else line
-
-
 def _local(tag):
     return tag.rsplit("}", 1)[-1]
 
@@ -182,8 +175,9 @@ _DRAWN = Cache("diagrams")
 def result(item, drawn):
     """(the figure, [problem]) of one fence: `drawn` is draw()'s answer."""
     (content, _, number, where, line, _), (status, made) = item, drawn
-    if status == "error":
-        return "", [f"{where}:{error_line(made, line)}: diagram: {made}"]
+    if status == "error":  # Graphviz's `line N` counts from the fence's opening line
+        at = re.search(r"\bline (\d+)", made)
+        return "", [f"{where}:{line + int(at[1]) if at else line}: diagram: {made}"]
     return made.replace("\0", f"{content.slug}-{number}", 2), []  # the title's id, twice
 
 

@@ -1,3 +1,1 @@
-from .mathml import register
-
-__all__ = ["register"]
+from .mathml import register as register

@@ -104,16 +104,15 @@ def mark(tex, block):
     return f'<{tag} class="{MARK_CLASS}{extra}">{html.escape(delimiter + tex + delimiter)}</{tag}>'
 
 
-_MARKED = re.compile(rf'<(span|div) class="{MARK_CLASS}( {MARK_CLASS}--block)?">([^<]*)</\1>')
+_MARKED = re.compile(rf'<(span|div) class="{MARK_CLASS}(?: {MARK_CLASS}--block)?">([^<]*)</\1>')
 
 
 def marks(markup):
-    """[(placeholder, "inline"|"block", TeX)] of the placeholders in `markup`."""
-    return [
-        (match.group(0), "block" if match.group(2) else "inline",
-         html.unescape(match.group(3))[1 + bool(match.group(2)) : -1 - bool(match.group(2))])
-        for match in _MARKED.finditer(markup)
-    ]  # fmt: skip
+    """[(placeholder, "inline"|"block", TeX)] of the placeholders in `markup` (a
+    block is a <div> and its TeX is between $$, an inline one a <span>, $)."""
+    found = [(m[0], m[1] == "div", html.unescape(m[2])) for m in _MARKED.finditer(markup)]
+    return [(mark, "block" if block else "inline", tex[1 + block : -1 - block])
+            for mark, block, tex in found]  # fmt: skip
 
 
 # ---- Markdown: each formula becomes a placeholder -----------------------------------
