@@ -25,8 +25,8 @@ import tempfile
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from sitetools.netlify import url_problem
 
@@ -60,13 +60,12 @@ class SettingsError(BuildError):
         return self.problems[0]
 
 
-@dataclass
-class BuildResult:
+class BuildResult(NamedTuple):
     output: Path
     seconds: float
-    warnings: list = field(default_factory=list)
-    written: set = field(default_factory=set)  # output paths (posts/x/index.html) Pelican wrote
-    fast: bool = False  # a fast pass: only `written` pages are new, the rest the last build's
+    warnings: list
+    written: set  # output paths (posts/x/index.html) Pelican wrote
+    fast: bool  # a fast pass: only `written` pages are new, the rest the last build's
 
 
 class ProblemCollector(logging.Handler):
@@ -109,8 +108,9 @@ def _settings_problem(path, error, overrides):
     from sitetools.netlify import SiteUrlError  # noqa: PLC0415
 
     here = path.parent
-    frames = traceback.extract_tb(error.__traceback__)
-    frames = [frame for frame in frames if Path(frame.filename).parent == here]
+    frames = [
+        f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename).parent == here
+    ]
     if isinstance(error, SiteUrlError):
         return f"{shown_path(path, here)}: {error}"
     if not frames and isinstance(error, ValueError) and "path containing the content" in str(error):
@@ -293,16 +293,16 @@ class SiteBuilder:
         remove_stale_folders(output.parent)
         collector = ProblemCollector(settings.get("LOG_FILTER") or ())
         logging.getLogger().addHandler(collector)  # from here: cache.prepare warns too
-        try:
-            with staged_folder(output.parent) as staging:
-                return self._build_into(settings, output, staging, collector, (changed, first))
-        finally:
-            logging.getLogger().removeHandler(collector)
+        with contextlib.ExitStack() as this_build:
+            this_build.callback(logging.getLogger().removeHandler, collector)
+            staging = this_build.enter_context(staged_folder(output.parent))
+            return self._build_into(
+                settings, output, staging, collector, changed=changed, first=first
+            )
 
-    def _build_into(self, settings, output, staging, collector, asked):
+    def _build_into(self, settings, output, staging, collector, *, changed, first):
         from pelican import Pelican, signals  # noqa: PLC0415
 
-        changed, first = asked
         # Settings and plugin code can change what Pelican's readers make of the sources.
         trusted = self.warm and self._cache_trusted and changed is not None
         trusted = trusted and not any(Path(path).suffix == ".py" for path in changed)

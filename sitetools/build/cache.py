@@ -216,14 +216,9 @@ class Files:
     def keep_only(self, names):
         """Remove every entry but `names`; temporary files of a
         write under way stay."""
-        keep = set(names)
-        try:
-            present = os.listdir(self.folder)
-        except OSError:
-            return
-        for name in present:
-            if name not in keep and not name.endswith(".tmp"):
-                with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError):  # no folder yet, or one that cannot be cleaned
+            for name in set(os.listdir(self.folder)) - set(names):
+                if not name.endswith(".tmp"):
                     discard(self.folder / name)
 
 
@@ -248,8 +243,7 @@ class Cache:
             self.path, self.dirty, self.used, self.entries = path, False, set(), {}
             data = None if _off(self.name) else read_checked(path)
             with contextlib.suppress(*UNREADABLE):  # an unreadable cache is a cache miss
-                entries = pickle.loads(data) if data is not None else {}
-                self.entries = entries if isinstance(entries, dict) else {}
+                self.entries = pickle.loads(data) if data is not None else {}  # save's dict
         code = "\0".join([versions(), code_digest(function), _digest(salt), ""])
         keys = [_digest(code + _digest(text)) for text in texts]
         fresh = {}  # a hit asks nothing of the workers
