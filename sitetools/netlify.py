@@ -64,8 +64,7 @@ def url_problem(value):
 
 def load_config(path=CONFIG):
     """netlify.toml as a dict."""
-    with open(path, "rb") as handle:
-        return tomllib.load(handle)
+    return tomllib.loads(Path(path).read_text(encoding="utf-8"))
 
 
 # Headers as Netlify sends them. A `for` pattern and a multi-line value are read

@@ -2,7 +2,7 @@
 what the page hides kept out of its Markdown alternate.
 
 Classes covered:
-- 7. A cache entry is checked against the digest kept beside it: a social
+- 7. A cache entry is checked against the digest it ends in: a social
   image cut short (or replaced by a folder, a link out
   of the cache, a FIFO) is made again, with a warning naming it.
 - 7. output/ shares no file with cache/: truncating every cache file after a
@@ -176,7 +176,7 @@ def test_a_killed_builds_leftovers_go_and_a_live_builds_staging_stays(tmp_path):
     killed.communicate(timeout=60)
     assert killed_staging.is_dir(), "control: the killed build left nothing to clean"
     # A swap that was killed, and a link named like a leftover pointing out.
-    (base / ".output-previous-leftover" / "posts").mkdir(parents=True)
+    (base / ".output-staging-leftover" / "posts").mkdir(parents=True)
     outside = tmp_path / "outside"
     (outside / "keep").mkdir(parents=True)
     (outside / "keep" / "file.txt").write_text("kept", encoding="utf-8")
@@ -193,7 +193,7 @@ def test_a_killed_builds_leftovers_go_and_a_live_builds_staging_stays(tmp_path):
         os.killpg(live.pid, signal.SIGCONT)
     assert done.returncode == 0, done.stderr[-3000:]
     assert not killed_staging.exists(), "the killed build's staging folder was left"
-    assert not (base / ".output-previous-leftover").exists(), "a stale old output was left"
+    assert not (base / ".output-staging-leftover").exists(), "a stale old output was left"
     assert not os.path.lexists(base / ".output-staging-link"), "the link was left"
     assert (outside / "keep" / "file.txt").read_text(encoding="utf-8") == "kept", (
         "the link's target was deleted"

@@ -10,25 +10,23 @@ but writes only the pages asked for and those of the changed sources, through a
 Writer subclass given on Pelican's `get_writer` signal, and its files are
 renamed over their old copies in the output. A full build follows it.
 
-A build's staging folder, and the old output while it is deleted, carry its
-process id in their names (`.output-staging-<pid>-*`, `.output-previous-<pid>-*`):
-the next build removes those of a process that no longer runs (a killed
-build's), and no live build's.
+A build's staging folder, and the old output while it is deleted, are folders
+named for its process (`.output-staging-<pid>-*`): the next build removes
+those of a process that no longer runs (a killed build's), and no live build's.
 """
 
 import contextlib
 import copy
 import logging
 import os
-import secrets
 import shutil
 import sys
 import tempfile
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from sitetools.netlify import url_problem
 
@@ -55,22 +53,19 @@ class BuildError(Exception):
 
 
 class SettingsError(BuildError):
-    """The settings cannot be loaded; `str()` is one line naming the file or setting and the fix."""
-
-    def __init__(self, line):
-        super().__init__([line])
+    """The settings cannot be loaded: its one problem, naming the file or
+    setting and the fix, is its `str()`."""
 
     def __str__(self):
         return self.problems[0]
 
 
-@dataclass
-class BuildResult:
+class BuildResult(NamedTuple):
     output: Path
     seconds: float
-    warnings: list = field(default_factory=list)
-    written: set = field(default_factory=set)  # output paths (posts/x/index.html) Pelican wrote
-    fast: bool = False  # a fast pass: only `written` pages are new, the rest the last build's
+    warnings: list
+    written: set  # output paths (posts/x/index.html) Pelican wrote
+    fast: bool  # a fast pass: only `written` pages are new, the rest the last build's
 
 
 class ProblemCollector(logging.Handler):
@@ -113,8 +108,9 @@ def _settings_problem(path, error, overrides):
     from sitetools.netlify import SiteUrlError  # noqa: PLC0415
 
     here = path.parent
-    frames = traceback.extract_tb(error.__traceback__)
-    frames = [frame for frame in frames if Path(frame.filename).parent == here]
+    frames = [
+        f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename).parent == here
+    ]
     if isinstance(error, SiteUrlError):
         return f"{shown_path(path, here)}: {error}"
     if not frames and isinstance(error, ValueError) and "path containing the content" in str(error):
@@ -142,17 +138,19 @@ def load_settings(config="pelicanconf.py", overrides=None):
     path = ROOT / config  # an absolute `config` stays itself
     where = shown_path(path, path.parent)
     if not path.is_file():
-        raise SettingsError(f"{where}: no such settings file; check the file name")
+        raise SettingsError([f"{where}: no such settings file; check the file name"])
     overrides = dict(overrides or {})
     try:
         settings = read_settings(str(path), override=dict(overrides))
     except (Exception, SystemExit) as error:  # the settings code's or Pelican's checks'
-        raise SettingsError(_settings_problem(path, error, overrides)) from None
+        raise SettingsError([_settings_problem(path, error, overrides)]) from None
     siteurl = settings.get("SITEURL") or ""  # empty: relative URLs (development)
     if problem := siteurl and url_problem(siteurl):
         raise SettingsError(
-            f"{where}: SITEURL={siteurl!r} is not a site address ({problem}); "
-            "set it to the site's full URL, e.g. https://blog.example.org"
+            [
+                f"{where}: SITEURL={siteurl!r} is not a site address ({problem}); "
+                "set it to the site's full URL, e.g. https://blog.example.org"
+            ]
         )
     # Pelican's Markdown reader adds to this dict in place, and a settings file
     # importing another shares it with every later build: each build gets its own.
@@ -295,16 +293,16 @@ class SiteBuilder:
         remove_stale_folders(output.parent)
         collector = ProblemCollector(settings.get("LOG_FILTER") or ())
         logging.getLogger().addHandler(collector)  # from here: cache.prepare warns too
-        try:
-            with staged_folder(output.parent) as staging:
-                return self._build_into(settings, output, staging, collector, (changed, first))
-        finally:
-            logging.getLogger().removeHandler(collector)
+        with contextlib.ExitStack() as this_build:
+            this_build.callback(logging.getLogger().removeHandler, collector)
+            staging = this_build.enter_context(staged_folder(output.parent))
+            return self._build_into(
+                settings, output, staging, collector, changed=changed, first=first
+            )
 
-    def _build_into(self, settings, output, staging, collector, asked):
+    def _build_into(self, settings, output, staging, collector, *, changed, first):
         from pelican import Pelican, signals  # noqa: PLC0415
 
-        changed, first = asked
         # Settings and plugin code can change what Pelican's readers make of the sources.
         trusted = self.warm and self._cache_trusted and changed is not None
         trusted = trusted and not any(Path(path).suffix == ".py" for path in changed)
@@ -405,53 +403,46 @@ def build(config="pelicanconf.py", output=None, overrides=None):
     return SiteBuilder(config, output, overrides).build()
 
 
-def _replace(staging: Path, output: Path):
-    """Replace `output` by `staging` with two renames; the old output is then
-    deleted (named for this process until it is gone, see remove_stale_folders)."""
-    if not output.exists():
-        staging.rename(output)
-        return
-    previous = output.with_name(f"{PREVIOUS}{os.getpid()}-{secrets.token_hex(4)}")
-    output.rename(previous)
-    staging.rename(output)
-    with contextlib.suppress(OSError):
-        cache.discard(previous)  # a link itself, never what it points at
-
-
 STAGING = ".output-staging-"
-PREVIOUS = ".output-previous-"
-
-
-def _owner_runs(name):
-    """Whether the process whose id a staging or old output folder's name
-    carries still runs (one that cannot be signalled runs too, as another user's)."""
-    try:
-        os.kill(int(name.split("-")[2]), 0)
-    except (ValueError, IndexError, ProcessLookupError):
-        return False
-    except OSError:
-        return True
-    return True
 
 
 @contextlib.contextmanager
-def staged_folder(parent: Path, prefix=STAGING):
-    """A new folder `<parent>/<prefix><pid>-<random>`, removed after unless
-    renamed away meanwhile; while this process runs, no build removes it."""
-    path = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
+def staged_folder(parent: Path):
+    """A new folder `<parent>/.output-staging-<pid>-<random>`, removed after
+    unless renamed away meanwhile; while this process runs, no build removes it."""
+    path = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=parent))
     try:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def _replace(staging: Path, output: Path):
+    """Replace `output` by `staging` with two renames: the old output goes over
+    an empty staged folder of its own, deleted with it."""
+    with staged_folder(output.parent) as previous:
+        with contextlib.suppress(FileNotFoundError):
+            output.replace(previous)
+        staging.rename(output)
+
+
+def _runs(pid):
+    """Whether process `pid` runs (one that cannot be signalled does, as another user's)."""
+    try:
+        os.kill(int(pid), 0)
+    except PermissionError:
+        return True
+    except (ValueError, OSError):
+        return False
+    return True
+
+
 def remove_stale_folders(parent: Path):
-    """Remove the staging and old output folders in `parent` whose process
-    has ended (a killed build's); a link named like one is removed itself,
-    never what it points at."""
+    """Remove the staging folders in `parent` whose process has ended (a killed
+    build's); a link named like one is removed itself, never what it points at."""
     with contextlib.suppress(OSError):
         for entry in os.scandir(parent):
-            if entry.name.startswith((STAGING, PREVIOUS)):
-                if entry.is_symlink() or not _owner_runs(entry.name):
-                    with contextlib.suppress(OSError):
-                        cache.discard(entry.path)
+            owner = entry.name.removeprefix(STAGING).split("-")[0]
+            if entry.name.startswith(STAGING) and (entry.is_symlink() or not _runs(owner)):
+                with contextlib.suppress(OSError):
+                    cache.discard(entry.path)

@@ -10,9 +10,9 @@ too (`prepare`, `record`).
 
 Nothing on disk is trusted as it is: Netlify restores cache/ from an archive,
 and a person or a full disk can cut a file short. Every file is written with
-the digest of its name and bytes beside it (`<name>.sha256`), and read only
-when it matches; one that does not is
-deleted, made again, and named in a warning. A link, a folder or any other
+the digest of its name and bytes at its end (Pelican's own files: in the key
+file), and read only when it matches; one that does not is deleted, made
+again, and named in a warning. A link, a folder or any other
 thing where a file should be is a mismatch too, and is never followed.
 """
 
@@ -41,9 +41,9 @@ logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY_FILE = "content-cache.key"
-# Pelican's reader-layer cache files (<Generator>-Readers), each with its digest beside it.
+# Pelican's reader-layer cache files (<Generator>-Readers); their digests are in KEY_FILE.
 PELICAN_FILES = "*-Readers"
-DIGEST_SUFFIX = ".sha256"
+DIGEST_SIZE = 64  # a hex sha256, at the end of every file write_checked writes
 # Settings that change between builds without changing what the readers make of a source.
 VOLATILE_SETTINGS = {"OUTPUT_PATH", "CACHE_PATH", "LOAD_CONTENT_CACHE", "CACHE_CONTENT",
                      "DELETE_OUTPUT_DIRECTORY"}  # fmt: skip
@@ -150,55 +150,48 @@ def read_regular(path):
         return None
 
 
-def _sidecar(path):
-    path = Path(path)
-    return path.with_name(path.name + DIGEST_SUFFIX)
-
-
-def _entry_digest(name, data):
-    """What the sidecar of entry `name` holds: the digest of its name (its key) and bytes."""
-    return hashlib.sha256(name.encode("utf-8", "surrogatepass") + b"\0" + data).hexdigest()
+def _seal(name, data):
+    """The digest a cache file `name` ends in: of its name (its key) and bytes."""
+    return hashlib.sha256(name.encode("utf-8", "surrogatepass") + b"\0" + data).hexdigest().encode()
 
 
 def discard(path):
-    """Remove whatever is at `path` (a file, a link, a folder: never what a
-    link points at) and its digest."""
-    for each in (Path(path), _sidecar(path)):
-        with contextlib.suppress(FileNotFoundError):
-            if each.is_dir() and not each.is_symlink():
-                shutil.rmtree(each)
-            else:
-                each.unlink()
+    """Remove whatever is at `path` (a file, a link, a folder: never what a link points at)."""
+    with contextlib.suppress(FileNotFoundError):
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
 
 
-def read_checked(path):
-    """The bytes of the cache file `path` if they match the digest written
-    beside them (see write_checked); else None (a miss), the entry gone and,
+def _checked(path, data, digest):
+    """`data` if `digest` is its seal; else None (a miss), the file gone and,
     unless there was nothing at all, a warning."""
-    path = Path(path)
-    data, kept = read_regular(path), read_regular(_sidecar(path))
-    if data is not None and kept is not None:
-        if kept.decode("ascii", "replace").strip() == _entry_digest(path.name, data):
-            return data
-    if os.path.lexists(path):  # else only a digest was left, without its entry
+    if data is not None and digest == _seal(path.name, data):
+        return data
+    if os.path.lexists(path):
         logger.warning(
-            "%s: not a regular file matching the digest kept beside it (%s): cut short, "
+            "%s: not a regular file matching the digest kept with it: cut short, "
             "changed or replaced since written; made again", display_path(path),
-            _sidecar(path).name,
         )  # fmt: skip
     with contextlib.suppress(OSError):
         discard(path)
     return None
 
 
+def read_checked(path):
+    """The bytes of the cache file `path` if they match the digest they end in
+    (see write_checked); else None, as _checked says."""
+    blob = read_regular(path)
+    return _checked(Path(path), blob and blob[:-DIGEST_SIZE], blob and blob[-DIGEST_SIZE:])
+
+
 def write_checked(path, data):
-    """Write a cache file and then the digest of its name and bytes beside it,
-    each whole or not at all; what was at `path` (even a folder) is replaced."""
-    path = Path(path)
-    if path.is_dir() and not path.is_symlink():
+    """Write a cache file, the digest of its name and bytes at its end, whole or
+    not at all; what was at `path` (even a folder) is replaced."""
+    if os.path.isdir(path) and not os.path.islink(path):
         shutil.rmtree(path)
-    write_atomic(path, data)
-    write_atomic(_sidecar(path), _entry_digest(path.name, data).encode("ascii"))
+    write_atomic(path, data + _seal(Path(path).name, data))
 
 
 def _off(name):
@@ -208,7 +201,7 @@ def _off(name):
 
 class Files:
     """Files kept between builds in one folder of CACHE_PATH, each named by
-    its key and checked against the digest beside it when read."""
+    its key and checked against the digest it ends in when read."""
 
     def __init__(self, folder):
         self.folder = Path(folder)
@@ -221,16 +214,11 @@ class Files:
         write_checked(self.folder / name, data)
 
     def keep_only(self, names):
-        """Remove every entry (and digest) but `names`; temporary files of a
+        """Remove every entry but `names`; temporary files of a
         write under way stay."""
-        keep = set(names) | {name + DIGEST_SUFFIX for name in names}
-        try:
-            present = os.listdir(self.folder)
-        except OSError:
-            return
-        for name in present:
-            if name not in keep and not name.endswith(".tmp"):
-                with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError):  # no folder yet, or one that cannot be cleaned
+            for name in set(os.listdir(self.folder)) - set(names):
+                if not name.endswith(".tmp"):
                     discard(self.folder / name)
 
 
@@ -255,8 +243,7 @@ class Cache:
             self.path, self.dirty, self.used, self.entries = path, False, set(), {}
             data = None if _off(self.name) else read_checked(path)
             with contextlib.suppress(*UNREADABLE):  # an unreadable cache is a cache miss
-                entries = pickle.loads(data) if data is not None else {}
-                self.entries = entries if isinstance(entries, dict) else {}
+                self.entries = pickle.loads(data) if data is not None else {}  # save's dict
         code = "\0".join([versions(), code_digest(function), _digest(salt), ""])
         keys = [_digest(code + _digest(text)) for text in texts]
         fresh = {}  # a hit asks nothing of the workers
@@ -292,32 +279,35 @@ def content_key(settings, root=ROOT):
 
 
 def prepare(settings, root=ROOT):
-    """Before a build: switch Pelican's content cache on and remove the key on
+    """Before a build: switch Pelican's content cache on and remove the key
     file; (this build's key, whether the cache on disk was written under it
-    and each of its files still matches the digest `record` wrote beside it).
-    One that does not is deleted with a warning, as is anything but a regular
-    file there (Pelican would write through a link)."""
+    and each of its files still matches the digest `record` kept in the key
+    file). One that does not is deleted with a warning, as is anything but a
+    regular file there (Pelican would write through a link)."""
     folder = Path(settings["CACHE_PATH"])
     current = content_key(settings, root)
-    matches = read_regular(folder / KEY_FILE) == current.encode()
+    kept, *files = (read_regular(folder / KEY_FILE) or b"").decode("ascii", "replace").split("\n")
+    digests, matches = dict(line.partition(" ")[::2] for line in files), kept == current
     with contextlib.suppress(OSError):
         discard(folder / KEY_FILE)
     for path in folder.glob(PELICAN_FILES):
         # Under another key Pelican reads nothing of it, and rewrites it.
         if matches or not stat.S_ISREG(os.lstat(path).st_mode):
-            matches = read_checked(path) is not None and matches
+            digest = digests.get(path.name, "").encode()
+            matches = _checked(path, read_regular(path), digest) is not None and matches
     settings.update(CACHE_SETTINGS)
     return current, matches
 
 
 def record(settings, current):
     """After a good build: the content cache on disk was written under
-    `current`, and its files are these (a digest beside each)."""
+    `current`, and its files are these (the key file holds their digests)."""
     folder = Path(settings["CACHE_PATH"])
-    for path in folder.glob(PELICAN_FILES):
-        if (data := read_regular(path)) is not None:
-            write_atomic(_sidecar(path), _entry_digest(path.name, data).encode("ascii"))
-    write_atomic(folder / KEY_FILE, current.encode("ascii"))
+    files = {path.name: read_regular(path) for path in folder.glob(PELICAN_FILES)}
+    seals = [
+        f"{name} {_seal(name, data).decode()}" for name, data in files.items() if data is not None
+    ]
+    write_atomic(folder / KEY_FILE, "\n".join([current, *seals]).encode("ascii"))
 
 
 def partial_build():

@@ -45,12 +45,11 @@ class Progress:
             self.stream.write(CLEAR + status_line(phase, done, total, now - self.started))
             self.stream.flush()
 
-    def step(self, phase, total=None):
+    def step(self, phase):
         """One more item done in `phase`; a phase reported complete stays complete."""
-        if phase != self.phase:
-            self.update(phase, 1, total)
-        elif not (self.total and (self.done or 0) >= self.total):
-            self.update(phase, (self.done or 0) + 1, total)
+        done = (self.done or 0) if phase == self.phase else 0
+        if not (phase == self.phase and self.total and done >= self.total):
+            self.update(phase, done + 1)
 
     def close(self):
         """Clear the status line, if one was drawn, and draw no more."""
