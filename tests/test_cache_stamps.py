@@ -3,6 +3,7 @@ every deploy) never answers for newer code or libraries, because every key is
 derived from the inputs, the code of the function and the installed versions."""
 
 import importlib.util
+import logging
 import pickle
 import shutil
 
@@ -168,3 +169,18 @@ def test_a_cache_from_before_an_upgrade_is_not_used(tmp_path, upgraded):
     assert not _pages_with(build_with("upgraded"), STALE), (
         "entries made before the upgrade were served"
     )
+
+
+def test_an_entry_of_the_format_with_digest_files_beside_it_is_made_again_quietly(tmp_path, caplog):
+    folder = tmp_path / "kept"
+    folder.mkdir()
+    (folder / "old.png").write_bytes(b"old bytes")
+    (folder / "old.png.sha256").write_text("0" * 64)
+    (folder / "damaged.png").write_bytes(b"damaged bytes")
+    files = cache.Files(folder)
+    with caplog.at_level(logging.WARNING):
+        assert files.read("old.png") is None, "an entry of the old format was trusted"
+        assert "old.png" not in caplog.text, "an upgrade warned of every kept file"
+        assert not list(folder.glob("old.png*")), "the old entry and its digest file stayed"
+        assert files.read("damaged.png") is None
+    assert "damaged.png: not a regular file matching the digest" in caplog.text, caplog.text

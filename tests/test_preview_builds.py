@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from sitetools.build.builder import ROOT, BuildError, SiteBuilder
 from sitetools.quality.bench import edit_text, write_corpus
@@ -142,6 +143,7 @@ def test_the_fast_pass_writes_the_edited_and_open_pages_then_the_full_build_matc
     builder.wait()  # the first build's search index
     before = site_files(output)
     copies = {path: path.stat().st_ino for path in output.glob("posts/*/index.md")}
+    cards = {path: path.stat().st_ino for path in output.glob("social/*.png")}
     cached = {path.name: path.read_bytes() for path in (output.parent / "cache").glob("*.pickle")}
     post = _edit(content, 4, "body-only")
     fast = builder.build(changed=[post], first={"about/index.html"})
@@ -157,6 +159,8 @@ def test_the_fast_pass_writes_the_edited_and_open_pages_then_the_full_build_matc
     assert site_files(output)[path] == before[path], "a page the fast pass skipped changed"
     rewritten = [path.parent.name for path, inode in copies.items() if path.stat().st_ino != inode]
     assert copies and not rewritten, f"the fast pass wrote the posts' Markdown copies: {rewritten}"
+    redrawn = [path.name for path, inode in cards.items() if path.stat().st_ino != inode]
+    assert cards and not redrawn, f"the fast pass wrote the social images again: {redrawn}"
 
     builder.build(changed=[post])
     builder.wait()  # the search index comes just after
@@ -175,6 +179,10 @@ def test_a_title_edit_reaches_the_listings_in_the_full_build(preview, tmp_path):
     assert "Renamed in listings" in (output / "index.html").read_text("utf-8"), (
         "the front page open in the browser did not show the new title"
     )
+    soup = BeautifulSoup(page(output, post.stem), "html.parser")
+    image = soup.select_one("meta[property='og:image']")["content"]
+    drawn = output / "social" / image.split("/")[-1]
+    assert drawn.is_file(), f"the fast pass left the new title's card unwritten: {drawn.name}"
     builder.build(changed=[post])
     builder.wait()
     assert site_files(output) == site_files(_cold_build(content, tmp_path / "b").output)
@@ -225,7 +233,7 @@ def test_an_unknown_plugin_rewriting_pages_never_makes_the_preview_wrong(preview
     assert len(unrewritten) < len(pages), "the plugin ran on no page"
 
 
-def test_another_writer_plugin_makes_the_fast_pass_a_full_one_and_says_so(preview, caplog):
+def test_another_writer_plugin_makes_the_fast_pass_write_every_page_and_says_so(preview, caplog):
     from pelican import signals
     from pelican.writers import Writer
 
@@ -241,7 +249,7 @@ def test_another_writer_plugin_makes_the_fast_pass_a_full_one_and_says_so(previe
     finally:
         signals.get_writer.disconnect(their_writer)
     assert "their-writer" in page(output, post.stem)
-    assert not result.fast, "a build by another writer was taken for a fast pass"
+    assert result.fast, "the full build must follow: the pass left the social images to it"
     assert len(result.written) > POSTS, "another plugin's writer did not write every page"
     assert "another plugin gives Pelican its writer" in caplog.text, "no word of the fallback"
 

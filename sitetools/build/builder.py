@@ -223,7 +223,6 @@ def selective_writer(names, sources, used):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             used["writer"] = True
-            cache.partial_build()
 
         def write_file(self, name, *args, **kwargs):
             source = getattr(kwargs.get("article") or kwargs.get("page"), "source_path", None)
@@ -335,6 +334,7 @@ class SiteBuilder:
                     connected.enter_context(signal.connected_to(receiver))
                 _hear_repeated_warnings()
                 disconnect_plugins()
+                cache.partial_build(fast)
                 pelican = Pelican(settings)
                 pelican.run()
         except Exception as error:  # a plugin or Pelican itself gave up
@@ -350,6 +350,7 @@ class SiteBuilder:
                     receiver(pelican)
             logging.disable(logging.NOTSET)
         finally:
+            cache.partial_build(False)
             _after_swap["queue"] = None
             progress.install(None)
             bar.close()
@@ -364,7 +365,9 @@ class SiteBuilder:
                 "The preview wrote every page: another plugin gives Pelican its writer "
                 "(get_writer), so the edited page could not be written first"
             )
-        fast = self._put_in_place(staging, output, fast and bool(used), deferred, kept)
+        # Even with another plugin's writer the pass left the kept files (social images,
+        # Markdown copies) to the full build: its files go over output/ and that build follows.
+        fast = self._put_in_place(staging, output, fast, deferred, kept)
         return BuildResult(output, time.perf_counter() - started, collector.warnings, written, fast)
 
     def _put_in_place(self, staging, output, fast, deferred, kept):

@@ -169,13 +169,15 @@ def _checked(path, data, digest):
     unless there was nothing at all, a warning."""
     if data is not None and digest == _seal(path.name, data):
         return data
-    if os.path.lexists(path):
+    old = Path(f"{path}.sha256")  # the format before the digest moved into the file
+    if os.path.lexists(path) and not old.exists():
         logger.warning(
             "%s: not a regular file matching the digest kept with it: cut short, "
             "changed or replaced since written; made again", display_path(path),
         )  # fmt: skip
     with contextlib.suppress(OSError):
         discard(path)
+        discard(old)
     return None
 
 
@@ -212,6 +214,13 @@ class Files:
 
     def write(self, name, data):
         write_checked(self.folder / name, data)
+
+    def size(self, name):
+        """The size of entry `name` unread (so unchecked), or None when there is none."""
+        with contextlib.suppress(OSError):
+            if not _off(self.folder.name) and (size := os.stat(self.folder / name).st_size):
+                return size - DIGEST_SIZE if size > DIGEST_SIZE else None
+        return None
 
     def keep_only(self, names):
         """Remove every entry but `names`; temporary files of a
@@ -310,10 +319,12 @@ def record(settings, current):
     write_atomic(folder / KEY_FILE, "\n".join([current, *seals]).encode("ascii"))
 
 
-def partial_build():
-    """This build writes only some pages (the preview's fast pass): keep every
-    entry and save none; the full build after it saves what the site uses."""
-    _build["partial"] = True
+def partial_build(partial=True):
+    """This build writes only some pages (the preview's fast pass; SiteBuilder sets
+    it before Pelican starts and clears it after): keep every entry and save none,
+    and leave output/'s kept files (social images, Markdown copies) as they are;
+    the full build after it saves and writes what the site uses."""
+    _build["partial"] = partial
 
 
 def is_partial_build():
@@ -322,7 +333,6 @@ def is_partial_build():
 
 
 def _start_build(_pelican):
-    _build["partial"] = False
     for each in _caches:
         each.used = set()
 

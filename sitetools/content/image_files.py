@@ -152,8 +152,11 @@ def publish_files(settings, jobs, cache_dir, output_dir, label):
     kept = cache.Files(Path(settings["CACHE_PATH"]) / cache_dir)
     target = Path(settings["OUTPUT_PATH"]) / output_dir
     sizes, missing = {}, []
+    partial = cache.is_partial_build()  # output/ has the kept files: only new ones are written
     for name in jobs:
-        if (data := kept.read(name)) is None:
+        if partial and (size := kept.size(name)) is not None:
+            sizes[name] = size
+        elif (data := kept.read(name)) is None:
             missing.append(name)
         else:
             cache.write_atomic(target / name, data)
