@@ -110,8 +110,6 @@ def test_feed_aliases_follow_their_settings_and_skip_unwritten_feeds():
     aliases = {"/rss": "FEED_ALL_RSS", "/feed": "FEED_ALL_ATOM"}
     rules = feed_rules(aliases, {"FEED_ALL_RSS": "f/all.rss", "FEED_ALL_ATOM": None})
     assert [(r.source, r.target) for r in rules] == [("/rss", "/f/all.rss")]
-    legacy = feed_rules(["/feed"], {"FEED_ALL_ATOM": "f/all.atom"})
-    assert [(r.source, r.target) for r in legacy] == [("/feed", "/f/all.atom")]
 
 
 def test_the_dev_build_has_no_feed_aliases(site):

@@ -13,11 +13,7 @@ import threading
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from plugins.search_index.search_index import (
-    index_preview,
-    pagefind_env,
-    settings_for,
-)
+from plugins.search_index.search_index import index_preview, settings_for
 from sitetools.build.builder import BuildError, build
 from tests.colours import contrast
 from tests.conftest import DATA, ROOT, preview_of_corpus
@@ -50,11 +46,6 @@ def test_drafts_are_searchable_in_the_preview_only(hostile):
         for mode, output in hostile.items()
     }
     assert counts == {"dev": 3, "prod": 2}, counts
-
-
-def test_an_allocator_setting_of_the_callers_own_wins():
-    assert "dirty_decay_ms:0" in pagefind_env({"PATH": "/bin"})["_RJEM_MALLOC_CONF"]
-    assert pagefind_env({"_RJEM_MALLOC_CONF": "narenas:1"})["_RJEM_MALLOC_CONF"] == "narenas:1"
 
 
 def test_only_article_bodies_are_marked_for_the_index(prod_site, html):

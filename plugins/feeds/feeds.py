@@ -31,8 +31,6 @@ def absolute_links(markup, base_url):
     """An HTML fragment with every URL in URL_ATTRIBUTES and srcset resolved
     against `base_url`. The fragment is parsed as a browser would (justhtml),
     so markup shown as text, in a code sample say, is left alone."""
-    if not markup:
-        return markup
 
     def resolve(value):
         return urljoin(base_url, value.strip()) if value.strip() else value

@@ -127,16 +127,11 @@ def page_renderer(settings):
     comments are kept)."""
     config = settings.get("MARKDOWN") or {}
     options = config.get("extension_configs") or {}
-    names = dict.fromkeys(
-        n
-        for n in [*config.get("extensions", ()), *options]
-        if isinstance(n, str) and n.startswith("markdown.extensions.") and n != _META
-    )
-    markdown = Markdown(
-        extensions=list(names),
-        extension_configs={n: options[n] for n in names if n in options},
-        output_format=config.get("output_format", "html5"),
-    )
+    names = [n for n in dict.fromkeys([*config.get("extensions", ()), *options])
+             if str(n).startswith("markdown.extensions.") and n != _META]  # fmt: skip
+    configs = {n: options[n] for n in names if n in options}
+    markdown = Markdown(extensions=names, extension_configs=configs,
+                        output_format=config.get("output_format", "html5"))  # fmt: skip
 
     def render(text):
         markdown.reset()

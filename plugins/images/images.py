@@ -105,7 +105,7 @@ def fallback_format(facts, file_size):
 
 def default_candidate(widths, options):
     """The width of the default `src`: the smallest at least default_width wide."""
-    wanted = int(options["default_width"])
+    wanted = options["default_width"]
     return next((w for w in widths if w >= wanted), widths[-1])
 
 
@@ -257,7 +257,7 @@ def publish(generators):
             (Path(path).name, sizes[copy] if copy else os.path.getsize(path))
             for path, copy in weights.items()
         ]
-        if line := weight_warning(where, weighs, int(options["budget"])):
+        if line := weight_warning(where, weighs, options["budget"]):
             logger.warning("%s", line)
     if sizes:
         logger.info("images: resized %d, reused %d", made, len(sizes) - made)

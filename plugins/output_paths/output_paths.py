@@ -79,7 +79,7 @@ def where_in_source(content):
 
 # This build's output paths -> what writes them: a content object or a description.
 _claims = {}
-_state = {"output": None, "settings": {}}
+_state = {"output": None}
 # Written pages: site path -> (Page, source path of the post or page, or None).
 _pages = {}
 
@@ -88,7 +88,6 @@ def start(pelican):
     """Each build claims its paths afresh."""
     _claims.clear()
     _pages.clear()
-    _state["settings"] = pelican.settings
     _state["output"] = os.path.normpath(pelican.settings["OUTPUT_PATH"])
 
 
@@ -117,9 +116,7 @@ def claim(path, writer):
 def claim_planned(generators):
     """Claim the paths of every post, page, static file and feed (these have
     no per-file signal) before anything is written; raise on any clash."""
-    if _state["output"] is None:
-        return
-    settings = _state["settings"]
+    settings = generators[0].settings
     feeds = [settings.get(name) for name in ("FEED_ALL_ATOM", "FEED_ALL_RSS")]
     problems = [claim(path, "the site's feed") for path in feeds if path]
     for generator in generators:
@@ -139,8 +136,6 @@ def claim_planned(generators):
 
 def check_written(path, context):
     """A page was written: claim its path, and parse it for the link check."""
-    if _state["output"] is None:
-        return
     relative = os.path.relpath(os.path.normpath(path), _state["output"]).replace(os.sep, "/")
     content = next((context[k] for k in ("article", "page") if context.get(k)), None)
     name = context.get("page_name") or context.get("template_name") or "a"
@@ -161,7 +156,7 @@ def check_links(pelican):
     A build that writes only some pages is not checked."""
     pages = dict(_pages)
     _pages.clear()
-    if _state["output"] is None or cache.is_partial_build():
+    if cache.is_partial_build():
         return
     parsed = {page: found for page, (found, _source) in pages.items()}
     output = Path(pelican.output_path)

@@ -41,8 +41,7 @@ def text_tree(markup, skip=()):
     elements of `skip`, with a space after each block so that blocks' words
     stay apart. The one text walker: article_page counts its words too."""
     tree = LexborHTMLParser(str(markup or ""))
-    if skip:
-        tree.strip_tags(list(skip))
+    tree.strip_tags(list(skip))
     for node in tree.css(",".join(sorted(_BLOCKS))):
         node.insert_after(" ")
     return tree

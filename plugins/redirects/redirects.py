@@ -30,8 +30,7 @@ logger = logging.getLogger(__name__)
 DEFAULTS = {
     # The data file, relative to the content folder (PATH).
     "file": "redirects.txt",
-    # Old feed addresses -> the setting of the feed each leads to, when the
-    # build writes it. A plain list of addresses leads to FEED_ALL_ATOM.
+    # Old feed addresses -> the setting of the feed each leads to, when the build writes it.
     "feed_aliases": {
         "/feed": "FEED_ALL_ATOM",
         "/rss": "FEED_ALL_RSS",
@@ -91,8 +90,6 @@ def parse_rules(text, origin):
 
 def feed_rules(aliases, settings):
     """A rule per alias whose feed setting names a feed this build writes."""
-    if not hasattr(aliases, "items"):
-        aliases = dict.fromkeys(aliases, "FEED_ALL_ATOM")
     return [
         Rule(alias, "/" + str(settings[name]).lstrip("/"), 301, "settings")
         for alias, name in aliases.items()
@@ -156,10 +153,9 @@ def site_problems(rules, output):
         file = lambda relative: (Path(output) / relative).is_file()  # noqa: E731
         return served(path.split("#", 1)[0].split("?", 1)[0], file)
 
-    seen, problems, mapping = {}, loop_problems(rules), redirect_map(rules)
+    problems, mapping = loop_problems(rules), redirect_map(rules)
     for rule in rules:
-        first = seen.setdefault(_slashless(rule.source), rule)
-        if first is not rule:
+        if (first := mapping[_key(rule.source)]) is not rule:
             problems.append(
                 f"{rule.origin}: old path {rule.source!r} is already redirected at "
                 f"{first.origin}; keep one line"
@@ -308,9 +304,7 @@ def site_rules(settings):
 
 def follow_old_links(generators):
     """Point every post's and page's links to an old path where its redirects end."""
-    settings = next((g.settings for g in generators if hasattr(g, "settings")), None)
-    if settings is None:
-        return
+    settings = generators[0].settings
     rules, _problems = site_rules(settings)  # a bad line is reported once the site is written
     mapping, siteurl = redirect_map(rules), settings["SITEURL"]
     spellings = old_spellings(mapping)

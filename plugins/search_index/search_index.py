@@ -9,7 +9,6 @@ then the preview serves the last index (kept across the swap), and says so on
 /search/ (sitetools/preview/reload.js, told by the server that deferred work runs).
 """
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -26,18 +25,9 @@ DEFAULTS = {
     "extra_args": [],
 }
 
-# jemalloc (prefixed in Pagefind's build) keeps freed pages for 10 s, longer
-# than an indexing run: returning them at once lowers the peak by about 30 MiB.
-ALLOCATOR_ENV = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:0,muzzy_decay_ms:0"}
-
 
 def settings_for(settings):
     return {**DEFAULTS, **(settings.get("SEARCH_INDEX") or {})}
-
-
-def pagefind_env(environ):
-    """Our environment, with the allocator tuned unless the caller tuned it."""
-    return {**ALLOCATOR_ENV, **environ}
 
 
 def run_pagefind(site, options, bundle):
@@ -54,8 +44,7 @@ def run_pagefind(site, options, bundle):
     command += ["--quiet", *map(str, options["extra_args"])]
     seconds = options["timeout"]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=seconds,
-                              env=pagefind_env(os.environ), check=False)  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True, timeout=seconds, check=False)
     except subprocess.TimeoutExpired as error:
         raise BuildError([f"search_index: pagefind did not finish in {seconds} s"]) from error
     if done.returncode != 0:

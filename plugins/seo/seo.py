@@ -85,8 +85,7 @@ def add_head_meta(generator):
 
 def check_settings(pelican):
     """A mistyped AUTHOR_PROFILE_URL fails the build instead of shipping in JSON-LD."""
-    problem = author_url_problem(pelican.settings.get("AUTHOR_PROFILE_URL"))
-    if problem:
+    if problem := author_url_problem(pelican.settings.get("AUTHOR_PROFILE_URL")):
         logger.error(problem)
 
 
