@@ -19,6 +19,7 @@ from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import unquote, urlsplit
 
 import yaml
@@ -102,6 +103,7 @@ _LIQUID = re.compile(
 )
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 FIX = "fix it and import again"
+POST_PARTS = ("meta", "body", "body_line", "lines")  # what split_front_matter returns
 ONE_PER_LINE = "write one key: value line per field"
 CSP = "an image from another site, which the production CSP blocks; download it into"
 CSP += " content/images/ and link it with {static}/images/…"
@@ -113,20 +115,6 @@ class ImportRefused(Exception):
     def __init__(self, problems):
         self.problems = list(problems)
         super().__init__("\n".join(self.problems))
-
-
-@dataclass
-class Post:
-    src: Path
-    where: str  # the source file, relative to SOURCE, for the report
-    meta: dict
-    body: str
-    body_line: int
-    lines: dict  # lower-case key -> line number in the source file
-    slug: str = ""
-    old_url: str = ""
-    olds: list = field(default_factory=list)  # (key, value) of each old URL it gives
-    fields: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -306,13 +294,14 @@ def read_post(blog, path, report, default_tags):
     if not path.resolve().is_relative_to(blog.source):
         why = f"a link to {path.resolve()}, outside the blog; not imported"
         return notes.append(f"{where}:1: {why} (copy the file into the blog if it is yours)")
-    try:
-        post = Post(path, str(where), *split_front_matter(path.read_text(encoding="utf-8")))
+    try:  # src, where (for the report), meta, body, body_line, lines: {lower-case key: line}
+        read = split_front_matter(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         reason = one_line(getattr(error, "strerror", None) or error)
         return notes.append(f"{where}:1: cannot be read ({reason}); not imported")
     except ValueError as error:  # split_front_matter's: "line: front matter: why"
         return notes.append(f"{where}:{error}")
+    post = SimpleNamespace(src=path, where=str(where), **dict(zip(POST_PARTS, read, strict=True)))
     meta, post.slug = post.meta, blog.slug(post)
     if not post.slug or re.search(r"[/\\\s\x00-\x1f\x7f]", post.slug):  # \s: every line break
         fix = f"cannot name a file; set slug: {schema.slug_suggestion(post.slug)}"
@@ -453,24 +442,20 @@ class Rewriter:
         """One body line with its links rewritten; what is left is reported."""
         where, notes = f"{post.where}:{number}", self.report.notes
 
-        def resolve(url):
-            """The new reference for `url` (counted), or None; a missing file is reported."""
+        def resolve(url, image=False):
+            """The new reference for `url` (counted), or None; a missing file, and
+            an image from another site, are reported."""
+            if image and _REMOTE.match(url):
+                notes.append(f"{where}: {url}: {CSP}")
             if (new := self.target(url, post)) is False:
                 notes.append(f"{where}: {url}: not found in the source; fix the link")
             self.report.links += bool(new)
             return new or None
 
-        def external(url):
-            if _REMOTE.match(url):
-                notes.append(f"{where}: {url.strip('<>')}: {CSP}")
-
         def inline(match):
-            url = match["ref"] or match["link"]
-            if match["image"]:
-                external(url)
-            if not url:
+            if not (url := match["ref"] or match["link"]):
                 return "&lt;" if match["lt"] else match[0]
-            return match[0][: -len(url)] + (resolve(url.strip("<>")) or url)
+            return match[0][: -len(url)] + (resolve(url.strip("<>"), match["image"]) or url)
 
         text = _LIQUID.sub(_liquid, text)
         # Raw HTML's start tags, found by a parser (code spans blanked); only the
@@ -479,10 +464,9 @@ class Rewriter:
         parse = {"fragment": True, "sanitize": False, "track_node_locations": True}
         tree = "<" in masked and JustHTML(masked, **parse)
         for node in tree.query("[src], [href]") if tree else ():
-            if node.name == "img":
-                external(node.attrs.get("src") or "")
             for name, start, end, mark in attribute_spans(masked, node.origin_offset):
-                if name in ("src", "href") and (new := resolve(node.attrs[name])):  # "" if no value
+                image = node.name == "img" and name == "src"  # attrs[name]: "" if no value
+                if name in ("src", "href") and (new := resolve(node.attrs[name], image)):
                     edits.append((start - len(mark), end + len(mark), f'"{html.escape(new)}"'))
         text = _INLINE.sub(inline, splice(text, edits))
         for left in _TEMPLATE.findall(text):
