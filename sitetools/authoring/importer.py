@@ -188,9 +188,7 @@ def as_datetime(value):
 
 def as_list(value, separator=","):
     """Tags or categories: a YAML list, or text split on `separator`."""
-    if value is None:
-        return []
-    items = value if isinstance(value, list) else str(value).split(separator)
+    items = value if isinstance(value, list) else str(value or "").split(separator)
     return [str(item).replace(",", " ").strip() for item in items if str(item).strip()]
 
 
@@ -376,10 +374,9 @@ class Rewriter:
     def __init__(self, blog, posts, report, redirected=frozenset()):
         self.blog, self.report, self.redirected = blog, report, redirected
         self.by_file = {p.src.resolve(): p for p in posts}
-        self.by_url = {}  # a post is linked by any of its old URLs (aliases and redirect_from too)
-        for post in posts:
-            for _key, old in (o for o in post.olds if not old_path_problem(o[1])):
-                self.by_url.setdefault(_url_key("/" + old.lstrip("/")), post)
+        # A post is linked by any of its old URLs (aliases and redirect_from too), the first's.
+        olds = [(old, p) for p in posts for _, old in p.olds if not old_path_problem(old)]
+        self.by_url = {_url_key("/" + old.lstrip("/")): p for old, p in reversed(olds)}
         self.copies = {}  # source file -> target relative to the content folder
 
     def static_link(self, path, post, fragment=""):
@@ -432,8 +429,7 @@ class Rewriter:
         fenced code left as it is."""
         out, fenced = [], False
         for number, line in enumerate(post.body.splitlines(keepends=True), start=post.body_line):
-            fence = bool(_FENCE.match(line))
-            fenced ^= fence
+            fenced ^= (fence := bool(_FENCE.match(line)))
             out.append(line if fenced or fence else self.line(line, number, post))
         header = "".join(f"{key}: {value}\n" for key, value in post.fields.items() if value)
         return f"{header}\n{''.join(out).lstrip(chr(10))}"
@@ -558,9 +554,8 @@ def clashes(writes, origins, content):
 def redirected_paths(redirects_file):
     """The old paths (unquoted, no trailing slash) a redirects.txt already
     redirects; its bad lines are the build's to report."""
-    if not redirects_file.is_file():
-        return set()
-    return set(redirect_map(parse_rules(redirects_file.read_text("utf-8"), redirects_file.name)[0]))
+    text = redirects_file.read_text("utf-8") if redirects_file.is_file() else ""
+    return set(redirect_map(parse_rules(text, redirects_file.name)[0]))
 
 
 def plan_import(source, content, kind=None, tags=""):
