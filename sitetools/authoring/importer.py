@@ -19,6 +19,7 @@ from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import unquote, urlsplit
 
 import yaml
@@ -102,6 +103,7 @@ _LIQUID = re.compile(
 )
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 FIX = "fix it and import again"
+POST_PARTS = ("meta", "body", "body_line", "lines")  # what split_front_matter returns
 ONE_PER_LINE = "write one key: value line per field"
 CSP = "an image from another site, which the production CSP blocks; download it into"
 CSP += " content/images/ and link it with {static}/images/…"
@@ -113,20 +115,6 @@ class ImportRefused(Exception):
     def __init__(self, problems):
         self.problems = list(problems)
         super().__init__("\n".join(self.problems))
-
-
-@dataclass
-class Post:
-    src: Path
-    where: str  # the source file, relative to SOURCE, for the report
-    meta: dict
-    body: str
-    body_line: int
-    lines: dict  # lower-case key -> line number in the source file
-    slug: str = ""
-    old_url: str = ""
-    olds: list = field(default_factory=list)  # (key, value) of each old URL it gives
-    fields: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -200,9 +188,7 @@ def as_datetime(value):
 
 def as_list(value, separator=","):
     """Tags or categories: a YAML list, or text split on `separator`."""
-    if value is None:
-        return []
-    items = value if isinstance(value, list) else str(value).split(separator)
+    items = value if isinstance(value, list) else str(value or "").split(separator)
     return [str(item).replace(",", " ").strip() for item in items if str(item).strip()]
 
 
@@ -306,13 +292,14 @@ def read_post(blog, path, report, default_tags):
     if not path.resolve().is_relative_to(blog.source):
         why = f"a link to {path.resolve()}, outside the blog; not imported"
         return notes.append(f"{where}:1: {why} (copy the file into the blog if it is yours)")
-    try:
-        post = Post(path, str(where), *split_front_matter(path.read_text(encoding="utf-8")))
+    try:  # src, where (for the report), meta, body, body_line, lines: {lower-case key: line}
+        read = split_front_matter(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         reason = one_line(getattr(error, "strerror", None) or error)
         return notes.append(f"{where}:1: cannot be read ({reason}); not imported")
     except ValueError as error:  # split_front_matter's: "line: front matter: why"
         return notes.append(f"{where}:{error}")
+    post = SimpleNamespace(src=path, where=str(where), **dict(zip(POST_PARTS, read, strict=True)))
     meta, post.slug = post.meta, blog.slug(post)
     if not post.slug or re.search(r"[/\\\s\x00-\x1f\x7f]", post.slug):  # \s: every line break
         fix = f"cannot name a file; set slug: {schema.slug_suggestion(post.slug)}"
@@ -387,10 +374,9 @@ class Rewriter:
     def __init__(self, blog, posts, report, redirected=frozenset()):
         self.blog, self.report, self.redirected = blog, report, redirected
         self.by_file = {p.src.resolve(): p for p in posts}
-        self.by_url = {}  # a post is linked by any of its old URLs (aliases and redirect_from too)
-        for post in posts:
-            for _key, old in (o for o in post.olds if not old_path_problem(o[1])):
-                self.by_url.setdefault(_url_key("/" + old.lstrip("/")), post)
+        # A post is linked by any of its old URLs (aliases and redirect_from too), the first's.
+        olds = [(old, p) for p in posts for _, old in p.olds if not old_path_problem(old)]
+        self.by_url = {_url_key("/" + old.lstrip("/")): p for old, p in reversed(olds)}
         self.copies = {}  # source file -> target relative to the content folder
 
     def static_link(self, path, post, fragment=""):
@@ -443,8 +429,7 @@ class Rewriter:
         fenced code left as it is."""
         out, fenced = [], False
         for number, line in enumerate(post.body.splitlines(keepends=True), start=post.body_line):
-            fence = bool(_FENCE.match(line))
-            fenced ^= fence
+            fenced ^= (fence := bool(_FENCE.match(line)))
             out.append(line if fenced or fence else self.line(line, number, post))
         header = "".join(f"{key}: {value}\n" for key, value in post.fields.items() if value)
         return f"{header}\n{''.join(out).lstrip(chr(10))}"
@@ -453,24 +438,20 @@ class Rewriter:
         """One body line with its links rewritten; what is left is reported."""
         where, notes = f"{post.where}:{number}", self.report.notes
 
-        def resolve(url):
-            """The new reference for `url` (counted), or None; a missing file is reported."""
+        def resolve(url, image=False):
+            """The new reference for `url` (counted), or None; a missing file, and
+            an image from another site, are reported."""
+            if image and _REMOTE.match(url):
+                notes.append(f"{where}: {url}: {CSP}")
             if (new := self.target(url, post)) is False:
                 notes.append(f"{where}: {url}: not found in the source; fix the link")
             self.report.links += bool(new)
             return new or None
 
-        def external(url):
-            if _REMOTE.match(url):
-                notes.append(f"{where}: {url.strip('<>')}: {CSP}")
-
         def inline(match):
-            url = match["ref"] or match["link"]
-            if match["image"]:
-                external(url)
-            if not url:
+            if not (url := match["ref"] or match["link"]):
                 return "&lt;" if match["lt"] else match[0]
-            return match[0][: -len(url)] + (resolve(url.strip("<>")) or url)
+            return match[0][: -len(url)] + (resolve(url.strip("<>"), match["image"]) or url)
 
         text = _LIQUID.sub(_liquid, text)
         # Raw HTML's start tags, found by a parser (code spans blanked); only the
@@ -479,10 +460,9 @@ class Rewriter:
         parse = {"fragment": True, "sanitize": False, "track_node_locations": True}
         tree = "<" in masked and JustHTML(masked, **parse)
         for node in tree.query("[src], [href]") if tree else ():
-            if node.name == "img":
-                external(node.attrs.get("src") or "")
             for name, start, end, mark in attribute_spans(masked, node.origin_offset):
-                if name in ("src", "href") and (new := resolve(node.attrs[name])):  # "" if no value
+                image = node.name == "img" and name == "src"  # attrs[name]: "" if no value
+                if name in ("src", "href") and (new := resolve(node.attrs[name], image)):
                     edits.append((start - len(mark), end + len(mark), f'"{html.escape(new)}"'))
         text = _INLINE.sub(inline, splice(text, edits))
         for left in _TEMPLATE.findall(text):
@@ -574,9 +554,8 @@ def clashes(writes, origins, content):
 def redirected_paths(redirects_file):
     """The old paths (unquoted, no trailing slash) a redirects.txt already
     redirects; its bad lines are the build's to report."""
-    if not redirects_file.is_file():
-        return set()
-    return set(redirect_map(parse_rules(redirects_file.read_text("utf-8"), redirects_file.name)[0]))
+    text = redirects_file.read_text("utf-8") if redirects_file.is_file() else ""
+    return set(redirect_map(parse_rules(text, redirects_file.name)[0]))
 
 
 def plan_import(source, content, kind=None, tags=""):

@@ -24,16 +24,6 @@ def split_tags(tags):
     return [tag.strip() for tag in str(tags or "").split(",") if tag.strip()]
 
 
-def one_line(name, noun, value):
-    """Refuse a value that would start a new header line or holds a control
-    character, as the schema does a header's: `name` and `noun` say which
-    argument, for the message."""
-    if has_line_break(value := str(value or "")):
-        raise ValueError(f"{name} contains a line break; give {noun} on one line")
-    if hidden := CONTROL.search(value):
-        raise ValueError(f"{name} contains the control character U+{ord(hidden[0]):04X}; remove it")
-
-
 def short_slug(slug, limit=NEW_SLUG_MAX):
     """`slug` cut after its last whole word that fits in `limit` characters."""
     if len(slug) <= limit:
@@ -67,9 +57,16 @@ def new_post(title, tags, folder, settings, *, summary=None, now=None, search=No
     """Write `folder/<slug>.md` and return its path; never overwrite, and never
     take a slug that a source under `search` (default: `folder`) already has.
     `note(line)` hears of a slug shortened from a long title."""
-    one_line("the title", "it", title)
-    one_line("--tags", "tags", tags)
-    one_line("--summary", "the summary", summary)
+    # Refuse a value that would start a new header line or holds a control
+    # character, as the schema does a header's.
+    for name, noun, value in (("the title", "it", title), ("--tags", "tags", tags),
+                              ("--summary", "the summary", summary)):  # fmt: skip
+        if has_line_break(value := str(value or "")):
+            raise ValueError(f"{name} contains a line break; give {noun} on one line")
+        if hidden := CONTROL.search(value):
+            raise ValueError(
+                f"{name} contains the control character U+{ord(hidden[0]):04X}; remove it"
+            )
     title, tags = " ".join(str(title).split()), split_tags(tags)
     if not title:
         raise ValueError("the title is empty; give the post a title")
