@@ -305,30 +305,21 @@ def mask_code(text):
     replaced by spaces (newlines kept), so offsets still give line numbers."""
     masked, fence, in_list, in_indented, previous_blank = [], None, False, False, True
     for line in text.split("\n"):
-        stripped = line.strip()
-        if fence:
-            masked.append(" " * len(line))
-            if stripped.startswith(fence) and not stripped.strip(fence[0]):
-                fence = None
-            continue
-        if match := _FENCE.match(line):
-            fence = match.group("fence")
-            masked.append(" " * len(line))
-            previous_blank = False
-            continue
-        indented = line.startswith(("    ", "\t"))
-        if indented and stripped and (in_indented or (previous_blank and not in_list)):
-            in_indented = True
-            masked.append(" " * len(line))
-            continue
-        if stripped:
-            in_indented = False
-            if _LIST_ITEM.match(line):
-                in_list = True
-            elif not indented and previous_blank:
-                in_list = False
-        masked.append(line)
-        previous_blank = not stripped
+        stripped, indented = line.strip(), line.startswith(("    ", "\t"))
+        if fence or (opens := _FENCE.match(line)):
+            closes = fence and stripped.startswith(fence) and not stripped.strip(fence[0])
+            fence, code, previous_blank = None if closes else fence or opens["fence"], True, False
+        elif indented and stripped and (in_indented or (previous_blank and not in_list)):
+            code = in_indented = True
+        else:
+            code = False
+            if stripped:  # a list goes on until a blank line and an unindented one
+                in_indented = False
+                in_list = bool(_LIST_ITEM.match(line)) or (
+                    in_list and (indented or not previous_blank)
+                )
+            previous_blank = not stripped
+        masked.append(" " * len(line) if code else line)
     return _INLINE_CODE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), "\n".join(masked))
 
 
