@@ -12,9 +12,9 @@ import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
 
-from plugins.content_guard.content_guard import DEFAULTS, check_slug, options_for, read_source
+from plugins.content_guard.content_guard import DEFAULTS, options_for, read_source
 from plugins.content_guard.schema import SLUG_SHAPE as _SLUG_SHAPE
-from plugins.content_guard.schema import slug_suggestion
+from plugins.content_guard.schema import slug_refusal, slug_suggestion
 from tests.conftest import build_site, run_invoke, snapshot
 
 SITEURL = "https://blog.test"
@@ -191,12 +191,12 @@ def test_yaml_keys_are_checked_on_their_own_lines():
     "slug", ["codechallenge01_review", "python-3.5-openshift", "a.b.c", "_draft", "x-1_2"]
 )
 def test_url_safe_published_slugs_are_accepted(slug):
-    assert check_slug(slug, 1, "Slug") == []
+    assert slug_refusal(slug) is None
 
 
 @pytest.mark.parametrize("slug", ["..", "a..b", ".hidden", "a/b", "a b", "Upper", "trail.", "é"])
 def test_unsafe_slugs_are_refused(slug):
-    assert check_slug(slug, 1, "Slug"), slug
+    assert slug_refusal(slug), slug
 
 
 def test_every_slug_suggestion_is_itself_valid():
@@ -208,7 +208,7 @@ def test_every_slug_suggestion_is_itself_valid():
         if _SLUG_SHAPE.match(slug):
             continue
         suggestion = slug_suggestion(slug)
-        assert check_slug(suggestion, 1, "Slug") == [], f"{slug!r} -> {suggestion!r}"
+        assert slug_refusal(suggestion) is None, f"{slug!r} -> {suggestion!r}"
 
 
 @pytest.mark.parametrize("value", ["images/x.png", "{static}/images/x.svg", "https://x.org/a.png"])

@@ -130,7 +130,7 @@ def parse(text):
     )
     if end:
         source = parse_yaml(lines, start, end)
-        source.problems += odd_line_ends(text, lines, end + 1)
+        source.problems += odd_line_ends(text, end + 1)
         return source
     source = Source()
     index = source.yaml_line = 1 if lines and meta.BEGIN_RE.match(lines[0]) else 0
@@ -150,23 +150,21 @@ def parse(text):
             break
     source.body = "\n".join(lines[index:])
     source.body_line = index + 1
-    source.problems += odd_line_ends(text, lines, index)
+    source.problems += odd_line_ends(text, index)
     return source
 
 
-def odd_line_ends(text, lines, count):
+def odd_line_ends(text, count):
     """Problems of the first `count` lines (the header) that end in a line break
     other than a newline (U+2028, U+0085, a form feed…): this parse splits there,
     Pelican's readers read on to the next newline, so each would see another
     header (a closing '---' that is not one to them, and front matter past it)."""
-    kept = text.splitlines(True)[:count]
-    ends = [whole[len(line) :] for line, whole in zip(lines[:count], kept, strict=True)]
     message = "the line ends with the line break U+{:04X}, which Pelican's reader does not "
     message += "take for one; replace it with a plain line break (Enter)"
     return [
-        Problem(number, "header", message.format(ord(end[0])))
-        for number, end in enumerate(ends, start=1)
-        if end not in ("", "\n", "\r", "\r\n")
+        Problem(number, "header", message.format(ord(line[-1])))
+        for number, whole in enumerate(text.splitlines(True)[:count], start=1)
+        if schema.has_line_break(line := whole.removesuffix("\n").removesuffix("\r"))
     ]
 
 
@@ -302,49 +300,26 @@ def slug_of(source, source_path, slug_options, slugify_source="title"):
     return slugify(title.value, **slug_options), title.line, "Title"
 
 
-def check_slug(slug, line, where):
-    """Problems of the slug Pelican derives from a source's title or file name
-    (schema.slug_refusal: the header's own Slug: is the model's to check)."""
-    refusal = slug is not None and schema.slug_refusal(slug, given=where == "Slug")
-    return [Problem(line, where, refusal)] if refusal else []
-
-
-def summary_chars(text):
-    """How many characters of plain text a Markdown summary shows on the card."""
-    import markdown  # noqa: PLC0415
-
-    return len(plain_text(markdown.markdown(text)))
-
-
 def mask_code(text):
     """`text` with the insides of fenced and indented code blocks and inline code
     replaced by spaces (newlines kept), so offsets still give line numbers."""
     masked, fence, in_list, in_indented, previous_blank = [], None, False, False, True
     for line in text.split("\n"):
-        stripped = line.strip()
-        if fence:
-            masked.append(" " * len(line))
-            if stripped.startswith(fence) and not stripped.strip(fence[0]):
-                fence = None
-            continue
-        if match := _FENCE.match(line):
-            fence = match.group("fence")
-            masked.append(" " * len(line))
-            previous_blank = False
-            continue
-        indented = line.startswith(("    ", "\t"))
-        if indented and stripped and (in_indented or (previous_blank and not in_list)):
-            in_indented = True
-            masked.append(" " * len(line))
-            continue
-        if stripped:
-            in_indented = False
-            if _LIST_ITEM.match(line):
-                in_list = True
-            elif not indented and previous_blank:
-                in_list = False
-        masked.append(line)
-        previous_blank = not stripped
+        stripped, indented = line.strip(), line.startswith(("    ", "\t"))
+        if fence or (opens := _FENCE.match(line)):
+            closes = fence and stripped.startswith(fence) and not stripped.strip(fence[0])
+            fence, code, previous_blank = None if closes else fence or opens["fence"], True, False
+        elif indented and stripped and (in_indented or (previous_blank and not in_list)):
+            code = in_indented = True
+        else:
+            code = False
+            if stripped:  # a list goes on until a blank line and an unindented one
+                in_indented = False
+                in_list = bool(_LIST_ITEM.match(line)) or (
+                    in_list and (indented or not previous_blank)
+                )
+            previous_blank = not stripped
+        masked.append(" " * len(line) if code else line)
     return _INLINE_CODE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), "\n".join(masked))
 
 
@@ -470,12 +445,17 @@ class Checked:
 def read_source(raw, kind, source_path, content_root, options):
     """Every check its bytes, path and options decide (a pure function, kept in the
     one cache); the files it links to are asked about on every build."""
+    import markdown  # noqa: PLC0415
+
     text, problems = decode(raw)
     if text is None or (problems := check_file(text, source_path, options["extensions"])):
         return Checked(problems)
     source = parse(text)
     slug = slug_of(source, source_path, options["slug_options"], options["slugify_source"])
-    derived = check_slug(*slug) if source.get("slug") is None else []
+    # The header's own Slug: is the model's to check; one Pelican derives is checked alike.
+    derived = source.get("slug") is None and slug[0] is not None
+    refusal = derived and schema.slug_refusal(slug[0], given=slug[2] == "Slug")
+    derived = [Problem(slug[1], slug[2], refusal)] if refusal else []
     problems = [*check_header(source, kind, options), *derived]
     status, summary, lang = (source.get(name) for name in ("status", "summary", "lang"))
     default = schema.Page.model_fields["status"].default  # a header's status if it has none
@@ -488,7 +468,7 @@ def read_source(raw, kind, source_path, content_root, options):
         # On the blank line that ends the header.
         problems.append(Problem(max(source.body_line - 1, 1), "body", message))
     warnings, limit = [], options.get("summary_max_chars")
-    if summary and limit and (count := summary_chars(summary.value)) > limit:
+    if summary and limit and (count := len(plain_text(markdown.markdown(summary.value)))) > limit:
         message = (
             f"{count} characters, longer than the card's one-line limit of {limit}, "
             "so the card cuts it with '…'; shorten it"
