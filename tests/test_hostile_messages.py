@@ -140,6 +140,21 @@ def test_an_invalid_siteurl_in_a_settings_file_is_named(tmp_path, monkeypatch):
     )
 
 
+def test_a_settings_dict_whose_options_became_fixed_is_named_not_ignored(tmp_path):
+    settings = tmp_path / "oldconf.py"  # not pelicanconf: Pelican keeps it as that module
+    settings.write_text(
+        f"from pelicanconf import *\nPATH = {str(DATA / 'reader')!r}\n"
+        'SEO = {"twitter": False}\nTYPOGRAPHY = {}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(SettingsError) as failure:
+        load_settings(settings)
+    assert str(failure.value) == (
+        "oldconf.py: SEO, TYPOGRAPHY: no longer read (the plugins' options are fixed); "
+        "delete it"
+    )
+
+
 def test_a_good_siteurl_with_a_port_and_path_is_kept(monkeypatch):
     monkeypatch.setenv("SITEURL", "http://127.0.0.1:8000/blog/")
     assert load_settings("publishconf.py")["SITEURL"] == "http://127.0.0.1:8000/blog"

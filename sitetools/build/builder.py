@@ -130,6 +130,10 @@ def _settings_problem(path, error, overrides):
     return f"{where}: {type(error).__name__}: {reason}; fix the settings file"
 
 
+# Plugins' settings dicts whose options are now fixed (issue 17): set, each would be ignored.
+RETIRED = ("FEEDS", "FOR_LLMS", "OUTPUT_PATHS", "SEO", "SERIES_PAGES", "TYPOGRAPHY")
+
+
 def load_settings(config="pelicanconf.py", overrides=None):
     """Pelican settings from a config file under the project root, with overrides;
     SettingsError when the file is missing or broken or names no content folder."""
@@ -144,6 +148,11 @@ def load_settings(config="pelicanconf.py", overrides=None):
         settings = read_settings(str(path), override=dict(overrides))
     except (Exception, SystemExit) as error:  # the settings code's or Pelican's checks'
         raise SettingsError([_settings_problem(path, error, overrides)]) from None
+    if retired := [name for name in RETIRED if name in settings]:
+        names = ", ".join(retired)
+        raise SettingsError(
+            [f"{where}: {names}: no longer read (the plugins' options are fixed); delete it"]
+        )
     siteurl = settings.get("SITEURL") or ""  # empty: relative URLs (development)
     if problem := siteurl and url_problem(siteurl):
         raise SettingsError(
