@@ -150,8 +150,7 @@ def test_a_settings_dict_whose_options_became_fixed_is_named_not_ignored(tmp_pat
     with pytest.raises(SettingsError) as failure:
         load_settings(settings)
     assert str(failure.value) == (
-        "oldconf.py: SEO, TYPOGRAPHY: no longer read (the plugins' options are fixed); "
-        "delete it"
+        "oldconf.py: SEO, TYPOGRAPHY: no longer read (the plugins' options are fixed); delete it"
     )
 
 
