@@ -65,8 +65,6 @@ PLUGINS = [
     "for_llms",  # /llms.txt and each post's Markdown at posts/<slug>/index.md
     # Quality: byte-identical builds.
     "reproducible",
-    # Build speed: a cold build reads its Markdown sources on every CPU.
-    "parallel_markdown",
     # Every image with its size, lazy loading and resized AVIF/WebP/JPEG copies.
     "images",
     # ```chart fences drawn as inline SVG once content_guard has judged the raw HTML.

@@ -15,7 +15,6 @@ _task = {"function": None}  # what forked workers run; set just before the pool 
 # turn off, to measure what each saves (docs/bench.md).
 SWITCHES_OFF = "SITE_SPEEDUPS_OFF"
 SWITCHES = {
-    "markdown-pool": "Markdown read on every CPU (plugins/parallel_markdown)",
     "workers": "the one cache's misses and social images made on every CPU",
     "cache": "the one cache's entries kept between builds (sitetools/build/cache.py)",
     # and "cache:<name>" for one of them: cache:typography, cache:social_images, ...
@@ -60,11 +59,11 @@ def parallel_each(function, items, label=None):
     return parallel_map(lambda index: function(items[index]), len(items), progress=progress)
 
 
-def parallel_map(function, count, workers=0, min_items=16, progress=None, *, switch="workers"):
+def parallel_map(function, count, workers=0, min_items=16, progress=None):
     """[function(i) for i in range(count)], in order, on forked workers when
-    worker_count allows and the bench has not turned `switch` off;
+    worker_count allows and the bench has not turned "workers" off;
     `progress(done, count)` is called in the parent."""
-    processes = 1 if switched_off(switch) else worker_count(workers, count, min_items)
+    processes = 1 if switched_off("workers") else worker_count(workers, count, min_items)
     results = []
     if processes == 1:
         results_in = map(function, range(count))

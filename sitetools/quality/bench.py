@@ -404,8 +404,7 @@ def run_benchmark(posts=1000, runs=3, seed=DEFAULT_SEED):
 # preview's edited page alike, and is measured on both: a cache worth little
 # to a deploy on every CPU can carry the preview, which runs on one.
 KEPT_ROWS = ("production-warm", "preview-page")
-ABLATED_ROWS = {"markdown-pool": ("production",), "workers": ("production",),
-                "fast-pass": ("preview-page",)}  # fmt: skip
+ABLATED_ROWS = {"workers": ("production",), "fast-pass": ("preview-page",)}
 KEEP_FROM = 0.10  # speed code saving less than this share of its build goes (issue 17)
 
 

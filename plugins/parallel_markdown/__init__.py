@@ -1,1 +1,0 @@
-from .parallel_markdown import register as register
