@@ -144,13 +144,14 @@ def test_a_settings_dict_whose_options_became_fixed_is_named_not_ignored(tmp_pat
     settings = tmp_path / "oldconf.py"  # not pelicanconf: Pelican keeps it as that module
     settings.write_text(
         f"from pelicanconf import *\nPATH = {str(DATA / 'reader')!r}\n"
-        'SEO = {"twitter": False}\nTYPOGRAPHY = {}\n',
+        'SEO = {"twitter": False}\nTYPOGRAPHY = {}\nPARALLEL_MARKDOWN = False\n',
         encoding="utf-8",
     )
     with pytest.raises(SettingsError) as failure:
         load_settings(settings)
     assert str(failure.value) == (
-        "oldconf.py: SEO, TYPOGRAPHY: no longer read (the plugins' options are fixed); delete it"
+        "oldconf.py: PARALLEL_MARKDOWN, SEO, TYPOGRAPHY: no longer read (the option is fixed, "
+        "or gone); delete it"
     )
 
 

@@ -130,8 +130,9 @@ def _settings_problem(path, error, overrides):
     return f"{where}: {type(error).__name__}: {reason}; fix the settings file"
 
 
-# Plugins' settings dicts whose options are now fixed (issue 17): set, each would be ignored.
-RETIRED = ("FEEDS", "FOR_LLMS", "OUTPUT_PATHS", "SEO", "SERIES_PAGES", "TYPOGRAPHY")
+# Settings no longer read (issue 17): plugins' dicts whose options are now fixed, and
+# the deleted Markdown process pool's switch. Set, each would be ignored.
+RETIRED = "FEEDS FOR_LLMS OUTPUT_PATHS PARALLEL_MARKDOWN SEO SERIES_PAGES TYPOGRAPHY".split()
 
 
 def load_settings(config="pelicanconf.py", overrides=None):
@@ -151,7 +152,7 @@ def load_settings(config="pelicanconf.py", overrides=None):
     if retired := [name for name in RETIRED if name in settings]:
         names = ", ".join(retired)
         raise SettingsError(
-            [f"{where}: {names}: no longer read (the plugins' options are fixed); delete it"]
+            [f"{where}: {names}: no longer read (the option is fixed, or gone); delete it"]
         )
     siteurl = settings.get("SITEURL") or ""  # empty: relative URLs (development)
     if problem := siteurl and url_problem(siteurl):
