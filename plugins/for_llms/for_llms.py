@@ -184,9 +184,9 @@ def annotate(generator):
     now, markdown = datetime.now(UTC), set(MarkdownReader.file_extensions)
     for article in generator.articles:
         date, suffix = getattr(article, "date", None), article.source_path.rsplit(".", 1)[-1]
-        if is_published(article.status, date, now) and article.save_as and suffix in markdown:
-            # posts/x/index.html -> posts/x/index.md
-            article.markdown_path = posixpath.splitext(article.save_as)[0] + ".md"
+        readable = is_published(article.status, date, now) and suffix in markdown
+        if readable and (path := article.save_as):  # Pelican formats it on each read: once
+            article.markdown_path = posixpath.splitext(path)[0] + ".md"  # posts/x/index.md
 
 
 def write(generator, writer):

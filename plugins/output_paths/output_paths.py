@@ -128,8 +128,8 @@ def claim_planned(generators):
                     path = settings[name].format(slug=tag.slug)
                     problems.append(claim(path, f"the feed of tag '{tag}'"))
     for content in contents_of(*generators):
-        if content.save_as:  # an empty save_as is not written (drafts in production)
-            problems.append(claim(content.save_as, content))
+        if path := content.save_as:  # an empty one is not written (drafts in production)
+            problems.append(claim(path, content))
     if any(problems):
         raise BuildError([line for line in problems if line])
 
