@@ -189,7 +189,7 @@ def test_charts_writes_the_csv_only_when_data_does_not_list_it(tmp_path, listed)
     data.mkdir(parents=True)
     (data / "a.csv").write_text("k,v\nx,1\n", encoding="utf-8")
     post = SimpleNamespace(
-        settings={"PATH": str(tmp_path), "CACHE_PATH": str(tmp_path / "cache")},
+        settings={"PATH": str(tmp_path), "CACHE_PATH": str(tmp_path / "cache"), "THEME": "theme"},
         slug="demo",
         save_as="posts/demo/index.html",
         data_files=[{"name": "a.csv"}] if listed else [],

@@ -4,7 +4,8 @@ A ```chart fence (keys: data, type, x, y, title, y-label) becomes, through the
 Markdown extension below, a placeholder; once every source is read (and
 content_guard has judged the author's raw HTML) the placeholder becomes an
 inline SVG styled by main.css classes, the data as a <table> in a <details>
-and a link to the CSV. `data: ttft.csv` names a file in content/data/<slug>/,
+and a link to the CSV, laid out by the theme's partials/chart.html.
+`data: ttft.csv` names a file in content/data/<slug>/,
 the folder of the post's `Data:` files (DATA_FILES["folder"]); the CSV is
 published under the post's URL, by data_files when `Data:` lists it, else here.
 Drawings come from the one cache (sitetools/build/cache.py): a warm build redraws nothing.
@@ -16,6 +17,7 @@ page over CHARTS["page_budget"] bytes of HTML is a warning naming its source.
 """
 
 import csv
+import functools
 import gzip
 import html
 import io
@@ -29,6 +31,8 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import quote
 
+import jinja2
+from markupsafe import Markup
 from pelican import signals
 
 from sitetools.build.cache import Cache, write_atomic
@@ -293,25 +297,11 @@ def title_of(spec):
     return spec.get("title") or f"{spec['y']} by {spec['x']}"
 
 
-def figure(svg, spec, rows, href, table_rows=DEFAULTS["table_rows"]):
-    """The chart, its data table in a <details> (past `table_rows` rows a line
-    saying the data is the download alone) and the CSV's download link."""
-    esc, name = html.escape, spec["data"]  # a plain file name (chart_data)
-    title = esc(title_of(spec))
-    download = f'<a href="{esc(href)}" download>Download the data ({esc(name)}, CSV)</a>'
-    cells = "".join(f"<tr><td>{esc(x)}</td><td>{shown(y)}</td></tr>" for x, y in rows[:table_rows])
-    table = (
-        f'<details class="chart__data"><summary>Data table</summary><table><caption>{title}'
-        f'</caption><thead><tr><th scope="col">{esc(spec["x"])}</th><th scope="col">'
-        f"{esc(spec['y'])}</th></tr></thead><tbody>{cells}</tbody></table></details>"
-    )
-    if len(rows) > table_rows:
-        table, download = "", f"{len(rows):,} rows, too many for a table on this page: {download}"
-    return (
-        f'<div class="chart"><figure class="chart__figure">{svg}'
-        f'<figcaption class="chart__caption">{title}</figcaption></figure>'
-        f'{table}<p class="chart__download">{download}</p></div>'
-    )
+@functools.cache
+def _partials(theme):
+    """The theme's templates, autoescaped: partials/chart.html lays out each chart."""
+    loader = jinja2.FileSystemLoader(os.path.join(theme, "templates"))
+    return jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
 
 
 def makeExtension(**kwargs):  # Markdown's name: each ```chart fence becomes a placeholder
@@ -370,7 +360,11 @@ def chart_html(content, body, counter, where=None, options=DEFAULTS):
         )  # fmt: skip
     svg = _DRAWN.get(content.settings, draw, json.dumps([spec, rows, ident, note], sort_keys=True))
     folder, files = os.path.dirname(content.save_as), []
-    made = figure(svg, spec, rows, quote(name), table_rows)
+    values = {"svg": Markup(svg), "title": title_of(spec), "x": spec["x"], "y": spec["y"]}
+    values |= {"name": name, "href": quote(name), "count": f"{len(rows):,}"}
+    values["rows"] = None if many else [(x, shown(y)) for x, y in rows]
+    chart = _partials(content.settings["THEME"]).get_template("partials/chart.html")
+    made = chart.render(values)
     # A CSV the post's `Data:` lists is published by data_files (which warns about
     # its formula cells): not a second time here.
     if name not in {facts["name"] for facts in getattr(content, "data_files", None) or ()}:
@@ -382,12 +376,8 @@ def chart_html(content, body, counter, where=None, options=DEFAULTS):
         styled = svg.replace(">", f"><style>{FILE_CSS}</style>", 1)
         files.append((os.path.join(folder, f"{ident}.svg"), styled.encode()))
         height = re.search(r'viewBox="0 0 \S+ (\S+)"', svg)[1]
-        alt = html.escape(f"{title_of(spec)}. {note}")
-        tag = (
-            f'<img class="chart__svg" src="{ident}.svg" alt="{alt}" width="{WIDTH}" '
-            f'height="{height}" loading="lazy" decoding="async">'
-        )
-        made = figure(tag, spec, rows, quote(name), table_rows)
+        alt, size = f"{values['title']}. {note}", {"width": WIDTH, "height": height}
+        made = chart.render(values, image={"src": f"{ident}.svg", "alt": alt, **size})
     return made, files, []
 
 
