@@ -17,7 +17,6 @@ page over CHARTS["page_budget"] bytes of HTML is a warning naming its source.
 """
 
 import csv
-import functools
 import gzip
 import html
 import io
@@ -31,7 +30,6 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import quote
 
-import jinja2
 from markupsafe import Markup
 from pelican import signals
 
@@ -297,13 +295,6 @@ def title_of(spec):
     return spec.get("title") or f"{spec['y']} by {spec['x']}"
 
 
-@functools.cache
-def _partials(theme):
-    """The theme's templates, autoescaped: partials/chart.html lays out each chart."""
-    loader = jinja2.FileSystemLoader(os.path.join(theme, "templates"))
-    return jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
-
-
 def makeExtension(**kwargs):  # Markdown's name: each ```chart fence becomes a placeholder
     return FenceExtension("chart", _MARK, **kwargs)
 
@@ -343,9 +334,9 @@ def chart_data(settings, slug, body, readable=None):
     return spec, rows, path, data, problems
 
 
-def chart_html(content, body, counter, where=None, options=DEFAULTS):
-    """(HTML, [(published path, bytes)], [problem]) of one fence of `content`;
-    `where` (the fence's `file:line`) names it in warnings."""
+def chart_html(content, body, counter, chart, *, where=None, options=DEFAULTS):
+    """(HTML, [(published path, bytes)], [problem]) of one fence of `content`,
+    laid out by the template `chart`; `where` (the fence's `file:line`) names it in warnings."""
     spec, rows, path, data, problems = chart_data(content.settings, content.slug, body)
     if problems:
         return "", [], problems
@@ -363,7 +354,6 @@ def chart_html(content, body, counter, where=None, options=DEFAULTS):
     values = {"svg": Markup(svg), "title": title_of(spec), "x": spec["x"], "y": spec["y"]}
     values |= {"name": name, "href": quote(name), "count": f"{len(rows):,}"}
     values["rows"] = None if many else [(x, shown(y)) for x, y in rows]
-    chart = _partials(content.settings["THEME"]).get_template("partials/chart.html")
     made = chart.render(values)
     # A CSV the post's `Data:` lists is published by data_files (which warns about
     # its formula cells): not a second time here.
@@ -385,9 +375,14 @@ def place_charts(generators):
     """Draw every chart; fail the build listing every problem (`file:line: chart: …`)."""
     found, results, files = fenced(contents_of(*generators), "chart", _MARK), [], []
     options = options_of(generators[0].settings, "CHARTS", DEFAULTS, logger)
+    # The theme's partial, found as Pelican finds every template.
+    chart = generators[0].env.get_template("partials/chart.html")
     for content, _, number, where, line, fence in found:
-        made, written, problems = chart_html(content, fence, number, f"{where}:{line}", options)
-        results.append((made, [f"{where}:{line}: chart: {p}" for p in problems]))
+        at = f"{where}:{line}"
+        made, written, problems = chart_html(
+            content, fence, number, chart, where=at, options=options
+        )
+        results.append((made, [f"{at}: chart: {p}" for p in problems]))
         files += written
     substitute(found, results)
     for published, data in files:
