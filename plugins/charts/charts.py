@@ -219,17 +219,17 @@ def draw(text):
     Values are placed in their axis's power of ten (in_units), so any finite value draws."""
     spec, rows, ident, data_at = json.loads(text)
     kind, bar = spec["type"], spec["type"] == "bar"
-    ys = [y for _, y in rows]
+    names, ys = [x for x, _ in rows], [y for _, y in rows]
     values, exponent = in_units(ys)
-    horizontal = bar and any(len(x) > LONG_LABEL for x, _ in rows)
+    horizontal = bar and any(len(x) > LONG_LABEL for x in names)
     height = TOP + BOTTOM + BAR_ROW * len(rows) if horizontal else HEIGHT
-    scale = ticks(min([*values, 0] if bar else values), max([*values, 0] if bar else values))
-    left = left_margin([x for x, _ in rows] if horizontal else tick_texts(scale, exponent))
+    scale = ticks(min(values + [0] * bar), max(values + [0] * bar))
+    texts = tick_texts(scale, exponent)
+    left = left_margin(names if horizontal else texts)
     span, below = WIDTH - RIGHT - left, height - BOTTOM
-    xs = [number(x) for x, _ in rows]
-    numeric = not bar and None not in xs
-    xs, xexponent = in_units(xs) if numeric else (xs, 0)
-    xscale = ticks(min(xs), max(xs)) if numeric else []
+    xs = [number(x) for x in names]
+    xs, xexponent = in_units(xs) if not bar and None not in xs else ([], 0)
+    xscale = ticks(min(xs), max(xs)) if xs else []
 
     def vpos(v):  # along the value axis: across when bars are horizontal, else up
         share = (v - scale[0]) / (scale[-1] - scale[0])
@@ -248,7 +248,7 @@ def draw(text):
     # The bottom axis's last label ends at its tick: centred, it would run past the
     # chart's right edge and be cut ("20000" for 200000).
     end, grid, labels, marks = " chart__label--end", [], [], []
-    for t, tick_text in zip(scale, tick_texts(scale, exponent), strict=True):
+    for t, tick_text in zip(scale, texts, strict=True):
         on = fmt(vpos(t))
         grid.append(f"M{on} {TOP}V{below}" if horizontal else f"M{left} {on}H{left + span}")
         at = (vpos(t), below + 18) if horizontal else (left - 6, vpos(t))
@@ -258,7 +258,7 @@ def draw(text):
         labels.append(_text("chart__tick" + end * (v == xscale[-1]), xpos(v), below + 18, t))
     every = 1 if horizontal else math.ceil(len(rows) / 12)
     band = (BAR_ROW if horizontal else span / len(rows)) * 0.7
-    for i, (x, y) in enumerate(zip((x for x, _ in rows), values, strict=True)):
+    for i, (x, y) in enumerate(zip(names, values, strict=True)):
         if not xscale and i % every == 0:
             at = (left - 6, cpos(i)) if horizontal else (cpos(i), below + 18)
             labels.append(_text("chart__tick" + " chart__tick--y" * horizontal, *at, x))
