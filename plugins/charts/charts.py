@@ -208,12 +208,6 @@ def _text(kind, x, y, text):
     return f'<text class="{kind}" x="{fmt(x)}" y="{fmt(y)}">{html.escape(str(text))}</text>'
 
 
-def left_margin(labels):
-    """Room on the left for the longest of the `labels` drawn there (category
-    names or value ticks), at a phone's 20-unit font: about 12 units a character."""
-    return max(LEFT, 12 + min(max(map(len, labels)), 24) * 12)
-
-
 def draw(text):
     """The chart's inline SVG from json [spec, rows, id, where the data is]: pure, so cached.
     Values are placed in their axis's power of ten (in_units), so any finite value draws."""
@@ -225,7 +219,9 @@ def draw(text):
     height = TOP + BOTTOM + BAR_ROW * len(rows) if horizontal else HEIGHT
     scale = ticks(min(values + [0] * bar), max(values + [0] * bar))
     texts = tick_texts(scale, exponent)
-    left = left_margin(names if horizontal else texts)
+    # Room on the left for the longest label drawn there (category names or value
+    # ticks), at a phone's 20-unit font: about 12 units a character.
+    left = max(LEFT, 12 + min(max(map(len, names if horizontal else texts)), 24) * 12)
     span, below = WIDTH - RIGHT - left, height - BOTTOM
     xs = [number(x) for x in names]
     xs, xexponent = in_units(xs) if not bar and None not in xs else ([], 0)
