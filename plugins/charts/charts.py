@@ -347,9 +347,8 @@ def chart_html(content, body, counter, chart, *, where=None, options=DEFAULTS):
         )  # fmt: skip
     svg = _DRAWN.get(content.settings, draw, json.dumps([spec, rows, ident, note], sort_keys=True))
     folder, files = os.path.dirname(content.save_as), []
-    values = {"svg": Markup(svg), "title": title_of(spec), "x": spec["x"], "y": spec["y"]}
-    values |= {"name": name, "href": quote(name), "count": f"{len(rows):,}"}
-    values["rows"] = None if many else [(x, shown(y)) for x, y in rows]
+    values = {"svg": Markup(svg), "spec": spec, "title": title_of(spec), "count": f"{len(rows):,}"}
+    values["href"], values["rows"] = quote(name), None if many else [(x, shown(y)) for x, y in rows]
     made = chart.render(values)
     # A CSV the post's `Data:` lists is published by data_files (which warns about
     # its formula cells): not a second time here.
