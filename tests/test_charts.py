@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 from types import SimpleNamespace
 
+import jinja2
 import pytest
 
 from plugins.charts.charts import (
@@ -194,7 +195,10 @@ def test_charts_writes_the_csv_only_when_data_does_not_list_it(tmp_path, listed)
         save_as="posts/demo/index.html",
         data_files=[{"name": "a.csv"}] if listed else [],
     )
-    made, files, problems = chart_html(post, ["data: a.csv", "x: k", "y: v"], 1)
+    chart = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT / "theme" / "templates"))
+    made, files, problems = chart_html(
+        post, ["data: a.csv", "x: k", "y: v"], 1, chart.get_template("partials/chart.html")
+    )
     assert problems == [] and 'href="a.csv"' in made, (problems, made)
     written = [path for path, _ in files]
     assert written == ([] if listed else ["posts/demo/a.csv"]), written

@@ -4,7 +4,8 @@ A ```chart fence (keys: data, type, x, y, title, y-label) becomes, through the
 Markdown extension below, a placeholder; once every source is read (and
 content_guard has judged the author's raw HTML) the placeholder becomes an
 inline SVG styled by main.css classes, the data as a <table> in a <details>
-and a link to the CSV. `data: ttft.csv` names a file in content/data/<slug>/,
+and a link to the CSV, laid out by the theme's partials/chart.html.
+`data: ttft.csv` names a file in content/data/<slug>/,
 the folder of the post's `Data:` files (DATA_FILES["folder"]); the CSV is
 published under the post's URL, by data_files when `Data:` lists it, else here.
 Drawings come from the one cache (sitetools/build/cache.py): a warm build redraws nothing.
@@ -29,6 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import quote
 
+from markupsafe import Markup
 from pelican import signals
 
 from sitetools.build.cache import Cache, write_atomic
@@ -206,28 +208,24 @@ def _text(kind, x, y, text):
     return f'<text class="{kind}" x="{fmt(x)}" y="{fmt(y)}">{html.escape(str(text))}</text>'
 
 
-def left_margin(labels):
-    """Room on the left for the longest of the `labels` drawn there (category
-    names or value ticks), at a phone's 20-unit font: about 12 units a character."""
-    return max(LEFT, 12 + min(max(map(len, labels)), 24) * 12)
-
-
 def draw(text):
     """The chart's inline SVG from json [spec, rows, id, where the data is]: pure, so cached.
     Values are placed in their axis's power of ten (in_units), so any finite value draws."""
     spec, rows, ident, data_at = json.loads(text)
     kind, bar = spec["type"], spec["type"] == "bar"
-    ys = [y for _, y in rows]
+    names, ys = [x for x, _ in rows], [y for _, y in rows]
     values, exponent = in_units(ys)
-    horizontal = bar and any(len(x) > LONG_LABEL for x, _ in rows)
+    horizontal = bar and any(len(x) > LONG_LABEL for x in names)
     height = TOP + BOTTOM + BAR_ROW * len(rows) if horizontal else HEIGHT
-    scale = ticks(min([*values, 0] if bar else values), max([*values, 0] if bar else values))
-    left = left_margin([x for x, _ in rows] if horizontal else tick_texts(scale, exponent))
+    scale = ticks(min(values + [0] * bar), max(values + [0] * bar))
+    texts = tick_texts(scale, exponent)
+    # Room on the left for the longest label drawn there (category names or value
+    # ticks), at a phone's 20-unit font: about 12 units a character.
+    left = max(LEFT, 12 + min(max(map(len, names if horizontal else texts)), 24) * 12)
     span, below = WIDTH - RIGHT - left, height - BOTTOM
-    xs = [number(x) for x, _ in rows]
-    numeric = not bar and None not in xs
-    xs, xexponent = in_units(xs) if numeric else (xs, 0)
-    xscale = ticks(min(xs), max(xs)) if numeric else []
+    xs = [number(x) for x in names]
+    xs, xexponent = in_units(xs) if not bar and None not in xs else ([], 0)
+    xscale = ticks(min(xs), max(xs)) if xs else []
 
     def vpos(v):  # along the value axis: across when bars are horizontal, else up
         share = (v - scale[0]) / (scale[-1] - scale[0])
@@ -246,7 +244,7 @@ def draw(text):
     # The bottom axis's last label ends at its tick: centred, it would run past the
     # chart's right edge and be cut ("20000" for 200000).
     end, grid, labels, marks = " chart__label--end", [], [], []
-    for t, tick_text in zip(scale, tick_texts(scale, exponent), strict=True):
+    for t, tick_text in zip(scale, texts, strict=True):
         on = fmt(vpos(t))
         grid.append(f"M{on} {TOP}V{below}" if horizontal else f"M{left} {on}H{left + span}")
         at = (vpos(t), below + 18) if horizontal else (left - 6, vpos(t))
@@ -256,7 +254,7 @@ def draw(text):
         labels.append(_text("chart__tick" + end * (v == xscale[-1]), xpos(v), below + 18, t))
     every = 1 if horizontal else math.ceil(len(rows) / 12)
     band = (BAR_ROW if horizontal else span / len(rows)) * 0.7
-    for i, (x, y) in enumerate(zip((x for x, _ in rows), values, strict=True)):
+    for i, (x, y) in enumerate(zip(names, values, strict=True)):
         if not xscale and i % every == 0:
             at = (left - 6, cpos(i)) if horizontal else (cpos(i), below + 18)
             labels.append(_text("chart__tick" + " chart__tick--y" * horizontal, *at, x))
@@ -291,27 +289,6 @@ def draw(text):
 
 def title_of(spec):
     return spec.get("title") or f"{spec['y']} by {spec['x']}"
-
-
-def figure(svg, spec, rows, href, table_rows=DEFAULTS["table_rows"]):
-    """The chart, its data table in a <details> (past `table_rows` rows a line
-    saying the data is the download alone) and the CSV's download link."""
-    esc, name = html.escape, spec["data"]  # a plain file name (chart_data)
-    title = esc(title_of(spec))
-    download = f'<a href="{esc(href)}" download>Download the data ({esc(name)}, CSV)</a>'
-    cells = "".join(f"<tr><td>{esc(x)}</td><td>{shown(y)}</td></tr>" for x, y in rows[:table_rows])
-    table = (
-        f'<details class="chart__data"><summary>Data table</summary><table><caption>{title}'
-        f'</caption><thead><tr><th scope="col">{esc(spec["x"])}</th><th scope="col">'
-        f"{esc(spec['y'])}</th></tr></thead><tbody>{cells}</tbody></table></details>"
-    )
-    if len(rows) > table_rows:
-        table, download = "", f"{len(rows):,} rows, too many for a table on this page: {download}"
-    return (
-        f'<div class="chart"><figure class="chart__figure">{svg}'
-        f'<figcaption class="chart__caption">{title}</figcaption></figure>'
-        f'{table}<p class="chart__download">{download}</p></div>'
-    )
 
 
 def makeExtension(**kwargs):  # Markdown's name: each ```chart fence becomes a placeholder
@@ -353,9 +330,9 @@ def chart_data(settings, slug, body, readable=None):
     return spec, rows, path, data, problems
 
 
-def chart_html(content, body, counter, where=None, options=DEFAULTS):
-    """(HTML, [(published path, bytes)], [problem]) of one fence of `content`;
-    `where` (the fence's `file:line`) names it in warnings."""
+def chart_html(content, body, counter, chart, *, where=None, options=DEFAULTS):
+    """(HTML, [(published path, bytes)], [problem]) of one fence of `content`,
+    laid out by the template `chart`; `where` (the fence's `file:line`) names it in warnings."""
     spec, rows, path, data, problems = chart_data(content.settings, content.slug, body)
     if problems:
         return "", [], problems
@@ -370,7 +347,9 @@ def chart_html(content, body, counter, where=None, options=DEFAULTS):
         )  # fmt: skip
     svg = _DRAWN.get(content.settings, draw, json.dumps([spec, rows, ident, note], sort_keys=True))
     folder, files = os.path.dirname(content.save_as), []
-    made = figure(svg, spec, rows, quote(name), table_rows)
+    values = {"svg": Markup(svg), "spec": spec, "title": title_of(spec), "count": f"{len(rows):,}"}
+    values["href"], values["rows"] = quote(name), None if many else [(x, shown(y)) for x, y in rows]
+    made = chart.render(values)
     # A CSV the post's `Data:` lists is published by data_files (which warns about
     # its formula cells): not a second time here.
     if name not in {facts["name"] for facts in getattr(content, "data_files", None) or ()}:
@@ -382,12 +361,8 @@ def chart_html(content, body, counter, where=None, options=DEFAULTS):
         styled = svg.replace(">", f"><style>{FILE_CSS}</style>", 1)
         files.append((os.path.join(folder, f"{ident}.svg"), styled.encode()))
         height = re.search(r'viewBox="0 0 \S+ (\S+)"', svg)[1]
-        alt = html.escape(f"{title_of(spec)}. {note}")
-        tag = (
-            f'<img class="chart__svg" src="{ident}.svg" alt="{alt}" width="{WIDTH}" '
-            f'height="{height}" loading="lazy" decoding="async">'
-        )
-        made = figure(tag, spec, rows, quote(name), table_rows)
+        alt, size = f"{values['title']}. {note}", {"width": WIDTH, "height": height}
+        made = chart.render(values, image={"src": f"{ident}.svg", "alt": alt, **size})
     return made, files, []
 
 
@@ -395,9 +370,14 @@ def place_charts(generators):
     """Draw every chart; fail the build listing every problem (`file:line: chart: …`)."""
     found, results, files = fenced(contents_of(*generators), "chart", _MARK), [], []
     options = options_of(generators[0].settings, "CHARTS", DEFAULTS, logger)
+    # The theme's partial, found as Pelican finds every template.
+    chart = generators[0].env.get_template("partials/chart.html")
     for content, _, number, where, line, fence in found:
-        made, written, problems = chart_html(content, fence, number, f"{where}:{line}", options)
-        results.append((made, [f"{where}:{line}: chart: {p}" for p in problems]))
+        at = f"{where}:{line}"
+        made, written, problems = chart_html(
+            content, fence, number, chart, where=at, options=options
+        )
+        results.append((made, [f"{at}: chart: {p}" for p in problems]))
         files += written
     substitute(found, results)
     for published, data in files:

@@ -101,8 +101,8 @@ def file_problems(name, folder, formats, readable=None):
     raw = path.read_bytes()
     if problem := parse_problem(suffix, raw):
         return f"{name} {problem}; fix the file or remove it from Data", None, []
-    facts = {"name": name, "format": suffix.upper(), "media_type": formats[suffix]}
-    facts |= {"size": size_label(len(raw)), "bytes": len(raw)}
+    size = size_label(len(raw))
+    facts = {"name": name, "format": suffix.upper(), "media_type": formats[suffix], "size": size}
     # A CSV opens in a spreadsheet, which runs what looks like a formula.
     text = raw.decode("utf-8-sig") if suffix == "csv" else ""
     return None, facts, formula_warnings(display_path(path), text)

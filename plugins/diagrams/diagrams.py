@@ -22,6 +22,7 @@ import subprocess
 import sysconfig
 import xml.etree.ElementTree as ET
 
+from markupsafe import Markup
 from pelican import signals
 
 from sitetools.build.cache import Cache, Unkept
@@ -78,9 +79,10 @@ def _element(name, child, part):
     return f'<{name} class="diagram__{shape}"{paint}{attributes}>{text}</{name}>'
 
 
-def clean(svg):
-    """(width, height, viewBox, inner SVG rebuilt from the allowlist, graph label,
-    [edge titles]): shapes and text with their geometry, no ids, links or style."""
+def clean(svg, dot):
+    """What partials/diagram.html shows of Graphviz's `svg` for `dot`: its size and
+    viewBox, its inner SVG rebuilt from the allowlist (shapes and text with their
+    geometry, no ids, links or style) and its text alternative."""
     root = ET.fromstring(re.sub(r"<!DOCTYPE[^>]*>", "", svg, count=1).encode("utf-8"))
     edges = []
 
@@ -106,7 +108,8 @@ def clean(svg):
     inner = f'<g transform="{transform}">{"".join(walk(graph, "graph"))}</g>'
     view = root.get("viewBox", "0 0 0 0")
     width, height = (round(float(v)) for v in view.split()[2:])
-    return width, height, view, inner, label, edges
+    alt = alternative(label, dot, edges)
+    return {"width": width, "height": height, "view": view, "inner": Markup(inner), "alt": alt}
 
 
 def alternative(label, dot, edges):
@@ -118,24 +121,8 @@ def alternative(label, dot, edges):
     return "Diagram: " + ("; ".join(arrows) if arrows else "no edges")
 
 
-def figure(drawn, dot):
-    """The <figure> of clean()'s answer; its title's id ends in NUL, for result() to name."""
-    (width, height, view, inner, label, edges), ident = drawn, "diagram-title-\0"
-    alt = alternative(label, dot, edges)
-    svg = (
-        f'<svg class="diagram__svg" xmlns="http://www.w3.org/2000/svg" role="img" '
-        f'aria-labelledby="{ident}" width="{width}" height="{height}" viewBox="{view}">'
-        f'<title id="{ident}">{html.escape(alt)}</title>{inner}</svg>'
-    )
-    # A wide diagram scrolls in this box, which the keyboard can reach.
-    return (
-        f'<figure class="diagram"><div class="diagram__scroll" tabindex="0" role="group" '
-        f'aria-label="{html.escape(alt, quote=True)}">{svg}</div></figure>'
-    )
-
-
 def draw(job):
-    """("ok", the figure) or ("error", "reason; fix") for job =
+    """("ok", clean()'s values) or ("error", "reason; fix") for job =
     "timeout\\0max_length\\0DOT": graphviz-pure lays it out, then clean() rebuilds its SVG."""
     timeout, limit, dot = job.split("\0", 2)
     if len(dot) > float(limit):
@@ -155,7 +142,7 @@ def draw(job):
         if done.returncode != 0 or errors:
             reason = errors.splitlines()[0] if errors else f"dot exited {done.returncode}"
             return "error", f"{reason}; fix the DOT at that line"
-        return "ok", figure(clean(done.stdout.decode("utf-8")), dot)
+        return "ok", clean(done.stdout.decode("utf-8"), dot)
     except subprocess.TimeoutExpired:  # a busy machine's too: tried again next build
         return Unkept(("error", f"it took over {timeout} s to lay out (DIAGRAMS timeout); "
                                 "split it into smaller diagrams"))  # fmt: skip
@@ -172,13 +159,13 @@ def makeExtension(**kwargs):  # Markdown's name: each ```dot fence becomes a pla
 _DRAWN = Cache("diagrams")
 
 
-def result(item, drawn):
-    """(the figure, [problem]) of one fence: `drawn` is draw()'s answer."""
+def result(item, drawn, diagram):
+    """(the figure, [problem]) of one fence: `drawn` is draw()'s answer, `diagram` the partial."""
     (content, _, number, where, line, _), (status, made) = item, drawn
     if status == "error":  # Graphviz's `line N` counts from the fence's opening line
         at = re.search(r"\bline (\d+)", made)
         return "", [f"{where}:{line + int(at[1]) if at else line}: diagram: {made}"]
-    return made.replace("\0", f"{content.slug}-{number}", 2), []  # the title's id, twice
+    return diagram.render(made, ident=f"diagram-title-{content.slug}-{number}"), []
 
 
 def place_diagrams(generators):
@@ -188,7 +175,9 @@ def place_diagrams(generators):
     found, limits = fenced(contents_of(*generators), "dot", _MARK), "{timeout}\0{max_length}\0"
     jobs = [limits.format(**options) + "\n".join(item[-1]) for item in found]
     drawn = _DRAWN.map(settings, draw, jobs, label="diagrams")
-    substitute(found, [result(*args) for args in zip(found, drawn, strict=True)])
+    # The theme's partial, found as Pelican finds every template.
+    diagram = generators[0].env.get_template("partials/diagram.html")
+    substitute(found, [result(*args, diagram) for args in zip(found, drawn, strict=True)])
 
 
 def register():

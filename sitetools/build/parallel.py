@@ -11,6 +11,7 @@ import threading
 from .progress import report
 
 _task = {"function": None}  # what forked workers run; set just before the pool forks
+MIN_ITEMS = 16  # less work than this is not worth forking for
 # `invoke bench --ablate` sets this to a comma-separated list of SWITCHES to
 # turn off, to measure what each saves (docs/bench.md).
 SWITCHES_OFF = "SITE_SPEEDUPS_OFF"
@@ -40,42 +41,31 @@ def can_fork():
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def worker_count(requested, items, min_items):
-    """How many workers to use for `items` pieces of work: 1 means in-process."""
-    count = min(requested or available_cpus(), available_cpus())
-    if count < 2 or items < max(min_items, 2) or not can_fork():
-        return 1
-    return min(count, items)
-
-
 def _call(index):
     return _task["function"](index)
 
 
 def parallel_each(function, items, label=None):
-    """[function(item) for item in items], as parallel_map runs it; its
-    progress is shown under `label`."""
-    progress = (lambda done, total: report(label, done, total)) if label else None
-    return parallel_map(lambda index: function(items[index]), len(items), progress=progress)
-
-
-def parallel_map(function, count, workers=0, min_items=16, progress=None):
-    """[function(i) for i in range(count)], in order, on forked workers when
-    worker_count allows and the bench has not turned "workers" off;
-    `progress(done, count)` is called in the parent."""
-    processes = 1 if switched_off("workers") else worker_count(workers, count, min_items)
+    """[function(item) for item in items], in order: on forked workers, one a CPU,
+    when there are MIN_ITEMS or more, forking is safe and the bench has not turned
+    "workers" off; its progress is shown under `label`."""
+    processes = min(available_cpus(), len(items))
+    if len(items) < MIN_ITEMS or not can_fork() or switched_off("workers"):
+        processes = 1
     results = []
-    if processes == 1:
-        results_in = map(function, range(count))
+    if processes < 2:
+        results_in = map(function, items)
     else:
-        _task["function"] = function
+        _task["function"] = lambda index: function(items[index])
         pool = multiprocessing.get_context("fork").Pool(processes)
-        results_in = pool.imap(_call, range(count), chunksize=max(1, count // (processes * 8)))
+        results_in = pool.imap(
+            _call, range(len(items)), chunksize=max(1, len(items) // (processes * 8))
+        )
     try:
         for result in results_in:
             results.append(result)
-            if progress:
-                progress(len(results), count)
+            if label:
+                report(label, len(results), len(items))
         return results
     finally:
         if processes > 1:
