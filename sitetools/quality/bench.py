@@ -35,71 +35,38 @@ from sitetools.build.parallel import SWITCHES, SWITCHES_OFF
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SEED = 7
 
-# The corpus's vocabulary: about thirty tags, as a real technical blog would
-# have, words, verbs, acronyms, one code snippet per language ({a} {b} {c} are
-# words, {n} a number), and the inline markup a sentence may carry, each with
-# its chance: a word {0} becomes the template, {1} a pick from the named list.
+# The corpus's text (corpus.json): about thirty tags, as a real technical blog
+# would have, and template titles, headings, paragraphs (quotes, dashes,
+# acronyms, inline markup), code in six languages and a list, each formatted
+# with the post's number {n} and first tag {tag}, and cycled by the post's number.
 CORPUS = json.loads((Path(__file__).with_name("corpus.json")).read_text("utf-8"))
 TAG_POOL = tuple(CORPUS["tags"])
-_WORDS, _VERBS = CORPUS["words"], CORPUS["verbs"]
 
 # One synthetic post: its slug and Markdown text.
 Post = namedtuple("Post", "slug text")
 
 
-def _sentence(rng, count=None):
-    words = [rng.choice(_WORDS) for _ in range(count or rng.randint(8, 20))]
-    words[rng.randrange(len(words))] = rng.choice(_VERBS)
-    for chance, template, pool in CORPUS["markup"]:
-        if rng.random() < chance:
-            index = rng.randrange(len(words))
-            words[index] = template.format(words[index], pool and rng.choice(CORPUS[pool]))
-    text = " ".join(words)
-    return text[0].upper() + text[1:] + "."
-
-
-def _paragraph(rng):
-    return " ".join(_sentence(rng) for _ in range(rng.randint(3, 6)))
-
-
-def _section(rng, number, code, lists):
-    """A `##` section: prose, maybe code, a list and a `###` subsection."""
-    blocks = [f"## {' '.join(rng.choices(_WORDS, k=3)).capitalize()}", _paragraph(rng)]
-    if number in code:
-        language = rng.choice(sorted(CORPUS["code"]))
-        words = dict(zip("abc", rng.choices(_WORDS, k=3), strict=True))
-        blocks.append(
-            f"```{language}\n{CORPUS['code'][language].format(n=rng.randint(2, 99), **words)}```"
-        )
-    if number in lists:
-        marker = "1." if rng.random() < 0.4 else "-"
-        blocks.append("\n".join(f"{marker} {_sentence(rng, 6)}" for _ in range(rng.randint(3, 6))))
-    if rng.random() < 0.4:
-        blocks += [f"### {' '.join(rng.choices(_WORDS, k=2)).capitalize()}", _paragraph(rng)]
-    return blocks
-
-
 def make_post(index, seed=DEFAULT_SEED):
     """Post number `index` for `seed`; it depends on nothing else, so a smaller
-    corpus is the start of a bigger one."""
+    corpus is the start of a bigger one. The seed picks its tags and how many
+    sections it has; each section has prose, and code, a list or a `###` part."""
     rng = random.Random(f"bench:{seed}:{index}")
-    title_words = rng.choices(_WORDS, k=rng.randint(3, 6))
-    title = " ".join(title_words).capitalize()
-    if rng.random() < 0.3:
-        title += f': why the {rng.choice(_WORDS)}\'s "{rng.choice(_WORDS)}" {rng.choice(_VERBS)}'
-    slug = f"{'-'.join(title_words)}-{index}"
-    tags = tuple(rng.sample(TAG_POOL, rng.randint(2, 4)))
-    date = datetime(2020, 1, 1, 9, 0) + timedelta(days=index, hours=rng.randint(0, 8))
-    head = (
-        f"Title: {title}\nDate: {date:%Y-%m-%d %H:%M}\nTags: {', '.join(tags)}\n"
-        f"Slug: {slug}\nSummary: {_sentence(rng, rng.randint(18, 32))}"
-    )
-    sections = rng.randint(4, 6)
-    code = rng.sample(range(sections), rng.randint(1, 3))
-    lists = rng.sample(range(sections), rng.randint(1, 2))
-    blocks = [head, _paragraph(rng), _paragraph(rng)]
-    for number in range(sections):
-        blocks += _section(rng, number, code, lists)
+    tags = rng.sample(TAG_POOL, rng.randint(2, 4))
+    pick = lambda key, at=0: CORPUS[key][(index + at) % len(CORPUS[key])]  # noqa: E731
+    text = lambda template: template.format(n=index, tag=tags[0])  # noqa: E731
+    date, slug = datetime(2020, 1, 1, 9) + timedelta(index, hours=index % 9), f"{tags[0]}-{index}"
+    blocks = [f"Title: {text(pick('titles'))}\nDate: {date:%Y-%m-%d %H:%M}\nTags: "
+              f"{', '.join(tags)}\nSlug: {slug}\nSummary: {text(CORPUS['summary'])}",
+              text(pick("paragraphs")), text(pick("paragraphs", 1))]  # fmt: skip
+    for number in range(rng.randint(4, 6)):
+        blocks += [f"## {pick('headings', number)}", text(pick("paragraphs", number + 2))]
+        if number % 2 == 0:
+            blocks.append("```{}\n{}```".format(*map(text, pick("code", number))))
+        if number % 3 == 1:
+            marker = "1." if number == 4 else "-"
+            blocks.append("\n".join(f"{marker} {text(item)}" for item in CORPUS["list"]))
+        if number == 2:
+            blocks += [f"### {pick('headings', 6)}", text(pick("paragraphs", 7))]
     return Post(slug=slug, text="\n\n".join(blocks) + "\n")
 
 
