@@ -148,9 +148,8 @@ def format_table(report):
     machine, runs = report["machine"], report["runs"]
     columns = ("contender", "median s", "min s", "max s", "CPU s", "peak MiB", "pages", "ms/page",
                "×time", "×memory")  # fmt: skip
-    table = [[row["label"], *row["seconds"].values(), row["cpu_seconds"], row["peak_rss_mib"],
-              row["pages"], row["ms_per_page"], row["time_ratio"], row["memory_ratio"]]
-             for row in report["rows"]]  # fmt: skip
+    keys = ("cpu_seconds", "peak_rss_mib", "pages", "ms_per_page", "time_ratio", "memory_ratio")
+    body = [[row["label"], *row["seconds"].values(), *map(row.get, keys)] for row in report["rows"]]
     targets = [[target["name"], "–" if target["value"] is None else
                 UNITS[target["measure"]].format(target["value"]), VERDICTS[target["holds"]]]
                for target in report["targets"]]  # fmt: skip
@@ -159,7 +158,7 @@ def format_table(report):
         f"run{'s' * (runs != 1)} each, {machine['cpus']} CPUs, Pelican {machine['pelican']}, "
         f"Python {machine['python']}",
         "Load average (1 min) {:.1f} before, {:.1f} after".format(*machine["load_average"]), "",
-        tabulate(table, columns, floatfmt=[".2f"] * 5 + [".0f"] + [".2f"] * 4, missingval="–"), "",
+        tabulate(body, columns, floatfmt=[".2f"] * 5 + [".0f"] + [".2f"] * 4, missingval="–"), "",
         "Targets (set for 1,000 posts):",
         tabulate(targets, tablefmt="plain", colalign=("left", "right", "left")),
     ])  # fmt: skip
@@ -210,8 +209,7 @@ def measure_build(kind, corpus, work, off=()):
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     usage = _wait(_run(command, cwd, work / "build.log", off), work / "build.log")
-    seconds = time.perf_counter() - started
-    return _sample(seconds, usage.ru_utime + usage.ru_stime, usage, output)
+    return _sample(time.perf_counter() - started, usage.ru_utime + usage.ru_stime, usage, output)
 
 
 def _cpu(process):
@@ -219,9 +217,8 @@ def _cpu(process):
     through their parents' children_* times)."""
     total = 0.0
     for each in [process, *process.children(recursive=True)]:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            times = each.cpu_times()
-            total += times.user + times.system + times.children_user + times.children_system
+        with contextlib.suppress(psutil.NoSuchProcess):  # user, system, children_user, _system
+            total += sum(each.cpu_times()[:4])
     return total
 
 
@@ -260,8 +257,7 @@ def measure_preview(content, post, work, off=()):
     the rebuild warm), then a timed one: a sample for the edited page (its new
     text in output/) and one for the whole site (see whole_site)."""
     output, original = work / "output", post.read_text("utf-8")
-    slug = next(line[5:].strip() for line in original.splitlines() if line.startswith("Slug:"))
-    page = output / "posts" / slug / "index.html"
+    page = output / "posts" / post.stem / "index.html"  # each post is named after its slug
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -289,43 +285,31 @@ def _shows(page, token):
 
 
 # ------------------------------------------------------------------- driver
-# Each contender: the rows it measures, and how, in a fresh folder `work`, on
-# the corpus or on `warm`, its copy whose cache/ an untimed build has filled.
+
+# Each contender: the rows one measurement gives (the preview's save gives both).
+CONTENDERS = (("production",), ("production-warm",), ("vanilla",),
+              ("preview-page", "preview-site"), ("save-to-served",))  # fmt: skip
+
+
+def measure(name, corpus, warm, work, off=()):
+    """The samples of contender `name` (its first row) in a fresh folder `work`,
+    on the corpus or on `warm`, its copy whose cache/ an untimed build has filled."""
+    if name == "production-warm":
+        edited = _middle_post(warm)  # each run adds a sentence: a cache/ that knows none of them
+        edited.write_text(edit_text(edited.read_text("utf-8"), work.name), "utf-8")
+        shutil.copytree(warm.parent / "cache", work / "cache")  # beside work/output
+        return [measure_build("production", warm, work, off)]
+    if name in ("production", "vanilla"):
+        return [measure_build(name, corpus, work, off)]
+    served = name == "save-to-served"  # this site's own content/, its first post edited
+    content = shutil.copytree(ROOT / "content" if served else corpus, work / "content")
+    post = sorted(content.glob("posts/*.md"))[0] if served else _middle_post(content)
+    return measure_preview(content, post, work / "preview", off)[: 1 if served else 2]
 
 
 def _middle_post(content):
     posts = sorted((content / "posts").glob("*.md"))
     return posts[len(posts) // 2]
-
-
-def _warm(corpus, warm, work, off=()):
-    edited = _middle_post(warm)  # each run adds a sentence: a cache/ that knows none of them
-    edited.write_text(edit_text(edited.read_text("utf-8"), work.name), "utf-8")
-    shutil.copytree(warm.parent / "cache", work / "cache")  # beside work/output
-    return [measure_build("production", warm, work, off)]
-
-
-def _build(kind, corpus, warm, work, off=()):
-    return [measure_build(kind, corpus, work, off)]
-
-
-def _preview(corpus, warm, work, off=()):
-    content = shutil.copytree(corpus, work / "content")
-    return measure_preview(content, _middle_post(content), work / "preview", off)
-
-
-def _served(corpus, warm, work, off=()):
-    content = shutil.copytree(ROOT / "content", work / "content")
-    first = sorted(content.glob("posts/*.md"))[0]
-    return measure_preview(content, first, work / "preview", off)[:1]
-
-
-# Each contender: the rows one measurement gives (the preview's save gives both).
-CONTENDERS = (("production",), ("production-warm",), ("vanilla",),
-              ("preview-page", "preview-site"), ("save-to-served",))  # fmt: skip
-MEASURES = {"production": functools.partial(_build, "production"), "production-warm": _warm,
-            "vanilla": functools.partial(_build, "vanilla"), "preview-page": _preview,
-            "save-to-served": _served}  # fmt: skip
 
 
 def _measure(prefix, posts, seed, runs, jobs):
@@ -342,7 +326,7 @@ def _measure(prefix, posts, seed, runs, jobs):
         for run in range(1, runs + 1):
             for number, (tag, names, off) in enumerate(jobs(run, warm)):
                 work = Path(folder, f"run-{run}-{number}")
-                for name, sample in zip(names, MEASURES[names[0]](corpus, warm, work, off)):  # noqa: B905
+                for name, sample in zip(names, measure(names[0], corpus, warm, work, off)):  # noqa: B905
                     samples[tag, name].append(sample)
                     PROGRESS(f"run {run}/{runs}", *tag, f"{LABELS[name]}:", SAID.format_map(sample))
                 shutil.rmtree(work, ignore_errors=True)
