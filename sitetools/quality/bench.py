@@ -11,7 +11,6 @@ import functools
 import itertools
 import json
 import os
-import platform
 import random
 import shutil
 import signal
@@ -22,7 +21,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections import namedtuple
 from datetime import datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
@@ -43,7 +41,7 @@ CORPUS = json.loads((Path(__file__).with_name("corpus.json")).read_text("utf-8")
 TAG_POOL = tuple(CORPUS["tags"])
 
 # One synthetic post: its slug and Markdown text.
-Post = namedtuple("Post", "slug text")
+Post = collections.namedtuple("Post", "slug text")
 
 
 def make_post(index, seed=DEFAULT_SEED):
@@ -341,7 +339,7 @@ def run_benchmark(posts=1000, runs=3, seed=DEFAULT_SEED):
     vanilla = make_row("vanilla", samples[(), "vanilla"])
     rows = [make_row(name, samples[(), name], None if name == "save-to-served" else vanilla)
             for name in ORDER]  # fmt: skip
-    machine = {"cpus": os.cpu_count(), "python": platform.python_version(), "pelican":
+    machine = {"cpus": os.cpu_count(), "python": sys.version.split()[0], "pelican":
                version("pelican"), "load_average": [load_before, os.getloadavg()[0]]}  # fmt: skip
     return {"posts": posts, "runs": runs, "seed": seed, "machine": machine, "rows": rows,
             "targets": check_targets(rows)}  # fmt: skip
