@@ -225,7 +225,7 @@ def _settle(server, log, ready, quiet=0.5, timeout=1800):
     `quiet` s: the (time, CPU) `ready()` first held, and each line `log`
     gained meanwhile as (time, CPU, line)."""
     process, started = psutil.Process(server.pid), time.perf_counter()
-    busy, busy_cpu, shown, logged = started, _cpu(process), None, []
+    busy, shown, logged = (started, _cpu(process)), None, []  # busy: (time, CPU) last seen busy
     for tick in itertools.count():
         if server.poll() is not None or time.perf_counter() - started > timeout:
             text = Path(log.name).read_text(encoding="utf-8", errors="replace")[-3000:]
@@ -235,9 +235,8 @@ def _settle(server, log, ready, quiet=0.5, timeout=1800):
             now, cpu = time.perf_counter(), _cpu(process)
             logged += [(now, cpu, line.strip()) for line in lines]
             shown = shown or (ready() and (now, cpu))
-            if cpu - busy_cpu > 0.02:  # busy since it was last seen busy
-                busy, busy_cpu = now, cpu
-            if shown and now - busy >= quiet:
+            busy = (now, cpu) if cpu - busy[1] > 0.02 else busy
+            if shown and now - busy[0] >= quiet:
                 return shown, logged
         time.sleep(0.005)
 
