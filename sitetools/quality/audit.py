@@ -17,7 +17,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections import namedtuple
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -36,9 +35,6 @@ _COMPRESSIBLE = (".html", ".css", ".js", ".xml", ".json", ".svg", ".txt")
 
 class AuditError(Exception):
     """`invoke audit` cannot run; `str()` says what to install or fix."""
-
-
-PageAudit = namedtuple("PageAudit", "name url scores byte_weight lcp_ms below_full")
 
 
 def pick_pages(output):
@@ -99,28 +95,15 @@ def run_lighthouse(url, report_base):
     return json.loads(report.read_text(encoding="utf-8"))
 
 
-def summarise(name, url, report):
-    """The four scores, byte weight, LCP, and every scored audit below 1."""
-    categories, audits = report["categories"], report["audits"]
-    below = [
-        f"{cat}: {ref['id']} {audit['score']:.2f} {audit.get('displayValue') or ''}".rstrip()
-        for cat in CATEGORIES
-        for ref in categories[cat]["auditRefs"]
-        if ref.get("weight", 0) > 0 and (audit := audits[ref["id"]]).get("score") is not None
-        and audit["score"] < 1
-    ]  # fmt: skip
-    scores = {cat: round((categories[cat]["score"] or 0) * 100) for cat in CATEGORIES}
-    weight, lcp = audits["total-byte-weight"], audits["largest-contentful-paint"]
-    return PageAudit(name, url, scores, int(weight["numericValue"]), lcp["numericValue"], below)
+def scores(report):
+    """The four category scores of a Lighthouse JSON report, out of 100."""
+    return {cat: round((report["categories"][cat]["score"] or 0) * 100) for cat in CATEGORIES}
 
 
 def table(results):
-    """The report printed by `invoke audit`."""
-    rows = [[f"{r.name} {r.url}", *r.scores.values(), f"{r.byte_weight / 1024:.1f} KiB",
-             f"{r.lcp_ms / 1000:.2f} s"] for r in results]  # fmt: skip
-    lines = [tabulate(rows, ("page", "perf", "a11y", "best", "seo", "bytes", "LCP"), "plain")]
-    lines += [f"  {r.name}: below 100 because of {item}" for r in results for item in r.below_full]
-    return "\n".join(lines)
+    """The report printed by `invoke audit`: [(page name, url path, scores)]."""
+    rows = [[f"{name} {url}", *found.values()] for name, url, found in results]
+    return tabulate(rows, ("page", "perf", "a11y", "best", "seo"), "plain")
 
 
 def audit(host="127.0.0.1", port=0, reports=None):
@@ -149,7 +132,7 @@ def audit(host="127.0.0.1", port=0, reports=None):
             for name, path in pick_pages(output):
                 print(f"Lighthouse: {name} {origin}{path}", flush=True)
                 base = report_dir / (path.strip("/").replace("/", "-") or "index")
-                results.append(summarise(name, path, run_lighthouse(origin + path, base)))
+                results.append((name, path, scores(run_lighthouse(origin + path, base))))
         finally:
             server.shutdown()
             server.server_close()

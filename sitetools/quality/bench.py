@@ -11,7 +11,6 @@ import functools
 import itertools
 import json
 import os
-import platform
 import random
 import shutil
 import signal
@@ -22,7 +21,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections import namedtuple
 from datetime import datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
@@ -35,71 +33,38 @@ from sitetools.build.parallel import SWITCHES, SWITCHES_OFF
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SEED = 7
 
-# The corpus's vocabulary: about thirty tags, as a real technical blog would
-# have, words, verbs, acronyms, one code snippet per language ({a} {b} {c} are
-# words, {n} a number), and the inline markup a sentence may carry, each with
-# its chance: a word {0} becomes the template, {1} a pick from the named list.
+# The corpus's text (corpus.json): about thirty tags, as a real technical blog
+# would have, and template titles, headings, paragraphs (quotes, dashes,
+# acronyms, inline markup), code in six languages and a list, each formatted
+# with the post's number {n} and first tag {tag}, and cycled by the post's number.
 CORPUS = json.loads((Path(__file__).with_name("corpus.json")).read_text("utf-8"))
 TAG_POOL = tuple(CORPUS["tags"])
-_WORDS, _VERBS = CORPUS["words"], CORPUS["verbs"]
 
 # One synthetic post: its slug and Markdown text.
-Post = namedtuple("Post", "slug text")
-
-
-def _sentence(rng, count=None):
-    words = [rng.choice(_WORDS) for _ in range(count or rng.randint(8, 20))]
-    words[rng.randrange(len(words))] = rng.choice(_VERBS)
-    for chance, template, pool in CORPUS["markup"]:
-        if rng.random() < chance:
-            index = rng.randrange(len(words))
-            words[index] = template.format(words[index], pool and rng.choice(CORPUS[pool]))
-    text = " ".join(words)
-    return text[0].upper() + text[1:] + "."
-
-
-def _paragraph(rng):
-    return " ".join(_sentence(rng) for _ in range(rng.randint(3, 6)))
-
-
-def _section(rng, number, code, lists):
-    """A `##` section: prose, maybe code, a list and a `###` subsection."""
-    blocks = [f"## {' '.join(rng.choices(_WORDS, k=3)).capitalize()}", _paragraph(rng)]
-    if number in code:
-        language = rng.choice(sorted(CORPUS["code"]))
-        words = dict(zip("abc", rng.choices(_WORDS, k=3), strict=True))
-        blocks.append(
-            f"```{language}\n{CORPUS['code'][language].format(n=rng.randint(2, 99), **words)}```"
-        )
-    if number in lists:
-        marker = "1." if rng.random() < 0.4 else "-"
-        blocks.append("\n".join(f"{marker} {_sentence(rng, 6)}" for _ in range(rng.randint(3, 6))))
-    if rng.random() < 0.4:
-        blocks += [f"### {' '.join(rng.choices(_WORDS, k=2)).capitalize()}", _paragraph(rng)]
-    return blocks
+Post = collections.namedtuple("Post", "slug text")
 
 
 def make_post(index, seed=DEFAULT_SEED):
     """Post number `index` for `seed`; it depends on nothing else, so a smaller
-    corpus is the start of a bigger one."""
+    corpus is the start of a bigger one. The seed picks its tags and how many
+    sections it has; each section has prose, and code, a list or a `###` part."""
     rng = random.Random(f"bench:{seed}:{index}")
-    title_words = rng.choices(_WORDS, k=rng.randint(3, 6))
-    title = " ".join(title_words).capitalize()
-    if rng.random() < 0.3:
-        title += f': why the {rng.choice(_WORDS)}\'s "{rng.choice(_WORDS)}" {rng.choice(_VERBS)}'
-    slug = f"{'-'.join(title_words)}-{index}"
-    tags = tuple(rng.sample(TAG_POOL, rng.randint(2, 4)))
-    date = datetime(2020, 1, 1, 9, 0) + timedelta(days=index, hours=rng.randint(0, 8))
-    head = (
-        f"Title: {title}\nDate: {date:%Y-%m-%d %H:%M}\nTags: {', '.join(tags)}\n"
-        f"Slug: {slug}\nSummary: {_sentence(rng, rng.randint(18, 32))}"
-    )
-    sections = rng.randint(4, 6)
-    code = rng.sample(range(sections), rng.randint(1, 3))
-    lists = rng.sample(range(sections), rng.randint(1, 2))
-    blocks = [head, _paragraph(rng), _paragraph(rng)]
-    for number in range(sections):
-        blocks += _section(rng, number, code, lists)
+    tags = rng.sample(TAG_POOL, rng.randint(2, 4))
+    pick = lambda key, at=0: CORPUS[key][(index + at) % len(CORPUS[key])]  # noqa: E731
+    text = lambda template: template.format(n=index, tag=tags[0])  # noqa: E731
+    date, slug = datetime(2020, 1, 1, 9) + timedelta(index, hours=index % 9), f"{tags[0]}-{index}"
+    blocks = [f"Title: {text(pick('titles'))}\nDate: {date:%Y-%m-%d %H:%M}\nTags: "
+              f"{', '.join(tags)}\nSlug: {slug}\nSummary: {text(CORPUS['summary'])}",
+              text(pick("paragraphs")), text(pick("paragraphs", 1))]  # fmt: skip
+    for number in range(rng.randint(4, 6)):
+        blocks += [f"## {pick('headings', number)}", text(pick("paragraphs", number + 2))]
+        if number % 2 == 0:
+            blocks.append("```{}\n{}```".format(*map(text, pick("code", number))))
+        if number % 3 == 1:
+            marker = "1." if number == 4 else "-"
+            blocks.append("\n".join(f"{marker} {text(item)}" for item in CORPUS["list"]))
+        if number == 2:
+            blocks += [f"### {pick('headings', 6)}", text(pick("paragraphs", 7))]
     return Post(slug=slug, text="\n\n".join(blocks) + "\n")
 
 
@@ -181,9 +146,8 @@ def format_table(report):
     machine, runs = report["machine"], report["runs"]
     columns = ("contender", "median s", "min s", "max s", "CPU s", "peak MiB", "pages", "ms/page",
                "×time", "×memory")  # fmt: skip
-    table = [[row["label"], *row["seconds"].values(), row["cpu_seconds"], row["peak_rss_mib"],
-              row["pages"], row["ms_per_page"], row["time_ratio"], row["memory_ratio"]]
-             for row in report["rows"]]  # fmt: skip
+    keys = ("cpu_seconds", "peak_rss_mib", "pages", "ms_per_page", "time_ratio", "memory_ratio")
+    body = [[row["label"], *row["seconds"].values(), *map(row.get, keys)] for row in report["rows"]]
     targets = [[target["name"], "–" if target["value"] is None else
                 UNITS[target["measure"]].format(target["value"]), VERDICTS[target["holds"]]]
                for target in report["targets"]]  # fmt: skip
@@ -192,7 +156,7 @@ def format_table(report):
         f"run{'s' * (runs != 1)} each, {machine['cpus']} CPUs, Pelican {machine['pelican']}, "
         f"Python {machine['python']}",
         "Load average (1 min) {:.1f} before, {:.1f} after".format(*machine["load_average"]), "",
-        tabulate(table, columns, floatfmt=[".2f"] * 5 + [".0f"] + [".2f"] * 4, missingval="–"), "",
+        tabulate(body, columns, floatfmt=[".2f"] * 5 + [".0f"] + [".2f"] * 4, missingval="–"), "",
         "Targets (set for 1,000 posts):",
         tabulate(targets, tablefmt="plain", colalign=("left", "right", "left")),
     ])  # fmt: skip
@@ -243,8 +207,7 @@ def measure_build(kind, corpus, work, off=()):
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     usage = _wait(_run(command, cwd, work / "build.log", off), work / "build.log")
-    seconds = time.perf_counter() - started
-    return _sample(seconds, usage.ru_utime + usage.ru_stime, usage, output)
+    return _sample(time.perf_counter() - started, usage.ru_utime + usage.ru_stime, usage, output)
 
 
 def _cpu(process):
@@ -252,9 +215,8 @@ def _cpu(process):
     through their parents' children_* times)."""
     total = 0.0
     for each in [process, *process.children(recursive=True)]:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            times = each.cpu_times()
-            total += times.user + times.system + times.children_user + times.children_system
+        with contextlib.suppress(psutil.NoSuchProcess):  # user, system, children_user, _system
+            total += sum(each.cpu_times()[:4])
     return total
 
 
@@ -263,7 +225,7 @@ def _settle(server, log, ready, quiet=0.5, timeout=1800):
     `quiet` s: the (time, CPU) `ready()` first held, and each line `log`
     gained meanwhile as (time, CPU, line)."""
     process, started = psutil.Process(server.pid), time.perf_counter()
-    busy, busy_cpu, shown, logged = started, _cpu(process), None, []
+    busy, shown, logged = (started, _cpu(process)), None, []  # busy: (time, CPU) last seen busy
     for tick in itertools.count():
         if server.poll() is not None or time.perf_counter() - started > timeout:
             text = Path(log.name).read_text(encoding="utf-8", errors="replace")[-3000:]
@@ -273,9 +235,8 @@ def _settle(server, log, ready, quiet=0.5, timeout=1800):
             now, cpu = time.perf_counter(), _cpu(process)
             logged += [(now, cpu, line.strip()) for line in lines]
             shown = shown or (ready() and (now, cpu))
-            if cpu - busy_cpu > 0.02:  # busy since it was last seen busy
-                busy, busy_cpu = now, cpu
-            if shown and now - busy >= quiet:
+            busy = (now, cpu) if cpu - busy[1] > 0.02 else busy
+            if shown and now - busy[0] >= quiet:
                 return shown, logged
         time.sleep(0.005)
 
@@ -293,8 +254,7 @@ def measure_preview(content, post, work, off=()):
     the rebuild warm), then a timed one: a sample for the edited page (its new
     text in output/) and one for the whole site (see whole_site)."""
     output, original = work / "output", post.read_text("utf-8")
-    slug = next(line[5:].strip() for line in original.splitlines() if line.startswith("Slug:"))
-    page = output / "posts" / slug / "index.html"
+    page = output / "posts" / post.stem / "index.html"  # each post is named after its slug
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -322,43 +282,31 @@ def _shows(page, token):
 
 
 # ------------------------------------------------------------------- driver
-# Each contender: the rows it measures, and how, in a fresh folder `work`, on
-# the corpus or on `warm`, its copy whose cache/ an untimed build has filled.
+
+# Each contender: the rows one measurement gives (the preview's save gives both).
+CONTENDERS = (("production",), ("production-warm",), ("vanilla",),
+              ("preview-page", "preview-site"), ("save-to-served",))  # fmt: skip
+
+
+def measure(name, corpus, warm, work, off=()):
+    """The samples of contender `name` (its first row) in a fresh folder `work`,
+    on the corpus or on `warm`, its copy whose cache/ an untimed build has filled."""
+    if name == "production-warm":
+        edited = _middle_post(warm)  # each run adds a sentence: a cache/ that knows none of them
+        edited.write_text(edit_text(edited.read_text("utf-8"), work.name), "utf-8")
+        shutil.copytree(warm.parent / "cache", work / "cache")  # beside work/output
+        return [measure_build("production", warm, work, off)]
+    if name in ("production", "vanilla"):
+        return [measure_build(name, corpus, work, off)]
+    served = name == "save-to-served"  # this site's own content/, its first post edited
+    content = shutil.copytree(ROOT / "content" if served else corpus, work / "content")
+    post = sorted(content.glob("posts/*.md"))[0] if served else _middle_post(content)
+    return measure_preview(content, post, work / "preview", off)[: 1 if served else 2]
 
 
 def _middle_post(content):
     posts = sorted((content / "posts").glob("*.md"))
     return posts[len(posts) // 2]
-
-
-def _warm(corpus, warm, work, off=()):
-    edited = _middle_post(warm)  # each run adds a sentence: a cache/ that knows none of them
-    edited.write_text(edit_text(edited.read_text("utf-8"), work.name), "utf-8")
-    shutil.copytree(warm.parent / "cache", work / "cache")  # beside work/output
-    return [measure_build("production", warm, work, off)]
-
-
-def _build(kind, corpus, warm, work, off=()):
-    return [measure_build(kind, corpus, work, off)]
-
-
-def _preview(corpus, warm, work, off=()):
-    content = shutil.copytree(corpus, work / "content")
-    return measure_preview(content, _middle_post(content), work / "preview", off)
-
-
-def _served(corpus, warm, work, off=()):
-    content = shutil.copytree(ROOT / "content", work / "content")
-    first = sorted(content.glob("posts/*.md"))[0]
-    return measure_preview(content, first, work / "preview", off)[:1]
-
-
-# Each contender: the rows one measurement gives (the preview's save gives both).
-CONTENDERS = (("production",), ("production-warm",), ("vanilla",),
-              ("preview-page", "preview-site"), ("save-to-served",))  # fmt: skip
-MEASURES = {"production": functools.partial(_build, "production"), "production-warm": _warm,
-            "vanilla": functools.partial(_build, "vanilla"), "preview-page": _preview,
-            "save-to-served": _served}  # fmt: skip
 
 
 def _measure(prefix, posts, seed, runs, jobs):
@@ -375,7 +323,7 @@ def _measure(prefix, posts, seed, runs, jobs):
         for run in range(1, runs + 1):
             for number, (tag, names, off) in enumerate(jobs(run, warm)):
                 work = Path(folder, f"run-{run}-{number}")
-                for name, sample in zip(names, MEASURES[names[0]](corpus, warm, work, off)):  # noqa: B905
+                for name, sample in zip(names, measure(names[0], corpus, warm, work, off)):  # noqa: B905
                     samples[tag, name].append(sample)
                     PROGRESS(f"run {run}/{runs}", *tag, f"{LABELS[name]}:", SAID.format_map(sample))
                 shutil.rmtree(work, ignore_errors=True)
@@ -390,7 +338,7 @@ def run_benchmark(posts=1000, runs=3, seed=DEFAULT_SEED):
     vanilla = make_row("vanilla", samples[(), "vanilla"])
     rows = [make_row(name, samples[(), name], None if name == "save-to-served" else vanilla)
             for name in ORDER]  # fmt: skip
-    machine = {"cpus": os.cpu_count(), "python": platform.python_version(), "pelican":
+    machine = {"cpus": os.cpu_count(), "python": sys.version.split()[0], "pelican":
                version("pelican"), "load_average": [load_before, os.getloadavg()[0]]}  # fmt: skip
     return {"posts": posts, "runs": runs, "seed": seed, "machine": machine, "rows": rows,
             "targets": check_targets(rows)}  # fmt: skip
