@@ -64,6 +64,7 @@ class Field:
     label: str  # as the author wrote it
     value: str
     line: int
+    given: object = None  # YAML's value, which the model turns into `value`
 
 
 @dataclass
@@ -168,74 +169,40 @@ def odd_line_ends(text, count):
     ]
 
 
-def yaml_text(value):
-    """A YAML value as header text: a list one entry a line, a date in ISO form;
-    None for anything else (a mapping, a nested list), which no field takes."""
-    if isinstance(value, list):
-        entries = [yaml_text(entry) for entry in value if entry is not None]
-        return None if None in entries or any("\n" in e for e in entries) else "\n".join(entries)
-    if isinstance(value, (dict, set)):
-        return None
-    return value.isoformat() if hasattr(value, "isoformat") else "" if value is None else str(value)
-
-
 def parse_yaml(lines, start, end):
     """A source with YAML front matter between lines[start] and lines[end]; each
-    key on its own line; what does not parse, or is past front_matter's bounds
-    (aliases, depth, size), is a problem on its line."""
+    key on its own line, its value as YAML made it (the model turns it into text).
+    What does not parse, or is past front_matter's bounds (aliases, depth, size),
+    is a problem on its line."""
     import yaml  # noqa: PLC0415
 
     source = Source(body="\n".join(lines[end + 1 :]), body_line=end + 2, yaml=True)
-    offset = start + 2  # the file line of the YAML's first line
-
-    def refuse(at, where, message):  # `at`: the file line, or a YAML error that has it
-        if not isinstance(at, int):
-            reason = " ".join(str(getattr(at, "problem", None) or at).split())
-            message, found = message.replace("{reason}", reason), front_matter.error_line(at)
-            at = start + 1 if found is None else found + offset
-        source.problems.append(Problem(at, str(where), message))
-
+    offset, root = start + 2, None  # the file line of the YAML's first line
     try:
         root = front_matter.compose("\n".join(lines[start + 1 : end]))
-    except front_matter.TooBig as error:
-        refuse(error, "front matter", "{reason}")
+        if not isinstance(root, yaml.MappingNode):
+            message = "the YAML front matter is not a mapping of keys to values; write one "
+            message += "'key: value' line per field (title: My post)"
+            source.problems.append(Problem(start + 1, "header", message))
+            return source
+        pairs = yaml.SafeLoader("").construct_pairs(root, deep=True)
+    except (front_matter.TooBig, yaml.YAMLError) as error:
+        found = front_matter.error_line(error)
+        line = start + 1 if found is None else found + offset
+        reason = " ".join(str(getattr(error, "problem", None) or error).split())
+        where, message = "header", f"the YAML front matter does not parse ({reason}); fix it, "
+        message += "and put a value holding ': ' or ' #' in quotes"
+        if isinstance(error, front_matter.TooBig):
+            where, message = "front matter", reason
+        elif root:  # a tag the safe loader refuses (!!python/…), under the key before it
+            keys = (k.value for k, _ in reversed(root.value) if k.start_mark.line + offset <= line)
+            where = str(next(keys, "header"))
+            message = f"{reason}; write plain text, a date or a list of text"
+        source.problems.append(Problem(line, where, message))
         return source
-    except yaml.YAMLError as error:
-        message = "the YAML front matter does not parse ({reason}); fix it, and put a value "
-        refuse(error, "header", message + "holding ': ' or ' #' in quotes")
-        return source
-    if not isinstance(root, yaml.MappingNode):
-        message = "the YAML front matter is not a mapping of keys to values; write one "
-        refuse(start + 1, "header", message + "'key: value' line per field (title: My post)")
-        return source
-    for key_node, value_node in root.value:
-        line = key_node.start_mark.line + offset
-        try:
-            key, value = (front_matter.construct(node) for node in (key_node, value_node))
-        except yaml.YAMLError as error:  # a tag the safe loader refuses (!!python/…)
-            label = key_node.value if isinstance(key_node, yaml.ScalarNode) else "header"
-            refuse(error, label, "{reason}; write plain text, a date or a list of text")
-            continue
-        if not isinstance(key, str):
-            refuse(
-                line,
-                "header",
-                f"the key {key!r} is not a name; write a field name such as 'title:'",
-            )
-            continue
-        entries = enumerate(value if isinstance(value, list) else [], 1)
-        if broken := next((n for n, e in entries if schema.has_line_break(str(e))), None):
-            refuse(line, key, f"entry {broken} holds a line break; write each entry on one line")
-            continue
-        value = yaml_text(value)
-        item = Field(key.lower(), key, value or "", line)
-        if value is None:
-            refuse(
-                line, key, "a mapping or nested list, which no field takes; write text or a list"
-            )
-        elif item.name == "tags" and not isinstance(value_node, yaml.SequenceNode) and "," in value:
-            refuse(line, key, "in YAML this is one tag; write a list: tags: [one, two]")
-        source.fields.append(item)
+    for (node, _), (key, value) in zip(root.value, pairs, strict=True):
+        line = node.start_mark.line + offset
+        source.fields.append(Field(str(key).lower(), str(key), schema.as_text(value), line, value))
     return source
 
 
@@ -275,7 +242,7 @@ def check_header(source, kind, options):
     keys, timezone = schema.keys_of(model), options.get("timezone") or "UTC"
     # A repeated key's value is checked too, beside the other keys' first.
     for items in [first, *({**first, i.name: i} for i in source.fields if first[i.name] is not i)]:
-        values = {name: item.value for name, item in items.items()}
+        values = {name: item.given if source.yaml else item.value for name, item in items.items()}
         context = {"timezone": timezone, "slug_options": options["slug_options"]}
         for key, message in schema.header_errors(model, values, yaml=source.yaml, **context):
             item = items.get(key)
