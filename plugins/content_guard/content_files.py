@@ -207,19 +207,3 @@ def _and_parents(path, top):
     while path.startswith(top + os.sep):
         yield path
         path = os.path.dirname(path)
-
-
-def named_folders(settings):
-    """The folders Pelican is told to read."""
-    return [
-        path
-        for key in ("ARTICLE_PATHS", "PAGE_PATHS", "STATIC_PATHS")
-        for path in settings.get(key, ())
-        if path
-    ]
-
-
-def allowed_roots(settings):
-    """Where content may come from: the repository, and the content folder
-    itself (which may live elsewhere, given with `invoke build --content`)."""
-    return [REPOSITORY, Path(settings["PATH"])]

@@ -13,7 +13,6 @@ the build goes on into its staging folder, so the link check reports in the same
 run, and sitetools.build.builder fails it on every error logged.
 """
 
-import fnmatch
 import logging
 import os
 import re
@@ -38,7 +37,7 @@ from sitetools.content.files import display_path
 from sitetools.content.image_files import facts_of
 
 from . import schema
-from .content_files import allowed_roots, named_folders, scan_content
+from .content_files import REPOSITORY, scan_content
 from .html_policy import IMAGE_SOURCES, violations
 
 logger = logging.getLogger(__name__)
@@ -481,42 +480,38 @@ def options_for(settings):
 
 
 def scan(settings):
-    """The content folder's walk: links and special files that must not be read."""
+    """The content folder's walk: links and special files that must not be read.
+    A link may reach into the repository or the content folder (which may live
+    elsewhere, with `invoke build --content`); the folders Pelican is told to
+    read are walked even when IGNORE_FILES matches them (a hidden static folder)."""
+    named = [
+        p for key in ("ARTICLE_PATHS", "PAGE_PATHS", "STATIC_PATHS") for p in settings.get(key, ())
+    ]
     return scan_content(
         settings["PATH"],
-        allowed_roots(settings),
+        [REPOSITORY, Path(settings["PATH"])],
         settings.get("IGNORE_FILES", []),
-        named_folders(settings),
+        named,
     )
 
 
 def source_files(settings, extensions, found):
     """[(path, kind)] of the files Pelican's generators would read (paths, excludes,
-    ignores) of those the content folder's scan `found` may read, in os.walk's order.
-    Any case of the extension, so that a post.MD Pelican would skip is reported."""
-    root, ignores = os.path.normpath(settings["PATH"]), settings.get("IGNORE_FILES", [])
+    extensions) of those the content folder's scan `found` may read (IGNORE_FILES
+    applied), by path. Any case of the extension, so that a post.MD Pelican would
+    skip is reported."""
+    root = os.path.normpath(settings["PATH"])
 
     def under(path, key):
-        folders = [os.path.normpath(os.path.join(root, p)) for p in settings.get(key, ())]
-        return any(path == folder or path.startswith(folder + os.sep) for folder in folders)
-
-    def read(path, kind):
-        parts = Path(os.path.relpath(path, root)).parts
-        return (
-            under(path, f"{kind.upper()}_PATHS")
-            and not under(path, f"{kind.upper()}_EXCLUDES")
-            and "." in parts[-1]
-            and parts[-1].rsplit(".", 1)[-1].lower() in extensions
-            and not any(fnmatch.fnmatch(part, pattern) for part in parts for pattern in ignores)
-        )
-
-    def walk_order(path):  # a folder's files, then its folders'
-        return [(1, folder) for folder in path.parent.parts] + [(0, path.name)]
+        return any(path.is_relative_to(Path(root, folder)) for folder in settings.get(key, ()))
 
     return [
         (path, kind)
         for kind in ("article", "page")
-        for path in sorted((Path(f) for f in found.files if read(f, kind)), key=walk_order)
+        for path in sorted(map(Path, found.files))
+        if path.suffix[1:].lower() in extensions
+        and under(path, f"{kind.upper()}_PATHS")
+        and not under(path, f"{kind.upper()}_EXCLUDES")
     ]
 
 
@@ -527,13 +522,14 @@ def check_site(settings, found=None):
     content_root = Path(settings["PATH"])
     problems, warnings, slugs = [], [], []
     sources = source_files(settings, options["extensions"], found or scan(settings))
-    read_by_pelican = {os.path.normpath(path) for path, _ in sources}
-    statics = [os.path.normpath(content_root / p) for p in settings.get("STATIC_PATHS", ())]
+    read_by_pelican = {path for path, _ in sources}
 
     def publishes(path):
-        path = os.path.normpath(path)
-        inside = (path == s or path.startswith(s + os.sep) for s in statics)
-        return path in read_by_pelican or any(inside)
+        path = Path(os.path.normpath(path))
+        statics = settings.get("STATIC_PATHS", ())
+        return path in read_by_pelican or any(
+            path.is_relative_to(content_root / s) for s in statics
+        )
 
     read = _CHECKED.map(
         settings,
