@@ -50,30 +50,35 @@ def _in_git_folder(path, roots):
     )
 
 
-def git_ignored(paths, roots):
-    """The `paths` (absolute, each inside one of `roots`) that git ignores, asked
-    of `git check-ignore` once per root (the deepest that holds a path). A root
-    that is not in a git repository, or no git, ignores nothing: the rest still holds."""
-    groups = {}
-    for path in paths:
-        if holders := [root for root in roots if Path(path).is_relative_to(root)]:
-            groups.setdefault(max(holders, key=lambda root: len(root.parts)), []).append(path)
-    ignored = set()
-    for root, group in groups.items():
-        try:
-            done = subprocess.run(
-                ["git", "-C", str(root), "check-ignore", "--stdin", "-z"],
-                input="".join(f"{path}\0" for path in group),
-                capture_output=True,
-                text=True,
-                timeout=60,
-                check=False,
-            )
-        except (OSError, subprocess.SubprocessError):
+def git_ignored(paths, roots, listed=None):
+    """The `paths` (absolute, each inside one of `roots`) that git ignores, from
+    one `git ls-files` of the ignored paths under the deepest root that holds a
+    path (`listed`: root -> those, kept between calls). A root that is not in a
+    git repository, or no git, ignores nothing: the rest still holds."""
+    listed = {} if listed is None else listed
+    found = set()
+    for path in map(Path, paths):
+        if not (holders := [root for root in roots if path.is_relative_to(root)]):
             continue
-        if done.returncode == 0:
-            ignored |= {path for path in done.stdout.split("\0") if path}
-    return ignored
+        root = max(holders, key=lambda root: len(root.parts))
+        if root not in listed:
+            command = ["git", "-C", str(root), "ls-files", "-z", "--others", "--ignored"]
+            try:
+                done = subprocess.run(
+                    [*command, "--exclude-standard", "--directory"],
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                    check=False,
+                )
+            except (OSError, subprocess.SubprocessError):
+                done = None
+            out = done.stdout if done and done.returncode == 0 else ""
+            listed[root] = {name.rstrip("/") for name in out.split("\0") if name}
+        relative = path.relative_to(root)  # it, or a folder above it, is listed
+        if {str(p) for p in (relative, *relative.parents[:-1])} & listed[root]:
+            found.add(str(path))
+    return found
 
 
 def _resolve(entry, path, chain):
@@ -94,7 +99,7 @@ def _resolve(entry, path, chain):
     return None, None, ("file", message)
 
 
-def _refusal(entry, real, is_folder, *, chain, inside, through_link):
+def _refusal(entry, real, is_folder, chain, through_link, *, inside, listed):
     """(field, "what; fix") for an entry the walk must not follow, or None."""
     what = "folder" if is_folder else "file"
     if entry.is_symlink() and not _inside(real, inside):
@@ -114,6 +119,15 @@ def _refusal(entry, real, is_folder, *, chain, inside, through_link):
             "folder",
             "a symbolic link back to a folder it is reached from, so the "
             "folders repeat without end; remove the link",
+        )
+    if through_link and git_ignored([real], inside, listed):
+        how = (
+            f"a symbolic link to a {what}" if entry.is_symlink() else f"a {what} in a linked folder"
+        )
+        return (
+            what,
+            f"{how} git ignores ({real.name}), which the repository does not hold, so it "
+            "is not content; copy in what should be published, and commit it",
         )
     return None
 
@@ -139,7 +153,8 @@ def scan_content(top, inside, ignores, named=()):
             reported.add(path)
             scan.problems.append((path, *problem))
 
-    reached = []  # (path from PATH, location, real path, is a link, is a folder) via a link
+    # Where links may lead, and git's ignored paths there (by root, asked once a link leads there).
+    roots = {"inside": inside, "listed": {}}
 
     def visit(folder, chain, linked):
         scan.folders.add(folder)
@@ -160,46 +175,18 @@ def scan_content(top, inside, ignores, named=()):
                 continue
             is_folder = stat.S_ISDIR(mode)
             through_link = linked or entry.is_symlink()
-            if problem := _refusal(
-                entry, real, is_folder, chain=chain, inside=inside, through_link=through_link
-            ):
+            if problem := _refusal(entry, real, is_folder, chain, through_link, **roots):
                 report(location, *problem)
             elif is_folder:
-                if through_link:
-                    reached.append((path, location, real, entry.is_symlink(), True))
                 visit(path, [*chain, real], through_link)
             elif not stat.S_ISREG(mode):
                 special = _SPECIAL.get(stat.S_IFMT(mode), "not a regular file")
                 report(location, "file", f"{special}, not a file; remove it from the content")
             else:
-                if through_link:
-                    reached.append((path, location, real, entry.is_symlink(), False))
                 scan.files.add(path)
 
     visit(top, [Path(top).resolve()], False)
-    _refuse_ignored(scan, reached, inside, report)
     return scan
-
-
-def _refuse_ignored(scan, reached, inside, report):
-    """Report and drop what a link reaches that git ignores; a folder once, not
-    each file in it."""
-    ignored = git_ignored(sorted({str(real) for _, _, real, _, _ in reached}), inside)
-    dropped = []
-    for path, location, real, is_link, is_folder in reached:
-        if str(real) not in ignored or any(path.startswith(d + os.sep) for d in dropped):
-            continue
-        what = "folder" if is_folder else "file"
-        how = f"a symbolic link to a {what}" if is_link else f"a {what} in a linked folder"
-        report(
-            location,
-            what,
-            f"{how} git ignores ({real.name}), which the repository does not hold, so it "
-            "is not content; copy in what should be published, and commit it",
-        )
-        dropped.append(path)
-        for kept in (scan.files, scan.folders):
-            kept -= {f for f in kept if f == path or f.startswith(path + os.sep)}
 
 
 def _and_parents(path, top):
