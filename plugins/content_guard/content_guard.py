@@ -289,36 +289,20 @@ def mask_code(text):
     return _INLINE_CODE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), "\n".join(masked))
 
 
-def place_of(text, masked, needles, start=0):
-    """Where the first of `needles` shows in `text` from `start`: outside code (`masked`),
-    else on a line with no backtick (a stray one may look like code), else anywhere."""
-    tiers = (
-        lambda at: masked[at] == text[at],
-        lambda at: "`" not in text[text.rfind("\n", 0, at) + 1 :].split("\n", 1)[0],
-        lambda at: True,
-    )
-    found = (
-        match.start()
-        for good in tiers
-        for needle in needles
-        for match in re.compile(re.escape(needle), re.I).finditer(text, start)
-        if good(match.start())
-    )
-    return next(found, None)
-
-
 def check_rendered(source, body_html, fields_html):
     """Problems in the HTML rendered from a source's body, each on the line that shows
     it, and from the fields it formats as Markdown ({name: html}: Summary)."""
-    masked = mask_code(source.body)
-    searched, problems = {}, []
+    body, searched, problems = source.body, {}, []
+    # Where a violation's needles show: outside code, else on a line with no backtick
+    # (a stray one may look like code), else anywhere; each time past the last one found.
+    tiers = (mask_code(body), re.sub(r"(?m)^.*`.*$", lambda line: " " * len(line[0]), body), body)
     for violation in violations(body_html):
         needles = tuple(violation.needles())
-        at = place_of(source.body, masked, needles, searched.get(needles, 0))
-        line = source.body_line
-        if at is not None:
-            searched[needles] = at + 1
-            line += source.body.count("\n", 0, at)
+        start, line = searched.get(needles, 0), source.body_line
+        found = (re.compile(re.escape(n), re.I).search(t, start) for t in tiers for n in needles)
+        if at := next((match.start() + 1 for match in found if match), None):
+            searched[needles] = at
+            line += body.count("\n", 0, at - 1)
         problems.append(Problem(line, "body", violation.message()))
     for name, rendered in fields_html.items():
         item = source.get(name)
