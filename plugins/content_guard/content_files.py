@@ -63,18 +63,14 @@ def git_ignored(paths, roots, listed=None):
         root = max(holders, key=lambda root: len(root.parts))
         if root not in listed:
             command = ["git", "-C", str(root), "ls-files", "-z", "--others", "--ignored"]
+            command += ["--exclude-standard", "--directory"]  # an ignored folder as one line
             try:
                 done = subprocess.run(
-                    [*command, "--exclude-standard", "--directory"],
-                    capture_output=True,
-                    text=True,
-                    timeout=60,
-                    check=False,
+                    command, capture_output=True, text=True, timeout=60, check=True
                 )
-            except (OSError, subprocess.SubprocessError):
+            except (OSError, subprocess.SubprocessError):  # no git, or not a repository
                 done = None
-            out = done.stdout if done and done.returncode == 0 else ""
-            listed[root] = {name.rstrip("/") for name in out.split("\0") if name}
+            listed[root] = {name.rstrip("/") for name in (done.stdout if done else "").split("\0")}
         relative = path.relative_to(root)  # it, or a folder above it, is listed
         if {str(p) for p in (relative, *relative.parents[:-1])} & listed[root]:
             found.add(str(path))
@@ -137,8 +133,9 @@ def scan_content(top, inside, ignores, named=()):
     `ignores` are skipped, except the `named` folders Pelican reads anyway (a
     hidden folder in STATIC_PATHS) and the folders that lead to them."""
     top = os.path.normpath(top)
-    named = {os.path.normpath(os.path.join(top, path)) for path in named}
-    named = {parent for path in named for parent in _and_parents(path, top)}
+    named = [Path(os.path.normpath(os.path.join(top, path))) for path in named]
+    named = {str(p) for path in named for p in (path, *path.parents) if p.is_relative_to(top)}
+    named.discard(top)
     inside = [Path(root).resolve() for root in inside]
     scan = Scan()
     if not os.path.isdir(top):
@@ -187,10 +184,3 @@ def scan_content(top, inside, ignores, named=()):
 
     visit(top, [Path(top).resolve()], False)
     return scan
-
-
-def _and_parents(path, top):
-    """`path` and the folders above it, up to `top`."""
-    while path.startswith(top + os.sep):
-        yield path
-        path = os.path.dirname(path)
