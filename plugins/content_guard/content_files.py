@@ -39,17 +39,6 @@ _SPECIAL = {stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: "a socket"}
 _SPECIAL |= dict.fromkeys((stat.S_IFCHR, stat.S_IFBLK), "a device")
 
 
-def _inside(path, roots):
-    return any(path.is_relative_to(root) for root in roots)
-
-
-def _in_git_folder(path, roots):
-    """Whether `path` is a `.git` folder or file, or under one, within the roots."""
-    return any(
-        ".git" in path.relative_to(root).parts for root in roots if path.is_relative_to(root)
-    )
-
-
 def git_ignored(paths, roots, listed=None):
     """The `paths` (absolute, each inside one of `roots`) that git ignores, from
     one `git ls-files` of the ignored paths under the deepest root that holds a
@@ -98,34 +87,24 @@ def _resolve(entry, path, chain):
 def _refusal(entry, real, is_folder, chain, through_link, *, inside, listed):
     """(field, "what; fix") for an entry the walk must not follow, or None."""
     what = "folder" if is_folder else "file"
-    if entry.is_symlink() and not _inside(real, inside):
-        return (
-            what,
-            f"a symbolic link to a {what} outside the repository; copy the "
-            f"{what} in instead of linking it",
-        )
-    if entry.name == ".git" or (through_link and _in_git_folder(real, inside)):
-        return (
-            what,
-            "reaches into .git/, the repository's own data (its remote, its "
-            "credentials), which is never content; remove the link",
-        )
-    if is_folder and any(_inside(Path(step), [real]) for step in chain):
-        return (
-            "folder",
-            "a symbolic link back to a folder it is reached from, so the "
-            "folders repeat without end; remove the link",
-        )
-    if through_link and git_ignored([real], inside, listed):
-        how = (
-            f"a symbolic link to a {what}" if entry.is_symlink() else f"a {what} in a linked folder"
-        )
-        return (
-            what,
-            f"{how} git ignores ({real.name}), which the repository does not hold, so it "
-            "is not content; copy in what should be published, and commit it",
-        )
-    return None
+    how = f"a symbolic link to a {what}" if entry.is_symlink() else f"a {what} in a linked folder"
+    holders = [root for root in inside if real.is_relative_to(root)]
+    if entry.is_symlink() and not holders:
+        message = f"{how} outside the repository; copy the {what} in instead of linking it"
+    elif entry.name == ".git" or (
+        through_link and any(".git" in real.relative_to(root).parts for root in holders)
+    ):
+        message = "reaches into .git/, the repository's own data (its remote, its "
+        message += "credentials), which is never content; remove the link"
+    elif is_folder and any(step.is_relative_to(real) for step in chain):
+        message = "a symbolic link back to a folder it is reached from, so the folders "
+        message += "repeat without end; remove the link"
+    elif through_link and git_ignored([real], inside, listed):
+        message = f"{how} git ignores ({real.name}), which the repository does not hold, so it "
+        message += "is not content; copy in what should be published, and commit it"
+    else:
+        return None
+    return what, message
 
 
 def scan_content(top, inside, ignores, named=()):
