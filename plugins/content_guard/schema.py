@@ -260,8 +260,8 @@ class Header(BaseModel):
         entries = value if isinstance(value, list) else [value]
         if any(isinstance(entry, (list, dict, set)) for entry in entries):
             _refuse("a mapping or nested list, which no field takes; write text or a list")
-        broken = (n for n, e in enumerate(entries, 1) if has_line_break(as_text(e)))
-        if isinstance(value, list) and (entry := next(broken, None)):
+        # Only a list's entries are text here: a number or a date holds no line break.
+        if entry := next((n for n, e in enumerate(entries, 1) if has_line_break(str(e))), None):
             _refuse(f"entry {entry} holds a line break; write each entry on one line")
         return as_text(value)
 
