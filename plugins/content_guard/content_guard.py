@@ -519,8 +519,8 @@ def check_site(settings, found=None):
         settings,
         lambda item: read_source(item[2], item[0], Path(item[1]), content_root, options),
         [(kind, str(path), path.read_bytes()) for path, kind in sources],
-        # The schema's code and the card's plain_text are part of what the lambda computes.
-        salt=(str(content_root), options, code_digest(schema), code_digest(plain_text)),
+        # The code of schema, front_matter and the card's plain_text is part of what it computes.
+        salt=(str(content_root), options, *map(code_digest, (schema, front_matter, plain_text))),
         label="checking sources",
     )
     for (path, kind), checked in zip(sources, read, strict=True):
