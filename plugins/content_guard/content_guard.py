@@ -402,11 +402,11 @@ def read_source(raw, kind, source_path, content_root, options):
         return Checked(problems)
     source = parse(text)
     slug = slug_of(source, source_path, options["slug_options"], options["slugify_source"])
+    problems = check_header(source, kind, options)
     # The header's own Slug: is the model's to check; one Pelican derives is checked alike.
     derived = source.get("slug") is None and slug[0] is not None
-    refusal = derived and schema.slug_refusal(slug[0], given=slug[2] == "Slug")
-    derived = [Problem(slug[1], slug[2], refusal)] if refusal else []
-    problems = [*check_header(source, kind, options), *derived]
+    if derived and (refusal := schema.slug_refusal(slug[0], given=slug[2] == "Slug")):
+        problems.append(Problem(slug[1], slug[2], refusal))
     status, summary, lang = (source.get(name) for name in ("status", "summary", "lang"))
     default = schema.Page.model_fields["status"].default  # a header's status if it has none
     published = (status.value.lower() if status else "") in ("", default)
