@@ -193,7 +193,7 @@ def parse_yaml(lines, start, end):
         message += "and put a value holding ': ' or ' #' in quotes"
         if isinstance(error, front_matter.TooBig):
             where, message = "front matter", reason
-        elif root:  # a tag the safe loader refuses (!!python/…), under the key before it
+        elif root is not None:  # a tag the safe loader refuses (!!python/…): the key above it
             keys = (k.value for k, _ in reversed(root.value) if k.start_mark.line + offset <= line)
             where = str(next(keys, "header"))
             message = f"{reason}; write plain text, a date or a list of text"
