@@ -129,7 +129,7 @@ def failed(tmp_path_factory, site):
         ("broken-yaml.md:4: header:", "does not parse"),
         ("not-a-mapping.md:1: header:", "not a mapping"),
         ("unknown.md:5: Twitter:", 'CONTENT_GUARD["extra_fields"]'),
-        ("comma-tags.md:4: tags:", "tags: [one, two]"),
+        ("comma-tags.md:4: Tags:", "tags: [one, two]"),
         ("bad-slug.md:4: Slug:", "use 'etc-passwd'"),
         ("no-image.md:4: Image:", "points to no file"),
     ],

@@ -350,7 +350,7 @@ FORGED = {
     "image.md": (front_matter(['image: "{static}/images/a\\n# x.png"']), "image:", "Image"),
     "date.md": (front_matter(['date: "2024-01-04\\n# Heading"']), "date:", "Date"),
     "author.md": (front_matter(['author: "Me\\x07"']), "author:", "Author"),
-    "tag-cr.md": (front_matter(['tags: ["a", "b\\r# Heading"]']), "tags:", "tags"),
+    "tag-cr.md": (front_matter(['tags: ["a", "b\\r# Heading"]']), "tags:", "Tags"),
 }
 
 

@@ -39,41 +39,31 @@ _SPECIAL = {stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: "a socket"}
 _SPECIAL |= dict.fromkeys((stat.S_IFCHR, stat.S_IFBLK), "a device")
 
 
-def _inside(path, roots):
-    return any(path.is_relative_to(root) for root in roots)
-
-
-def _in_git_folder(path, roots):
-    """Whether `path` is a `.git` folder or file, or under one, within the roots."""
-    return any(
-        ".git" in path.relative_to(root).parts for root in roots if path.is_relative_to(root)
-    )
-
-
-def git_ignored(paths, roots):
-    """The `paths` (absolute, each inside one of `roots`) that git ignores, asked
-    of `git check-ignore` once per root (the deepest that holds a path). A root
-    that is not in a git repository, or no git, ignores nothing: the rest still holds."""
-    groups = {}
-    for path in paths:
-        if holders := [root for root in roots if Path(path).is_relative_to(root)]:
-            groups.setdefault(max(holders, key=lambda root: len(root.parts)), []).append(path)
-    ignored = set()
-    for root, group in groups.items():
-        try:
-            done = subprocess.run(
-                ["git", "-C", str(root), "check-ignore", "--stdin", "-z"],
-                input="".join(f"{path}\0" for path in group),
-                capture_output=True,
-                text=True,
-                timeout=60,
-                check=False,
-            )
-        except (OSError, subprocess.SubprocessError):
+def git_ignored(paths, roots, listed=None):
+    """The `paths` (absolute, each inside one of `roots`) that git ignores, from
+    one `git ls-files` of the ignored paths under the deepest root that holds a
+    path (`listed`: root -> those, kept between calls). A root that is not in a
+    git repository, or no git, ignores nothing: the rest still holds."""
+    listed = {} if listed is None else listed
+    found = set()
+    for path in map(Path, paths):
+        if not (holders := [root for root in roots if path.is_relative_to(root)]):
             continue
-        if done.returncode == 0:
-            ignored |= {path for path in done.stdout.split("\0") if path}
-    return ignored
+        root = max(holders, key=lambda root: len(root.parts))
+        if root not in listed:
+            command = ["git", "-C", str(root), "ls-files", "-z", "--others", "--ignored"]
+            command += ["--exclude-standard", "--directory"]  # an ignored folder as one line
+            try:
+                done = subprocess.run(
+                    command, capture_output=True, text=True, timeout=60, check=True
+                )
+            except (OSError, subprocess.SubprocessError):  # no git, or not a repository
+                done = None
+            listed[root] = {name.rstrip("/") for name in (done.stdout if done else "").split("\0")}
+        relative = path.relative_to(root)  # it, or a folder above it, is listed
+        if {str(p) for p in (relative, *relative.parents[:-1])} & listed[root]:
+            found.add(str(path))
+    return found
 
 
 def _resolve(entry, path, chain):
@@ -94,28 +84,27 @@ def _resolve(entry, path, chain):
     return None, None, ("file", message)
 
 
-def _refusal(entry, real, is_folder, *, chain, inside, through_link):
+def _refusal(entry, real, is_folder, chain, through_link, *, inside, listed):
     """(field, "what; fix") for an entry the walk must not follow, or None."""
     what = "folder" if is_folder else "file"
-    if entry.is_symlink() and not _inside(real, inside):
-        return (
-            what,
-            f"a symbolic link to a {what} outside the repository; copy the "
-            f"{what} in instead of linking it",
-        )
-    if entry.name == ".git" or (through_link and _in_git_folder(real, inside)):
-        return (
-            what,
-            "reaches into .git/, the repository's own data (its remote, its "
-            "credentials), which is never content; remove the link",
-        )
-    if is_folder and any(_inside(Path(step), [real]) for step in chain):
-        return (
-            "folder",
-            "a symbolic link back to a folder it is reached from, so the "
-            "folders repeat without end; remove the link",
-        )
-    return None
+    how = f"a symbolic link to a {what}" if entry.is_symlink() else f"a {what} in a linked folder"
+    holders = [root for root in inside if real.is_relative_to(root)]
+    if entry.is_symlink() and not holders:
+        message = f"{how} outside the repository; copy the {what} in instead of linking it"
+    elif entry.name == ".git" or (
+        through_link and any(".git" in real.relative_to(root).parts for root in holders)
+    ):
+        message = "reaches into .git/, the repository's own data (its remote, its "
+        message += "credentials), which is never content; remove the link"
+    elif is_folder and any(step.is_relative_to(real) for step in chain):
+        message = "a symbolic link back to a folder it is reached from, so the folders "
+        message += "repeat without end; remove the link"
+    elif through_link and git_ignored([real], inside, listed):
+        message = f"{how} git ignores ({real.name}), which the repository does not hold, so it "
+        message += "is not content; copy in what should be published, and commit it"
+    else:
+        return None
+    return what, message
 
 
 def scan_content(top, inside, ignores, named=()):
@@ -123,8 +112,9 @@ def scan_content(top, inside, ignores, named=()):
     `ignores` are skipped, except the `named` folders Pelican reads anyway (a
     hidden folder in STATIC_PATHS) and the folders that lead to them."""
     top = os.path.normpath(top)
-    named = {os.path.normpath(os.path.join(top, path)) for path in named}
-    named = {parent for path in named for parent in _and_parents(path, top)}
+    named = [Path(os.path.normpath(os.path.join(top, path))) for path in named]
+    named = {str(p) for path in named for p in (path, *path.parents) if p.is_relative_to(top)}
+    named.discard(top)
     inside = [Path(root).resolve() for root in inside]
     scan = Scan()
     if not os.path.isdir(top):
@@ -139,7 +129,8 @@ def scan_content(top, inside, ignores, named=()):
             reported.add(path)
             scan.problems.append((path, *problem))
 
-    reached = []  # (path from PATH, location, real path, is a link, is a folder) via a link
+    # Where links may lead, and git's ignored paths there (by root, asked once a link leads there).
+    roots = {"inside": inside, "listed": {}}
 
     def visit(folder, chain, linked):
         scan.folders.add(folder)
@@ -160,66 +151,15 @@ def scan_content(top, inside, ignores, named=()):
                 continue
             is_folder = stat.S_ISDIR(mode)
             through_link = linked or entry.is_symlink()
-            if problem := _refusal(
-                entry, real, is_folder, chain=chain, inside=inside, through_link=through_link
-            ):
+            if problem := _refusal(entry, real, is_folder, chain, through_link, **roots):
                 report(location, *problem)
             elif is_folder:
-                if through_link:
-                    reached.append((path, location, real, entry.is_symlink(), True))
                 visit(path, [*chain, real], through_link)
             elif not stat.S_ISREG(mode):
                 special = _SPECIAL.get(stat.S_IFMT(mode), "not a regular file")
                 report(location, "file", f"{special}, not a file; remove it from the content")
             else:
-                if through_link:
-                    reached.append((path, location, real, entry.is_symlink(), False))
                 scan.files.add(path)
 
     visit(top, [Path(top).resolve()], False)
-    _refuse_ignored(scan, reached, inside, report)
     return scan
-
-
-def _refuse_ignored(scan, reached, inside, report):
-    """Report and drop what a link reaches that git ignores; a folder once, not
-    each file in it."""
-    ignored = git_ignored(sorted({str(real) for _, _, real, _, _ in reached}), inside)
-    dropped = []
-    for path, location, real, is_link, is_folder in reached:
-        if str(real) not in ignored or any(path.startswith(d + os.sep) for d in dropped):
-            continue
-        what = "folder" if is_folder else "file"
-        how = f"a symbolic link to a {what}" if is_link else f"a {what} in a linked folder"
-        report(
-            location,
-            what,
-            f"{how} git ignores ({real.name}), which the repository does not hold, so it "
-            "is not content; copy in what should be published, and commit it",
-        )
-        dropped.append(path)
-        for kept in (scan.files, scan.folders):
-            kept -= {f for f in kept if f == path or f.startswith(path + os.sep)}
-
-
-def _and_parents(path, top):
-    """`path` and the folders above it, up to `top`."""
-    while path.startswith(top + os.sep):
-        yield path
-        path = os.path.dirname(path)
-
-
-def named_folders(settings):
-    """The folders Pelican is told to read."""
-    return [
-        path
-        for key in ("ARTICLE_PATHS", "PAGE_PATHS", "STATIC_PATHS")
-        for path in settings.get(key, ())
-        if path
-    ]
-
-
-def allowed_roots(settings):
-    """Where content may come from: the repository, and the content folder
-    itself (which may live elsewhere, given with `invoke build --content`)."""
-    return [REPOSITORY, Path(settings["PATH"])]

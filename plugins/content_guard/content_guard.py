@@ -13,7 +13,6 @@ the build goes on into its staging folder, so the link check reports in the same
 run, and sitetools.build.builder fails it on every error logged.
 """
 
-import fnmatch
 import logging
 import os
 import re
@@ -38,7 +37,7 @@ from sitetools.content.files import display_path
 from sitetools.content.image_files import facts_of
 
 from . import schema
-from .content_files import allowed_roots, named_folders, scan_content
+from .content_files import REPOSITORY, scan_content
 from .html_policy import IMAGE_SOURCES, violations
 
 logger = logging.getLogger(__name__)
@@ -64,6 +63,7 @@ class Field:
     label: str  # as the author wrote it
     value: str
     line: int
+    given: object = None  # YAML's value, which the model turns into `value`
 
 
 @dataclass
@@ -168,74 +168,40 @@ def odd_line_ends(text, count):
     ]
 
 
-def yaml_text(value):
-    """A YAML value as header text: a list one entry a line, a date in ISO form;
-    None for anything else (a mapping, a nested list), which no field takes."""
-    if isinstance(value, list):
-        entries = [yaml_text(entry) for entry in value if entry is not None]
-        return None if None in entries or any("\n" in e for e in entries) else "\n".join(entries)
-    if isinstance(value, (dict, set)):
-        return None
-    return value.isoformat() if hasattr(value, "isoformat") else "" if value is None else str(value)
-
-
 def parse_yaml(lines, start, end):
     """A source with YAML front matter between lines[start] and lines[end]; each
-    key on its own line; what does not parse, or is past front_matter's bounds
-    (aliases, depth, size), is a problem on its line."""
+    key on its own line, its value as YAML made it (the model turns it into text).
+    What does not parse, or is past front_matter's bounds (aliases, depth, size),
+    is a problem on its line."""
     import yaml  # noqa: PLC0415
 
     source = Source(body="\n".join(lines[end + 1 :]), body_line=end + 2, yaml=True)
-    offset = start + 2  # the file line of the YAML's first line
-
-    def refuse(at, where, message):  # `at`: the file line, or a YAML error that has it
-        if not isinstance(at, int):
-            reason = " ".join(str(getattr(at, "problem", None) or at).split())
-            message, found = message.replace("{reason}", reason), front_matter.error_line(at)
-            at = start + 1 if found is None else found + offset
-        source.problems.append(Problem(at, str(where), message))
-
+    offset, root = start + 2, None  # the file line of the YAML's first line
     try:
         root = front_matter.compose("\n".join(lines[start + 1 : end]))
-    except front_matter.TooBig as error:
-        refuse(error, "front matter", "{reason}")
+        if not isinstance(root, yaml.MappingNode):
+            message = "the YAML front matter is not a mapping of keys to values; write one "
+            message += "'key: value' line per field (title: My post)"
+            source.problems.append(Problem(start + 1, "header", message))
+            return source
+        pairs = yaml.SafeLoader("").construct_pairs(root, deep=True)
+    except (front_matter.TooBig, yaml.YAMLError) as error:
+        found = front_matter.error_line(error)
+        line = start + 1 if found is None else found + offset
+        reason = " ".join(str(getattr(error, "problem", None) or error).split())
+        where, message = "header", f"the YAML front matter does not parse ({reason}); fix it, "
+        message += "and put a value holding ': ' or ' #' in quotes"
+        if isinstance(error, front_matter.TooBig):
+            where, message = "front matter", reason
+        elif root is not None:  # a tag the safe loader refuses (!!python/…): the key above it
+            keys = (k.value for k, _ in reversed(root.value) if k.start_mark.line + offset <= line)
+            where = str(next(keys, "header"))
+            message = f"{reason}; write plain text, a date or a list of text"
+        source.problems.append(Problem(line, where, message))
         return source
-    except yaml.YAMLError as error:
-        message = "the YAML front matter does not parse ({reason}); fix it, and put a value "
-        refuse(error, "header", message + "holding ': ' or ' #' in quotes")
-        return source
-    if not isinstance(root, yaml.MappingNode):
-        message = "the YAML front matter is not a mapping of keys to values; write one "
-        refuse(start + 1, "header", message + "'key: value' line per field (title: My post)")
-        return source
-    for key_node, value_node in root.value:
-        line = key_node.start_mark.line + offset
-        try:
-            key, value = (front_matter.construct(node) for node in (key_node, value_node))
-        except yaml.YAMLError as error:  # a tag the safe loader refuses (!!python/…)
-            label = key_node.value if isinstance(key_node, yaml.ScalarNode) else "header"
-            refuse(error, label, "{reason}; write plain text, a date or a list of text")
-            continue
-        if not isinstance(key, str):
-            refuse(
-                line,
-                "header",
-                f"the key {key!r} is not a name; write a field name such as 'title:'",
-            )
-            continue
-        entries = enumerate(value if isinstance(value, list) else [], 1)
-        if broken := next((n for n, e in entries if schema.has_line_break(str(e))), None):
-            refuse(line, key, f"entry {broken} holds a line break; write each entry on one line")
-            continue
-        value = yaml_text(value)
-        item = Field(key.lower(), key, value or "", line)
-        if value is None:
-            refuse(
-                line, key, "a mapping or nested list, which no field takes; write text or a list"
-            )
-        elif item.name == "tags" and not isinstance(value_node, yaml.SequenceNode) and "," in value:
-            refuse(line, key, "in YAML this is one tag; write a list: tags: [one, two]")
-        source.fields.append(item)
+    for (node, _), (key, value) in zip(root.value, pairs, strict=True):
+        line = node.start_mark.line + offset
+        source.fields.append(Field(str(key).lower(), str(key), schema.as_text(value), line, value))
     return source
 
 
@@ -275,7 +241,7 @@ def check_header(source, kind, options):
     keys, timezone = schema.keys_of(model), options.get("timezone") or "UTC"
     # A repeated key's value is checked too, beside the other keys' first.
     for items in [first, *({**first, i.name: i} for i in source.fields if first[i.name] is not i)]:
-        values = {name: item.value for name, item in items.items()}
+        values = {name: item.given if source.yaml else item.value for name, item in items.items()}
         context = {"timezone": timezone, "slug_options": options["slug_options"]}
         for key, message in schema.header_errors(model, values, yaml=source.yaml, **context):
             item = items.get(key)
@@ -323,36 +289,20 @@ def mask_code(text):
     return _INLINE_CODE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), "\n".join(masked))
 
 
-def place_of(text, masked, needles, start=0):
-    """Where the first of `needles` shows in `text` from `start`: outside code (`masked`),
-    else on a line with no backtick (a stray one may look like code), else anywhere."""
-    tiers = (
-        lambda at: masked[at] == text[at],
-        lambda at: "`" not in text[text.rfind("\n", 0, at) + 1 :].split("\n", 1)[0],
-        lambda at: True,
-    )
-    found = (
-        match.start()
-        for good in tiers
-        for needle in needles
-        for match in re.compile(re.escape(needle), re.I).finditer(text, start)
-        if good(match.start())
-    )
-    return next(found, None)
-
-
 def check_rendered(source, body_html, fields_html):
     """Problems in the HTML rendered from a source's body, each on the line that shows
     it, and from the fields it formats as Markdown ({name: html}: Summary)."""
-    masked = mask_code(source.body)
-    searched, problems = {}, []
+    body, searched, problems = source.body, {}, []
+    # Where a violation's needles show: outside code, else on a line with no backtick
+    # (a stray one may look like code), else anywhere; each time past the last one found.
+    tiers = (mask_code(body), re.sub(r"(?m)^.*`.*$", lambda line: " " * len(line[0]), body), body)
     for violation in violations(body_html):
         needles = tuple(violation.needles())
-        at = place_of(source.body, masked, needles, searched.get(needles, 0))
-        line = source.body_line
-        if at is not None:
-            searched[needles] = at + 1
-            line += source.body.count("\n", 0, at)
+        start, line = searched.get(needles, 0), source.body_line
+        found = (re.compile(re.escape(n), re.I).search(t, start) for t in tiers for n in needles)
+        if at := next((match.start() + 1 for match in found if match), None):
+            searched[needles] = at
+            line += body.count("\n", 0, at - 1)
         problems.append(Problem(line, "body", violation.message()))
     for name, rendered in fields_html.items():
         item = source.get(name)
@@ -452,11 +402,11 @@ def read_source(raw, kind, source_path, content_root, options):
         return Checked(problems)
     source = parse(text)
     slug = slug_of(source, source_path, options["slug_options"], options["slugify_source"])
+    problems = check_header(source, kind, options)
     # The header's own Slug: is the model's to check; one Pelican derives is checked alike.
     derived = source.get("slug") is None and slug[0] is not None
-    refusal = derived and schema.slug_refusal(slug[0], given=slug[2] == "Slug")
-    derived = [Problem(slug[1], slug[2], refusal)] if refusal else []
-    problems = [*check_header(source, kind, options), *derived]
+    if derived and (refusal := schema.slug_refusal(slug[0], given=slug[2] == "Slug")):
+        problems.append(Problem(slug[1], slug[2], refusal))
     status, summary, lang = (source.get(name) for name in ("status", "summary", "lang"))
     default = schema.Page.model_fields["status"].default  # a header's status if it has none
     published = (status.value.lower() if status else "") in ("", default)
@@ -514,42 +464,38 @@ def options_for(settings):
 
 
 def scan(settings):
-    """The content folder's walk: links and special files that must not be read."""
+    """The content folder's walk: links and special files that must not be read.
+    A link may reach into the repository or the content folder (which may live
+    elsewhere, with `invoke build --content`); the folders Pelican is told to
+    read are walked even when IGNORE_FILES matches them (a hidden static folder)."""
+    named = [
+        p for key in ("ARTICLE_PATHS", "PAGE_PATHS", "STATIC_PATHS") for p in settings.get(key, ())
+    ]
     return scan_content(
         settings["PATH"],
-        allowed_roots(settings),
+        [REPOSITORY, Path(settings["PATH"])],
         settings.get("IGNORE_FILES", []),
-        named_folders(settings),
+        named,
     )
 
 
 def source_files(settings, extensions, found):
     """[(path, kind)] of the files Pelican's generators would read (paths, excludes,
-    ignores) of those the content folder's scan `found` may read, in os.walk's order.
-    Any case of the extension, so that a post.MD Pelican would skip is reported."""
-    root, ignores = os.path.normpath(settings["PATH"]), settings.get("IGNORE_FILES", [])
+    extensions) of those the content folder's scan `found` may read (IGNORE_FILES
+    applied), by path. Any case of the extension, so that a post.MD Pelican would
+    skip is reported."""
+    root = os.path.normpath(settings["PATH"])
 
     def under(path, key):
-        folders = [os.path.normpath(os.path.join(root, p)) for p in settings.get(key, ())]
-        return any(path == folder or path.startswith(folder + os.sep) for folder in folders)
-
-    def read(path, kind):
-        parts = Path(os.path.relpath(path, root)).parts
-        return (
-            under(path, f"{kind.upper()}_PATHS")
-            and not under(path, f"{kind.upper()}_EXCLUDES")
-            and "." in parts[-1]
-            and parts[-1].rsplit(".", 1)[-1].lower() in extensions
-            and not any(fnmatch.fnmatch(part, pattern) for part in parts for pattern in ignores)
-        )
-
-    def walk_order(path):  # a folder's files, then its folders'
-        return [(1, folder) for folder in path.parent.parts] + [(0, path.name)]
+        return any(path.is_relative_to(Path(root, folder)) for folder in settings.get(key, ()))
 
     return [
         (path, kind)
         for kind in ("article", "page")
-        for path in sorted((Path(f) for f in found.files if read(f, kind)), key=walk_order)
+        for path in sorted(map(Path, found.files))
+        if path.suffix[1:].lower() in extensions
+        and under(path, f"{kind.upper()}_PATHS")
+        and not under(path, f"{kind.upper()}_EXCLUDES")
     ]
 
 
@@ -560,20 +506,21 @@ def check_site(settings, found=None):
     content_root = Path(settings["PATH"])
     problems, warnings, slugs = [], [], []
     sources = source_files(settings, options["extensions"], found or scan(settings))
-    read_by_pelican = {os.path.normpath(path) for path, _ in sources}
-    statics = [os.path.normpath(content_root / p) for p in settings.get("STATIC_PATHS", ())]
+    read_by_pelican = {path for path, _ in sources}
 
     def publishes(path):
-        path = os.path.normpath(path)
-        inside = (path == s or path.startswith(s + os.sep) for s in statics)
-        return path in read_by_pelican or any(inside)
+        path = Path(os.path.normpath(path))
+        statics = settings.get("STATIC_PATHS", ())
+        return path in read_by_pelican or any(
+            path.is_relative_to(content_root / s) for s in statics
+        )
 
     read = _CHECKED.map(
         settings,
         lambda item: read_source(item[2], item[0], Path(item[1]), content_root, options),
         [(kind, str(path), path.read_bytes()) for path, kind in sources],
-        # The schema's code and the card's plain_text are part of what the lambda computes.
-        salt=(str(content_root), options, code_digest(schema), code_digest(plain_text)),
+        # The code of schema, front_matter and the card's plain_text is part of what it computes.
+        salt=(str(content_root), options, *map(code_digest, (schema, front_matter, plain_text))),
         label="checking sources",
     )
     for (path, kind), checked in zip(sources, read, strict=True):

@@ -235,10 +235,35 @@ Image = Annotated[OneLine, AfterValidator(_image)]
 # ---- The headers -----------------------------------------------------------------
 
 
+def as_text(value):
+    """A YAML value as header text: a list one entry a line, a date in ISO form."""
+    if isinstance(value, list):
+        return "\n".join(as_text(entry) for entry in value if entry is not None)
+    if isinstance(value, (dict, set)):
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else "" if value is None else str(value)
+
+
 class Header(BaseModel):
     """What every header's model shares: no other keys, and the checks across fields."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _yaml_value(cls, value, info):
+        # YAML front matter's values come as YAML made them; a `Key: value` header's are text.
+        if isinstance(value, str):
+            if info.field_name == "tags" and "," in value and _context(info, "yaml", False):
+                _refuse("in YAML this is one tag; write a list: tags: [one, two]")
+            return value
+        entries = value if isinstance(value, list) else [value]
+        if any(isinstance(entry, (list, dict, set)) for entry in entries):
+            _refuse("a mapping or nested list, which no field takes; write text or a list")
+        # Only a list's entries are text here: a number or a date holds no line break.
+        if entry := next((n for n, e in enumerate(entries, 1) if has_line_break(str(e))), None):
+            _refuse(f"entry {entry} holds a line break; write each entry on one line")
+        return as_text(value)
 
     @field_validator("modified", check_fields=False)
     @classmethod
@@ -316,7 +341,7 @@ def header_errors(model, values, *, yaml=False, **context):
     once; `context` holds the site's timezone and slug_options. A required key
     reported as misspelled (`Tag` for `Tags`) is not reported missing too."""
     try:
-        model.model_validate(values, context=context)
+        model.model_validate(values, context={**context, "yaml": yaml})
         return []
     except ValidationError as error:
         errors = error.errors()

@@ -90,15 +90,11 @@ def compose(text, max_chars=MAX_CHARS):
     return root
 
 
-def construct(node):
-    """The Python value of a node compose() returned: what yaml.safe_load gives."""
-    return None if node is None else yaml.SafeLoader("").construct_document(node)
-
-
 def load(text, max_chars=MAX_CHARS):
     """yaml.safe_load within the bounds (a settings file passes max_chars=None):
     raises TooBig or yaml.YAMLError."""
-    return construct(compose(text, max_chars))
+    root = compose(text, max_chars)
+    return None if root is None else yaml.SafeLoader("").construct_document(root)
 
 
 def load_toml(text, max_chars=MAX_CHARS):
