@@ -319,12 +319,15 @@ def test_a_tag_the_safe_loader_refuses_stops_the_build_on_its_line(tmp_path, goo
     proof = tmp_path / "ran"
     content = shutil.copytree(DATA / "reader", tmp_path / "content")
     tag = f'!!python/object/apply:os.system ["touch {proof}"]'
-    text = front_matter([f"title: {tag}"])
+    text = front_matter([f"title: {tag}", "summary: {nested: map}"])
     (content / "posts" / "tagged.md").write_text(text)
     said = failed_build(content, good)
     line, number = report_line(said, "posts/tagged.md", "python/object/apply")
     assert text.split("\n")[number - 1].startswith("title: !!python"), f"not its line: {line}"
     assert f"tagged.md:{number}: title: " in line, line
+    # The other keys are still checked: every problem in one run.
+    line, number = report_line(said, "posts/tagged.md", "Summary:", "mapping")
+    assert text.split("\n")[number - 1].startswith("summary:"), f"not its line: {line}"
     assert not proof.exists(), "the tag ran code"
 
 

@@ -176,31 +176,37 @@ def parse_yaml(lines, start, end):
     import yaml  # noqa: PLC0415
 
     source = Source(body="\n".join(lines[end + 1 :]), body_line=end + 2, yaml=True)
-    offset, root = start + 2, None  # the file line of the YAML's first line
-    try:
-        root = front_matter.compose("\n".join(lines[start + 1 : end]))
-        if not isinstance(root, yaml.MappingNode):
-            message = "the YAML front matter is not a mapping of keys to values; write one "
-            message += "'key: value' line per field (title: My post)"
-            source.problems.append(Problem(start + 1, "header", message))
-            return source
-        pairs = yaml.SafeLoader("").construct_pairs(root, deep=True)
-    except (front_matter.TooBig, yaml.YAMLError) as error:
+    offset = start + 2  # the file line of the YAML's first line
+
+    def refuse(error, where, message):
         found = front_matter.error_line(error)
         line = start + 1 if found is None else found + offset
         reason = " ".join(str(getattr(error, "problem", None) or error).split())
-        where, message = "header", f"the YAML front matter does not parse ({reason}); fix it, "
-        message += "and put a value holding ': ' or ' #' in quotes"
-        if isinstance(error, front_matter.TooBig):
-            where, message = "front matter", reason
-        elif root is not None:  # a tag the safe loader refuses (!!python/…): the key above it
-            keys = (k.value for k, _ in reversed(root.value) if k.start_mark.line + offset <= line)
-            where = str(next(keys, "header"))
-            message = f"{reason}; write plain text, a date or a list of text"
-        source.problems.append(Problem(line, where, message))
+        source.problems.append(Problem(line, where, message.replace("{reason}", reason)))
+
+    try:
+        root = front_matter.compose("\n".join(lines[start + 1 : end]))
+    except front_matter.TooBig as error:
+        refuse(error, "front matter", "{reason}")
         return source
-    for (node, _), (key, value) in zip(root.value, pairs, strict=True):
-        line = node.start_mark.line + offset
+    except yaml.YAMLError as error:
+        message = "the YAML front matter does not parse ({reason}); fix it, and put a value "
+        refuse(error, "header", message + "holding ': ' or ' #' in quotes")
+        return source
+    if not isinstance(root, yaml.MappingNode):
+        message = "the YAML front matter is not a mapping of keys to values; write one "
+        message += "'key: value' line per field (title: My post)"
+        source.problems.append(Problem(start + 1, "header", message))
+        return source
+    # Each pair on its own: a tag refused under one key leaves the other keys checked.
+    loader, refused = yaml.SafeLoader(""), "{reason}; write plain text, a date or a list of text"
+    for key_node, value_node in root.value:
+        try:
+            key, value = (loader.construct_object(n, deep=True) for n in (key_node, value_node))
+        except yaml.YAMLError as error:  # a tag the safe loader refuses (!!python/…)
+            refuse(error, str(key_node.value), refused)
+            continue
+        line = key_node.start_mark.line + offset
         source.fields.append(Field(str(key).lower(), str(key), schema.as_text(value), line, value))
     return source
 
