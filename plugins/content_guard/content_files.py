@@ -88,7 +88,8 @@ def _refusal(entry, real, is_folder, chain, through_link, *, inside, listed):
     """(field, "what; fix") for an entry the walk must not follow, or None."""
     what = "folder" if is_folder else "file"
     how = f"a symbolic link to a {what}" if entry.is_symlink() else f"a {what} in a linked folder"
-    holders = [root for root in inside if real.is_relative_to(root)]
+    # The roots that hold where a link leads (a link is through_link too); not asked of the rest.
+    holders = [root for root in inside if real.is_relative_to(root)] if through_link else []
     if entry.is_symlink() and not holders:
         message = f"{how} outside the repository; copy the {what} in instead of linking it"
     elif entry.name == ".git" or (
